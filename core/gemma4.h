@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gemma4.h: the public API of libgemma4, a C11 + OpenMP engine for Google's
+ * Gemma 4 models stored as GGUF files (the files llama.cpp reads).
+ *
+ * Thread contract: a g4_model is immutable after g4_model_load() and may be
+ * shared by any number of threads. A g4_session (KV cache, scratch buffers)
+ * has one user at a time. The library starts no threads of its own; OpenMP
+ * teams are sized from the session's n_threads, never process-wide.
+ *
+ * Errors: every fallible call returns a g4_status (G4_OK == 0) and fills the
+ * caller-owned g4_error, which may be NULL.
+ *
+ * Example:
+ *   g4_error err = {0};
+ *   g4_model *m;
+ *   if (g4_model_load ("gemma-4-E2B-it-Q4_0.gguf", NULL, &m, &err))
+ *     fprintf (stderr, "%s\n", err.message);
+ *   g4_session_params sp = g4_session_default_params ();
+ *   g4_session *s;
+ *   g4_session_new (m, &sp, &s, &err);
+ *   ... g4_session_decode (s, &batch, logits, &err) ...
+ */
+#ifndef GEMMA4_H
+#define GEMMA4_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors ---------------------------------------------------------- */
+
+typedef enum {
+  G4_OK = 0,
+  G4_STATUS_IO,                 /* open/read/mmap failed */
+  G4_STATUS_FORMAT,             /* malformed or inconsistent file */
+  G4_STATUS_UNSUPPORTED,        /* valid file we cannot run (arch, tensor type) */
+  G4_STATUS_INVALID_ARG,        /* bad parameter from the caller */
+  G4_STATUS_NO_MEMORY,
+  G4_STATUS_CONTEXT_FULL,       /* the session's context size is exhausted */
+  G4_STATUS_CANCELLED,          /* the cancel flag was raised */
+} g4_status;
+
+typedef struct {
+  g4_status code;
+  char message[256];
+} g4_error;
+
+const char *g4_status_name (g4_status s);
+
+/* ---- tensor types (values are ggml's, as stored in GGUF files) -------- */
+
+typedef enum {
+  G4_TYPE_F32 = 0,
+  G4_TYPE_F16 = 1,
+  G4_TYPE_Q4_0 = 2,
+  G4_TYPE_Q4_1 = 3,
+  G4_TYPE_Q5_0 = 6,
+  G4_TYPE_Q5_1 = 7,
+  G4_TYPE_Q8_0 = 8,
+  G4_TYPE_Q8_1 = 9,
+  G4_TYPE_Q2_K = 10,
+  G4_TYPE_Q3_K = 11,
+  G4_TYPE_Q4_K = 12,
+  G4_TYPE_Q5_K = 13,
+  G4_TYPE_Q6_K = 14,
+  G4_TYPE_Q8_K = 15,
+  G4_TYPE_IQ4_NL = 20,
+  G4_TYPE_IQ4_XS = 23,
+  G4_TYPE_BF16 = 30,
+  G4_TYPE_COUNT = 40,           /* bound on ggml type ids we know the name of */
+} g4_type;
+
+/* Name of a ggml type id ("Q4_K"), or NULL when the id is unknown. */
+const char *g4_type_name (uint32_t type);
+
+/* ---- logging ------------------------------------------------------------ */
+
+typedef enum { G4_LOG_ERROR, G4_LOG_WARNING, G4_LOG_INFO, G4_LOG_DEBUG } g4_log_level;
+typedef void (*g4_log_fn) (g4_log_level level, const char *msg, void *user);
+/* Routes diagnostics (never stdout). Default: warnings and errors to stderr. */
+void g4_log_set (g4_log_fn fn, void *user);
+
+/* ---- model --------------------------------------------------------------- */
+
+typedef struct g4_model g4_model;
+typedef struct g4_vocab g4_vocab;
+
+typedef struct {
+  bool vocab_only;              /* load only the tokenizer (files with no tensors) */
+} g4_model_params;
+
+g4_status g4_model_load (const char *path, const g4_model_params * params,
+    g4_model ** out, g4_error * err);
+void g4_model_free (g4_model * model);
+
+/* Geometry read from the file; arrays have n_layer entries. */
+typedef struct {
+  int n_embd, n_layer, n_head, n_vocab, n_ctx_train;
+  int head_dim, head_dim_swa;   /* full / sliding layers */
+  int sliding_window, n_layer_kv_from_start, n_embd_per_layer;
+  int n_expert, n_expert_used, n_ff_expert;
+  float rope_theta, rope_theta_swa, rms_eps, final_softcap;
+  const bool *is_swa;
+  const int *n_head_kv, *n_ff;
+} g4_model_info;
+
+const g4_model_info *g4_model_get_info (const g4_model * model);
+const g4_vocab *g4_model_get_vocab (const g4_model * model);
+/* The tokenizer.chat_template string, or NULL. */
+const char *g4_model_chat_template (const g4_model * model);
+
+/* ---- tokenizer ------------------------------------------------------------ */
+
+typedef int32_t g4_token;
+
+int g4_vocab_n_tokens (const g4_vocab * vocab);
+g4_token g4_vocab_bos (const g4_vocab * vocab);
+g4_token g4_vocab_eos (const g4_vocab * vocab);
+/* Id of an exact token string, or -1. */
+g4_token g4_vocab_find (const g4_vocab * vocab, const char *text);
+bool g4_vocab_is_eog (const g4_vocab * vocab, g4_token t);
+bool g4_vocab_is_control (const g4_vocab * vocab, g4_token t);
+
+/* Encodes text. Returns the number of tokens, which may exceed max_tokens (then
+ * only the first max_tokens were written), or -1 on a bad argument. */
+int g4_tokenize (const g4_vocab * vocab, const char *text, size_t len,
+    bool add_bos, bool parse_special, g4_token * tokens, int max_tokens);
+
+/* The bytes of one token (BYTE tokens yield one raw byte; CONTROL tokens yield
+ * their text only when render_special). Returns the length, or -1 if out of range. */
+int g4_token_to_piece (const g4_vocab * vocab, g4_token t, bool render_special,
+    char *buf, int buf_size);
+
+/* Streaming detokenizer: buffers incomplete UTF-8 sequences across tokens so
+ * every chunk it emits is valid UTF-8. */
+typedef struct {
+  char pending[8];
+  int n_pending;
+} g4_utf8_stream;
+/* Appends the piece of token t; writes the complete characters to out (NUL
+ * terminated) and returns their length. */
+int g4_utf8_stream_push (g4_utf8_stream * s, const g4_vocab * vocab, g4_token t,
+    bool render_special, char *out, int out_size);
+
+/* ---- chat template (spec text §5) -------------------------------------- */
+
+typedef enum { G4_ROLE_SYSTEM, G4_ROLE_USER, G4_ROLE_MODEL } g4_role;
+
+typedef struct {
+  g4_role role;
+  const char *content;          /* may contain <|image|>, <|audio|> placeholders */
+} g4_chat_message;
+
+typedef enum {
+  G4_TEMPLATE_SMALL,            /* E2B/E4B: generation prompt is "<|turn>model\n" */
+  G4_TEMPLATE_LARGE,            /* 26B/31B: empty thought block prefilled when thinking is off */
+} g4_template_flavor;
+
+g4_template_flavor g4_model_template_flavor (const g4_model * model);
+
+/* Renders messages into the prompt text (beginning with <bos>), ending with the
+ * generation prompt when add_generation_prompt. Returns the length needed
+ * (excluding NUL); writes at most buf_size bytes, NUL terminated. */
+size_t g4_chat_render (g4_template_flavor flavor, const g4_chat_message * msgs,
+    int n_msgs, bool thinking, bool add_generation_prompt, char *buf, size_t buf_size);
+
+/* Splits a raw model answer into its thought and the answer proper: every
+ * <|channel>...<channel|> span (and a dangling <channel|>) is removed from the
+ * answer; the text inside goes to thought (without the "thought\n" label).
+ * Both outputs are NUL terminated and trimmed. */
+void g4_chat_split_thought (const char *raw, char *answer, size_t answer_size,
+    char *thought, size_t thought_size);
+
+/* ---- session: KV cache and forward pass ----------------------------------- */
+
+typedef struct g4_session g4_session;
+
+typedef enum { G4_KV_F16, G4_KV_F32 } g4_kv_type;
+
+typedef struct {
+  int n_ctx;                    /* max positions (0 = min(n_ctx_train, 4096)) */
+  int n_threads;                /* 0 = number of cores */
+  int n_batch;                  /* max tokens per forward pass (0 = 512) */
+  g4_kv_type kv_type;
+  const volatile int *cancel;   /* when non-NULL and *cancel != 0, decode stops with G4_STATUS_CANCELLED */
+} g4_session_params;
+
+g4_session_params g4_session_default_params (void);
+g4_status g4_session_new (const g4_model * model, const g4_session_params * params,
+    g4_session ** out, g4_error * err);
+void g4_session_free (g4_session * s);
+/* Forgets every position (the KV cache is reused). */
+void g4_session_reset (g4_session * s);
+int g4_session_n_past (const g4_session * s);
+
+/* One forward pass over n consecutive positions starting at g4_session_n_past.
+ * Position i holds token[i], or, when embd is non-NULL and embd_mask[i] is true,
+ * the injected (unscaled) row embd[i * n_embd ...] (image/audio soft tokens).
+ * want_logits[i] (NULL = only the last position) selects the positions whose
+ * logits are written, packed in order, n_vocab floats each, into logits. */
+typedef struct {
+  int n;
+  const g4_token *tokens;
+  const float *embd;
+  const bool *embd_mask;
+  const bool *want_logits;
+} g4_batch;
+
+g4_status g4_session_decode (g4_session * s, const g4_batch * batch,
+    float *logits, g4_error * err);
+
+/* ---- sampling and generation ---------------------------------------------- */
+
+typedef struct {
+  float temperature;            /* <= 0: greedy */
+  int top_k;                    /* 0: off */
+  float top_p;                  /* 1: off */
+  float min_p;                  /* 0: off */
+  float repeat_penalty;         /* 1: off */
+  int repeat_last_n;
+  uint64_t seed;
+} g4_sampler_params;
+
+typedef struct g4_sampler g4_sampler;
+
+g4_sampler_params g4_sampler_default_params (void);
+g4_sampler *g4_sampler_new (const g4_sampler_params * p, int n_vocab);
+void g4_sampler_free (g4_sampler * s);
+/* Picks a token from logits (modified in place); records it for the repetition penalty. */
+g4_token g4_sampler_sample (g4_sampler * s, float *logits);
+void g4_sampler_accept (g4_sampler * s, g4_token t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

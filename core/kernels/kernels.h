@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The numeric kernels the model code calls: type traits, row dequantization,
+ * and matrix products working directly on quantized blocks. Model files include
+ * only this header: no intrinsics, no ISA #ifdefs outside kernels/. */
+#ifndef G4_KERNELS_H
+#define G4_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gemma4.h"
+
+typedef struct {
+  const char *name;             /* "Q4_K" */
+  int64_t block_size;           /* values per block (1 for F32/F16/BF16) */
+  size_t type_size;             /* bytes per block */
+  bool supported;               /* we can dequantize and multiply it */
+} g4_type_traits;
+
+/* Traits of a ggml type id, or NULL for an unknown id. */
+const g4_type_traits *g4_type_traits_get (uint32_t type);
+/* Bytes of a row of n values (n must be a multiple of the block size). */
+size_t g4_row_size (g4_type type, int64_t n);
+
+/* Scalar conversions shared by every kernel. */
+float g4_fp16_to_fp32 (uint16_t h);
+uint16_t g4_fp32_to_fp16 (float f);
+float g4_bf16_to_fp32 (uint16_t h);
+
+/* The numeric truth for each type (bit-exact with ggml's dequantize_row_*). */
+void g4_dequantize_row (g4_type type, const void *src, float *dst, int64_t n);
+
+/* A 2-D weight view into the mapped file: n_out rows of n_in values, each
+ * row_bytes long. */
+typedef struct {
+  g4_type type;
+  int64_t n_in, n_out;
+  size_t row_bytes;
+  const void *data;
+} g4_matrix;
+
+/* Scratch bytes g4_matmul needs for T activation rows of n_in values. */
+size_t g4_matmul_scratch_size (g4_type wtype, int64_t n_in, int64_t T);
+
+/* y[t][o] = sum_i W[o][i] * x[t][i] for t < T, o < n_out.
+ * x: T rows of n_in floats (stride n_in); y: T rows of n_out floats (stride ldy).
+ * Activations are quantized to the weight type's partner block type (Q8_0, Q8_1,
+ * Q8_K) in scratch, as the reference does. OpenMP over output rows with
+ * n_threads; results are identical for any thread count. */
+void g4_matmul (const g4_matrix * w, const float *x, int64_t T, float *y,
+    int64_t ldy, void *scratch, int n_threads);
+
+/* Which kernel family runs: set once from cpuid, or from the G4_CPU environment
+ * variable (scalar|avx2|avx512), or forced by g4_kernels_force(). */
+typedef enum { G4_ISA_SCALAR, G4_ISA_AVX2, G4_ISA_AVX512 } g4_isa;
+g4_isa g4_kernels_isa (void);
+/* For tests and comparisons: returns false if the CPU lacks the ISA. */
+bool g4_kernels_force (g4_isa isa);
+const char *g4_isa_name (g4_isa isa);
+
+#endif
