@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Element-wise and per-row operations shared by the decoder and the encoders.
+ * Plain loops the compiler vectorizes; the heavy lifting is in g4_matmul. */
+#ifndef G4_OPS_H
+#define G4_OPS_H
+
+#include <stdint.h>
+
+/* y = x / sqrt(mean(x^2) + eps) * w (w NULL: unweighted). y may alias x. */
+void g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps);
+/* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), in place. */
+void g4_gelu_tanh (float *x, int64_t n);
+/* x[i] = gelu_tanh(g[i]) * u[i] (the GeGLU product). */
+void g4_geglu (float *x, const float *g, const float *u, int64_t n);
+/* In-place softmax; entries equal to -INFINITY get weight 0. */
+void g4_softmax (float *x, int64_t n);
+/* x = c * tanh(x / c) */
+void g4_softcap (float *x, int64_t n, float c);
+void g4_scale (float *x, int64_t n, float s);
+/* y += x */
+void g4_add (float *y, const float *x, int64_t n);
+
+#endif
