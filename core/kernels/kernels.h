@@ -31,8 +31,10 @@ float g4_bf16_to_fp32 (uint16_t h);
 /* The numeric truth for each type (bit-exact with ggml's dequantize_row_*). */
 void g4_dequantize_row (g4_type type, const void *src, float *dst, int64_t n);
 
-/* A 2-D weight view into the mapped file: n_out rows of n_in values, each
- * row_bytes long. */
+/* A 2-D weight view: n_out rows of n_in values; row o starts at
+ * data + o * row_bytes. row_bytes is a stride and may exceed the row's own size
+ * (the attention code multiplies strided views of the KV cache, whose F16/F32
+ * rows can have any n_in, not only multiples of 8 or 16). */
 typedef struct {
   g4_type type;
   int64_t n_in, n_out;
