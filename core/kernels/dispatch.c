@@ -1,1 +1,160 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The kernel table: for each weight type its dot product, the partner block
+ * type of the activations and their quantizer. One table per ISA is filled
+ * once (pthread_once) from what was compiled in (G4_HAVE_AVX2/AVX512) and
+ * what cpuid reports; the running one is the best the CPU has, unless
+ * G4_FORCE_SCALAR, the G4_CPU environment variable or g4_kernels_force()
+ * says otherwise. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu_features.h"
+#include "log.h"
+#include "vec.h"
+
+#define G4_ISA_COUNT 3
+
+static g4_kernel_entry tables[G4_ISA_COUNT][G4_TYPE_COUNT];
+static atomic_int current_isa = G4_ISA_SCALAR;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void
+set_entry (g4_kernel_entry *table, g4_type wtype, g4_vec_dot_fn vec_dot,
+    g4_type vec_dot_type, g4_quantize_row_fn quantize_act)
+{
+  table[wtype] = (g4_kernel_entry) {
+    .vec_dot = vec_dot,
+    .vec_dot_type = vec_dot_type,
+    .quantize_act = quantize_act,
+  };
+}
+
+/* clang-format off */
+static void
+fill_scalar (g4_kernel_entry *t)
+{
+  set_entry (t, G4_TYPE_F32,    vec_dot_f32_f32_scalar,     G4_TYPE_F32,  NULL);
+  set_entry (t, G4_TYPE_F16,    vec_dot_f16_f32_scalar,     G4_TYPE_F32,  NULL);
+  set_entry (t, G4_TYPE_BF16,   vec_dot_bf16_f32_scalar,    G4_TYPE_F32,  NULL);
+  set_entry (t, G4_TYPE_Q4_0,   vec_dot_q4_0_q8_0_scalar,   G4_TYPE_Q8_0, quantize_row_q8_0_scalar);
+  set_entry (t, G4_TYPE_Q4_1,   vec_dot_q4_1_q8_1_scalar,   G4_TYPE_Q8_1, quantize_row_q8_1_scalar);
+  set_entry (t, G4_TYPE_Q5_0,   vec_dot_q5_0_q8_0_scalar,   G4_TYPE_Q8_0, quantize_row_q8_0_scalar);
+  set_entry (t, G4_TYPE_Q5_1,   vec_dot_q5_1_q8_1_scalar,   G4_TYPE_Q8_1, quantize_row_q8_1_scalar);
+  set_entry (t, G4_TYPE_Q8_0,   vec_dot_q8_0_q8_0_scalar,   G4_TYPE_Q8_0, quantize_row_q8_0_scalar);
+  set_entry (t, G4_TYPE_Q2_K,   vec_dot_q2_K_q8_K_scalar,   G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
+  set_entry (t, G4_TYPE_Q3_K,   vec_dot_q3_K_q8_K_scalar,   G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
+  set_entry (t, G4_TYPE_Q4_K,   vec_dot_q4_K_q8_K_scalar,   G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
+  set_entry (t, G4_TYPE_Q5_K,   vec_dot_q5_K_q8_K_scalar,   G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
+  set_entry (t, G4_TYPE_Q6_K,   vec_dot_q6_K_q8_K_scalar,   G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
+  set_entry (t, G4_TYPE_IQ4_NL, vec_dot_iq4_nl_q8_0_scalar, G4_TYPE_Q8_0, quantize_row_q8_0_scalar);
+  set_entry (t, G4_TYPE_IQ4_XS, vec_dot_iq4_xs_q8_K_scalar, G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
+}
+/* clang-format on */
+
+static bool
+cpu_has (g4_isa isa)
+{
+  const g4_cpu_features *f = g4_cpu_features_get ();
+  switch (isa) {
+    case G4_ISA_SCALAR:
+      return true;
+    case G4_ISA_AVX2:
+#ifdef G4_HAVE_AVX2
+      return f->avx2 && f->fma && f->f16c;
+#else
+      return false;
+#endif
+    case G4_ISA_AVX512:
+#ifdef G4_HAVE_AVX512
+      return f->avx2 && f->fma && f->f16c && f->avx512f && f->avx512bw
+          && f->avx512vl && f->avx512dq && f->avx512vnni;
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+static g4_isa
+isa_from_env (g4_isa best)
+{
+  const char *env = getenv ("G4_CPU");
+  if (env == NULL || env[0] == '\0')
+    return best;
+  for (int isa = 0; isa < G4_ISA_COUNT; isa++) {
+    if (strcmp (env, g4_isa_name ((g4_isa) isa)) != 0)
+      continue;
+    if (cpu_has ((g4_isa) isa))
+      return (g4_isa) isa;
+    g4_log (G4_LOG_WARNING, "G4_CPU=%s: this CPU or build lacks it, using %s",
+        env, g4_isa_name (best));
+    return best;
+  }
+  g4_log (G4_LOG_WARNING, "G4_CPU=%s: unknown, expected scalar, avx2 or avx512; "
+      "using %s", env, g4_isa_name (best));
+  return best;
+}
+
+static void
+init (void)
+{
+  fill_scalar (tables[G4_ISA_SCALAR]);
+  memcpy (tables[G4_ISA_AVX2], tables[G4_ISA_SCALAR], sizeof tables[0]);
+  memcpy (tables[G4_ISA_AVX512], tables[G4_ISA_AVX2], sizeof tables[0]);
+
+  g4_isa best = G4_ISA_SCALAR;
+  if (cpu_has (G4_ISA_AVX2))
+    best = G4_ISA_AVX2;
+  if (cpu_has (G4_ISA_AVX512))
+    best = G4_ISA_AVX512;
+#ifdef G4_FORCE_SCALAR
+  best = G4_ISA_SCALAR;
+#else
+  best = isa_from_env (best);
+#endif
+  atomic_store (&current_isa, best);
+}
+
+const g4_kernel_entry *
+g4_kernels_entry (g4_type wtype)
+{
+  pthread_once (&once, init);
+  if ((unsigned) wtype >= G4_TYPE_COUNT)
+    return NULL;
+  const g4_kernel_entry *e = &tables[atomic_load_explicit (&current_isa,
+          memory_order_relaxed)][wtype];
+  return e->vec_dot ? e : NULL;
+}
+
+g4_isa
+g4_kernels_isa (void)
+{
+  pthread_once (&once, init);
+  return (g4_isa) atomic_load (&current_isa);
+}
+
+bool
+g4_kernels_force (g4_isa isa)
+{
+  pthread_once (&once, init);
+  if ((unsigned) isa >= G4_ISA_COUNT || !cpu_has (isa))
+    return false;
+  atomic_store (&current_isa, isa);
+  return true;
+}
+
+const char *
+g4_isa_name (g4_isa isa)
+{
+  switch (isa) {
+    case G4_ISA_SCALAR:
+      return "scalar";
+    case G4_ISA_AVX2:
+      return "avx2";
+    case G4_ISA_AVX512:
+      return "avx512";
+  }
+  return "unknown";
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal to kernels/: the per-weight-type dispatch entry and the prototypes
+ * of every ISA variant of the row kernels. vec_scalar.c and quantize_act.c
+ * are the executable spec; vec_avx2.c and vec_avx512.c mirror them function
+ * by function. Model code never includes this header: it calls kernels.h. */
+#ifndef G4_VEC_H
+#define G4_VEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.h"
+
+/* These names must not leak out of libgemma4 and clash with another engine
+ * loaded in the same process (GStreamer may load several). */
+#pragma GCC visibility push(hidden)
+
+/* Dot product of one weight row of n values (n a multiple of the weight block
+ * size) with one activation row already in the partner block type. */
+typedef float (*g4_vec_dot_fn) (int64_t n, const void *restrict w,
+    const void *restrict a);
+
+/* The same dot for nr weight rows (stride w_stride bytes) against nc
+ * activation rows (stride a_stride bytes): y[c * ldy + r]. Every element
+ * must be bit-identical to the entry's vec_dot, so the tiling that matmul
+ * picks never changes a result. */
+typedef void (*g4_vec_dot_tile_fn) (int64_t n, const void *restrict w,
+    size_t w_stride, int nr, const void *restrict a, size_t a_stride, int nc,
+    float *restrict y, int64_t ldy);
+
+/* Quantizes one activation row of n floats into the partner block type. */
+typedef void (*g4_quantize_row_fn) (const float *restrict x, void *restrict y,
+    int64_t n);
+
+typedef struct {
+  g4_vec_dot_fn vec_dot;
+  g4_type vec_dot_type;         /* partner block type of the activations */
+  g4_quantize_row_fn quantize_act;      /* NULL when vec_dot_type is F32 */
+  g4_vec_dot_tile_fn vec_dot_tile;      /* NULL: matmul loops over vec_dot */
+  int tile_rows, tile_cols;     /* the largest nr and nc vec_dot_tile takes */
+} g4_kernel_entry;
+
+/* The entry for a weight type under the current ISA, or NULL when the type
+ * cannot be multiplied. */
+const g4_kernel_entry *g4_kernels_entry (g4_type wtype);
+
+/* ---- activation quantizers (quantize_act.c and the ISA files) ----------- */
+
+void quantize_row_q8_0_scalar (const float *restrict x, void *restrict y, int64_t n);
+void quantize_row_q8_1_scalar (const float *restrict x, void *restrict y, int64_t n);
+void quantize_row_q8_K_scalar (const float *restrict x, void *restrict y, int64_t n);
+
+/* ---- scalar reference (vec_scalar.c) ----------------------------------- */
+
+float vec_dot_f32_f32_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_f16_f32_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_bf16_f32_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q4_0_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q4_1_q8_1_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q5_0_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q5_1_q8_1_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q8_0_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q2_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q3_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q4_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q5_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q6_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_iq4_nl_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_iq4_xs_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
+
+#pragma GCC visibility pop
+
+#endif
