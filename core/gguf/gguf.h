@@ -54,6 +54,9 @@ g4_status g4_gguf_open_memory (const void *data, size_t size, const char *name,
     g4_gguf ** out, g4_error * err);
 void g4_gguf_close (g4_gguf * g);
 
+/* "uint32", "string", ...; "unknown" for an id out of range. */
+const char *g4_gguf_type_name (g4_gguf_type t);
+
 uint32_t g4_gguf_version (const g4_gguf * g);
 uint64_t g4_gguf_alignment (const g4_gguf * g);
 const char *g4_gguf_path (const g4_gguf * g);
@@ -104,14 +107,26 @@ void g4_gguf_writer_add_i32 (g4_gguf_writer * w, const char *key, int32_t v);
 void g4_gguf_writer_add_f32 (g4_gguf_writer * w, const char *key, float v);
 void g4_gguf_writer_add_bool (g4_gguf_writer * w, const char *key, bool v);
 void g4_gguf_writer_add_str (g4_gguf_writer * w, const char *key, const char *v);
+/* Scalar of any fixed-size type t (not STRING/ARRAY); v points to its value. */
+void g4_gguf_writer_add_scalar (g4_gguf_writer * w, const char *key, g4_gguf_type t,
+    const void *v);
 /* Array of fixed-size elements of type t (not STRING/ARRAY). */
 void g4_gguf_writer_add_array (g4_gguf_writer * w, const char *key, g4_gguf_type t,
     const void *data, uint64_t n);
 void g4_gguf_writer_add_str_array (g4_gguf_writer * w, const char *key,
     const char *const *strs, uint64_t n);
+/* Array of n arrays whose elements have fixed-size type t; array k holds
+ * counts[k] elements at data[k]. */
+void g4_gguf_writer_add_array_of_arrays (g4_gguf_writer * w, const char *key,
+    g4_gguf_type t, const void *const *data, const uint64_t * counts, uint64_t n);
 /* data is copied; nbytes must match the type and dims. */
 void g4_gguf_writer_add_tensor (g4_gguf_writer * w, const char *name, g4_type type,
     uint32_t n_dims, const int64_t * ne, const void *data, size_t nbytes);
+/* Errors made while adding (a duplicate key or tensor, nbytes not matching the
+ * shape, out of memory) are kept and reported here. */
 g4_status g4_gguf_writer_write (const g4_gguf_writer * w, const char *path, g4_error * err);
+/* The same bytes in a malloc'ed buffer the caller frees. */
+g4_status g4_gguf_writer_to_memory (const g4_gguf_writer * w, uint8_t ** out,
+    size_t * size, g4_error * err);
 
 #endif
