@@ -94,6 +94,12 @@ g4_gguf_type_name (g4_gguf_type t)
   return (unsigned) t < G4_GGUF_TYPE_COUNT ? type_names[t] : "unknown";
 }
 
+size_t
+g4_gguf_type_size (g4_gguf_type t)
+{
+  return (unsigned) t < G4_GGUF_TYPE_COUNT ? type_sizes[t] : 0;
+}
+
 static g4_status
 fail_at (const g4_gguf * g, g4_error * err, uint64_t offset, const char *fmt, ...)
     G4_PRINTF (4, 5);

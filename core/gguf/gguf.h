@@ -56,6 +56,8 @@ void g4_gguf_close (g4_gguf * g);
 
 /* "uint32", "string", ...; "unknown" for an id out of range. */
 const char *g4_gguf_type_name (g4_gguf_type t);
+/* Bytes of one value of a fixed-size type; 0 for STRING, ARRAY and unknown ids. */
+size_t g4_gguf_type_size (g4_gguf_type t);
 
 uint32_t g4_gguf_version (const g4_gguf * g);
 uint64_t g4_gguf_alignment (const g4_gguf * g);
