@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The attention block of one layer (spec text §3.5 steps 1-6, traps T2, T3,
+ * T6, T7, T8): q/k norms, weightless v norm, V = raw K when attn_v is absent,
+ * RoPE, scale 1, causal mask with the sliding window 0 <= p_q - p_k < W, KV
+ * sharing. Both products run as g4_matmul over strided cache views. */
+#include <math.h>
+#include <string.h>
+
+#include "decoder.h"
+
+/* Mask and softmax of one row of scores over slots 0..n_slots-1. */
+static void
+mask_softmax (float *row, const g4_kv_layer * kl, int n_slots, int last_pos, int p,
+    int window)
+{
+  for (int sl = 0; sl < n_slots; sl++) {
+    const int j = g4_kv_slot_pos (kl, sl, last_pos);
+    if (j < 0 || j > p || (window > 0 && p - j >= window))
+      row[sl] = -INFINITY;
+  }
+  g4_softmax (row, n_slots);
+}
+
+g4_status
+g4_attention_block (g4_session * s, int l, int T)
+{
+  const g4_model *m = s->model;
+  const g4_hparams *hp = &m->hp;
+  const g4_layer_weights *lw = &m->w.layers[l];
+  const int d = hp->info.n_embd, H = hp->info.n_head, hd = g4_head_dim (hp, l);
+  const int src = hp->kv_source[l];
+  const int Hkv = hp->n_head_kv[src], grp = H / Hkv;
+  const int n_rot = hp->is_swa[l] ? hp->n_rot_swa : hp->n_rot;
+  const float eps = hp->info.rms_eps;
+  const int pos0 = s->n_past, last_pos = pos0 + T - 1;
+  const int window = hp->is_swa[l] ? hp->info.sliding_window : 0;
+  const float *rcos = s->rope_cos[hp->is_swa[l]], *rsin = s->rope_sin[hp->is_swa[l]];
+
+  for (int t = 0; t < T; t++)
+    g4_rmsnorm (s->x + (size_t) t * d, s->h + (size_t) t * d, lw->attn_norm, d, eps);
+
+  /* step 2: q = rope(q_norm(Wq x)) */
+  mm (s, &lw->q, s->x, T, s->q);
+  for (int t = 0; t < T; t++) {
+    float *qt = s->q + (size_t) t * H * hd;
+    for (int h = 0; h < H; h++)
+      g4_rmsnorm (qt + h * hd, qt + h * hd, lw->q_norm, hd, eps);
+    g4_rope_rotate (qt, H, hd, n_rot, rcos + (size_t) t * (n_rot / 2),
+        rsin + (size_t) t * (n_rot / 2));
+  }
+
+  /* step 3: this layer's K/V into its cache; shared layers read src's (T7) */
+  if (src == l) {
+    const int w = Hkv * hd;
+    mm (s, &lw->k, s->x, T, s->k);
+    if (lw->v.data)
+      mm (s, &lw->v, s->x, T, s->v);
+    else
+      memcpy (s->v, s->k, sizeof (float) * (size_t) T * w);
+    for (int t = 0; t < T; t++) {
+      float *kt = s->k + (size_t) t * w, *vt = s->v + (size_t) t * w;
+      for (int g = 0; g < Hkv; g++) {
+        g4_rmsnorm (kt + g * hd, kt + g * hd, lw->k_norm, hd, eps);
+        g4_rmsnorm (vt + g * hd, vt + g * hd, NULL, hd, eps);
+      }
+      g4_rope_rotate (kt, Hkv, hd, n_rot, rcos + (size_t) t * (n_rot / 2),
+          rsin + (size_t) t * (n_rot / 2));
+      g4_kv_cache_store (&s->kv, l, pos0 + t, kt, vt);
+    }
+  }
+
+  /* step 4: per kv head g, scores = K_g q (scale 1), softmax, o = V_g^T a.
+   * Rows are (token, head in group) pairs, processed in chunks that fit. */
+  const g4_kv_layer *kl = &s->kv.layers[src];
+  const int n_slots = last_pos + 1 < kl->cap ? last_pos + 1 : kl->cap;
+  const int rows_total = T * grp;
+  for (int g = 0; g < Hkv; g++) {
+    const g4_matrix K = g4_kv_cache_k_view (&s->kv, src, g, hd, n_slots);
+    const g4_matrix Vt = g4_kv_cache_vt_view (&s->kv, src, g, hd, n_slots);
+    int chunk = s->att_rows / n_slots;
+    chunk = chunk < 1 ? 1 : chunk;
+    for (int r0 = 0; r0 < rows_total; r0 += chunk) {
+      const int nr = rows_total - r0 < chunk ? rows_total - r0 : chunk;
+      for (int r = 0; r < nr; r++) {
+        const int t = (r0 + r) / grp, h = g * grp + (r0 + r) % grp;
+        memcpy (s->att_q + (size_t) r * hd, s->q + ((size_t) t * H + h) * hd, sizeof (float) * hd);
+      }
+      g4_matmul (&K, s->att_q, nr, s->att_s, n_slots, s->mm_scratch, s->p.n_threads);
+      for (int r = 0; r < nr; r++)
+        mask_softmax (s->att_s + (size_t) r * n_slots, kl, n_slots, last_pos,
+            pos0 + (r0 + r) / grp, window);
+      g4_matmul (&Vt, s->att_s, nr, s->att_o, hd, s->mm_scratch, s->p.n_threads);
+      for (int r = 0; r < nr; r++) {
+        const int t = (r0 + r) / grp, h = g * grp + (r0 + r) % grp;
+        memcpy (s->attn + ((size_t) t * H + h) * hd, s->att_o + (size_t) r * hd, sizeof (float) * hd);
+      }
+    }
+  }
+
+  /* steps 5-6 */
+  mm (s, &lw->o, s->attn, T, s->y);
+  for (int t = 0; t < T; t++) {
+    float *yt = s->y + (size_t) t * d;
+    g4_rmsnorm (yt, yt, lw->post_attn_norm, d, eps);
+    g4_add (s->h + (size_t) t * d, yt, d);
+  }
+  return G4_OK;
+}

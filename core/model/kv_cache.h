@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Per-layer K/V storage (spec text §3.7). Full layers hold every position
+ * (slot = position); sliding layers are ring buffers of W + n_batch - 1 slots,
+ * enough that writing a whole batch never evicts a key an earlier query of the
+ * same batch still sees; KV-shared layers own nothing. K is stored row-major
+ * per slot, V transposed (one row per value dimension), so that both products
+ * of attention are g4_matmul calls on strided views. */
+#ifndef G4_KV_CACHE_H
+#define G4_KV_CACHE_H
+
+#include "hparams.h"
+#include "kernels.h"
+
+typedef struct {
+  int cap;                      /* slots; 0 for layers without their own cache */
+  int width;                    /* Hkv * hd */
+  uint8_t *k;                   /* [cap][width] */
+  uint8_t *vt;                  /* [width][cap] */
+} g4_kv_layer;
+
+typedef struct {
+  g4_kv_type type;
+  size_t esize;
+  int n_layer;
+  g4_kv_layer *layers;
+  size_t bytes;
+} g4_kv_cache;
+
+g4_status g4_kv_cache_init (g4_kv_cache * kv, const g4_hparams * hp, int n_ctx,
+    int n_batch, g4_kv_type type, g4_error * err);
+void g4_kv_cache_free (g4_kv_cache * kv);
+
+/* Stores rows k[width], v[width] of position pos. */
+void g4_kv_cache_store (g4_kv_cache * kv, int layer, int pos, const float *k, const float *v);
+
+/* Position held by slot s once positions 0..last_pos have been stored (-1: empty). */
+static inline int
+g4_kv_slot_pos (const g4_kv_layer * kl, int s, int last_pos)
+{
+  if (s > last_pos)
+    return -1;
+  return last_pos - ((last_pos - s) % kl->cap);
+}
+
+/* Views for kv head g: K as n_slots rows of hd values; V^T as hd rows of n_slots. */
+g4_matrix g4_kv_cache_k_view (const g4_kv_cache * kv, int layer, int g, int hd, int n_slots);
+g4_matrix g4_kv_cache_vt_view (const g4_kv_cache * kv, int layer, int g, int hd, int n_slots);
+
+#endif

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Session lifetime and g4_session_decode: argument checks, context limits and
+ * splitting a request into batches of at most n_batch positions. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "decoder.h"
+
+g4_session_params
+g4_session_default_params (void)
+{
+  return (g4_session_params) {.n_ctx = 0, .n_threads = 0, .n_batch = 0,
+    .kv_type = G4_KV_F16, .cancel = NULL };
+}
+
+static int
+n_cores (void)
+{
+  long n = sysconf (_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int) n : 1;
+}
+
+/* Largest g4_matmul activation scratch over every matrix product of a batch. */
+static size_t
+scratch_size (const g4_model * m, int T, int hd_max, int n_slots, int att_rows)
+{
+  const g4_weights *w = &m->w;
+  const g4_hparams *hp = &m->hp;
+  size_t mx = 0;
+#define UPD(mat, rows) do { if ((mat).data) { size_t z = g4_matmul_scratch_size ((mat).type, (mat).n_in, rows); mx = z > mx ? z : mx; } } while (0)
+  UPD (w->output, T);
+  UPD (w->ple_model_proj, T);
+  for (int l = 0; l < hp->info.n_layer; l++) {
+    const g4_layer_weights *lw = &w->layers[l];
+    UPD (lw->q, T); UPD (lw->k, T); UPD (lw->v, T); UPD (lw->o, T);
+    UPD (lw->gate, T); UPD (lw->up, T); UPD (lw->down, T);
+    UPD (lw->router, T); UPD (lw->exp_gate, T); UPD (lw->exp_up, T); UPD (lw->exp_down, T);
+    UPD (lw->inp_gate, T); UPD (lw->proj, T);
+  }
+#undef UPD
+  for (int t = 0; t < 2; t++) {
+    const g4_type kt = t ? G4_TYPE_F16 : G4_TYPE_F32;
+    size_t z1 = g4_matmul_scratch_size (kt, hd_max, att_rows);
+    size_t z2 = g4_matmul_scratch_size (kt, n_slots, att_rows);
+    mx = z1 > mx ? z1 : mx;
+    mx = z2 > mx ? z2 : mx;
+  }
+  return mx;
+}
+
+static void *
+alloc_array (size_t n, size_t size)
+{
+  return malloc ((n ? n : 1) * size);
+}
+
+g4_status
+g4_session_new (const g4_model * m, const g4_session_params * params, g4_session ** out,
+    g4_error * err)
+{
+  *out = NULL;
+  if (!m || !m->has_weights)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "the model has no weights (vocab-only load)");
+  const g4_hparams *hp = &m->hp;
+  const g4_model_info *in = &hp->info;
+  g4_session_params p = params ? *params : g4_session_default_params ();
+  if (p.n_ctx < 0 || p.n_threads < 0 || p.n_batch < 0)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "negative n_ctx, n_threads or n_batch");
+  if (p.n_ctx == 0)
+    p.n_ctx = in->n_ctx_train < 4096 ? in->n_ctx_train : 4096;
+  if (p.n_ctx > in->n_ctx_train)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG,
+        "context size %d exceeds the model's trained context %d", p.n_ctx, in->n_ctx_train);
+  if (p.n_threads == 0)
+    p.n_threads = n_cores ();
+  if (p.n_batch == 0)
+    p.n_batch = 512;
+  if (p.n_batch > p.n_ctx)
+    p.n_batch = p.n_ctx;
+
+  g4_session *s = calloc (1, sizeof *s);
+  if (!s)
+    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
+  s->model = m;
+  s->p = p;
+  g4_status st = g4_kv_cache_init (&s->kv, hp, p.n_ctx, p.n_batch, p.kv_type, err);
+  if (st) {
+    free (s);
+    return st;
+  }
+
+  const size_t T = (size_t) p.n_batch, d = (size_t) in->n_embd;
+  size_t hd_max = (size_t) (in->head_dim > in->head_dim_swa ? in->head_dim : in->head_dim_swa);
+  size_t hkv_max = 0, ff_max = (size_t) in->n_ff_expert, grp_max = 1;
+  for (int l = 0; l < in->n_layer; l++) {
+    hkv_max = (size_t) hp->n_head_kv[l] > hkv_max ? (size_t) hp->n_head_kv[l] : hkv_max;
+    ff_max = (size_t) hp->n_ff[l] > ff_max ? (size_t) hp->n_ff[l] : ff_max;
+    size_t grp = (size_t) (in->n_head / hp->n_head_kv[l]);
+    grp_max = grp > grp_max ? grp : grp_max;
+  }
+  const size_t LP = (size_t) in->n_layer * (size_t) in->n_embd_per_layer;
+  const size_t E = (size_t) in->n_expert, K = (size_t) in->n_expert_used;
+  /* attention scores of a chunk of (token, head) rows against every slot,
+   * bounded to 4 M floats so long contexts do not need huge buffers */
+  const size_t slots = (size_t) p.n_ctx, rows = T * grp_max;
+  size_t budget = (size_t) 4 << 20;
+  budget = budget > slots ? budget : slots;
+  const size_t att_q_rows = rows < budget ? rows : budget;
+  s->att_rows = (int) budget;
+
+#define ALLOC(ptr, n) do { if (!((ptr) = alloc_array ((n), sizeof *(ptr)))) goto oom; } while (0)
+  ALLOC (s->h, T * d);
+  ALLOC (s->x, T * d);
+  ALLOC (s->y, T * d);
+  ALLOC (s->y2, T * d);
+  ALLOC (s->q, T * in->n_head * hd_max);
+  ALLOC (s->attn, T * in->n_head * hd_max);
+  ALLOC (s->k, T * hkv_max * hd_max);
+  ALLOC (s->v, T * hkv_max * hd_max);
+  ALLOC (s->gate, T * ff_max);
+  ALLOC (s->up, T * ff_max);
+  ALLOC (s->pli, T * LP);
+  ALLOC (s->ple_ctx, T * LP);
+  ALLOC (s->ple_g, T * (size_t) in->n_embd_per_layer);
+  for (int i = 0; i < 2; i++) {
+    ALLOC (s->rope_cos[i], T * hd_max / 2);
+    ALLOC (s->rope_sin[i], T * hd_max / 2);
+  }
+  ALLOC (s->att_q, att_q_rows * hd_max);
+  ALLOC (s->att_s, budget);
+  ALLOC (s->att_o, att_q_rows * hd_max);
+  ALLOC (s->router, T * E);
+  ALLOC (s->sel, T * K);
+  ALLOC (s->sel_w, T * K);
+  ALLOC (s->exp_tokens, T);
+  ALLOC (s->exp_w, T);
+  ALLOC (s->exp_x, E ? T * d : 0);
+  ALLOC (s->exp_out, E ? T * d : 0);
+  ALLOC (s->logit_rows, T * d);
+  ALLOC (s->want, T);
+#undef ALLOC
+  s->mm_scratch_size = scratch_size (m, (int) T, (int) hd_max, (int) slots, (int) att_q_rows);
+  s->mm_scratch = malloc (s->mm_scratch_size ? s->mm_scratch_size : 1);
+  if (!s->mm_scratch)
+    goto oom;
+  *out = s;
+  return G4_OK;
+oom:
+  g4_session_free (s);
+  return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory for session buffers");
+}
+
+void
+g4_session_free (g4_session * s)
+{
+  if (!s)
+    return;
+  g4_kv_cache_free (&s->kv);
+  float *bufs[] = { s->h, s->x, s->y, s->y2, s->q, s->attn, s->k, s->v, s->gate, s->up,
+    s->pli, s->ple_ctx, s->ple_g, s->rope_cos[0], s->rope_sin[0], s->rope_cos[1],
+    s->rope_sin[1], s->att_q, s->att_s, s->att_o, s->router, s->sel_w, s->exp_w,
+    s->exp_x, s->exp_out, s->logit_rows };
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+    free (bufs[i]);
+  free (s->sel);
+  free (s->want);
+  free (s->exp_tokens);
+  free (s->mm_scratch);
+  free (s);
+}
+
+void
+g4_session_reset (g4_session * s)
+{
+  s->n_past = 0;
+}
+
+int
+g4_session_n_past (const g4_session * s)
+{
+  return s->n_past;
+}
+
+g4_status
+g4_session_decode (g4_session * s, const g4_batch * b, float *logits, g4_error * err)
+{
+  if (!s || !b || b->n < 1 || (!b->tokens && !b->embd))
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "empty batch");
+  const g4_hparams *hp = &s->model->hp;
+  if (s->n_past + b->n > s->p.n_ctx)
+    return g4_set_error (err, G4_STATUS_CONTEXT_FULL,
+        "context full: %d positions used, %d more requested, context size %d",
+        s->n_past, b->n, s->p.n_ctx);
+  for (int i = 0; i < b->n; i++) {
+    bool media = b->embd && b->embd_mask && b->embd_mask[i];
+    if (!media && (!b->tokens || b->tokens[i] < 0 || b->tokens[i] >= hp->n_vocab))
+      return g4_set_error (err, G4_STATUS_INVALID_ARG,
+          "token %d at batch position %d is out of range [0, %d)",
+          b->tokens ? b->tokens[i] : -1, i, hp->n_vocab);
+  }
+  float *out = logits;
+  for (int i0 = 0; i0 < b->n; i0 += s->p.n_batch) {
+    const int T = b->n - i0 < s->p.n_batch ? b->n - i0 : s->p.n_batch;
+    int n_out = 0;
+    for (int t = 0; t < T; t++) {
+      /* without want_logits only the last position of the whole batch is wanted */
+      s->want[t] = b->want_logits ? b->want_logits[i0 + t] : i0 + t == b->n - 1;
+      n_out += s->want[t];
+    }
+    g4_status st = g4_decoder_forward (s, b->tokens ? b->tokens + i0 : NULL,
+        b->embd ? b->embd + (size_t) i0 * hp->info.n_embd : NULL,
+        b->embd_mask ? b->embd_mask + i0 : NULL, s->want, T, out, err);
+    if (st)
+      return st;
+    out += (size_t) n_out * hp->n_vocab;
+  }
+  return G4_OK;
+}
