@@ -234,6 +234,39 @@ void g4_sampler_free (g4_sampler * s);
 g4_token g4_sampler_sample (g4_sampler * s, float *logits);
 void g4_sampler_accept (g4_sampler * s, g4_token t);
 
+/* Called with each complete UTF-8 piece of output; in_thought is true inside a
+ * <|channel>...<channel|> thought block (the delimiters themselves are not
+ * passed). Return false to stop generating. */
+typedef bool (*g4_piece_fn) (const char *text, int len, bool in_thought, void *user);
+
+typedef struct {
+  int max_tokens;               /* <= 0: until end of generation or context */
+  const char *const *stop;      /* stop strings (matched on the answer text) */
+  int n_stop;
+  g4_sampler_params sampling;
+  g4_piece_fn on_piece;
+  void *user;
+} g4_generate_params;
+
+typedef enum {
+  G4_STOP_EOG,                  /* an end-of-generation token (<turn|>, <eos>, ...) */
+  G4_STOP_MAX_TOKENS,
+  G4_STOP_STRING,
+  G4_STOP_CALLBACK,
+} g4_stop_reason;
+
+typedef struct {
+  int n_prompt, n_generated;
+  double prompt_seconds, generate_seconds;
+  g4_stop_reason stop;
+} g4_generate_result;
+
+/* Feeds prompt (after whatever the session already holds) and samples until a
+ * stop condition. Running out of context is G4_STATUS_CONTEXT_FULL, with the
+ * text produced so far already delivered. */
+g4_status g4_generate (g4_session * s, const g4_token * prompt, int n_prompt,
+    const g4_generate_params * p, g4_generate_result * res, g4_error * err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gemma4-cli: shared option parsing and the subcommand entry points. */
+#ifndef G4_CLI_H
+#define G4_CLI_H
+
+#include <stdbool.h>
+
+#include "gemma4.h"
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  const char *usage;            /* full --help text */
+  int (*run) (int argc, char **argv);
+} cli_command;
+
+/* Common options every model subcommand accepts. */
+typedef struct {
+  const char *model;
+  int n_threads;
+  int n_ctx;
+  g4_kv_type kv_type;
+} cli_model_opts;
+
+/* Returns the number of argv entries consumed (1 or 2) if argv[i] is a common
+ * option, 0 if it is not, -1 on a bad value (message printed). */
+int cli_parse_model_opt (int argc, char **argv, int i, cli_model_opts * o);
+/* Parses a strictly formatted number; false with a message otherwise. */
+bool cli_int (const char *opt, const char *s, long min, long max, int *out);
+bool cli_float (const char *opt, const char *s, float *out);
+int cli_usage_error (const cli_command * c, const char *fmt, ...);
+g4_model *cli_load_model (const char *path, bool vocab_only);
+g4_session *cli_new_session (const g4_model * m, const cli_model_opts * o, int n_batch);
+
+extern const cli_command cmd_info, cmd_tokenize, cmd_logits, cmd_generate, cmd_bench;
+
+#endif

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gemma4-cli generate: chat-formatted generation streamed to stdout, the
+ * thought channel to stderr (or hidden). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: gemma4-cli generate -m MODEL.gguf -p PROMPT [-n N] [--system S] [--think]\n"
+    "                           [--temp T] [--top-k K] [--top-p P] [--min-p P]\n"
+    "                           [--repeat-penalty R] [--seed S] [--stop STR]...\n"
+    "                           [--raw] [--hide-thought] [-t THREADS] [-c CTX]\n"
+    "Renders PROMPT as a user turn with the model's chat format (thinking mode with\n"
+    "--think) and streams the answer to stdout; the thought goes to stderr unless\n"
+    "--hide-thought. --raw feeds PROMPT as it is (after <bos>). Defaults: greedy\n"
+    "(--temp 0), -n 256, context 4096.\n";
+
+#define MAX_STOP 8
+
+typedef struct {
+  bool hide_thought;
+  bool thought_open;
+} stream_state;
+
+static bool
+on_piece (const char *text, int len, bool in_thought, void *user)
+{
+  stream_state *st = user;
+  if (in_thought) {
+    if (!st->hide_thought) {
+      if (!st->thought_open)
+        fputs ("[thought] ", stderr);
+      fwrite (text, 1, (size_t) len, stderr);
+    }
+    st->thought_open = true;
+    return true;
+  }
+  if (st->thought_open && !st->hide_thought)
+    fputs ("\n[/thought]\n", stderr);
+  st->thought_open = false;
+  fwrite (text, 1, (size_t) len, stdout);
+  fflush (stdout);
+  return true;
+}
+
+static int
+run (int argc, char **argv)
+{
+  cli_model_opts o = { 0 };
+  const char *prompt = NULL, *system = NULL, *stop[MAX_STOP];
+  int n_stop = 0, max_tokens = 256;
+  bool think = false, raw = false;
+  stream_state ss = { 0 };
+  g4_sampler_params sp = g4_sampler_default_params ();
+  sp.temperature = 0.0f;
+  for (int i = 1; i < argc;) {
+    int n = cli_parse_model_opt (argc, argv, i, &o);
+    if (n < 0)
+      return 2;
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int seed = 0;
+    if (!strcmp (a, "--think") || !strcmp (a, "--raw") || !strcmp (a, "--hide-thought")) {
+      think |= !strcmp (a, "--think");
+      raw |= !strcmp (a, "--raw");
+      ss.hide_thought |= !strcmp (a, "--hide-thought");
+      i++;
+      continue;
+    }
+    if (!v)
+      return cli_usage_error (&cmd_generate, "unknown option or missing value '%s'", a);
+    bool ok = true;
+    if (!strcmp (a, "-p") || !strcmp (a, "--prompt"))
+      prompt = v;
+    else if (!strcmp (a, "--system"))
+      system = v;
+    else if (!strcmp (a, "-n"))
+      ok = cli_int (a, v, 0, 1 << 24, &max_tokens);
+    else if (!strcmp (a, "--temp"))
+      ok = cli_float (a, v, &sp.temperature);
+    else if (!strcmp (a, "--top-k"))
+      ok = cli_int (a, v, 0, 1 << 24, &sp.top_k);
+    else if (!strcmp (a, "--top-p"))
+      ok = cli_float (a, v, &sp.top_p) && sp.top_p > 0 && sp.top_p <= 1;
+    else if (!strcmp (a, "--min-p"))
+      ok = cli_float (a, v, &sp.min_p) && sp.min_p >= 0 && sp.min_p <= 1;
+    else if (!strcmp (a, "--repeat-penalty"))
+      ok = cli_float (a, v, &sp.repeat_penalty) && sp.repeat_penalty > 0;
+    else if (!strcmp (a, "--seed")) {
+      ok = cli_int (a, v, 0, 0x7fffffff, &seed);
+      sp.seed = (uint64_t) seed;
+    } else if (!strcmp (a, "--stop")) {
+      if (n_stop == MAX_STOP)
+        return cli_usage_error (&cmd_generate, "at most %d --stop strings", MAX_STOP);
+      stop[n_stop++] = v;
+    } else
+      return cli_usage_error (&cmd_generate, "unknown option '%s'", a);
+    if (!ok)
+      return cli_usage_error (&cmd_generate, "bad value for %s: '%s'", a, v);
+    i += 2;
+  }
+  if (!o.model || !prompt)
+    return cli_usage_error (&cmd_generate, "-m MODEL and -p PROMPT are required");
+  g4_model *m = cli_load_model (o.model, false);
+  if (!m)
+    return 1;
+  const g4_vocab *vocab = g4_model_get_vocab (m);
+  if (!vocab) {
+    fprintf (stderr, "gemma4-cli: %s has no tokenizer; use 'logits' with token ids\n", o.model);
+    g4_model_free (m);
+    return 1;
+  }
+  char *text;
+  if (raw) {
+    text = strdup (prompt);
+  } else {
+    g4_chat_message msgs[2];
+    int nm = 0;
+    if (system)
+      msgs[nm++] = (g4_chat_message) {G4_ROLE_SYSTEM, system};
+    msgs[nm++] = (g4_chat_message) {G4_ROLE_USER, prompt};
+    g4_template_flavor fl = g4_model_template_flavor (m);
+    size_t need = g4_chat_render (fl, msgs, nm, think, true, NULL, 0);
+    text = malloc (need + 1);
+    if (text)
+      g4_chat_render (fl, msgs, nm, think, true, text, need + 1);
+  }
+  size_t len = text ? strlen (text) : 0;
+  g4_token *ids = malloc (sizeof *ids * (len + 2));
+  int n = text && ids ? g4_tokenize (vocab, text, len, raw, true, ids, (int) len + 2) : -1;
+  free (text);
+  int rc = 1;
+  g4_session *s = n > 0 ? cli_new_session (m, &o, 0) : NULL;
+  if (s) {
+    g4_generate_params gp = {.max_tokens = max_tokens,.stop = stop,.n_stop = n_stop,
+      .sampling = sp,.on_piece = on_piece,.user = &ss
+    };
+    g4_generate_result res;
+    g4_error err = { 0 };
+    g4_status st = g4_generate (s, ids, n, &gp, &res, &err);
+    putchar ('\n');
+    if (st)
+      fprintf (stderr, "gemma4-cli: %s\n", err.message);
+    fprintf (stderr, "prompt: %d tokens, %.2f tok/s; generated: %d tokens, %.2f tok/s\n",
+        res.n_prompt, res.prompt_seconds > 0 ? res.n_prompt / res.prompt_seconds : 0.0,
+        res.n_generated, res.generate_seconds > 0 ? res.n_generated / res.generate_seconds : 0.0);
+    rc = st ? 1 : 0;
+  }
+  free (ids);
+  g4_session_free (s);
+  g4_model_free (m);
+  return rc;
+}
+
+const cli_command cmd_generate = { "generate", "generate a chat answer, streamed",
+  usage_text, run
+};

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gemma4-cli: the command line tool for files, benchmarks and checks.
+ * Dispatches to one subcommand per file (cmd_*.c). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command *commands[] = {
+  &cmd_info, &cmd_tokenize, &cmd_logits, &cmd_generate, &cmd_bench,
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void
+usage (FILE * f)
+{
+  fprintf (f, "usage: gemma4-cli COMMAND [OPTIONS]   (gemma4-cli COMMAND --help for details)\n\ncommands:\n");
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    fprintf (f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+}
+
+bool
+cli_int (const char *opt, const char *s, long min, long max, int *out)
+{
+  char *end;
+  long v = s ? strtol (s, &end, 10) : 0;
+  if (!s || *s == '\0' || *end != '\0' || v < min || v > max) {
+    fprintf (stderr, "gemma4-cli: %s expects an integer in [%ld, %ld], got '%s'\n", opt, min,
+        max, s ? s : "");
+    return false;
+  }
+  *out = (int) v;
+  return true;
+}
+
+bool
+cli_float (const char *opt, const char *s, float *out)
+{
+  char *end;
+  float v = s ? strtof (s, &end) : 0;
+  if (!s || *s == '\0' || *end != '\0' || v != v) {
+    fprintf (stderr, "gemma4-cli: %s expects a number, got '%s'\n", opt, s ? s : "");
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+int
+cli_usage_error (const cli_command * c, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  fprintf (stderr, "gemma4-cli %s: ", c->name);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "\n%s", c->usage);
+  return 2;
+}
+
+int
+cli_parse_model_opt (int argc, char **argv, int i, cli_model_opts * o)
+{
+  const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+  if (!strcmp (a, "-m") || !strcmp (a, "--model")) {
+    if (!v)
+      return fprintf (stderr, "gemma4-cli: %s needs a value\n", a), -1;
+    o->model = v;
+    return 2;
+  }
+  if (!strcmp (a, "-t") || !strcmp (a, "--threads"))
+    return cli_int (a, v, 1, 1024, &o->n_threads) ? 2 : -1;
+  if (!strcmp (a, "-c") || !strcmp (a, "--ctx-size"))
+    return cli_int (a, v, 1, 1 << 24, &o->n_ctx) ? 2 : -1;
+  if (!strcmp (a, "--kv-type")) {
+    if (v && !strcmp (v, "f16"))
+      o->kv_type = G4_KV_F16;
+    else if (v && !strcmp (v, "f32"))
+      o->kv_type = G4_KV_F32;
+    else
+      return fprintf (stderr, "gemma4-cli: --kv-type expects f16 or f32\n"), -1;
+    return 2;
+  }
+  return 0;
+}
+
+g4_model *
+cli_load_model (const char *path, bool vocab_only)
+{
+  g4_error err = { 0 };
+  g4_model *m = NULL;
+  g4_model_params mp = {.vocab_only = vocab_only };
+  if (g4_model_load (path, &mp, &m, &err)) {
+    fprintf (stderr, "gemma4-cli: cannot load model: %s\n", err.message);
+    return NULL;
+  }
+  return m;
+}
+
+g4_session *
+cli_new_session (const g4_model * m, const cli_model_opts * o, int n_batch)
+{
+  g4_error err = { 0 };
+  g4_session_params sp = g4_session_default_params ();
+  sp.n_threads = o->n_threads;
+  sp.n_ctx = o->n_ctx;
+  sp.kv_type = o->kv_type;
+  sp.n_batch = n_batch;
+  g4_session *s = NULL;
+  if (g4_session_new (m, &sp, &s, &err)) {
+    fprintf (stderr, "gemma4-cli: cannot create session: %s\n", err.message);
+    return NULL;
+  }
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2 || !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help")) {
+    usage (argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    if (!strcmp (argv[1], commands[i]->name)) {
+      for (int j = 2; j < argc; j++)
+        if (!strcmp (argv[j], "-h") || !strcmp (argv[j], "--help")) {
+          fputs (commands[i]->usage, stdout);
+          return 0;
+        }
+      return commands[i]->run (argc - 1, argv + 1);
+    }
+  fprintf (stderr, "gemma4-cli: unknown command '%s'\n", argv[1]);
+  usage (stderr);
+  return 2;
+}
