@@ -40,6 +40,8 @@ typedef struct {
   g4_gguf_type arr_type;
   uint64_t arr_n;
   g4_gguf_str *strs;            /* string arrays: arr_n views */
+  const uint8_t *raw;           /* the encoded value, after the type id */
+  uint64_t raw_len;
 } kv_entry;
 
 typedef struct {
@@ -337,6 +339,26 @@ read_kv_array (cursor * c, kv_entry * kv)
 }
 
 static g4_status
+read_value (cursor * c, kv_entry * kv)
+{
+  if (kv->type == G4_GGUF_ARRAY)
+    return read_kv_array (c, kv);
+  if (kv->type == G4_GGUF_STRING) {
+    g4_gguf_str s;
+    if (read_str (c, "string value", &s))
+      return G4_STATUS_FORMAT;
+    kv->data = (const uint8_t *) s.ptr;
+    kv->len = s.len;
+    return G4_OK;
+  }
+  if (need (c, type_sizes[kv->type], "value"))
+    return G4_STATUS_FORMAT;
+  kv->data = c->g->base + c->pos;
+  c->pos += type_sizes[kv->type];
+  return G4_OK;
+}
+
+static g4_status
 read_kv (cursor * c, int64_t i)
 {
   g4_gguf *g = c->g;
@@ -358,21 +380,10 @@ read_kv (cursor * c, int64_t i)
   if (t >= G4_GGUF_TYPE_COUNT)
     return fail_at (g, c->err, at, "%s: unknown value type id %" PRIu32, c->what, t);
   kv->type = (g4_gguf_type) t;
-  if (kv->type == G4_GGUF_ARRAY)
-    return read_kv_array (c, kv);
-  if (kv->type == G4_GGUF_STRING) {
-    g4_gguf_str s;
-    if (read_str (c, "string value", &s))
-      return G4_STATUS_FORMAT;
-    kv->data = (const uint8_t *) s.ptr;
-    kv->len = s.len;
-    return G4_OK;
-  }
-  if (need (c, type_sizes[t], "value"))
-    return G4_STATUS_FORMAT;
-  kv->data = g->base + c->pos;
-  c->pos += type_sizes[t];
-  return G4_OK;
+  kv->raw = g->base + c->pos;
+  st = read_value (c, kv);
+  kv->raw_len = (uint64_t) (g->base + c->pos - kv->raw);
+  return st;
 }
 
 static g4_status
@@ -771,6 +782,14 @@ g4_gguf_arr_str (const g4_gguf * g, int64_t i, uint64_t j)
   if (kv->type != G4_GGUF_ARRAY || kv->arr_type != G4_GGUF_STRING || j >= kv->arr_n)
     return (g4_gguf_str) { NULL, 0 };
   return kv->strs[j];
+}
+
+const void *
+g4_gguf_kv_raw (const g4_gguf * g, int64_t i, size_t * nbytes)
+{
+  const kv_entry *kv = kv_at (g, i);
+  *nbytes = (size_t) kv->raw_len;
+  return kv->raw;
 }
 
 /* ---- typed getters ---- */

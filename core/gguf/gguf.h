@@ -79,6 +79,9 @@ g4_gguf_type g4_gguf_arr_type (const g4_gguf * g, int64_t i);
 uint64_t g4_gguf_arr_n (const g4_gguf * g, int64_t i);
 const void *g4_gguf_arr_data (const g4_gguf * g, int64_t i);
 g4_gguf_str g4_gguf_arr_str (const g4_gguf * g, int64_t i, uint64_t j);
+/* The value of kv i exactly as encoded in the file (after its type id), for
+ * copying it verbatim; *nbytes receives its length. */
+const void *g4_gguf_kv_raw (const g4_gguf * g, int64_t i, size_t * nbytes);
 
 /* Typed getters by key. Integers convert between any integer kv types when the
  * value fits; floats accept FLOAT32/FLOAT64. A missing key gives
@@ -121,6 +124,8 @@ void g4_gguf_writer_add_str_array (g4_gguf_writer * w, const char *key,
  * counts[k] elements at data[k]. */
 void g4_gguf_writer_add_array_of_arrays (g4_gguf_writer * w, const char *key,
     g4_gguf_type t, const void *const *data, const uint64_t * counts, uint64_t n);
+/* Copies kv i of a file being read, whatever its type (nested arrays included). */
+void g4_gguf_writer_copy_kv (g4_gguf_writer * w, const g4_gguf * g, int64_t i);
 /* data is copied; nbytes must match the type and dims. */
 void g4_gguf_writer_add_tensor (g4_gguf_writer * w, const char *name, g4_type type,
     uint32_t n_dims, const int64_t * ne, const void *data, size_t nbytes);

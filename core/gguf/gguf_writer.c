@@ -253,6 +253,21 @@ g4_gguf_writer_add_array_of_arrays (g4_gguf_writer * w, const char *key,
 }
 
 void
+g4_gguf_writer_copy_kv (g4_gguf_writer * w, const g4_gguf * g, int64_t i)
+{
+  const char *key = g4_gguf_key (g, i);
+  g4_gguf_type t = g4_gguf_kv_type (g, i);
+  if (strcmp (key, "general.alignment") == 0 && t == G4_GGUF_UINT32) {
+    g4_gguf_writer_add_scalar (w, key, t, g4_gguf_kv_data (g, i));
+    return;
+  }
+  size_t n;
+  const void *raw = g4_gguf_kv_raw (g, i, &n);
+  if (begin_kv (w, key, t))
+    put (w, &w->kv, raw, n);
+}
+
+void
 g4_gguf_writer_add_tensor (g4_gguf_writer * w, const char *name, g4_type type,
     uint32_t n_dims, const int64_t * ne, const void *data, size_t nbytes)
 {
@@ -268,7 +283,7 @@ g4_gguf_writer_add_tensor (g4_gguf_writer * w, const char *name, g4_type type,
       return;
     }
   const g4_type_traits *tt = g4_type_traits_get (type);
-  if (tt == NULL || n_dims == 0 || n_dims > G4_GGUF_MAX_DIMS) {
+  if (tt == NULL || n_dims > G4_GGUF_MAX_DIMS) {
     g4_set_error (&w->err, G4_STATUS_INVALID_ARG,
         "gguf writer: tensor '%s': type id %d or n_dims %" PRIu32 " invalid", name, type, n_dims);
     return;
