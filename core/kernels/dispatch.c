@@ -53,6 +53,28 @@ fill_scalar (g4_kernel_entry *t)
 }
 /* clang-format on */
 
+#ifdef G4_HAVE_AVX2
+/* clang-format off */
+static void
+fill_avx2 (g4_kernel_entry *t)
+{
+  set_entry (t, G4_TYPE_F32,    vec_dot_f32_f32_avx2,     G4_TYPE_F32,  NULL);
+  set_entry (t, G4_TYPE_F16,    vec_dot_f16_f32_avx2,     G4_TYPE_F32,  NULL);
+  set_entry (t, G4_TYPE_BF16,   vec_dot_bf16_f32_avx2,    G4_TYPE_F32,  NULL);
+  set_entry (t, G4_TYPE_Q4_0,   vec_dot_q4_0_q8_0_avx2,   G4_TYPE_Q8_0, quantize_row_q8_0_avx2);
+  set_entry (t, G4_TYPE_Q5_0,   vec_dot_q5_0_q8_0_avx2,   G4_TYPE_Q8_0, quantize_row_q8_0_avx2);
+  set_entry (t, G4_TYPE_Q8_0,   vec_dot_q8_0_q8_0_avx2,   G4_TYPE_Q8_0, quantize_row_q8_0_avx2);
+  set_entry (t, G4_TYPE_Q2_K,   vec_dot_q2_K_q8_K_scalar, G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
+  set_entry (t, G4_TYPE_Q3_K,   vec_dot_q3_K_q8_K_scalar, G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
+  set_entry (t, G4_TYPE_Q4_K,   vec_dot_q4_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
+  set_entry (t, G4_TYPE_Q5_K,   vec_dot_q5_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
+  set_entry (t, G4_TYPE_Q6_K,   vec_dot_q6_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
+  set_entry (t, G4_TYPE_IQ4_NL, vec_dot_iq4_nl_q8_0_avx2, G4_TYPE_Q8_0, quantize_row_q8_0_avx2);
+  set_entry (t, G4_TYPE_IQ4_XS, vec_dot_iq4_xs_q8_K_avx2, G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
+}
+/* clang-format on */
+#endif
+
 static bool
 cpu_has (g4_isa isa)
 {
@@ -102,6 +124,9 @@ init (void)
 {
   fill_scalar (tables[G4_ISA_SCALAR]);
   memcpy (tables[G4_ISA_AVX2], tables[G4_ISA_SCALAR], sizeof tables[0]);
+#ifdef G4_HAVE_AVX2
+  fill_avx2 (tables[G4_ISA_AVX2]);
+#endif
   memcpy (tables[G4_ISA_AVX512], tables[G4_ISA_AVX2], sizeof tables[0]);
 
   g4_isa best = G4_ISA_SCALAR;

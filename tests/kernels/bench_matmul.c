@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Not a test: throughput of g4_matmul on a 1536 x 6144 weight matrix (n_out
+ * 1536, n_in 6144, Gemma 4 E2B's ffn_down) in Q4_0, Q4_K, Q6_K, Q8_0 and F16,
+ * for T = 1 (decode: weight bytes per second is what counts) and T = 64
+ * (prefill: GFLOP/s), under every ISA this CPU has.
+ * Usage: bench_matmul [N_THREADS [N_OUT N_IN]] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernels.h"
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint32_t
+rng_u32 (void)
+{
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return (uint32_t) ((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
+}
+
+/* Random bytes, with every 2-byte word that could be a block scale replaced
+ * by a small finite half: slower paths for NaN or inf must not flatter or
+ * hurt the numbers. For F16 every element is such a half. */
+static void
+fill_weights (unsigned char *w, size_t size)
+{
+  for (size_t i = 0; i + 1 < size; i += 2) {
+    uint16_t h = (uint16_t) rng_u32 ();
+    if (((h >> 10) & 0x1f) >= 0x1e)
+      h &= 0xbfff;              /* keep the exponent below inf/NaN */
+    memcpy (w + i, &h, 2);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  int n_threads = argc > 1 ? atoi (argv[1]) : 1;
+  int64_t n_out = argc > 3 ? atoll (argv[2]) : 1536;
+  int64_t n_in = argc > 3 ? atoll (argv[3]) : 6144;
+  static const g4_type types[] = { G4_TYPE_Q4_0, G4_TYPE_Q4_K, G4_TYPE_Q6_K, G4_TYPE_Q8_0, G4_TYPE_F16 };
+  static const int Ts[] = { 1, 64 };
+  const int T_max = 64;
+
+  float *x = malloc ((size_t) T_max * n_in * sizeof (float));
+  float *y = malloc ((size_t) T_max * n_out * sizeof (float));
+  for (int64_t i = 0; i < T_max * n_in; i++)
+    x[i] = (float) (rng_u32 () >> 8) * 0x1p-23f - 1.0f;
+  printf ("g4_matmul %lld x %lld (n_out x n_in), %d thread(s)\n", (long long) n_out,
+      (long long) n_in, n_threads);
+  printf ("%-6s %-5s %4s %10s %10s %10s\n", "isa", "type", "T", "us/call", "GFLOP/s", "GB/s");
+  for (int isa = G4_ISA_SCALAR; isa <= G4_ISA_AVX512; isa++) {
+    if (!g4_kernels_force ((g4_isa) isa)) {
+      printf ("%-6s skipped: not in this CPU or build\n", g4_isa_name ((g4_isa) isa));
+      continue;
+    }
+    for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+      const g4_type t = types[k];
+      const size_t row_bytes = g4_row_size (t, n_in);
+      unsigned char *w = malloc (row_bytes * n_out);
+      fill_weights (w, row_bytes * n_out);
+      void *scratch = malloc (g4_matmul_scratch_size (t, n_in, T_max) + 1);
+      g4_matrix m = { .type = t, .n_in = n_in, .n_out = n_out, .row_bytes = row_bytes, .data = w };
+      for (size_t j = 0; j < sizeof Ts / sizeof Ts[0]; j++) {
+        const int T = Ts[j];
+        g4_matmul (&m, x, T, y, n_out, scratch, n_threads);
+        /* at least 0.3 s and 3 calls, scalar prefill included */
+        int calls = 0;
+        double t0 = now_s (), el;
+        do {
+          g4_matmul (&m, x, T, y, n_out, scratch, n_threads);
+          calls++;
+          el = now_s () - t0;
+        } while (el < 0.3 || calls < 3);
+        const double per = el / calls;
+        printf ("%-6s %-5s %4d %10.1f %10.1f %10.1f\n", g4_isa_name ((g4_isa) isa),
+            g4_type_name (t), T, per * 1e6, 2.0 * (double) n_in * n_out * T / per * 1e-9,
+            (double) row_bytes * n_out / per * 1e-9);
+        fflush (stdout);
+      }
+      free (w);
+      free (scratch);
+    }
+  }
+  free (x);
+  free (y);
+  return 0;
+}
