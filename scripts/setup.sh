@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs what gst-gemma4 needs to build and test on Debian 12 (apt-get, as
+# root or through sudo), then configures and builds into ./build.
+set -eu
+cd "$(dirname "$0")/.."
+PKGS="gcc libc6-dev meson ninja-build pkg-config clang libclang-rt-14-dev"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+[ -f build/build.ninja ] || meson setup build
+ninja -C build
