@@ -10,8 +10,8 @@
 void g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps);
 /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), in place. */
 void g4_gelu_tanh (float *x, int64_t n);
-/* x[i] = gelu_tanh(g[i]) * u[i] (the GeGLU product). */
-void g4_geglu (float *x, const float *g, const float *u, int64_t n);
+/* x[i] = gelu_tanh(g[i]) * u[i] (the GeGLU product), split over n_threads. */
+void g4_geglu (float *x, const float *g, const float *u, int64_t n, int n_threads);
 /* In-place softmax; entries equal to -INFINITY get weight 0. */
 void g4_softmax (float *x, int64_t n);
 /* x = c * tanh(x / c) */
