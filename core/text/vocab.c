@@ -63,20 +63,30 @@ table_size (uint64_t n_entries)
   return (uint32_t) cap;
 }
 
-/* Id of the token whose text is a[0..na) followed by b[0..nb), or -1. */
+/* Id of the token whose text is a[0..na) followed by b[0..nb), or -1; h is
+ * that text's hash. */
+static g4_token
+lookup_hashed (const g4_vocab * v, uint64_t h, const char *a, size_t na, const char *b,
+    size_t nb)
+{
+  uint32_t tag = (uint32_t) (h >> 32);
+  for (uint32_t i = (uint32_t) h & v->id_mask;; i = (i + 1) & v->id_mask) {
+    const g4_id_slot *slot = &v->id_slots[i];
+    if (slot->id1 == 0)
+      return -1;
+    if (slot->tag != tag)
+      continue;
+    const g4_token_text *t = &v->text[slot->id1 - 1];
+    if (t->len == na + nb && memcmp (t->ptr, a, na) == 0
+        && (nb == 0 || memcmp (t->ptr + na, b, nb) == 0))
+      return (g4_token) slot->id1 - 1;
+  }
+}
+
 static g4_token
 lookup_concat (const g4_vocab * v, const char *a, size_t na, const char *b, size_t nb)
 {
-  uint64_t h = fnv1a (fnv1a (FNV_OFFSET, a, na), b, nb);
-  for (uint32_t i = (uint32_t) h & v->id_mask;; i = (i + 1) & v->id_mask) {
-    int32_t id = v->id_slots[i];
-    if (id < 0)
-      return -1;
-    const g4_token_text *t = &v->text[id];
-    if (t->len == na + nb && memcmp (t->ptr, a, na) == 0
-        && (nb == 0 || memcmp (t->ptr + na, b, nb) == 0))
-      return id;
-  }
+  return lookup_hashed (v, fnv1a (fnv1a (FNV_OFFSET, a, na), b, nb), a, na, b, nb);
 }
 
 g4_token
@@ -99,11 +109,13 @@ insert_token (g4_vocab * v, g4_token id)
 {
   const g4_token_text *t = &v->text[id];
   uint64_t h = fnv1a (FNV_OFFSET, t->ptr, t->len);
+  uint32_t tag = (uint32_t) (h >> 32);
   for (uint32_t i = (uint32_t) h & v->id_mask;; i = (i + 1) & v->id_mask) {
-    int32_t old = v->id_slots[i];
-    if (old < 0 || (v->text[old].len == t->len
-            && memcmp (v->text[old].ptr, t->ptr, t->len) == 0)) {
-      v->id_slots[i] = id;
+    g4_id_slot *slot = &v->id_slots[i];
+    const g4_token_text *old = slot->id1 ? &v->text[slot->id1 - 1] : NULL;
+    if (old == NULL || (slot->tag == tag && old->len == t->len
+            && memcmp (old->ptr, t->ptr, t->len) == 0)) {
+      *slot = (g4_id_slot) { (uint32_t) id + 1, tag };
       return;
     }
   }
@@ -115,11 +127,11 @@ g4_vocab_merge_rank (const g4_vocab * v, g4_token left, g4_token right, g4_token
   uint64_t key = (uint64_t) (uint32_t) left << 32 | (uint32_t) right;
   for (uint32_t i = (uint32_t) mix64 (key) & v->merge_mask;; i = (i + 1) & v->merge_mask) {
     const g4_merge_slot *s = &v->merge_slots[i];
-    if (s->rank < 0)
+    if (s->rank1 == 0)
       return -1;
     if (s->key == key) {
       *result = s->result;
-      return s->rank;
+      return (int32_t) s->rank1 - 1;
     }
   }
 }
@@ -131,8 +143,8 @@ insert_merge (g4_vocab * v, g4_token left, g4_token right, int32_t rank, g4_toke
   uint64_t key = (uint64_t) (uint32_t) left << 32 | (uint32_t) right;
   for (uint32_t i = (uint32_t) mix64 (key) & v->merge_mask;; i = (i + 1) & v->merge_mask) {
     g4_merge_slot *s = &v->merge_slots[i];
-    if (s->rank < 0) {
-      *s = (g4_merge_slot) { key, rank, result };
+    if (s->rank1 == 0) {
+      *s = (g4_merge_slot) { key, (uint32_t) rank + 1, result };
       return;
     }
     if (s->key == key)
@@ -250,11 +262,10 @@ load_tokens (g4_vocab * v, const g4_gguf * g, g4_error * err)
   v->attr = malloc (n);
   v->byte_value = calloc (n, 1);
   v->id_mask = table_size (n) - 1;
-  v->id_slots = malloc (((size_t) v->id_mask + 1) * sizeof *v->id_slots);
+  v->id_slots = calloc ((size_t) v->id_mask + 1, sizeof *v->id_slots);
   if (!v->text || !v->attr || !v->byte_value || !v->id_slots)
     return g4_set_error (err, G4_STATUS_NO_MEMORY, "%s: out of memory for %llu tokens",
         file_name (g), (unsigned long long) n);
-  memset (v->id_slots, 0xff, ((size_t) v->id_mask + 1) * sizeof *v->id_slots);
 
   for (uint64_t i = 0; i < n; i++) {
     g4_gguf_str s = g4_gguf_arr_str (g, ki, i);
@@ -299,6 +310,39 @@ load_tokens (g4_vocab * v, const g4_gguf * g, g4_error * err)
   return G4_OK;
 }
 
+/* One line of tokenizer.ggml.merges, split and hashed. */
+typedef struct {
+  const char *left, *right;
+  size_t n_left, n_right;
+  uint64_t h_left, h_right, h_merged;
+} merge_text;
+
+#define MERGE_BATCH 64
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch (p)
+#else
+#define PREFETCH(p) ((void) (p))
+#endif
+
+/* Starts loading what a later lookup of hash h will read: with touch_text
+ * false the slot, with it (once the slot is cached) the candidate token's
+ * view and text. */
+static void
+prefetch_lookup (const g4_vocab * v, uint64_t h, bool touch_text)
+{
+  const g4_id_slot *slot = &v->id_slots[(uint32_t) h & v->id_mask];
+  if (!touch_text) {
+    PREFETCH (slot);
+    return;
+  }
+  if (slot->id1 != 0 && slot->tag == (uint32_t) (h >> 32)) {
+    const g4_token_text *t = &v->text[slot->id1 - 1];
+    PREFETCH (t);
+    PREFETCH (t->ptr);
+  }
+}
+
 static g4_status
 load_merges (g4_vocab * v, const g4_gguf * g, g4_error * err)
 {
@@ -309,32 +353,55 @@ load_merges (g4_vocab * v, const g4_gguf * g, g4_error * err)
   uint64_t n = g4_gguf_arr_n (g, mi);
   v->n_merges = (int) n;
   v->merge_mask = table_size (n) - 1;
-  v->merge_slots = malloc (((size_t) v->merge_mask + 1) * sizeof *v->merge_slots);
+  v->merge_slots = calloc ((size_t) v->merge_mask + 1, sizeof *v->merge_slots);
   if (!v->merge_slots)
     return g4_set_error (err, G4_STATUS_NO_MEMORY, "%s: out of memory for %llu merges",
         file_name (g), (unsigned long long) n);
-  for (uint32_t i = 0; i <= v->merge_mask; i++)
-    v->merge_slots[i].rank = -1;
 
-  for (uint64_t i = 0; i < n; i++) {
-    g4_gguf_str s = g4_gguf_arr_str (g, mi, i);
-    int shown = s.len > 64 ? 64 : (int) s.len;
-    /* Split at the first space after the first byte, as llama.cpp does. */
-    const char *sp = s.len > 1 ? memchr (s.ptr + 1, ' ', s.len - 1) : NULL;
-    if (sp == NULL)
-      return g4_set_error (err, G4_STATUS_FORMAT, "%s: '" KEY_MERGES
-          "'[%llu] \"%.*s\" is not two tokens separated by a space", file_name (g),
-          (unsigned long long) i, shown, s.ptr);
-    size_t nl = (size_t) (sp - s.ptr), nr = s.len - nl - 1;
-    g4_token left = g4_vocab_lookup (v, s.ptr, nl);
-    g4_token right = g4_vocab_lookup (v, sp + 1, nr);
-    g4_token result = lookup_concat (v, s.ptr, nl, sp + 1, nr);
-    /* HF's BPE refuses such a table too; every merge of a real file passes. */
-    if (left < 0 || right < 0 || result < 0)
-      return g4_set_error (err, G4_STATUS_FORMAT, "%s: '" KEY_MERGES
-          "'[%llu] \"%.*s\": %s is not a token", file_name (g), (unsigned long long) i,
-          shown, s.ptr, left < 0 ? "the left part" : right < 0 ? "the right part" : "the merged text");
-    insert_merge (v, left, right, (int32_t) i, result);
+  /* Half a million look-ups into tables far larger than the caches: they are
+   * done a batch at a time, with the memory each one needs requested first,
+   * so the misses overlap instead of following one another. */
+  merge_text mt[MERGE_BATCH];
+  for (uint64_t base = 0; base < n; base += MERGE_BATCH) {
+    int m = n - base < MERGE_BATCH ? (int) (n - base) : MERGE_BATCH;
+    for (int k = 0; k < m; k++) {
+      g4_gguf_str s = g4_gguf_arr_str (g, mi, base + k);
+      /* Split at the first space after the first byte, as llama.cpp does. */
+      const char *sp = s.len > 1 ? memchr (s.ptr + 1, ' ', s.len - 1) : NULL;
+      if (sp == NULL)
+        return g4_set_error (err, G4_STATUS_FORMAT, "%s: '" KEY_MERGES
+            "'[%llu] \"%.*s\" is not two tokens separated by a space", file_name (g),
+            (unsigned long long) (base + k), s.len > 64 ? 64 : (int) s.len, s.ptr);
+      merge_text *t = &mt[k];
+      t->left = s.ptr;
+      t->n_left = (size_t) (sp - s.ptr);
+      t->right = sp + 1;
+      t->n_right = s.len - t->n_left - 1;
+      t->h_left = fnv1a (FNV_OFFSET, t->left, t->n_left);
+      t->h_right = fnv1a (FNV_OFFSET, t->right, t->n_right);
+      t->h_merged = fnv1a (t->h_left, t->right, t->n_right);
+    }
+    for (int pass = 0; pass < 2; pass++)
+      for (int k = 0; k < m; k++) {
+        prefetch_lookup (v, mt[k].h_left, pass == 1);
+        prefetch_lookup (v, mt[k].h_right, pass == 1);
+        prefetch_lookup (v, mt[k].h_merged, pass == 1);
+      }
+    for (int k = 0; k < m; k++) {
+      const merge_text *t = &mt[k];
+      g4_token left = lookup_hashed (v, t->h_left, t->left, t->n_left, NULL, 0);
+      g4_token right = lookup_hashed (v, t->h_right, t->right, t->n_right, NULL, 0);
+      g4_token result = lookup_hashed (v, t->h_merged, t->left, t->n_left, t->right, t->n_right);
+      /* HF's BPE refuses such a table too; every merge of a real file passes. */
+      if (left < 0 || right < 0 || result < 0) {
+        size_t len = t->n_left + 1 + t->n_right;
+        return g4_set_error (err, G4_STATUS_FORMAT, "%s: '" KEY_MERGES
+            "'[%llu] \"%.*s\": %s is not a token", file_name (g),
+            (unsigned long long) (base + k), len > 64 ? 64 : (int) len, t->left,
+            left < 0 ? "the left part" : right < 0 ? "the right part" : "the merged text");
+      }
+      insert_merge (v, left, right, (int32_t) (base + k), result);
+    }
   }
   return G4_OK;
 }

@@ -40,12 +40,20 @@ typedef struct {
   uint32_t len;
 } g4_token_text;
 
-/* One merge of the BPE table, keyed by the ids of its two halves. */
+/* One merge of the BPE table, keyed by the ids of its two halves. Empty
+ * slots are all zero, so a calloc'ed table starts empty. */
 typedef struct {
   uint64_t key;                 /* left id << 32 | right id */
-  int32_t rank;                 /* index in tokenizer.ggml.merges; -1 = empty slot */
+  uint32_t rank1;               /* index in tokenizer.ggml.merges + 1; 0 = empty slot */
   g4_token result;              /* id of left+right */
 } g4_merge_slot;
+
+/* One slot of the text -> id hash; the high bits of the text's hash let a
+ * probe skip other tokens without reading their text. */
+typedef struct {
+  uint32_t id1;                 /* token id + 1; 0 = empty slot */
+  uint32_t tag;
+} g4_id_slot;
 
 struct g4_vocab {
   int n_tokens;
@@ -56,8 +64,8 @@ struct g4_vocab {
   g4_token byte_token[256];     /* id of <0xHH>, -1 if the vocab lacks it */
   uint8_t *byte_value;          /* [n_tokens] the byte of a BYTE token */
 
-  /* text -> id: open addressing, linear probing, -1 = empty */
-  int32_t *id_slots;
+  /* text -> id: open addressing, linear probing */
+  g4_id_slot *id_slots;
   uint32_t id_mask;
 
   /* (left id, right id) -> rank and result, open addressing */
