@@ -188,6 +188,24 @@ read_str (cursor * c, const char *field, g4_gguf_str * out)
   return G4_OK;
 }
 
+/* read_str for element j of a string array; the element is named only when
+ * it fails, since vocabularies hold hundreds of thousands of them. */
+static g4_status
+read_str_element (cursor * c, uint64_t j, g4_gguf_str * out)
+{
+  uint64_t left = bytes_left (c);
+  uint64_t len = left >= 8 ? u64_at (c->g->base + c->pos) : 0;
+  if (left >= 8 && len <= left - 8) {
+    out->ptr = (const char *) c->g->base + c->pos + 8;
+    out->len = len;
+    c->pos += 8 + len;
+    return G4_OK;
+  }
+  char field[40];
+  snprintf (field, sizeof field, "string element %" PRIu64, j);
+  return read_str (c, field, out);
+}
+
 static uint64_t
 fnv1a (const char *s)
 {
@@ -320,12 +338,9 @@ read_kv_array (cursor * c, kv_entry * kv)
         return g4_set_error (c->err, G4_STATUS_NO_MEMORY,
             "%s: out of memory for %s (%" PRIu64 " strings)", c->g->name, c->what,
             kv->arr_n);
-      for (uint64_t j = 0; j < kv->arr_n; j++) {
-        char field[40];
-        snprintf (field, sizeof field, "string element %" PRIu64, j);
-        if (read_str (c, field, &kv->strs[j]))
+      for (uint64_t j = 0; j < kv->arr_n; j++)
+        if (read_str_element (c, j, &kv->strs[j]))
           return G4_STATUS_FORMAT;
-      }
       return G4_OK;
     case G4_GGUF_ARRAY:
       for (uint64_t j = 0; j < kv->arr_n; j++)

@@ -74,7 +74,9 @@ const void *g4_gguf_kv_data (const g4_gguf * g, int64_t i);
 g4_gguf_str g4_gguf_kv_str (const g4_gguf * g, int64_t i);
 /* Arrays: element type, count, raw data of a fixed-size element array (unaligned),
  * j-th string of a string array. Nested arrays: g4_gguf_arr_type() is ARRAY and
- * their contents are validated but not exposed element-wise. */
+ * their contents are validated but not exposed element-wise. On a kv that is not
+ * an array (or not a string array, or j out of range) these give
+ * G4_GGUF_TYPE_COUNT, 0, NULL and {NULL, 0}. */
 g4_gguf_type g4_gguf_arr_type (const g4_gguf * g, int64_t i);
 uint64_t g4_gguf_arr_n (const g4_gguf * g, int64_t i);
 const void *g4_gguf_arr_data (const g4_gguf * g, int64_t i);
