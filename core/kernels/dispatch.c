@@ -31,6 +31,16 @@ set_entry (g4_kernel_entry *table, g4_type wtype, g4_vec_dot_fn vec_dot,
   };
 }
 
+static void
+set_dot_tile (g4_kernel_entry *table, g4_type wtype, g4_vec_dot_fn vec_dot,
+    g4_vec_dot_tile_fn tile, int tile_rows, int tile_cols)
+{
+  table[wtype].vec_dot = vec_dot;
+  table[wtype].vec_dot_tile = tile;
+  table[wtype].tile_rows = tile_rows;
+  table[wtype].tile_cols = tile_cols;
+}
+
 /* clang-format off */
 static void
 fill_scalar (g4_kernel_entry *t)
@@ -73,6 +83,28 @@ fill_avx2 (g4_kernel_entry *t)
   set_entry (t, G4_TYPE_IQ4_XS, vec_dot_iq4_xs_q8_K_avx2, G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
 }
 /* clang-format on */
+#endif
+
+#ifdef G4_HAVE_AVX512
+/* Tiles of 4 weight rows x 4 activation rows; the activation quantizers stay
+ * those of the table this one starts from. */
+#define AVX512(t, type, name) \
+  set_dot_tile (t, type, vec_dot_##name##_avx512, vec_dot_##name##_tile_avx512, 4, 4)
+
+static void
+fill_avx512 (g4_kernel_entry *t)
+{
+  AVX512 (t, G4_TYPE_F32, f32_f32);
+  AVX512 (t, G4_TYPE_F16, f16_f32);
+  AVX512 (t, G4_TYPE_BF16, bf16_f32);
+  AVX512 (t, G4_TYPE_Q4_0, q4_0_q8_0);
+  AVX512 (t, G4_TYPE_Q5_0, q5_0_q8_0);
+  AVX512 (t, G4_TYPE_Q8_0, q8_0_q8_0);
+  AVX512 (t, G4_TYPE_IQ4_NL, iq4_nl_q8_0);
+  AVX512 (t, G4_TYPE_Q4_K, q4_K_q8_K);
+  AVX512 (t, G4_TYPE_Q5_K, q5_K_q8_K);
+  AVX512 (t, G4_TYPE_Q6_K, q6_K_q8_K);
+}
 #endif
 
 static bool
@@ -128,6 +160,9 @@ init (void)
   fill_avx2 (tables[G4_ISA_AVX2]);
 #endif
   memcpy (tables[G4_ISA_AVX512], tables[G4_ISA_AVX2], sizeof tables[0]);
+#ifdef G4_HAVE_AVX512
+  fill_avx512 (tables[G4_ISA_AVX512]);
+#endif
 
   g4_isa best = G4_ISA_SCALAR;
   if (cpu_has (G4_ISA_AVX2))

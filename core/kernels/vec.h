@@ -84,6 +84,39 @@ float vec_dot_q6_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *res
 float vec_dot_iq4_nl_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a);
 float vec_dot_iq4_xs_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a);
 
+/* ---- AVX-512 F/BW/VL/DQ + VNNI (vec_avx512.c): dot and tile kernels ---- */
+
+float vec_dot_f32_f32_avx512 (int64_t n, const void *restrict w, const void *restrict a);
+void vec_dot_f32_f32_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
+    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
+float vec_dot_f16_f32_avx512 (int64_t n, const void *restrict w, const void *restrict a);
+void vec_dot_f16_f32_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
+    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
+float vec_dot_bf16_f32_avx512 (int64_t n, const void *restrict w, const void *restrict a);
+void vec_dot_bf16_f32_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
+    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
+float vec_dot_q4_0_q8_0_avx512 (int64_t n, const void *restrict w, const void *restrict a);
+void vec_dot_q4_0_q8_0_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
+    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
+float vec_dot_q5_0_q8_0_avx512 (int64_t n, const void *restrict w, const void *restrict a);
+void vec_dot_q5_0_q8_0_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
+    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
+float vec_dot_iq4_nl_q8_0_avx512 (int64_t n, const void *restrict w, const void *restrict a);
+void vec_dot_iq4_nl_q8_0_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
+    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
+float vec_dot_q8_0_q8_0_avx512 (int64_t n, const void *restrict w, const void *restrict a);
+void vec_dot_q8_0_q8_0_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
+    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
+float vec_dot_q4_K_q8_K_avx512 (int64_t n, const void *restrict w, const void *restrict a);
+void vec_dot_q4_K_q8_K_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
+    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
+float vec_dot_q5_K_q8_K_avx512 (int64_t n, const void *restrict w, const void *restrict a);
+void vec_dot_q5_K_q8_K_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
+    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
+float vec_dot_q6_K_q8_K_avx512 (int64_t n, const void *restrict w, const void *restrict a);
+void vec_dot_q6_K_q8_K_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
+    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
+
 #pragma GCC visibility pop
 
 #endif

@@ -187,6 +187,10 @@ main (void)
       g4_type wt = weight_types[k];
       for (int i = 0; i < 4; i++)
         check_type (wt, 512, g4_row_size (wt, 512), Ts[i]);
+      /* an odd number of 32-value blocks: the two-block kernels' tail */
+      if (g4_type_traits_get (wt)->block_size == 32)
+        for (int i = 0; i < 4; i++)
+          check_type (wt, 544, g4_row_size (wt, 544), Ts[i]);
       if (wt == G4_TYPE_F32 || wt == G4_TYPE_F16) {
         size_t esize = g4_row_size (wt, 1);
         CHECK (g4_matmul_scratch_size (wt, 100, 7) == 0,
