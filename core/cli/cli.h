@@ -22,9 +22,15 @@ typedef struct {
   g4_kv_type kv_type;
 } cli_model_opts;
 
-/* Returns the number of argv entries consumed (1 or 2) if argv[i] is a common
- * option, 0 if it is not, -1 on a bad value (message printed). */
-int cli_parse_model_opt (int argc, char **argv, int i, cli_model_opts * o);
+/* What a command's option handler did with argv[i] (and its value, NULL when
+ * argv[i] is the last argument). */
+typedef enum { CLI_UNKNOWN, CLI_FLAG, CLI_VALUE, CLI_BAD } cli_opt_result;
+typedef cli_opt_result (*cli_opt_fn) (const char *opt, const char *value, void *user);
+
+/* Parses argv[1..]: the common model options into o, the rest through fn.
+ * Returns 0, or 2 after printing a usage error. */
+int cli_parse (const cli_command * c, int argc, char **argv, cli_model_opts * o,
+    cli_opt_fn fn, void *user);
 /* Parses a strictly formatted number; false with a message otherwise. */
 bool cli_int (const char *opt, const char *s, long min, long max, int *out);
 bool cli_float (const char *opt, const char *s, float *out);

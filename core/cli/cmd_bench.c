@@ -39,39 +39,34 @@ median (double *v, int n)
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+typedef struct {
+  int n_pp, n_tg, reps;
+  bool json;
+} bench_opts;
+
+static cli_opt_result
+opt (const char *a, const char *v, void *user)
+{
+  bench_opts *b = user;
+  if (!strcmp (a, "--json")) {
+    b->json = true;
+    return CLI_FLAG;
+  }
+  int *dst = !strcmp (a, "-p") ? &b->n_pp : !strcmp (a, "-n") ? &b->n_tg : !strcmp (a, "-r") ? &b->reps : NULL;
+  if (!dst)
+    return CLI_UNKNOWN;
+  return cli_int (a, v, dst == &b->reps ? 1 : 0, 1 << 20, dst) ? CLI_VALUE : CLI_BAD;
+}
+
 static int
 run (int argc, char **argv)
 {
   cli_model_opts o = { 0 };
-  int n_pp = 512, n_tg = 128, reps = 3;
-  bool json = false;
-  for (int i = 1; i < argc;) {
-    int n = cli_parse_model_opt (argc, argv, i, &o);
-    if (n < 0)
-      return 2;
-    if (n > 0) {
-      i += n;
-      continue;
-    }
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp (a, "--json")) {
-      json = true;
-      i++;
-      continue;
-    }
-    bool ok;
-    if (!strcmp (a, "-p"))
-      ok = cli_int (a, v, 0, 1 << 20, &n_pp);
-    else if (!strcmp (a, "-n"))
-      ok = cli_int (a, v, 0, 1 << 20, &n_tg);
-    else if (!strcmp (a, "-r"))
-      ok = cli_int (a, v, 1, 1000, &reps);
-    else
-      return cli_usage_error (&cmd_bench, "unknown option '%s'", a);
-    if (!ok)
-      return 2;
-    i += 2;
-  }
+  bench_opts bo = {.n_pp = 512,.n_tg = 128,.reps = 3 };
+  if (cli_parse (&cmd_bench, argc, argv, &o, opt, &bo))
+    return 2;
+  const int n_pp = bo.n_pp, n_tg = bo.n_tg, reps = bo.reps;
+  const bool json = bo.json;
   if (!o.model)
     return cli_usage_error (&cmd_bench, "-m MODEL is required");
   g4_model *m = cli_load_model (o.model, false);

@@ -45,65 +45,64 @@ on_piece (const char *text, int len, bool in_thought, void *user)
   return true;
 }
 
+typedef struct {
+  const char *prompt, *system, *stop[MAX_STOP];
+  int n_stop, max_tokens;
+  bool think, raw, hide_thought;
+  g4_sampler_params sp;
+} generate_opts;
+
+static cli_opt_result
+opt (const char *a, const char *v, void *user)
+{
+  generate_opts *g = user;
+  bool ok = true;
+  int seed = 0;
+  if (!strcmp (a, "--think") || !strcmp (a, "--raw") || !strcmp (a, "--hide-thought")) {
+    g->think |= !strcmp (a, "--think");
+    g->raw |= !strcmp (a, "--raw");
+    g->hide_thought |= !strcmp (a, "--hide-thought");
+    return CLI_FLAG;
+  }
+  if (!strcmp (a, "-p") || !strcmp (a, "--prompt"))
+    g->prompt = v;
+  else if (!strcmp (a, "--system"))
+    g->system = v;
+  else if (!strcmp (a, "-n"))
+    ok = cli_int (a, v, 0, 1 << 24, &g->max_tokens);
+  else if (!strcmp (a, "--temp"))
+    ok = cli_float (a, v, &g->sp.temperature);
+  else if (!strcmp (a, "--top-k"))
+    ok = cli_int (a, v, 0, 1 << 24, &g->sp.top_k);
+  else if (!strcmp (a, "--top-p"))
+    ok = cli_float (a, v, &g->sp.top_p) && g->sp.top_p > 0 && g->sp.top_p <= 1;
+  else if (!strcmp (a, "--min-p"))
+    ok = cli_float (a, v, &g->sp.min_p) && g->sp.min_p >= 0 && g->sp.min_p <= 1;
+  else if (!strcmp (a, "--repeat-penalty"))
+    ok = cli_float (a, v, &g->sp.repeat_penalty) && g->sp.repeat_penalty > 0;
+  else if (!strcmp (a, "--seed")) {
+    ok = cli_int (a, v, 0, 0x7fffffff, &seed);
+    g->sp.seed = (uint64_t) seed;
+  } else if (!strcmp (a, "--stop")) {
+    ok = g->n_stop < MAX_STOP;
+    if (ok)
+      g->stop[g->n_stop++] = v;
+  } else
+    return CLI_UNKNOWN;
+  return ok ? CLI_VALUE : CLI_BAD;
+}
+
 static int
 run (int argc, char **argv)
 {
   cli_model_opts o = { 0 };
-  const char *prompt = NULL, *system = NULL, *stop[MAX_STOP];
-  int n_stop = 0, max_tokens = 256;
-  bool think = false, raw = false;
-  stream_state ss = { 0 };
-  g4_sampler_params sp = g4_sampler_default_params ();
-  sp.temperature = 0.0f;
-  for (int i = 1; i < argc;) {
-    int n = cli_parse_model_opt (argc, argv, i, &o);
-    if (n < 0)
-      return 2;
-    if (n > 0) {
-      i += n;
-      continue;
-    }
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    int seed = 0;
-    if (!strcmp (a, "--think") || !strcmp (a, "--raw") || !strcmp (a, "--hide-thought")) {
-      think |= !strcmp (a, "--think");
-      raw |= !strcmp (a, "--raw");
-      ss.hide_thought |= !strcmp (a, "--hide-thought");
-      i++;
-      continue;
-    }
-    if (!v)
-      return cli_usage_error (&cmd_generate, "unknown option or missing value '%s'", a);
-    bool ok = true;
-    if (!strcmp (a, "-p") || !strcmp (a, "--prompt"))
-      prompt = v;
-    else if (!strcmp (a, "--system"))
-      system = v;
-    else if (!strcmp (a, "-n"))
-      ok = cli_int (a, v, 0, 1 << 24, &max_tokens);
-    else if (!strcmp (a, "--temp"))
-      ok = cli_float (a, v, &sp.temperature);
-    else if (!strcmp (a, "--top-k"))
-      ok = cli_int (a, v, 0, 1 << 24, &sp.top_k);
-    else if (!strcmp (a, "--top-p"))
-      ok = cli_float (a, v, &sp.top_p) && sp.top_p > 0 && sp.top_p <= 1;
-    else if (!strcmp (a, "--min-p"))
-      ok = cli_float (a, v, &sp.min_p) && sp.min_p >= 0 && sp.min_p <= 1;
-    else if (!strcmp (a, "--repeat-penalty"))
-      ok = cli_float (a, v, &sp.repeat_penalty) && sp.repeat_penalty > 0;
-    else if (!strcmp (a, "--seed")) {
-      ok = cli_int (a, v, 0, 0x7fffffff, &seed);
-      sp.seed = (uint64_t) seed;
-    } else if (!strcmp (a, "--stop")) {
-      if (n_stop == MAX_STOP)
-        return cli_usage_error (&cmd_generate, "at most %d --stop strings", MAX_STOP);
-      stop[n_stop++] = v;
-    } else
-      return cli_usage_error (&cmd_generate, "unknown option '%s'", a);
-    if (!ok)
-      return cli_usage_error (&cmd_generate, "bad value for %s: '%s'", a, v);
-    i += 2;
-  }
+  generate_opts go = {.max_tokens = 256,.sp = g4_sampler_default_params () };
+  go.sp.temperature = 0.0f;
+  if (cli_parse (&cmd_generate, argc, argv, &o, opt, &go))
+    return 2;
+  const char *prompt = go.prompt, *system = go.system;
+  const bool think = go.think, raw = go.raw;
+  stream_state ss = {.hide_thought = go.hide_thought };
   if (!o.model || !prompt)
     return cli_usage_error (&cmd_generate, "-m MODEL and -p PROMPT are required");
   g4_model *m = cli_load_model (o.model, false);
@@ -137,8 +136,8 @@ run (int argc, char **argv)
   int rc = 1;
   g4_session *s = n > 0 ? cli_new_session (m, &o, 0) : NULL;
   if (s) {
-    g4_generate_params gp = {.max_tokens = max_tokens,.stop = stop,.n_stop = n_stop,
-      .sampling = sp,.on_piece = on_piece,.user = &ss
+    g4_generate_params gp = {.max_tokens = go.max_tokens,.stop = go.stop,.n_stop = go.n_stop,
+      .sampling = go.sp,.on_piece = on_piece,.user = &ss
     };
     g4_generate_result res;
     g4_error err = { 0 };

@@ -40,14 +40,8 @@ static int
 run (int argc, char **argv)
 {
   cli_model_opts o = { 0 };
-  for (int i = 1; i < argc;) {
-    int n = cli_parse_model_opt (argc, argv, i, &o);
-    if (n < 0)
-      return 2;
-    if (n == 0)
-      return cli_usage_error (&cmd_info, "unknown option '%s'", argv[i]);
-    i += n;
-  }
+  if (cli_parse (&cmd_info, argc, argv, &o, NULL, NULL))
+    return 2;
   if (!o.model)
     return cli_usage_error (&cmd_info, "-m MODEL is required");
   g4_error err = { 0 };

@@ -36,32 +36,34 @@ parse_tokens (const char *s, g4_token ** out)
   return ids ? n : -1;
 }
 
+typedef struct {
+  const char *tokens, *out;
+  int n_batch;
+} logits_opts;
+
+static cli_opt_result
+opt (const char *a, const char *v, void *user)
+{
+  logits_opts *l = user;
+  if (!strcmp (a, "--tokens"))
+    l->tokens = v;
+  else if (!strcmp (a, "-o"))
+    l->out = v;
+  else if (!strcmp (a, "--batch"))
+    return cli_int (a, v, 1, 1 << 20, &l->n_batch) ? CLI_VALUE : CLI_BAD;
+  else
+    return CLI_UNKNOWN;
+  return CLI_VALUE;
+}
+
 static int
 run (int argc, char **argv)
 {
   cli_model_opts o = {.kv_type = G4_KV_F32 };
-  const char *toks = NULL, *outp = NULL;
-  int n_batch = 0;
-  for (int i = 1; i < argc;) {
-    int n = cli_parse_model_opt (argc, argv, i, &o);
-    if (n < 0)
-      return 2;
-    if (n > 0) {
-      i += n;
-      continue;
-    }
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp (argv[i], "--tokens") && v)
-      toks = v;
-    else if (!strcmp (argv[i], "-o") && v)
-      outp = v;
-    else if (!strcmp (argv[i], "--batch") && v) {
-      if (!cli_int ("--batch", v, 1, 1 << 20, &n_batch))
-        return 2;
-    } else
-      return cli_usage_error (&cmd_logits, "unknown option or missing value '%s'", argv[i]);
-    i += 2;
-  }
+  logits_opts lo = { 0 };
+  if (cli_parse (&cmd_logits, argc, argv, &o, opt, &lo))
+    return 2;
+  const char *toks = lo.tokens, *outp = lo.out;
   if (!o.model || !toks || !outp)
     return cli_usage_error (&cmd_logits, "-m, --tokens and -o are required");
   g4_token *ids;
@@ -75,7 +77,7 @@ run (int argc, char **argv)
   }
   if (o.n_ctx == 0)
     o.n_ctx = n;
-  g4_session *s = cli_new_session (m, &o, n_batch);
+  g4_session *s = cli_new_session (m, &o, lo.n_batch);
   const int V = s ? g4_model_get_info (m)->n_vocab : 0;
   float *logits = s ? malloc (sizeof (float) * (size_t) n * V) : NULL;
   bool *want = malloc (sizeof (bool) * (size_t) n);

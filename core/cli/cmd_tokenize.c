@@ -12,35 +12,35 @@ static const char usage_text[] =
     "strings (<|turn>, <|image|>, ...) are parsed as tokens unless\n"
     "--no-parse-special. Works on vocab-only files.\n";
 
+typedef struct {
+  const char *text;
+  bool bos, special;
+} tokenize_opts;
+
+static cli_opt_result
+opt (const char *a, const char *v, void *user)
+{
+  tokenize_opts *t = user;
+  if (!strcmp (a, "-p") || !strcmp (a, "--prompt")) {
+    t->text = v;
+    return CLI_VALUE;
+  }
+  if (!strcmp (a, "--no-bos") || !strcmp (a, "--no-parse-special")) {
+    t->bos &= strcmp (a, "--no-bos") != 0;
+    t->special &= strcmp (a, "--no-parse-special") != 0;
+    return CLI_FLAG;
+  }
+  return CLI_UNKNOWN;
+}
+
 static int
 run (int argc, char **argv)
 {
   cli_model_opts o = { 0 };
-  const char *text = NULL;
-  bool bos = true, special = true;
-  for (int i = 1; i < argc;) {
-    int n = cli_parse_model_opt (argc, argv, i, &o);
-    if (n < 0)
-      return 2;
-    if (n > 0) {
-      i += n;
-      continue;
-    }
-    if (!strcmp (argv[i], "-p") || !strcmp (argv[i], "--prompt")) {
-      if (i + 1 >= argc)
-        return cli_usage_error (&cmd_tokenize, "-p needs a value");
-      text = argv[i + 1];
-      i += 2;
-    } else if (!strcmp (argv[i], "--no-bos")) {
-      bos = false;
-      i++;
-    } else if (!strcmp (argv[i], "--no-parse-special")) {
-      special = false;
-      i++;
-    } else {
-      return cli_usage_error (&cmd_tokenize, "unknown option '%s'", argv[i]);
-    }
-  }
+  tokenize_opts t = {.bos = true,.special = true };
+  if (cli_parse (&cmd_tokenize, argc, argv, &o, opt, &t))
+    return 2;
+  const char *text = t.text;
   if (!o.model || !text)
     return cli_usage_error (&cmd_tokenize, "-m MODEL and -p TEXT are required");
   g4_model *m = cli_load_model (o.model, true);
@@ -55,7 +55,7 @@ run (int argc, char **argv)
   size_t len = strlen (text);
   int cap = (int) len + 2;
   g4_token *ids = malloc (sizeof *ids * (size_t) cap);
-  int n = ids ? g4_tokenize (v, text, len, bos, special, ids, cap) : -1;
+  int n = ids ? g4_tokenize (v, text, len, t.bos, t.special, ids, cap) : -1;
   if (n < 0 || n > cap) {
     fprintf (stderr, "gemma4-cli: tokenization failed\n");
     free (ids);

@@ -60,28 +60,44 @@ cli_usage_error (const cli_command * c, const char *fmt, ...)
   return 2;
 }
 
-int
-cli_parse_model_opt (int argc, char **argv, int i, cli_model_opts * o)
+static cli_opt_result
+model_opt (const char *a, const char *v, cli_model_opts * o)
 {
-  const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
   if (!strcmp (a, "-m") || !strcmp (a, "--model")) {
-    if (!v)
-      return fprintf (stderr, "gemma4-cli: %s needs a value\n", a), -1;
     o->model = v;
-    return 2;
+    return CLI_VALUE;
   }
   if (!strcmp (a, "-t") || !strcmp (a, "--threads"))
-    return cli_int (a, v, 1, 1024, &o->n_threads) ? 2 : -1;
+    return cli_int (a, v, 1, 1024, &o->n_threads) ? CLI_VALUE : CLI_BAD;
   if (!strcmp (a, "-c") || !strcmp (a, "--ctx-size"))
-    return cli_int (a, v, 1, 1 << 24, &o->n_ctx) ? 2 : -1;
+    return cli_int (a, v, 1, 1 << 24, &o->n_ctx) ? CLI_VALUE : CLI_BAD;
   if (!strcmp (a, "--kv-type")) {
-    if (v && !strcmp (v, "f16"))
-      o->kv_type = G4_KV_F16;
-    else if (v && !strcmp (v, "f32"))
-      o->kv_type = G4_KV_F32;
-    else
-      return fprintf (stderr, "gemma4-cli: --kv-type expects f16 or f32\n"), -1;
-    return 2;
+    if (v && (!strcmp (v, "f16") || !strcmp (v, "f32"))) {
+      o->kv_type = !strcmp (v, "f16") ? G4_KV_F16 : G4_KV_F32;
+      return CLI_VALUE;
+    }
+    fprintf (stderr, "gemma4-cli: --kv-type expects f16 or f32\n");
+    return CLI_BAD;
+  }
+  return CLI_UNKNOWN;
+}
+
+int
+cli_parse (const cli_command * c, int argc, char **argv, cli_model_opts * o,
+    cli_opt_fn fn, void *user)
+{
+  for (int i = 1; i < argc;) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    cli_opt_result r = model_opt (a, v, o);
+    if (r == CLI_UNKNOWN && fn)
+      r = fn (a, v, user);
+    if (r == CLI_UNKNOWN)
+      return cli_usage_error (c, "unknown option '%s'", a);
+    if (r == CLI_VALUE && !v)
+      return cli_usage_error (c, "%s needs a value", a);
+    if (r == CLI_BAD)
+      return cli_usage_error (c, "bad value for %s: '%s'", a, v ? v : "");
+    i += r == CLI_VALUE ? 2 : 1;
   }
   return 0;
 }

@@ -1,0 +1,58 @@
+#!/bin/sh
+# gemma4-cli end to end: every subcommand on the fixtures, their output
+# formats, and clean failures (exit status and message) on bad input.
+# usage: test_cli.sh GEMMA4_CLI DATA_DIR
+set -u
+CLI=$1
+D=$2
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+check () {  # check NAME EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
+}
+VOCAB=$D/vocab/ggml-vocab-gemma-4.gguf
+
+check "tokenize (spec 4.2 example)" "9259,1902,236888,62367,29234,11042,2192,236743,236770,236778,236800,103453" \
+  "$("$CLI" tokenize -m "$VOCAB" -p 'Hello world! Café déjà vu — 123 😊' --no-bos)"
+check "tokenize chat prompt (spec 5.1)" "2,105,2364,107,3689,563,506,5279,529,7001,236881,106,107,105,4368,107,100,45518,107,101" \
+  "$("$CLI" tokenize -m "$VOCAB" --no-bos -p '<bos><|turn>user
+What is the capital of France?<turn|>
+<|turn>model
+<|channel>thought
+<channel|>')"
+check "tokenize adds bos" "2,9259" "$("$CLI" tokenize -m "$VOCAB" -p Hello)"
+check "no-parse-special keeps <bos> as text" "false" \
+  "$("$CLI" tokenize -m "$VOCAB" -p '<bos>' --no-parse-special --no-bos | grep -qx 2 && echo true || echo false)"
+
+"$CLI" logits -m "$D/text/e2b-f32.gguf" --tokens "$(cat "$D/text/tokens.csv")" -o "$tmp/l.f32" 2>/dev/null
+check "logits file is 40 x 512 float32" "81920" "$(wc -c < "$tmp/l.f32" | tr -d ' ')"
+
+check "info names the architecture" "architecture: gemma4" "$("$CLI" info -m "$D/text/moe-f32.gguf" | grep '^architecture')"
+check "info lists experts" "experts: 8, 2 used, expert n_ff 48" "$("$CLI" info -m "$D/text/moe-f32.gguf" | grep '^experts')"
+
+json=$("$CLI" bench -m "$D/text/e2b-f32.gguf" -p 8 -n 4 -r 1 --json)
+check "bench --json has the three keys" "3" \
+  "$(echo "$json" | grep -o '"pp_tokens_per_s":[0-9.]*\|"tg_tokens_per_s":[0-9.]*\|"peak_rss_bytes":[0-9]*' | wc -l | tr -d ' ')"
+
+out=$("$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 8 --temp 0.8 --seed 5 2>/dev/null)
+check "generate is reproducible for a seed" "$out" "$("$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 8 --temp 0.8 --seed 5 2>/dev/null)"
+
+for args in "info" "info -m /nonexistent.gguf" "logits -m $D/text/e2b-f32.gguf --tokens 1,x -o $tmp/x" \
+    "logits -m $D/text/e2b-f32.gguf --tokens 999 -o $tmp/x" "generate -m $D/text/e2b-f32.gguf -p hi" \
+    "bench -m $D/gguf-bad/truncated-header.gguf" "tokenize -m $D/text/e2b-f32.gguf -p hi" \
+    "generate -m $D/text-extra/rv-q4_0.gguf -p hi --top-p 2" "nosuchcommand"; do
+  # shellcheck disable=SC2086
+  "$CLI" $args > "$tmp/out" 2> "$tmp/err"
+  rc=$?
+  if [ $rc -ne 0 ] && [ $rc -lt 128 ] && [ -s "$tmp/err" ]; then
+    echo "ok: '$args' fails cleanly (exit $rc): $(head -n 1 "$tmp/err")"
+  else
+    echo "FAIL: '$args' exit $rc"; fails=$((fails + 1))
+  fi
+done
+for c in info tokenize logits generate bench; do
+  "$CLI" $c --help | grep -q "usage: gemma4-cli $c" || { echo "FAIL: $c --help"; fails=$((fails + 1)); }
+done
+echo "$fails failures"
+[ $fails -eq 0 ]
