@@ -223,12 +223,10 @@ top_k (g4_sampler * s, const float *logits, int k)
 }
 
 static int
-all_candidates (g4_sampler * s, const float *logits, bool sorted)
+all_candidates (g4_sampler * s, const float *logits)
 {
   for (int i = 0; i < s->n_vocab; i++)
     s->cand[i] = (candidate) { isnan (logits[i]) ? -INFINITY : logits[i], i };
-  if (sorted)
-    qsort (s->cand, s->n_vocab, sizeof *s->cand, cmp_candidate);
   return s->n_vocab;
 }
 
@@ -259,6 +257,49 @@ top_p (const candidate * c, int n, double sum, float p)
       return i + 1;
   }
   return n;
+}
+
+#define N_BINS 64
+
+/* Bin of probability x by log2(x / max): 0 for the top octave. */
+static int
+octave (float x, float max)
+{
+  if (!(x > 0.0f))
+    return N_BINS - 1;
+  int e;
+  frexpf (x / max, &e);
+  return 1 - e < N_BINS - 1 ? 1 - e : N_BINS - 1;
+}
+
+/* top_p over unsorted candidates without sorting the whole vocabulary: bins
+ * by octave below the most likely token are added from the top until they
+ * hold top_p of the mass; only their candidates can be in the nucleus, and
+ * only they are sorted. */
+static int
+top_p_unsorted (candidate * c, int n, double sum, float p)
+{
+  double mass[N_BINS] = { 0 };
+  float max = 0.0f;
+  for (int i = 0; i < n; i++)
+    max = c[i].logit > max ? c[i].logit : max;
+  for (int i = 0; i < n; i++)
+    mass[octave (c[i].logit, max)] += c[i].logit;
+  double cum = 0.0, limit = p * sum;
+  int last = N_BINS - 1;
+  for (int b = 0; b < N_BINS; b++) {
+    cum += mass[b];
+    if (cum >= limit) {
+      last = b;
+      break;
+    }
+  }
+  int kept = 0;
+  for (int i = 0; i < n; i++)
+    if (octave (c[i].logit, max) <= last)
+      c[kept++] = c[i];
+  qsort (c, kept, sizeof *c, cmp_candidate);
+  return top_p (c, kept, sum, p);
 }
 
 /* Drops candidates below min_p times the most likely one; keeps the order. */
@@ -302,11 +343,12 @@ g4_sampler_sample (g4_sampler * s, float *logits)
     return best;
   }
 
-  int n = s->p.top_k > 0 ? top_k (s, logits, s->p.top_k)
-      : all_candidates (s, logits, s->p.top_p < 1.0f);
+  bool sorted = s->p.top_k > 0;
+  int n = sorted ? top_k (s, logits, s->p.top_k) : all_candidates (s, logits);
   double sum = softmax (s->cand, n, s->p.temperature);
   if (s->p.top_p < 1.0f)
-    n = top_p (s->cand, n, sum, s->p.top_p);
+    n = sorted ? top_p (s->cand, n, sum, s->p.top_p)
+        : top_p_unsorted (s->cand, n, sum, s->p.top_p);
   if (s->p.min_p > 0.0f)
     n = min_p (s->cand, n, s->p.min_p);
   g4_token t = draw (s, s->cand, n);
