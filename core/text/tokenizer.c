@@ -24,10 +24,11 @@ typedef struct {
   uint32_t off, len;            /* bytes in the normalised word; len 0 = merged away */
 } symbol;
 
-/* A candidate merge of two adjacent symbols; stale once either side changed. */
+/* A candidate merge of symbol left with its right neighbour; stale once
+ * either side changed. */
 typedef struct {
   int32_t rank;
-  int32_t left, right;
+  int32_t left;
   g4_token left_id, right_id, result;
 } bigram;
 
@@ -246,7 +247,7 @@ try_bigram (encoder * e, int32_t left, int32_t right)
     return;
   int32_t rank = g4_vocab_merge_rank (e->v, l, r, &result);
   if (rank >= 0)
-    heap_push (e, (bigram) { rank, left, right, l, r, result });
+    heap_push (e, (bigram) { rank, left, l, r, result });
 }
 
 static void
@@ -285,10 +286,14 @@ bpe_word (encoder * e, const char *w, size_t len)
 
   while (e->n_heap > 0) {
     bigram b = heap_pop (e);
-    symbol *l = &e->syms[b.left], *r = &e->syms[b.right];
-    /* Symbols only grow by absorbing their right neighbour, so unchanged ids
-     * on both sides mean the pair is still adjacent and current. */
-    if (l->len == 0 || r->len == 0 || l->id != b.left_id || r->id != b.right_id)
+    symbol *l = &e->syms[b.left];
+    /* A symbol only grows by absorbing its right neighbour, which changes its
+     * id: while the left id is unchanged so is its neighbour, and that
+     * neighbour's id says whether it grew. */
+    if (l->len == 0 || l->id != b.left_id || l->next < 0)
+      continue;
+    symbol *r = &e->syms[l->next];
+    if (r->id != b.right_id)
       continue;
     l->id = b.result;
     l->len += r->len;
@@ -321,12 +326,20 @@ encode_fragment (encoder * e, const char *text, size_t len)
   e->norm = norm;
   size_t n = normalise (e, text, len);
 
-  /* Each character is one symbol at most, each merge pushes two bigrams. */
-  symbol *syms = realloc (e->syms, n * sizeof *syms);
+  /* A word of c characters needs c symbols and at most 3c bigrams (c - 1
+   * to start with, two per merge): size both for the longest word. */
+  size_t max_chars = 0, chars = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (i > 0 && (norm[i] == '\n') != (norm[i - 1] == '\n'))
+      chars = 0;
+    chars += ((uint8_t) norm[i] & 0xC0) != 0x80;
+    max_chars = chars > max_chars ? chars : max_chars;
+  }
+  symbol *syms = realloc (e->syms, max_chars * sizeof *syms);
   if (syms == NULL)
     return false;
   e->syms = syms;
-  bigram *heap = realloc (e->heap, 3 * n * sizeof *heap);
+  bigram *heap = realloc (e->heap, 3 * max_chars * sizeof *heap);
   if (heap == NULL)
     return false;
   e->heap = heap;

@@ -165,6 +165,45 @@ run_api_checks (const g4_vocab * v)
   test_same_ids ("\"3333\"", got, n, digits, 4);
 }
 
+/* Random mixtures of special-token strings, partial ones, invalid bytes,
+ * multi-byte characters, spaces and newlines: no crash, ids in range, and the
+ * count without storage equals the stored count. */
+static void
+run_random_inputs (const g4_vocab * v)
+{
+  static const char *const pool[] = {
+    "<|turn>", "<turn|>", "<|channel>", "<channel|>", "<bos>", "<|tool_response>", "<|",
+    "|>", "<", ">", " ", "  ", "\n", "\n\n\n", "\t", "a", "Hello", "\xE2\x96\x81",
+    "\xC3\xA9", "\xF0\x9F\x98\x80", "\xE2", "\x80", "\xFF", "\xF4\x90\x80\x80",
+    "\xED\xA0\x80", "\xC0\x80", "3", "\x00", "\xE4\xB8\xAD", "<0x41>",
+  };
+  const int n_pool = (int) (sizeof pool / sizeof pool[0]);
+  char text[4096];
+  uint64_t x = 42;
+  int bad = 0;
+  for (int run = 0; run < 3000; run++) {
+    size_t len = 0;
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    int parts = (int) (x >> 58);
+    for (int i = 0; i < parts; i++) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      const char *p = pool[(x >> 33) % (uint64_t) n_pool];
+      size_t n = p[0] == '\0' ? 1 : strlen (p);
+      memcpy (text + len, p, n);
+      len += n;
+    }
+    bool special = run & 1;
+    int n = tokenize (v, text, len, run & 2, special);
+    int counted = g4_tokenize (v, text, len, run & 2, special, NULL, 0);
+    bool ok = n >= 0 && n == counted;
+    for (int i = 0; ok && i < n; i++)
+      ok = got[i] >= 0 && got[i] < v->n_tokens;
+    bad += !ok;
+  }
+  printf ("random inputs: 3000 tokenized, %d bad\n", bad);
+  CHECK (bad == 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -178,6 +217,7 @@ main (int argc, char **argv)
   run_api_checks (v);
   run_llama_vectors (v, argv[1]);
   run_generated (v, argv[2]);
+  run_random_inputs (v);
   printf ("tokenize: %zu bytes in %.1f ms (%.1f MB/s)\n", tokenized_bytes, tokenize_ms,
       tokenized_bytes / 1e3 / (tokenize_ms > 0 ? tokenize_ms : 1));
   g4_vocab_free (v);
