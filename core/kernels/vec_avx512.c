@@ -350,6 +350,7 @@ k_family_weights (int kind, const char *p, ksuper *s)
   if (kind == W_Q6_K) {
     const block_q6_K *b = (const block_q6_K *) p;
     const __m512i m4 = _mm512_set1_epi8 (0x0F), top2 = _mm512_set1_epi8 (0x30);
+#pragma GCC unroll 4
     for (int h = 0; h < 2; h++) {
       const __m512i ql = _mm512_loadu_si512 (b->ql + 64 * h);
       const __m512i qh = _mm512_broadcast_i64x4 (_mm256_loadu_si256 ((const __m256i *) (b->qh + 32 * h)));
@@ -362,6 +363,7 @@ k_family_weights (int kind, const char *p, ksuper *s)
           _mm512_and_si512 (h_hi, top2));
     }
     const __m256i sc16 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) b->scales));
+#pragma GCC unroll 4
     for (int k = 0; k < 4; k++)
       s->scale[k] = scales_16x4 (sc16, 4 * k);
     s->mins = _mm256_mullo_epi16 (sc16, _mm256_set1_epi16 (-32));
@@ -376,12 +378,14 @@ k_family_weights (int kind, const char *p, ksuper *s)
   unpack_scales_k4 (b->scales, &sc, &m);
   const __m128i sc16 = _mm_cvtepu8_epi16 (_mm_cvtsi64_si128 ((long long) sc));
   const __m128i m16 = _mm_cvtepu8_epi16 (_mm_cvtsi64_si128 ((long long) m));
+#pragma GCC unroll 4
   for (int k = 0; k < 4; k++) {
     s->q[k] = nibbles_64 (qs + 32 * k);
     s->scale[k] = scales_32_32 (sc16, 2 * k);
   }
   if (kind == W_Q5_K) {
     const __m512i qh = _mm512_broadcast_i64x4 (_mm256_loadu_si256 ((const __m256i *) ((const block_q5_K *) p)->qh));
+#pragma GCC unroll 4
     for (int k = 0; k < 4; k++) {
       /* value 32j + l has its fifth bit in bit j of qh[l] */
       const __m512i sel = _mm512_inserti64x4 (_mm512_set1_epi8 ((char) (1 << (2 * k))),
