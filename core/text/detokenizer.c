@@ -61,6 +61,9 @@ piece_next (piece_reader * r, uint8_t * b)
   return true;
 }
 
+/* Returns the piece's length; the bytes are written only when that length
+ * fits in buf_size (then NUL terminated when there is room left), so a
+ * caller can ask for the length with buf_size 0. */
 int
 g4_token_to_piece (const g4_vocab * vocab, g4_token t, bool render_special,
     char *buf, int buf_size)
@@ -160,6 +163,10 @@ stream_run (const g4_utf8_stream * s, piece_reader r, char *out)
   return u;
 }
 
+/* When out cannot hold the completed characters and the NUL, returns -1 and
+ * leaves the stream as it was (out_size of 3 x (piece length + 3) + 1 always
+ * suffices). Bytes still pending when generation ends are an incomplete
+ * character; the caller drops them or shows U+FFFD. */
 int
 g4_utf8_stream_push (g4_utf8_stream * s, const g4_vocab * vocab, g4_token t,
     bool render_special, char *out, int out_size)

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Longest input accepted: normalised, it must still fit the 32-bit symbol
+ * offsets (a byte can grow to the 3 bytes of U+FFFD or U+2581). */
+#define MAX_INPUT_BYTES ((size_t) 1 << 29)
+
 /* A piece of the input: raw text still to encode, or an already found token. */
 typedef struct {
   g4_token token;               /* -1: raw text */
@@ -43,7 +47,6 @@ typedef struct {
   symbol *syms;
   bigram *heap;
   size_t n_heap;
-  bool oom;
 } encoder;
 
 static void
@@ -364,7 +367,7 @@ g4_tokenize (const g4_vocab * vocab, const char *text, size_t len, bool add_bos,
     bool parse_special, g4_token * tokens, int max_tokens)
 {
   if (vocab == NULL || (text == NULL && len > 0) || max_tokens < 0
-      || (tokens == NULL && max_tokens > 0) || len > SIZE_MAX / (3 * sizeof (bigram)))
+      || (tokens == NULL && max_tokens > 0) || len > MAX_INPUT_BYTES)
     return -1;
   encoder e = { .v = vocab, .tokens = tokens, .max_tokens = max_tokens };
   e.cap_frags = 16;

@@ -178,7 +178,8 @@ find_str_array (const g4_gguf * g, const char *key, int64_t * idx, g4_error * er
   return G4_OK;
 }
 
-/* An optional token id key: -1 when absent, an error when out of range. */
+/* A token id key; an optional one gives -1 when absent. Out of range ids
+ * are errors. */
 static g4_status
 read_token_id (const g4_gguf * g, const char *key, bool required, int n_tokens,
     g4_token * out, g4_error * err)
