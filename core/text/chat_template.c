@@ -80,7 +80,7 @@ put (sink * o, const char *s, size_t n)
 }
 
 static void
-puts_ (sink * o, const char *s)
+put_str (sink * o, const char *s)
 {
   put (o, s, strlen (s));
 }
@@ -189,13 +189,13 @@ g4_chat_render (g4_template_flavor flavor, const g4_chat_message * msgs,
   if (scratch == NULL)
     return 0;
 
-  puts_ (&o, "<bos>");
+  put_str (&o, "<bos>");
   int first = 0;
   bool has_system = n_msgs > 0 && msgs[0].role == G4_ROLE_SYSTEM;
   if (thinking || has_system) {
-    puts_ (&o, "<|turn>system\n");
+    put_str (&o, "<|turn>system\n");
     if (thinking)
-      puts_ (&o, "<|think|>\n");
+      put_str (&o, "<|think|>\n");
     if (has_system) {
       const char *c = msgs[0].content ? msgs[0].content : "";
       size_t n = strlen (c);
@@ -203,27 +203,27 @@ g4_chat_render (g4_template_flavor flavor, const g4_chat_message * msgs,
       put (&o, c, n);
       first = 1;
     }
-    puts_ (&o, "<turn|>\n");
+    put_str (&o, "<turn|>\n");
   }
 
   for (int i = first; i < n_msgs; i++) {
     const char *c = msgs[i].content ? msgs[i].content : "";
     size_t n = strlen (c);
-    puts_ (&o, "<|turn>");
-    puts_ (&o, role_name (msgs[i].role));
-    puts_ (&o, "\n");
+    put_str (&o, "<|turn>");
+    put_str (&o, role_name (msgs[i].role));
+    put_str (&o, "\n");
     if (msgs[i].role == G4_ROLE_MODEL)
       n = strip_thinking (c, n, scratch, &c);
     else
       c = trim (c, &n);
     put (&o, c, n);
-    puts_ (&o, "<turn|>\n");
+    put_str (&o, "<turn|>\n");
   }
 
   if (add_generation_prompt) {
-    puts_ (&o, "<|turn>model\n");
+    put_str (&o, "<|turn>model\n");
     if (flavor == G4_TEMPLATE_LARGE && !thinking)
-      puts_ (&o, CHANNEL_OPEN THOUGHT_LABEL CHANNEL_CLOSE);
+      put_str (&o, CHANNEL_OPEN THOUGHT_LABEL CHANNEL_CLOSE);
   }
   free (scratch);
   return o.len;
