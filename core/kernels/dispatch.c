@@ -72,10 +72,12 @@ fill_avx2 (g4_kernel_entry *t)
   set_entry (t, G4_TYPE_F16,    vec_dot_f16_f32_avx2,     G4_TYPE_F32,  NULL);
   set_entry (t, G4_TYPE_BF16,   vec_dot_bf16_f32_avx2,    G4_TYPE_F32,  NULL);
   set_entry (t, G4_TYPE_Q4_0,   vec_dot_q4_0_q8_0_avx2,   G4_TYPE_Q8_0, quantize_row_q8_0_avx2);
+  set_entry (t, G4_TYPE_Q4_1,   vec_dot_q4_1_q8_1_avx2,   G4_TYPE_Q8_1, quantize_row_q8_1_avx2);
   set_entry (t, G4_TYPE_Q5_0,   vec_dot_q5_0_q8_0_avx2,   G4_TYPE_Q8_0, quantize_row_q8_0_avx2);
+  set_entry (t, G4_TYPE_Q5_1,   vec_dot_q5_1_q8_1_avx2,   G4_TYPE_Q8_1, quantize_row_q8_1_avx2);
   set_entry (t, G4_TYPE_Q8_0,   vec_dot_q8_0_q8_0_avx2,   G4_TYPE_Q8_0, quantize_row_q8_0_avx2);
-  set_entry (t, G4_TYPE_Q2_K,   vec_dot_q2_K_q8_K_scalar, G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
-  set_entry (t, G4_TYPE_Q3_K,   vec_dot_q3_K_q8_K_scalar, G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
+  set_entry (t, G4_TYPE_Q2_K,   vec_dot_q2_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
+  set_entry (t, G4_TYPE_Q3_K,   vec_dot_q3_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
   set_entry (t, G4_TYPE_Q4_K,   vec_dot_q4_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
   set_entry (t, G4_TYPE_Q5_K,   vec_dot_q5_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
   set_entry (t, G4_TYPE_Q6_K,   vec_dot_q6_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);

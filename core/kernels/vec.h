@@ -71,11 +71,16 @@ float vec_dot_iq4_xs_q8_K_scalar (int64_t n, const void *restrict w, const void 
 /* ---- AVX2 + FMA + F16C (vec_avx2.c) ------------------------------------ */
 
 void quantize_row_q8_0_avx2 (const float *restrict x, void *restrict y, int64_t n);
+void quantize_row_q8_1_avx2 (const float *restrict x, void *restrict y, int64_t n);
 void quantize_row_q8_K_avx2 (const float *restrict x, void *restrict y, int64_t n);
 float vec_dot_f32_f32_avx2 (int64_t n, const void *restrict w, const void *restrict a);
 float vec_dot_f16_f32_avx2 (int64_t n, const void *restrict w, const void *restrict a);
 float vec_dot_bf16_f32_avx2 (int64_t n, const void *restrict w, const void *restrict a);
 float vec_dot_q4_0_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q4_1_q8_1_avx2 (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q5_1_q8_1_avx2 (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q2_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a);
+float vec_dot_q3_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a);
 float vec_dot_q5_0_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a);
 float vec_dot_q8_0_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a);
 float vec_dot_q4_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a);

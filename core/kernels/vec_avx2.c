@@ -133,6 +133,34 @@ quantize_row_q8_0_avx2 (const float *restrict x, void *restrict vy, int64_t n)
   }
 }
 
+/* Must equal quantize_row_q8_1_scalar byte for byte. */
+void
+quantize_row_q8_1_avx2 (const float *restrict x, void *restrict vy, int64_t n)
+{
+  block_q8_1 *restrict y = vy;
+  const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
+  for (int64_t i = 0; i < n / QK8_1; i++, x += QK8_1) {
+    __m256 v[4];
+    __m256 amax = _mm256_setzero_ps ();
+    for (int k = 0; k < 4; k++) {
+      v[k] = _mm256_loadu_ps (x + 8 * k);
+      amax = _mm256_max_ps (amax, _mm256_and_ps (v[k], abs_mask));
+    }
+    __m128 m = _mm_max_ps (_mm256_castps256_ps128 (amax), _mm256_extractf128_ps (amax, 1));
+    m = _mm_max_ps (m, _mm_movehl_ps (m, m));
+    m = _mm_max_ss (m, _mm_movehdup_ps (m));
+    const float d = _mm_cvtss_f32 (m) / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    __m256i q[4];
+    for (int k = 0; k < 4; k++)
+      q[k] = _mm256_cvttps_epi32 (round_half_away (_mm256_mul_ps (v[k], _mm256_set1_ps (id))));
+    const int sum = hsum_epi32 (_mm256_add_epi32 (_mm256_add_epi32 (q[0], q[1]), _mm256_add_epi32 (q[2], q[3])));
+    _mm256_storeu_si256 ((__m256i *) y[i].qs, pack_i32_to_i8 (q[0], q[1], q[2], q[3]));
+    y[i].d = g4_fp32_to_fp16 (d);
+    y[i].s = g4_fp32_to_fp16 ((float) sum * d);
+  }
+}
+
 /* Must equal quantize_row_q8_K_scalar byte for byte (rintf = cvtps under the
  * default rounding mode). */
 void
@@ -340,6 +368,40 @@ vec_dot_q5_0_q8_0_avx2 (int64_t n, const void *restrict vw, const void *restrict
   return hsum_ps (acc);
 }
 
+/* Must equal vec_dot_q4_1_q8_1_scalar (up to summation order). */
+float
+vec_dot_q4_1_q8_1_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
+{
+  const block_q4_1 *restrict w = vw;
+  const block_q8_1 *restrict a = va;
+  __m256 acc = _mm256_setzero_ps ();
+  float offset = 0.0f;
+  for (int64_t i = 0; i < n / QK4_1; i++) {
+    const __m256i p = dot_u8_i8 (nibbles_32 (w[i].qs), _mm256_loadu_si256 ((const __m256i *) a[i].qs));
+    acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p), _mm256_set1_ps (fp16 (w[i].d) * fp16 (a[i].d)), acc);
+    offset += fp16 (w[i].m) * fp16 (a[i].s);
+  }
+  return hsum_ps (acc) + offset;
+}
+
+/* Must equal vec_dot_q5_1_q8_1_scalar (up to summation order). */
+float
+vec_dot_q5_1_q8_1_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
+{
+  const block_q5_1 *restrict w = vw;
+  const block_q8_1 *restrict a = va;
+  __m256 acc = _mm256_setzero_ps ();
+  float offset = 0.0f;
+  for (int64_t i = 0; i < n / QK5_1; i++) {
+    const __m256i hbit = _mm256_and_si256 (bytes_from_bits_32 (w[i].qh), _mm256_set1_epi8 (0x10));
+    const __m256i q = _mm256_or_si256 (nibbles_32 (w[i].qs), hbit);
+    const __m256i p = dot_u8_i8 (q, _mm256_loadu_si256 ((const __m256i *) a[i].qs));
+    acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p), _mm256_set1_ps (fp16 (w[i].d) * fp16 (a[i].d)), acc);
+    offset += fp16 (w[i].m) * fp16 (a[i].s);
+  }
+  return hsum_ps (acc) + offset;
+}
+
 /* the IQ4_NL codebook in both 128-bit lanes, for pshufb */
 static inline __m256i
 iq4nl_table (void)
@@ -382,6 +444,81 @@ bit_to_16 (__m256i v, int j)
 {
   const __m256i b = j <= 4 ? _mm256_slli_epi16 (v, 4 - j) : _mm256_srli_epi16 (v, j - 4);
   return _mm256_and_si256 (b, _mm256_set1_epi8 (0x10));
+}
+
+/* int16 scale s0 for lanes 0-7 (values 0-15 after maddubs) and s1 for 8-15 */
+static inline __m256i
+scales_16_16 (int s0, int s1)
+{
+  return _mm256_set_m128i (_mm_set1_epi16 ((short) s1), _mm_set1_epi16 ((short) s0));
+}
+
+/* Bit b of each byte moved to bit 2 (no neighbour's bit reaches bit 2). */
+static inline __m256i
+bit_to_4 (__m256i v, int b)
+{
+  const __m256i t = b >= 2 ? _mm256_srli_epi16 (v, b - 2) : _mm256_slli_epi16 (v, 2 - b);
+  return _mm256_and_si256 (t, _mm256_set1_epi8 (0x04));
+}
+
+/* Must equal vec_dot_q2_K_q8_K_scalar (up to float rounding). */
+float
+vec_dot_q2_K_q8_K_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
+{
+  const block_q2_K *restrict w = vw;
+  const block_q8_K *restrict a = va;
+  const __m256i m2 = _mm256_set1_epi8 (3);
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n / QK_K; i++) {
+    const uint8_t *sc = w[i].scales;
+    __m256i acc = _mm256_setzero_si256 ();
+    for (int h = 0; h < 2; h++) {
+      const __m256i q = _mm256_loadu_si256 ((const __m256i *) (w[i].qs + 32 * h));
+      for (int s = 0; s < 4; s++) {
+        const int j = 8 * h + 2 * s;    /* sub-block of the first 16 values */
+        const __m256i v = _mm256_and_si256 (_mm256_srli_epi16 (q, 2 * s), m2);
+        const __m256i y = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 128 * h + 32 * s));
+        acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (v, y),
+                scales_16_16 (sc[j] & 0xF, sc[j + 1] & 0xF)));
+      }
+    }
+    const __m256i mins = _mm256_srli_epi16 (_mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const __m128i *) sc)), 4);
+    const int summs = hsum_epi32 (_mm256_madd_epi16 (mins, _mm256_loadu_si256 ((const __m256i *) a[i].bsums)));
+    sum += a[i].d * fp16 (w[i].d) * (float) hsum_epi32 (acc) - a[i].d * fp16 (w[i].dmin) * (float) summs;
+  }
+  return sum;
+}
+
+/* Must equal vec_dot_q3_K_q8_K_scalar (up to float rounding). The values are
+ * taken as u = q2 + 4 * hbit (0..7); the -4 comes back as 4 * sum_j sc[j] *
+ * bsums[j]. */
+float
+vec_dot_q3_K_q8_K_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
+{
+  const block_q3_K *restrict w = vw;
+  const block_q8_K *restrict a = va;
+  const __m256i m2 = _mm256_set1_epi8 (3);
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n / QK_K; i++) {
+    int8_t sc[16];
+    unpack_scales_q3_K (w[i].scales, sc);
+    const __m256i hm = _mm256_loadu_si256 ((const __m256i *) w[i].hmask);
+    __m256i acc = _mm256_setzero_si256 ();
+    for (int h = 0; h < 2; h++) {
+      const __m256i q = _mm256_loadu_si256 ((const __m256i *) (w[i].qs + 32 * h));
+      for (int s = 0; s < 4; s++) {
+        const int j = 8 * h + 2 * s;
+        const __m256i u = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (q, 2 * s), m2),
+            bit_to_4 (hm, 4 * h + s));
+        const __m256i y = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 128 * h + 32 * s));
+        acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (u, y), scales_16_16 (sc[j], sc[j + 1])));
+      }
+    }
+    const __m256i sc16 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) sc));
+    const int offset = hsum_epi32 (_mm256_madd_epi16 (sc16, _mm256_loadu_si256 ((const __m256i *) a[i].bsums)));
+    sum += a[i].d * fp16 (w[i].d) * (float) (hsum_epi32 (acc) - 4 * offset);
+  }
+  return sum;
 }
 
 /* Must equal vec_dot_q4_K_q8_K_scalar (up to float rounding). */
