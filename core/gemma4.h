@@ -131,7 +131,9 @@ int g4_tokenize (const g4_vocab * vocab, const char *text, size_t len,
     bool add_bos, bool parse_special, g4_token * tokens, int max_tokens);
 
 /* The bytes of one token (BYTE tokens yield one raw byte; CONTROL tokens yield
- * their text only when render_special). Returns the length, or -1 if out of range. */
+ * their text only when render_special). Returns the length, or -1 if out of
+ * range; when the piece does not fit in buf_size nothing is written (so
+ * buf_size 0 asks for the length). */
 int g4_token_to_piece (const g4_vocab * vocab, g4_token t, bool render_special,
     char *buf, int buf_size);
 
@@ -142,7 +144,8 @@ typedef struct {
   int n_pending;
 } g4_utf8_stream;
 /* Appends the piece of token t; writes the complete characters to out (NUL
- * terminated) and returns their length. */
+ * terminated) and returns their length, or -1 (stream unchanged) when out is
+ * too small: 3 * (piece length + 3) + 1 bytes always suffice. */
 int g4_utf8_stream_push (g4_utf8_stream * s, const g4_vocab * vocab, g4_token t,
     bool render_special, char *out, int out_size);
 
@@ -230,7 +233,8 @@ typedef struct g4_sampler g4_sampler;
 g4_sampler_params g4_sampler_default_params (void);
 g4_sampler *g4_sampler_new (const g4_sampler_params * p, int n_vocab);
 void g4_sampler_free (g4_sampler * s);
-/* Picks a token from logits (modified in place); records it for the repetition penalty. */
+/* Picks a token from logits (modified in place) and records it for the
+ * repetition penalty (no g4_sampler_accept needed for it). */
 g4_token g4_sampler_sample (g4_sampler * s, float *logits);
 void g4_sampler_accept (g4_sampler * s, g4_token t);
 

@@ -2,12 +2,14 @@
 /* The generation loop: prompt prefill, sampling, streaming valid UTF-8,
  * separating the thought channel (spec text §5.2) from the answer, stop tokens
  * (§5.5), stop strings and max tokens. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "error.h"
 #include "session.h"
+#include "vocab.h"
 
 static double
 now_seconds (void)
@@ -121,6 +123,8 @@ g4_generate (g4_session * s, const g4_token * prompt, int n_prompt,
   const g4_token ch_close = g4_vocab_find (vocab, "<channel|>");
   const g4_token thought_label = g4_vocab_find (vocab, "thought");
   const g4_token newline = g4_vocab_find (vocab, "\n");
+  int n_suppress = 0;
+  const g4_token *suppress = g4_vocab_suppress_tokens (vocab, &n_suppress);
   bool in_thought = false;
   int label = 0;                /* tokens of the "thought\n" label still to skip */
 
@@ -134,8 +138,10 @@ g4_generate (g4_session * s, const g4_token * prompt, int n_prompt,
   char piece[512];
   r.stop = G4_STOP_MAX_TOKENS;
   while (st == G4_OK && (p->max_tokens <= 0 || r.n_generated < p->max_tokens)) {
-    g4_token t = g4_sampler_sample (smp, logits);
-    g4_sampler_accept (smp, t);
+    for (int i = 0; i < n_suppress; i++)
+      if (suppress[i] >= 0 && suppress[i] < V)
+        logits[suppress[i]] = -INFINITY;
+    g4_token t = g4_sampler_sample (smp, logits);   /* records t for the penalty */
     r.n_generated++;
     if (g4_vocab_is_eog (vocab, t)) {
       r.stop = G4_STOP_EOG;
