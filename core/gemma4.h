@@ -265,11 +265,37 @@ typedef struct {
   g4_stop_reason stop;
 } g4_generate_result;
 
-/* Feeds prompt (after whatever the session already holds) and samples until a
- * stop condition. Running out of context is G4_STATUS_CONTEXT_FULL, with the
- * text produced so far already delivered. */
-g4_status g4_generate (g4_session * s, const g4_token * prompt, int n_prompt,
+/* Feeds prompt (after whatever the session already holds; its want_logits is
+ * ignored) and samples until a stop condition. The prompt may carry injected
+ * media embeddings (see g4_prompt_build). Running out of context is
+ * G4_STATUS_CONTEXT_FULL, with the text produced so far already delivered. */
+g4_status g4_generate (g4_session * s, const g4_batch * prompt,
     const g4_generate_params * p, g4_generate_result * res, g4_error * err);
+
+/* ---- prompts with media (spec vision-audio §4) ------------------------------ */
+
+/* One media item's soft tokens: n_tokens rows of the text model's n_embd. */
+typedef struct {
+  const float *embd;
+  int n_tokens;
+  bool is_audio;                /* <|audio> ... <audio|> instead of <|image> ... <image|> */
+} g4_media;
+
+/* A tokenized prompt whose media placeholders were expanded. */
+typedef struct {
+  int n;
+  g4_token *tokens;             /* [n] */
+  float *embd;                  /* [n][n_embd] or NULL when no media */
+  bool *embd_mask;              /* [n] or NULL */
+} g4_prompt;
+
+/* Tokenizes text (special tokens parsed, no BOS added: a rendered chat prompt
+ * begins with <bos>) and replaces the i-th "<|image|>" or "<|audio|>"
+ * placeholder, in order, by its begin token, media[i]'s rows and its end token.
+ * The number of placeholders must equal n_media. */
+g4_status g4_prompt_build (const g4_model * m, const char *text, const g4_media * media,
+    int n_media, g4_prompt * out, g4_error * err);
+void g4_prompt_free (g4_prompt * p);
 
 #ifdef __cplusplus
 }

@@ -116,7 +116,9 @@ run (int argc, char **argv)
   }
   char *text;
   if (raw) {
-    text = strdup (prompt);
+    text = malloc (strlen (prompt) + 6);
+    if (text)
+      sprintf (text, "<bos>%s", prompt);
   } else {
     g4_chat_message msgs[2];
     int nm = 0;
@@ -129,19 +131,21 @@ run (int argc, char **argv)
     if (text)
       g4_chat_render (fl, msgs, nm, think, true, text, need + 1);
   }
-  size_t len = text ? strlen (text) : 0;
-  g4_token *ids = malloc (sizeof *ids * (len + 2));
-  int n = text && ids ? g4_tokenize (vocab, text, len, raw, true, ids, (int) len + 2) : -1;
+  g4_prompt pr = { 0 };
+  g4_error perr = { 0 };
+  if (!text || g4_prompt_build (m, text, NULL, 0, &pr, &perr))
+    fprintf (stderr, "gemma4-cli: %s\n", text ? perr.message : "out of memory");
   free (text);
   int rc = 1;
-  g4_session *s = n > 0 ? cli_new_session (m, &o, 0) : NULL;
+  g4_session *s = pr.n > 0 ? cli_new_session (m, &o, 0) : NULL;
   if (s) {
     g4_generate_params gp = {.max_tokens = go.max_tokens,.stop = go.stop,.n_stop = go.n_stop,
       .sampling = go.sp,.on_piece = on_piece,.user = &ss
     };
     g4_generate_result res;
     g4_error err = { 0 };
-    g4_status st = g4_generate (s, ids, n, &gp, &res, &err);
+    g4_batch b = {.n = pr.n,.tokens = pr.tokens };
+    g4_status st = g4_generate (s, &b, &gp, &res, &err);
     putchar ('\n');
     if (st)
       fprintf (stderr, "gemma4-cli: %s\n", err.message);
@@ -150,7 +154,7 @@ run (int argc, char **argv)
         res.n_generated, res.generate_seconds > 0 ? res.n_generated / res.generate_seconds : 0.0);
     rc = st ? 1 : 0;
   }
-  free (ids);
+  g4_prompt_free (&pr);
   g4_session_free (s);
   g4_model_free (m);
   return rc;

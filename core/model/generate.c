@@ -93,16 +93,17 @@ push_answer (emitter * e, const char *text, size_t n, g4_error * err)
 }
 
 g4_status
-g4_generate (g4_session * s, const g4_token * prompt, int n_prompt,
-    const g4_generate_params * p, g4_generate_result * res, g4_error * err)
+g4_generate (g4_session * s, const g4_batch * prompt, const g4_generate_params * p,
+    g4_generate_result * res, g4_error * err)
 {
   const g4_model *m = s->model;
   const g4_vocab *vocab = m->vocab;
   g4_generate_result r = { 0 };
   if (!vocab)
     return g4_set_error (err, G4_STATUS_UNSUPPORTED, "the model has no tokenizer: cannot generate text");
-  if (n_prompt < 1)
+  if (!prompt || prompt->n < 1)
     return g4_set_error (err, G4_STATUS_INVALID_ARG, "empty prompt");
+  const int n_prompt = prompt->n;
   const int V = m->hp.n_vocab;
   float *logits = malloc (sizeof (float) * (size_t) V);
   g4_sampler *smp = g4_sampler_new (&p->sampling, V);
@@ -116,8 +117,9 @@ g4_generate (g4_session * s, const g4_token * prompt, int n_prompt,
     st = g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
     goto done;
   }
-  for (int i = 0; i < n_prompt; i++)
-    g4_sampler_accept (smp, prompt[i]);
+  for (int i = 0; prompt->tokens && i < n_prompt; i++)
+    if (!(prompt->embd_mask && prompt->embd_mask[i]))
+      g4_sampler_accept (smp, prompt->tokens[i]);
 
   const g4_token ch_open = g4_vocab_find (vocab, "<|channel>");
   const g4_token ch_close = g4_vocab_find (vocab, "<channel|>");
@@ -129,7 +131,8 @@ g4_generate (g4_session * s, const g4_token * prompt, int n_prompt,
   int label = 0;                /* tokens of the "thought\n" label still to skip */
 
   double t0 = now_seconds ();
-  g4_batch b = {.n = n_prompt, .tokens = prompt };
+  g4_batch b = *prompt;
+  b.want_logits = NULL;
   st = g4_session_decode (s, &b, logits, err);
   r.n_prompt = n_prompt;
   r.prompt_seconds = now_seconds () - t0;

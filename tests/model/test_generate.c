@@ -47,7 +47,8 @@ gen (int n_ctx, g4_generate_params * gp, sink * k, g4_generate_result * r, g4_er
   k->pieces = 0;
   gp->on_piece = collect;
   gp->user = k;
-  g4_status st = g4_generate (s, prompt, n_prompt, gp, r, err);
+  g4_batch pb = {.n = n_prompt,.tokens = prompt };
+  g4_status st = g4_generate (s, &pb, gp, r, err);
   g4_session_free (s);
   return st;
 }
@@ -128,6 +129,39 @@ main (int argc, char **argv)
   CHECK (st == G4_STATUS_CONTEXT_FULL || ra.stop == G4_STOP_EOG, "overflow: %s", g4_status_name (st));
   printf ("context overflow: %s (%d tokens generated)\n", err.message, ra.n_generated);
   CHECK (gen (n_prompt - 1, &gp, &a, &ra, &err) == G4_STATUS_CONTEXT_FULL, "prompt longer than context");
+
+  /* prompt assembly with media: placeholder -> begin, rows, end */
+  const int d = g4_model_get_info (model)->n_embd;
+  float *rows = calloc ((size_t) 5 * d, sizeof (float));
+  for (int i = 0; i < 5 * d; i++)
+    rows[i] = (float) i;
+  g4_media md[2] = { {rows, 3, true}, {rows + 3 * d, 2, false} };
+  g4_prompt pr;
+  const char *mtext = "<bos><|turn>user\n<|audio|> and <|image|><turn|>";
+  CHECK (g4_prompt_build (model, mtext, md, 2, &pr, &err) == G4_OK, "prompt_build: %s", err.message);
+  g4_token plain[64];
+  int n_plain = g4_tokenize (v, mtext, strlen (mtext), false, true, plain, 64);
+  CHECK (pr.n == n_plain + 3 + 1 + 2 + 1, "prompt with media has %d positions (text %d)", pr.n, n_plain);
+  int boa = g4_vocab_find (v, "<|audio>"), eoa = g4_vocab_find (v, "<audio|>");
+  int k = 0;
+  while (k < pr.n && pr.tokens[k] != boa)
+    k++;
+  CHECK (k + 4 < pr.n && pr.embd_mask[k + 1] && pr.embd_mask[k + 3] && !pr.embd_mask[k]
+      && pr.tokens[k + 4] == eoa && pr.embd[(size_t) (k + 2) * d + 1] == (float) (d + 1),
+      "audio rows misplaced at %d", k);
+  g4_session_params sp2 = g4_session_default_params ();
+  g4_session *s2;
+  g4_session_new (model, &sp2, &s2, &err);
+  g4_batch mb = {.n = pr.n,.tokens = pr.tokens,.embd = pr.embd,.embd_mask = pr.embd_mask };
+  float *lg = malloc (sizeof (float) * (size_t) g4_model_get_info (model)->n_vocab);
+  CHECK (g4_session_decode (s2, &mb, lg, &err) == G4_OK, "decode with media: %s", err.message);
+  g4_session_free (s2);
+  free (lg);
+  g4_prompt_free (&pr);
+  err = (g4_error) { 0 };
+  CHECK (g4_prompt_build (model, mtext, md, 1, &pr, &err) == G4_STATUS_INVALID_ARG, "placeholder count");
+  printf ("media prompt: placeholders expanded; mismatch refused: %s\n", err.message);
+  free (rows);
 
   g4_model_free (model);
   printf ("%s\n", failures ? "FAILED" : "generation checks passed");
