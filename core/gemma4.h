@@ -272,6 +272,27 @@ typedef struct {
 g4_status g4_generate (g4_session * s, const g4_batch * prompt,
     const g4_generate_params * p, g4_generate_result * res, g4_error * err);
 
+/* ---- multimodal projector: vision and audio encoders (mmproj GGUF) -------- */
+
+typedef struct g4_mmproj g4_mmproj;
+
+g4_status g4_mmproj_load (const char *path, g4_mmproj ** out, g4_error * err);
+void g4_mmproj_free (g4_mmproj * mm);
+bool g4_mmproj_has_audio (const g4_mmproj * mm);
+bool g4_mmproj_has_vision (const g4_mmproj * mm);
+/* Width of the rows the encoders produce: the text model's n_embd. */
+int g4_mmproj_n_embd (const g4_mmproj * mm);
+
+#define G4_AUDIO_SAMPLE_RATE 16000
+
+/* Soft tokens produced for n_samples of 16 kHz audio (all 30 s pieces). */
+int g4_audio_n_tokens (const g4_mmproj * mm, int64_t n_samples);
+/* Encodes 16 kHz mono PCM in [-1, 1] into g4_audio_n_tokens() rows of
+ * g4_mmproj_n_embd() floats. Audio longer than 30 s is encoded as independent
+ * 30 s pieces, as the reference does. cancel as in g4_session_params. */
+g4_status g4_audio_encode (const g4_mmproj * mm, const float *pcm, int64_t n_samples,
+    int n_threads, const volatile int *cancel, float *out, g4_error * err);
+
 /* ---- prompts with media (spec vision-audio §4) ------------------------------ */
 
 /* One media item's soft tokens: n_tokens rows of the text model's n_embd. */
