@@ -31,16 +31,6 @@ set_entry (g4_kernel_entry *table, g4_type wtype, g4_vec_dot_fn vec_dot,
   };
 }
 
-static void
-set_dot_tile (g4_kernel_entry *table, g4_type wtype, g4_vec_dot_fn vec_dot,
-    g4_vec_dot_tile_fn tile, int tile_rows, int tile_cols)
-{
-  table[wtype].vec_dot = vec_dot;
-  table[wtype].vec_dot_tile = tile;
-  table[wtype].tile_rows = tile_rows;
-  table[wtype].tile_cols = tile_cols;
-}
-
 /* clang-format off */
 static void
 fill_scalar (g4_kernel_entry *t)
@@ -88,6 +78,16 @@ fill_avx2 (g4_kernel_entry *t)
 #endif
 
 #ifdef G4_HAVE_AVX512
+static void
+set_dot_tile (g4_kernel_entry *table, g4_type wtype, g4_vec_dot_fn vec_dot,
+    g4_vec_dot_tile_fn tile, int tile_rows, int tile_cols)
+{
+  table[wtype].vec_dot = vec_dot;
+  table[wtype].vec_dot_tile = tile;
+  table[wtype].tile_rows = tile_rows;
+  table[wtype].tile_cols = tile_cols;
+}
+
 /* Tiles of 4 weight rows x 4 activation rows; the activation quantizers stay
  * those of the table this one starts from. */
 #define AVX512(t, type, name) \
@@ -109,30 +109,38 @@ fill_avx512 (g4_kernel_entry *t)
 }
 #endif
 
+#ifdef G4_HAVE_AVX2
+#define COMPILED_AVX2 true
+#else
+#define COMPILED_AVX2 false
+#endif
+#ifdef G4_HAVE_AVX512
+#define COMPILED_AVX512 true
+#else
+#define COMPILED_AVX512 false
+#endif
+
+/* Compiled in, and the CPU (and OS) has every extension the flags of the
+ * ISA file in meson.build name. */
 static bool
 cpu_has (g4_isa isa)
 {
   const g4_cpu_features *f = g4_cpu_features_get ();
+  const bool avx2 = f->avx2 && f->fma && f->f16c;
+  const bool avx512 = avx2 && f->avx512f && f->avx512bw && f->avx512vl
+      && f->avx512dq && f->avx512vnni;
   switch (isa) {
     case G4_ISA_SCALAR:
       return true;
     case G4_ISA_AVX2:
-#ifdef G4_HAVE_AVX2
-      return f->avx2 && f->fma && f->f16c;
-#else
-      return false;
-#endif
+      return COMPILED_AVX2 && avx2;
     case G4_ISA_AVX512:
-#ifdef G4_HAVE_AVX512
-      return f->avx2 && f->fma && f->f16c && f->avx512f && f->avx512bw
-          && f->avx512vl && f->avx512dq && f->avx512vnni;
-#else
-      return false;
-#endif
+      return COMPILED_AVX512 && avx512;
   }
   return false;
 }
 
+#ifndef G4_FORCE_SCALAR
 static g4_isa
 isa_from_env (g4_isa best)
 {
@@ -152,6 +160,8 @@ isa_from_env (g4_isa best)
       "using %s", env, g4_isa_name (best));
   return best;
 }
+
+#endif
 
 static void
 init (void)
