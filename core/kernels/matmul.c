@@ -86,6 +86,7 @@ g4_matmul (const g4_matrix *w, const float *x, int64_t T, float *y,
   const g4_kernel_entry *e = g4_kernels_entry (w->type);
   assert (e != NULL);
   assert (T >= 1 && ldy >= w->n_out);
+  assert (w->n_in % g4_type_traits_get (w->type)->block_size == 0);
   const int64_t n = w->n_in;
   const char *act = (const char *) x;
   size_t act_stride = (size_t) n * sizeof (float);
