@@ -196,15 +196,13 @@ q8_family_weights (int kind, const char *p, bool both)
     return _mm512_xor_si512 (load_pair_32 (p + offsetof (block_q8_0, qs), bs, both),
         _mm512_set1_epi8 ((char) 0x80));
   const size_t qs = kind == W_Q5_0 ? offsetof (block_q5_0, qs) : offsetof (block_q4_0, qs);
+  /* [q0 q0 q1 q1] in 128-bit lanes, then the high nibbles of lanes 1 and 3:
+   * values 0-15, 16-31 of each block */
   const __m128i q0 = _mm_loadu_si128 ((const __m128i *) (p + qs));
   const __m128i q1 = both ? _mm_loadu_si128 ((const __m128i *) (p + bs + qs)) : _mm_setzero_si128 ();
-  const __m256i v = _mm256_set_m128i (q1, q0);
-  const __m256i m4 = _mm256_set1_epi8 (0x0F);
-  const __m256i lo = _mm256_and_si256 (v, m4);
-  const __m256i hi = _mm256_and_si256 (_mm256_srli_epi16 (v, 4), m4);
-  /* [lo0 lo1 hi0 hi1] -> [lo0 hi0 lo1 hi1]: values 0-15, 16-31 of each */
-  __m512i z = _mm512_inserti64x4 (_mm512_castsi256_si512 (lo), hi, 1);
-  z = _mm512_shuffle_i64x2 (z, z, _MM_SHUFFLE (3, 1, 2, 0));
+  __m512i z = _mm512_mask_broadcast_i32x4 (_mm512_broadcast_i32x4 (q0), (__mmask16) 0xFF00, q1);
+  z = _mm512_mask_srli_epi16 (z, (__mmask32) 0xFF00FF00u, z, 4);
+  z = _mm512_and_si512 (z, _mm512_set1_epi8 (0x0F));
   if (kind == W_Q5_0) {
     uint32_t h0, h1 = 0;
     memcpy (&h0, p + offsetof (block_q5_0, qh), 4);
