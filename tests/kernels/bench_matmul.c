@@ -4,7 +4,8 @@
  * for T = 1 (decode: weight bytes per second is what counts) and T = 64
  * (prefill: GFLOP/s), under every ISA this CPU has. Times are the fastest
  * call, so that a shared machine disturbs them less.
- * Usage: bench_matmul [N_THREADS [N_OUT N_IN]] */
+ * Usage: bench_matmul [N_THREADS [ISA]] (ISA: scalar, avx2 or avx512; all
+ * by default) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,8 @@ int
 main (int argc, char **argv)
 {
   int n_threads = argc > 1 ? atoi (argv[1]) : 1;
-  int64_t n_out = argc > 3 ? atoll (argv[2]) : 1536;
-  int64_t n_in = argc > 3 ? atoll (argv[3]) : 6144;
+  const char *only = argc > 2 ? argv[2] : NULL;
+  const int64_t n_out = 1536, n_in = 6144;
   static const g4_type types[] = { G4_TYPE_Q4_0, G4_TYPE_Q4_K, G4_TYPE_Q6_K, G4_TYPE_Q8_0, G4_TYPE_F16 };
   static const int Ts[] = { 1, 64 };
   const int T_max = 64;
@@ -63,6 +64,8 @@ main (int argc, char **argv)
       (long long) n_in, n_threads);
   printf ("%-6s %-5s %4s %10s %10s %10s\n", "isa", "type", "T", "us/call", "GFLOP/s", "GB/s");
   for (int isa = G4_ISA_SCALAR; isa <= G4_ISA_AVX512; isa++) {
+    if (only != NULL && strcmp (only, g4_isa_name ((g4_isa) isa)) != 0)
+      continue;
     if (!g4_kernels_force ((g4_isa) isa)) {
       printf ("%-6s skipped: not in this CPU or build\n", g4_isa_name ((g4_isa) isa));
       continue;
