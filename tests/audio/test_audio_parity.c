@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Audio embeddings against the reference (llama.cpp mtmd, g4ref_mm) on the
+ * fixture mmproj: exact token count and max |diff| <= 1e-2 (the reference
+ * rounds the SSCP convolutions to F16, which we model; the rest differs by
+ * float summation order only). Also checks that 1 and 2 threads give the
+ * same bits.
+ * usage: test_audio_parity MMPROJ WAV EXPECTED.emb.f32 N_TOKENS */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemma4.h"
+#include "wav.h"
+
+#define TOLERANCE_MAX_ABS 1e-2
+
+static float *
+read_f32 (const char *path, size_t *n)
+{
+  FILE *f = fopen (path, "rb");
+  if (!f)
+    return NULL;
+  fseek (f, 0, SEEK_END);
+  long len = ftell (f);
+  fseek (f, 0, SEEK_SET);
+  float *v = malloc ((size_t) len);
+  *n = (size_t) len / sizeof (float);
+  if (v && fread (v, sizeof (float), *n, f) != *n) {
+    free (v);
+    v = NULL;
+  }
+  fclose (f);
+  return v;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc != 5) {
+    fprintf (stderr, "usage: %s MMPROJ WAV EXPECTED.emb.f32 N_TOKENS\n", argv[0]);
+    return 2;
+  }
+  const int want_tokens = atoi (argv[4]);
+  g4_error err = { 0 };
+  g4_mmproj *mm;
+  if (g4_mmproj_load (argv[1], &mm, &err)) {
+    printf ("FAIL: %s\n", err.message);
+    return 1;
+  }
+  char why[256];
+  int64_t n;
+  float *pcm = wav_read_16k_mono (argv[2], &n, why, sizeof why);
+  size_t n_ref;
+  float *ref = read_f32 (argv[3], &n_ref);
+  if (!pcm || !ref) {
+    printf ("FAIL: %s\n", pcm ? argv[3] : why);
+    return 1;
+  }
+  const int d = g4_mmproj_n_embd (mm), nt = g4_audio_n_tokens (mm, n);
+  int fails = 0;
+  if (nt != want_tokens || (size_t) nt * d != n_ref) {
+    printf ("FAIL: %lld samples give %d tokens of %d, expected %d (reference file holds %zu floats)\n",
+        (long long) n, nt, d, want_tokens, n_ref);
+    return 1;
+  }
+  float *out1 = malloc (sizeof (float) * n_ref), *out2 = malloc (sizeof (float) * n_ref);
+  if (g4_audio_encode (mm, pcm, n, 1, NULL, out1, &err)
+      || g4_audio_encode (mm, pcm, n, 2, NULL, out2, &err)) {
+    printf ("FAIL: %s\n", err.message);
+    return 1;
+  }
+  double mx = 0, sum = 0, ref_max = 0;
+  size_t worst = 0;
+  for (size_t i = 0; i < n_ref; i++) {
+    const double dlt = fabs ((double) out1[i] - ref[i]);
+    sum += dlt;
+    if (!(dlt <= mx)) {
+      mx = dlt;
+      worst = i;
+    }
+    ref_max = fmax (ref_max, fabs (ref[i]));
+  }
+  if (!(mx <= TOLERANCE_MAX_ABS)) {
+    printf ("FAIL: max |diff| %g at token %zu dim %zu (got %g, reference %g)\n", mx, worst / d,
+        worst % d, out1[worst], ref[worst]);
+    fails++;
+  }
+  if (memcmp (out1, out2, sizeof (float) * n_ref)) {
+    printf ("FAIL: 1 and 2 threads give different embeddings\n");
+    fails++;
+  }
+  printf ("%s: %d tokens x %d, max |diff| %.3g, mean |diff| %.3g (reference values up to %.3g)\n",
+      argv[2], nt, d, mx, sum / (double) n_ref, ref_max);
+  free (out1);
+  free (out2);
+  free (ref);
+  free (pcm);
+  g4_mmproj_free (mm);
+  return fails ? 1 : 0;
+}
