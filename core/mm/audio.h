@@ -30,7 +30,7 @@ typedef struct {
 g4_status g4_mel_init (g4_mel_bank * mb, int n_mel, g4_error * err);
 void g4_mel_clear (g4_mel_bank * mb);
 /* Frames of a piece of n samples (1 <= n <= 480000): (n + 160 - 321) / 160 + 1
- * with C division, so 1..160 samples still give one frame. */
+ * with C division, at least 1 (so 1..160 samples give one frame). */
 int64_t g4_mel_n_frames (int64_t n);
 /* Log-mel features of one piece: out[Tf][n_mel], time-major.
  * work holds 2 * G4_MEL_N_FFT floats. */
