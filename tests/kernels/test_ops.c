@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The row ops against double precision: GELU (tanh form, computed through a
+ * branch-free exp), GeGLU, RMSNorm, softmax (masked entries), soft-cap.
+ * Tolerances: GELU relative error <= 2e-6 where |gelu(x)| >= 1e-6 (absolute
+ * 1e-12 below), the others <= 1e-6 relative. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ops.h"
+
+#define GELU_REL_TOL 2e-6
+#define OPS_REL_TOL 1e-6
+
+static double
+gelu_ref (double x)
+{
+  /* the sigmoid form: 0.5 (1 + tanh z) loses all digits to cancellation for z << 0 */
+  return x / (1.0 + exp (-2.0 * 0.7978845608028654 * (x + 0.044715 * x * x * x)));
+}
+
+int
+main (void)
+{
+  int fails = 0;
+  enum { N = 400001 };
+  float *x = malloc (sizeof (float) * N), *y = malloc (sizeof (float) * N);
+  for (int i = 0; i < N; i++)
+    x[i] = y[i] = -40.0f + 80.0f * (float) i / (N - 1);
+  g4_gelu_tanh (y, N);
+  double worst = 0;
+  for (int i = 0; i < N; i++) {
+    double e = gelu_ref (x[i]), err = fabs (y[i] - e);
+    double rel = fabs (e) >= 1e-6 ? err / fabs (e) : (err <= 1e-12 ? 0 : 1);
+    worst = rel > worst ? rel : worst;
+  }
+  printf ("gelu_tanh on [-40, 40]: max relative error %.3g (limit %.1g)\n", worst, GELU_REL_TOL);
+  fails += !(worst <= GELU_REL_TOL);
+
+  float g[5] = { -3, -0.5f, 0, 0.7f, 4 }, u[5] = { 2, -1, 5, 3, -0.25f }, o[5];
+  g4_geglu (o, g, u, 5, 2);
+  for (int i = 0; i < 5; i++)
+    fails += fabs (o[i] - gelu_ref (g[i]) * u[i]) > OPS_REL_TOL * (1 + fabs (o[i]));
+
+  float v[4] = { 1, -2, 3, 0.5f }, w[4] = { 1, 0.5f, 2, -1 }, r[4];
+  double ms = (1 + 4 + 9 + 0.25) / 4.0;
+  g4_rmsnorm (r, v, w, 4, 1e-6f);
+  for (int i = 0; i < 4; i++)
+    fails += fabs (r[i] - v[i] / sqrt (ms + 1e-6) * w[i]) > OPS_REL_TOL;
+
+  float s[4] = { 1, -INFINITY, 3, 2 };
+  g4_softmax (s, 4);
+  double z = exp (1 - 3.0) + 1 + exp (2 - 3.0);
+  fails += s[1] != 0.0f || fabs (s[2] - 1 / z) > OPS_REL_TOL || fabs (s[0] + s[2] + s[3] - 1) > OPS_REL_TOL;
+  float m[2] = { -INFINITY, -INFINITY };
+  g4_softmax (m, 2);
+  fails += m[0] != 0.0f || m[1] != 0.0f;
+
+  float c[3] = { 100, -5, 0 };
+  g4_softcap (c, 3, 30);
+  fails += fabs (c[0] - 30 * tanh (100 / 30.0)) > 1e-5 || fabs (c[1] - 30 * tanh (-5 / 30.0)) > 1e-5 || c[2] != 0;
+
+  printf ("%s\n", fails ? "FAILED" : "ops match double precision");
+  free (x);
+  free (y);
+  return fails != 0;
+}
