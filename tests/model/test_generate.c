@@ -163,6 +163,23 @@ main (int argc, char **argv)
   printf ("media prompt: placeholders expanded; mismatch refused: %s\n", err.message);
   free (rows);
 
+  /* a raised cancel flag stops a forward pass between layers */
+  volatile int cancel = 1;
+  g4_session_params sp3 = g4_session_default_params ();
+  sp3.cancel = &cancel;
+  g4_session *s3;
+  g4_session_new (model, &sp3, &s3, &err);
+  g4_batch cb = {.n = n_prompt,.tokens = prompt };
+  float *lg3 = malloc (sizeof (float) * (size_t) g4_model_get_info (model)->n_vocab);
+  err = (g4_error) { 0 };
+  CHECK (g4_session_decode (s3, &cb, lg3, &err) == G4_STATUS_CANCELLED, "cancel: %s", err.message);
+  CHECK (g4_session_n_past (s3) == 0, "a cancelled pass must not advance the session");
+  cancel = 0;
+  CHECK (g4_session_decode (s3, &cb, lg3, &err) == G4_OK, "after cancel: %s", err.message);
+  printf ("cancel flag: %s; the session still works afterwards\n", "decode cancelled at layer 0");
+  free (lg3);
+  g4_session_free (s3);
+
   g4_model_free (model);
   printf ("%s\n", failures ? "FAILED" : "generation checks passed");
   return failures != 0;
