@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* GTypes of the enumerations in gstgemma4enums.h. Each is registered on first
+ * use and marked as plugin API, so gst-inspect documents its values. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstgemma4enums.h"
+
+GType
+gst_gemma4_leaky_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GEMMA4_LEAKY_NONE, "Never drop: block the streaming thread when the "
+          "queue is full (backpressure)", "none"},
+    {GST_GEMMA4_LEAKY_NEWEST, "Newest wins: drop the oldest pending job when "
+          "the queue is full, count it and post a QOS message", "newest"},
+    {GST_GEMMA4_LEAKY_AUTO, "none when upstream is not live, newest when it "
+          "is live", "auto"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGemma4Leaky", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_gemma4_asr_task_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GEMMA4_ASR_TASK_TRANSCRIBE, "Transcribe the speech in its own "
+          "language", "transcribe"},
+    {GST_GEMMA4_ASR_TASK_TRANSLATE, "Translate the speech into "
+          "target-language", "translate"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGemma4AsrTask", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_gemma4_vad_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GEMMA4_VAD_NONE, "No voice activity detection: fixed chunks",
+        "none"},
+    {GST_GEMMA4_VAD_ENERGY, "Energy threshold per 20 ms frame: silence gives "
+          "GAP events, not text", "energy"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGemma4Vad", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}

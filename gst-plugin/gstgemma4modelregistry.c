@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The shared model registry and per-model scheduler (see
+ * gstgemma4modelregistry.h). Entries live in one hash table under one lock;
+ * each entry has its own lock for loading and scheduling, so a slow load
+ * never blocks elements that use other models. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdlib.h>
+
+#include "gstgemma4modelregistry.h"
+
+typedef enum
+{
+  MODEL_UNLOADED,
+  MODEL_LOADING,
+  MODEL_READY,
+  MODEL_FAILED,
+} ModelState;
+
+struct _GstGemma4Model
+{
+  gchar *key;                   /* hash table key, owned by the table */
+  gchar *model_path;
+  gchar *mmproj_path;           /* may be NULL */
+  gchar *name;
+  gint refcount;                /* under registry_lock */
+
+  GMutex lock;
+  GCond load_cond;
+  ModelState state;
+  gchar *error;                 /* why the load failed */
+  g4_model *model;
+  g4_mmproj *mmproj;
+  guint serial;
+
+  GCond turn_cond;
+  GQueue waiters;               /* callers waiting for their turn, in order */
+  gboolean busy;                /* someone holds the turn */
+};
+
+static GMutex registry_lock;
+static GHashTable *registry;    /* key -> GstGemma4Model */
+static guint load_serial;
+
+G_DEFINE_QUARK (gst-gemma4-model-error-quark, gst_gemma4_model_error);
+
+/* Paths are compared after resolving symlinks and relative names, so two
+ * spellings of one file share. */
+static gchar *
+canonical_path (const gchar * path)
+{
+  char *r;
+  gchar *out;
+
+  if (!path)
+    return NULL;
+  r = realpath (path, NULL);
+  if (!r)
+    return g_canonicalize_filename (path, NULL);
+  out = g_strdup (r);
+  free (r);
+  return out;
+}
+
+static void
+model_free (GstGemma4Model * m)
+{
+  g_assert (m->waiters.length == 0);
+  if (m->mmproj)
+    g4_mmproj_free (m->mmproj);
+  if (m->model)
+    g4_model_free (m->model);
+  g_free (m->model_path);
+  g_free (m->mmproj_path);
+  g_free (m->name);
+  g_free (m->error);
+  g_mutex_clear (&m->lock);
+  g_cond_clear (&m->load_cond);
+  g_cond_clear (&m->turn_cond);
+  g_free (m);
+}
+
+GstGemma4Model *
+gst_gemma4_model_get (const gchar * model_path, const gchar * mmproj_path,
+    const gchar * instance_id, GError ** error)
+{
+  gchar *model = canonical_path (model_path);
+  gchar *mmproj = canonical_path (mmproj_path);
+  gchar *key;
+  GstGemma4Model *m;
+
+  if (instance_id)
+    key = g_strconcat ("id:", instance_id, NULL);
+  else
+    key = g_strconcat ("files:", model ? model : "", "\n",
+        mmproj ? mmproj : "", NULL);
+
+  g_mutex_lock (&registry_lock);
+  if (!registry)
+    registry = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  m = g_hash_table_lookup (registry, key);
+  if (m) {
+    if (model && g_strcmp0 (model, m->model_path) != 0) {
+      g_set_error (error, GST_GEMMA4_MODEL_ERROR,
+          GST_GEMMA4_MODEL_ERROR_SETTINGS,
+          "model-instance-id '%s' already holds model %s, not %s",
+          instance_id, m->model_path, model);
+      m = NULL;
+    } else if (mmproj && g_strcmp0 (mmproj, m->mmproj_path) != 0) {
+      g_set_error (error, GST_GEMMA4_MODEL_ERROR,
+          GST_GEMMA4_MODEL_ERROR_SETTINGS,
+          "model-instance-id '%s' already holds mmproj %s, not %s",
+          instance_id, m->mmproj_path ? m->mmproj_path : "(none)", mmproj);
+      m = NULL;
+    } else {
+      m->refcount++;
+    }
+    g_free (key);
+  } else if (!model) {
+    g_set_error (error, GST_GEMMA4_MODEL_ERROR,
+        GST_GEMMA4_MODEL_ERROR_SETTINGS,
+        "no element has loaded model-instance-id '%s' and model-path is "
+        "not set", instance_id);
+    g_free (key);
+  } else {
+    m = g_new0 (GstGemma4Model, 1);
+    m->key = key;
+    m->model_path = g_strdup (model);
+    m->mmproj_path = g_strdup (mmproj);
+    m->name = g_path_get_basename (model);
+    m->refcount = 1;
+    g_mutex_init (&m->lock);
+    g_cond_init (&m->load_cond);
+    g_cond_init (&m->turn_cond);
+    g_queue_init (&m->waiters);
+    g_hash_table_insert (registry, key, m);
+  }
+  g_mutex_unlock (&registry_lock);
+  g_free (model);
+  g_free (mmproj);
+  return m;
+}
+
+void
+gst_gemma4_model_unref (GstGemma4Model * m)
+{
+  gboolean last;
+
+  if (!m)
+    return;
+  g_mutex_lock (&registry_lock);
+  last = --m->refcount == 0;
+  if (last)
+    g_hash_table_remove (registry, m->key);
+  g_mutex_unlock (&registry_lock);
+  if (last)
+    model_free (m);
+}
+
+/* Runs without m->lock: loading may take seconds and other users only wait
+ * on the state. */
+static gboolean
+load_files (GstGemma4Model * m, g4_model ** model, g4_mmproj ** mmproj,
+    gchar ** message)
+{
+  g4_error err = { 0 };
+
+  *model = NULL;
+  *mmproj = NULL;
+  if (g4_model_load (m->model_path, NULL, model, &err) != G4_OK) {
+    *message = g_strdup_printf ("Could not load model %s: %s",
+        m->model_path, err.message);
+    return FALSE;
+  }
+  if (!m->mmproj_path)
+    return TRUE;
+  if (g4_mmproj_load (m->mmproj_path, mmproj, &err) != G4_OK) {
+    *message = g_strdup_printf ("Could not load mmproj %s: %s",
+        m->mmproj_path, err.message);
+  } else if (g4_mmproj_n_embd (*mmproj) != g4_model_get_info (*model)->n_embd) {
+    *message = g_strdup_printf ("mmproj %s produces rows of width %d but "
+        "model %s has width %d: they do not belong together", m->mmproj_path,
+        g4_mmproj_n_embd (*mmproj), m->model_path,
+        g4_model_get_info (*model)->n_embd);
+  } else {
+    return TRUE;
+  }
+  if (*mmproj)
+    g4_mmproj_free (*mmproj);
+  g4_model_free (*model);
+  *model = NULL;
+  *mmproj = NULL;
+  return FALSE;
+}
+
+gboolean
+gst_gemma4_model_wait_ready (GstGemma4Model * m, gboolean * loaded_here,
+    GError ** error)
+{
+  gboolean ok, here = FALSE;
+
+  g_mutex_lock (&m->lock);
+  if (m->state == MODEL_UNLOADED) {
+    g4_model *model;
+    g4_mmproj *mmproj;
+    gchar *message = NULL;
+
+    m->state = MODEL_LOADING;
+    here = TRUE;
+    g_mutex_unlock (&m->lock);
+    ok = load_files (m, &model, &mmproj, &message);
+    g_mutex_lock (&m->lock);
+    if (ok) {
+      m->model = model;
+      m->mmproj = mmproj;
+      m->serial = g_atomic_int_add (&load_serial, 1) + 1;
+      m->state = MODEL_READY;
+    } else {
+      m->error = message;
+      m->state = MODEL_FAILED;
+    }
+    g_cond_broadcast (&m->load_cond);
+  }
+  while (m->state == MODEL_LOADING)
+    g_cond_wait (&m->load_cond, &m->lock);
+  ok = m->state == MODEL_READY;
+  if (!ok)
+    g_set_error_literal (error, GST_GEMMA4_MODEL_ERROR,
+        GST_GEMMA4_MODEL_ERROR_LOAD, m->error);
+  g_mutex_unlock (&m->lock);
+  if (loaded_here)
+    *loaded_here = here;
+  return ok;
+}
+
+const g4_model *
+gst_gemma4_model_get_model (GstGemma4Model * m)
+{
+  return m->model;
+}
+
+const g4_mmproj *
+gst_gemma4_model_get_mmproj (GstGemma4Model * m)
+{
+  return m->mmproj;
+}
+
+const gchar *
+gst_gemma4_model_get_name (GstGemma4Model * m)
+{
+  return m->name;
+}
+
+const gchar *
+gst_gemma4_model_get_path (GstGemma4Model * m)
+{
+  return m->model_path;
+}
+
+guint
+gst_gemma4_model_get_serial (GstGemma4Model * m)
+{
+  guint serial;
+
+  g_mutex_lock (&m->lock);
+  serial = m->serial;
+  g_mutex_unlock (&m->lock);
+  return serial;
+}
+
+guint
+gst_gemma4_model_get_users (GstGemma4Model * m)
+{
+  guint users;
+
+  g_mutex_lock (&registry_lock);
+  users = (guint) m->refcount;
+  g_mutex_unlock (&registry_lock);
+  return users;
+}
+
+gboolean
+gst_gemma4_model_acquire (GstGemma4Model * m, const volatile gint * cancel)
+{
+  gint me;                      /* its address identifies this waiter */
+
+  g_mutex_lock (&m->lock);
+  if (!m->busy && g_queue_is_empty (&m->waiters)) {
+    m->busy = TRUE;
+    g_mutex_unlock (&m->lock);
+    return TRUE;
+  }
+  g_queue_push_tail (&m->waiters, &me);
+  while (!g_atomic_int_get (cancel)
+      && (m->busy || g_queue_peek_head (&m->waiters) != &me))
+    g_cond_wait (&m->turn_cond, &m->lock);
+  g_queue_remove (&m->waiters, &me);
+  if (g_atomic_int_get (cancel)) {
+    g_cond_broadcast (&m->turn_cond);
+    g_mutex_unlock (&m->lock);
+    return FALSE;
+  }
+  m->busy = TRUE;
+  g_mutex_unlock (&m->lock);
+  return TRUE;
+}
+
+void
+gst_gemma4_model_release (GstGemma4Model * m)
+{
+  g_mutex_lock (&m->lock);
+  m->busy = FALSE;
+  g_cond_broadcast (&m->turn_cond);
+  g_mutex_unlock (&m->lock);
+}
+
+void
+gst_gemma4_model_wake (GstGemma4Model * m)
+{
+  g_mutex_lock (&m->lock);
+  g_cond_broadcast (&m->turn_cond);
+  g_mutex_unlock (&m->lock);
+}

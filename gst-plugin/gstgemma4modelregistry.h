@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Process-wide registry of loaded Gemma 4 models: elements naming the same
+ * files (or the same model-instance-id) share one refcounted g4_model and
+ * g4_mmproj. The first user loads them on its own thread; the others wait.
+ * Each shared model also has a fair (first come, first served) scheduler so
+ * elements sharing it run their inference one at a time instead of fighting
+ * over the CPU cores. */
+#ifndef __GST_GEMMA4_MODEL_REGISTRY_H__
+#define __GST_GEMMA4_MODEL_REGISTRY_H__
+
+#include <glib.h>
+
+#include "gemma4.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GstGemma4Model GstGemma4Model;
+
+/* Finds or creates the entry for these files / this id and takes a
+ * reference; loads nothing. With an id, paths may be NULL to use whatever the
+ * id already holds; paths that differ from the id's are an error. */
+GstGemma4Model *gst_gemma4_model_get (const gchar * model_path,
+    const gchar * mmproj_path, const gchar * instance_id, GError ** error);
+
+/* Loads the files on the calling thread if nobody has yet, or waits for the
+ * load in progress. *loaded_here (may be NULL) tells whether this call did
+ * the loading. FALSE with error when the load failed (for every user). */
+gboolean gst_gemma4_model_wait_ready (GstGemma4Model * m,
+    gboolean * loaded_here, GError ** error);
+
+void gst_gemma4_model_unref (GstGemma4Model * m);
+
+/* Valid after gst_gemma4_model_wait_ready() returned TRUE. */
+const g4_model *gst_gemma4_model_get_model (GstGemma4Model * m);
+const g4_mmproj *gst_gemma4_model_get_mmproj (GstGemma4Model * m);
+/* Base name of the language model file. */
+const gchar *gst_gemma4_model_get_name (GstGemma4Model * m);
+const gchar *gst_gemma4_model_get_path (GstGemma4Model * m);
+/* Numbers successful loads in this process: elements sharing one loaded
+ * model see the same serial. */
+guint gst_gemma4_model_get_serial (GstGemma4Model * m);
+guint gst_gemma4_model_get_users (GstGemma4Model * m);
+
+/* The scheduler: waits for this caller's turn, in arrival order. Returns
+ * FALSE without the turn when *cancel becomes non-zero (callers raise it and
+ * then call gst_gemma4_model_wake()). */
+gboolean gst_gemma4_model_acquire (GstGemma4Model * m,
+    const volatile gint * cancel);
+void gst_gemma4_model_release (GstGemma4Model * m);
+void gst_gemma4_model_wake (GstGemma4Model * m);
+
+#define GST_GEMMA4_MODEL_ERROR (gst_gemma4_model_error_quark ())
+GQuark gst_gemma4_model_error_quark (void);
+
+typedef enum
+{
+  GST_GEMMA4_MODEL_ERROR_SETTINGS,      /* paths and id disagree */
+  GST_GEMMA4_MODEL_ERROR_LOAD,  /* the engine refused a file */
+} GstGemma4ModelError;
+
+G_END_DECLS
+
+#endif /* __GST_GEMMA4_MODEL_REGISTRY_H__ */

@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The common properties of the gemma4 elements (see gstgemma4settings.h):
+ * their GParamSpecs with units, defaults and mutability, storage, and the
+ * checks done when an element goes from NULL to READY. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "gstgemma4settings.h"
+
+#define DEFAULT_N_THREADS 0
+#define DEFAULT_CONTEXT_SIZE 0
+#define DEFAULT_TOP_K 64
+#define DEFAULT_TOP_P 0.95f
+#define DEFAULT_MIN_P 0.0f
+#define DEFAULT_SEED 0
+#define DEFAULT_LATENESS 0
+#define DEFAULT_LEAKY GST_GEMMA4_LEAKY_AUTO
+
+#define READY_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
+    GST_PARAM_MUTABLE_READY)
+#define PLAYING_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
+    GST_PARAM_MUTABLE_PLAYING)
+
+void
+gst_gemma4_settings_install_properties (GObjectClass * klass,
+    const GstGemma4SettingsDefaults * d)
+{
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_MODEL_PATH,
+      g_param_spec_string ("model-path", "Model path",
+          "Gemma 4 language model GGUF file (for example "
+          "gemma-4-E2B-it-Q4_0.gguf). Loaded on a worker thread when the "
+          "element goes to READY; elements naming the same files share one "
+          "copy", NULL, READY_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_MMPROJ_PATH,
+      g_param_spec_string ("mmproj-path", "Multimodal projector path",
+          "mmproj GGUF file holding the audio and vision encoders that match "
+          "model-path", NULL, READY_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_MODEL_INSTANCE_ID,
+      g_param_spec_string ("model-instance-id", "Model instance id",
+          "Elements of one process with the same id share one loaded model "
+          "(each keeps its own context); an element that sets only this id "
+          "uses the model another element loaded under it. NULL: share by "
+          "file names", NULL, READY_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_N_THREADS,
+      g_param_spec_int ("n-threads", "Threads",
+          "CPU threads per inference (0 = one per core)", 0, 1024,
+          DEFAULT_N_THREADS, READY_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_CONTEXT_SIZE,
+      g_param_spec_uint ("context-size", "Context size",
+          "Positions of the element's context, prompt and media included "
+          "(0 = the smaller of the model's trained context and 4096)",
+          0, 1 << 20, DEFAULT_CONTEXT_SIZE, READY_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_PROMPT,
+      g_param_spec_string ("prompt", "Prompt",
+          d->prompt_doc, NULL, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_PROMPT_PATH,
+      g_param_spec_string ("prompt-path", "Prompt file",
+          "UTF-8 file holding the prompt (exclusive with prompt: setting "
+          "both is an error when the element goes to READY). Read when the "
+          "property is set and applied to the next job", NULL,
+          PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_SYSTEM_PROMPT,
+      g_param_spec_string ("system-prompt", "System prompt",
+          "System turn put before every request (NULL = none); applied to "
+          "the next job", NULL, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_THINKING,
+      g_param_spec_boolean ("thinking", "Thinking",
+          "Let the model think before answering; the thought never reaches "
+          "the output, it only costs time", FALSE, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_MAX_TOKENS,
+      g_param_spec_uint ("max-tokens", "Maximum tokens",
+          "Most tokens generated per job (the answer is cut there)",
+          1, 32768, d->max_tokens, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_TEMPERATURE,
+      g_param_spec_float ("temperature", "Temperature",
+          "Sampling temperature (0 = greedy: always the most likely token)",
+          0.0f, 10.0f, d->temperature, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_TOP_K,
+      g_param_spec_uint ("top-k", "Top k",
+          "Sample among the k most likely tokens (0 = all); only with "
+          "temperature > 0", 0, 1 << 20, DEFAULT_TOP_K, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_TOP_P,
+      g_param_spec_float ("top-p", "Top p",
+          "Nucleus sampling: smallest set of tokens whose probabilities add "
+          "up to p (1 = off); only with temperature > 0", 0.0f, 1.0f,
+          DEFAULT_TOP_P, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_MIN_P,
+      g_param_spec_float ("min-p", "Min p",
+          "Drop tokens less likely than min-p times the best one (0 = off); "
+          "only with temperature > 0", 0.0f, 1.0f, DEFAULT_MIN_P,
+          PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_SEED,
+      g_param_spec_uint64 ("seed", "Seed",
+          "Sampling seed: the same input, settings and seed give the same "
+          "text", 0, G_MAXUINT64, DEFAULT_SEED, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_LATENCY,
+      g_param_spec_uint ("latency", "Latency",
+          "Processing budget per job in ms. In live pipelines it is added to "
+          "the latency the element reports, results that take longer are "
+          "flagged late, and repeated overruns post a warning", 0, 600000,
+          d->latency_ms, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_LATENESS,
+      g_param_spec_uint ("lateness", "Lateness",
+          "Delay in ms added to the timestamps of the text output (captions "
+          "deliberately late); not part of the reported latency",
+          0, 600000, DEFAULT_LATENESS, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_LEAKY,
+      g_param_spec_enum ("leaky", "Leaky",
+          "What happens when a job arrives while the worker is busy and the "
+          "queue is full: wait (none), drop the oldest pending job (newest), "
+          "or none for files and newest for live sources (auto)",
+          GST_TYPE_GEMMA4_LEAKY, DEFAULT_LEAKY, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Read-only gemma4-stats structure: jobs (done), drops (jobs dropped "
+          "under load), late (results past the latency budget), "
+          "mean-inference-time and max-inference-time (ns), "
+          "tokens-per-second (generation speed), model-serial (which load "
+          "of the model this element uses: equal for elements sharing it), "
+          "model-users (elements sharing it now)", GST_TYPE_STRUCTURE,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+void
+gst_gemma4_settings_init (GstGemma4Settings * s,
+    const GstGemma4SettingsDefaults * d)
+{
+  memset (s, 0, sizeof *s);
+  s->n_threads = DEFAULT_N_THREADS;
+  s->context_size = DEFAULT_CONTEXT_SIZE;
+  s->max_tokens = d->max_tokens;
+  s->temperature = d->temperature;
+  s->top_k = DEFAULT_TOP_K;
+  s->top_p = DEFAULT_TOP_P;
+  s->min_p = DEFAULT_MIN_P;
+  s->seed = DEFAULT_SEED;
+  s->latency_ms = d->latency_ms;
+  s->lateness_ms = DEFAULT_LATENESS;
+  s->leaky = DEFAULT_LEAKY;
+}
+
+void
+gst_gemma4_settings_clear (GstGemma4Settings * s)
+{
+  g_free (s->model_path);
+  g_free (s->mmproj_path);
+  g_free (s->model_instance_id);
+  g_free (s->prompt);
+  g_free (s->prompt_path);
+  g_free (s->prompt_file_text);
+  g_free (s->system_prompt);
+  memset (s, 0, sizeof *s);
+}
+
+static gboolean
+read_prompt_file (const gchar * path, gchar ** text, GError ** error)
+{
+  gchar *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return FALSE;
+  if (!g_utf8_validate (contents, len, NULL) || strlen (contents) != len) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        "prompt file '%s' is not UTF-8 text", path);
+    g_free (contents);
+    return FALSE;
+  }
+  g_free (*text);
+  *text = g_strstrip (contents);
+  return TRUE;
+}
+
+gboolean
+gst_gemma4_settings_set_property (GstGemma4Settings * s, guint prop_id,
+    const GValue * value, GError ** error)
+{
+  switch (prop_id) {
+    case GST_GEMMA4_PROP_MODEL_PATH:
+      g_free (s->model_path);
+      s->model_path = g_value_dup_string (value);
+      break;
+    case GST_GEMMA4_PROP_MMPROJ_PATH:
+      g_free (s->mmproj_path);
+      s->mmproj_path = g_value_dup_string (value);
+      break;
+    case GST_GEMMA4_PROP_MODEL_INSTANCE_ID:
+      g_free (s->model_instance_id);
+      s->model_instance_id = g_value_dup_string (value);
+      break;
+    case GST_GEMMA4_PROP_N_THREADS:
+      s->n_threads = g_value_get_int (value);
+      break;
+    case GST_GEMMA4_PROP_CONTEXT_SIZE:
+      s->context_size = g_value_get_uint (value);
+      break;
+    case GST_GEMMA4_PROP_PROMPT:
+      g_free (s->prompt);
+      s->prompt = g_value_dup_string (value);
+      break;
+    case GST_GEMMA4_PROP_PROMPT_PATH:
+      g_free (s->prompt_path);
+      s->prompt_path = g_value_dup_string (value);
+      g_clear_pointer (&s->prompt_file_text, g_free);
+      if (s->prompt_path)
+        read_prompt_file (s->prompt_path, &s->prompt_file_text, error);
+      break;
+    case GST_GEMMA4_PROP_SYSTEM_PROMPT:
+      g_free (s->system_prompt);
+      s->system_prompt = g_value_dup_string (value);
+      break;
+    case GST_GEMMA4_PROP_THINKING:
+      s->thinking = g_value_get_boolean (value);
+      break;
+    case GST_GEMMA4_PROP_MAX_TOKENS:
+      s->max_tokens = g_value_get_uint (value);
+      break;
+    case GST_GEMMA4_PROP_TEMPERATURE:
+      s->temperature = g_value_get_float (value);
+      break;
+    case GST_GEMMA4_PROP_TOP_K:
+      s->top_k = g_value_get_uint (value);
+      break;
+    case GST_GEMMA4_PROP_TOP_P:
+      s->top_p = g_value_get_float (value);
+      break;
+    case GST_GEMMA4_PROP_MIN_P:
+      s->min_p = g_value_get_float (value);
+      break;
+    case GST_GEMMA4_PROP_SEED:
+      s->seed = g_value_get_uint64 (value);
+      break;
+    case GST_GEMMA4_PROP_LATENCY:
+      s->latency_ms = g_value_get_uint (value);
+      break;
+    case GST_GEMMA4_PROP_LATENESS:
+      s->lateness_ms = g_value_get_uint (value);
+      break;
+    case GST_GEMMA4_PROP_LEAKY:
+      s->leaky = g_value_get_enum (value);
+      break;
+    default:
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+gst_gemma4_settings_get_property (const GstGemma4Settings * s, guint prop_id,
+    GValue * value)
+{
+  switch (prop_id) {
+    case GST_GEMMA4_PROP_MODEL_PATH:
+      g_value_set_string (value, s->model_path);
+      break;
+    case GST_GEMMA4_PROP_MMPROJ_PATH:
+      g_value_set_string (value, s->mmproj_path);
+      break;
+    case GST_GEMMA4_PROP_MODEL_INSTANCE_ID:
+      g_value_set_string (value, s->model_instance_id);
+      break;
+    case GST_GEMMA4_PROP_N_THREADS:
+      g_value_set_int (value, s->n_threads);
+      break;
+    case GST_GEMMA4_PROP_CONTEXT_SIZE:
+      g_value_set_uint (value, s->context_size);
+      break;
+    case GST_GEMMA4_PROP_PROMPT:
+      g_value_set_string (value, s->prompt);
+      break;
+    case GST_GEMMA4_PROP_PROMPT_PATH:
+      g_value_set_string (value, s->prompt_path);
+      break;
+    case GST_GEMMA4_PROP_SYSTEM_PROMPT:
+      g_value_set_string (value, s->system_prompt);
+      break;
+    case GST_GEMMA4_PROP_THINKING:
+      g_value_set_boolean (value, s->thinking);
+      break;
+    case GST_GEMMA4_PROP_MAX_TOKENS:
+      g_value_set_uint (value, s->max_tokens);
+      break;
+    case GST_GEMMA4_PROP_TEMPERATURE:
+      g_value_set_float (value, s->temperature);
+      break;
+    case GST_GEMMA4_PROP_TOP_K:
+      g_value_set_uint (value, s->top_k);
+      break;
+    case GST_GEMMA4_PROP_TOP_P:
+      g_value_set_float (value, s->top_p);
+      break;
+    case GST_GEMMA4_PROP_MIN_P:
+      g_value_set_float (value, s->min_p);
+      break;
+    case GST_GEMMA4_PROP_SEED:
+      g_value_set_uint64 (value, s->seed);
+      break;
+    case GST_GEMMA4_PROP_LATENCY:
+      g_value_set_uint (value, s->latency_ms);
+      break;
+    case GST_GEMMA4_PROP_LATENESS:
+      g_value_set_uint (value, s->lateness_ms);
+      break;
+    case GST_GEMMA4_PROP_LEAKY:
+      g_value_set_enum (value, s->leaky);
+      break;
+    default:
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_file (GstElement * element, const gchar * property, const gchar * path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return TRUE;
+  GST_ELEMENT_ERROR (element, RESOURCE, NOT_FOUND,
+      ("%s '%s' does not exist or is not a regular file", property, path),
+      (NULL));
+  return FALSE;
+}
+
+gboolean
+gst_gemma4_settings_check (GstGemma4Settings * s, GstElement * element,
+    gboolean need_mmproj)
+{
+  gchar *model = NULL, *mmproj = NULL, *id = NULL, *prompt_path = NULL;
+  gboolean has_prompt, ok = FALSE;
+  GError *error = NULL;
+
+  GST_OBJECT_LOCK (element);
+  model = g_strdup (s->model_path);
+  mmproj = g_strdup (s->mmproj_path);
+  id = g_strdup (s->model_instance_id);
+  prompt_path = g_strdup (s->prompt_path);
+  has_prompt = s->prompt != NULL;
+  GST_OBJECT_UNLOCK (element);
+
+  if (has_prompt && prompt_path) {
+    GST_ELEMENT_ERROR (element, LIBRARY, SETTINGS,
+        ("prompt and prompt-path are both set (prompt-path '%s'): set only "
+            "one of them", prompt_path), (NULL));
+    goto done;
+  }
+  if (!model && !id) {
+    GST_ELEMENT_ERROR (element, LIBRARY, SETTINGS,
+        ("model-path is not set: name a Gemma 4 GGUF file"), (NULL));
+    goto done;
+  }
+  if (need_mmproj && !mmproj && !id) {
+    GST_ELEMENT_ERROR (element, LIBRARY, SETTINGS,
+        ("mmproj-path is not set: this element needs the multimodal "
+            "projector GGUF that matches %s", model), (NULL));
+    goto done;
+  }
+  if (model && !check_file (element, "model-path", model))
+    goto done;
+  if (mmproj && !check_file (element, "mmproj-path", mmproj))
+    goto done;
+  if (prompt_path) {
+    gchar *text = NULL;
+    if (!read_prompt_file (prompt_path, &text, &error)) {
+      GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ,
+          ("Could not read prompt-path: %s", error->message), (NULL));
+      g_clear_error (&error);
+      goto done;
+    }
+    GST_OBJECT_LOCK (element);
+    g_free (s->prompt_file_text);
+    s->prompt_file_text = text;
+    GST_OBJECT_UNLOCK (element);
+  }
+  ok = TRUE;
+done:
+  g_free (model);
+  g_free (mmproj);
+  g_free (id);
+  g_free (prompt_path);
+  return ok;
+}
+
+const gchar *
+gst_gemma4_settings_instruction (const GstGemma4Settings * s)
+{
+  if (s->prompt && *s->prompt)
+    return s->prompt;
+  if (s->prompt_path && s->prompt_file_text && *s->prompt_file_text)
+    return s->prompt_file_text;
+  return NULL;
+}
+
+g4_sampler_params
+gst_gemma4_settings_sampling (const GstGemma4Settings * s)
+{
+  g4_sampler_params p = g4_sampler_default_params ();
+
+  p.temperature = s->temperature;
+  p.top_k = (int) MIN (s->top_k, (guint) G_MAXINT);
+  p.top_p = s->top_p;
+  p.min_p = s->min_p;
+  p.seed = s->seed;
+  return p;
+}

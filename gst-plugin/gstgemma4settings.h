@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The properties every gemma4 element has: model files and sharing, threads,
+ * context, prompts, sampling, latency budget and drop policy, statistics.
+ * Each element installs them with its own defaults, keeps a
+ * GstGemma4Settings under its object lock and adds its own properties after
+ * GST_GEMMA4_PROP_LAST. */
+#ifndef __GST_GEMMA4_SETTINGS_H__
+#define __GST_GEMMA4_SETTINGS_H__
+
+#include <gst/gst.h>
+
+#include "gemma4.h"
+#include "gstgemma4enums.h"
+
+G_BEGIN_DECLS
+
+enum
+{
+  GST_GEMMA4_PROP_0,
+  GST_GEMMA4_PROP_MODEL_PATH,
+  GST_GEMMA4_PROP_MMPROJ_PATH,
+  GST_GEMMA4_PROP_MODEL_INSTANCE_ID,
+  GST_GEMMA4_PROP_N_THREADS,
+  GST_GEMMA4_PROP_CONTEXT_SIZE,
+  GST_GEMMA4_PROP_PROMPT,
+  GST_GEMMA4_PROP_PROMPT_PATH,
+  GST_GEMMA4_PROP_SYSTEM_PROMPT,
+  GST_GEMMA4_PROP_THINKING,
+  GST_GEMMA4_PROP_MAX_TOKENS,
+  GST_GEMMA4_PROP_TEMPERATURE,
+  GST_GEMMA4_PROP_TOP_K,
+  GST_GEMMA4_PROP_TOP_P,
+  GST_GEMMA4_PROP_MIN_P,
+  GST_GEMMA4_PROP_SEED,
+  GST_GEMMA4_PROP_LATENCY,
+  GST_GEMMA4_PROP_LATENESS,
+  GST_GEMMA4_PROP_LEAKY,
+  GST_GEMMA4_PROP_STATS,
+  GST_GEMMA4_PROP_LAST
+};
+
+/* Per-element defaults of the common properties. */
+typedef struct
+{
+  guint latency_ms;
+  guint max_tokens;
+  gfloat temperature;
+  const gchar *prompt_doc;      /* what the default prompt is, for the blurb */
+} GstGemma4SettingsDefaults;
+
+typedef struct
+{
+  gchar *model_path;
+  gchar *mmproj_path;
+  gchar *model_instance_id;
+  gint n_threads;
+  guint context_size;
+  gchar *prompt;
+  gchar *prompt_path;
+  gchar *prompt_file_text;      /* contents of prompt_path, read when it is set */
+  gchar *system_prompt;
+  gboolean thinking;
+  guint max_tokens;
+  gfloat temperature;
+  guint top_k;
+  gfloat top_p;
+  gfloat min_p;
+  guint64 seed;
+  guint latency_ms;
+  guint lateness_ms;
+  GstGemma4Leaky leaky;
+} GstGemma4Settings;
+
+void gst_gemma4_settings_install_properties (GObjectClass * klass,
+    const GstGemma4SettingsDefaults * defaults);
+void gst_gemma4_settings_init (GstGemma4Settings * s,
+    const GstGemma4SettingsDefaults * defaults);
+void gst_gemma4_settings_clear (GstGemma4Settings * s);
+
+/* Handle a common property; FALSE when prop_id is not one (or is "stats",
+ * which the element answers). Call with the object lock held. Setting
+ * prompt-path reads the file; a read failure is returned in error (the old
+ * prompt text is kept). */
+gboolean gst_gemma4_settings_set_property (GstGemma4Settings * s,
+    guint prop_id, const GValue * value, GError ** error);
+gboolean gst_gemma4_settings_get_property (const GstGemma4Settings * s,
+    guint prop_id, GValue * value);
+
+/* The configuration checks of NULL->READY: a model file is named (or a
+ * model-instance-id, which another element may already have loaded), prompt
+ * and prompt-path are not both set, prompt-path is readable, the files exist.
+ * On failure posts GST_ELEMENT_ERROR on element and returns FALSE. Call
+ * without the object lock. */
+gboolean gst_gemma4_settings_check (GstGemma4Settings * s,
+    GstElement * element, gboolean need_mmproj);
+
+/* The user instruction: prompt, or the text of prompt-path, or NULL. */
+const gchar *gst_gemma4_settings_instruction (const GstGemma4Settings * s);
+
+g4_sampler_params gst_gemma4_settings_sampling (const GstGemma4Settings * s);
+
+G_END_DECLS
+
+#endif /* __GST_GEMMA4_SETTINGS_H__ */

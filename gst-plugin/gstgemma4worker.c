@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The per-element inference worker (see gstgemma4worker.h): the thread, its
+ * ordered queue with the job bound and drop policy, flushing and
+ * cancellation, model loading with PROGRESS messages, and statistics. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstgemma4worker.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_gemma4_worker_debug);
+#define GST_CAT_DEFAULT gst_gemma4_worker_debug
+
+/* Consecutive over-budget jobs before a warning: one slow job is noise. */
+#define OVERRUNS_BEFORE_WARNING 3
+
+typedef struct
+{
+  GstGemma4WorkFunc func;
+  GstGemma4WorkFunc drop_func;
+  gpointer data;
+  GDestroyNotify destroy;
+  gboolean is_job;
+  GstGemma4JobTiming timing;
+} Item;
+
+struct _GstGemma4Worker
+{
+  GstElement *owner;            /* not reffed: the owner frees the worker */
+  gint n_threads;
+  guint n_ctx;
+  guint max_jobs;
+
+  GThread *thread;
+  GMutex lock;
+  GCond cond;
+  GQueue items;
+  guint n_jobs;                 /* jobs among items */
+  gboolean running;             /* an item is out of the queue and running */
+  gboolean flushing;
+  gboolean quit;
+  gboolean failed;              /* model or session could not be made */
+  volatile gint cancel;
+  GstFlowReturn last_flow;
+
+  GstGemma4Model *model;
+  g4_session *session;          /* worker thread only */
+
+  guint64 jobs, drops, late, tokens;
+  GstClockTime inference_sum, inference_max;
+  gdouble generate_seconds;
+  guint overruns;
+  gboolean overrun_warned;
+};
+
+static void
+item_free (Item * item)
+{
+  if (item->destroy)
+    item->destroy (item->data);
+  g_free (item);
+}
+
+static void
+post_progress (GstGemma4Worker * w, GstProgressType type, const gchar * text)
+{
+  gst_element_post_message (w->owner,
+      gst_message_new_progress (GST_OBJECT (w->owner), type, "loading",
+          text));
+}
+
+/* Model and session, on the worker thread so NULL->READY never waits for
+ * the files and the streaming thread never does either. */
+static gboolean
+worker_load (GstGemma4Worker * w)
+{
+  GError *error = NULL;
+  gboolean loaded_here = FALSE;
+  gint64 t0 = g_get_monotonic_time ();
+  gchar *text;
+  g4_session_params sp = g4_session_default_params ();
+  g4_error err = { 0 };
+  g4_session *session = NULL;
+
+  text = g_strdup_printf ("Loading %s", gst_gemma4_model_get_path (w->model));
+  post_progress (w, GST_PROGRESS_TYPE_START, text);
+  g_free (text);
+  if (!gst_gemma4_model_wait_ready (w->model, &loaded_here, &error)) {
+    post_progress (w, GST_PROGRESS_TYPE_ERROR, error->message);
+    GST_ELEMENT_ERROR (w->owner, RESOURCE, OPEN_READ, ("%s", error->message),
+        (NULL));
+    g_clear_error (&error);
+    return FALSE;
+  }
+  sp.n_ctx = (int) w->n_ctx;
+  sp.n_threads = w->n_threads;
+  sp.cancel = &w->cancel;
+  if (g4_session_new (gst_gemma4_model_get_model (w->model), &sp, &session,
+          &err) != G4_OK) {
+    text = g_strdup_printf ("Could not create a context of %u positions for "
+        "%s: %s", w->n_ctx, gst_gemma4_model_get_path (w->model), err.message);
+    post_progress (w, GST_PROGRESS_TYPE_ERROR, text);
+    GST_ELEMENT_ERROR (w->owner, RESOURCE, FAILED, ("%s", text), (NULL));
+    g_free (text);
+    return FALSE;
+  }
+  w->session = session;
+  text = g_strdup_printf ("%s %s in %.0f ms", loaded_here ? "Loaded" :
+      "Sharing", gst_gemma4_model_get_name (w->model),
+      (g_get_monotonic_time () - t0) / 1000.0);
+  GST_INFO_OBJECT (w->owner, "%s", text);
+  post_progress (w, GST_PROGRESS_TYPE_COMPLETE, text);
+  g_free (text);
+  return TRUE;
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  GstGemma4Worker *w = data;
+  gboolean ok = worker_load (w);
+
+  g_mutex_lock (&w->lock);
+  w->failed = !ok;
+  for (;;) {
+    Item *item;
+    GstFlowReturn ret;
+    gboolean item_was_job;
+
+    while (!w->quit && (w->flushing || g_queue_is_empty (&w->items)))
+      g_cond_wait (&w->cond, &w->lock);
+    if (w->quit)
+      break;
+    item = g_queue_pop_head (&w->items);
+    item_was_job = item->is_job;
+    if (item->is_job)
+      w->n_jobs--;
+    w->running = TRUE;
+    g_cond_broadcast (&w->cond);
+    g_mutex_unlock (&w->lock);
+
+    if (!ok) {
+      ret = GST_FLOW_ERROR;
+    } else if (!item->is_job) {
+      ret = item->func (w->owner, w, item->data);
+    } else if (gst_gemma4_model_acquire (w->model, &w->cancel)) {
+      ret = item->func (w->owner, w, item->data);
+      gst_gemma4_model_release (w->model);
+    } else {
+      ret = GST_FLOW_FLUSHING;
+    }
+    item_free (item);
+
+    g_mutex_lock (&w->lock);
+    w->running = FALSE;
+    /* Output items report success; only jobs say whether the last result
+     * got through. */
+    if (!w->flushing && (item_was_job || ret != GST_FLOW_OK))
+      w->last_flow = ret;
+    g_cond_broadcast (&w->cond);
+  }
+  g_mutex_unlock (&w->lock);
+  return NULL;
+}
+
+GstGemma4Worker *
+gst_gemma4_worker_new (GstElement * owner, const GstGemma4Settings * s,
+    guint max_jobs, GError ** error)
+{
+  GstGemma4Worker *w;
+  GstGemma4Model *model;
+  gchar *name;
+
+  GST_DEBUG_CATEGORY_INIT (gst_gemma4_worker_debug, "gemma4worker", 0,
+      "gemma4 inference worker");
+  model = gst_gemma4_model_get (s->model_path, s->mmproj_path,
+      s->model_instance_id, error);
+  if (!model)
+    return NULL;
+  w = g_new0 (GstGemma4Worker, 1);
+  w->owner = owner;
+  w->model = model;
+  w->n_threads = s->n_threads;
+  w->n_ctx = s->context_size;
+  w->max_jobs = MAX (max_jobs, 1);
+  w->flushing = TRUE;
+  w->last_flow = GST_FLOW_OK;
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->cond);
+  g_queue_init (&w->items);
+  name = g_strdup_printf ("%s:worker", GST_ELEMENT_NAME (owner));
+  w->thread = g_thread_new (name, worker_thread, w);
+  g_free (name);
+  return w;
+}
+
+/* Call with the lock; returns the items for item_free() outside it. */
+static GList *
+take_items (GstGemma4Worker * w)
+{
+  GList *items = w->items.head;
+
+  g_queue_init (&w->items);
+  w->n_jobs = 0;
+  return items;
+}
+
+static void
+raise_cancel (GstGemma4Worker * w, gboolean quit)
+{
+  GList *items;
+
+  g_mutex_lock (&w->lock);
+  w->flushing = TRUE;
+  w->quit |= quit;
+  g_atomic_int_set (&w->cancel, 1);
+  items = take_items (w);
+  g_cond_broadcast (&w->cond);
+  g_mutex_unlock (&w->lock);
+  gst_gemma4_model_wake (w->model);
+  g_list_free_full (items, (GDestroyNotify) item_free);
+}
+
+void
+gst_gemma4_worker_free (GstGemma4Worker * w)
+{
+  if (!w)
+    return;
+  raise_cancel (w, TRUE);
+  g_thread_join (w->thread);
+  if (w->session)
+    g4_session_free (w->session);
+  gst_gemma4_model_unref (w->model);
+  g_mutex_clear (&w->lock);
+  g_cond_clear (&w->cond);
+  g_free (w);
+}
+
+void
+gst_gemma4_worker_set_flushing (GstGemma4Worker * w, gboolean flushing)
+{
+  if (flushing) {
+    raise_cancel (w, FALSE);
+    return;
+  }
+  g_mutex_lock (&w->lock);
+  while (w->running)
+    g_cond_wait (&w->cond, &w->lock);
+  g_atomic_int_set (&w->cancel, 0);
+  w->flushing = FALSE;
+  w->last_flow = GST_FLOW_OK;
+  w->overruns = 0;
+  g_mutex_unlock (&w->lock);
+}
+
+void
+gst_gemma4_worker_drain (GstGemma4Worker * w)
+{
+  g_mutex_lock (&w->lock);
+  while (!w->flushing && (w->running || !g_queue_is_empty (&w->items)))
+    g_cond_wait (&w->cond, &w->lock);
+  g_mutex_unlock (&w->lock);
+}
+
+/* Call with the lock. */
+static GstFlowReturn
+current_flow (GstGemma4Worker * w)
+{
+  if (w->flushing)
+    return GST_FLOW_FLUSHING;
+  if (w->failed)
+    return GST_FLOW_ERROR;
+  return w->last_flow;
+}
+
+GstFlowReturn
+gst_gemma4_worker_get_flow (GstGemma4Worker * w)
+{
+  GstFlowReturn ret;
+
+  g_mutex_lock (&w->lock);
+  ret = current_flow (w);
+  g_mutex_unlock (&w->lock);
+  return ret;
+}
+
+GstFlowReturn
+gst_gemma4_worker_queue (GstGemma4Worker * w, GstGemma4WorkFunc func,
+    gpointer data, GDestroyNotify destroy)
+{
+  Item *item = g_new0 (Item, 1);
+  GstFlowReturn ret;
+
+  item->func = func;
+  item->data = data;
+  item->destroy = destroy;
+  g_mutex_lock (&w->lock);
+  ret = current_flow (w);
+  if (!w->flushing) {
+    g_queue_push_tail (&w->items, item);
+    item = NULL;
+    g_cond_broadcast (&w->cond);
+  }
+  g_mutex_unlock (&w->lock);
+  if (item)
+    item_free (item);
+  return ret;
+}
+
+static void
+post_drop_qos (GstGemma4Worker * w, const GstGemma4JobTiming * t,
+    guint64 processed, guint64 dropped)
+{
+  GstMessage *msg = gst_message_new_qos (GST_OBJECT (w->owner), TRUE,
+      t->running_time, t->stream_time, t->timestamp, t->duration);
+
+  gst_message_set_qos_stats (msg, GST_FORMAT_BUFFERS, processed, dropped);
+  gst_element_post_message (w->owner, msg);
+}
+
+GstFlowReturn
+gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
+    GstGemma4WorkFunc drop_func, gpointer data, GDestroyNotify destroy,
+    gboolean leaky, const GstGemma4JobTiming * timing)
+{
+  Item *item = g_new0 (Item, 1);
+  GstGemma4JobTiming dropped_timing = { 0 };
+  gboolean dropped = FALSE;
+  guint64 processed = 0, drops = 0;
+  GstFlowReturn ret;
+
+  item->func = func;
+  item->drop_func = drop_func;
+  item->data = data;
+  item->destroy = destroy;
+  item->is_job = TRUE;
+  item->timing = *timing;
+
+  g_mutex_lock (&w->lock);
+  if (leaky && w->n_jobs >= w->max_jobs) {
+    GList *l;
+    for (l = w->items.head; l; l = l->next) {
+      Item *old = l->data;
+      if (old->is_job) {
+        old->is_job = FALSE;
+        old->func = old->drop_func;
+        dropped_timing = old->timing;
+        break;
+      }
+    }
+    w->n_jobs--;
+    w->drops++;
+    dropped = TRUE;
+    processed = w->jobs;
+    drops = w->drops;
+  }
+  while (!w->flushing && !w->quit && w->n_jobs >= w->max_jobs)
+    g_cond_wait (&w->cond, &w->lock);
+  ret = current_flow (w);
+  if (!w->flushing) {
+    g_queue_push_tail (&w->items, item);
+    w->n_jobs++;
+    item = NULL;
+    g_cond_broadcast (&w->cond);
+  }
+  g_mutex_unlock (&w->lock);
+
+  if (item)
+    item_free (item);
+  if (dropped) {
+    GST_DEBUG_OBJECT (w->owner, "dropped the job at %" GST_TIME_FORMAT
+        " (%" G_GUINT64_FORMAT " drops)",
+        GST_TIME_ARGS (dropped_timing.timestamp), drops);
+    post_drop_qos (w, &dropped_timing, processed, drops);
+  }
+  return ret;
+}
+
+g4_session *
+gst_gemma4_worker_get_session (GstGemma4Worker * w)
+{
+  return w->session;
+}
+
+GstGemma4Model *
+gst_gemma4_worker_get_model (GstGemma4Worker * w)
+{
+  return w->model;
+}
+
+gint
+gst_gemma4_worker_get_n_threads (GstGemma4Worker * w)
+{
+  return w->n_threads;
+}
+
+const volatile gint *
+gst_gemma4_worker_get_cancel (GstGemma4Worker * w)
+{
+  return &w->cancel;
+}
+
+gboolean
+gst_gemma4_worker_is_cancelled (GstGemma4Worker * w)
+{
+  return g_atomic_int_get (&w->cancel) != 0;
+}
+
+void
+gst_gemma4_worker_record (GstGemma4Worker * w, GstClockTime inference,
+    guint tokens, gdouble generate_seconds, gboolean late,
+    GstClockTime budget)
+{
+  gboolean warn = FALSE;
+  guint overruns;
+
+  g_mutex_lock (&w->lock);
+  w->jobs++;
+  w->late += late ? 1 : 0;
+  w->tokens += tokens;
+  w->generate_seconds += generate_seconds;
+  w->inference_sum += inference;
+  w->inference_max = MAX (w->inference_max, inference);
+  if (GST_CLOCK_TIME_IS_VALID (budget) && inference > budget) {
+    w->overruns++;
+    warn = w->overruns >= OVERRUNS_BEFORE_WARNING && !w->overrun_warned;
+    w->overrun_warned |= warn;
+  } else {
+    w->overruns = 0;
+    w->overrun_warned = FALSE;
+  }
+  overruns = w->overruns;
+  g_mutex_unlock (&w->lock);
+
+  if (warn) {
+    GST_ELEMENT_WARNING_WITH_DETAILS (w->owner, CORE, CLOCK,
+        ("Inference took %" G_GUINT64_FORMAT " ms, over the latency budget "
+            "of %" G_GUINT64_FORMAT " ms, %u times in a row: raise the "
+            "latency property or use a smaller model", inference / GST_MSECOND,
+            budget / GST_MSECOND, overruns), (NULL),
+        ("reason", G_TYPE_STRING, "gemma4/overrun",
+            "inference-time", G_TYPE_UINT64, inference,
+            "latency", G_TYPE_UINT64, budget, NULL));
+  }
+}
+
+guint64
+gst_gemma4_worker_get_drops (GstGemma4Worker * w)
+{
+  guint64 drops;
+
+  g_mutex_lock (&w->lock);
+  drops = w->drops;
+  g_mutex_unlock (&w->lock);
+  return drops;
+}
+
+GstStructure *
+gst_gemma4_worker_get_stats (GstGemma4Worker * w)
+{
+  guint64 jobs = 0, drops = 0, late = 0, tokens = 0;
+  GstClockTime sum = 0, max = 0;
+  gdouble gen = 0.0;
+  guint serial = 0, users = 0;
+
+  if (w) {
+    g_mutex_lock (&w->lock);
+    jobs = w->jobs;
+    drops = w->drops;
+    late = w->late;
+    tokens = w->tokens;
+    sum = w->inference_sum;
+    max = w->inference_max;
+    gen = w->generate_seconds;
+    g_mutex_unlock (&w->lock);
+    serial = gst_gemma4_model_get_serial (w->model);
+    users = gst_gemma4_model_get_users (w->model);
+  }
+  return gst_structure_new ("gemma4-stats",
+      "jobs", G_TYPE_UINT64, jobs,
+      "drops", G_TYPE_UINT64, drops,
+      "late", G_TYPE_UINT64, late,
+      "mean-inference-time", G_TYPE_UINT64, jobs ? sum / jobs : 0,
+      "max-inference-time", G_TYPE_UINT64, max,
+      "tokens-per-second", G_TYPE_DOUBLE, gen > 0.0 ? tokens / gen : 0.0,
+      "model-serial", G_TYPE_UINT, serial,
+      "model-users", G_TYPE_UINT, users, NULL);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The inference worker of a gemma4 element: one thread that loads (or joins)
+ * the shared model, owns the element's g4_session and runs a bounded queue of
+ * items in order. Items are either jobs (inference, bounded, droppable under
+ * load) or serialized output (events), so everything the element sends
+ * downstream leaves in stream order from this one thread. */
+#ifndef __GST_GEMMA4_WORKER_H__
+#define __GST_GEMMA4_WORKER_H__
+
+#include <gst/gst.h>
+
+#include "gemma4.h"
+#include "gstgemma4modelregistry.h"
+#include "gstgemma4settings.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GstGemma4Worker GstGemma4Worker;
+
+/* Runs on the worker thread; w is the worker running it (the owner may
+ * already have let go of its pointer while stopping). */
+typedef GstFlowReturn (*GstGemma4WorkFunc) (GstElement * owner,
+    GstGemma4Worker * w, gpointer data);
+
+/* Where a job sits in the stream, for the QOS message of a drop. */
+typedef struct
+{
+  GstClockTime timestamp, duration;
+  GstClockTime running_time, stream_time;
+} GstGemma4JobTiming;
+
+/* Takes what it needs from settings (call with the owner's object lock
+ * held), finds the shared model and starts the thread, which loads it with
+ * PROGRESS messages. Errors (paths disagreeing with model-instance-id) are
+ * returned, not posted. */
+GstGemma4Worker *gst_gemma4_worker_new (GstElement * owner,
+    const GstGemma4Settings * settings, guint max_jobs, GError ** error);
+/* Cancels what runs, drops what is queued, joins the thread and releases
+ * the session and the model. */
+void gst_gemma4_worker_free (GstGemma4Worker * w);
+
+/* Queues serialized output: never dropped, never blocks. */
+GstFlowReturn gst_gemma4_worker_queue (GstGemma4Worker * w,
+    GstGemma4WorkFunc func, gpointer data, GDestroyNotify destroy);
+/* Queues a job. When max_jobs are pending: leaky drops the oldest pending
+ * job (its drop_func then runs in its place, counted, with a QOS message),
+ * otherwise the call waits for room (or flushing). Returns the flow of the
+ * last item run, FLUSHING when flushing, ERROR when the model failed. */
+GstFlowReturn gst_gemma4_worker_queue_job (GstGemma4Worker * w,
+    GstGemma4WorkFunc func, GstGemma4WorkFunc drop_func, gpointer data,
+    GDestroyNotify destroy, gboolean leaky, const GstGemma4JobTiming * timing);
+
+/* What the streaming thread should return: the flow of the last job,
+ * FLUSHING when flushing, ERROR when the model failed. */
+GstFlowReturn gst_gemma4_worker_get_flow (GstGemma4Worker * w);
+
+/* TRUE: cancel the running item, drop the queue, refuse new items.
+ * FALSE: wait until the running item returned, then accept items again. */
+void gst_gemma4_worker_set_flushing (GstGemma4Worker * w, gboolean flushing);
+/* Waits until the queue is empty and nothing runs (or flushing). */
+void gst_gemma4_worker_drain (GstGemma4Worker * w);
+
+/* For the work functions, on the worker thread. */
+g4_session *gst_gemma4_worker_get_session (GstGemma4Worker * w);
+GstGemma4Model *gst_gemma4_worker_get_model (GstGemma4Worker * w);
+gint gst_gemma4_worker_get_n_threads (GstGemma4Worker * w);
+/* The engine's cancel flag: non-zero once flushing or stopping. */
+const volatile gint *gst_gemma4_worker_get_cancel (GstGemma4Worker * w);
+gboolean gst_gemma4_worker_is_cancelled (GstGemma4Worker * w);
+
+/* Accounts a finished job. With budget valid (live), inference time over
+ * budget three times in a row posts a warning (once, until it recovers). */
+void gst_gemma4_worker_record (GstGemma4Worker * w, GstClockTime inference,
+    guint tokens, gdouble generate_seconds, gboolean late,
+    GstClockTime budget);
+guint64 gst_gemma4_worker_get_drops (GstGemma4Worker * w);
+
+/* A new gemma4-stats structure (see the "stats" property); w may be NULL. */
+GstStructure *gst_gemma4_worker_get_stats (GstGemma4Worker * w);
+
+G_END_DECLS
+
+#endif /* __GST_GEMMA4_WORKER_H__ */
