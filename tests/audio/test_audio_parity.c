@@ -4,13 +4,18 @@
  * rounds the SSCP convolutions to F16, which we model; the rest differs by
  * float summation order only). Also checks that 1 and 2 threads give the
  * same bits.
- * usage: test_audio_parity MMPROJ WAV EXPECTED.emb.f32 N_TOKENS */
+ * usage: test_audio_parity MMPROJ WAV EXPECTED.emb.f32 N_TOKENS
+ * MMPROJ "gen:L" stands for the random E2B-geometry mmproj of
+ * tests/tools/mmproj_gen.h with L layers and text width 128, written to a
+ * temporary file. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gemma4.h"
+#include "mmproj_gen.h"
 #include "wav.h"
 
 #define TOLERANCE_MAX_ABS 1e-2
@@ -44,7 +49,21 @@ main (int argc, char **argv)
   const int want_tokens = atoi (argv[4]);
   g4_error err = { 0 };
   g4_mmproj *mm;
-  if (g4_mmproj_load (argv[1], &mm, &err)) {
+  const char *mm_path = argv[1];
+  char tmp[512] = "";
+  if (!strncmp (mm_path, "gen:", 4)) {
+    snprintf (tmp, sizeof tmp, "%s/g4-mmproj-e2b-XXXXXX", getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp");
+    const int fd = mkstemp (tmp);
+    if (fd < 0 || close (fd) || mmproj_gen_write (tmp, 128, atoi (mm_path + 4), false, 1, &err)) {
+      printf ("FAIL: cannot generate %s: %s\n", tmp, err.message);
+      return 1;
+    }
+    mm_path = tmp;
+  }
+  const g4_status lst = g4_mmproj_load (mm_path, &mm, &err);
+  if (tmp[0])
+    unlink (tmp);               /* the mapping keeps the data */
+  if (lst) {
     printf ("FAIL: %s\n", err.message);
     return 1;
   }

@@ -34,27 +34,38 @@ typedef struct {
 static uint64_t
 next (rng * r)
 {
-  uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+  return test_rng_next (&r->s);
 }
 
-/* Approximately N(0, 1): four 16-bit uniforms, centred and scaled to unit variance. */
 static float
 normal (rng * r)
 {
-  const uint64_t u = next (r);
-  double s = 0;
-  for (int i = 0; i < 4; i++)
-    s += ((double) ((u >> (16 * i)) & 0xffff) + 0.5) / 65536.0;
-  return (float) ((s - 2.0) * 1.7320508075688772);
+  return test_rng_normal (&r->s);
 }
 
 static double
 uniform (rng * r)
 {
   return (double) (next (r) >> 11) / 9007199254740992.0;
+}
+
+uint64_t
+test_rng_next (uint64_t * state)
+{
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+float
+test_rng_normal (uint64_t * state)
+{
+  const uint64_t u = test_rng_next (state);
+  double s = 0;
+  for (int i = 0; i < 4; i++)
+    s += ((double) ((u >> (16 * i)) & 0xffff) + 0.5) / 65536.0;
+  return (float) ((s - 2.0) * 1.7320508075688772);
 }
 
 size_t

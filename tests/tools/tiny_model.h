@@ -18,6 +18,12 @@
 g4_status tiny_model_write (const char *path, const char *vocab_path, uint64_t seed,
     g4_error * err);
 
+/* splitmix64, and an approximately N(0, 1) deviate made of four 16-bit
+ * uniforms (centred, scaled to unit variance): no libm call decides a value,
+ * so generated files are the same on every machine. */
+uint64_t test_rng_next (uint64_t * state);
+float test_rng_normal (uint64_t * state);
+
 /* Q8_0 blocks of n values (n a multiple of 32), as ggml's quantize_row_q8_0_ref;
  * returns the bytes written (n / 32 * 34). */
 size_t quantize_q8_0 (const float *x, int64_t n, void *dst);
