@@ -9,100 +9,66 @@
 #include <string.h>
 
 #include "gguf.h"
-
-typedef struct {
-  uint8_t p[4096];
-  size_t len;
-} bytes;
+#include "test_util.h"
 
 static void
-raw (bytes * b, const void *src, size_t n)
+header (test_bytes * b, uint32_t version, uint64_t n_tensors, uint64_t n_kv)
 {
-  if (b->len + n > sizeof b->p) {
-    fprintf (stderr, "make_bad_gguf: case too large\n");
-    exit (2);
-  }
-  memcpy (b->p + b->len, src, n);
-  b->len += n;
+  test_bytes_put (b, "GGUF", 4);
+  test_bytes_u32 (b, version);
+  test_bytes_u64 (b, n_tensors);
+  test_bytes_u64 (b, n_kv);
 }
 
 static void
-u32 (bytes * b, uint32_t v)
+kv_u32 (test_bytes * b, const char *key, uint32_t v)
 {
-  raw (b, &v, 4);
+  test_bytes_gguf_str (b, key);
+  test_bytes_u32 (b, G4_GGUF_UINT32);
+  test_bytes_u32 (b, v);
 }
 
 static void
-u64 (bytes * b, uint64_t v)
+kv_str (test_bytes * b, const char *key, const char *v)
 {
-  raw (b, &v, 8);
-}
-
-static void
-str (bytes * b, const char *s)
-{
-  u64 (b, strlen (s));
-  raw (b, s, strlen (s));
-}
-
-static void
-header (bytes * b, uint32_t version, uint64_t n_tensors, uint64_t n_kv)
-{
-  raw (b, "GGUF", 4);
-  u32 (b, version);
-  u64 (b, n_tensors);
-  u64 (b, n_kv);
-}
-
-static void
-kv_u32 (bytes * b, const char *key, uint32_t v)
-{
-  str (b, key);
-  u32 (b, G4_GGUF_UINT32);
-  u32 (b, v);
-}
-
-static void
-kv_str (bytes * b, const char *key, const char *v)
-{
-  str (b, key);
-  u32 (b, G4_GGUF_STRING);
-  str (b, v);
+  test_bytes_gguf_str (b, key);
+  test_bytes_u32 (b, G4_GGUF_STRING);
+  test_bytes_gguf_str (b, v);
 }
 
 /* A tensor info with up to four dims (n_dims may exceed the dims given). */
 static void
-tensor_info (bytes * b, const char *name, uint32_t n_dims, const int64_t * ne,
+tensor_info (test_bytes * b, const char *name, uint32_t n_dims, const int64_t * ne,
     uint32_t type, uint64_t offset)
 {
-  str (b, name);
-  u32 (b, n_dims);
+  test_bytes_gguf_str (b, name);
+  test_bytes_u32 (b, n_dims);
   for (uint32_t d = 0; d < n_dims; d++)
-    u64 (b, (uint64_t) ne[d]);
-  u32 (b, type);
-  u64 (b, offset);
+    test_bytes_u64 (b, (uint64_t) ne[d]);
+  test_bytes_u32 (b, type);
+  test_bytes_u64 (b, offset);
 }
 
 static void
-pad_to (bytes * b, size_t alignment)
+pad_to (test_bytes * b, size_t alignment)
 {
   static const uint8_t zero[64];
   if (b->len % alignment)
-    raw (b, zero, alignment - b->len % alignment);
+    test_bytes_put (b, zero, alignment - b->len % alignment);
 }
 
 static void
-data (bytes * b, size_t n)
+data (test_bytes * b, size_t n)
 {
   for (size_t k = 0; k < n; k++) {
     uint8_t v = (uint8_t) (k * 7 + 1);
-    raw (b, &v, 1);
+    test_bytes_put (b, &v, 1);
   }
 }
 
 /* One F32 tensor [ne0] named name at offset with a data section of nbytes. */
 static void
-one_tensor (bytes * b, const char *name, int64_t ne0, uint64_t offset, size_t nbytes)
+one_tensor (test_bytes * b, const char *name, int64_t ne0, uint64_t offset, size_t nbytes)
 {
   header (b, 3, 1, 1);
   kv_str (b, "general.architecture", "gemma4");
@@ -113,7 +79,7 @@ one_tensor (bytes * b, const char *name, int64_t ne0, uint64_t offset, size_t nb
 
 /* A valid file with two F32 [8] tensors, later cut or altered by cases. */
 static void
-two_tensors (bytes * b, const char *a, uint64_t off_a, const char *c, uint64_t off_c)
+two_tensors (test_bytes * b, const char *a, uint64_t off_a, const char *c, uint64_t off_c)
 {
   const int64_t ne[] = { 8 };
   header (b, 3, 2, 1);
@@ -125,23 +91,23 @@ two_tensors (bytes * b, const char *a, uint64_t off_a, const char *c, uint64_t o
 }
 
 static void
-with_alignment_kv (bytes * b, g4_gguf_type t, uint64_t v)
+with_alignment_kv (test_bytes * b, g4_gguf_type t, uint64_t v)
 {
   const int64_t ne[] = { 8 };
   header (b, 3, 1, 1);
-  str (b, "general.alignment");
-  u32 (b, t);
+  test_bytes_gguf_str (b, "general.alignment");
+  test_bytes_u32 (b, t);
   if (t == G4_GGUF_UINT64)
-    u64 (b, v);
+    test_bytes_u64 (b, v);
   else
-    u32 (b, (uint32_t) v);
+    test_bytes_u32 (b, (uint32_t) v);
   tensor_info (b, "w", 1, ne, 0, 0);
   pad_to (b, 32);
   data (b, 32);
 }
 
 static void
-dims_case (bytes * b, uint32_t n_dims, const int64_t * ne, uint32_t type)
+dims_case (test_bytes * b, uint32_t n_dims, const int64_t * ne, uint32_t type)
 {
   header (b, 3, 1, 0);
   tensor_info (b, "blk.0.attn_q.weight", n_dims, ne, type, 0);
@@ -152,65 +118,65 @@ dims_case (bytes * b, uint32_t n_dims, const int64_t * ne, uint32_t type)
 static const int64_t NE8[] = { 8 };
 
 static void
-truncated_magic (bytes * b)
+truncated_magic (test_bytes * b)
 {
-  raw (b, "GGU", 3);
+  test_bytes_put (b, "GGU", 3);
 }
 
 static void
-truncated_header (bytes * b)
+truncated_header (test_bytes * b)
 {
   header (b, 3, 0, 0);
   b->len = 12;
 }
 
 static void
-bad_magic (bytes * b)
+bad_magic (test_bytes * b)
 {
   header (b, 3, 0, 0);
   memcpy (b->p, "GGML", 4);
 }
 
 static void
-version_1 (bytes * b)
+version_1 (test_bytes * b)
 {
   header (b, 1, 0, 0);
 }
 
 static void
-version_99 (bytes * b)
+version_99 (test_bytes * b)
 {
   header (b, 99, 0, 0);
 }
 
 static void
-version_0 (bytes * b)
+version_0 (test_bytes * b)
 {
   header (b, 0, 0, 0);
 }
 
 static void
-big_endian (bytes * b)
+big_endian (test_bytes * b)
 {
   header (b, 0x03000000, 0, 0);
 }
 
 static void
-huge_n_kv (bytes * b)
+huge_n_kv (test_bytes * b)
 {
   header (b, 3, 0, 1ull << 62);
   kv_u32 (b, "a", 1);
 }
 
 static void
-huge_n_tensors (bytes * b)
+huge_n_tensors (test_bytes * b)
 {
   header (b, 3, UINT64_MAX, 0);
   tensor_info (b, "w", 1, NE8, 0, 0);
 }
 
 static void
-truncated_kv (bytes * b)
+truncated_kv (test_bytes * b)
 {
   header (b, 3, 0, 2);
   kv_u32 (b, "a.count", 1);
@@ -219,116 +185,116 @@ truncated_kv (bytes * b)
 }
 
 static void
-truncated_key (bytes * b)
+truncated_key (test_bytes * b)
 {
   header (b, 3, 0, 2);
   kv_u32 (b, "a.count", 1);
-  u64 (b, 1000);
-  raw (b, "abcdefgh", 8);
+  test_bytes_u64 (b, 1000);
+  test_bytes_put (b, "abcdefgh", 8);
 }
 
 static void
-empty_key (bytes * b)
+empty_key (test_bytes * b)
 {
   header (b, 3, 0, 1);
   kv_u32 (b, "", 1);
 }
 
 static void
-nul_in_key (bytes * b)
+nul_in_key (test_bytes * b)
 {
   header (b, 3, 0, 1);
-  u64 (b, 3);
-  raw (b, "a\0b", 3);
-  u32 (b, G4_GGUF_UINT8);
-  raw (b, "\1", 1);
+  test_bytes_u64 (b, 3);
+  test_bytes_put (b, "a\0b", 3);
+  test_bytes_u32 (b, G4_GGUF_UINT8);
+  test_bytes_put (b, "\1", 1);
 }
 
 static void
-string_past_eof (bytes * b)
+string_past_eof (test_bytes * b)
 {
   header (b, 3, 0, 1);
-  str (b, "general.name");
-  u32 (b, G4_GGUF_STRING);
-  u64 (b, 1000);
-  raw (b, "tiny", 4);
+  test_bytes_gguf_str (b, "general.name");
+  test_bytes_u32 (b, G4_GGUF_STRING);
+  test_bytes_u64 (b, 1000);
+  test_bytes_put (b, "tiny", 4);
 }
 
 static void
-array_count_past_eof (bytes * b)
+array_count_past_eof (test_bytes * b)
 {
   header (b, 3, 0, 1);
-  str (b, "gemma4.scores");
-  u32 (b, G4_GGUF_ARRAY);
-  u32 (b, G4_GGUF_FLOAT32);
-  u64 (b, 1ull << 40);
+  test_bytes_gguf_str (b, "gemma4.scores");
+  test_bytes_u32 (b, G4_GGUF_ARRAY);
+  test_bytes_u32 (b, G4_GGUF_FLOAT32);
+  test_bytes_u64 (b, 1ull << 40);
   data (b, 16);
 }
 
 static void
-string_array_past_eof (bytes * b)
+string_array_past_eof (test_bytes * b)
 {
   header (b, 3, 0, 1);
-  str (b, "tokenizer.ggml.tokens");
-  u32 (b, G4_GGUF_ARRAY);
-  u32 (b, G4_GGUF_STRING);
-  u64 (b, 3);
-  str (b, "<pad>");
-  str (b, "<eos>");
-  u64 (b, 500);
-  raw (b, "<bos>", 5);
+  test_bytes_gguf_str (b, "tokenizer.ggml.tokens");
+  test_bytes_u32 (b, G4_GGUF_ARRAY);
+  test_bytes_u32 (b, G4_GGUF_STRING);
+  test_bytes_u64 (b, 3);
+  test_bytes_gguf_str (b, "<pad>");
+  test_bytes_gguf_str (b, "<eos>");
+  test_bytes_u64 (b, 500);
+  test_bytes_put (b, "<bos>", 5);
 }
 
 static void
-bad_value_type (bytes * b)
+bad_value_type (test_bytes * b)
 {
   header (b, 3, 0, 1);
-  str (b, "x.y");
-  u32 (b, 13);
-  u32 (b, 0);
+  test_bytes_gguf_str (b, "x.y");
+  test_bytes_u32 (b, 13);
+  test_bytes_u32 (b, 0);
 }
 
 static void
-bad_array_type (bytes * b)
+bad_array_type (test_bytes * b)
 {
   header (b, 3, 0, 1);
-  str (b, "x.y");
-  u32 (b, G4_GGUF_ARRAY);
-  u32 (b, 42);
-  u64 (b, 0);
+  test_bytes_gguf_str (b, "x.y");
+  test_bytes_u32 (b, G4_GGUF_ARRAY);
+  test_bytes_u32 (b, 42);
+  test_bytes_u64 (b, 0);
 }
 
 static void
-nested_too_deep (bytes * b)
+nested_too_deep (test_bytes * b)
 {
   header (b, 3, 0, 1);
-  str (b, "deep");
-  u32 (b, G4_GGUF_ARRAY);
+  test_bytes_gguf_str (b, "deep");
+  test_bytes_u32 (b, G4_GGUF_ARRAY);
   for (int d = 0; d < 9; d++) {
-    u32 (b, G4_GGUF_ARRAY);
-    u64 (b, 1);
+    test_bytes_u32 (b, G4_GGUF_ARRAY);
+    test_bytes_u64 (b, 1);
   }
-  u32 (b, G4_GGUF_UINT8);
-  u64 (b, 0);
+  test_bytes_u32 (b, G4_GGUF_UINT8);
+  test_bytes_u64 (b, 0);
 }
 
 static void
-nested_truncated (bytes * b)
+nested_truncated (test_bytes * b)
 {
   header (b, 3, 0, 1);
-  str (b, "nest");
-  u32 (b, G4_GGUF_ARRAY);
-  u32 (b, G4_GGUF_ARRAY);
-  u64 (b, 2);
-  u32 (b, G4_GGUF_UINT8);
-  u64 (b, 10);
+  test_bytes_gguf_str (b, "nest");
+  test_bytes_u32 (b, G4_GGUF_ARRAY);
+  test_bytes_u32 (b, G4_GGUF_ARRAY);
+  test_bytes_u64 (b, 2);
+  test_bytes_u32 (b, G4_GGUF_UINT8);
+  test_bytes_u64 (b, 10);
   data (b, 10);
-  u32 (b, G4_GGUF_UINT16);
-  u32 (b, 0);
+  test_bytes_u32 (b, G4_GGUF_UINT16);
+  test_bytes_u32 (b, 0);
 }
 
 static void
-duplicate_key (bytes * b)
+duplicate_key (test_bytes * b)
 {
   header (b, 3, 0, 3);
   kv_u32 (b, "gemma4.block_count", 7);
@@ -337,25 +303,25 @@ duplicate_key (bytes * b)
 }
 
 static void
-alignment_zero (bytes * b)
+alignment_zero (test_bytes * b)
 {
   with_alignment_kv (b, G4_GGUF_UINT32, 0);
 }
 
 static void
-alignment_three (bytes * b)
+alignment_three (test_bytes * b)
 {
   with_alignment_kv (b, G4_GGUF_UINT32, 3);
 }
 
 static void
-alignment_wrong_type (bytes * b)
+alignment_wrong_type (test_bytes * b)
 {
   with_alignment_kv (b, G4_GGUF_UINT64, 32);
 }
 
 static void
-truncated_tensor_info (bytes * b)
+truncated_tensor_info (test_bytes * b)
 {
   header (b, 3, 1, 0);
   tensor_info (b, "w", 2, (const int64_t[]) { 8, 8 }, 0, 0);
@@ -363,87 +329,87 @@ truncated_tensor_info (bytes * b)
 }
 
 static void
-empty_tensor_name (bytes * b)
+empty_tensor_name (test_bytes * b)
 {
   header (b, 3, 1, 0);
   tensor_info (b, "", 1, NE8, 0, 0);
 }
 
 static void
-bad_tensor_type (bytes * b)
+bad_tensor_type (test_bytes * b)
 {
   dims_case (b, 1, NE8, 99);
 }
 
 static void
-removed_tensor_type (bytes * b)
+removed_tensor_type (test_bytes * b)
 {
   dims_case (b, 1, (const int64_t[]) { 32 }, 4);
 }
 
 static void
-n_dims_5 (bytes * b)
+n_dims_5 (test_bytes * b)
 {
   dims_case (b, 5, (const int64_t[]) { 2, 2, 2, 2, 1 }, 0);
 }
 
 static void
-negative_dim (bytes * b)
+negative_dim (test_bytes * b)
 {
   dims_case (b, 2, (const int64_t[]) { 4, -4 }, 0);
 }
 
 static void
-zero_dim (bytes * b)
+zero_dim (test_bytes * b)
 {
   dims_case (b, 2, (const int64_t[]) { 0, 4 }, 0);
 }
 
 static void
-dims_overflow (bytes * b)
+dims_overflow (test_bytes * b)
 {
   dims_case (b, 3, (const int64_t[]) { 1ll << 32, 1ll << 20, 1ll << 12 }, 0);
 }
 
 static void
-bytes_overflow (bytes * b)
+bytes_overflow (test_bytes * b)
 {
   dims_case (b, 1, (const int64_t[]) { 1ll << 62 }, 0);
 }
 
 static void
-ne0_not_block_multiple (bytes * b)
+ne0_not_block_multiple (test_bytes * b)
 {
   dims_case (b, 2, (const int64_t[]) { 48, 2 }, 2);
 }
 
 static void
-misaligned_offset (bytes * b)
+misaligned_offset (test_bytes * b)
 {
   one_tensor (b, "w", 8, 4, 64);
 }
 
 static void
-tensor_past_eof (bytes * b)
+tensor_past_eof (test_bytes * b)
 {
   one_tensor (b, "token_embd.weight", 64, 32, 100);
 }
 
 static void
-data_section_missing (bytes * b)
+data_section_missing (test_bytes * b)
 {
   one_tensor (b, "w", 8, 0, 0);
   b->len -= 2;
 }
 
 static void
-overlapping_tensors (bytes * b)
+overlapping_tensors (test_bytes * b)
 {
   two_tensors (b, "a", 0, "b", 0);
 }
 
 static void
-duplicate_tensor (bytes * b)
+duplicate_tensor (test_bytes * b)
 {
   two_tensors (b, "output_norm.weight", 0, "output_norm.weight", 32);
 }
@@ -451,7 +417,7 @@ duplicate_tensor (bytes * b)
 typedef struct {
   const char *file;
   const char *fragment;         /* of the message the reader must give */
-  void (*build) (bytes * b);
+  void (*build) (test_bytes * b);
 } bad_case;
 
 static const bad_case cases[] = {
@@ -503,17 +469,15 @@ emit (const char *dir, bool check, const char *file, const uint8_t * p, size_t l
 {
   char path[4096];
   snprintf (path, sizeof path, "%s/%s", dir, file);
-  FILE *f = fopen (path, check ? "rb" : "wb");
-  bool same = false;
-  if (f && check) {
-    static uint8_t old[16384];
-    size_t n = fread (old, 1, sizeof old, f);
-    same = n == len && memcmp (old, p, len) == 0;
-  } else if (f) {
-    same = fwrite (p, 1, len, f) == len;
+  bool same;
+  if (check) {
+    size_t n = 0;
+    uint8_t *old = test_read_file (path, &n);
+    same = old != NULL && n == len && memcmp (old, p, len) == 0;
+    free (old);
+  } else {
+    same = test_write_file (path, p, len);
   }
-  if (f && fclose (f) != 0)
-    same = false;
   if (!same)
     fprintf (stderr, "%s: %s\n", path, check ? "differs from what make_bad_gguf builds"
         : "cannot write");
@@ -535,9 +499,10 @@ main (int argc, char **argv)
       "# name, a tab, and a fragment of the error message the reader must give.\n");
   int bad = 0;
   for (size_t k = 0; k < N_CASES; k++) {
-    bytes b = { .len = 0 };
+    test_bytes b = { 0 };
     cases[k].build (&b);
     bad += !emit (dir, check, cases[k].file, b.p, b.len);
+    free (b.p);
     len += (size_t) snprintf (manifest + len, sizeof manifest - len, "%s\t%s\n",
         cases[k].file, cases[k].fragment);
   }

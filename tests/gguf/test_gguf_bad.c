@@ -7,21 +7,17 @@
 #include <string.h>
 
 #include "gguf.h"
-
-static int failures;
+#include "test_util.h"
 
 static void
 expect_rejected (const char *what, g4_status st, const g4_error * err, const char *file,
     const char *fragment)
 {
-  bool ok = st == G4_STATUS_FORMAT && err->code == G4_STATUS_FORMAT
+  CHECK (st == G4_STATUS_FORMAT && err->code == G4_STATUS_FORMAT
       && strstr (err->message, file) != NULL && strstr (err->message, fragment) != NULL
-      && strstr (err->message, " at offset ") != NULL;
-  if (!ok) {
-    fprintf (stderr, "%s %s: status %d, message \"%s\", expected \"%s\"\n", what, file,
-        (int) st, err->message, fragment);
-    failures++;
-  }
+      && strstr (err->message, " at offset ") != NULL,
+      "%s %s: status %d, message \"%s\", expected \"%s\"", what, file, (int) st,
+      err->message, fragment);
 }
 
 static void
@@ -33,36 +29,27 @@ check_file (const char *dir, const char *file, const char *fragment)
   g4_gguf *g = NULL;
   g4_status st = g4_gguf_open (path, &g, &err);
   expect_rejected ("open", st, &err, file, fragment);
-  if (g != NULL) {
-    g4_gguf_close (g);
-    failures++;
-  }
+  CHECK (g == NULL, "open %s: a handle for a rejected file", file);
+  g4_gguf_close (g);
 
-  FILE *f = fopen (path, "rb");
-  static unsigned char buf[1 << 16];
-  size_t n = f ? fread (buf, 1, sizeof buf, f) : 0;
-  if (f)
-    fclose (f);
+  size_t n = 0;
+  unsigned char *buf = test_read_file (path, &n);
   /* an exact-size heap copy, so a read past the end would hit the sanitizers */
   unsigned char *copy = malloc (n ? n : 1);
   memcpy (copy, buf, n);
+  free (buf);
   err = (g4_error) { 0 };
   st = g4_gguf_open_memory (copy, n, file, &g, &err);
   expect_rejected ("open_memory", st, &err, file, fragment);
-  if (g != NULL) {
-    g4_gguf_close (g);
-    failures++;
-  }
+  CHECK (g == NULL, "open_memory %s: a handle for a rejected file", file);
+  g4_gguf_close (g);
   free (copy);
 }
 
 int
 main (int argc, char **argv)
 {
-  if (argc != 2) {
-    fprintf (stderr, "usage: %s DIR (with a MANIFEST)\n", argv[0]);
-    return 2;
-  }
+  test_usage (argc, argv, 1, "DIR (with a MANIFEST)");
   char path[4096];
   snprintf (path, sizeof path, "%s/MANIFEST", argv[1]);
   FILE *m = fopen (path, "r");
@@ -83,6 +70,6 @@ main (int argc, char **argv)
   }
   fclose (m);
   printf ("%d hostile files rejected with the expected message (%d mismatches)\n",
-      n_files - failures, failures);
-  return failures || n_files < 30 ? 1 : 0;
+      n_files - test_failures, test_failures);
+  return test_failures || n_files < 30 ? 1 : 0;
 }

@@ -8,16 +8,7 @@
 #include <string.h>
 
 #include "gguf.h"
-
-static int failures;
-
-#define CHECK(cond) \
-  do { \
-    if (!(cond)) { \
-      fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++; \
-    } \
-  } while (0)
+#include "test_util.h"
 
 static bool
 str_is (g4_gguf_str s, const char *want)
@@ -25,16 +16,23 @@ str_is (g4_gguf_str s, const char *want)
   return s.len == strlen (want) && memcmp (s.ptr, want, s.len) == 0;
 }
 
+/* The opened file, or NULL after a failed check. */
+static g4_gguf *
+open_fixture (const char *path)
+{
+  g4_error err = { 0 };
+  g4_gguf *g = NULL;
+  CHECK (g4_gguf_open (path, &g, &err) == G4_OK, "%s", err.message);
+  return g;
+}
+
 static void
 check_model (const char *path)
 {
-  g4_error err = { 0 };
-  g4_gguf *g;
-  if (g4_gguf_open (path, &g, &err)) {
-    fprintf (stderr, "open failed: %s\n", err.message);
-    failures++;
+  g4_gguf *g = open_fixture (path);
+  if (g == NULL)
     return;
-  }
+  g4_error err = { 0 };
   g4_gguf_str arch;
   CHECK (g4_gguf_get_str (g, "general.architecture", &arch, &err) == G4_OK);
   CHECK (str_is (arch, "gemma4"));
@@ -78,13 +76,9 @@ check_model (const char *path)
 static void
 check_vocab (const char *path)
 {
-  g4_error err = { 0 };
-  g4_gguf *g;
-  if (g4_gguf_open (path, &g, &err)) {
-    fprintf (stderr, "open failed: %s\n", err.message);
-    failures++;
+  g4_gguf *g = open_fixture (path);
+  if (g == NULL)
     return;
-  }
   CHECK (g4_gguf_n_tensors (g) == 0);
   int64_t k = g4_gguf_find_key (g, "tokenizer.ggml.tokens");
   CHECK (k >= 0);
@@ -101,13 +95,8 @@ check_vocab (const char *path)
 int
 main (int argc, char **argv)
 {
-  if (argc != 3) {
-    fprintf (stderr, "usage: %s MODEL.gguf VOCAB.gguf\n", argv[0]);
-    return 2;
-  }
+  test_usage (argc, argv, 2, "MODEL.gguf VOCAB.gguf");
   check_model (argv[1]);
   check_vocab (argv[2]);
-  if (failures)
-    fprintf (stderr, "%d checks failed\n", failures);
-  return failures ? 1 : 0;
+  return test_exit_status ();
 }

@@ -12,17 +12,7 @@
 
 #include "gguf.h"
 #include "kernels.h"
-
-static int failures, checks;
-
-#define CHECK(cond) \
-  do { \
-    checks++; \
-    if (!(cond)) { \
-      fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++; \
-    } \
-  } while (0)
+#include "test_util.h"
 
 #define ALIGNMENT 64
 
@@ -332,8 +322,7 @@ main (int argc, char **argv)
     CHECK (strcmp (g4_gguf_path (g), path) == 0);
     g4_gguf_close (g);
   } else {
-    fprintf (stderr, "reading the file failed: %s\n", err.message);
-    failures++;
+    CHECK (0, "reading the file failed: %s", err.message);
   }
   unlink (path);
 
@@ -344,15 +333,14 @@ main (int argc, char **argv)
     compare (g);
     g4_gguf_close (g);
   } else {
-    fprintf (stderr, "reading v2 failed: %s\n", err.message);
-    failures++;
+    CHECK (0, "reading v2 failed: %s", err.message);
   }
   check_writer_errors ();
   printf ("round trip of %zu bytes (%d kv, %zu tensors): %d checks, %d failed\n", size,
-      (int) (1 + 12 + N_FIXED + 3), N_TENSORS, checks, failures);
+      (int) (1 + 12 + N_FIXED + 3), N_TENSORS, test_checks, test_failures);
   free (bytes);
   for (size_t i = 0; i < N_TENSORS; i++)
     free (tensor_bytes[i]);
   g4_gguf_writer_free (w);
-  return failures ? 1 : 0;
+  return test_exit_status ();
 }

@@ -11,44 +11,11 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "test_util.h"
 
 #define N_ROW 8
 #define N_COL 512
 #define N_VAL (N_ROW * N_COL)
-
-static int failures;
-
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      failures++; \
-      printf ("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf (__VA_ARGS__); \
-      printf ("\n"); \
-    } \
-  } while (0)
-
-/* Reads the whole file; NULL (and a FAIL line) if missing or not `want` bytes. */
-static void *
-read_file (const char *dir, const char *name, size_t want)
-{
-  char path[1024];
-  snprintf (path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen (path, "rb");
-  if (!f) {
-    CHECK (0, "cannot open %s", path);
-    return NULL;
-  }
-  void *buf = malloc (want + 1);
-  size_t got = fread (buf, 1, want + 1, f);
-  fclose (f);
-  if (got != want) {
-    CHECK (0, "%s: %zu bytes, expected %zu", path, got, want);
-    free (buf);
-    return NULL;
-  }
-  return buf;
-}
 
 static uint32_t
 f32_bits (float f)
@@ -83,9 +50,9 @@ check_type (const char *dir, g4_type type)
 
   size_t row_bytes = g4_row_size (type, N_COL);
   snprintf (name, sizeof name, "%s.q", tt->name);
-  uint8_t *q = read_file (dir, name, row_bytes * N_ROW);
+  uint8_t *q = test_read_fixture (dir, name, row_bytes * N_ROW);
   snprintf (name, sizeof name, "%s.f32", tt->name);
-  float *want = read_file (dir, name, N_VAL * sizeof (float));
+  float *want = test_read_fixture (dir, name, N_VAL * sizeof (float));
   float *got = malloc (N_VAL * sizeof (float));
   if (!q || !want) {
     free (q);
@@ -191,7 +158,7 @@ static void
 check_fp16_rounding (const char *dir)
 {
   enum { N_PAIR = 2048 };
-  uint32_t *pairs = read_file (dir, "fp16_round.bin", N_PAIR * 8);
+  uint32_t *pairs = test_read_fixture (dir, "fp16_round.bin", N_PAIR * 8);
   if (!pairs)
     return;
   int bad = 0;
@@ -225,10 +192,7 @@ check_fp16_rounding (const char *dir)
 int
 main (int argc, char **argv)
 {
-  if (argc != 2) {
-    fprintf (stderr, "usage: %s DATA_DIR\n", argv[0]);
-    return 2;
-  }
+  test_usage (argc, argv, 1, "DATA_DIR");
   const char *dir = argv[1];
   static const g4_type types[] = {
     G4_TYPE_F16, G4_TYPE_BF16, G4_TYPE_Q8_0, G4_TYPE_Q4_0, G4_TYPE_Q4_1,
@@ -244,8 +208,5 @@ main (int argc, char **argv)
     free (ref);
   }
   check_fp16_rounding (dir);
-
-  if (failures)
-    printf ("%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  return test_exit_status ();
 }

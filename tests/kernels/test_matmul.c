@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "kernels.h"
-#include "quant_blocks.h"
+#include "test_util.h"
 #include "vec.h"
 
 /* matmul vs double dot of the dequantized weights and float activations,
@@ -21,89 +21,11 @@
 #define LDY (N_OUT + 3)
 #define SENTINEL -12345.0f
 
-static int failures;
-
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      failures++; \
-      printf ("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf (__VA_ARGS__); \
-      printf ("\n"); \
-    } \
-  } while (0)
-
 static const g4_type weight_types[] = {
   G4_TYPE_F32, G4_TYPE_F16, G4_TYPE_BF16, G4_TYPE_Q4_0, G4_TYPE_Q4_1,
   G4_TYPE_Q5_0, G4_TYPE_Q5_1, G4_TYPE_Q8_0, G4_TYPE_Q2_K, G4_TYPE_Q3_K,
   G4_TYPE_Q4_K, G4_TYPE_Q5_K, G4_TYPE_Q6_K, G4_TYPE_IQ4_NL, G4_TYPE_IQ4_XS,
 };
-
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-
-static uint32_t
-rng_u32 (void)
-{
-  rng_state ^= rng_state >> 12;
-  rng_state ^= rng_state << 25;
-  rng_state ^= rng_state >> 27;
-  return (uint32_t) ((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
-}
-
-static float
-rng_float (float lo, float hi)
-{
-  return lo + (hi - lo) * (float) (rng_u32 () >> 8) * 0x1p-24f;
-}
-
-/* Random quant bytes; every fp16 scale of a block (its leading d, and m or
- * dmin right after it where the type has one) made finite and small. */
-static void
-random_row (g4_type t, unsigned char *dst, int64_t n)
-{
-  if (t == G4_TYPE_F32) {
-    for (int64_t i = 0; i < n; i++) {
-      float v = rng_float (-1.0f, 1.0f);
-      memcpy (dst + 4 * i, &v, 4);
-    }
-    return;
-  }
-  if (t == G4_TYPE_F16 || t == G4_TYPE_BF16) {
-    for (int64_t i = 0; i < n; i++) {
-      float v = rng_float (-1.0f, 1.0f);
-      uint32_t bits;
-      memcpy (&bits, &v, 4);
-      uint16_t h = t == G4_TYPE_F16 ? g4_fp32_to_fp16 (v) : (uint16_t) (bits >> 16);
-      memcpy (dst + 2 * i, &h, 2);
-    }
-    return;
-  }
-  const g4_type_traits *tt = g4_type_traits_get (t);
-  for (size_t i = 0; i < g4_row_size (t, n); i++)
-    dst[i] = (unsigned char) rng_u32 ();
-  for (int64_t b = 0; b < n / tt->block_size; b++) {
-    unsigned char *blk = dst + b * tt->type_size;
-    /* offset of the fp16 d (and of m/dmin right after it, if any) */
-    size_t d_off = 0;
-    bool has_min = false;
-    switch (t) {
-      case G4_TYPE_Q4_1: case G4_TYPE_Q5_1: case G4_TYPE_Q2_K:
-        has_min = true;
-        d_off = t == G4_TYPE_Q2_K ? offsetof (block_q2_K, d) : 0;
-        break;
-      case G4_TYPE_Q4_K: case G4_TYPE_Q5_K:
-        has_min = true;
-        break;
-      case G4_TYPE_Q3_K: d_off = offsetof (block_q3_K, d); break;
-      case G4_TYPE_Q6_K: d_off = offsetof (block_q6_K, d); break;
-      default: break;
-    }
-    for (int k = 0; k < (has_min ? 2 : 1); k++) {
-      uint16_t h = g4_fp32_to_fp16 (rng_float (0.001f, 0.02f));
-      memcpy (blk + d_off + 2 * k, &h, 2);
-    }
-  }
-}
 
 static void
 check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
@@ -114,9 +36,9 @@ check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
   float *x = malloc ((size_t) T * n_in * sizeof (float));
   float *y[3], *wf = malloc ((size_t) n_in * sizeof (float));
   for (int o = 0; o < N_OUT; o++)
-    random_row (wt, w + o * row_bytes, n_in);
+    test_random_row (wt, w + o * row_bytes, n_in);
   for (int64_t i = 0; i < T * n_in; i++)
-    x[i] = rng_float (-1.0f, 1.0f);
+    x[i] = test_rng_float (-1.0f, 1.0f);
   size_t scratch_size = g4_matmul_scratch_size (wt, n_in, T);
   void *scratch = malloc (scratch_size + 1);
   g4_matrix m = { .type = wt, .n_in = n_in, .n_out = N_OUT, .row_bytes = row_bytes, .data = w };
@@ -178,6 +100,7 @@ int
 main (void)
 {
   static const int Ts[] = { 1, 2, 7, 33 };
+  test_rng_seed (0x2545F4914F6CDD1Dull);
   for (int isa = G4_ISA_SCALAR; isa <= G4_ISA_AVX512; isa++) {
     if (!g4_kernels_force ((g4_isa) isa)) {
       printf ("%-6s skipped: not in this CPU or build\n", g4_isa_name ((g4_isa) isa));
@@ -200,7 +123,5 @@ main (void)
       }
     }
   }
-  if (failures)
-    printf ("%d failures\n", failures);
-  return failures ? 1 : 0;
+  return test_exit_status ();
 }

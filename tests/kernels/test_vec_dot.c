@@ -13,6 +13,7 @@
 
 #include "kernels.h"
 #include "quant_blocks.h"
+#include "test_util.h"
 #include "vec.h"
 
 /* Errors are relative to sum |w_i * a_i|, so cancellation cannot hide one. */
@@ -37,18 +38,6 @@
 #define NR 8
 #define NT 4
 
-static int failures;
-
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      failures++; \
-      printf ("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf (__VA_ARGS__); \
-      printf ("\n"); \
-    } \
-  } while (0)
-
 static const g4_type weight_types[] = {
   G4_TYPE_F32, G4_TYPE_F16, G4_TYPE_BF16, G4_TYPE_Q4_0, G4_TYPE_Q4_1,
   G4_TYPE_Q5_0, G4_TYPE_Q5_1, G4_TYPE_Q8_0, G4_TYPE_Q2_K, G4_TYPE_Q3_K,
@@ -60,46 +49,6 @@ static bool
 is_float_type (g4_type t)
 {
   return t == G4_TYPE_F32 || t == G4_TYPE_F16 || t == G4_TYPE_BF16;
-}
-
-/* xorshift64*: the same data on every run */
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint32_t
-rng_u32 (void)
-{
-  rng_state ^= rng_state >> 12;
-  rng_state ^= rng_state << 25;
-  rng_state ^= rng_state >> 27;
-  return (uint32_t) ((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
-}
-
-/* uniform in [lo, hi) */
-static float
-rng_float (float lo, float hi)
-{
-  return lo + (hi - lo) * (float) (rng_u32 () >> 8) * 0x1p-24f;
-}
-
-static void *
-read_file (const char *dir, const char *name, size_t want)
-{
-  char path[1024];
-  snprintf (path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen (path, "rb");
-  if (f == NULL) {
-    CHECK (0, "cannot open %s", path);
-    return NULL;
-  }
-  void *buf = malloc (want + 1);
-  size_t got = fread (buf, 1, want + 1, f);
-  fclose (f);
-  if (got != want) {
-    CHECK (0, "%s: %zu bytes, expected %zu", path, got, want);
-    free (buf);
-    return NULL;
-  }
-  return buf;
 }
 
 /* Activations in the partner type back to floats (d * q). */
@@ -152,7 +101,7 @@ check_quantizers_vs_ggml (const char *dir, const float *act)
     size_t row = g4_row_size (partners[p], N);
     char name[64];
     snprintf (name, sizeof name, "act.%s", g4_type_name (partners[p]));
-    unsigned char *want = read_file (dir, name, NT * row);
+    unsigned char *want = test_read_fixture (dir, name, NT * row);
     if (want == NULL)
       continue;
     unsigned char *got = malloc (NT * row);
@@ -181,9 +130,9 @@ check_dots_vs_ggml (const char *dir, const float *act)
     size_t wrow = g4_row_size (wt, N), arow = g4_row_size (e->vec_dot_type, N);
     char name[64];
     snprintf (name, sizeof name, "%s.q", g4_type_name (wt));
-    unsigned char *w = read_file (dir, name, NR * wrow);
+    unsigned char *w = test_read_fixture (dir, name, NR * wrow);
     snprintf (name, sizeof name, "%s.dot", g4_type_name (wt));
-    float *want = read_file (dir, name, NT * NR * sizeof (float));
+    float *want = test_read_fixture (dir, name, NT * NR * sizeof (float));
     if (w == NULL || want == NULL) {
       free (w);
       free (want);
@@ -219,61 +168,15 @@ check_dots_vs_ggml (const char *dir, const float *act)
 
 /* ---- random blocks -------------------------------------------------------- */
 
-/* Random bytes make every quant bit pattern appear; the fp16 scales are then
- * set to finite values of a realistic size. */
-static void
-random_weights (g4_type t, void *dst, int64_t n)
-{
-  unsigned char *bytes = dst;
-  size_t size = g4_row_size (t, n);
-  if (t == G4_TYPE_F32) {
-    for (int64_t i = 0; i < n; i++)
-      ((float *) dst)[i] = rng_float (-1.0f, 1.0f);
-    return;
-  }
-  if (t == G4_TYPE_F16 || t == G4_TYPE_BF16) {
-    for (int64_t i = 0; i < n; i++) {
-      float v = rng_float (-1.0f, 1.0f);
-      uint32_t bits;
-      memcpy (&bits, &v, 4);
-      ((uint16_t *) dst)[i] = t == G4_TYPE_F16 ? g4_fp32_to_fp16 (v)
-          : (uint16_t) (bits >> 16);
-    }
-    return;
-  }
-  for (size_t i = 0; i < size; i++)
-    bytes[i] = (unsigned char) rng_u32 ();
-  const int64_t nb = n / g4_type_traits_get (t)->block_size;
-#define SCALE() g4_fp32_to_fp16 (rng_float (0.001f, 0.02f))
-  for (int64_t i = 0; i < nb; i++) {
-    switch (t) {
-      case G4_TYPE_Q4_0: ((block_q4_0 *) dst)[i].d = SCALE (); break;
-      case G4_TYPE_Q4_1: ((block_q4_1 *) dst)[i].d = SCALE (); ((block_q4_1 *) dst)[i].m = SCALE (); break;
-      case G4_TYPE_Q5_0: ((block_q5_0 *) dst)[i].d = SCALE (); break;
-      case G4_TYPE_Q5_1: ((block_q5_1 *) dst)[i].d = SCALE (); ((block_q5_1 *) dst)[i].m = SCALE (); break;
-      case G4_TYPE_Q8_0: ((block_q8_0 *) dst)[i].d = SCALE (); break;
-      case G4_TYPE_Q2_K: ((block_q2_K *) dst)[i].d = SCALE (); ((block_q2_K *) dst)[i].dmin = SCALE (); break;
-      case G4_TYPE_Q3_K: ((block_q3_K *) dst)[i].d = SCALE (); break;
-      case G4_TYPE_Q4_K: ((block_q4_K *) dst)[i].d = SCALE (); ((block_q4_K *) dst)[i].dmin = SCALE (); break;
-      case G4_TYPE_Q5_K: ((block_q5_K *) dst)[i].d = SCALE (); ((block_q5_K *) dst)[i].dmin = SCALE (); break;
-      case G4_TYPE_Q6_K: ((block_q6_K *) dst)[i].d = SCALE (); break;
-      case G4_TYPE_IQ4_NL: ((block_iq4_nl *) dst)[i].d = SCALE (); break;
-      case G4_TYPE_IQ4_XS: ((block_iq4_xs *) dst)[i].d = SCALE (); break;
-      default: break;
-    }
-  }
-#undef SCALE
-}
-
 /* Activations whose 32-value blocks vary in scale by 3 decades, with an
  * all-zero block and a lone outlier when there is room for them. */
 static void
 random_activations (float *x, int64_t n)
 {
   for (int64_t i = 0; i < n; i += 32) {
-    float scale = powf (10.0f, rng_float (-1.5f, 1.5f));
+    float scale = powf (10.0f, test_rng_float (-1.5f, 1.5f));
     for (int64_t j = i; j < i + 32 && j < n; j++)
-      x[j] = scale * rng_float (-1.0f, 1.0f);
+      x[j] = scale * test_rng_float (-1.0f, 1.0f);
   }
   if (n >= 512) {
     memset (x + 256, 0, 256 * sizeof (float));
@@ -307,7 +210,7 @@ check_random (g4_type wt, int64_t nblocks, g4_isa isa, errors *worst)
   float *wf = malloc ((size_t) n * sizeof (float)), *af = malloc ((size_t) n * sizeof (float));
   void *w = wbuf + woff, *a = abuf + aoff;
   for (int rep = 0; rep < 3; rep++) {
-    random_weights (wt, w, n);
+    test_random_row (wt, w, n);
     random_activations (x, n);
     if (at == G4_TYPE_F32) {
       memcpy (a, x, (size_t) n * sizeof (float));
@@ -359,11 +262,9 @@ check_random (g4_type wt, int64_t nblocks, g4_isa isa, errors *worst)
 int
 main (int argc, char **argv)
 {
-  if (argc != 2) {
-    fprintf (stderr, "usage: %s DATA_DIR\n", argv[0]);
-    return 2;
-  }
-  float *act = read_file (argv[1], "act.f32", NT * N * sizeof (float));
+  test_usage (argc, argv, 1, "DATA_DIR");
+  test_rng_seed (0x9E3779B97F4A7C15ull);
+  float *act = test_read_fixture (argv[1], "act.f32", NT * N * sizeof (float));
   static const int64_t block_counts[] = { 1, 3, 17, 64 };
   /* F32/F16/BF16 rows have any length (KV cache rows): odd tails */
   static const int64_t float_lengths[] = { 1, 3, 17, 64, 100, 1031, 4099 };
@@ -393,7 +294,5 @@ main (int argc, char **argv)
     }
   }
   free (act);
-  if (failures)
-    printf ("%d failures\n", failures);
-  return failures ? 1 : 0;
+  return test_exit_status ();
 }

@@ -8,9 +8,7 @@
 #include <string.h>
 
 #include "gemma4.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf ("FAIL %s:%d: ", __FILE__, __LINE__); printf (__VA_ARGS__); printf ("\n"); } } while (0)
+#include "test_util.h"
 
 typedef struct {
   char text[8192];
@@ -56,8 +54,7 @@ gen (int n_ctx, g4_generate_params * gp, sink * k, g4_generate_result * r, g4_er
 int
 main (int argc, char **argv)
 {
-  if (argc < 2)
-    return 2;
+  test_usage (argc, argv, 1, "MODEL.gguf");
   g4_error err = { 0 };
   if (g4_model_load (argv[1], NULL, &model, &err)) {
     printf ("load: %s\n", err.message);
@@ -181,6 +178,6 @@ main (int argc, char **argv)
   g4_session_free (s3);
 
   g4_model_free (model);
-  printf ("%s\n", failures ? "FAILED" : "generation checks passed");
-  return failures != 0;
+  printf ("%s\n", test_failures ? "FAILED" : "generation checks passed");
+  return test_exit_status ();
 }

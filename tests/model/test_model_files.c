@@ -12,53 +12,22 @@
 #include "gemma4.h"
 #include "gguf.h"
 #include "kernels.h"
+#include "test_util.h"
 
 static const char *dir;
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf ("FAIL %s:%d: ", __FILE__, __LINE__); printf (__VA_ARGS__); printf ("\n"); } } while (0)
-
-typedef enum { KEEP, DROP, REPLACE } action;
-/* Decides what happens to kv key / tensor name while copying; REPLACE means
- * the callback added its own version to w. */
-typedef action (*rewrite_fn) (g4_gguf_writer * w, const g4_gguf * g, const char *name, bool is_tensor);
-
+/* A rewritten copy of the fixture model DIR/MODEL (caller unlinks, frees). */
 static char *
-rewrite (const char *model, rewrite_fn fn)
+rewrite (const char *model, test_rewrite_fn fn, void *user)
 {
   char src[512];
   snprintf (src, sizeof src, "%s/%s", dir, model);
-  g4_error err = { 0 };
-  g4_gguf *g;
-  if (g4_gguf_open (src, &g, &err)) {
-    printf ("cannot open %s: %s\n", src, err.message);
-    exit (1);
-  }
-  g4_gguf_writer *w = g4_gguf_writer_new ();
-  for (int64_t i = 0; i < g4_gguf_n_kv (g); i++)
-    if (fn (w, g, g4_gguf_key (g, i), false) == KEEP)
-      g4_gguf_writer_copy_kv (w, g, i);
-  fn (w, g, NULL, false);      /* chance to add new keys */
-  for (int64_t i = 0; i < g4_gguf_n_tensors (g); i++) {
-    const g4_gguf_tensor *t = g4_gguf_tensor_at (g, i);
-    if (fn (w, g, t->name, true) == KEEP)
-      g4_gguf_writer_add_tensor (w, t->name, t->type, t->n_dims, t->ne, t->data, t->nbytes);
-  }
-  char *path = strdup ("/tmp/g4-model-XXXXXX");
-  int fd = mkstemp (path);
-  close (fd);
-  if (g4_gguf_writer_write (w, path, &err)) {
-    printf ("cannot write %s: %s\n", path, err.message);
-    exit (1);
-  }
-  g4_gguf_writer_free (w);
-  g4_gguf_close (g);
-  return path;
+  return test_gguf_rewrite (src, fn, user);
 }
 
-/* Logits of every position of a fixed token sequence; NULL if loading fails. */
+/* Logits of every position of a fixed token sequence, *n_logits of them;
+ * NULL if loading fails. */
 static float *
-run_logits (const char *path, int n, g4_error * err)
+run_logits (const char *path, int n, size_t *n_logits, g4_error * err)
 {
   g4_model *m;
   if (g4_model_load (path, NULL, &m, err))
@@ -78,7 +47,8 @@ run_logits (const char *path, int n, g4_error * err)
     tok[i] = (i * 37 + 11) % V;
     want[i] = true;
   }
-  float *out = malloc (sizeof (float) * (size_t) n * V);
+  *n_logits = (size_t) n * V;
+  float *out = malloc (sizeof (float) * *n_logits);
   g4_batch b = {.n = n,.tokens = tok,.want_logits = want };
   if (g4_session_decode (s, &b, out, err)) {
     free (out);
@@ -90,26 +60,26 @@ run_logits (const char *path, int n, g4_error * err)
 }
 
 /* ---- fused attn_qkv: Q, K, V rows concatenated (converter flag --fuse-qkv) ---- */
-static action
-fuse_qkv (g4_gguf_writer * w, const g4_gguf * g, const char *name, bool is_tensor)
+static test_rewrite_action
+fuse_qkv (g4_gguf_writer * w, const g4_gguf * g, const char *name, bool is_tensor, void *user)
 {
   if (!is_tensor || !name)
-    return KEEP;
+    return TEST_KEEP;
   int l;
   char rest[64];
   if (sscanf (name, "blk.%d.%63s", &l, rest) != 2)
-    return KEEP;
+    return TEST_KEEP;
   char nk[64], nv[64], nq[64];
   snprintf (nq, sizeof nq, "blk.%d.attn_q.weight", l);
   snprintf (nk, sizeof nk, "blk.%d.attn_k.weight", l);
   snprintf (nv, sizeof nv, "blk.%d.attn_v.weight", l);
   const g4_gguf_tensor *k = g4_gguf_find_tensor (g, nk), *v = g4_gguf_find_tensor (g, nv);
   if (!k || !v)
-    return KEEP;                /* KV-shared layer: only attn_q */
+    return TEST_KEEP;                /* KV-shared layer: only attn_q */
   if (!strcmp (rest, "attn_k.weight") || !strcmp (rest, "attn_v.weight"))
-    return DROP;
+    return TEST_DROP;
   if (strcmp (rest, "attn_q.weight"))
-    return KEEP;
+    return TEST_KEEP;
   const g4_gguf_tensor *q = g4_gguf_find_tensor (g, nq);
   size_t nb = q->nbytes + k->nbytes + v->nbytes;
   uint8_t *buf = malloc (nb);
@@ -121,16 +91,16 @@ fuse_qkv (g4_gguf_writer * w, const g4_gguf * g, const char *name, bool is_tenso
   snprintf (nqkv, sizeof nqkv, "blk.%d.attn_qkv.weight", l);
   g4_gguf_writer_add_tensor (w, nqkv, q->type, 2, ne, buf, nb);
   free (buf);
-  return REPLACE;
+  return TEST_REPLACE;
 }
 
 /* ---- split experts: ffn_gate_up_exps -> ffn_gate_exps + ffn_up_exps ---- */
-static action
-split_experts (g4_gguf_writer * w, const g4_gguf * g, const char *name, bool is_tensor)
+static test_rewrite_action
+split_experts (g4_gguf_writer * w, const g4_gguf * g, const char *name, bool is_tensor, void *user)
 {
   int l;
   if (!is_tensor || !name || sscanf (name, "blk.%d.", &l) != 1 || !strstr (name, "ffn_gate_up_exps"))
-    return KEEP;
+    return TEST_KEEP;
   const g4_gguf_tensor *t = g4_gguf_find_tensor (g, name);
   const int64_t d = t->ne[0], fe = t->ne[1] / 2, E = t->ne[2];
   const size_t row = g4_row_size (t->type, d), half = row * (size_t) fe;
@@ -147,30 +117,22 @@ split_experts (g4_gguf_writer * w, const g4_gguf * g, const char *name, bool is_
   g4_gguf_writer_add_tensor (w, nm, t->type, 3, ne, up, half * (size_t) E);
   free (gate);
   free (up);
-  return REPLACE;
+  return TEST_REPLACE;
 }
 
 static void
-check_same_logits (const char *model, rewrite_fn fn, const char *what)
+check_same_logits (const char *model, test_rewrite_fn fn, const char *what)
 {
   char src[512];
   snprintf (src, sizeof src, "%s/%s", dir, model);
-  char *path = rewrite (model, fn);
+  char *path = rewrite (model, fn, NULL);
   g4_error e1 = { 0 }, e2 = { 0 };
   const int n = 20;
-  float *a = run_logits (src, n, &e1), *b = run_logits (path, n, &e2);
+  size_t n_a = 0, n_b = 0;
+  float *a = run_logits (src, n, &n_a, &e1), *b = run_logits (path, n, &n_b, &e2);
   CHECK (a && b, "%s: %s / %s", what, e1.message, e2.message);
   if (a && b) {
-    g4_error ei = { 0 };
-    g4_model *m;
-    g4_model_load (src, NULL, &m, &ei);
-    size_t N = (size_t) n * g4_model_get_info (m)->n_vocab;
-    g4_model_free (m);
-    double mx = 0;
-    for (size_t i = 0; i < N; i++) {
-      double d = a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
-      mx = d > mx ? d : mx;
-    }
+    double mx = test_compare_f32 (b, a, n_a).max_abs;
     /* the same rows go through the same kernels: identical up to summation order */
     CHECK (mx <= 1e-5, "%s: max |diff| %g", what, mx);
     printf ("%s: same logits as the original layout (max |diff| %g)\n", what, mx);
@@ -182,63 +144,64 @@ check_same_logits (const char *model, rewrite_fn fn, const char *what)
 }
 
 /* ---- bad models ---- */
-static const char *bad_target;  /* the key or tensor a bad rewrite acts on */
-static int bad_kind;
-
 enum { BAD_ARCH, BAD_DROP_TENSOR, BAD_SHAPE, BAD_NORM_TYPE, BAD_DROP_KEY, BAD_SCALAR_PATTERN,
   BAD_KV_HEADS, BAD_TYPE_IQ2, BAD_ROPE_DIM };
 
-static action
-make_bad (g4_gguf_writer * w, const g4_gguf * g, const char *name, bool is_tensor)
+typedef struct {
+  int kind;
+  const char *target;           /* the key or tensor the rewrite acts on */
+} bad_edit;
+
+static test_rewrite_action
+make_bad (g4_gguf_writer * w, const g4_gguf * g, const char *name, bool is_tensor, void *user)
 {
-  if (!name || strcmp (name, bad_target))
-    return KEEP;
+  const bad_edit *bad = user;
+  if (!name || strcmp (name, bad->target))
+    return TEST_KEEP;
   if (!is_tensor) {
-    switch (bad_kind) {
+    switch (bad->kind) {
       case BAD_ARCH:
         g4_gguf_writer_add_str (w, name, "llama");
-        return REPLACE;
+        return TEST_REPLACE;
       case BAD_SCALAR_PATTERN:
         g4_gguf_writer_add_u32 (w, name, 5);
-        return REPLACE;
+        return TEST_REPLACE;
       case BAD_KV_HEADS:
         g4_gguf_writer_add_u32 (w, name, 3);
-        return REPLACE;
+        return TEST_REPLACE;
       case BAD_ROPE_DIM:
         g4_gguf_writer_add_u32 (w, name, 4096);
-        return REPLACE;
+        return TEST_REPLACE;
       default:
-        return DROP;
+        return TEST_DROP;
     }
   }
   const g4_gguf_tensor *t = g4_gguf_find_tensor (g, name);
-  if (bad_kind == BAD_SHAPE) {
+  if (bad->kind == BAD_SHAPE) {
     int64_t ne[2] = { t->ne[1], t->ne[0] };
     g4_gguf_writer_add_tensor (w, name, t->type, 2, ne, t->data, t->nbytes);
-    return REPLACE;
+    return TEST_REPLACE;
   }
-  if (bad_kind == BAD_NORM_TYPE) {
+  if (bad->kind == BAD_NORM_TYPE) {
     uint16_t *h = calloc ((size_t) t->ne[0], 2);
     g4_gguf_writer_add_tensor (w, name, G4_TYPE_F16, 1, t->ne, h, (size_t) t->ne[0] * 2);
     free (h);
-    return REPLACE;
+    return TEST_REPLACE;
   }
-  if (bad_kind == BAD_TYPE_IQ2) {
+  if (bad->kind == BAD_TYPE_IQ2) {
     size_t nb = (size_t) (t->ne[0] / 256) * 66 * (size_t) t->ne[1];
     uint8_t *z = calloc (nb, 1);
     g4_gguf_writer_add_tensor (w, name, (g4_type) 16, 2, t->ne, z, nb);
     free (z);
-    return REPLACE;
+    return TEST_REPLACE;
   }
-  return DROP;
+  return TEST_DROP;
 }
 
 static void
 check_bad (const char *model, int kind, const char *target, g4_status want, const char *frag)
 {
-  bad_kind = kind;
-  bad_target = target;
-  char *path = rewrite (model, make_bad);
+  char *path = rewrite (model, make_bad, &(bad_edit) { kind, target });
   g4_error err = { 0 };
   g4_model *m = NULL;
   g4_status st = g4_model_load (path, NULL, &m, &err);
@@ -291,10 +254,7 @@ check_decode_errors (void)
 int
 main (int argc, char **argv)
 {
-  if (argc < 2) {
-    fprintf (stderr, "usage: %s TEXT_FIXTURE_DIR\n", argv[0]);
-    return 2;
-  }
+  test_usage (argc, argv, 1, "TEXT_FIXTURE_DIR");
   dir = argv[1];
   check_same_logits ("e2b-f32.gguf", fuse_qkv, "fused attn_qkv (e2b)");
   check_same_logits ("moe-f32.gguf", fuse_qkv, "fused attn_qkv (moe, no attn_v on full layers kept split)");
@@ -311,6 +271,6 @@ main (int argc, char **argv)
   check_bad ("q-f32.gguf", BAD_TYPE_IQ2, "blk.0.ffn_gate.weight", G4_STATUS_UNSUPPORTED, "type IQ2_XXS");
   check_bad ("moe-f32.gguf", BAD_DROP_TENSOR, "blk.3.pre_ffw_norm_2.weight", G4_STATUS_FORMAT, "missing tensor");
   check_decode_errors ();
-  printf ("%s\n", failures ? "FAILED" : "all model file checks passed");
-  return failures != 0;
+  printf ("%s\n", test_failures ? "FAILED" : "all model file checks passed");
+  return test_exit_status ();
 }

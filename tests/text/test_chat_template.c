@@ -182,10 +182,7 @@ check_flavors (const g4_gguf * g)
 int
 main (int argc, char **argv)
 {
-  if (argc != 2) {
-    fprintf (stderr, "usage: %s VOCAB.gguf\n", argv[0]);
-    return 2;
-  }
+  test_usage (argc, argv, 1, "VOCAB.gguf");
   g4_gguf *g;
   g4_vocab *v;
   test_open_vocab (argv[1], &g, &v);
@@ -200,7 +197,5 @@ main (int argc, char **argv)
   check_flavors (g);
   g4_vocab_free (v);
   g4_gguf_close (g);
-  if (test_failures)
-    fprintf (stderr, "%d check(s) failed\n", test_failures);
-  return test_failures ? 1 : 0;
+  return test_exit_status ();
 }

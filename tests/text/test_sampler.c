@@ -239,7 +239,5 @@ main (void)
   check_edges ();
   check_distributions ();
   time_big_vocab ();
-  if (test_failures)
-    fprintf (stderr, "%d check(s) failed\n", test_failures);
-  return test_failures ? 1 : 0;
+  return test_exit_status ();
 }

@@ -207,10 +207,7 @@ run_random_inputs (const g4_vocab * v)
 int
 main (int argc, char **argv)
 {
-  if (argc != 3) {
-    fprintf (stderr, "usage: %s VOCAB.gguf TOKENIZER_CASES_DIR\n", argv[0]);
-    return 2;
-  }
+  test_usage (argc, argv, 2, "VOCAB.gguf TOKENIZER_CASES_DIR");
   g4_gguf *g;
   g4_vocab *v;
   test_open_vocab (argv[1], &g, &v);
@@ -222,7 +219,5 @@ main (int argc, char **argv)
       tokenized_bytes / 1e3 / (tokenize_ms > 0 ? tokenize_ms : 1));
   g4_vocab_free (v);
   g4_gguf_close (g);
-  if (test_failures)
-    fprintf (stderr, "%d check(s) failed\n", test_failures);
-  return test_failures ? 1 : 0;
+  return test_exit_status ();
 }

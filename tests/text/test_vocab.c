@@ -12,41 +12,6 @@
 
 /* ---- a minimal GGUF v3 writer (metadata only) ------------------------------- */
 
-typedef struct {
-  uint8_t *p;
-  size_t len, cap;
-} bytes;
-
-static void
-put (bytes * b, const void *data, size_t n)
-{
-  if (b->len + n > b->cap) {
-    b->cap = (b->len + n) * 2;
-    b->p = realloc (b->p, b->cap);
-  }
-  memcpy (b->p + b->len, data, n);
-  b->len += n;
-}
-
-static void
-put_u32 (bytes * b, uint32_t v)
-{
-  put (b, &v, 4);
-}
-
-static void
-put_u64 (bytes * b, uint64_t v)
-{
-  put (b, &v, 8);
-}
-
-static void
-put_str (bytes * b, const char *s)
-{
-  put_u64 (b, strlen (s));
-  put (b, s, strlen (s));
-}
-
 typedef enum { KV_STR, KV_U32, KV_BOOL, KV_STR_ARR, KV_I32_ARR, KV_U32_ARR } kv_kind;
 
 typedef struct {
@@ -60,26 +25,26 @@ typedef struct {
 } kv;
 
 static void
-put_kv (bytes * b, const kv * k)
+put_kv (test_bytes * b, const kv * k)
 {
-  put_str (b, k->key);
+  test_bytes_gguf_str (b, k->key);
   switch (k->kind) {
-    case KV_STR: put_u32 (b, G4_GGUF_STRING); put_str (b, k->s); break;
-    case KV_U32: put_u32 (b, G4_GGUF_UINT32); put_u32 (b, k->u); break;
-    case KV_BOOL: put_u32 (b, G4_GGUF_BOOL); put (b, &(uint8_t) { k->u != 0 }, 1); break;
+    case KV_STR: test_bytes_u32 (b, G4_GGUF_STRING); test_bytes_gguf_str (b, k->s); break;
+    case KV_U32: test_bytes_u32 (b, G4_GGUF_UINT32); test_bytes_u32 (b, k->u); break;
+    case KV_BOOL: test_bytes_u32 (b, G4_GGUF_BOOL); test_bytes_put (b, &(uint8_t) { k->u != 0 }, 1); break;
     case KV_STR_ARR:
-      put_u32 (b, G4_GGUF_ARRAY);
-      put_u32 (b, G4_GGUF_STRING);
-      put_u64 (b, (uint64_t) k->n);
+      test_bytes_u32 (b, G4_GGUF_ARRAY);
+      test_bytes_u32 (b, G4_GGUF_STRING);
+      test_bytes_u64 (b, (uint64_t) k->n);
       for (int i = 0; i < k->n; i++)
-        put_str (b, k->strs[i]);
+        test_bytes_gguf_str (b, k->strs[i]);
       break;
     case KV_I32_ARR:
     case KV_U32_ARR:
-      put_u32 (b, G4_GGUF_ARRAY);
-      put_u32 (b, k->kind == KV_I32_ARR ? G4_GGUF_INT32 : G4_GGUF_UINT32);
-      put_u64 (b, (uint64_t) k->n);
-      put (b, k->ints, 4 * (size_t) k->n);
+      test_bytes_u32 (b, G4_GGUF_ARRAY);
+      test_bytes_u32 (b, k->kind == KV_I32_ARR ? G4_GGUF_INT32 : G4_GGUF_UINT32);
+      test_bytes_u64 (b, (uint64_t) k->n);
+      test_bytes_put (b, k->ints, 4 * (size_t) k->n);
       break;
   }
 }
@@ -137,16 +102,16 @@ base_kvs (kv * k)
 
 /* Loads a vocab from the kvs whose key is not NULL. */
 static g4_status
-load (const kv * k, int n, g4_gguf ** g, g4_vocab ** v, g4_error * err, bytes * img)
+load (const kv * k, int n, g4_gguf ** g, g4_vocab ** v, g4_error * err, test_bytes * img)
 {
-  *img = (bytes) { 0 };
+  *img = (test_bytes) { 0 };
   int n_kv = 0;
   for (int i = 0; i < n; i++)
     n_kv += k[i].key != NULL;
-  put (img, "GGUF", 4);
-  put_u32 (img, 3);
-  put_u64 (img, 0);
-  put_u64 (img, (uint64_t) n_kv);
+  test_bytes_put (img, "GGUF", 4);
+  test_bytes_u32 (img, 3);
+  test_bytes_u64 (img, 0);
+  test_bytes_u64 (img, (uint64_t) n_kv);
   for (int i = 0; i < n; i++)
     if (k[i].key)
       put_kv (img, &k[i]);
@@ -185,7 +150,7 @@ check_rules (void)
   g4_gguf *g;
   g4_vocab *v;
   g4_error err = { 0 };
-  bytes img;
+  test_bytes img;
   CHECK (load (k, BASE_KVS, &g, &v, &err, &img) == G4_OK);
   if (v == NULL) {
     fprintf (stderr, "tiny vocab: %s\n", err.message);
@@ -240,7 +205,7 @@ expect_failure (const char *what, kv * k, int n, g4_status want, const char *fra
   g4_gguf *g = NULL;
   g4_vocab *v;
   g4_error err = { 0 };
-  bytes img;
+  test_bytes img;
   g4_status st = load (k, n, &g, &v, &err, &img);
   bool ok = st == want && v == NULL && strstr (err.message, fragment) != NULL;
   if (!ok) {
@@ -318,7 +283,7 @@ check_validation (void)
   g4_gguf *g;
   g4_vocab *v;
   g4_error err = { 0 };
-  bytes img;
+  test_bytes img;
   CHECK (load (k, BASE_KVS + 1, &g, &v, &err, &img) == G4_OK);
   if (v) {
     int n;
@@ -349,15 +314,10 @@ check_fixture_without_tokenizer (const char *path)
 int
 main (int argc, char **argv)
 {
-  if (argc != 2) {
-    fprintf (stderr, "usage: %s MODEL_WITHOUT_TOKENIZER.gguf\n", argv[0]);
-    return 2;
-  }
+  test_usage (argc, argv, 1, "MODEL_WITHOUT_TOKENIZER.gguf");
   init_tokens ();
   check_rules ();
   check_validation ();
   check_fixture_without_tokenizer (argv[1]);
-  if (test_failures)
-    fprintf (stderr, "%d check(s) failed\n", test_failures);
-  return test_failures ? 1 : 0;
+  return test_exit_status ();
 }

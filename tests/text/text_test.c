@@ -4,38 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-int test_failures;
-
-double
-test_now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-char *
-test_read_file (const char *path, size_t * len)
-{
-  FILE *f = fopen (path, "rb");
-  if (f == NULL)
-    return NULL;
-  char *buf = NULL;
-  long size;
-  if (fseek (f, 0, SEEK_END) == 0 && (size = ftell (f)) >= 0 && fseek (f, 0, SEEK_SET) == 0
-      && (buf = malloc ((size_t) size + 1)) != NULL
-      && fread (buf, 1, (size_t) size, f) == (size_t) size) {
-    buf[size] = '\0';
-    *len = (size_t) size;
-  } else {
-    free (buf);
-    buf = NULL;
-  }
-  fclose (f);
-  return buf;
-}
 
 int
 test_parse_ids (const char *s, g4_token * ids, int max)
