@@ -9,21 +9,27 @@
 #include "quant_blocks.h"
 #include "vec.h"
 
-/* d = amax / 127, q = roundf(x / d): round half away from zero, as ggml. */
+/* One block of 32: d = amax / 127, q = roundf(x / d) (round half away from
+ * zero, as ggml); returns d unrounded. */
+static float
+quantize_block_q8 (const float *x, int8_t q[32])
+{
+  float amax = 0.0f;
+  for (int j = 0; j < 32; j++)
+    amax = fmaxf (amax, fabsf (x[j]));
+  const float d = amax / 127.0f;
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  for (int j = 0; j < 32; j++)
+    q[j] = (int8_t) roundf (x[j] * id);
+  return d;
+}
+
 void
 quantize_row_q8_0_scalar (const float *restrict x, void *restrict vy, int64_t n)
 {
   block_q8_0 *restrict y = vy;
-  for (int64_t i = 0; i < n / QK8_0; i++, x += QK8_0) {
-    float amax = 0.0f;
-    for (int j = 0; j < QK8_0; j++)
-      amax = fmaxf (amax, fabsf (x[j]));
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    y[i].d = g4_fp32_to_fp16 (d);
-    for (int j = 0; j < QK8_0; j++)
-      y[i].qs[j] = (int8_t) roundf (x[j] * id);
-  }
+  for (int64_t i = 0; i < n / QK8_0; i++, x += QK8_0)
+    y[i].d = g4_fp32_to_fp16 (quantize_block_q8 (x, y[i].qs));
 }
 
 /* As Q8_0, plus s = d * sum(q) for the offset term of Q4_1 / Q5_1 (d is the
@@ -33,16 +39,10 @@ quantize_row_q8_1_scalar (const float *restrict x, void *restrict vy, int64_t n)
 {
   block_q8_1 *restrict y = vy;
   for (int64_t i = 0; i < n / QK8_1; i++, x += QK8_1) {
-    float amax = 0.0f;
-    for (int j = 0; j < QK8_1; j++)
-      amax = fmaxf (amax, fabsf (x[j]));
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const float d = quantize_block_q8 (x, y[i].qs);
     int sum = 0;
-    for (int j = 0; j < QK8_1; j++) {
-      y[i].qs[j] = (int8_t) roundf (x[j] * id);
+    for (int j = 0; j < QK8_1; j++)
       sum += y[i].qs[j];
-    }
     y[i].d = g4_fp32_to_fp16 (d);
     y[i].s = g4_fp32_to_fp16 ((float) sum * d);
   }

@@ -1,334 +1,190 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The scalar reference dot products, one per weight type against its partner
  * activation type: the executable spec that vec_avx2.c and vec_avx512.c must
- * equal. Quantized types sum exact integer products per block (sub-block
- * scales applied in integers), then add block * scale in float, the same math
- * as ggml's vec_dot_*_generic. Float weights keep f32 activations and sum in
- * double. */
-#include <string.h>
-
+ * equal. Quantized weights are unpacked by quant_helpers.h, as dequantize.c
+ * does; one loop per block family then sums exact integer products per block
+ * (sub-block scales applied in integers) and adds block * scale in float, the
+ * same math as ggml's vec_dot_*_generic. Float weights keep f32 activations
+ * and sum in double. */
 #include "quant_blocks.h"
 #include "quant_helpers.h"
 #include "vec.h"
 
-float
-vec_dot_f32_f32_scalar (int64_t n, const void *restrict vw, const void *restrict va)
+/* Weight i of a row of F32, F16 or BF16 values. */
+static inline float
+float_weight (g4_type t, const void *w, int64_t i)
 {
-  const float *restrict w = vw, *restrict a = va;
+  if (t == G4_TYPE_F16)
+    return g4_fp16_to_fp32 (((const g4_half *) w)[i]);
+  if (t == G4_TYPE_BF16)
+    return g4_bf16_to_fp32 (((const g4_bf16 *) w)[i]);
+  return ((const float *) w)[i];
+}
+
+/* Float weights against f32 activations, summed in double. */
+static inline float
+dot_float_f32 (g4_type t, int64_t n, const void *w, const float *a)
+{
   double sum = 0.0;
   for (int64_t i = 0; i < n; i++)
-    sum += (double) w[i] * a[i];
+    sum += (double) float_weight (t, w, i) * a[i];
   return (float) sum;
 }
 
-float
-vec_dot_f16_f32_scalar (int64_t n, const void *restrict vw, const void *restrict va)
-{
-  const g4_half *restrict w = vw;
-  const float *restrict a = va;
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; i++)
-    sum += (double) g4_fp16_to_fp32 (w[i]) * a[i];
-  return (float) sum;
-}
-
-float
-vec_dot_bf16_f32_scalar (int64_t n, const void *restrict vw, const void *restrict va)
-{
-  const g4_bf16 *restrict w = vw;
-  const float *restrict a = va;
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; i++)
-    sum += (double) g4_bf16_to_fp32 (w[i]) * a[i];
-  return (float) sum;
-}
-
-/* w = d * (q - 8); low nibbles hold values 0..15, high nibbles 16..31. */
-float
-vec_dot_q4_0_q8_0_scalar (int64_t n, const void *restrict vw, const void *restrict va)
-{
-  const block_q4_0 *restrict w = vw;
-  const block_q8_0 *restrict a = va;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK4_0; i++) {
-    int isum = 0;
-    for (int j = 0; j < QK4_0 / 2; j++) {
-      isum += ((w[i].qs[j] & 0xF) - 8) * a[i].qs[j];
-      isum += ((w[i].qs[j] >> 4) - 8) * a[i].qs[j + QK4_0 / 2];
-    }
-    sum += (float) isum * (g4_fp16_to_fp32 (w[i].d) * g4_fp16_to_fp32 (a[i].d));
-  }
-  return sum;
-}
-
-/* w = d * q + m; the m term needs only the activation sum, carried in a.s. */
-float
-vec_dot_q4_1_q8_1_scalar (int64_t n, const void *restrict vw, const void *restrict va)
-{
-  const block_q4_1 *restrict w = vw;
-  const block_q8_1 *restrict a = va;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK4_1; i++) {
-    int isum = 0;
-    for (int j = 0; j < QK4_1 / 2; j++) {
-      isum += (w[i].qs[j] & 0xF) * a[i].qs[j];
-      isum += (w[i].qs[j] >> 4) * a[i].qs[j + QK4_1 / 2];
-    }
-    sum += (float) isum * (g4_fp16_to_fp32 (w[i].d) * g4_fp16_to_fp32 (a[i].d))
-        + g4_fp16_to_fp32 (w[i].m) * g4_fp16_to_fp32 (a[i].s);
-  }
-  return sum;
-}
-
-/* Fifth bit of value j is bit j of qh. */
+/* sum x[k] * y[k] over n int8 pairs: exact */
 static inline int
-q5_high_bit (uint32_t qh, int j)
+dot_i8 (const int8_t *x, const int8_t *y, int n)
 {
-  return (int) ((qh >> j) & 1) << 4;
+  int sum = 0;
+  for (int k = 0; k < n; k++)
+    sum += x[k] * y[k];
+  return sum;
 }
 
-/* w = d * (q - 16), q 5 bits. */
-float
-vec_dot_q5_0_q8_0_scalar (int64_t n, const void *restrict vw, const void *restrict va)
+/* a.qs[v0] + ... + a.qs[v0 + len - 1] from the sums of 16 (v0, len multiples of 16) */
+static inline int
+sum_q8_K (const block_q8_K *a, int v0, int len)
 {
-  const block_q5_0 *restrict w = vw;
-  const block_q8_0 *restrict a = va;
+  int sum = 0;
+  for (int k = v0 / 16; k < (v0 + len) / 16; k++)
+    sum += a->bsums[k];
+  return sum;
+}
+
+/* Rows of 32-value blocks (quant_helpers.h: w = d * q, + m for Q4_1 and
+ * Q5_1) against Q8_0, or Q8_1 for the types with m: per block
+ * (q . a) * (d * d_a), and m * s_a, where s_a carries the activation sum. */
+static inline float
+dot_block32 (g4_type t, int64_t n, const void *w, const void *a)
+{
   float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK5_0; i++) {
-    uint32_t qh;
-    memcpy (&qh, w[i].qh, sizeof qh);
-    int isum = 0;
-    for (int j = 0; j < QK5_0 / 2; j++) {
-      isum += (((w[i].qs[j] & 0xF) | q5_high_bit (qh, j)) - 16) * a[i].qs[j];
-      isum += (((w[i].qs[j] >> 4) | q5_high_bit (qh, j + 16)) - 16)
-          * a[i].qs[j + QK5_0 / 2];
+  for (int64_t i = 0; i < n / 32; i++) {
+    block32 u;
+    unpack_block32 (t, w, i, &u);
+    if (block32_has_min (t)) {
+      const block_q8_1 *b = (const block_q8_1 *) a + i;
+      sum += (float) dot_i8 (u.q, b->qs, 32) * (g4_fp16_to_fp32 (u.d) * g4_fp16_to_fp32 (b->d))
+          + g4_fp16_to_fp32 (u.m) * g4_fp16_to_fp32 (b->s);
+    } else {
+      const block_q8_0 *b = (const block_q8_0 *) a + i;
+      sum += (float) dot_i8 (u.q, b->qs, 32) * (g4_fp16_to_fp32 (u.d) * g4_fp16_to_fp32 (b->d));
     }
-    sum += (float) isum * (g4_fp16_to_fp32 (w[i].d) * g4_fp16_to_fp32 (a[i].d));
   }
   return sum;
 }
 
-/* w = d * q + m, q 5 bits. */
-float
-vec_dot_q5_1_q8_1_scalar (int64_t n, const void *restrict vw, const void *restrict va)
+/* Super-blocks (quant_helpers.h: w = d * sc * q - dmin * m per sub-block)
+ * against Q8_K: the sub-block scales applied to exact integer dots, the mins
+ * to the activation sums bsums (one per 16 values). */
+static inline float
+dot_superblock_q8_K (g4_type t, int64_t n, const void *w, const block_q8_K *a)
 {
-  const block_q5_1 *restrict w = vw;
-  const block_q8_1 *restrict a = va;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK5_1; i++) {
-    uint32_t qh;
-    memcpy (&qh, w[i].qh, sizeof qh);
-    int isum = 0;
-    for (int j = 0; j < QK5_1 / 2; j++) {
-      isum += ((w[i].qs[j] & 0xF) | q5_high_bit (qh, j)) * a[i].qs[j];
-      isum += ((w[i].qs[j] >> 4) | q5_high_bit (qh, j + 16)) * a[i].qs[j + QK5_1 / 2];
-    }
-    sum += (float) isum * (g4_fp16_to_fp32 (w[i].d) * g4_fp16_to_fp32 (a[i].d))
-        + g4_fp16_to_fp32 (w[i].m) * g4_fp16_to_fp32 (a[i].s);
-  }
-  return sum;
-}
-
-float
-vec_dot_q8_0_q8_0_scalar (int64_t n, const void *restrict vw, const void *restrict va)
-{
-  const block_q8_0 *restrict w = vw;
-  const block_q8_0 *restrict a = va;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK8_0; i++) {
-    int isum = 0;
-    for (int j = 0; j < QK8_0; j++)
-      isum += w[i].qs[j] * a[i].qs[j];
-    sum += (float) isum * (g4_fp16_to_fp32 (w[i].d) * g4_fp16_to_fp32 (a[i].d));
-  }
-  return sum;
-}
-
-/* Q2_K: 16 sub-blocks of 16, w = d * (sc & 15) * q - dmin * (sc >> 4), q 2
- * bits. Each 32 bytes of qs hold 128 values: bits 2k..2k+1 of byte l are
- * value 32k + l. */
-float
-vec_dot_q2_K_q8_K_scalar (int64_t n, const void *restrict vw, const void *restrict va)
-{
-  const block_q2_K *restrict w = vw;
-  const block_q8_K *restrict a = va;
+  const int sub = superblock_sub (t);
   float sum = 0.0f;
   for (int64_t i = 0; i < n / QK_K; i++) {
-    const uint8_t *sc = w[i].scales;
+    superblock u;
+    unpack_superblock (t, w, i, &u);
     int isum = 0, summs = 0;
-    for (int j = 0; j < QK_K / 16; j++) {
-      const uint8_t *q2 = w[i].qs + 32 * (j / 8) + 16 * (j % 2);
-      const int8_t *q8 = a[i].qs + 16 * j;
-      const int shift = 2 * ((j / 2) % 4);
-      int sub = 0;
-      for (int l = 0; l < 16; l++)
-        sub += ((q2[l] >> shift) & 3) * q8[l];
-      isum += (sc[j] & 0xF) * sub;
-      summs += (sc[j] >> 4) * a[i].bsums[j];
+    for (int s = 0; s < QK_K / sub; s++) {
+      isum += u.scale[s] * dot_i8 (u.q + sub * s, a[i].qs + sub * s, sub);
+      if (superblock_has_min (t))
+        summs += u.min[s] * sum_q8_K (&a[i], sub * s, sub);
     }
-    sum += a[i].d * g4_fp16_to_fp32 (w[i].d) * (float) isum
-        - a[i].d * g4_fp16_to_fp32 (w[i].dmin) * (float) summs;
+    if (superblock_has_min (t))
+      sum += a[i].d * g4_fp16_to_fp32 (u.d) * (float) isum
+          - a[i].d * g4_fp16_to_fp32 (u.dmin) * (float) summs;
+    else
+      sum += a[i].d * g4_fp16_to_fp32 (u.d) * (float) isum;
   }
   return sum;
 }
 
-/* Q3_K: 16 sub-blocks of 16, w = d * scale * (q - 4 * !hbit), q 2 low bits
- * laid out as Q2_K, the high bit of value v in bit v / 32 of hmask[v % 32]. */
 float
-vec_dot_q3_K_q8_K_scalar (int64_t n, const void *restrict vw, const void *restrict va)
+vec_dot_f32_f32_scalar (int64_t n, const void *restrict w, const void *restrict a)
 {
-  const block_q3_K *restrict w = vw;
-  const block_q8_K *restrict a = va;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK_K; i++) {
-    int8_t scales[16];
-    unpack_scales_q3_K (w[i].scales, scales);
-    int isum = 0;
-    for (int j = 0; j < QK_K / 16; j++) {
-      const uint8_t *q3 = w[i].qs + 32 * (j / 8) + 16 * (j % 2);
-      const uint8_t *hm = w[i].hmask + 16 * (j % 2);
-      const int8_t *q8 = a[i].qs + 16 * j;
-      const int shift = 2 * ((j / 2) % 4);
-      const int hbit = j / 2;
-      int sub = 0;
-      for (int l = 0; l < 16; l++) {
-        int q = ((q3[l] >> shift) & 3) - (((hm[l] >> hbit) & 1) ? 0 : 4);
-        sub += q * q8[l];
-      }
-      isum += scales[j] * sub;
-    }
-    sum += a[i].d * g4_fp16_to_fp32 (w[i].d) * (float) isum;
-  }
-  return sum;
+  return dot_float_f32 (G4_TYPE_F32, n, w, a);
 }
 
-/* Q4_K: 8 sub-blocks of 32 with 6-bit scale and min, w = d * sc * q - dmin *
- * m. Each 32 bytes of qs hold 64 values: low nibbles first, then high. */
 float
-vec_dot_q4_K_q8_K_scalar (int64_t n, const void *restrict vw, const void *restrict va)
+vec_dot_f16_f32_scalar (int64_t n, const void *restrict w, const void *restrict a)
 {
-  const block_q4_K *restrict w = vw;
-  const block_q8_K *restrict a = va;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK_K; i++) {
-    int isum = 0, summs = 0;
-    for (int j = 0; j < QK_K / 32; j++) {
-      uint8_t sc, m;
-      get_scale_min_k4 (j, w[i].scales, &sc, &m);
-      const uint8_t *q4 = w[i].qs + 32 * (j / 2);
-      const int8_t *q8 = a[i].qs + 32 * j;
-      const int shift = 4 * (j % 2);
-      int sub = 0;
-      for (int l = 0; l < 32; l++)
-        sub += ((q4[l] >> shift) & 0xF) * q8[l];
-      isum += sc * sub;
-      summs += m * (a[i].bsums[2 * j] + a[i].bsums[2 * j + 1]);
-    }
-    sum += a[i].d * g4_fp16_to_fp32 (w[i].d) * (float) isum
-        - a[i].d * g4_fp16_to_fp32 (w[i].dmin) * (float) summs;
-  }
-  return sum;
+  return dot_float_f32 (G4_TYPE_F16, n, w, a);
 }
 
-/* Q5_K: Q4_K plus a fifth bit: value 32j + l has it in bit j of qh[l]. */
 float
-vec_dot_q5_K_q8_K_scalar (int64_t n, const void *restrict vw, const void *restrict va)
+vec_dot_bf16_f32_scalar (int64_t n, const void *restrict w, const void *restrict a)
 {
-  const block_q5_K *restrict w = vw;
-  const block_q8_K *restrict a = va;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK_K; i++) {
-    int isum = 0, summs = 0;
-    for (int j = 0; j < QK_K / 32; j++) {
-      uint8_t sc, m;
-      get_scale_min_k4 (j, w[i].scales, &sc, &m);
-      const uint8_t *q4 = w[i].qs + 32 * (j / 2);
-      const int8_t *q8 = a[i].qs + 32 * j;
-      const int shift = 4 * (j % 2);
-      int sub = 0;
-      for (int l = 0; l < 32; l++) {
-        int q = ((q4[l] >> shift) & 0xF) | (((w[i].qh[l] >> j) & 1) << 4);
-        sub += q * q8[l];
-      }
-      isum += sc * sub;
-      summs += m * (a[i].bsums[2 * j] + a[i].bsums[2 * j + 1]);
-    }
-    sum += a[i].d * g4_fp16_to_fp32 (w[i].d) * (float) isum
-        - a[i].d * g4_fp16_to_fp32 (w[i].dmin) * (float) summs;
-  }
-  return sum;
+  return dot_float_f32 (G4_TYPE_BF16, n, w, a);
 }
 
-/* Q6_K: 16 sub-blocks of 16 with signed 8-bit scales, w = d * sc * (q - 32).
- * Per 128 values: ql holds 64 bytes (values l and l+64 in the nibbles of
- * byte l, l < 64), qh 32 bytes (the top 2 bits of values l, l+32, l+64, l+96
- * at shifts 0, 2, 4, 6 of byte l). */
 float
-vec_dot_q6_K_q8_K_scalar (int64_t n, const void *restrict vw, const void *restrict va)
+vec_dot_q4_0_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a)
 {
-  const block_q6_K *restrict w = vw;
-  const block_q8_K *restrict a = va;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK_K; i++) {
-    int isum = 0;
-    for (int j = 0; j < QK_K / 16; j++) {
-      const int half = j / 8;   /* which 128 values */
-      const int quarter = (j / 2) % 4;  /* which 32 of them */
-      const uint8_t *ql = w[i].ql + 64 * half + 32 * (quarter % 2) + 16 * (j % 2);
-      const uint8_t *qh = w[i].qh + 32 * half + 16 * (j % 2);
-      const int8_t *q8 = a[i].qs + 16 * j;
-      const int lshift = 4 * (quarter / 2), hshift = 2 * quarter;
-      int sub = 0;
-      for (int l = 0; l < 16; l++) {
-        int q = (((ql[l] >> lshift) & 0xF) | (((qh[l] >> hshift) & 3) << 4)) - 32;
-        sub += q * q8[l];
-      }
-      isum += w[i].scales[j] * sub;
-    }
-    sum += a[i].d * g4_fp16_to_fp32 (w[i].d) * (float) isum;
-  }
-  return sum;
+  return dot_block32 (G4_TYPE_Q4_0, n, w, a);
 }
 
-/* IQ4_NL: w = d * codebook[q], laid out as Q4_0. */
 float
-vec_dot_iq4_nl_q8_0_scalar (int64_t n, const void *restrict vw, const void *restrict va)
+vec_dot_q5_0_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a)
 {
-  const block_iq4_nl *restrict w = vw;
-  const block_q8_0 *restrict a = va;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK4_NL; i++) {
-    int isum = 0;
-    for (int j = 0; j < QK4_NL / 2; j++) {
-      isum += g4_iq4nl_values[w[i].qs[j] & 0xF] * a[i].qs[j];
-      isum += g4_iq4nl_values[w[i].qs[j] >> 4] * a[i].qs[j + QK4_NL / 2];
-    }
-    sum += (float) isum * (g4_fp16_to_fp32 (w[i].d) * g4_fp16_to_fp32 (a[i].d));
-  }
-  return sum;
+  return dot_block32 (G4_TYPE_Q5_0, n, w, a);
 }
 
-/* IQ4_XS: 8 sub-blocks of 32 with signed 6-bit scales, w = d * scale *
- * codebook[q], each sub-block laid out as one IQ4_NL block. */
 float
-vec_dot_iq4_xs_q8_K_scalar (int64_t n, const void *restrict vw, const void *restrict va)
+vec_dot_q8_0_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a)
 {
-  const block_iq4_xs *restrict w = vw;
-  const block_q8_K *restrict a = va;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK_K; i++) {
-    int isum = 0;
-    for (int j = 0; j < QK_K / 32; j++) {
-      const uint8_t *qs = w[i].qs + 16 * j;
-      const int8_t *q8 = a[i].qs + 32 * j;
-      int sub = 0;
-      for (int l = 0; l < 16; l++) {
-        sub += g4_iq4nl_values[qs[l] & 0xF] * q8[l];
-        sub += g4_iq4nl_values[qs[l] >> 4] * q8[l + 16];
-      }
-      isum += scale_iq4_xs (&w[i], j) * sub;
-    }
-    sum += a[i].d * g4_fp16_to_fp32 (w[i].d) * (float) isum;
-  }
-  return sum;
+  return dot_block32 (G4_TYPE_Q8_0, n, w, a);
+}
+
+float
+vec_dot_iq4_nl_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_block32 (G4_TYPE_IQ4_NL, n, w, a);
+}
+
+float
+vec_dot_q4_1_q8_1_scalar (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_block32 (G4_TYPE_Q4_1, n, w, a);
+}
+
+float
+vec_dot_q5_1_q8_1_scalar (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_block32 (G4_TYPE_Q5_1, n, w, a);
+}
+
+float
+vec_dot_q2_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_superblock_q8_K (G4_TYPE_Q2_K, n, w, a);
+}
+
+float
+vec_dot_q3_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_superblock_q8_K (G4_TYPE_Q3_K, n, w, a);
+}
+
+float
+vec_dot_q4_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_superblock_q8_K (G4_TYPE_Q4_K, n, w, a);
+}
+
+float
+vec_dot_q5_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_superblock_q8_K (G4_TYPE_Q5_K, n, w, a);
+}
+
+float
+vec_dot_q6_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_superblock_q8_K (G4_TYPE_Q6_K, n, w, a);
+}
+
+float
+vec_dot_iq4_xs_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_superblock_q8_K (G4_TYPE_IQ4_XS, n, w, a);
 }
