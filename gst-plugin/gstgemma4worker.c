@@ -69,8 +69,19 @@ post_progress (GstGemma4Worker * w, GstProgressType type, const gchar * text)
           text));
 }
 
+/* From now on items fail with ERROR. */
+static void
+mark_failed (GstGemma4Worker * w)
+{
+  g_mutex_lock (&w->lock);
+  w->failed = TRUE;
+  g_cond_broadcast (&w->cond);
+  g_mutex_unlock (&w->lock);
+}
+
 /* Model and session, on the worker thread so NULL->READY never waits for
- * the files and the streaming thread never does either. */
+ * the files and the streaming thread never does either. A failure is marked
+ * before it is posted, so whoever reacts to the error finds data refused. */
 static gboolean
 worker_load (GstGemma4Worker * w)
 {
@@ -86,6 +97,7 @@ worker_load (GstGemma4Worker * w)
   post_progress (w, GST_PROGRESS_TYPE_START, text);
   g_free (text);
   if (!gst_gemma4_model_wait_ready (w->model, &loaded_here, &error)) {
+    mark_failed (w);
     post_progress (w, GST_PROGRESS_TYPE_ERROR, error->message);
     GST_ELEMENT_ERROR (w->owner, RESOURCE, OPEN_READ, ("%s", error->message),
         (NULL));
@@ -99,6 +111,7 @@ worker_load (GstGemma4Worker * w)
           &err) != G4_OK) {
     text = g_strdup_printf ("Could not create a context of %u positions for "
         "%s: %s", w->n_ctx, gst_gemma4_model_get_path (w->model), err.message);
+    mark_failed (w);
     post_progress (w, GST_PROGRESS_TYPE_ERROR, text);
     GST_ELEMENT_ERROR (w->owner, RESOURCE, FAILED, ("%s", text), (NULL));
     g_free (text);
@@ -121,7 +134,6 @@ worker_thread (gpointer data)
   gboolean ok = worker_load (w);
 
   g_mutex_lock (&w->lock);
-  w->failed = !ok;
   for (;;) {
     Item *item;
     GstFlowReturn ret;
