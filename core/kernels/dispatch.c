@@ -20,62 +20,89 @@ static g4_kernel_entry tables[G4_ISA_COUNT][G4_TYPE_COUNT];
 static atomic_int current_isa = G4_ISA_SCALAR;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* The block type each weight type's dot product takes its activations in,
+ * whatever the ISA. */
+static const g4_type act_type[G4_TYPE_COUNT] = {
+  [G4_TYPE_F32] = G4_TYPE_F32, [G4_TYPE_F16] = G4_TYPE_F32, [G4_TYPE_BF16] = G4_TYPE_F32,
+  [G4_TYPE_Q4_0] = G4_TYPE_Q8_0, [G4_TYPE_Q5_0] = G4_TYPE_Q8_0, [G4_TYPE_Q8_0] = G4_TYPE_Q8_0,
+  [G4_TYPE_IQ4_NL] = G4_TYPE_Q8_0, [G4_TYPE_Q4_1] = G4_TYPE_Q8_1, [G4_TYPE_Q5_1] = G4_TYPE_Q8_1,
+  [G4_TYPE_Q2_K] = G4_TYPE_Q8_K, [G4_TYPE_Q3_K] = G4_TYPE_Q8_K, [G4_TYPE_Q4_K] = G4_TYPE_Q8_K,
+  [G4_TYPE_Q5_K] = G4_TYPE_Q8_K, [G4_TYPE_Q6_K] = G4_TYPE_Q8_K, [G4_TYPE_IQ4_XS] = G4_TYPE_Q8_K,
+};
+
+/* One ISA's row kernels: a dot product per weight type and a quantizer per
+ * activation block type. */
+typedef struct {
+  g4_vec_dot_fn dot[G4_TYPE_COUNT];
+  g4_quantize_row_fn quantize[G4_TYPE_COUNT];
+} isa_kernels;
+
+/* Entries for every weight type k has a dot product for. */
 static void
-set_entry (g4_kernel_entry *table, g4_type wtype, g4_vec_dot_fn vec_dot,
-    g4_type vec_dot_type, g4_quantize_row_fn quantize_act)
+fill (g4_kernel_entry *table, const isa_kernels *k)
 {
-  table[wtype] = (g4_kernel_entry) {
-    .vec_dot = vec_dot,
-    .vec_dot_type = vec_dot_type,
-    .quantize_act = quantize_act,
-  };
+  for (int w = 0; w < G4_TYPE_COUNT; w++)
+    if (k->dot[w] != NULL)
+      table[w] = (g4_kernel_entry) {
+        .vec_dot = k->dot[w],
+        .vec_dot_type = act_type[w],
+        .quantize_act = k->quantize[act_type[w]],
+      };
 }
 
 /* clang-format off */
-static void
-fill_scalar (g4_kernel_entry *t)
-{
-  set_entry (t, G4_TYPE_F32,    vec_dot_f32_f32_scalar,     G4_TYPE_F32,  NULL);
-  set_entry (t, G4_TYPE_F16,    vec_dot_f16_f32_scalar,     G4_TYPE_F32,  NULL);
-  set_entry (t, G4_TYPE_BF16,   vec_dot_bf16_f32_scalar,    G4_TYPE_F32,  NULL);
-  set_entry (t, G4_TYPE_Q4_0,   vec_dot_q4_0_q8_0_scalar,   G4_TYPE_Q8_0, quantize_row_q8_0_scalar);
-  set_entry (t, G4_TYPE_Q4_1,   vec_dot_q4_1_q8_1_scalar,   G4_TYPE_Q8_1, quantize_row_q8_1_scalar);
-  set_entry (t, G4_TYPE_Q5_0,   vec_dot_q5_0_q8_0_scalar,   G4_TYPE_Q8_0, quantize_row_q8_0_scalar);
-  set_entry (t, G4_TYPE_Q5_1,   vec_dot_q5_1_q8_1_scalar,   G4_TYPE_Q8_1, quantize_row_q8_1_scalar);
-  set_entry (t, G4_TYPE_Q8_0,   vec_dot_q8_0_q8_0_scalar,   G4_TYPE_Q8_0, quantize_row_q8_0_scalar);
-  set_entry (t, G4_TYPE_Q2_K,   vec_dot_q2_K_q8_K_scalar,   G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
-  set_entry (t, G4_TYPE_Q3_K,   vec_dot_q3_K_q8_K_scalar,   G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
-  set_entry (t, G4_TYPE_Q4_K,   vec_dot_q4_K_q8_K_scalar,   G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
-  set_entry (t, G4_TYPE_Q5_K,   vec_dot_q5_K_q8_K_scalar,   G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
-  set_entry (t, G4_TYPE_Q6_K,   vec_dot_q6_K_q8_K_scalar,   G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
-  set_entry (t, G4_TYPE_IQ4_NL, vec_dot_iq4_nl_q8_0_scalar, G4_TYPE_Q8_0, quantize_row_q8_0_scalar);
-  set_entry (t, G4_TYPE_IQ4_XS, vec_dot_iq4_xs_q8_K_scalar, G4_TYPE_Q8_K, quantize_row_q8_K_scalar);
-}
-/* clang-format on */
+static const isa_kernels scalar_kernels = {
+  .dot = {
+    [G4_TYPE_F32]    = vec_dot_f32_f32_scalar,
+    [G4_TYPE_F16]    = vec_dot_f16_f32_scalar,
+    [G4_TYPE_BF16]   = vec_dot_bf16_f32_scalar,
+    [G4_TYPE_Q4_0]   = vec_dot_q4_0_q8_0_scalar,
+    [G4_TYPE_Q4_1]   = vec_dot_q4_1_q8_1_scalar,
+    [G4_TYPE_Q5_0]   = vec_dot_q5_0_q8_0_scalar,
+    [G4_TYPE_Q5_1]   = vec_dot_q5_1_q8_1_scalar,
+    [G4_TYPE_Q8_0]   = vec_dot_q8_0_q8_0_scalar,
+    [G4_TYPE_Q2_K]   = vec_dot_q2_K_q8_K_scalar,
+    [G4_TYPE_Q3_K]   = vec_dot_q3_K_q8_K_scalar,
+    [G4_TYPE_Q4_K]   = vec_dot_q4_K_q8_K_scalar,
+    [G4_TYPE_Q5_K]   = vec_dot_q5_K_q8_K_scalar,
+    [G4_TYPE_Q6_K]   = vec_dot_q6_K_q8_K_scalar,
+    [G4_TYPE_IQ4_NL] = vec_dot_iq4_nl_q8_0_scalar,
+    [G4_TYPE_IQ4_XS] = vec_dot_iq4_xs_q8_K_scalar,
+  },
+  .quantize = {
+    [G4_TYPE_Q8_0] = quantize_row_q8_0_scalar,
+    [G4_TYPE_Q8_1] = quantize_row_q8_1_scalar,
+    [G4_TYPE_Q8_K] = quantize_row_q8_K_scalar,
+  },
+};
 
 #ifdef G4_HAVE_AVX2
-/* clang-format off */
-static void
-fill_avx2 (g4_kernel_entry *t)
-{
-  set_entry (t, G4_TYPE_F32,    vec_dot_f32_f32_avx2,     G4_TYPE_F32,  NULL);
-  set_entry (t, G4_TYPE_F16,    vec_dot_f16_f32_avx2,     G4_TYPE_F32,  NULL);
-  set_entry (t, G4_TYPE_BF16,   vec_dot_bf16_f32_avx2,    G4_TYPE_F32,  NULL);
-  set_entry (t, G4_TYPE_Q4_0,   vec_dot_q4_0_q8_0_avx2,   G4_TYPE_Q8_0, quantize_row_q8_0_avx2);
-  set_entry (t, G4_TYPE_Q4_1,   vec_dot_q4_1_q8_1_avx2,   G4_TYPE_Q8_1, quantize_row_q8_1_avx2);
-  set_entry (t, G4_TYPE_Q5_0,   vec_dot_q5_0_q8_0_avx2,   G4_TYPE_Q8_0, quantize_row_q8_0_avx2);
-  set_entry (t, G4_TYPE_Q5_1,   vec_dot_q5_1_q8_1_avx2,   G4_TYPE_Q8_1, quantize_row_q8_1_avx2);
-  set_entry (t, G4_TYPE_Q8_0,   vec_dot_q8_0_q8_0_avx2,   G4_TYPE_Q8_0, quantize_row_q8_0_avx2);
-  set_entry (t, G4_TYPE_Q2_K,   vec_dot_q2_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
-  set_entry (t, G4_TYPE_Q3_K,   vec_dot_q3_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
-  set_entry (t, G4_TYPE_Q4_K,   vec_dot_q4_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
-  set_entry (t, G4_TYPE_Q5_K,   vec_dot_q5_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
-  set_entry (t, G4_TYPE_Q6_K,   vec_dot_q6_K_q8_K_avx2,   G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
-  set_entry (t, G4_TYPE_IQ4_NL, vec_dot_iq4_nl_q8_0_avx2, G4_TYPE_Q8_0, quantize_row_q8_0_avx2);
-  set_entry (t, G4_TYPE_IQ4_XS, vec_dot_iq4_xs_q8_K_avx2, G4_TYPE_Q8_K, quantize_row_q8_K_avx2);
-}
-/* clang-format on */
+static const isa_kernels avx2_kernels = {
+  .dot = {
+    [G4_TYPE_F32]    = vec_dot_f32_f32_avx2,
+    [G4_TYPE_F16]    = vec_dot_f16_f32_avx2,
+    [G4_TYPE_BF16]   = vec_dot_bf16_f32_avx2,
+    [G4_TYPE_Q4_0]   = vec_dot_q4_0_q8_0_avx2,
+    [G4_TYPE_Q4_1]   = vec_dot_q4_1_q8_1_avx2,
+    [G4_TYPE_Q5_0]   = vec_dot_q5_0_q8_0_avx2,
+    [G4_TYPE_Q5_1]   = vec_dot_q5_1_q8_1_avx2,
+    [G4_TYPE_Q8_0]   = vec_dot_q8_0_q8_0_avx2,
+    [G4_TYPE_Q2_K]   = vec_dot_q2_K_q8_K_avx2,
+    [G4_TYPE_Q3_K]   = vec_dot_q3_K_q8_K_avx2,
+    [G4_TYPE_Q4_K]   = vec_dot_q4_K_q8_K_avx2,
+    [G4_TYPE_Q5_K]   = vec_dot_q5_K_q8_K_avx2,
+    [G4_TYPE_Q6_K]   = vec_dot_q6_K_q8_K_avx2,
+    [G4_TYPE_IQ4_NL] = vec_dot_iq4_nl_q8_0_avx2,
+    [G4_TYPE_IQ4_XS] = vec_dot_iq4_xs_q8_K_avx2,
+  },
+  .quantize = {
+    [G4_TYPE_Q8_0] = quantize_row_q8_0_avx2,
+    [G4_TYPE_Q8_1] = quantize_row_q8_1_avx2,
+    [G4_TYPE_Q8_K] = quantize_row_q8_K_avx2,
+  },
+};
 #endif
+/* clang-format on */
 
 #ifdef G4_HAVE_AVX512
 static void
@@ -166,10 +193,10 @@ isa_from_env (g4_isa best)
 static void
 init (void)
 {
-  fill_scalar (tables[G4_ISA_SCALAR]);
+  fill (tables[G4_ISA_SCALAR], &scalar_kernels);
   memcpy (tables[G4_ISA_AVX2], tables[G4_ISA_SCALAR], sizeof tables[0]);
 #ifdef G4_HAVE_AVX2
-  fill_avx2 (tables[G4_ISA_AVX2]);
+  fill (tables[G4_ISA_AVX2], &avx2_kernels);
 #endif
   memcpy (tables[G4_ISA_AVX512], tables[G4_ISA_AVX2], sizeof tables[0]);
 #ifdef G4_HAVE_AVX512

@@ -17,20 +17,24 @@
 
 /* Dot product of one weight row of n values (n a multiple of the weight block
  * size) with one activation row already in the partner block type. */
-typedef float (*g4_vec_dot_fn) (int64_t n, const void *restrict w,
+typedef float g4_vec_dot_kernel (int64_t n, const void *restrict w,
     const void *restrict a);
 
 /* The same dot for nr weight rows (stride w_stride bytes) against nc
  * activation rows (stride a_stride bytes): y[c * ldy + r]. Every element
  * must be bit-identical to the entry's vec_dot, so the tiling that matmul
  * picks never changes a result. */
-typedef void (*g4_vec_dot_tile_fn) (int64_t n, const void *restrict w,
+typedef void g4_vec_dot_tile_kernel (int64_t n, const void *restrict w,
     size_t w_stride, int nr, const void *restrict a, size_t a_stride, int nc,
     float *restrict y, int64_t ldy);
 
 /* Quantizes one activation row of n floats into the partner block type. */
-typedef void (*g4_quantize_row_fn) (const float *restrict x, void *restrict y,
+typedef void g4_quantize_row_kernel (const float *restrict x, void *restrict y,
     int64_t n);
+
+typedef g4_vec_dot_kernel *g4_vec_dot_fn;
+typedef g4_vec_dot_tile_kernel *g4_vec_dot_tile_fn;
+typedef g4_quantize_row_kernel *g4_quantize_row_fn;
 
 typedef struct {
   g4_vec_dot_fn vec_dot;
@@ -44,83 +48,39 @@ typedef struct {
  * cannot be multiplied. */
 const g4_kernel_entry *g4_kernels_entry (g4_type wtype);
 
-/* ---- activation quantizers (quantize_act.c and the ISA files) ----------- */
+/* Every variant below is declared through the kernel types above, so each
+ * definition is checked against the one signature of its kind. */
 
-void quantize_row_q8_0_scalar (const float *restrict x, void *restrict y, int64_t n);
-void quantize_row_q8_1_scalar (const float *restrict x, void *restrict y, int64_t n);
-void quantize_row_q8_K_scalar (const float *restrict x, void *restrict y, int64_t n);
+/* ---- scalar reference (quantize_act.c, vec_scalar.c) --------------------- */
 
-/* ---- scalar reference (vec_scalar.c) ----------------------------------- */
-
-float vec_dot_f32_f32_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_f16_f32_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_bf16_f32_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q4_0_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q4_1_q8_1_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q5_0_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q5_1_q8_1_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q8_0_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q2_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q3_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q4_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q5_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q6_K_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_iq4_nl_q8_0_scalar (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_iq4_xs_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a);
+g4_quantize_row_kernel quantize_row_q8_0_scalar, quantize_row_q8_1_scalar,
+    quantize_row_q8_K_scalar;
+g4_vec_dot_kernel vec_dot_f32_f32_scalar, vec_dot_f16_f32_scalar, vec_dot_bf16_f32_scalar,
+    vec_dot_q4_0_q8_0_scalar, vec_dot_q4_1_q8_1_scalar, vec_dot_q5_0_q8_0_scalar,
+    vec_dot_q5_1_q8_1_scalar, vec_dot_q8_0_q8_0_scalar, vec_dot_q2_K_q8_K_scalar,
+    vec_dot_q3_K_q8_K_scalar, vec_dot_q4_K_q8_K_scalar, vec_dot_q5_K_q8_K_scalar,
+    vec_dot_q6_K_q8_K_scalar, vec_dot_iq4_nl_q8_0_scalar, vec_dot_iq4_xs_q8_K_scalar;
 
 /* ---- AVX2 + FMA + F16C (vec_avx2.c) ------------------------------------ */
 
-void quantize_row_q8_0_avx2 (const float *restrict x, void *restrict y, int64_t n);
-void quantize_row_q8_1_avx2 (const float *restrict x, void *restrict y, int64_t n);
-void quantize_row_q8_K_avx2 (const float *restrict x, void *restrict y, int64_t n);
-float vec_dot_f32_f32_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_f16_f32_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_bf16_f32_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q4_0_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q4_1_q8_1_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q5_1_q8_1_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q2_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q3_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q5_0_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q8_0_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q4_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q5_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_q6_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_iq4_nl_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a);
-float vec_dot_iq4_xs_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a);
+g4_quantize_row_kernel quantize_row_q8_0_avx2, quantize_row_q8_1_avx2, quantize_row_q8_K_avx2;
+g4_vec_dot_kernel vec_dot_f32_f32_avx2, vec_dot_f16_f32_avx2, vec_dot_bf16_f32_avx2,
+    vec_dot_q4_0_q8_0_avx2, vec_dot_q4_1_q8_1_avx2, vec_dot_q5_0_q8_0_avx2,
+    vec_dot_q5_1_q8_1_avx2, vec_dot_q8_0_q8_0_avx2, vec_dot_q2_K_q8_K_avx2,
+    vec_dot_q3_K_q8_K_avx2, vec_dot_q4_K_q8_K_avx2, vec_dot_q5_K_q8_K_avx2,
+    vec_dot_q6_K_q8_K_avx2, vec_dot_iq4_nl_q8_0_avx2, vec_dot_iq4_xs_q8_K_avx2;
 
 /* ---- AVX-512 F/BW/VL/DQ + VNNI (vec_avx512.c): dot and tile kernels ---- */
 
-float vec_dot_f32_f32_avx512 (int64_t n, const void *restrict w, const void *restrict a);
-void vec_dot_f32_f32_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
-    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
-float vec_dot_f16_f32_avx512 (int64_t n, const void *restrict w, const void *restrict a);
-void vec_dot_f16_f32_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
-    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
-float vec_dot_bf16_f32_avx512 (int64_t n, const void *restrict w, const void *restrict a);
-void vec_dot_bf16_f32_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
-    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
-float vec_dot_q4_0_q8_0_avx512 (int64_t n, const void *restrict w, const void *restrict a);
-void vec_dot_q4_0_q8_0_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
-    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
-float vec_dot_q5_0_q8_0_avx512 (int64_t n, const void *restrict w, const void *restrict a);
-void vec_dot_q5_0_q8_0_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
-    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
-float vec_dot_iq4_nl_q8_0_avx512 (int64_t n, const void *restrict w, const void *restrict a);
-void vec_dot_iq4_nl_q8_0_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
-    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
-float vec_dot_q8_0_q8_0_avx512 (int64_t n, const void *restrict w, const void *restrict a);
-void vec_dot_q8_0_q8_0_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
-    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
-float vec_dot_q4_K_q8_K_avx512 (int64_t n, const void *restrict w, const void *restrict a);
-void vec_dot_q4_K_q8_K_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
-    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
-float vec_dot_q5_K_q8_K_avx512 (int64_t n, const void *restrict w, const void *restrict a);
-void vec_dot_q5_K_q8_K_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
-    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
-float vec_dot_q6_K_q8_K_avx512 (int64_t n, const void *restrict w, const void *restrict a);
-void vec_dot_q6_K_q8_K_tile_avx512 (int64_t n, const void *restrict w, size_t w_stride, int nr,
-    const void *restrict a, size_t a_stride, int nc, float *restrict y, int64_t ldy);
+g4_vec_dot_kernel vec_dot_f32_f32_avx512, vec_dot_f16_f32_avx512, vec_dot_bf16_f32_avx512,
+    vec_dot_q4_0_q8_0_avx512, vec_dot_q5_0_q8_0_avx512, vec_dot_iq4_nl_q8_0_avx512,
+    vec_dot_q8_0_q8_0_avx512, vec_dot_q4_K_q8_K_avx512, vec_dot_q5_K_q8_K_avx512,
+    vec_dot_q6_K_q8_K_avx512;
+g4_vec_dot_tile_kernel vec_dot_f32_f32_tile_avx512, vec_dot_f16_f32_tile_avx512,
+    vec_dot_bf16_f32_tile_avx512, vec_dot_q4_0_q8_0_tile_avx512, vec_dot_q5_0_q8_0_tile_avx512,
+    vec_dot_iq4_nl_q8_0_tile_avx512, vec_dot_q8_0_q8_0_tile_avx512,
+    vec_dot_q4_K_q8_K_tile_avx512, vec_dot_q5_K_q8_K_tile_avx512,
+    vec_dot_q6_K_q8_K_tile_avx512;
 
 #pragma GCC visibility pop
 
