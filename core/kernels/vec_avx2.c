@@ -5,11 +5,16 @@
  * byte for byte, the dots up to float summation order (the integer sums are
  * exact). Types without a function here run the scalar kernel. */
 #include <immintrin.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "quant_blocks.h"
 #include "quant_helpers.h"
 #include "vec.h"
+
+/* The family kernels below take the weight type as a constant; inlining
+ * specializes them into one plain loop per exported function. */
+#define ALWAYS_INLINE static inline __attribute__ ((always_inline))
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -26,6 +31,22 @@ hsum_ps (__m256 v)
   s = _mm_add_ps (s, _mm_movehl_ps (s, s));
   s = _mm_add_ss (s, _mm_movehdup_ps (s));
   return _mm_cvtss_f32 (s);
+}
+
+/* the sum of four accumulators */
+static inline float
+hsum_ps4 (const __m256 acc[4])
+{
+  return hsum_ps (_mm256_add_ps (_mm256_add_ps (acc[0], acc[1]), _mm256_add_ps (acc[2], acc[3])));
+}
+
+static inline float
+hmax_ps (__m256 v)
+{
+  __m128 m = _mm_max_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
+  m = _mm_max_ps (m, _mm_movehl_ps (m, m));
+  m = _mm_max_ss (m, _mm_movehdup_ps (m));
+  return _mm_cvtss_f32 (m);
 }
 
 static inline int
@@ -107,28 +128,33 @@ pack_i32_to_i8 (__m256i a, __m256i b, __m256i c, __m256i d)
       _mm256_setr_epi32 (0, 4, 1, 5, 2, 6, 3, 7));
 }
 
+/* One block of 32 as quantize_block_q8 in quantize_act.c: the quants as
+ * int32 lanes in q; returns d unrounded. */
+ALWAYS_INLINE float
+quantize_block_q8_avx2 (const float *x, __m256i q[4])
+{
+  const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
+  __m256 v[4];
+  __m256 amax = _mm256_setzero_ps ();
+  for (int k = 0; k < 4; k++) {
+    v[k] = _mm256_loadu_ps (x + 8 * k);
+    amax = _mm256_max_ps (amax, _mm256_and_ps (v[k], abs_mask));
+  }
+  const float d = hmax_ps (amax) / 127.0f;
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  for (int k = 0; k < 4; k++)
+    q[k] = _mm256_cvttps_epi32 (round_half_away (_mm256_mul_ps (v[k], _mm256_set1_ps (id))));
+  return d;
+}
+
 /* Must equal quantize_row_q8_0_scalar byte for byte. */
 void
 quantize_row_q8_0_avx2 (const float *restrict x, void *restrict vy, int64_t n)
 {
   block_q8_0 *restrict y = vy;
-  const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
   for (int64_t i = 0; i < n / QK8_0; i++, x += QK8_0) {
-    __m256 v[4];
-    __m256 amax = _mm256_setzero_ps ();
-    for (int k = 0; k < 4; k++) {
-      v[k] = _mm256_loadu_ps (x + 8 * k);
-      amax = _mm256_max_ps (amax, _mm256_and_ps (v[k], abs_mask));
-    }
-    __m128 m = _mm_max_ps (_mm256_castps256_ps128 (amax), _mm256_extractf128_ps (amax, 1));
-    m = _mm_max_ps (m, _mm_movehl_ps (m, m));
-    m = _mm_max_ss (m, _mm_movehdup_ps (m));
-    const float d = _mm_cvtss_f32 (m) / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    y[i].d = g4_fp32_to_fp16 (d);
     __m256i q[4];
-    for (int k = 0; k < 4; k++)
-      q[k] = _mm256_cvttps_epi32 (round_half_away (_mm256_mul_ps (v[k], _mm256_set1_ps (id))));
+    y[i].d = g4_fp32_to_fp16 (quantize_block_q8_avx2 (x, q));
     _mm256_storeu_si256 ((__m256i *) y[i].qs, pack_i32_to_i8 (q[0], q[1], q[2], q[3]));
   }
 }
@@ -138,22 +164,9 @@ void
 quantize_row_q8_1_avx2 (const float *restrict x, void *restrict vy, int64_t n)
 {
   block_q8_1 *restrict y = vy;
-  const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
   for (int64_t i = 0; i < n / QK8_1; i++, x += QK8_1) {
-    __m256 v[4];
-    __m256 amax = _mm256_setzero_ps ();
-    for (int k = 0; k < 4; k++) {
-      v[k] = _mm256_loadu_ps (x + 8 * k);
-      amax = _mm256_max_ps (amax, _mm256_and_ps (v[k], abs_mask));
-    }
-    __m128 m = _mm_max_ps (_mm256_castps256_ps128 (amax), _mm256_extractf128_ps (amax, 1));
-    m = _mm_max_ps (m, _mm_movehl_ps (m, m));
-    m = _mm_max_ss (m, _mm_movehdup_ps (m));
-    const float d = _mm_cvtss_f32 (m) / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
     __m256i q[4];
-    for (int k = 0; k < 4; k++)
-      q[k] = _mm256_cvttps_epi32 (round_half_away (_mm256_mul_ps (v[k], _mm256_set1_ps (id))));
+    const float d = quantize_block_q8_avx2 (x, q);
     const int sum = hsum_epi32 (_mm256_add_epi32 (_mm256_add_epi32 (q[0], q[1]), _mm256_add_epi32 (q[2], q[3])));
     _mm256_storeu_si256 ((__m256i *) y[i].qs, pack_i32_to_i8 (q[0], q[1], q[2], q[3]));
     y[i].d = g4_fp32_to_fp16 (d);
@@ -172,10 +185,7 @@ quantize_row_q8_K_avx2 (const float *restrict x, void *restrict vy, int64_t n)
     __m256 amax8 = _mm256_setzero_ps ();
     for (int j = 0; j < QK_K; j += 8)
       amax8 = _mm256_max_ps (amax8, _mm256_and_ps (_mm256_loadu_ps (x + j), abs_mask));
-    __m128 m = _mm_max_ps (_mm256_castps256_ps128 (amax8), _mm256_extractf128_ps (amax8, 1));
-    m = _mm_max_ps (m, _mm_movehl_ps (m, m));
-    m = _mm_max_ss (m, _mm_movehdup_ps (m));
-    const float amax = _mm_cvtss_f32 (m);
+    const float amax = hmax_ps (amax8);
     if (amax == 0.0f) {
       memset (&y[i], 0, sizeof y[i]);
       continue;
@@ -231,7 +241,7 @@ vec_dot_f32_f32_avx2 (int64_t n, const void *restrict vw, const void *restrict v
     const __m256i m = first_lanes (n - i);
     acc[1] = _mm256_fmadd_ps (_mm256_maskload_ps (w + i, m), _mm256_maskload_ps (a + i, m), acc[1]);
   }
-  return hsum_ps (_mm256_add_ps (_mm256_add_ps (acc[0], acc[1]), _mm256_add_ps (acc[2], acc[3])));
+  return hsum_ps4 (acc);
 }
 
 /* 8 halves or bfloat16s from p, or the first k (< 8) of them and zeros. */
@@ -251,99 +261,47 @@ bf16x8_to_ps (__m128i h)
   return _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_cvtepu16_epi32 (h), 16));
 }
 
-/* Must equal vec_dot_f16_f32_scalar (up to summation order). */
-float
-vec_dot_f16_f32_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
+/* 8 F16 or BF16 weights from p as floats, or the first k (< 8) and zeros. */
+ALWAYS_INLINE __m256
+load_halves_ps (g4_type t, const uint16_t *p, int64_t k)
 {
-  const g4_half *restrict w = vw;
-  const float *restrict a = va;
+  const __m128i h = load_u16x8 (p, k);
+  return t == G4_TYPE_F16 ? _mm256_cvtph_ps (h) : bf16x8_to_ps (h);
+}
+
+/* F16 or BF16 weights against f32 activations. */
+ALWAYS_INLINE float
+dot_half_f32 (g4_type t, int64_t n, const uint16_t *restrict w, const float *restrict a)
+{
   __m256 acc[4] = { _mm256_setzero_ps (), _mm256_setzero_ps (), _mm256_setzero_ps (),
     _mm256_setzero_ps () };
   int64_t i = 0;
   for (; i + 32 <= n; i += 32)
     for (int k = 0; k < 4; k++)
-      acc[k] = _mm256_fmadd_ps (_mm256_cvtph_ps (load_u16x8 (w + i + 8 * k, 8)),
+      acc[k] = _mm256_fmadd_ps (load_halves_ps (t, w + i + 8 * k, 8),
           _mm256_loadu_ps (a + i + 8 * k), acc[k]);
   for (; i < n; i += 8) {
     const __m256i m = first_lanes (n - i);
-    acc[0] = _mm256_fmadd_ps (_mm256_cvtph_ps (load_u16x8 (w + i, n - i)),
-        _mm256_maskload_ps (a + i, m), acc[0]);
+    acc[0] = _mm256_fmadd_ps (load_halves_ps (t, w + i, n - i), _mm256_maskload_ps (a + i, m), acc[0]);
   }
-  return hsum_ps (_mm256_add_ps (_mm256_add_ps (acc[0], acc[1]), _mm256_add_ps (acc[2], acc[3])));
+  return hsum_ps4 (acc);
+}
+
+/* Must equal vec_dot_f16_f32_scalar (up to summation order). */
+float
+vec_dot_f16_f32_avx2 (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_half_f32 (G4_TYPE_F16, n, w, a);
 }
 
 /* Must equal vec_dot_bf16_f32_scalar (up to summation order). */
 float
-vec_dot_bf16_f32_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
+vec_dot_bf16_f32_avx2 (int64_t n, const void *restrict w, const void *restrict a)
 {
-  const g4_bf16 *restrict w = vw;
-  const float *restrict a = va;
-  __m256 acc[4] = { _mm256_setzero_ps (), _mm256_setzero_ps (), _mm256_setzero_ps (),
-    _mm256_setzero_ps () };
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32)
-    for (int k = 0; k < 4; k++)
-      acc[k] = _mm256_fmadd_ps (bf16x8_to_ps (load_u16x8 (w + i + 8 * k, 8)),
-          _mm256_loadu_ps (a + i + 8 * k), acc[k]);
-  for (; i < n; i += 8) {
-    const __m256i m = first_lanes (n - i);
-    acc[0] = _mm256_fmadd_ps (bf16x8_to_ps (load_u16x8 (w + i, n - i)),
-        _mm256_maskload_ps (a + i, m), acc[0]);
-  }
-  return hsum_ps (_mm256_add_ps (_mm256_add_ps (acc[0], acc[1]), _mm256_add_ps (acc[2], acc[3])));
+  return dot_half_f32 (G4_TYPE_BF16, n, w, a);
 }
 
-/* ---- 32-value blocks against Q8_0 ------------------------------------- */
-
-/* Must equal vec_dot_q4_0_q8_0_scalar (up to summation order). */
-float
-vec_dot_q4_0_q8_0_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
-{
-  const block_q4_0 *restrict w = vw;
-  const block_q8_0 *restrict a = va;
-  const int64_t nb = n / QK4_0;
-  __m256 acc0 = _mm256_setzero_ps (), acc1 = _mm256_setzero_ps ();
-  int64_t i = 0;
-  for (; i + 2 <= nb; i += 2) {
-    const __m256i x0 = _mm256_sub_epi8 (nibbles_32 (w[i].qs), _mm256_set1_epi8 (8));
-    const __m256i x1 = _mm256_sub_epi8 (nibbles_32 (w[i + 1].qs), _mm256_set1_epi8 (8));
-    const __m256i p0 = dot_i8_i8 (x0, _mm256_loadu_si256 ((const __m256i *) a[i].qs));
-    const __m256i p1 = dot_i8_i8 (x1, _mm256_loadu_si256 ((const __m256i *) a[i + 1].qs));
-    acc0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p0), _mm256_set1_ps (fp16 (w[i].d) * fp16 (a[i].d)), acc0);
-    acc1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p1), _mm256_set1_ps (fp16 (w[i + 1].d) * fp16 (a[i + 1].d)), acc1);
-  }
-  if (i < nb) {
-    const __m256i x = _mm256_sub_epi8 (nibbles_32 (w[i].qs), _mm256_set1_epi8 (8));
-    const __m256i p = dot_i8_i8 (x, _mm256_loadu_si256 ((const __m256i *) a[i].qs));
-    acc0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p), _mm256_set1_ps (fp16 (w[i].d) * fp16 (a[i].d)), acc0);
-  }
-  return hsum_ps (_mm256_add_ps (acc0, acc1));
-}
-
-/* Must equal vec_dot_q8_0_q8_0_scalar (up to summation order). */
-float
-vec_dot_q8_0_q8_0_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
-{
-  const block_q8_0 *restrict w = vw;
-  const block_q8_0 *restrict a = va;
-  const int64_t nb = n / QK8_0;
-  __m256 acc0 = _mm256_setzero_ps (), acc1 = _mm256_setzero_ps ();
-  int64_t i = 0;
-  for (; i + 2 <= nb; i += 2) {
-    const __m256i p0 = dot_i8_i8 (_mm256_loadu_si256 ((const __m256i *) w[i].qs),
-        _mm256_loadu_si256 ((const __m256i *) a[i].qs));
-    const __m256i p1 = dot_i8_i8 (_mm256_loadu_si256 ((const __m256i *) w[i + 1].qs),
-        _mm256_loadu_si256 ((const __m256i *) a[i + 1].qs));
-    acc0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p0), _mm256_set1_ps (fp16 (w[i].d) * fp16 (a[i].d)), acc0);
-    acc1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p1), _mm256_set1_ps (fp16 (w[i + 1].d) * fp16 (a[i + 1].d)), acc1);
-  }
-  if (i < nb) {
-    const __m256i p = dot_i8_i8 (_mm256_loadu_si256 ((const __m256i *) w[i].qs),
-        _mm256_loadu_si256 ((const __m256i *) a[i].qs));
-    acc0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p), _mm256_set1_ps (fp16 (w[i].d) * fp16 (a[i].d)), acc0);
-  }
-  return hsum_ps (_mm256_add_ps (acc0, acc1));
-}
+/* ---- 32-value blocks against Q8_0 and Q8_1 ----------------------------- */
 
 /* Q5_0 values q - 16 as signed bytes: the nibble, with 0xF0 or-ed in where
  * the fifth bit is clear (nibble - 16 in two's complement). */
@@ -354,54 +312,6 @@ q5_0_values (const block_q5_0 *b)
   return _mm256_or_si256 (nibbles_32 (b->qs), _mm256_andnot_si256 (hbit, _mm256_set1_epi8 ((char) 0xF0)));
 }
 
-/* Must equal vec_dot_q5_0_q8_0_scalar (up to summation order). */
-float
-vec_dot_q5_0_q8_0_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
-{
-  const block_q5_0 *restrict w = vw;
-  const block_q8_0 *restrict a = va;
-  __m256 acc = _mm256_setzero_ps ();
-  for (int64_t i = 0; i < n / QK5_0; i++) {
-    const __m256i p = dot_i8_i8 (q5_0_values (&w[i]), _mm256_loadu_si256 ((const __m256i *) a[i].qs));
-    acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p), _mm256_set1_ps (fp16 (w[i].d) * fp16 (a[i].d)), acc);
-  }
-  return hsum_ps (acc);
-}
-
-/* Must equal vec_dot_q4_1_q8_1_scalar (up to summation order). */
-float
-vec_dot_q4_1_q8_1_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
-{
-  const block_q4_1 *restrict w = vw;
-  const block_q8_1 *restrict a = va;
-  __m256 acc = _mm256_setzero_ps ();
-  float offset = 0.0f;
-  for (int64_t i = 0; i < n / QK4_1; i++) {
-    const __m256i p = dot_u8_i8 (nibbles_32 (w[i].qs), _mm256_loadu_si256 ((const __m256i *) a[i].qs));
-    acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p), _mm256_set1_ps (fp16 (w[i].d) * fp16 (a[i].d)), acc);
-    offset += fp16 (w[i].m) * fp16 (a[i].s);
-  }
-  return hsum_ps (acc) + offset;
-}
-
-/* Must equal vec_dot_q5_1_q8_1_scalar (up to summation order). */
-float
-vec_dot_q5_1_q8_1_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
-{
-  const block_q5_1 *restrict w = vw;
-  const block_q8_1 *restrict a = va;
-  __m256 acc = _mm256_setzero_ps ();
-  float offset = 0.0f;
-  for (int64_t i = 0; i < n / QK5_1; i++) {
-    const __m256i hbit = _mm256_and_si256 (bytes_from_bits_32 (w[i].qh), _mm256_set1_epi8 (0x10));
-    const __m256i q = _mm256_or_si256 (nibbles_32 (w[i].qs), hbit);
-    const __m256i p = dot_u8_i8 (q, _mm256_loadu_si256 ((const __m256i *) a[i].qs));
-    acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p), _mm256_set1_ps (fp16 (w[i].d) * fp16 (a[i].d)), acc);
-    offset += fp16 (w[i].m) * fp16 (a[i].s);
-  }
-  return hsum_ps (acc) + offset;
-}
-
 /* the IQ4_NL codebook in both 128-bit lanes, for pshufb */
 static inline __m256i
 iq4nl_table (void)
@@ -410,20 +320,131 @@ iq4nl_table (void)
   return _mm256_set_m128i (t, t);
 }
 
+/* Block i of a Q4_0, Q5_0, IQ4_NL or Q8_0 row: its 32 values q as signed
+ * bytes (w = d * q, as unpack_block32) and its scale d. */
+ALWAYS_INLINE __m256i
+signed_block32 (g4_type t, const void *w, int64_t i, g4_half *d)
+{
+  switch (t) {
+    case G4_TYPE_Q4_0: {
+      const block_q4_0 *b = (const block_q4_0 *) w + i;
+      *d = b->d;
+      return _mm256_sub_epi8 (nibbles_32 (b->qs), _mm256_set1_epi8 (8));
+    }
+    case G4_TYPE_Q5_0: {
+      const block_q5_0 *b = (const block_q5_0 *) w + i;
+      *d = b->d;
+      return q5_0_values (b);
+    }
+    case G4_TYPE_IQ4_NL: {
+      const block_iq4_nl *b = (const block_iq4_nl *) w + i;
+      *d = b->d;
+      return _mm256_shuffle_epi8 (iq4nl_table (), nibbles_32 (b->qs));
+    }
+    default: {
+      const block_q8_0 *b = (const block_q8_0 *) w + i;
+      *d = b->d;
+      return _mm256_loadu_si256 ((const __m256i *) b->qs);
+    }
+  }
+}
+
+/* acc + (q . a) * (d * d_a) for block i */
+ALWAYS_INLINE __m256
+fma_block32_q8_0 (g4_type t, const void *w, const block_q8_0 *a, int64_t i, __m256 acc)
+{
+  g4_half d;
+  const __m256i x = signed_block32 (t, w, i, &d);
+  const __m256i p = dot_i8_i8 (x, _mm256_loadu_si256 ((const __m256i *) a[i].qs));
+  return _mm256_fmadd_ps (_mm256_cvtepi32_ps (p), _mm256_set1_ps (fp16 (d) * fp16 (a[i].d)), acc);
+}
+
+/* Two blocks per step into two accumulators, so that one block's unpacking
+ * overlaps the other's multiply. */
+ALWAYS_INLINE float
+dot_block32_q8_0 (g4_type t, int64_t n, const void *w, const block_q8_0 *a)
+{
+  const int64_t nb = n / 32;
+  __m256 acc0 = _mm256_setzero_ps (), acc1 = _mm256_setzero_ps ();
+  int64_t i = 0;
+  for (; i + 2 <= nb; i += 2) {
+    acc0 = fma_block32_q8_0 (t, w, a, i, acc0);
+    acc1 = fma_block32_q8_0 (t, w, a, i + 1, acc1);
+  }
+  if (i < nb)
+    acc0 = fma_block32_q8_0 (t, w, a, i, acc0);
+  return hsum_ps (_mm256_add_ps (acc0, acc1));
+}
+
+/* Must equal vec_dot_q4_0_q8_0_scalar (up to summation order). */
+float
+vec_dot_q4_0_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_block32_q8_0 (G4_TYPE_Q4_0, n, w, a);
+}
+
+/* Must equal vec_dot_q5_0_q8_0_scalar (up to summation order). */
+float
+vec_dot_q5_0_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_block32_q8_0 (G4_TYPE_Q5_0, n, w, a);
+}
+
 /* Must equal vec_dot_iq4_nl_q8_0_scalar (up to summation order). */
 float
-vec_dot_iq4_nl_q8_0_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
+vec_dot_iq4_nl_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a)
 {
-  const block_iq4_nl *restrict w = vw;
-  const block_q8_0 *restrict a = va;
-  const __m256i table = iq4nl_table ();
+  return dot_block32_q8_0 (G4_TYPE_IQ4_NL, n, w, a);
+}
+
+/* Must equal vec_dot_q8_0_q8_0_scalar (up to summation order). */
+float
+vec_dot_q8_0_q8_0_avx2 (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_block32_q8_0 (G4_TYPE_Q8_0, n, w, a);
+}
+
+/* Q4_1 / Q5_1 against Q8_1: the values q unsigned (w = d * q + m), the m
+ * term from the activation sums carried in a.s. */
+ALWAYS_INLINE float
+dot_block32_q8_1 (g4_type t, int64_t n, const void *w, const block_q8_1 *a)
+{
   __m256 acc = _mm256_setzero_ps ();
-  for (int64_t i = 0; i < n / QK4_NL; i++) {
-    const __m256i x = _mm256_shuffle_epi8 (table, nibbles_32 (w[i].qs));
-    const __m256i p = dot_i8_i8 (x, _mm256_loadu_si256 ((const __m256i *) a[i].qs));
-    acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p), _mm256_set1_ps (fp16 (w[i].d) * fp16 (a[i].d)), acc);
+  float offset = 0.0f;
+  for (int64_t i = 0; i < n / 32; i++) {
+    const block_q4_1 *b4 = (const block_q4_1 *) w + i;
+    const block_q5_1 *b5 = (const block_q5_1 *) w + i;
+    __m256i q;
+    g4_half d, m;
+    if (t == G4_TYPE_Q5_1) {
+      const __m256i hbit = _mm256_and_si256 (bytes_from_bits_32 (b5->qh), _mm256_set1_epi8 (0x10));
+      q = _mm256_or_si256 (nibbles_32 (b5->qs), hbit);
+      d = b5->d;
+      m = b5->m;
+    } else {
+      q = nibbles_32 (b4->qs);
+      d = b4->d;
+      m = b4->m;
+    }
+    const __m256i p = dot_u8_i8 (q, _mm256_loadu_si256 ((const __m256i *) a[i].qs));
+    acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p), _mm256_set1_ps (fp16 (d) * fp16 (a[i].d)), acc);
+    offset += fp16 (m) * fp16 (a[i].s);
   }
-  return hsum_ps (acc);
+  return hsum_ps (acc) + offset;
+}
+
+/* Must equal vec_dot_q4_1_q8_1_scalar (up to summation order). */
+float
+vec_dot_q4_1_q8_1_avx2 (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_block32_q8_1 (G4_TYPE_Q4_1, n, w, a);
+}
+
+/* Must equal vec_dot_q5_1_q8_1_scalar (up to summation order). */
+float
+vec_dot_q5_1_q8_1_avx2 (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_block32_q8_1 (G4_TYPE_Q5_1, n, w, a);
 }
 
 /* ---- K-quants against Q8_K: exact integer sums per super-block ---------- */
@@ -461,124 +482,126 @@ bit_to_4 (__m256i v, int b)
   return _mm256_and_si256 (t, _mm256_set1_epi8 (0x04));
 }
 
-/* Must equal vec_dot_q2_K_q8_K_scalar (up to float rounding). */
-float
-vec_dot_q2_K_q8_K_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
+/* sum_j s[j] * bsums[j] for 16 int16 scales s, one per 16 activations */
+static inline int
+scales_dot_bsums (__m256i s16, const int16_t bsums[16])
 {
-  const block_q2_K *restrict w = vw;
-  const block_q8_K *restrict a = va;
+  return hsum_epi32 (_mm256_madd_epi16 (s16, _mm256_loadu_si256 ((const __m256i *) bsums)));
+}
+
+/* Q2_K and Q3_K: 16 sub-blocks of 16 values u with a signed scale each, u
+ * the 2-bit value (Q2_K) or q + 4 = the 2 low bits + 4 * the hmask bit
+ * (Q3_K, 0..7; the -4 comes back as 4 * sum_j sc[j] * bsums[j]). */
+ALWAYS_INLINE float
+dot_k2_q8_K (g4_type t, int64_t n, const void *w, const block_q8_K *a)
+{
   const __m256i m2 = _mm256_set1_epi8 (3);
   float sum = 0.0f;
   for (int64_t i = 0; i < n / QK_K; i++) {
-    const uint8_t *sc = w[i].scales;
+    const block_q2_K *b2 = (const block_q2_K *) w + i;
+    const block_q3_K *b3 = (const block_q3_K *) w + i;
+    const uint8_t *qs = t == G4_TYPE_Q2_K ? b2->qs : b3->qs;
+    int8_t sc[16];
+    if (t == G4_TYPE_Q2_K)
+      for (int j = 0; j < 16; j++)
+        sc[j] = (int8_t) (b2->scales[j] & 0xF);
+    else
+      unpack_scales_q3_K (b3->scales, sc);
+    const __m256i hm = t == G4_TYPE_Q3_K ? _mm256_loadu_si256 ((const __m256i *) b3->hmask)
+        : _mm256_setzero_si256 ();
     __m256i acc = _mm256_setzero_si256 ();
     for (int h = 0; h < 2; h++) {
-      const __m256i q = _mm256_loadu_si256 ((const __m256i *) (w[i].qs + 32 * h));
+      const __m256i q = _mm256_loadu_si256 ((const __m256i *) (qs + 32 * h));
       for (int s = 0; s < 4; s++) {
         const int j = 8 * h + 2 * s;    /* sub-block of the first 16 values */
-        const __m256i v = _mm256_and_si256 (_mm256_srli_epi16 (q, 2 * s), m2);
+        __m256i u = _mm256_and_si256 (_mm256_srli_epi16 (q, 2 * s), m2);
+        if (t == G4_TYPE_Q3_K)
+          u = _mm256_or_si256 (u, bit_to_4 (hm, 4 * h + s));
         const __m256i y = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 128 * h + 32 * s));
-        acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (v, y),
-                scales_16_16 (sc[j] & 0xF, sc[j + 1] & 0xF)));
+        acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (u, y),
+                scales_16_16 (sc[j], sc[j + 1])));
       }
     }
-    const __m256i mins = _mm256_srli_epi16 (_mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const __m128i *) sc)), 4);
-    const int summs = hsum_epi32 (_mm256_madd_epi16 (mins, _mm256_loadu_si256 ((const __m256i *) a[i].bsums)));
-    sum += a[i].d * fp16 (w[i].d) * (float) hsum_epi32 (acc) - a[i].d * fp16 (w[i].dmin) * (float) summs;
+    if (t == G4_TYPE_Q2_K) {
+      const __m256i mins = _mm256_srli_epi16 (_mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const __m128i *) b2->scales)), 4);
+      const int summs = scales_dot_bsums (mins, a[i].bsums);
+      sum += a[i].d * fp16 (b2->d) * (float) hsum_epi32 (acc) - a[i].d * fp16 (b2->dmin) * (float) summs;
+    } else {
+      const int offset = scales_dot_bsums (_mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) sc)), a[i].bsums);
+      sum += a[i].d * fp16 (b3->d) * (float) (hsum_epi32 (acc) - 4 * offset);
+    }
   }
   return sum;
 }
 
-/* Must equal vec_dot_q3_K_q8_K_scalar (up to float rounding). The values are
- * taken as u = q2 + 4 * hbit (0..7); the -4 comes back as 4 * sum_j sc[j] *
- * bsums[j]. */
+/* Must equal vec_dot_q2_K_q8_K_scalar (up to float rounding). */
 float
-vec_dot_q3_K_q8_K_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
+vec_dot_q2_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a)
 {
-  const block_q3_K *restrict w = vw;
-  const block_q8_K *restrict a = va;
-  const __m256i m2 = _mm256_set1_epi8 (3);
+  return dot_k2_q8_K (G4_TYPE_Q2_K, n, w, a);
+}
+
+/* Must equal vec_dot_q3_K_q8_K_scalar (up to float rounding). */
+float
+vec_dot_q3_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a)
+{
+  return dot_k2_q8_K (G4_TYPE_Q3_K, n, w, a);
+}
+
+/* Q4_K and Q5_K (which adds a fifth bit): 8 sub-blocks of 32 with 6-bit
+ * scales and mins. Both blocks start with d, dmin and the scales, read
+ * through block_q4_K. */
+static_assert (offsetof (block_q5_K, scales) == offsetof (block_q4_K, scales)
+    && offsetof (block_q5_K, dmin) == offsetof (block_q4_K, dmin), "Q4_K / Q5_K heads");
+
+ALWAYS_INLINE float
+dot_k4_q8_K (g4_type t, int64_t n, const void *w, const block_q8_K *a)
+{
+  const __m256i low4 = _mm256_set1_epi8 (0x0F);
   float sum = 0.0f;
   for (int64_t i = 0; i < n / QK_K; i++) {
-    int8_t sc[16];
-    unpack_scales_q3_K (w[i].scales, sc);
-    const __m256i hm = _mm256_loadu_si256 ((const __m256i *) w[i].hmask);
+    const char *blk = (const char *) w + i * (t == G4_TYPE_Q5_K ? sizeof (block_q5_K) : sizeof (block_q4_K));
+    const block_q4_K *b = (const block_q4_K *) blk;
+    const block_q5_K *b5 = (const block_q5_K *) blk;
+    const uint8_t *qs = t == G4_TYPE_Q5_K ? b5->qs : b->qs;
+    uint8_t sc[8], m[8];
+    for (int j = 0; j < 8; j++)
+      get_scale_min_k4 (j, b->scales, &sc[j], &m[j]);
+    const __m256i qh = t == G4_TYPE_Q5_K ? _mm256_loadu_si256 ((const __m256i *) b5->qh)
+        : _mm256_setzero_si256 ();
     __m256i acc = _mm256_setzero_si256 ();
-    for (int h = 0; h < 2; h++) {
-      const __m256i q = _mm256_loadu_si256 ((const __m256i *) (w[i].qs + 32 * h));
-      for (int s = 0; s < 4; s++) {
-        const int j = 8 * h + 2 * s;
-        const __m256i u = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (q, 2 * s), m2),
-            bit_to_4 (hm, 4 * h + s));
-        const __m256i y = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 128 * h + 32 * s));
-        acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (u, y), scales_16_16 (sc[j], sc[j + 1])));
+    for (int p = 0; p < 4; p++) {
+      const __m256i q = _mm256_loadu_si256 ((const __m256i *) (qs + 32 * p));
+      __m256i lo = _mm256_and_si256 (q, low4);
+      __m256i hi = _mm256_and_si256 (_mm256_srli_epi16 (q, 4), low4);
+      if (t == G4_TYPE_Q5_K) {
+        lo = _mm256_or_si256 (lo, bit_to_16 (qh, 2 * p));
+        hi = _mm256_or_si256 (hi, bit_to_16 (qh, 2 * p + 1));
       }
+      const __m256i y0 = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 64 * p));
+      const __m256i y1 = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 64 * p + 32));
+      acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (lo, y0), _mm256_set1_epi16 (sc[2 * p])));
+      acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (hi, y1), _mm256_set1_epi16 (sc[2 * p + 1])));
     }
-    const __m256i sc16 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) sc));
-    const int offset = hsum_epi32 (_mm256_madd_epi16 (sc16, _mm256_loadu_si256 ((const __m256i *) a[i].bsums)));
-    sum += a[i].d * fp16 (w[i].d) * (float) (hsum_epi32 (acc) - 4 * offset);
+    const int isum = hsum_epi32 (acc);
+    const int summs = mins_dot_bsums (m, a[i].bsums);
+    sum += a[i].d * fp16 (b->d) * (float) isum - a[i].d * fp16 (b->dmin) * (float) summs;
   }
   return sum;
 }
 
 /* Must equal vec_dot_q4_K_q8_K_scalar (up to float rounding). */
 float
-vec_dot_q4_K_q8_K_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
+vec_dot_q4_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a)
 {
-  const block_q4_K *restrict w = vw;
-  const block_q8_K *restrict a = va;
-  const __m256i low4 = _mm256_set1_epi8 (0x0F);
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK_K; i++) {
-    uint8_t sc[8], m[8];
-    for (int j = 0; j < 8; j++)
-      get_scale_min_k4 (j, w[i].scales, &sc[j], &m[j]);
-    __m256i acc = _mm256_setzero_si256 ();
-    for (int p = 0; p < 4; p++) {
-      const __m256i q = _mm256_loadu_si256 ((const __m256i *) (w[i].qs + 32 * p));
-      const __m256i lo = _mm256_and_si256 (q, low4);
-      const __m256i hi = _mm256_and_si256 (_mm256_srli_epi16 (q, 4), low4);
-      const __m256i y0 = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 64 * p));
-      const __m256i y1 = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 64 * p + 32));
-      acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (lo, y0), _mm256_set1_epi16 (sc[2 * p])));
-      acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (hi, y1), _mm256_set1_epi16 (sc[2 * p + 1])));
-    }
-    const int isum = hsum_epi32 (acc);
-    const int summs = mins_dot_bsums (m, a[i].bsums);
-    sum += a[i].d * fp16 (w[i].d) * (float) isum - a[i].d * fp16 (w[i].dmin) * (float) summs;
-  }
-  return sum;
+  return dot_k4_q8_K (G4_TYPE_Q4_K, n, w, a);
 }
 
 /* Must equal vec_dot_q5_K_q8_K_scalar (up to float rounding). */
 float
-vec_dot_q5_K_q8_K_avx2 (int64_t n, const void *restrict vw, const void *restrict va)
+vec_dot_q5_K_q8_K_avx2 (int64_t n, const void *restrict w, const void *restrict a)
 {
-  const block_q5_K *restrict w = vw;
-  const block_q8_K *restrict a = va;
-  const __m256i low4 = _mm256_set1_epi8 (0x0F);
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / QK_K; i++) {
-    uint8_t sc[8], m[8];
-    for (int j = 0; j < 8; j++)
-      get_scale_min_k4 (j, w[i].scales, &sc[j], &m[j]);
-    const __m256i qh = _mm256_loadu_si256 ((const __m256i *) w[i].qh);
-    __m256i acc = _mm256_setzero_si256 ();
-    for (int p = 0; p < 4; p++) {
-      const __m256i q = _mm256_loadu_si256 ((const __m256i *) (w[i].qs + 32 * p));
-      const __m256i lo = _mm256_or_si256 (_mm256_and_si256 (q, low4), bit_to_16 (qh, 2 * p));
-      const __m256i hi = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (q, 4), low4),
-          bit_to_16 (qh, 2 * p + 1));
-      const __m256i y0 = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 64 * p));
-      const __m256i y1 = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 64 * p + 32));
-      acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (lo, y0), _mm256_set1_epi16 (sc[2 * p])));
-      acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (hi, y1), _mm256_set1_epi16 (sc[2 * p + 1])));
-    }
-    const int isum = hsum_epi32 (acc);
-    const int summs = mins_dot_bsums (m, a[i].bsums);
-    sum += a[i].d * fp16 (w[i].d) * (float) isum - a[i].d * fp16 (w[i].dmin) * (float) summs;
-  }
-  return sum;
+  return dot_k4_q8_K (G4_TYPE_Q5_K, n, w, a);
 }
 
 /* Must equal vec_dot_q6_K_q8_K_scalar (up to float rounding). The values are
@@ -611,8 +634,8 @@ vec_dot_q6_K_q8_K_avx2 (int64_t n, const void *restrict vw, const void *restrict
         acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (q[k], y), scale));
       }
     }
-    const __m256i sc16 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) w[i].scales));
-    const int offset = hsum_epi32 (_mm256_madd_epi16 (sc16, _mm256_loadu_si256 ((const __m256i *) a[i].bsums)));
+    const int offset = scales_dot_bsums (_mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) w[i].scales)),
+        a[i].bsums);
     const int isum = hsum_epi32 (acc) - 32 * offset;
     sum += a[i].d * fp16 (w[i].d) * (float) isum;
   }
