@@ -851,6 +851,84 @@ GST_START_TEST (test_live_overload)
 
 GST_END_TEST;
 
+/* One second of speech through a configured element: one job, its span
+ * covered; returns the text (NULL when the answer was empty: a gap). */
+static gchar *
+transcribe_one (GstElement * e)
+{
+  GstHarness *h = asr_harness (e, FALSE, F32_CAPS);
+  gsize n;
+  gfloat *x = load_wav ("speech.wav", &n);
+  Output out;
+  gchar *text = NULL;
+
+  push_f32 (h, x, RATE, 0, 1600);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 0, GST_SECOND);
+  fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 1);
+  if (count_text (&out) == 1)
+    text = g_strdup (g_array_index (out.spans, Span, 0).text);
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  g_free (x);
+  return text;
+}
+
+/* Every way of prompting runs through the chat template and gives a
+ * result; the prompt reaches the model (a different prompt, a different
+ * greedy answer). With thinking on, the random model's answer is all
+ * control tokens, so only the job is checked there. */
+GST_START_TEST (test_prompting)
+{
+  gchar *prompt_file = NULL;
+  gint fd = g_file_open_tmp ("gemma4-prompt-XXXXXX", &prompt_file, NULL);
+  const gchar *file_prompt = "Write down what you hear: <|audio|>";
+  gchar *plain, *translated, *custom, *from_file, *system, *thinking;
+  GstElement *keeper = new_asr (NULL);  /* one model load for all six */
+
+  fail_unless_equals_int (gst_element_set_state (keeper, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (fd >= 0);
+  fail_unless (write (fd, file_prompt, strlen (file_prompt)) ==
+      (gssize) strlen (file_prompt));
+  close (fd);
+
+  plain = transcribe_one (new_asr ("vad", 0, NULL));
+  translated = transcribe_one (new_asr ("vad", 0, "task", 1,
+          "target-language", "French", "language", "en", NULL));
+  custom = transcribe_one (new_asr ("vad", 0, "prompt",
+          "Write down what you hear: <|audio|>", NULL));
+  from_file = transcribe_one (new_asr ("vad", 0, "prompt-path", prompt_file,
+          NULL));
+  system = transcribe_one (new_asr ("vad", 0, "system-prompt",
+          "You are a court stenographer.", NULL));
+  thinking = transcribe_one (new_asr ("vad", 0, "thinking", TRUE, NULL));
+  fail_unless (plain && translated && custom && from_file && system,
+      "a prompting mode gave no text");
+  fail_unless_equals_string (custom, from_file);
+  fail_if (g_str_equal (plain, custom) && g_str_equal (plain, translated)
+      && g_str_equal (plain, system), "the prompt does not reach the model");
+  g_print ("prompting: task=translate, prompt, prompt-path (same text as "
+      "prompt), system-prompt transcribe; thinking ran its job (%s)\n",
+      thinking ? "text" : "empty answer, a gap");
+  fail_unless_equals_int (gst_element_set_state (keeper, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (keeper);
+  g_unlink (prompt_file);
+  g_free (prompt_file);
+  g_free (plain);
+  g_free (translated);
+  g_free (custom);
+  g_free (from_file);
+  g_free (system);
+  g_free (thinking);
+}
+
+GST_END_TEST;
+
 /* Live with leaky=none and a budget every job exceeds: nothing is dropped,
  * results are flagged late (JSON, bus, stats) and the third overrun in a
  * row posts one warning. */
@@ -1291,6 +1369,7 @@ gemma4asr_suite (void)
   tcase_add_test (tc, test_gaps_over_silence);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_live_overload);
+  tcase_add_test (tc, test_prompting);
   tcase_add_test (tc, test_latency_budget);
   tcase_add_test (tc, test_discontinuity);
   tcase_add_test (tc, test_eos_drains);
