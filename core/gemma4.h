@@ -293,6 +293,29 @@ int g4_audio_n_tokens (const g4_mmproj * mm, int64_t n_samples);
 g4_status g4_audio_encode (const g4_mmproj * mm, const float *pcm, int64_t n_samples,
     int n_threads, const volatile int *cancel, float *out, g4_error * err);
 
+/* Image sizing (spec vision-audio §2.3), selectable per call:
+ * G4_IMAGE_NATIVE: the reference's (llama.cpp) rule: the native size rounded
+ *   to the p k = 48 px grid, scaled only to stay within 70 .. max_soft_tokens
+ *   soft tokens (0 = 1120), aspect ratio kept with a black letterbox. The
+ *   parity tests use it.
+ * G4_IMAGE_BUDGET: Hugging Face's rule: the image is stretched to fill a budget
+ *   of max_soft_tokens soft tokens (Google recommends 70, 140, 280, 560 or
+ *   1120; 0 = 280, 70 suits video frames), no letterbox. */
+typedef enum { G4_IMAGE_NATIVE, G4_IMAGE_BUDGET } g4_image_sizing;
+
+/* Soft tokens an image of width x height gives, or -1 when the mmproj file has
+ * no vision encoder or an argument is out of range. */
+int g4_image_n_tokens (const g4_mmproj * mm, int width, int height, g4_image_sizing sizing,
+    int max_soft_tokens);
+/* Encodes packed RGB8 pixels (row y at rgb + y * stride, stride >= 3 width)
+ * into g4_image_n_tokens() rows of g4_mmproj_n_embd() floats at out, for
+ * "<|image>" rows "<image|>" in a prompt (g4_media). *n_tokens (may be NULL)
+ * receives the row count. The image is resampled with Pillow's bicubic, as
+ * the reference does. cancel as in g4_session_params (checked per layer). */
+g4_status g4_image_encode (const g4_mmproj * mm, const uint8_t * rgb, int width, int height,
+    int stride, g4_image_sizing sizing, int max_soft_tokens, int n_threads,
+    const volatile int *cancel, float *out, int *n_tokens, g4_error * err);
+
 /* ---- prompts with media (spec vision-audio §4) ------------------------------ */
 
 /* One media item's soft tokens: n_tokens rows of the text model's n_embd. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audio.h"
+#include "vision_model.h"
 #include "log.h"
 
 static g4_status
@@ -157,8 +158,6 @@ optional_flag (const g4_gguf * g, const char *key, bool *out, g4_error * err)
   return g4_gguf_get_bool (g, key, out, err);
 }
 
-/* Vision (gemma4v): recognised so that combined files load; only the output
- * width is read until the vision encoder exists. */
 static g4_status
 vision_load (g4_mmproj * mm, g4_error * err)
 {
@@ -170,17 +169,9 @@ vision_load (g4_mmproj * mm, g4_error * err)
     return g4_set_error (err, G4_STATUS_UNSUPPORTED,
         "%s: vision projector type '%s' is not supported (expected gemma4v)",
         g4_gguf_path (mm->gguf), type);
-  g4_mm_binder b = { mm->gguf, err };
-  const g4_gguf_tensor *t;
-  if ((st = g4_mm_require (&b, "mm.input_projection.weight", &t)))
+  if ((st = g4_vision_model_load (mm->gguf, &mm->vision, err)))
     return st;
-  if (t->ne[2] != 1 || t->ne[3] != 1 || t->ne[1] < 1 || t->ne[1] > (1 << 20))
-    return g4_set_error (err, G4_STATUS_FORMAT,
-        "%s: tensor 'mm.input_projection.weight' must be a matrix {D, T}",
-        g4_gguf_path (mm->gguf));
-  mm->n_embd = (int) t->ne[1];
-  g4_log (G4_LOG_INFO, "%s: gemma4v vision encoder present (not implemented yet)",
-      g4_gguf_path (mm->gguf));
+  mm->n_embd = mm->vision->n_embd_text;
   return G4_OK;
 }
 
@@ -245,6 +236,7 @@ g4_mmproj_free (g4_mmproj * mm)
   if (!mm)
     return;
   g4_audio_model_free (mm->audio);
+  g4_vision_model_free (mm->vision);
   g4_gguf_close (mm->gguf);
   free (mm);
 }

@@ -40,12 +40,14 @@ g4_status g4_mm_bind_f32 (g4_mm_binder * b, const char *name, int64_t ne0,
 g4_status g4_mm_require (g4_mm_binder * b, const char *name, const g4_gguf_tensor ** out);
 
 typedef struct g4_audio_model g4_audio_model;       /* audio.h */
+typedef struct g4_vision_model g4_vision_model;     /* vision_model.h */
 
 struct g4_mmproj {
   g4_gguf *gguf;
-  bool has_vision;              /* gemma4v: recognised, encoder not implemented yet */
+  bool has_vision;              /* gemma4v */
   int n_embd;                   /* text width: ne1 of mm.input_projection / mm.a.input_projection */
   g4_audio_model *audio;        /* NULL without an audio encoder */
+  g4_vision_model *vision;      /* NULL without a vision encoder */
 };
 
 #endif

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The gemma4v vision encoder (spec vision-audio §2.4): patch embedding,
+ * factorised 2-D position tables, L pre-norm transformer layers with q/k/v
+ * norms, 2-D RoPE (theta 100) and sandwich post-norms, k x k average pooling,
+ * optional standardisation and the projector to the text width.
+ *
+ * Activations are token-major ([patch][feature]); every product, the
+ * attention's included, goes through g4_matmul (attention multiplies strided
+ * F32 views of the keys and a transposed copy of the values, a block of
+ * queries at a time so the score matrix stays small); all buffers come from
+ * one arena allocated per call. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ops.h"
+#include "vision_model.h"
+
+#define FFN_ROWS 512            /* FFN hidden rows per block */
+#define SCORE_FLOATS (1 << 22)  /* attention score block: 16 MiB */
+
+typedef struct {
+  const g4_vision_model *vm;
+  int n_threads;
+  int nx, ny;                   /* patches per row / column */
+  int64_t N, q_rows;            /* patches; queries per attention block */
+  float *col;                   /* [N][3 p p] patches */
+  float *h;                     /* [N][D] residual stream */
+  float *a;                     /* [N][D] normed input of a sub-block */
+  float *b;                     /* [N][D] output of a sub-block */
+  float *q, *k, *v, *o;         /* [N][H dh] */
+  float *g, *u;                 /* [FFN_ROWS][F] */
+  float *xin;                   /* clamped input of a linear */
+  float *qh, *oh;               /* [q_rows][dh] */
+  float *vt;                    /* [dh][N] values of one head, transposed */
+  float *s;                     /* [q_rows][N] scores */
+  float *rope_cos, *rope_sin;   /* [max (nx, ny)][dh / 4] */
+  float *pooled;                /* [N / k^2][D] */
+  void *scratch;
+} workspace;
+
+static float
+clampf (float x, float lo, float hi)
+{
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* y[T][n_out] = CL(W, x) (spec §0). */
+static void
+linear (workspace * w, const g4_mm_linear * L, const float *x, int64_t T, float *y)
+{
+  const int64_t n_in = L->w.n_in, n_out = L->w.n_out;
+  if (L->clamp_in) {
+    for (int64_t i = 0; i < T * n_in; i++)
+      w->xin[i] = clampf (x[i], L->in_min, L->in_max);
+    x = w->xin;
+  }
+  g4_matmul (&L->w, x, T, y, n_out, w->scratch, w->n_threads);
+  if (L->clamp_out)
+    for (int64_t i = 0; i < T * n_out; i++)
+      y[i] = clampf (y[i], L->out_min, L->out_max);
+}
+
+static void
+rmsnorm_rows (float *y, const float *x, const float *wt, int64_t T, int64_t n, float eps)
+{
+  for (int64_t t = 0; t < T; t++)
+    g4_rmsnorm (y + t * n, x + t * n, wt, n, eps);
+}
+
+/* NEOX rotation of one half (m dims) of a head by the angles of pos. */
+static void
+rope_half (float *z, int m, const float *c, const float *s)
+{
+  const int r = m / 2;
+  for (int j = 0; j < r; j++) {
+    const float x0 = z[j], x1 = z[j + r];
+    z[j] = x0 * c[j] - x1 * s[j];
+    z[j + r] = x1 * c[j] + x0 * s[j];
+  }
+}
+
+/* cos / sin of pos theta^(-2j/m), the angle stepped by repeated products in
+ * float as the reference's rope cache does. */
+static void
+rope_tables (workspace * w)
+{
+  const int m = w->vm->head_dim / 2, r = m / 2, n = w->nx > w->ny ? w->nx : w->ny;
+  const float step = powf (G4_VISION_ROPE_THETA, -2.0f / (float) m);
+  for (int pos = 0; pos < n; pos++) {
+    float th = (float) pos;
+    for (int j = 0; j < r; j++) {
+      w->rope_cos[pos * r + j] = cosf (th);
+      w->rope_sin[pos * r + j] = sinf (th);
+      th *= step;
+    }
+  }
+}
+
+/* Per-head q/k/v norms and the 2-D RoPE: first half by column, second by row. */
+static void
+qkv_heads (workspace * w, const g4_vision_layer * lw)
+{
+  const g4_vision_model *vm = w->vm;
+  const int H = vm->n_head, dh = vm->head_dim, m = dh / 2, r = m / 2;
+  for (int64_t n = 0; n < w->N; n++) {
+    const int px = (int) (n % w->nx), py = (int) (n / w->nx);
+    for (int hh = 0; hh < H; hh++) {
+      const int64_t off = (n * H + hh) * dh;
+      float *q = w->q + off, *k = w->k + off, *v = w->v + off;
+      if (lw->q_norm)
+        g4_rmsnorm (q, q, lw->q_norm, dh, vm->eps);
+      if (lw->k_norm)
+        g4_rmsnorm (k, k, lw->k_norm, dh, vm->eps);
+      g4_rmsnorm (v, v, NULL, dh, vm->eps);
+      rope_half (q, m, w->rope_cos + px * r, w->rope_sin + px * r);
+      rope_half (q + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
+      rope_half (k, m, w->rope_cos + px * r, w->rope_sin + px * r);
+      rope_half (k + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
+    }
+  }
+}
+
+/* Full bidirectional attention, scale 1 (the q/k norms set the magnitude). */
+static void
+attention (workspace * w)
+{
+  const g4_vision_model *vm = w->vm;
+  const int H = vm->n_head, dh = vm->head_dim;
+  const int64_t N = w->N, HD = (int64_t) H * dh;
+  for (int hh = 0; hh < H; hh++) {
+    const g4_matrix K = {
+      .type = G4_TYPE_F32, .n_in = dh, .n_out = N,
+      .row_bytes = sizeof (float) * (size_t) HD, .data = w->k + (int64_t) hh * dh,
+    };
+    for (int64_t n = 0; n < N; n++)
+      for (int d = 0; d < dh; d++)
+        w->vt[d * N + n] = w->v[n * HD + hh * dh + d];
+    const g4_matrix Vt = {
+      .type = G4_TYPE_F32, .n_in = N, .n_out = dh,
+      .row_bytes = sizeof (float) * (size_t) N, .data = w->vt,
+    };
+    for (int64_t q0 = 0; q0 < N; q0 += w->q_rows) {
+      const int64_t nq = N - q0 < w->q_rows ? N - q0 : w->q_rows;
+      for (int64_t i = 0; i < nq; i++)
+        memcpy (w->qh + i * dh, w->q + (q0 + i) * HD + hh * dh, sizeof (float) * (size_t) dh);
+      g4_matmul (&K, w->qh, nq, w->s, N, w->scratch, w->n_threads);
+      for (int64_t i = 0; i < nq; i++)
+        g4_softmax (w->s + i * N, N);
+      g4_matmul (&Vt, w->s, nq, w->oh, dh, w->scratch, w->n_threads);
+      for (int64_t i = 0; i < nq; i++)
+        memcpy (w->o + (q0 + i) * HD + hh * dh, w->oh + i * dh, sizeof (float) * (size_t) dh);
+    }
+  }
+}
+
+static void
+silu_glu (float *g, const float *u, int64_t n)
+{
+  for (int64_t i = 0; i < n; i++)
+    g[i] = g[i] / (1.0f + expf (-g[i])) * (u ? u[i] : 1.0f);
+}
+
+/* h += post_norm (down (act (gate f) * up f)), f = ln2 (h), in row blocks. */
+static void
+feed_forward (workspace * w, const g4_vision_layer * lw)
+{
+  const g4_vision_model *vm = w->vm;
+  const int64_t D = vm->n_embd, F = vm->n_ff;
+  rmsnorm_rows (w->a, w->h, lw->ln2, w->N, D, vm->eps);
+  for (int64_t t0 = 0; t0 < w->N; t0 += FFN_ROWS) {
+    const int64_t T = w->N - t0 < FFN_ROWS ? w->N - t0 : FFN_ROWS;
+    const float *f = w->a + t0 * D;
+    linear (w, &lw->up, f, T, w->u);
+    if (lw->gate.w.data) {
+      linear (w, &lw->gate, f, T, w->g);
+      if (vm->act == G4_VISION_ACT_SILU)
+        silu_glu (w->g, w->u, T * F);
+      else
+        g4_geglu (w->g, w->g, w->u, T * F, w->n_threads);
+    } else {
+      memcpy (w->g, w->u, sizeof (float) * (size_t) (T * F));
+      if (vm->act == G4_VISION_ACT_SILU)
+        silu_glu (w->g, NULL, T * F);
+      else
+        g4_gelu_tanh (w->g, T * F);
+    }
+    linear (w, &lw->down, w->g, T, w->b + t0 * D);
+  }
+  if (lw->ffn_post_norm)
+    rmsnorm_rows (w->b, w->b, lw->ffn_post_norm, w->N, D, vm->eps);
+  g4_add (w->h, w->b, w->N * D);
+}
+
+static void
+layer (workspace * w, const g4_vision_layer * lw)
+{
+  const g4_vision_model *vm = w->vm;
+  const int64_t D = vm->n_embd, N = w->N;
+  rmsnorm_rows (w->a, w->h, lw->ln1, N, D, vm->eps);
+  linear (w, &lw->q, w->a, N, w->q);
+  linear (w, &lw->k, w->a, N, w->k);
+  linear (w, &lw->v, w->a, N, w->v);
+  qkv_heads (w, lw);
+  attention (w);
+  linear (w, &lw->o, w->o, N, w->b);
+  if (lw->attn_post_norm)
+    rmsnorm_rows (w->b, w->b, lw->attn_post_norm, N, D, vm->eps);
+  g4_add (w->h, w->b, N * D);
+  feed_forward (w, lw);
+  if (lw->out_scale)
+    g4_scale (w->h, N * D, lw->out_scale[0]);
+}
+
+static float
+round_f16 (float x)
+{
+  return g4_fp16_to_fp32 (g4_fp32_to_fp16 (x));
+}
+
+/* Patches of x = 2 v - 1, v = (u / 255 - mean) / std, rounded to F16 as the
+ * reference's im2col does, times the patch kernel, plus both position rows. */
+static void
+embed_patches (workspace * w, const uint8_t * img, int W)
+{
+  const g4_vision_model *vm = w->vm;
+  const int p = vm->patch;
+  const int64_t D = vm->n_embd, row = (int64_t) 3 * p * p;
+  for (int64_t n = 0; n < w->N; n++) {
+    const int px = (int) (n % w->nx), py = (int) (n / w->nx);
+    float *c = w->col + n * row;
+    for (int ch = 0; ch < 3; ch++)
+      for (int ky = 0; ky < p; ky++)
+        for (int kx = 0; kx < p; kx++) {
+          const uint8_t u = img[((size_t) (py * p + ky) * W + px * p + kx) * 3 + ch];
+          const float v = ((float) u / 255.0f - vm->mean[ch]) / vm->std[ch];
+          c[(ch * p + ky) * p + kx] = round_f16 (v * 2.0f - 1.0f);
+        }
+  }
+  g4_matmul (&vm->patch_embd, w->col, w->N, w->h, D, w->scratch, w->n_threads);
+  const float *tx = vm->pos_embd, *ty = vm->pos_embd + (int64_t) vm->n_pos * D;
+  for (int64_t n = 0; n < w->N; n++) {
+    float *hn = w->h + n * D;
+    g4_add (hn, tx + (n % w->nx) * D, D);
+    g4_add (hn, ty + (n / w->nx) * D, D);
+  }
+}
+
+/* k x k average pooling, times sqrt(D), standardisation, norm and projector. */
+static void
+pool_project (workspace * w, float *out)
+{
+  const g4_vision_model *vm = w->vm;
+  const int k = vm->merge, ox = w->nx / k, oy = w->ny / k;
+  const int64_t D = vm->n_embd, M = (int64_t) ox * oy;
+  const float scale = sqrtf ((float) D);
+  for (int Y = 0; Y < oy; Y++)
+    for (int X = 0; X < ox; X++) {
+      float *s = w->pooled + ((int64_t) Y * ox + X) * D;
+      for (int64_t d = 0; d < D; d++) {
+        float acc = 0.0f;
+        for (int dy = 0; dy < k; dy++)
+          for (int dx = 0; dx < k; dx++)
+            acc += w->h[((int64_t) (Y * k + dy) * w->nx + X * k + dx) * D + d];
+        s[d] = acc / (float) (k * k) * scale;
+        if (vm->std_bias)
+          s[d] = (s[d] - vm->std_bias[d]) * vm->std_scale[d];
+      }
+    }
+  rmsnorm_rows (w->pooled, w->pooled, NULL, M, D, vm->eps);
+  linear (w, &vm->mm_proj, w->pooled, M, out);
+}
+
+static size_t
+max_sz (size_t a, size_t b)
+{
+  return a > b ? a : b;
+}
+
+static size_t
+linear_scratch (const g4_mm_linear * L, int64_t T)
+{
+  return L->w.data ? g4_matmul_scratch_size (L->w.type, L->w.n_in, T) : 0;
+}
+
+static g4_status
+workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, char **arena,
+    g4_error * err)
+{
+  const int p = vm->patch, dh = vm->head_dim;
+  w->vm = vm;
+  w->nx = W / p;
+  w->ny = H / p;
+  const int64_t N = (int64_t) w->nx * w->ny, D = vm->n_embd, HD = (int64_t) vm->n_head * dh;
+  const int64_t F = vm->n_ff;
+  w->N = N;
+  w->q_rows = SCORE_FLOATS / N > 0 ? SCORE_FLOATS / N : 1;
+  w->q_rows = w->q_rows < N ? w->q_rows : N;
+  const int64_t ffn_rows = N < FFN_ROWS ? N : FFN_ROWS;
+  int64_t xin = N * (D > HD ? D : HD);
+  xin = xin > ffn_rows * F ? xin : ffn_rows * F;
+  const int n_rope = w->nx > w->ny ? w->nx : w->ny;
+
+  size_t scratch = g4_matmul_scratch_size (G4_TYPE_F32, 3 * p * p, N);
+  scratch = max_sz (scratch, g4_matmul_scratch_size (G4_TYPE_F32, dh, w->q_rows));
+  scratch = max_sz (scratch, g4_matmul_scratch_size (G4_TYPE_F32, N, w->q_rows));
+  for (int l = 0; l < vm->n_layer; l++) {
+    const g4_vision_layer *lw = &vm->layers[l];
+    const g4_mm_linear *ls[] = { &lw->q, &lw->k, &lw->v, &lw->o };
+    for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++)
+      scratch = max_sz (scratch, linear_scratch (ls[i], N));
+    const g4_mm_linear *fs[] = { &lw->gate, &lw->up, &lw->down };
+    for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
+      scratch = max_sz (scratch, linear_scratch (fs[i], ffn_rows));
+  }
+  scratch = max_sz (scratch, linear_scratch (&vm->mm_proj, N / (vm->merge * vm->merge)));
+
+  struct { void **p; size_t bytes; } parts[] = {
+    { (void **) &w->col, sizeof (float) * (size_t) (N * 3 * p * p) },
+    { (void **) &w->h, sizeof (float) * (size_t) (N * D) },
+    { (void **) &w->a, sizeof (float) * (size_t) (N * D) },
+    { (void **) &w->b, sizeof (float) * (size_t) (N * D) },
+    { (void **) &w->q, sizeof (float) * (size_t) (N * HD) },
+    { (void **) &w->k, sizeof (float) * (size_t) (N * HD) },
+    { (void **) &w->v, sizeof (float) * (size_t) (N * HD) },
+    { (void **) &w->o, sizeof (float) * (size_t) (N * HD) },
+    { (void **) &w->g, sizeof (float) * (size_t) (ffn_rows * F) },
+    { (void **) &w->u, sizeof (float) * (size_t) (ffn_rows * F) },
+    { (void **) &w->xin, sizeof (float) * (size_t) xin },
+    { (void **) &w->qh, sizeof (float) * (size_t) (w->q_rows * dh) },
+    { (void **) &w->oh, sizeof (float) * (size_t) (w->q_rows * dh) },
+    { (void **) &w->vt, sizeof (float) * (size_t) (dh * N) },
+    { (void **) &w->s, sizeof (float) * (size_t) (w->q_rows * N) },
+    { (void **) &w->rope_cos, sizeof (float) * (size_t) (n_rope * dh / 4) },
+    { (void **) &w->rope_sin, sizeof (float) * (size_t) (n_rope * dh / 4) },
+    { (void **) &w->pooled, sizeof (float) * (size_t) (N * D) },
+    { &w->scratch, scratch },
+  };
+  const size_t align = 64, n_parts = sizeof parts / sizeof parts[0];
+  size_t total = 0;
+  for (size_t i = 0; i < n_parts; i++)
+    total += (parts[i].bytes + align - 1) / align * align;
+  *arena = aligned_alloc (align, total);
+  if (!*arena)
+    return g4_set_error (err, G4_STATUS_NO_MEMORY,
+        "out of memory (%zu bytes for image encoding)", total);
+  size_t off = 0;
+  for (size_t i = 0; i < n_parts; i++) {
+    *parts[i].p = *arena + off;
+    off += (parts[i].bytes + align - 1) / align * align;
+  }
+  rope_tables (w);
+  return G4_OK;
+}
+
+int
+g4_image_n_tokens (const g4_mmproj * mm, int width, int height, g4_image_sizing sizing,
+    int max_soft_tokens)
+{
+  int W, H;
+  if (!mm || !mm->vision
+      || !g4_image_target_size (mm->vision, width, height, sizing, max_soft_tokens, &W, &H))
+    return -1;
+  const int a = mm->vision->patch * mm->vision->merge;
+  return (W / a) * (H / a);
+}
+
+g4_status
+g4_image_encode (const g4_mmproj * mm, const uint8_t * rgb, int width, int height, int stride,
+    g4_image_sizing sizing, int max_soft_tokens, int n_threads, const volatile int *cancel,
+    float *out, int *n_tokens, g4_error * err)
+{
+  if (n_tokens)
+    *n_tokens = 0;
+  if (!mm || !rgb || !out)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "g4_image_encode: NULL argument");
+  if (!mm->vision)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "the mmproj file has no vision encoder");
+  if (n_threads < 0)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "negative n_threads %d", n_threads);
+  if (n_threads == 0) {
+    long nc = sysconf (_SC_NPROCESSORS_ONLN);
+    n_threads = nc > 0 ? (int) nc : 1;
+  }
+  const g4_vision_model *vm = mm->vision;
+  uint8_t *img;
+  int W, H;
+  g4_status st = g4_image_prepare (vm, rgb, width, height, stride, sizing, max_soft_tokens,
+      &img, &W, &H, err);
+  if (st)
+    return st;
+  workspace w = { 0 };
+  w.n_threads = n_threads;
+  char *arena;
+  if ((st = workspace_init (&w, vm, W, H, &arena, err))) {
+    free (img);
+    return st;
+  }
+  embed_patches (&w, img, W);
+  free (img);
+  for (int l = 0; l < vm->n_layer && !st; l++) {
+    if (cancel && *cancel)
+      st = g4_set_error (err, G4_STATUS_CANCELLED, "image encoding cancelled");
+    else
+      layer (&w, &vm->layers[l]);
+  }
+  if (!st) {
+    pool_project (&w, out);
+    if (n_tokens)
+      *n_tokens = (w.nx / vm->merge) * (w.ny / vm->merge);
+  }
+  free (arena);
+  return st;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The gemma4v vision encoder (spec vision-audio §2): its geometry and weights
+ * bound into the mapped mmproj file (vision_weights.c), the image sizing rules
+ * and Pillow-compatible bicubic resampler (image_preprocess.c) and the ViT,
+ * pooler and projector (vision_encoder.c). Shapes are in GGUF ne order. */
+#ifndef G4_VISION_MODEL_H
+#define G4_VISION_MODEL_H
+
+#include "mmproj.h"
+
+#define G4_VISION_ROPE_THETA 100.0f
+#define G4_IMAGE_MIN_TOKENS 70      /* the reference's token window (spec §2.1) */
+#define G4_IMAGE_MAX_TOKENS 1120
+#define G4_IMAGE_DEFAULT_BUDGET 280 /* Hugging Face's default budget */
+
+typedef enum {
+  G4_VISION_ACT_GELU_TANH,
+  G4_VISION_ACT_SILU,
+} g4_vision_act;
+
+typedef struct {
+  const float *ln1;             /* ln1.weight {D} */
+  g4_mm_linear q, k, v, o;      /* attn_q/k/v {D, H dh}, attn_out {H dh, D} */
+  const float *q_norm, *k_norm; /* attn_q_norm / attn_k_norm {dh} */
+  const float *attn_post_norm;  /* {D} */
+  const float *ln2;             /* {D} */
+  g4_mm_linear gate, up, down;  /* ffn_gate/ffn_up {D, F}, ffn_down {F, D} */
+  const float *ffn_post_norm;   /* {D} */
+  const float *out_scale;       /* out_scale.weight {1}: scales the layer output */
+} g4_vision_layer;
+
+struct g4_vision_model {
+  int n_embd, n_head, head_dim; /* D, H, dh */
+  int n_layer, n_ff;            /* L, F */
+  int patch;                    /* p */
+  int merge;                    /* k, pooling kernel (clip.vision.projector.scale_factor, 3) */
+  int n_pos;                    /* S, rows of each position table */
+  int n_embd_text;              /* T */
+  float eps;
+  float mean[3], std[3];        /* clip.vision.image_mean / image_std */
+  g4_vision_act act;
+
+  /* v.patch_embd {p, p, 3, D} as an F32 matrix {3 p p, D} whose values are
+   * rounded to F16, because the reference's conv_2d multiplies F16 copies of
+   * kernel and input (spec §7.7); owned. Input index c p p + ky p + kx. */
+  g4_matrix patch_embd;
+  float *patch_f16_values;
+  const float *pos_embd;        /* {D, S, 2}: x table, then y table */
+  g4_vision_layer *layers;      /* [n_layer] */
+  const float *std_bias, *std_scale;  /* {D}, both or neither (large models) */
+  g4_mm_linear mm_proj;         /* mm.input_projection {D, T} */
+};
+
+/* Reads the clip.vision.* keys and binds every tensor of the gemma4v encoder. */
+g4_status g4_vision_model_load (const g4_gguf * g, g4_vision_model ** out, g4_error * err);
+void g4_vision_model_free (g4_vision_model * vm);
+
+/* ---- preprocessing (spec §2.3) ---- */
+
+/* Encoder input size (multiples of p k) for a width x height image; false when
+ * the arguments are out of range. max_soft_tokens 0 picks the mode's default. */
+bool g4_image_target_size (const g4_vision_model * vm, int width, int height,
+    g4_image_sizing sizing, int max_soft_tokens, int *out_w, int *out_h);
+
+/* Pillow's Image.resize (BICUBIC) on packed RGB8: separable, horizontal pass
+ * first, fixed-point weights; a pass whose size does not change is skipped.
+ * tmp holds dst_w * src_h * 3 bytes. */
+void g4_image_resize_bicubic (const uint8_t * src, int src_w, int src_h, size_t src_stride,
+    uint8_t * dst, int dst_w, int dst_h, uint8_t * tmp);
+
+/* The encoder's canvas for an image: resized to W x H (budget) or resized to
+ * fit and centred on black (native), packed RGB8 W * H * 3. */
+g4_status g4_image_prepare (const g4_vision_model * vm, const uint8_t * rgb, int width,
+    int height, int stride, g4_image_sizing sizing, int max_soft_tokens, uint8_t ** canvas,
+    int *out_w, int *out_h, g4_error * err);
+
+#endif
