@@ -12,7 +12,6 @@
  * Activations are token-major ([token][feature]); every weight product goes
  * through g4_matmul (quantized mmproj files work as well); all buffers come
  * from one arena allocated per call. */
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* See mmproj_gen.h: the recipe of the reference's mkmmproj.py (matrices
  * N(0, 1/sqrt(n_in)), norms 1 + N(0, 0.1), clamp bounds 2-4.5, per_dim_scale
- * softplus(N(0, 0.3))) with the deterministic generator of tiny_model.h. */
+ * softplus(N(0, 0.3))) with the deterministic generator of tiny_model.h
+ * (only per_dim_scale goes through expf/log1pf, whose last bit may differ
+ * between C libraries). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
