@@ -913,6 +913,7 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
       &(g4_batch) {.n = prompt.n,.tokens = prompt.tokens,.embd = prompt.embd,
       .embd_mask = prompt.embd_mask}, &gp, &res, &err);
   g4_prompt_free (&prompt);
+  gst_gemma4_worker_end_compute (w);
   if (st == G4_STATUS_CANCELLED || gst_gemma4_worker_is_cancelled (w)) {
     ret = GST_FLOW_FLUSHING;
     goto done;

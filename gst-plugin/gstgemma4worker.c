@@ -45,6 +45,7 @@ struct _GstGemma4Worker
 
   GstGemma4Model *model;
   g4_session *session;          /* worker thread only */
+  gboolean has_turn;            /* worker thread only: holds the model's turn */
 
   guint64 jobs, drops, late, tokens;
   GstClockTime inference_sum, inference_max;
@@ -156,8 +157,9 @@ worker_thread (gpointer data)
     } else if (!item->is_job) {
       ret = item->func (w->owner, w, item->data);
     } else if (gst_gemma4_model_acquire (w->model, &w->cancel)) {
+      w->has_turn = TRUE;
       ret = item->func (w->owner, w, item->data);
-      gst_gemma4_model_release (w->model);
+      gst_gemma4_worker_end_compute (w);
     } else {
       ret = GST_FLOW_FLUSHING;
     }
@@ -398,6 +400,15 @@ GstGemma4Model *
 gst_gemma4_worker_get_model (GstGemma4Worker * w)
 {
   return w->model;
+}
+
+void
+gst_gemma4_worker_end_compute (GstGemma4Worker * w)
+{
+  if (!w->has_turn)
+    return;
+  w->has_turn = FALSE;
+  gst_gemma4_model_release (w->model);
 }
 
 gint

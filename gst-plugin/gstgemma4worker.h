@@ -64,6 +64,10 @@ void gst_gemma4_worker_drain (GstGemma4Worker * w);
 g4_session *gst_gemma4_worker_get_session (GstGemma4Worker * w);
 GstGemma4Model *gst_gemma4_worker_get_model (GstGemma4Worker * w);
 gint gst_gemma4_worker_get_n_threads (GstGemma4Worker * w);
+/* A job calls this when it is done with the model, before pushing its
+ * results downstream (where it may block), so elements sharing the model
+ * are not held up; otherwise the turn ends when the job returns. */
+void gst_gemma4_worker_end_compute (GstGemma4Worker * w);
 /* The engine's cancel flag: non-zero once flushing or stopping. */
 const volatile gint *gst_gemma4_worker_get_cancel (GstGemma4Worker * w);
 gboolean gst_gemma4_worker_is_cancelled (GstGemma4Worker * w);
