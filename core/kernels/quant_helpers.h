@@ -88,9 +88,10 @@ unpack_q5_32 (const uint8_t qs[16], const uint8_t qh[4], int offset, int8_t q[32
 {
   const uint32_t bits = (uint32_t) qh[0] | (uint32_t) qh[1] << 8 | (uint32_t) qh[2] << 16
       | (uint32_t) qh[3] << 24;
-  unpack_nibbles_32 (qs, 0, q);
-  for (int j = 0; j < 32; j++)
-    q[j] = (int8_t) ((q[j] | (int) ((bits >> j) & 1) << 4) - offset);
+  for (int j = 0; j < 16; j++) {
+    q[j] = (int8_t) (((qs[j] & 0xF) | (int) ((bits >> j) & 1) << 4) - offset);
+    q[j + 16] = (int8_t) (((qs[j] >> 4) | (int) ((bits >> (j + 16)) & 1) << 4) - offset);
+  }
 }
 
 /* IQ4_NL: the nibbles index the non-linear codebook. */
@@ -179,8 +180,10 @@ superblock_has_min (g4_type t)
 static inline void
 unpack_2bit_256 (const uint8_t qs[64], int8_t q[QK_K])
 {
-  for (int v = 0; v < QK_K; v++)
-    q[v] = (int8_t) ((qs[32 * (v / 128) + v % 32] >> (2 * ((v / 32) % 4))) & 3);
+  for (int h = 0; h < 2; h++)
+    for (int k = 0; k < 4; k++)
+      for (int l = 0; l < 32; l++)
+        q[128 * h + 32 * k + l] = (int8_t) ((qs[32 * h + l] >> (2 * k)) & 3);
 }
 
 /* Q2_K: q 0..3; each scale byte is a 4-bit scale and a 4-bit min. */
@@ -202,8 +205,9 @@ static inline void
 unpack_q3_K (const block_q3_K *b, superblock *u)
 {
   unpack_2bit_256 (b->qs, u->q);
-  for (int v = 0; v < QK_K; v++)
-    u->q[v] = (int8_t) (u->q[v] - (((b->hmask[v % 32] >> (v / 32)) & 1) ? 0 : 4));
+  for (int k = 0; k < 8; k++)
+    for (int l = 0; l < 32; l++)
+      u->q[32 * k + l] = (int8_t) (u->q[32 * k + l] - (((b->hmask[l] >> k) & 1) ? 0 : 4));
   int8_t scales[16];
   unpack_scales_q3_K (b->scales, scales);
   for (int s = 0; s < 16; s++)
@@ -216,8 +220,11 @@ unpack_q3_K (const block_q3_K *b, superblock *u)
 static inline void
 unpack_k4 (const uint8_t qs[128], const uint8_t scales[12], superblock *u)
 {
-  for (int v = 0; v < QK_K; v++)
-    u->q[v] = (int8_t) ((qs[32 * (v / 64) + v % 32] >> (4 * ((v / 32) % 2))) & 0xF);
+  for (int g = 0; g < 4; g++)
+    for (int l = 0; l < 32; l++) {
+      u->q[64 * g + l] = (int8_t) (qs[32 * g + l] & 0xF);
+      u->q[64 * g + 32 + l] = (int8_t) (qs[32 * g + l] >> 4);
+    }
   for (int s = 0; s < 8; s++) {
     uint8_t sc, m;
     get_scale_min_k4 (s, scales, &sc, &m);
@@ -240,8 +247,9 @@ static inline void
 unpack_q5_K (const block_q5_K *b, superblock *u)
 {
   unpack_k4 (b->qs, b->scales, u);
-  for (int v = 0; v < QK_K; v++)
-    u->q[v] = (int8_t) (u->q[v] | ((b->qh[v % 32] >> (v / 32)) & 1) << 4);
+  for (int k = 0; k < 8; k++)
+    for (int l = 0; l < 32; l++)
+      u->q[32 * k + l] = (int8_t) (u->q[32 * k + l] | ((b->qh[l] >> k) & 1) << 4);
   u->d = b->d;
   u->dmin = b->dmin;
 }
@@ -252,11 +260,15 @@ unpack_q5_K (const block_q5_K *b, superblock *u)
 static inline void
 unpack_q6_K (const block_q6_K *b, superblock *u)
 {
-  for (int v = 0; v < QK_K; v++) {
-    const int half = v / 128, quarter = (v / 32) % 4, l = v % 32;
-    const int lo = (b->ql[64 * half + 32 * (quarter % 2) + l] >> (4 * (quarter / 2))) & 0xF;
-    const int hi = (b->qh[32 * half + l] >> (2 * quarter)) & 3;
-    u->q[v] = (int8_t) ((lo | hi << 4) - 32);
+  for (int h = 0; h < 2; h++) {
+    const uint8_t *ql = b->ql + 64 * h, *qh = b->qh + 32 * h;
+    int8_t *q = u->q + 128 * h;
+    for (int l = 0; l < 32; l++) {
+      q[l] = (int8_t) (((ql[l] & 0xF) | (qh[l] & 3) << 4) - 32);
+      q[l + 32] = (int8_t) (((ql[l + 32] & 0xF) | ((qh[l] >> 2) & 3) << 4) - 32);
+      q[l + 64] = (int8_t) (((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32);
+      q[l + 96] = (int8_t) (((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32);
+    }
   }
   for (int s = 0; s < 16; s++)
     u->scale[s] = b->scales[s];

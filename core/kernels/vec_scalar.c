@@ -10,8 +10,12 @@
 #include "quant_helpers.h"
 #include "vec.h"
 
+/* The family loops take the weight type as a constant: inlined into each
+ * exported function, they become one plain, vectorizable loop per type. */
+#define ALWAYS_INLINE static inline __attribute__ ((always_inline))
+
 /* Weight i of a row of F32, F16 or BF16 values. */
-static inline float
+ALWAYS_INLINE float
 float_weight (g4_type t, const void *w, int64_t i)
 {
   if (t == G4_TYPE_F16)
@@ -22,7 +26,7 @@ float_weight (g4_type t, const void *w, int64_t i)
 }
 
 /* Float weights against f32 activations, summed in double. */
-static inline float
+ALWAYS_INLINE float
 dot_float_f32 (g4_type t, int64_t n, const void *w, const float *a)
 {
   double sum = 0.0;
@@ -54,7 +58,7 @@ sum_q8_K (const block_q8_K *a, int v0, int len)
 /* Rows of 32-value blocks (quant_helpers.h: w = d * q, + m for Q4_1 and
  * Q5_1) against Q8_0, or Q8_1 for the types with m: per block
  * (q . a) * (d * d_a), and m * s_a, where s_a carries the activation sum. */
-static inline float
+ALWAYS_INLINE float
 dot_block32 (g4_type t, int64_t n, const void *w, const void *a)
 {
   float sum = 0.0f;
@@ -76,7 +80,7 @@ dot_block32 (g4_type t, int64_t n, const void *w, const void *a)
 /* Super-blocks (quant_helpers.h: w = d * sc * q - dmin * m per sub-block)
  * against Q8_K: the sub-block scales applied to exact integer dots, the mins
  * to the activation sums bsums (one per 16 values). */
-static inline float
+ALWAYS_INLINE float
 dot_superblock_q8_K (g4_type t, int64_t n, const void *w, const block_q8_K *a)
 {
   const int sub = superblock_sub (t);
