@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vision_ppm.h"
 
 #ifdef G4_HAVE_FFMPEG
 #include <libavcodec/avcodec.h>
@@ -24,6 +25,11 @@
 static const char usage_text[] =
     "usage: gemma4-cli embed --mmproj MMPROJ.gguf --audio FILE -o OUT.f32\n"
     "                        [-m TEXT_MODEL.gguf] [-t THREADS]\n"
+    "       gemma4-cli embed --mmproj MMPROJ.gguf --image FILE.ppm -o OUT.f32\n"
+    "                        [--image-size native|budget] [--max-soft-tokens N]\n"
+    "With --image, writes the image's rows (n_tokens x n_embd float32); images are\n"
+    "binary PPM (P6) files. native sizing (default) is the reference's, budget\n"
+    "Hugging Face's (--max-soft-tokens: 70, 140, 280 (default), 560, 1120).\n"
     "Writes the audio embeddings the text model receives: n_tokens x n_embd\n"
     "float32 (little endian), 25 rows a second, audio longer than 30 s encoded\n"
     "in 30 s pieces whose rows follow each other. With -m, checks that the text\n"
@@ -350,7 +356,7 @@ to_mono_16k (const pcm_buf * p, int64_t *n_out)
 }
 
 typedef struct {
-  const char *mmproj, *audio, *out;
+  const char *mmproj, *audio, *out, *image, *image_size, *max_soft_tokens;
 } embed_opts;
 
 static cli_opt_result
@@ -363,9 +369,65 @@ opt (const char *a, const char *v, void *user)
     e->audio = v;
   else if (!strcmp (a, "-o"))
     e->out = v;
+  else if (!strcmp (a, "--image"))
+    e->image = v;
+  else if (!strcmp (a, "--image-size"))
+    e->image_size = v;
+  else if (!strcmp (a, "--max-soft-tokens"))
+    e->max_soft_tokens = v;
   else
     return CLI_UNKNOWN;
   return CLI_VALUE;
+}
+
+/* --image: the image encoder's rows of a PPM file. */
+static int
+run_image (const embed_opts * eo, int n_threads)
+{
+  g4_image_sizing sizing = G4_IMAGE_NATIVE;
+  if (eo->image_size && !strcmp (eo->image_size, "budget"))
+    sizing = G4_IMAGE_BUDGET;
+  else if (eo->image_size && strcmp (eo->image_size, "native"))
+    return cli_usage_error (&cmd_embed, "--image-size must be native or budget");
+  char *end = NULL;
+  const long max_t = eo->max_soft_tokens ? strtol (eo->max_soft_tokens, &end, 10) : 0;
+  if (eo->max_soft_tokens && (*end || max_t < 1 || max_t > 65536))
+    return cli_usage_error (&cmd_embed, "--max-soft-tokens must be a number in 1..65536");
+  g4_error err = { 0 };
+  g4_mmproj *mm = NULL;
+  uint8_t *rgb = NULL;
+  float *emb = NULL;
+  int w, h, nt = 0, rc = 1;
+  if (g4_mmproj_load (eo->mmproj, &mm, &err) || g4_ppm_read (eo->image, &rgb, &w, &h, &err)) {
+    fprintf (stderr, "gemma4-cli: %s\n", err.message);
+    goto done;
+  }
+  const int d = g4_mmproj_n_embd (mm), n = g4_image_n_tokens (mm, w, h, sizing, (int) max_t);
+  if (!g4_mmproj_has_vision (mm) || n < 1) {
+    fprintf (stderr, "gemma4-cli: %s\n", !g4_mmproj_has_vision (mm)
+        ? "the mmproj file has no vision encoder" : "no valid encoder size for this image");
+    goto done;
+  }
+  emb = malloc (sizeof (float) * (size_t) n * (size_t) d);
+  if (!emb || g4_image_encode (mm, rgb, w, h, 3 * w, sizing, (int) max_t, n_threads, NULL, emb,
+          &nt, &err)) {
+    fprintf (stderr, "gemma4-cli: %s\n", emb ? err.message : "out of memory");
+    goto done;
+  }
+  FILE *f = fopen (eo->out, "wb");
+  if (f && fwrite (emb, sizeof (float) * (size_t) d, (size_t) nt, f) == (size_t) nt)
+    rc = 0;
+  if (f && fclose (f) != 0)
+    rc = 1;
+  if (rc)
+    fprintf (stderr, "gemma4-cli: cannot write %s\n", eo->out);
+  else
+    fprintf (stderr, "wrote %d x %d image embeddings (%dx%d image) to %s\n", nt, d, w, h, eo->out);
+done:
+  free (emb);
+  free (rgb);
+  g4_mmproj_free (mm);
+  return rc;
 }
 
 static int
@@ -375,8 +437,10 @@ run (int argc, char **argv)
   embed_opts eo = { 0 };
   if (cli_parse (&cmd_embed, argc, argv, &o, opt, &eo))
     return 2;
+  if (eo.mmproj && eo.image && eo.out && !eo.audio)
+    return run_image (&eo, o.n_threads);
   if (!eo.mmproj || !eo.audio || !eo.out)
-    return cli_usage_error (&cmd_embed, "--mmproj, --audio and -o are required");
+    return cli_usage_error (&cmd_embed, "--mmproj, -o and one of --audio or --image are required");
   g4_error err = { 0 };
   g4_mmproj *mm = NULL;
   g4_model *m = NULL;
