@@ -18,6 +18,13 @@ g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps)
       y[i] = x[i] * r;
 }
 
+void
+g4_rmsnorm_rows (float *y, const float *x, const float *w, int64_t T, int64_t n, float eps)
+{
+  for (int64_t t = 0; t < T; t++)
+    g4_rmsnorm (y + t * n, x + t * n, w, n, eps);
+}
+
 /* e^x for x in [-87, 87] to ~2 ulp, branch-free so loops over it vectorize
  * (a libm call per element made tanhf a fifth of prefill time). */
 static inline float

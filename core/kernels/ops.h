@@ -8,6 +8,8 @@
 
 /* y = x / sqrt(mean(x^2) + eps) * w (w NULL: unweighted). y may alias x. */
 void g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps);
+/* g4_rmsnorm on each of T rows of n values (row stride n). */
+void g4_rmsnorm_rows (float *y, const float *x, const float *w, int64_t T, int64_t n, float eps);
 /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), in place. */
 void g4_gelu_tanh (float *x, int64_t n);
 /* x[i] = gelu_tanh(g[i]) * u[i] (the GeGLU product), split over n_threads. */

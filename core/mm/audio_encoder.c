@@ -69,26 +69,11 @@ typedef struct {
   void *scratch;                /* g4_matmul activation scratch */
 } workspace;
 
-static float
-clampf (float x, float lo, float hi)
-{
-  return x < lo ? lo : x > hi ? hi : x;
-}
-
 /* y[T][n_out] = CL(W, x) (spec §0). */
 static void
 linear (workspace * w, const g4_mm_linear * L, const float *x, int64_t T, float *y)
 {
-  const int64_t n_in = L->w.n_in, n_out = L->w.n_out;
-  if (L->clamp_in) {
-    for (int64_t i = 0; i < T * n_in; i++)
-      w->xin[i] = clampf (x[i], L->in_min, L->in_max);
-    x = w->xin;
-  }
-  g4_matmul (&L->w, x, T, y, n_out, w->scratch, w->n_threads);
-  if (L->clamp_out)
-    for (int64_t i = 0; i < T * n_out; i++)
-      y[i] = clampf (y[i], L->out_min, L->out_max);
+  g4_mm_linear_apply (L, x, T, y, w->xin, w->scratch, w->n_threads);
 }
 
 static void
@@ -99,12 +84,11 @@ add_bias (float *y, const float *bias, int64_t T, int64_t n)
       g4_add (y + t * n, bias, n);
 }
 
-/* Row-wise RMSNorm, in place when y == x; w NULL: unweighted. */
+/* Row-wise RMSNorm with the encoder's epsilon, in place when y == x; w NULL: unweighted. */
 static void
 rmsnorm_rows (float *y, const float *x, const float *w, int64_t T, int64_t n)
 {
-  for (int64_t t = 0; t < T; t++)
-    g4_rmsnorm (y + t * n, x + t * n, w, n, NORM_EPS);
+  g4_rmsnorm_rows (y, x, w, T, n, NORM_EPS);
 }
 
 static float

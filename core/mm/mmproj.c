@@ -258,3 +258,25 @@ g4_mmproj_n_embd (const g4_mmproj * mm)
 {
   return mm ? mm->n_embd : 0;
 }
+
+static float
+clampf (float x, float lo, float hi)
+{
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
+void
+g4_mm_linear_apply (const g4_mm_linear * L, const float *x, int64_t T, float *y,
+    float *x_clamped, void *scratch, int n_threads)
+{
+  const int64_t n_in = L->w.n_in, n_out = L->w.n_out;
+  if (L->clamp_in) {
+    for (int64_t i = 0; i < T * n_in; i++)
+      x_clamped[i] = clampf (x[i], L->in_min, L->in_max);
+    x = x_clamped;
+  }
+  g4_matmul (&L->w, x, T, y, n_out, scratch, n_threads);
+  if (L->clamp_out)
+    for (int64_t i = 0; i < T * n_out; i++)
+      y[i] = clampf (y[i], L->out_min, L->out_max);
+}

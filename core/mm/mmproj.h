@@ -18,6 +18,11 @@ typedef struct {
   bool clamp_in, clamp_out;     /* at least one bound of that side exists */
 } g4_mm_linear;
 
+/* y[T][n_out] = CL(W, x): x_clamped holds T * n_in floats when clamp_in,
+ * scratch is g4_matmul's. */
+void g4_mm_linear_apply (const g4_mm_linear * L, const float *x, int64_t T, float *y,
+    float *x_clamped, void *scratch, int n_threads);
+
 /* Binds tensors of one file, naming it in every message. */
 typedef struct {
   const g4_gguf *g;

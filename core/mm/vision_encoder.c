@@ -40,33 +40,11 @@ typedef struct {
   void *scratch;
 } workspace;
 
-static float
-clampf (float x, float lo, float hi)
-{
-  return x < lo ? lo : x > hi ? hi : x;
-}
-
 /* y[T][n_out] = CL(W, x) (spec §0). */
 static void
 linear (workspace * w, const g4_mm_linear * L, const float *x, int64_t T, float *y)
 {
-  const int64_t n_in = L->w.n_in, n_out = L->w.n_out;
-  if (L->clamp_in) {
-    for (int64_t i = 0; i < T * n_in; i++)
-      w->xin[i] = clampf (x[i], L->in_min, L->in_max);
-    x = w->xin;
-  }
-  g4_matmul (&L->w, x, T, y, n_out, w->scratch, w->n_threads);
-  if (L->clamp_out)
-    for (int64_t i = 0; i < T * n_out; i++)
-      y[i] = clampf (y[i], L->out_min, L->out_max);
-}
-
-static void
-rmsnorm_rows (float *y, const float *x, const float *wt, int64_t T, int64_t n, float eps)
-{
-  for (int64_t t = 0; t < T; t++)
-    g4_rmsnorm (y + t * n, x + t * n, wt, n, eps);
+  g4_mm_linear_apply (L, x, T, y, w->xin, w->scratch, w->n_threads);
 }
 
 /* NEOX rotation of one half (m dims) of a head by the angles of pos. */
@@ -168,7 +146,7 @@ feed_forward (workspace * w, const g4_vision_layer * lw)
 {
   const g4_vision_model *vm = w->vm;
   const int64_t D = vm->n_embd, F = vm->n_ff;
-  rmsnorm_rows (w->a, w->h, lw->ln2, w->N, D, vm->eps);
+  g4_rmsnorm_rows (w->a, w->h, lw->ln2, w->N, D, vm->eps);
   for (int64_t t0 = 0; t0 < w->N; t0 += FFN_ROWS) {
     const int64_t T = w->N - t0 < FFN_ROWS ? w->N - t0 : FFN_ROWS;
     const float *f = w->a + t0 * D;
@@ -189,7 +167,7 @@ feed_forward (workspace * w, const g4_vision_layer * lw)
     linear (w, &lw->down, w->g, T, w->b + t0 * D);
   }
   if (lw->ffn_post_norm)
-    rmsnorm_rows (w->b, w->b, lw->ffn_post_norm, w->N, D, vm->eps);
+    g4_rmsnorm_rows (w->b, w->b, lw->ffn_post_norm, w->N, D, vm->eps);
   g4_add (w->h, w->b, w->N * D);
 }
 
@@ -198,7 +176,7 @@ layer (workspace * w, const g4_vision_layer * lw)
 {
   const g4_vision_model *vm = w->vm;
   const int64_t D = vm->n_embd, N = w->N;
-  rmsnorm_rows (w->a, w->h, lw->ln1, N, D, vm->eps);
+  g4_rmsnorm_rows (w->a, w->h, lw->ln1, N, D, vm->eps);
   linear (w, &lw->q, w->a, N, w->q);
   linear (w, &lw->k, w->a, N, w->k);
   linear (w, &lw->v, w->a, N, w->v);
@@ -206,7 +184,7 @@ layer (workspace * w, const g4_vision_layer * lw)
   attention (w);
   linear (w, &lw->o, w->o, N, w->b);
   if (lw->attn_post_norm)
-    rmsnorm_rows (w->b, w->b, lw->attn_post_norm, N, D, vm->eps);
+    g4_rmsnorm_rows (w->b, w->b, lw->attn_post_norm, N, D, vm->eps);
   g4_add (w->h, w->b, N * D);
   feed_forward (w, lw);
   if (lw->out_scale)
@@ -268,7 +246,7 @@ pool_project (workspace * w, float *out)
           s[d] = (s[d] - vm->std_bias[d]) * vm->std_scale[d];
       }
     }
-  rmsnorm_rows (w->pooled, w->pooled, NULL, M, D, vm->eps);
+  g4_rmsnorm_rows (w->pooled, w->pooled, NULL, M, D, vm->eps);
   linear (w, &vm->mm_proj, w->pooled, M, out);
 }
 
