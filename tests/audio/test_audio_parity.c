@@ -15,29 +15,11 @@
 #include <unistd.h>
 
 #include "gemma4.h"
+#include "test_util.h"
 #include "mmproj_gen.h"
 #include "wav.h"
 
 #define TOLERANCE_MAX_ABS 1e-2
-
-static float *
-read_f32 (const char *path, size_t *n)
-{
-  FILE *f = fopen (path, "rb");
-  if (!f)
-    return NULL;
-  fseek (f, 0, SEEK_END);
-  long len = ftell (f);
-  fseek (f, 0, SEEK_SET);
-  float *v = malloc ((size_t) len);
-  *n = (size_t) len / sizeof (float);
-  if (v && fread (v, sizeof (float), *n, f) != *n) {
-    free (v);
-    v = NULL;
-  }
-  fclose (f);
-  return v;
-}
 
 int
 main (int argc, char **argv)
@@ -71,7 +53,7 @@ main (int argc, char **argv)
   int64_t n;
   float *pcm = wav_read_16k_mono (argv[2], &n, why, sizeof why);
   size_t n_ref;
-  float *ref = read_f32 (argv[3], &n_ref);
+  float *ref = test_read_f32 (argv[3], &n_ref);
   if (!pcm || !ref) {
     printf ("FAIL: %s\n", pcm ? argv[3] : why);
     return 1;

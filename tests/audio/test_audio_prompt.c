@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "gemma4.h"
+#include "test_util.h"
 #include "tiny_model.h"
 #include "wav.h"
 
@@ -22,25 +23,6 @@
  * apart; with seed 1 the long prompt had a tie (0.0016) that argmax cannot judge. */
 #define MODEL_SEED 2
 #define PROMPT_TEXT "<|audio|>Transcribe this audio."
-
-static float *
-read_f32 (const char *path, size_t *n)
-{
-  FILE *f = fopen (path, "rb");
-  if (!f)
-    return NULL;
-  fseek (f, 0, SEEK_END);
-  long len = ftell (f);
-  fseek (f, 0, SEEK_SET);
-  float *v = malloc ((size_t) len);
-  *n = (size_t) len / sizeof (float);
-  if (v && fread (v, sizeof (float), *n, f) != *n) {
-    free (v);
-    v = NULL;
-  }
-  fclose (f);
-  return v;
-}
 
 static int
 fail (const char *what, const char *msg)
@@ -113,7 +95,7 @@ main (int argc, char **argv)
     return fail ("decode", err.message);
 
   size_t n_ref;
-  float *ref = read_f32 (argv[4], &n_ref);
+  float *ref = test_read_f32 (argv[4], &n_ref);
   if (!ref || n_ref != (size_t) V)
     return fail ("expected logits", argv[4]);
   double mean = 0, d2 = 0, var = 0;

@@ -14,15 +14,13 @@
 #include <unistd.h>
 
 #include "gemma4.h"
+#include "test_util.h"
 #include "gguf.h"
 #include "kernels.h"
 #include "tiny_model.h"
 #include "wav.h"
 
 static const char *src_path;
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf ("FAIL %s:%d: ", __FILE__, __LINE__); printf (__VA_ARGS__); printf ("\n"); } } while (0)
 
 typedef enum { KEEP, DROP, REPLACE } action;
 /* Decides what happens to a key or tensor while copying; REPLACE means the
@@ -211,25 +209,6 @@ check_bad (int kind, const char *target, g4_status want, const char *frag)
   free (path);
 }
 
-static float *
-read_f32 (const char *path, size_t *n)
-{
-  FILE *f = fopen (path, "rb");
-  if (!f)
-    return NULL;
-  fseek (f, 0, SEEK_END);
-  long len = ftell (f);
-  fseek (f, 0, SEEK_SET);
-  float *v = malloc ((size_t) len);
-  *n = (size_t) len / sizeof (float);
-  if (v && fread (v, sizeof (float), *n, f) != *n) {
-    free (v);
-    v = NULL;
-  }
-  fclose (f);
-  return v;
-}
-
 /* Encodes pcm with a quantized copy; max |diff| against the reference. */
 static void
 check_quantized (g4_type type, const float *pcm, int64_t n, const float *ref, size_t n_ref,
@@ -357,7 +336,7 @@ main (int argc, char **argv)
   int64_t n;
   float *pcm = wav_read_16k_mono (argv[2], &n, why, sizeof why);
   size_t n_ref, n_ref_q;
-  float *ref = read_f32 (argv[3], &n_ref), *ref_q = read_f32 (argv[4], &n_ref_q);
+  float *ref = test_read_f32 (argv[3], &n_ref), *ref_q = test_read_f32 (argv[4], &n_ref_q);
   if (!pcm || !ref || !ref_q || n_ref != n_ref_q) {
     printf ("FAIL: %s\n", pcm ? "expected embeddings" : why);
     return 1;
@@ -406,6 +385,6 @@ main (int argc, char **argv)
   free (ref);
   free (ref_q);
   free (pcm);
-  printf ("%s\n", failures ? "FAILED" : "all mmproj file checks passed");
-  return failures != 0;
+  printf ("%s\n", test_failures ? "FAILED" : "all mmproj file checks passed");
+  return test_exit_status ();
 }
