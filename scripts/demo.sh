@@ -3,12 +3,31 @@
 # the bundled speech sample) through a real GStreamer pipeline,
 #   filesrc ! decodebin ! audioconvert ! audioresample ! gemma4asr ! srtenc
 # and prints the timed transcript. Models: GEMMA4_MODEL and GEMMA4_MMPROJ
-# when set (a Gemma 4 E2B/E4B GGUF and its mmproj); otherwise a tiny random
-# model the project generates, whose text is meaningless.
+# when set (a Gemma 4 E2B/E4B GGUF and its mmproj); otherwise the published
+# Gemma 4 E2B files scripts/pull-model.sh downloads into the cache (skipped
+# with GEMMA4_PULL=0); when that fails (no network), a tiny random model the
+# project generates, whose text is meaningless.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
 INPUT=${1:-tests/data/mm/speech.wav}
+pull_why="download skipped: GEMMA4_PULL=0"
+if { [ -z "${GEMMA4_MODEL:-}" ] || [ -z "${GEMMA4_MMPROJ:-}" ]; } && [ "${GEMMA4_PULL:-1}" != 0 ]; then
+  # pull-model.sh fails within seconds offline; the bound only stops a stalled
+  # download. Its progress and messages go to stderr, the two paths to stdout.
+  if paths=$(timeout "${GEMMA4_PULL_TIMEOUT:-7200}" scripts/pull-model.sh </dev/null); then
+    GEMMA4_MODEL=$(echo "$paths" | sed -n 1p)
+    GEMMA4_MMPROJ=$(echo "$paths" | sed -n 2p)
+  else
+    case $? in
+      3) pull_why="download failed: no network";;
+      4) pull_why="download failed: file not found (404)";;
+      5) pull_why="download failed: checksum mismatch";;
+      124) pull_why="download timed out after ${GEMMA4_PULL_TIMEOUT:-7200} s; run again to resume";;
+      *) pull_why="download failed, see the message above";;
+    esac
+  fi
+fi
 if [ -z "${GEMMA4_MODEL:-}" ] || [ -z "${GEMMA4_MMPROJ:-}" ]; then
   cache=${XDG_CACHE_HOME:-$HOME/.cache}/gst-gemma4
   mkdir -p "$cache"
@@ -16,7 +35,8 @@ if [ -z "${GEMMA4_MODEL:-}" ] || [ -z "${GEMMA4_MMPROJ:-}" ]; then
   GEMMA4_MMPROJ=tests/data/mm/mmproj-f32.gguf
   [ -f "$GEMMA4_MODEL" ] || build/tests/audio/make_tiny_model "$GEMMA4_MODEL" \
       tests/data/vocab/ggml-vocab-gemma-4.gguf 2
-  echo "NOTE: no GEMMA4_MODEL/GEMMA4_MMPROJ given, and no model is downloaded here:"
+  echo "NOTE: no GEMMA4_MODEL/GEMMA4_MMPROJ given, and no published Gemma 4 E2B"
+  echo "      model ($pull_why):"
   echo "      using a tiny RANDOM model, so the text below is meaningless; the timing,"
   echo "      segmentation and pipeline are real. Set GEMMA4_MODEL=gemma-4-E2B-it-*.gguf"
   echo "      and GEMMA4_MMPROJ=mmproj-*.gguf for real transcripts."
