@@ -38,6 +38,7 @@ int cli_usage_error (const cli_command * c, const char *fmt, ...);
 g4_model *cli_load_model (const char *path, bool vocab_only);
 g4_session *cli_new_session (const g4_model * m, const cli_model_opts * o, int n_batch);
 
-extern const cli_command cmd_info, cmd_tokenize, cmd_logits, cmd_generate, cmd_bench, cmd_embed;
+extern const cli_command cmd_info, cmd_tokenize, cmd_logits, cmd_generate, cmd_bench, cmd_embed,
+    cmd_transcribe;
 
 #endif

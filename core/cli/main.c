@@ -9,7 +9,7 @@
 #include "cli.h"
 
 static const cli_command *commands[] = {
-  &cmd_info, &cmd_tokenize, &cmd_logits, &cmd_generate, &cmd_bench, &cmd_embed,
+  &cmd_info, &cmd_tokenize, &cmd_logits, &cmd_generate, &cmd_bench, &cmd_embed, &cmd_transcribe,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gemma4-cli transcribe: speech to timed text. The file is decoded to 16 kHz
+ * mono (audio_input.c), cut into speech segments by an energy voice activity
+ * detector with the defaults of the gemma4asr element (20 ms frames, -40 dBFS,
+ * 250 ms of speech to start, 600 ms of silence to end, chunks of at most
+ * --chunk seconds cut at the quietest frame of their second half), and each
+ * segment is transcribed (or translated) with the chat prompt gemma4asr uses,
+ * thinking off. Segments go to stdout as they are done, and to an SRT file. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audio_input.h"
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: gemma4-cli transcribe FILE -m MODEL.gguf --mmproj MMPROJ.gguf [--srt OUT.srt]\n"
+    "                             [--chunk SECONDS] [--vad-threshold DB] [-n MAX_TOKENS]\n"
+    "                             [--language L] [--task transcribe|translate]\n"
+    "                             [--target-language L] [--progress] [-t THREADS] [-c CTX]\n"
+    "Transcribes the speech of FILE with a Gemma 4 model (E2B/E4B) and its mmproj\n"
+    "file's audio encoder, printing one line per segment to stdout:\n"
+    "  [00:00:01.200 --> 00:00:04.800] text\n"
+#ifdef G4_HAVE_FFMPEG
+    "FILE: a WAV file, or any audio or video file FFmpeg decodes (its best audio\n"
+    "stream); it is mixed to mono and resampled to 16 kHz.\n"
+#else
+    "FILE: a WAV file (PCM 8/16/24/32 bit, float 32/64 bit; this gemma4-cli was\n"
+    "built without FFmpeg); it is mixed to mono and resampled to 16 kHz.\n"
+#endif
+    "Segments: an energy voice activity detector on 20 ms frames (voiced above\n"
+    "--vad-threshold dBFS, default -40) finds utterances (250 ms of speech start\n"
+    "one, 600 ms of silence end it); utterances longer than --chunk seconds\n"
+    "(default 5, at most 30) are cut at the quietest frame of each chunk's second\n"
+    "half. Silence is not transcribed.\n"
+    "  --srt OUT.srt      also write the segments as SubRip subtitles\n"
+    "  -n MAX_TOKENS      most tokens generated per segment (default 256)\n"
+    "  --language L       the language spoken, as a hint in the prompt\n"
+    "  --task T           transcribe (default) or translate\n"
+    "  --target-language L  translation target (default English)\n"
+    "  --progress         progress bar on stderr even when it is not a terminal\n"
+    "                     (otherwise shown on a terminal for files over a minute)\n"
+    "Greedy decoding, thinking off. Exit status 1 on an unreadable or non-audio\n"
+    "file, a model without a tokenizer or an mmproj file without audio encoder.\n";
+
+#define FRAME (G4_AUDIO_SAMPLE_RATE / 50)       /* 20 ms */
+#define MIN_SPEECH_FRAMES 13    /* 250 ms, rounded up */
+#define MAX_SILENCE_FRAMES 30   /* 600 ms */
+
+typedef struct {
+  const char *file, *mmproj, *srt, *language, *target, *task;
+  float chunk_s, threshold_db;
+  int max_tokens;
+  bool progress;
+} transcribe_opts;
+
+typedef struct {
+  int64_t start, end;           /* samples, [start, end) */
+} span;
+
+static cli_opt_result
+opt (const char *a, const char *v, void *user)
+{
+  transcribe_opts *t = user;
+  bool ok = true;
+  if (!strcmp (a, "--progress")) {
+    t->progress = true;
+    return CLI_FLAG;
+  }
+  if (a[0] != '-' && !t->file) {
+    t->file = a;
+    return CLI_FLAG;
+  }
+  if (!strcmp (a, "--mmproj"))
+    t->mmproj = v;
+  else if (!strcmp (a, "--srt"))
+    t->srt = v;
+  else if (!strcmp (a, "--language"))
+    t->language = v;
+  else if (!strcmp (a, "--target-language"))
+    t->target = v;
+  else if (!strcmp (a, "--task")) {
+    t->task = v;
+    ok = v && (!strcmp (v, "transcribe") || !strcmp (v, "translate"));
+  } else if (!strcmp (a, "--chunk"))
+    ok = cli_float (a, v, &t->chunk_s) && t->chunk_s >= 0.2f && t->chunk_s <= 30.0f;
+  else if (!strcmp (a, "--vad-threshold"))
+    ok = cli_float (a, v, &t->threshold_db) && t->threshold_db >= -120.0f
+        && t->threshold_db <= 0.0f;
+  else if (!strcmp (a, "-n"))
+    ok = cli_int (a, v, 1, 1 << 20, &t->max_tokens);
+  else
+    return CLI_UNKNOWN;
+  return ok ? CLI_VALUE : CLI_BAD;
+}
+
+/* RMS level of a frame in dBFS. */
+static double
+frame_db (const float *x, int64_t n)
+{
+  double e = 0;
+  for (int64_t i = 0; i < n; i++)
+    e += (double) x[i] * x[i];
+  return 10.0 * log10 (e / (double) (n > 0 ? n : 1) + 1e-12);
+}
+
+/* Speech segments of x: voiced runs joined across short silences, dropped
+ * when they hold too little voice, then cut to at most chunk samples. */
+static span *
+find_segments (const float *x, int64_t n, double threshold_db, int64_t chunk, int *n_out)
+{
+  const int64_t nf = (n + FRAME - 1) / FRAME;
+  double *db = malloc (sizeof (double) * (size_t) (nf > 0 ? nf : 1));
+  span *seg = NULL;
+  int ns = 0, cap = 0;
+  if (!db)
+    return NULL;
+  for (int64_t f = 0; f < nf; f++)
+    db[f] = frame_db (x + f * FRAME, f * FRAME + FRAME <= n ? FRAME : n - f * FRAME);
+  for (int64_t f = 0; f < nf;) {
+    if (db[f] <= threshold_db) {
+      f++;
+      continue;
+    }
+    int64_t last = f, voiced = 0, g = f;
+    for (; g < nf && g - last <= MAX_SILENCE_FRAMES; g++)
+      if (db[g] > threshold_db) {
+        last = g;
+        voiced++;
+      }
+    if (voiced >= MIN_SPEECH_FRAMES) {
+      int64_t s = f * FRAME;
+      const int64_t e = (last + 1) * FRAME < n ? (last + 1) * FRAME : n;
+      while (s < e) {
+        int64_t cut = e;
+        if (e - s > chunk) {
+          int64_t best = s + chunk;
+          double quiet = INFINITY;
+          for (int64_t c = s + chunk / 2; c + FRAME <= s + chunk; c += FRAME)
+            if (db[c / FRAME] < quiet) {
+              quiet = db[c / FRAME];
+              best = c + FRAME;
+            }
+          cut = best;
+        }
+        if (ns == cap) {
+          cap = cap ? 2 * cap : 16;
+          span *ng = realloc (seg, sizeof (span) * (size_t) cap);
+          if (!ng) {
+            free (seg);
+            free (db);
+            return NULL;
+          }
+          seg = ng;
+        }
+        seg[ns++] = (span) {s, cut};
+        s = cut;
+      }
+    }
+    f = last + 1;
+  }
+  free (db);
+  *n_out = ns;
+  return seg ? seg : malloc (sizeof (span));
+}
+
+/* The user turn gemma4asr sends with each piece of audio. */
+static char *
+render_prompt (const g4_model * m, const transcribe_opts * t)
+{
+  char instr[512];
+  if (t->task && !strcmp (t->task, "translate")) {
+    const char *target = t->target ? t->target : "English";
+    if (t->language)
+      snprintf (instr, sizeof instr, "<|audio|>Translate the %s speech in this audio into %s. "
+          "Write only the translation, with no comments.", t->language, target);
+    else
+      snprintf (instr, sizeof instr, "<|audio|>Translate the speech in this audio into %s. "
+          "Write only the translation, with no comments.", target);
+  } else if (t->language)
+    snprintf (instr, sizeof instr, "<|audio|>Transcribe this %s audio. Write only the words "
+        "that are spoken, with no comments.", t->language);
+  else
+    snprintf (instr, sizeof instr, "<|audio|>Transcribe this audio in the language that is "
+        "spoken. Write only the words that are spoken, with no comments.");
+  const g4_chat_message msg = { G4_ROLE_USER, instr };
+  const g4_template_flavor fl = g4_model_template_flavor (m);
+  const size_t need = g4_chat_render (fl, &msg, 1, false, true, NULL, 0);
+  char *out = malloc (need + 1);
+  if (out)
+    g4_chat_render (fl, &msg, 1, false, true, out, need + 1);
+  return out;
+}
+
+typedef struct {
+  char *s;
+  size_t len, cap;
+} text_buf;
+
+static bool
+on_piece (const char *text, int len, bool in_thought, void *user)
+{
+  text_buf *b = user;
+  if (in_thought)
+    return true;
+  if (b->len + (size_t) len + 1 > b->cap) {
+    size_t c = b->cap ? b->cap : 256;
+    while (c < b->len + (size_t) len + 1)
+      c *= 2;
+    char *ns = realloc (b->s, c);
+    if (!ns)
+      return false;
+    b->s = ns;
+    b->cap = c;
+  }
+  memcpy (b->s + b->len, text, (size_t) len);
+  b->len += (size_t) len;
+  b->s[b->len] = '\0';
+  return true;
+}
+
+/* One line of text: whitespace runs (newlines included) become one space. */
+static void
+squeeze_spaces (char *s)
+{
+  char *w = s;
+  bool space = true;
+  for (const char *r = s; *r; r++) {
+    const bool is_space = *r == ' ' || *r == '\n' || *r == '\r' || *r == '\t';
+    if (is_space && !space)
+      *w++ = ' ';
+    else if (!is_space)
+      *w++ = *r;
+    space = is_space;
+  }
+  if (w > s && w[-1] == ' ')
+    w--;
+  *w = '\0';
+}
+
+static void
+format_time (int64_t samples, char sep, char *out, size_t size)
+{
+  const unsigned long long ms = (unsigned long long) (samples > 0 ? samples : 0) * 1000
+      / G4_AUDIO_SAMPLE_RATE;
+  snprintf (out, size, "%02llu:%02llu:%02llu%c%03llu", ms / 3600000, ms / 60000 % 60,
+      ms / 1000 % 60, sep, ms % 1000);
+}
+
+static void
+show_progress (int64_t done, int64_t total)
+{
+  char a[32], b[32];
+  const int width = 30, filled = (int) (width * done / (total > 0 ? total : 1));
+  format_time (done, '.', a, sizeof a);
+  format_time (total, '.', b, sizeof b);
+  fprintf (stderr, "\r[%.*s%*s] %3d%% %s / %s", filled, "##############################",
+      width - filled, "", (int) (100 * done / (total > 0 ? total : 1)), a, b);
+  fflush (stderr);
+}
+
+/* Transcribes one segment into text (squeezed to one line). */
+static g4_status
+transcribe_segment (const g4_model * m, const g4_mmproj * mm, g4_session * s, const char *prompt,
+    const float *x, int64_t n, int n_threads, int max_tokens, text_buf * text, g4_error * err)
+{
+  const int nt = g4_audio_n_tokens (mm, n), d = g4_mmproj_n_embd (mm);
+  float *emb = nt > 0 ? malloc (sizeof (float) * (size_t) nt * (size_t) d) : NULL;
+  g4_prompt pr = { 0 };
+  g4_status st;
+  if (!emb) {
+    err->code = G4_STATUS_NO_MEMORY;
+    snprintf (err->message, sizeof err->message, "no memory for %d audio rows", nt);
+    return err->code;
+  }
+  st = g4_audio_encode (mm, x, n, n_threads, NULL, emb, err);
+  if (!st)
+    st = g4_prompt_build (m, prompt, &(g4_media) {.embd = emb,.n_tokens = nt,.is_audio = true},
+        1, &pr, err);
+  free (emb);
+  text->len = 0;
+  if (text->s)
+    text->s[0] = '\0';
+  if (!st) {
+    g4_generate_params gp = {.max_tokens = max_tokens,.sampling = g4_sampler_default_params (),
+      .on_piece = on_piece,.user = text
+    };
+    gp.sampling.temperature = 0.0f;
+    g4_generate_result res;
+    g4_session_reset (s);
+    st = g4_generate (s, &(g4_batch) {.n = pr.n,.tokens = pr.tokens,.embd = pr.embd,
+        .embd_mask = pr.embd_mask}, &gp, &res, err);
+    if (st == G4_STATUS_CONTEXT_FULL) {
+      fprintf (stderr, "\ngemma4-cli: %s (the text of this segment is cut: raise -c or "
+          "lower --chunk)\n", err->message);
+      st = G4_OK;
+    }
+  }
+  g4_prompt_free (&pr);
+  if (text->s)
+    squeeze_spaces (text->s);
+  return st;
+}
+
+static int
+run (int argc, char **argv)
+{
+  cli_model_opts o = { 0 };
+  transcribe_opts to = {.chunk_s = 5.0f,.threshold_db = -40.0f,.max_tokens = 256 };
+  if (cli_parse (&cmd_transcribe, argc, argv, &o, opt, &to))
+    return 2;
+  if (!to.file || !o.model || !to.mmproj)
+    return cli_usage_error (&cmd_transcribe, "FILE, -m MODEL and --mmproj MMPROJ are required");
+  if (to.target && !(to.task && !strcmp (to.task, "translate")))
+    return cli_usage_error (&cmd_transcribe, "--target-language needs --task translate");
+  g4_error err = { 0 };
+  g4_mmproj *mm = NULL;
+  g4_model *m = NULL;
+  g4_session *s = NULL;
+  span *seg = NULL;
+  char *prompt = NULL;
+  text_buf text = { 0 };
+  FILE *srt = NULL;
+  int64_t n = 0;
+  int ns = 0, rc = 1, n_srt = 0;
+  float *x = cli_audio_read (to.file, &n);
+  if (!x)
+    goto done;
+  if (g4_mmproj_load (to.mmproj, &mm, &err)) {
+    fprintf (stderr, "gemma4-cli: cannot load mmproj: %s\n", err.message);
+    goto done;
+  }
+  if (!g4_mmproj_has_audio (mm)) {
+    fprintf (stderr, "gemma4-cli: %s has no audio encoder (use the mmproj file of a Gemma 4 "
+        "E2B or E4B model)\n", to.mmproj);
+    goto done;
+  }
+  if (!(m = cli_load_model (o.model, false)))
+    goto done;
+  if (!g4_model_get_vocab (m)) {
+    fprintf (stderr, "gemma4-cli: %s has no tokenizer: it cannot write text\n", o.model);
+    goto done;
+  }
+  if (g4_model_get_info (m)->n_embd != g4_mmproj_n_embd (mm)) {
+    fprintf (stderr, "gemma4-cli: the text model's width is %d but the mmproj file's is %d\n",
+        g4_model_get_info (m)->n_embd, g4_mmproj_n_embd (mm));
+    goto done;
+  }
+  if (!(prompt = render_prompt (m, &to))
+      || !(seg = find_segments (x, n, to.threshold_db,
+              (int64_t) lroundf (to.chunk_s * G4_AUDIO_SAMPLE_RATE), &ns))) {
+    fprintf (stderr, "gemma4-cli: out of memory\n");
+    goto done;
+  }
+  if (to.srt && !(srt = fopen (to.srt, "w"))) {
+    fprintf (stderr, "gemma4-cli: cannot write %s\n", to.srt);
+    goto done;
+  }
+  if (!(s = cli_new_session (m, &o, 0)))
+    goto done;
+  const bool progress = to.progress || (n > 60 * G4_AUDIO_SAMPLE_RATE && isatty (2));
+  for (int i = 0; i < ns; i++) {
+    char t0[32], t1[32];
+    if (progress)
+      show_progress (seg[i].start, n);
+    if (transcribe_segment (m, mm, s, prompt, x + seg[i].start, seg[i].end - seg[i].start,
+            o.n_threads, to.max_tokens, &text, &err)) {
+      fprintf (stderr, "%sgemma4-cli: segment %d: %s\n", progress ? "\n" : "", i + 1, err.message);
+      goto done;
+    }
+    if (progress)
+      fprintf (stderr, "\r%*s\r", 72, "");
+    const char *line = text.s ? text.s : "";
+    format_time (seg[i].start, '.', t0, sizeof t0);
+    format_time (seg[i].end, '.', t1, sizeof t1);
+    printf ("[%s --> %s] %s\n", t0, t1, line);
+    fflush (stdout);
+    if (srt && *line) {
+      format_time (seg[i].start, ',', t0, sizeof t0);
+      format_time (seg[i].end, ',', t1, sizeof t1);
+      fprintf (srt, "%d\n%s --> %s\n%s\n\n", ++n_srt, t0, t1, line);
+    }
+  }
+  if (progress) {
+    show_progress (n, n);
+    fputc ('\n', stderr);
+  }
+  rc = 0;
+  if (ns == 0)
+    fprintf (stderr, "gemma4-cli: %s: no speech found (%.2f s of audio)\n", to.file,
+        (double) n / G4_AUDIO_SAMPLE_RATE);
+done:
+  if (srt && fclose (srt) != 0 && rc == 0) {
+    fprintf (stderr, "gemma4-cli: cannot write %s\n", to.srt);
+    rc = 1;
+  }
+  free (text.s);
+  free (prompt);
+  free (seg);
+  free (x);
+  g4_session_free (s);
+  g4_model_free (m);
+  g4_mmproj_free (mm);
+  return rc;
+}
+
+const cli_command cmd_transcribe = { "transcribe", "transcribe speech to timed text and SRT",
+  usage_text, run
+};
