@@ -211,6 +211,10 @@ typedef struct {
   const float *embd;
   const bool *embd_mask;
   const bool *want_logits;
+  /* NULL, or true on the rows of images: each contiguous run is one image
+   * whose rows attend to each other both ways on sliding layers, for models
+   * that do (26B/31B; see g4_prompt_build). */
+  const bool *bidirectional;
 } g4_batch;
 
 g4_status g4_session_decode (g4_session * s, const g4_batch * batch,
@@ -331,6 +335,7 @@ typedef struct {
   g4_token *tokens;             /* [n] */
   float *embd;                  /* [n][n_embd] or NULL when no media */
   bool *embd_mask;              /* [n] or NULL */
+  bool *bidirectional;          /* [n] image rows, or NULL: pass as g4_batch.bidirectional */
 } g4_prompt;
 
 /* Tokenizes text (special tokens parsed, no BOS added: a rendered chat prompt

@@ -8,14 +8,20 @@
 
 #include "decoder.h"
 
-/* Mask and softmax of one row of scores over slots 0..n_slots-1. */
+/* Mask and softmax of one row of scores over slots 0..n_slots-1 for the query
+ * at batch row t. On sliding layers a media row also sees the later rows of
+ * its own span (bidirectional image attention, spec text §3.7); the window
+ * only limits the past, as in the reference. */
 static void
-mask_softmax (float *row, const g4_kv_layer * kl, int n_slots, int last_pos, int p,
-    int window)
+mask_softmax (float *row, const g4_session * s, const g4_kv_layer * kl, int n_slots,
+    int last_pos, int t, int window)
 {
+  const int pos0 = s->n_past, p = pos0 + t;
+  const int span = window > 0 ? s->span[t] : -1;
   for (int sl = 0; sl < n_slots; sl++) {
     const int j = g4_kv_slot_pos (kl, sl, last_pos);
-    if (j < 0 || j > p || (window > 0 && p - j >= window))
+    const bool future_in_span = j > p && span >= 0 && s->span[j - pos0] == span;
+    if (j < 0 || (j > p && !future_in_span) || (window > 0 && p - j >= window))
       row[sl] = -INFINITY;
   }
   g4_softmax (row, n_slots);
@@ -87,8 +93,8 @@ g4_attention_block (g4_session * s, int l, int T)
       }
       g4_matmul (&K, s->att_q, nr, s->att_s, n_slots, s->mm_scratch, s->p.n_threads);
       for (int r = 0; r < nr; r++)
-        mask_softmax (s->att_s + (size_t) r * n_slots, kl, n_slots, last_pos,
-            pos0 + (r0 + r) / grp, window);
+        mask_softmax (s->att_s + (size_t) r * n_slots, s, kl, n_slots, last_pos,
+            (r0 + r) / grp, window);
       g4_matmul (&Vt, s->att_s, nr, s->att_o, hd, s->mm_scratch, s->p.n_threads);
       for (int r = 0; r < nr; r++) {
         const int t = (r0 + r) / grp, h = g * grp + (r0 + r) % grp;

@@ -73,13 +73,22 @@ output (g4_session * s, const bool *want, int T, float *logits)
 
 g4_status
 g4_decoder_forward (g4_session * s, const g4_token * tokens, const float *embd,
-    const bool *embd_mask, const bool *want, int T, float *logits, g4_error * err)
+    const bool *embd_mask, const bool *bidirectional, const bool *want, int T, float *logits,
+    g4_error * err)
 {
   const g4_model *m = s->model;
   const g4_hparams *hp = &m->hp;
   const int pos0 = s->n_past;
 
   embed (s, tokens, embd, embd_mask, T);
+  /* contiguous runs of bidirectional media rows form spans (one per image) */
+  for (int t = 0, id = -1; t < T; t++) {
+    const bool media = m->media_bidirectional && bidirectional && bidirectional[t]
+        && embd_mask && embd_mask[t];
+    if (media && (t == 0 || s->span[t - 1] < 0))
+      id++;
+    s->span[t] = media ? id : -1;
+  }
   if (hp->info.n_embd_per_layer > 0)
     g4_ple_inputs (s, tokens, embd_mask, T);
   g4_rope_table (s->rope_cos[0], s->rope_sin[0], pos0, T, hp->n_rot,

@@ -65,8 +65,10 @@ g4_prompt_build (const g4_model * m, const char *text, const g4_media * media, i
   if (n_media > 0) {
     out->embd = calloc ((size_t) n * d, sizeof *out->embd);
     out->embd_mask = calloc ((size_t) n, sizeof *out->embd_mask);
+    out->bidirectional = calloc ((size_t) n, sizeof *out->bidirectional);
   }
-  if (!out->tokens || (n_media > 0 && (!out->embd || !out->embd_mask || d == 0))) {
+  if (!out->tokens || (n_media > 0 && (!out->embd || !out->embd_mask || !out->bidirectional
+              || d == 0))) {
     free (ids);
     g4_prompt_free (out);
     return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory (or a model without weights)");
@@ -79,6 +81,7 @@ g4_prompt_build (const g4_model * m, const char *text, const g4_media * media, i
       for (int j = 0; j < md->n_tokens; j++, k++) {
         out->tokens[k] = ids[i];
         out->embd_mask[k] = true;
+        out->bidirectional[k] = !md->is_audio;
         memcpy (out->embd + (size_t) k * d, md->embd + (size_t) j * d, sizeof (float) * d);
       }
       out->tokens[k++] = md->is_audio ? eoa : eoi;
@@ -96,5 +99,6 @@ g4_prompt_free (g4_prompt * p)
   free (p->tokens);
   free (p->embd);
   free (p->embd_mask);
+  free (p->bidirectional);
   memset (p, 0, sizeof *p);
 }

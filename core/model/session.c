@@ -139,6 +139,7 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
   ALLOC (s->exp_out, E ? T * d : 0);
   ALLOC (s->logit_rows, T * d);
   ALLOC (s->want, T);
+  ALLOC (s->span, T);
 #undef ALLOC
   s->mm_scratch_size = scratch_size (m, (int) T, (int) hd_max, (int) slots, (int) att_q_rows);
   s->mm_scratch = malloc (s->mm_scratch_size ? s->mm_scratch_size : 1);
@@ -165,6 +166,7 @@ g4_session_free (g4_session * s)
     free (bufs[i]);
   free (s->sel);
   free (s->want);
+  free (s->span);
   free (s->exp_tokens);
   free (s->mm_scratch);
   free (s);
@@ -210,7 +212,8 @@ g4_session_decode (g4_session * s, const g4_batch * b, float *logits, g4_error *
     }
     g4_status st = g4_decoder_forward (s, b->tokens ? b->tokens + i0 : NULL,
         b->embd ? b->embd + (size_t) i0 * hp->info.n_embd : NULL,
-        b->embd_mask ? b->embd_mask + i0 : NULL, s->want, T, out, err);
+        b->embd_mask ? b->embd_mask + i0 : NULL,
+        b->bidirectional ? b->bidirectional + i0 : NULL, s->want, T, out, err);
     if (st)
       return st;
     out += (size_t) n_out * hp->n_vocab;

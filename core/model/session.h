@@ -43,10 +43,12 @@ struct g4_session {
   size_t mm_scratch_size;
   float *logit_rows;            /* [T][d] normed final states of wanted positions */
   bool *want;                   /* [T] which positions of the current batch give logits */
+  int *span;                    /* [T] media span of each position (-1: text) when media attends bidirectionally */
 };
 
 /* The forward pass of spec §3.8 over T positions at n_past (decoder.c). */
 g4_status g4_decoder_forward (g4_session * s, const g4_token * tokens, const float *embd,
-    const bool *embd_mask, const bool *want, int T, float *logits, g4_error * err);
+    const bool *embd_mask, const bool *bidirectional, const bool *want, int T, float *logits,
+    g4_error * err);
 
 #endif
