@@ -8,10 +8,12 @@
 #include <gst/gst.h>
 
 #include "gstgemma4asr.h"
+#include "gstgemma4meta.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
+  gst_gemma4_result_meta_register ();
   return GST_ELEMENT_REGISTER (gemma4asr, plugin);
 }
 

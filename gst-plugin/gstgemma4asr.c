@@ -20,7 +20,9 @@
  * - `unsynced_src`: `application/x-json`, one object per result (`text`,
  *   `is_final`, `start`, `duration`, `late`, ...), partial results too with
  *   #GstGemma4Asr:partial-results.
- * - an element message `gemma4-result` per result on the bus.
+ * - an element message `gemma4-result` per result on the bus, and the same
+ *   structure on each text buffer as the custom meta `GstGemma4ResultMeta`
+ *   (gst_buffer_get_custom_meta (), gst_custom_meta_get_structure ()).
  *
  * Timing: the voice activity detector (#GstGemma4Asr:vad) finds
  * utterances; those longer than #GstGemma4Asr:chunk-duration are cut into
@@ -60,6 +62,7 @@
 
 #include "gemma4.h"
 #include "gstgemma4asr.h"
+#include "gstgemma4meta.h"
 #include "gstgemma4enums.h"
 #include "gstgemma4segmenter.h"
 #include "gstgemma4settings.h"
@@ -755,9 +758,10 @@ current_position (GstGemma4Asr * self, const AsrJob * job)
   return pos;
 }
 
+/* Posts the gemma4-result message and attaches the same result to buf. */
 static void
 post_result (GstGemma4Asr * self, const AsrJob * job, const gchar * text,
-    GstStructure * extra, GstClockTime pts)
+    GstStructure * extra, GstClockTime pts, GstBuffer * buf)
 {
   GstStructure *s = gst_structure_copy (extra);
 
@@ -771,6 +775,7 @@ post_result (GstGemma4Asr * self, const AsrJob * job, const gchar * text,
       "running-time", G_TYPE_UINT64,
       gst_segment_to_running_time (&job->segment, GST_FORMAT_TIME, job->pts),
       NULL);
+  gst_gemma4_buffer_add_result_meta (buf, s);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 }
@@ -803,11 +808,10 @@ push_result (GstGemma4Asr * self, const AsrJob * job, const gchar * text,
     pts = MAX (pts, self->out_position);
   self->out_position = pts + job->duration;
 
-  post_result (self, job, text, extra, pts);
-
   buf = gst_buffer_new_memdup (text, strlen (text));
   GST_BUFFER_PTS (buf) = pts;
   GST_BUFFER_DURATION (buf) = job->duration;
+  post_result (self, job, text, extra, pts, buf);
   ret = combine (self, self->srcpad, gst_pad_push (self->srcpad, buf));
   ret = combine (self, self->jsonpad, gst_pad_push (self->jsonpad,
           json_buffer (self, job, gst_structure_get_string (extra, "task"),

@@ -147,6 +147,16 @@ add_buffer (Output * out, GstBuffer * buf)
   s.text = g_strndup ((const gchar *) map.data, map.size);
   fail_unless (g_utf8_validate (s.text, -1, NULL));
   gst_buffer_unmap (buf, &map);
+  /* every text buffer carries its result as the custom meta */
+  GstCustomMeta *meta = gst_buffer_get_custom_meta (buf, "GstGemma4ResultMeta");
+  fail_unless (meta != NULL, "text buffer without GstGemma4ResultMeta");
+  const GstStructure *rs = gst_custom_meta_get_structure (meta);
+  guint64 duration = 0;
+  fail_unless (gst_structure_has_name (rs, "gemma4-result"));
+  fail_unless_equals_string (gst_structure_get_string (rs, "text"), s.text);
+  fail_unless_equals_string (gst_structure_get_string (rs, "kind"), "asr");
+  fail_unless (gst_structure_get_uint64 (rs, "duration", &duration));
+  fail_unless_equals_uint64 (duration, s.duration);
   g_array_append_val (out->spans, s);
 }
 
