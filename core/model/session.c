@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "decoder.h"
+#include "log.h"
 
 g4_session_params
 g4_session_default_params (void)
@@ -89,6 +90,9 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
     free (s);
     return st;
   }
+  g4_log (G4_LOG_INFO, "session: context %d, batch %d, %d threads, KV cache %s %.1f MiB",
+      p.n_ctx, p.n_batch, p.n_threads, p.kv_type == G4_KV_F16 ? "f16" : "f32",
+      (double) s->kv.bytes / 1048576.0);
 
   const size_t T = (size_t) p.n_batch, d = (size_t) in->n_embd;
   size_t hd_max = (size_t) (in->head_dim > in->head_dim_swa ? in->head_dim : in->head_dim_swa);
