@@ -247,6 +247,9 @@ void g4_sampler_accept (g4_sampler * s, g4_token t);
  * passed). Return false to stop generating. */
 typedef bool (*g4_piece_fn) (const char *text, int len, bool in_thought, void *user);
 
+/* A constraint on what generation may produce (see g4_constraint_detection_new). */
+typedef struct g4_constraint g4_constraint;
+
 typedef struct {
   int max_tokens;               /* <= 0: until end of generation or context */
   const char *const *stop;      /* stop strings (matched on the answer text) */
@@ -254,6 +257,10 @@ typedef struct {
   g4_sampler_params sampling;
   g4_piece_fn on_piece;
   void *user;
+  /* NULL, or a constraint: it is reset when generation starts, only tokens
+   * that keep the answer valid can be sampled, and generation ends (G4_STOP_EOG)
+   * once the answer is complete. Owned by the caller; one generation at a time. */
+  g4_constraint *constraint;
 } g4_generate_params;
 
 typedef enum {
@@ -319,6 +326,106 @@ int g4_image_n_tokens (const g4_mmproj * mm, int width, int height, g4_image_siz
 g4_status g4_image_encode (const g4_mmproj * mm, const uint8_t * rgb, int width, int height,
     int stride, g4_image_sizing sizing, int max_soft_tokens, int n_threads,
     const volatile int *cancel, float *out, int *n_tokens, g4_error * err);
+
+/* Pixel formats the image functions read directly (and g4_draw_* write):
+ * packed 8-bit RGB orders, 8-bit grey, and 8-bit 4:2:0 YUV (planar I420,
+ * semi-planar NV12) whose matrix and range the view names. */
+typedef enum {
+  G4_PIXEL_RGB, G4_PIXEL_BGR,
+  G4_PIXEL_RGBA, G4_PIXEL_BGRA, G4_PIXEL_ARGB, G4_PIXEL_ABGR,
+  G4_PIXEL_RGBX, G4_PIXEL_BGRX, G4_PIXEL_XRGB, G4_PIXEL_XBGR,
+  G4_PIXEL_GRAY8,
+  G4_PIXEL_I420, G4_PIXEL_NV12,
+} g4_pixel_format;
+
+/* A frame in memory the caller owns: planes[i] row y at planes[i] + y *
+ * strides[i] (packed formats use plane 0; I420 Y, U, V; NV12 Y, UV). */
+typedef struct {
+  g4_pixel_format format;
+  int width, height;
+  uint8_t *planes[3];
+  int strides[3];
+  bool yuv_bt709;               /* YUV matrix: BT.709, else BT.601 */
+  bool yuv_full_range;          /* YUV range: 0-255, else 16-235/240 */
+} g4_image_view;
+
+/* The view of packed RGB8 pixels. */
+g4_image_view g4_image_view_rgb (uint8_t * rgb, int width, int height, int stride);
+/* The view of the rectangle (x, y, w, h) of img (clipped to it; for 4:2:0
+ * formats x and y are rounded down to even). false when the rectangle is
+ * empty after clipping. */
+bool g4_image_view_crop (const g4_image_view * img, int x, int y, int w, int h,
+    g4_image_view * out);
+
+/* g4_image_encode on any view: pixels are converted to RGB row by row while
+ * resampling, with no full-frame copy. */
+g4_status g4_image_encode_view (const g4_mmproj * mm, const g4_image_view * img,
+    g4_image_sizing sizing, int max_soft_tokens, int n_threads,
+    const volatile int *cancel, float *out, int *n_tokens, g4_error * err);
+/* The size the encoder resamples a width x height image to (before any
+ * letterbox). Resizing a frame to it once with g4_image_resize and encoding
+ * the result (G4_IMAGE_BUDGET) gives the same rows as encoding the frame:
+ * video elements keep only the small copies. false as g4_image_n_tokens -1. */
+bool g4_image_resample_size (const g4_mmproj * mm, int width, int height,
+    g4_image_sizing sizing, int max_soft_tokens, int *out_width, int *out_height);
+/* Resamples img (any format) to out_width x out_height packed RGB8 with the
+ * encoder's (Pillow's) bicubic filter. */
+g4_status g4_image_resize (const g4_image_view * img, int out_width, int out_height,
+    uint8_t * rgb, int stride, g4_error * err);
+
+/* ---- image understanding: tasks, detections, drawing ----------------------- */
+
+typedef enum {
+  G4_VISION_DESCRIBE,           /* a short description of the image */
+  G4_VISION_DETECT,             /* boxes of the labelled objects, as JSON */
+  G4_VISION_OCR,                /* the text in the image, verbatim */
+  G4_VISION_CLASSIFY,           /* the one label that fits the image best */
+} g4_vision_task;
+
+/* The user instruction for a task; labels is a comma-separated list (NULL or
+ * "" for any object: detect; required by classify). Returns the length needed
+ * (excluding NUL); writes at most buf_size bytes, NUL terminated. */
+size_t g4_vision_task_prompt (g4_vision_task task, const char *labels, char *buf,
+    size_t buf_size);
+
+/* One detected object. Coordinates are normalized to 0-1000 of the image
+ * (the Gemini/Gemma convention), clamped, with min <= max. */
+typedef struct {
+  float y_min, x_min, y_max, x_max;
+  char label[64];
+  float confidence;             /* 0-1, or -1 when the model gave none */
+} g4_detection;
+
+/* Parses a detection answer: a JSON list of {"box_2d": [y_min, x_min, y_max,
+ * x_max], "label": ...} objects, also inside a code fence, with text around it,
+ * a single object instead of a list, or "box"/"bbox"/"bounding_box" keys;
+ * xy_order reads the four numbers as [x_min, y_min, x_max, y_max] (when the
+ * prompt asked for that order). Objects without a usable box are skipped.
+ * Returns the number of objects found (at most max_out are written), or -1
+ * with err set when the text holds no JSON list or object at all. */
+int g4_detections_parse (const char *text, bool xy_order, g4_detection * out,
+    int max_out, g4_error * err);
+
+/* Constrained decoding for detection: the answer can only be a JSON list
+ * (at most max_objects objects, 0 = no limit) of {"box_2d": [4 integers
+ * 0-1000], "label": "..."} objects whose label is one of labels (any string
+ * when n_labels == 0), so g4_detections_parse always reads it. */
+g4_constraint *g4_constraint_detection_new (const g4_vocab * vocab,
+    const char *const *labels, int n_labels, int max_objects, g4_error * err);
+void g4_constraint_free (g4_constraint * c);
+
+/* Drawing on any view (YUV included): box outlines and labels in a built-in
+ * bitmap font, for --draw and the overlay element. Colors are 0xRRGGBB;
+ * everything is clipped to the image. */
+void g4_draw_rect (g4_image_view * img, int x0, int y0, int x1, int y1, int thickness,
+    uint32_t rgb);
+/* Text with its top-left corner at (x, y), on a filled background box;
+ * scale >= 1 multiplies the font's cell size. Returns the text's width in pixels. */
+int g4_draw_text (g4_image_view * img, int x, int y, const char *text, int scale,
+    uint32_t rgb, uint32_t background);
+/* Each detection's box (thickness from the image size) and label, in a color
+ * picked from the label so the same label keeps its color. */
+void g4_draw_detections (g4_image_view * img, const g4_detection * dets, int n);
 
 /* ---- prompts with media (spec vision-audio §4) ------------------------------ */
 
