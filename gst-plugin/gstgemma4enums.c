@@ -68,3 +68,91 @@ gst_gemma4_vad_get_type (void)
   }
   return type;
 }
+
+GType
+gst_gemma4_vision_task_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GEMMA4_VISION_TASK_DESCRIBE, "Describe the frame in a few sentences",
+        "describe"},
+    {GST_GEMMA4_VISION_TASK_DETECT, "Boxes of the objects named in labels",
+        "detect"},
+    {GST_GEMMA4_VISION_TASK_OCR, "Read the text in the frame",
+        "ocr"},
+    {GST_GEMMA4_VISION_TASK_CLASSIFY, "The one label of labels that fits best",
+        "classify"},
+    {GST_GEMMA4_VISION_TASK_CUSTOM, "The prompt property, verbatim",
+        "custom"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGemma4VisionTask", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_gemma4_image_size_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GEMMA4_IMAGE_SIZE_NATIVE, "Native size on the 48 px grid, letterboxed (the reference's rule)",
+        "native"},
+    {GST_GEMMA4_IMAGE_SIZE_BUDGET, "Stretched to fill max-soft-tokens (Hugging Face's rule)",
+        "budget"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGemma4ImageSize", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_gemma4_attach_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GEMMA4_ATTACH_NEXT, "On the next outgoing frame; the video never waits",
+        "next"},
+    {GST_GEMMA4_ATTACH_EXACT, "On the frame it describes, held up to latency",
+        "exact"},
+    {GST_GEMMA4_ATTACH_REPEAT, "As next, then repeated on every frame until a new one",
+        "repeat"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGemma4Attach", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_gemma4_inference_region_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GEMMA4_INFERENCE_REGION_FULL_FRAME, "The whole frame",
+        "full-frame"},
+    {GST_GEMMA4_INFERENCE_REGION_ROI_LIST, "Each upstream region of interest",
+        "roi-list"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGemma4InferenceRegion", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
