@@ -1,0 +1,2012 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gemma4caption: describes raw video over time windows with a Gemma 4 model
+ * and its vision encoder. The streaming thread samples a few frames per
+ * window and downscales only those, once; a worker thread encodes them, runs
+ * the chat prompt (frame times, frames, instruction) and pushes timed text,
+ * JSON, bus messages and GAP events in stream order. */
+
+/**
+ * SECTION:element-gemma4caption
+ * @title: gemma4caption
+ *
+ * Video captioning with Google's Gemma 4 models (GGUF language model plus
+ * the mmproj file holding the vision encoder). The element takes raw video
+ * (RGB, BGR, RGBA, BGRx, GRAY8, I420, YV12, NV12, ...) and produces text.
+ *
+ * The video is cut into windows of #GstGemma4Caption:window ms, one
+ * starting every window - #GstGemma4Caption:window-overlap ms from the
+ * first frame. In each window #GstGemma4Caption:frames-per-window instants
+ * are spread evenly (or one every 1/#GstGemma4Caption:sample-fps s) and the
+ * frame closest to each instant, within the window, is sampled: it is
+ * downscaled at once to the size the vision encoder works at and only that
+ * small copy is kept (a frame two overlapping windows pick is copied once
+ * and shared), so memory does not grow with the window. When a window is
+ * complete the model gets its frames, each after its time as `mm:ss` (as
+ * Hugging Face's Gemma 4 processor lays out video), then the instruction:
+ * #GstGemma4Caption:prompt, where `{num_frames}`, `{start}`, `{end}`,
+ * `{timestamps}` and `{previous}` (the last #GstGemma4Caption:history-size
+ * captions) are replaced.
+ *
+ * Outputs:
+ * - `src`: `text/x-raw, format=utf8`, a sparse stream: one buffer per
+ *   window with PTS the window start and DURATION the time until the next
+ *   window starts (window - window-overlap; the last window runs to the end
+ *   of the video), so captions never overlap and srtenc, webvttenc and
+ *   textoverlay show one at a time. GAP events cover time without video.
+ * - `json_src` (request pad): `application/x-json`, one object per window:
+ *   `start` and `duration` (the whole window described, ns), `frames` (PTS
+ *   of the sampled frames), `text`, `prompt` (the user turn as built),
+ *   `inference_time` (ns), `tokens`, `late`, `model`, `element`.
+ * - an element message `gemma4-result` per caption on the bus, and the same
+ *   structure on each text buffer as the custom meta `GstGemma4ResultMeta`.
+ *
+ * In a live pipeline the element reports a latency of upstream + window +
+ * #GstGemma4Caption:latency; inference runs off the streaming thread and,
+ * when it cannot keep up, the oldest pending window is dropped (a GAP goes
+ * out in its place, a QOS message is posted and #GstGemma4Caption:stats
+ * counts it). In a file pipeline nothing is dropped: upstream waits. At EOS
+ * the window in progress is captioned (if it holds a sampled frame) before
+ * EOS goes on.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 filesrc location=film.mp4 ! decodebin ! videoconvert ! \
+ *     gemma4caption model-path=gemma-4-E2B-it-Q4_0.gguf \
+ *     mmproj-path=mmproj-gemma-4-E2B-it-f16.gguf ! srtenc ! \
+ *     filesink location=film.srt
+ * ]| writes a caption every 10 s of a film as subtitles.
+ * |[
+ * gst-launch-1.0 filesrc location=film.mp4 ! decodebin ! videoconvert ! \
+ *     tee name=t ! queue max-size-time=0 max-size-buffers=0 \
+ *     max-size-bytes=0 ! textoverlay name=o ! autovideosink \
+ *     t. ! queue ! gemma4caption model-path=E2B.gguf mmproj-path=mmproj.gguf \
+ *     window=5000 ! o.text_sink
+ * ]| shows the captions on the video; the queue in front of textoverlay
+ * holds the frames of a window while it is being described.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+
+#include <gst/base/gstflowcombiner.h>
+#include <gst/video/video.h>
+
+#include "gemma4.h"
+#include "gstgemma4caption.h"
+#include "gstgemma4enums.h"
+#include "gstgemma4frame.h"
+#include "gstgemma4meta.h"
+#include "gstgemma4settings.h"
+#include "gstgemma4text.h"
+#include "gstgemma4worker.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_gemma4_caption_debug);
+#define GST_CAT_DEFAULT gst_gemma4_caption_debug
+
+#define DEFAULT_LATENCY 2000
+#define DEFAULT_MAX_TOKENS 128
+#define DEFAULT_TEMPERATURE 0.0f
+#define DEFAULT_WINDOW 10000
+#define DEFAULT_WINDOW_OVERLAP 0
+#define DEFAULT_FRAMES_PER_WINDOW 8
+#define DEFAULT_SAMPLE_FPS 0.0
+#define DEFAULT_IMAGE_SIZE GST_GEMMA4_IMAGE_SIZE_BUDGET
+/* Google's recommendation for video frames (and Hugging Face's video
+ * processor default). */
+#define DEFAULT_MAX_SOFT_TOKENS 70
+#define DEFAULT_HISTORY_SIZE 2
+/* Frames in one prompt: 64 frames of 70 tokens already fill 4480
+ * positions. */
+#define MAX_FRAMES 64
+#define MAX_WINDOW_MS (3600 * 1000)
+/* One job runs and one waits: more would only add latency. */
+#define MAX_PENDING_JOBS 1
+
+#define DEFAULT_PROMPT "These are {num_frames} frames of a video from " \
+  "{start} to {end}, each after its time stamp. Earlier captions: " \
+  "{previous}\nDescribe what happens in these frames in one or two " \
+  "sentences."
+
+enum
+{
+  PROP_WINDOW = GST_GEMMA4_PROP_LAST,
+  PROP_WINDOW_OVERLAP,
+  PROP_FRAMES_PER_WINDOW,
+  PROP_SAMPLE_FPS,
+  PROP_IMAGE_SIZE,
+  PROP_MAX_SOFT_TOKENS,
+  PROP_HISTORY_SIZE,
+};
+
+static const GstGemma4SettingsDefaults caption_defaults = {
+  .latency_ms = DEFAULT_LATENCY,
+  .max_tokens = DEFAULT_MAX_TOKENS,
+  .temperature = DEFAULT_TEMPERATURE,
+  .prompt_doc = "Instruction given after the frames of each window (NULL = "
+      "\"" DEFAULT_PROMPT "\"). {num_frames}, {start}, {end} (mm:ss), "
+      "{timestamps} (the frames' mm:ss) and {previous} (the last "
+      "history-size captions, or \"(none)\") are replaced. Applied to the "
+      "next window",
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_GEMMA4_VIDEO_CAPS));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("text/x-raw, format = (string) utf8"));
+
+static GstStaticPadTemplate json_template =
+GST_STATIC_PAD_TEMPLATE ("json_src",
+    GST_PAD_SRC,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("application/x-json"));
+
+/* A sampled frame: the small packed RGB copy the encoder reads as is,
+ * refcounted (g_atomic_rc_box) because overlapping windows share it. */
+typedef struct
+{
+  GstGemma4Caption *owner;      /* not reffed: samples die before it */
+  GstClockTime pts, stream_time;
+  gint width, height;
+  g4_image_sizing sizing;
+  gint max_soft_tokens;
+  guint8 *rgb;                  /* width * height * 3 */
+} Sample;
+
+/* The last frame seen: when the next one comes it may turn out to be the
+ * one closest to an instant. Its copy is made the first time it is picked. */
+typedef struct
+{
+  GstBuffer *buf;
+  GstClockTime pts, end;
+  Sample *sample;
+} Candidate;
+
+typedef struct
+{
+  GstClockTime start, end;      /* [start, end): buffer time */
+  GstClockTime step;            /* to the next window's start */
+  GstClockTime instants[MAX_FRAMES];
+  guint n_instants, next;       /* next: first instant not yet given a frame */
+  Sample *frames[MAX_FRAMES];   /* picked, in order, each once */
+  guint n_frames;
+  GstClockTime content_end;     /* end of the last frame inside */
+} Window;
+
+struct _GstGemma4Caption
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* properties, under the object lock */
+  GstGemma4Settings settings;
+  guint window_ms;
+  guint overlap_ms;
+  guint frames_per_window;
+  gdouble sample_fps;
+  GstGemma4ImageSize image_size;
+  guint max_soft_tokens;
+  guint history_size;
+  GstStructure *last_stats;     /* stats of the last run, kept in NULL */
+  GstClockTime upstream_min;    /* from the last LATENCY query */
+  gboolean upstream_live;
+
+  /* under the object lock: the request pad, its flow and whether its
+   * stream has started */
+  GstPad *jsonpad;
+  GstFlowCombiner *flows;
+  gboolean json_started;
+  /* counters for stats: written on the streaming thread */
+  guint64 frames_in, samples_made;
+  guint samples_alive_max;
+  guint64 sample_bytes_max;
+
+  gint samples_alive;           /* atomic */
+  gint64 sample_bytes;          /* under the object lock */
+
+  /* READY and up; set and cleared under the object lock */
+  GstGemma4Worker *worker;
+
+  /* streaming thread */
+  GstVideoInfo info;
+  gboolean have_info;
+  GstSegment segment;
+  gboolean live_checked;
+  const g4_mmproj *mm;
+  gboolean anchored;
+  GstClockTime next_start;      /* start of the next window to open */
+  GQueue windows;               /* open windows, oldest first */
+  Candidate prev;
+
+  /* worker thread */
+  GQueue history;               /* previous captions, oldest first */
+  GstClockTime out_position;    /* end of what the text pad has covered */
+  gchar *stream_id;             /* the text stream's, for the JSON one */
+  guint group_id;
+  gboolean has_group;
+};
+
+typedef struct
+{
+  GstClockTime start, duration; /* the window described */
+  GstClockTime display;         /* the text buffer's duration */
+  Sample *frames[MAX_FRAMES];
+  guint n_frames;
+  GstSegment segment;
+  gint64 ready_at;              /* monotonic us when the window was complete */
+  gboolean live;
+} CaptionJob;
+
+typedef struct
+{
+  GstClockTime start, duration;
+} GapItem;
+
+#define gst_gemma4_caption_parent_class parent_class
+G_DEFINE_TYPE (GstGemma4Caption, gst_gemma4_caption, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE (gemma4caption, "gemma4caption", GST_RANK_NONE,
+    GST_TYPE_GEMMA4_CAPTION);
+
+static GParamSpec *stats_pspec;
+
+static void gst_gemma4_caption_finalize (GObject * object);
+static void gst_gemma4_caption_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_gemma4_caption_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static GstStateChangeReturn gst_gemma4_caption_change_state (GstElement *
+    element, GstStateChange transition);
+static GstPad *gst_gemma4_caption_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * name, const GstCaps * caps);
+static void gst_gemma4_caption_release_pad (GstElement * element,
+    GstPad * pad);
+static GstFlowReturn gst_gemma4_caption_chain (GstPad * pad,
+    GstObject * parent, GstBuffer * buf);
+static gboolean gst_gemma4_caption_sink_event (GstPad * pad,
+    GstObject * parent, GstEvent * event);
+static gboolean gst_gemma4_caption_sink_query (GstPad * pad,
+    GstObject * parent, GstQuery * query);
+static gboolean gst_gemma4_caption_src_event (GstPad * pad,
+    GstObject * parent, GstEvent * event);
+static gboolean gst_gemma4_caption_src_query (GstPad * pad,
+    GstObject * parent, GstQuery * query);
+
+static void
+gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+  GstElementClass *element_class = (GstElementClass *) klass;
+
+  gobject_class->set_property = gst_gemma4_caption_set_property;
+  gobject_class->get_property = gst_gemma4_caption_get_property;
+  gobject_class->finalize = gst_gemma4_caption_finalize;
+
+  gst_gemma4_settings_install_properties (gobject_class, &caption_defaults);
+  stats_pspec = g_object_class_find_property (gobject_class, "stats");
+
+  /**
+   * GstGemma4Caption:window:
+   *
+   * Length of the video each caption describes, in ms.
+   */
+  g_object_class_install_property (gobject_class, PROP_WINDOW,
+      g_param_spec_uint ("window", "Window",
+          "Video described by each caption, in ms (part of the live "
+          "latency). Applied from the next window", 100, MAX_WINDOW_MS,
+          DEFAULT_WINDOW, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstGemma4Caption:window-overlap:
+   *
+   * Time, in ms, that each window shares with the next.
+   */
+  g_object_class_install_property (gobject_class, PROP_WINDOW_OVERLAP,
+      g_param_spec_uint ("window-overlap", "Window overlap",
+          "Time in ms each window shares with the next one (a new window "
+          "starts every window - window-overlap ms); must be less than "
+          "window. Frames sampled for both are copied once",
+          0, MAX_WINDOW_MS, DEFAULT_WINDOW_OVERLAP,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstGemma4Caption:frames-per-window:
+   *
+   * Frames sampled uniformly in each window.
+   */
+  g_object_class_install_property (gobject_class, PROP_FRAMES_PER_WINDOW,
+      g_param_spec_uint ("frames-per-window", "Frames per window",
+          "Frames sampled per window: the frames closest to this many "
+          "instants spread evenly from the window start (ignored when "
+          "sample-fps > 0)", 1, MAX_FRAMES, DEFAULT_FRAMES_PER_WINDOW,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstGemma4Caption:sample-fps:
+   *
+   * Sampling rate within each window; 0 uses frames-per-window.
+   */
+  g_object_class_install_property (gobject_class, PROP_SAMPLE_FPS,
+      g_param_spec_double ("sample-fps", "Sample rate",
+          "When > 0, frames sampled per second of each window instead of "
+          "frames-per-window (at most 64 frames per window: window * "
+          "sample-fps beyond that is an error)", 0.0, 60.0,
+          DEFAULT_SAMPLE_FPS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstGemma4Caption:image-size:
+   *
+   * How sampled frames are sized for the vision encoder.
+   */
+  g_object_class_install_property (gobject_class, PROP_IMAGE_SIZE,
+      g_param_spec_enum ("image-size", "Image size",
+          "How each sampled frame is sized for the vision encoder: budget "
+          "fills max-soft-tokens (Hugging Face's rule), native keeps the "
+          "frame's size on the 48 px grid (llama.cpp's rule)",
+          GST_TYPE_GEMMA4_IMAGE_SIZE, DEFAULT_IMAGE_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstGemma4Caption:max-soft-tokens:
+   *
+   * Soft tokens per sampled frame.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_SOFT_TOKENS,
+      g_param_spec_uint ("max-soft-tokens", "Maximum soft tokens",
+          "Soft tokens per frame: the budget with image-size=budget (70, "
+          "140, 280, 560 or 1120; 70 is Google's advice for video), the "
+          "upper bound with native (0 = the encoder's default)", 0, 1120,
+          DEFAULT_MAX_SOFT_TOKENS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstGemma4Caption:history-size:
+   *
+   * Previous captions given as context ({previous} in the prompt).
+   */
+  g_object_class_install_property (gobject_class, PROP_HISTORY_SIZE,
+      g_param_spec_uint ("history-size", "History size",
+          "Previous captions kept as context for a coherent narrative: "
+          "they replace {previous} in the prompt (0 = none). Cleared on "
+          "flush", 0, 32, DEFAULT_HISTORY_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  GST_DEBUG_CATEGORY_INIT (gst_gemma4_caption_debug, "gemma4caption", 0,
+      "Gemma 4 video captioner");
+
+  gst_element_class_set_static_metadata (element_class,
+      "Gemma 4 video captioner", "Filter/Analyzer/Video/Text",
+      "Describes video over time windows as timed text with a Gemma 4 "
+      "model", "gst-gemma4 developers");
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_gemma4_caption_change_state);
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_gemma4_caption_request_new_pad);
+  element_class->release_pad =
+      GST_DEBUG_FUNCPTR (gst_gemma4_caption_release_pad);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class, &json_template);
+}
+
+static void
+setup_src_pad (GstGemma4Caption * self, GstPad * pad)
+{
+  gst_pad_set_event_function (pad,
+      GST_DEBUG_FUNCPTR (gst_gemma4_caption_src_event));
+  gst_pad_set_query_function (pad,
+      GST_DEBUG_FUNCPTR (gst_gemma4_caption_src_query));
+  gst_pad_use_fixed_caps (pad);
+}
+
+static void
+gst_gemma4_caption_init (GstGemma4Caption * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_gemma4_caption_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_gemma4_caption_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_gemma4_caption_sink_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  setup_src_pad (self, self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  gst_gemma4_settings_init (&self->settings, &caption_defaults);
+  self->window_ms = DEFAULT_WINDOW;
+  self->overlap_ms = DEFAULT_WINDOW_OVERLAP;
+  self->frames_per_window = DEFAULT_FRAMES_PER_WINDOW;
+  self->sample_fps = DEFAULT_SAMPLE_FPS;
+  self->image_size = DEFAULT_IMAGE_SIZE;
+  self->max_soft_tokens = DEFAULT_MAX_SOFT_TOKENS;
+  self->history_size = DEFAULT_HISTORY_SIZE;
+
+  gst_segment_init (&self->segment, GST_FORMAT_TIME);
+  g_queue_init (&self->windows);
+  g_queue_init (&self->history);
+  self->out_position = GST_CLOCK_TIME_NONE;
+  self->flows = gst_flow_combiner_new ();
+  gst_flow_combiner_add_pad (self->flows, self->srcpad);
+}
+
+/* ---- samples and windows --------------------------------------------------- */
+
+static void
+sample_clear (gpointer data)
+{
+  Sample *s = data;
+  GstGemma4Caption *self = s->owner;
+
+  GST_OBJECT_LOCK (self);
+  self->sample_bytes -= (gint64) s->width * s->height * 3;
+  GST_OBJECT_UNLOCK (self);
+  g_atomic_int_add (&self->samples_alive, -1);
+  g_free (s->rgb);
+}
+
+static Sample *
+sample_ref (Sample * s)
+{
+  return g_atomic_rc_box_acquire (s);
+}
+
+static void
+sample_unref (Sample * s)
+{
+  g_atomic_rc_box_release_full (s, sample_clear);
+}
+
+static void
+candidate_clear (Candidate * c)
+{
+  gst_clear_buffer (&c->buf);
+  if (c->sample)
+    sample_unref (c->sample);
+  memset (c, 0, sizeof *c);
+}
+
+static void
+window_free (Window * w)
+{
+  for (guint i = 0; i < w->n_frames; i++)
+    sample_unref (w->frames[i]);
+  g_free (w);
+}
+
+static void
+drop_windows (GstGemma4Caption * self)
+{
+  g_queue_clear_full (&self->windows, (GDestroyNotify) window_free);
+}
+
+static void
+caption_job_free (gpointer data)
+{
+  CaptionJob *job = data;
+
+  for (guint i = 0; i < job->n_frames; i++)
+    sample_unref (job->frames[i]);
+  g_free (job);
+}
+
+static void
+clear_history (GstGemma4Caption * self)
+{
+  g_queue_clear_full (&self->history, g_free);
+}
+
+static void
+gst_gemma4_caption_finalize (GObject * object)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
+
+  drop_windows (self);
+  candidate_clear (&self->prev);
+  clear_history (self);
+  gst_gemma4_settings_clear (&self->settings);
+  if (self->last_stats)
+    gst_structure_free (self->last_stats);
+  g_free (self->stream_id);
+  gst_flow_combiner_free (self->flows);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* ---- properties -------------------------------------------------------------- */
+
+/* Window length and latency budget change what the element reports. */
+static void
+post_latency_changed (GstGemma4Caption * self)
+{
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_latency (GST_OBJECT (self)));
+}
+
+static void
+gst_gemma4_caption_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
+  GError *error = NULL;
+  gboolean latency_changed = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  if (prop_id == GST_GEMMA4_PROP_LATENCY)
+    latency_changed = g_value_get_uint (value) != self->settings.latency_ms;
+  if (gst_gemma4_settings_set_property (&self->settings, prop_id, value,
+          &error)) {
+    if (self->worker && (prop_id == GST_GEMMA4_PROP_MODEL_PATH
+            || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
+            || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
+            || prop_id == GST_GEMMA4_PROP_N_THREADS
+            || prop_id == GST_GEMMA4_PROP_CONTEXT_SIZE))
+      GST_WARNING_OBJECT (self, "%s takes effect at the next NULL->READY",
+          pspec->name);
+    GST_OBJECT_UNLOCK (self);
+    if (error) {
+      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
+          ("Could not read prompt-path: %s", error->message), (NULL));
+      g_clear_error (&error);
+    }
+    if (latency_changed)
+      post_latency_changed (self);
+    return;
+  }
+  switch (prop_id) {
+    case PROP_WINDOW:
+      latency_changed = self->window_ms != g_value_get_uint (value);
+      self->window_ms = g_value_get_uint (value);
+      break;
+    case PROP_WINDOW_OVERLAP:
+      self->overlap_ms = g_value_get_uint (value);
+      break;
+    case PROP_FRAMES_PER_WINDOW:
+      self->frames_per_window = g_value_get_uint (value);
+      break;
+    case PROP_SAMPLE_FPS:
+      self->sample_fps = g_value_get_double (value);
+      break;
+    case PROP_IMAGE_SIZE:
+      self->image_size = g_value_get_enum (value);
+      break;
+    case PROP_MAX_SOFT_TOKENS:
+      self->max_soft_tokens = g_value_get_uint (value);
+      break;
+    case PROP_HISTORY_SIZE:
+      self->history_size = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (latency_changed)
+    post_latency_changed (self);
+}
+
+/* The worker's counters plus the sampling ones. Call with the object
+ * lock. */
+static GstStructure *
+make_stats (GstGemma4Caption * self)
+{
+  GstStructure *s = gst_gemma4_worker_get_stats (self->worker);
+
+  gst_structure_set (s, "frames", G_TYPE_UINT64, self->frames_in,
+      "samples", G_TYPE_UINT64, self->samples_made,
+      "samples-alive-max", G_TYPE_UINT, self->samples_alive_max,
+      "sample-bytes-max", G_TYPE_UINT64, self->sample_bytes_max, NULL);
+  return s;
+}
+
+static void
+gst_gemma4_caption_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
+
+  GST_OBJECT_LOCK (self);
+  if (prop_id == GST_GEMMA4_PROP_STATS) {
+    if (self->worker || !self->last_stats)
+      g_value_take_boxed (value, make_stats (self));
+    else
+      g_value_set_boxed (value, self->last_stats);
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  if (gst_gemma4_settings_get_property (&self->settings, prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  switch (prop_id) {
+    case PROP_WINDOW:
+      g_value_set_uint (value, self->window_ms);
+      break;
+    case PROP_WINDOW_OVERLAP:
+      g_value_set_uint (value, self->overlap_ms);
+      break;
+    case PROP_FRAMES_PER_WINDOW:
+      g_value_set_uint (value, self->frames_per_window);
+      break;
+    case PROP_SAMPLE_FPS:
+      g_value_set_double (value, self->sample_fps);
+      break;
+    case PROP_IMAGE_SIZE:
+      g_value_set_enum (value, self->image_size);
+      break;
+    case PROP_MAX_SOFT_TOKENS:
+      g_value_set_uint (value, self->max_soft_tokens);
+      break;
+    case PROP_HISTORY_SIZE:
+      g_value_set_uint (value, self->history_size);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Frames per window the sampling properties ask for. Call with the object
+ * lock. */
+static guint64
+frames_wanted (GstGemma4Caption * self)
+{
+  if (self->sample_fps > 0.0)
+    return (guint64) MAX (1.0, ceil (self->window_ms * self->sample_fps /
+            1000.0 - 1e-9));
+  return self->frames_per_window;
+}
+
+/* The window properties agree with each other; otherwise why says how
+ * not. Call with the object lock. */
+static gboolean
+windows_valid (GstGemma4Caption * self, gchar ** why)
+{
+  guint64 n = frames_wanted (self);
+
+  if (self->overlap_ms >= self->window_ms) {
+    *why = g_strdup_printf ("window-overlap (%u ms) must be less than window "
+        "(%u ms)", self->overlap_ms, self->window_ms);
+    return FALSE;
+  }
+  if (n > MAX_FRAMES) {
+    *why = g_strdup_printf ("sample-fps %.3g over a window of %u ms gives %"
+        G_GUINT64_FORMAT " frames per window, more than %d: lower sample-fps "
+        "or window", self->sample_fps, self->window_ms, n, MAX_FRAMES);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- output, on the worker thread ---------------------------------------- */
+
+static GstClockTime
+lateness (GstGemma4Caption * self)
+{
+  GstClockTime l;
+
+  GST_OBJECT_LOCK (self);
+  l = self->settings.lateness_ms * GST_MSECOND;
+  GST_OBJECT_UNLOCK (self);
+  return l;
+}
+
+/* The JSON pad, if requested, with its stream started (stream-start, caps
+ * and the text pad's segment, so a pad requested mid-stream is valid). */
+static GstPad *
+json_pad (GstGemma4Caption * self)
+{
+  GstPad *pad;
+  gboolean started;
+  GstEvent *ev;
+
+  GST_OBJECT_LOCK (self);
+  pad = self->jsonpad ? gst_object_ref (self->jsonpad) : NULL;
+  started = self->json_started;
+  GST_OBJECT_UNLOCK (self);
+  if (!pad || started || !self->stream_id)
+    return pad;
+
+  {
+    gchar *id = g_strdup_printf ("%s-json", self->stream_id);
+    GstCaps *caps = gst_caps_new_empty_simple ("application/x-json");
+    ev = gst_event_new_stream_start (id);
+    g_free (id);
+    if (self->has_group)
+      gst_event_set_group_id (ev, self->group_id);
+    gst_event_set_stream_flags (ev, GST_STREAM_FLAG_SPARSE);
+    gst_pad_push_event (pad, ev);
+    gst_pad_push_event (pad, gst_event_new_caps (caps));
+    gst_caps_unref (caps);
+  }
+  ev = gst_pad_get_sticky_event (self->srcpad, GST_EVENT_SEGMENT, 0);
+  if (ev)
+    gst_pad_push_event (pad, ev);
+  GST_OBJECT_LOCK (self);
+  if (self->jsonpad == pad)
+    self->json_started = TRUE;
+  GST_OBJECT_UNLOCK (self);
+  return pad;
+}
+
+static GstFlowReturn
+combine (GstGemma4Caption * self, GstPad * pad, GstFlowReturn ret)
+{
+  GST_OBJECT_LOCK (self);
+  ret = gst_flow_combiner_update_pad_flow (self->flows, pad, ret);
+  GST_OBJECT_UNLOCK (self);
+  return ret;
+}
+
+/* Sends event on the text pad and, if there is one, the JSON pad. */
+static void
+push_event_out (GstGemma4Caption * self, GstEvent * event)
+{
+  GstPad *json = json_pad (self);
+
+  if (json) {
+    gst_pad_push_event (json, gst_event_ref (event));
+    gst_object_unref (json);
+  }
+  gst_pad_push_event (self->srcpad, event);
+}
+
+static GstFlowReturn
+push_event_item (GstElement * element, GstGemma4Worker * w, gpointer data)
+{
+  push_event_out (GST_GEMMA4_CAPTION (element), data);
+  return GST_FLOW_OK;
+}
+
+static void
+event_item_free (gpointer data)
+{
+  if (data)
+    gst_event_unref (data);
+}
+
+static void
+queue_event (GstGemma4Caption * self, GstEvent * event)
+{
+  gst_gemma4_worker_queue (self->worker, push_event_item, event,
+      event_item_free);
+}
+
+/* Each output starts a sparse stream of its own, grouped with the input. */
+static GstFlowReturn
+start_streams_item (GstElement * element, GstGemma4Worker * w, gpointer data)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+  GstEvent *upstream = data;
+  const gchar *upstream_id = NULL;
+  GstCaps *caps = gst_caps_from_string ("text/x-raw, format=(string)utf8");
+  GstEvent *ev;
+
+  gst_event_parse_stream_start (upstream, &upstream_id);
+  g_free (self->stream_id);
+  self->stream_id = g_strdup_printf ("%s/gemma4caption",
+      upstream_id ? upstream_id : GST_ELEMENT_NAME (self));
+  self->has_group = gst_event_parse_group_id (upstream, &self->group_id);
+  GST_OBJECT_LOCK (self);
+  self->json_started = FALSE;
+  GST_OBJECT_UNLOCK (self);
+
+  {
+    gchar *id = g_strdup_printf ("%s-text", self->stream_id);
+    ev = gst_event_new_stream_start (id);
+    g_free (id);
+  }
+  if (self->has_group)
+    gst_event_set_group_id (ev, self->group_id);
+  gst_event_set_stream_flags (ev, GST_STREAM_FLAG_SPARSE);
+  gst_pad_push_event (self->srcpad, ev);
+  gst_pad_push_event (self->srcpad, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+  /* the JSON pad starts from these at its first output */
+  return GST_FLOW_OK;
+}
+
+/* GAP events keep the text stream moving; never before what was covered. */
+static void
+push_gap (GstGemma4Caption * self, GstClockTime start, GstClockTime duration)
+{
+  GstClockTime end;
+
+  if (!GST_CLOCK_TIME_IS_VALID (start) || !GST_CLOCK_TIME_IS_VALID (duration))
+    return;
+  start += lateness (self);
+  end = start + duration;
+  if (GST_CLOCK_TIME_IS_VALID (self->out_position))
+    start = MAX (start, self->out_position);
+  if (end <= start)
+    return;
+  push_event_out (self, gst_event_new_gap (start, end - start));
+  self->out_position = end;
+}
+
+static GstFlowReturn
+push_gap_item (GstElement * element, GstGemma4Worker * w, gpointer data)
+{
+  GapItem *gap = data;
+
+  push_gap (GST_GEMMA4_CAPTION (element), gap->start, gap->duration);
+  return GST_FLOW_OK;
+}
+
+static void
+queue_gap (GstGemma4Caption * self, GstClockTime start, GstClockTime duration)
+{
+  GapItem *gap = g_new (GapItem, 1);
+
+  gap->start = start;
+  gap->duration = duration;
+  gst_gemma4_worker_queue (self->worker, push_gap_item, gap, g_free);
+}
+
+/* mm:ss as Hugging Face's Gemma 4 processor writes frame times
+ * (processing_gemma4.py, replace_video_token: zero-padded minutes and
+ * seconds, minutes counting on past 59), which is what the model saw in
+ * training. */
+static gchar *
+format_time (GstClockTime t)
+{
+  guint64 s = GST_CLOCK_TIME_IS_VALID (t) ? t / GST_SECOND : 0;
+
+  return g_strdup_printf ("%02" G_GUINT64_FORMAT ":%02u", s / 60,
+      (guint) (s % 60));
+}
+
+/* Replaces each "{name}" of names in text by its value; other braces stay. */
+static gchar *
+expand_placeholders (const gchar * text, const gchar * const *names,
+    const gchar * const *values, guint n)
+{
+  GString *out = g_string_new (NULL);
+  const gchar *p = text;
+
+  while (*p) {
+    guint i = n;
+    if (*p == '{') {
+      for (i = 0; i < n; i++) {
+        gsize len = strlen (names[i]);
+        if (!strncmp (p + 1, names[i], len) && p[1 + len] == '}')
+          break;
+      }
+    }
+    if (i < n) {
+      g_string_append (out, values[i]);
+      p += strlen (names[i]) + 2;
+    } else {
+      g_string_append_c (out, *p++);
+    }
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* The user turn: each frame's mm:ss and its image, joined by spaces as
+ * Hugging Face's Gemma 4 processor expands a video, then the instruction
+ * with its placeholders replaced. (The chat template puts the video part as
+ * "\n\n<|video|>\n\n"; g4_chat_render trims the turn, so only the blank
+ * line between frames and text remains.) */
+static gchar *
+build_user_turn (GstGemma4Caption * self, const CaptionJob * job,
+    const gchar * instruction)
+{
+  static const gchar *const names[] = { "num_frames", "start", "end",
+    "timestamps", "previous"
+  };
+  const gchar *values[G_N_ELEMENTS (names)];
+  GString *frames = g_string_new (NULL), *stamps = g_string_new (NULL);
+  GString *previous = g_string_new (NULL);
+  gchar *num, *start, *end, *text, *out;
+
+  for (guint i = 0; i < job->n_frames; i++) {
+    gchar *t = format_time (job->frames[i]->stream_time);
+    g_string_append_printf (frames, "%s%s <|image|>", i ? " " : "", t);
+    g_string_append_printf (stamps, "%s%s", i ? ", " : "", t);
+    g_free (t);
+  }
+  for (GList * l = self->history.head; l; l = l->next)
+    g_string_append_printf (previous, "%s%s", previous->len ? " " : "",
+        (const gchar *) l->data);
+  if (!previous->len)
+    g_string_append (previous, "(none)");
+  num = g_strdup_printf ("%u", job->n_frames);
+  start = format_time (gst_segment_to_stream_time (&job->segment,
+          GST_FORMAT_TIME, job->start));
+  end = format_time (gst_segment_to_stream_time (&job->segment,
+          GST_FORMAT_TIME, job->start + job->duration));
+  values[0] = num;
+  values[1] = start;
+  values[2] = end;
+  values[3] = stamps->str;
+  values[4] = previous->str;
+  text = expand_placeholders (instruction, names, values, G_N_ELEMENTS (names));
+  out = g_strconcat (frames->str, "\n\n", text, NULL);
+  g_free (text);
+  g_free (num);
+  g_free (start);
+  g_free (end);
+  g_string_free (frames, TRUE);
+  g_string_free (stamps, TRUE);
+  g_string_free (previous, TRUE);
+  return out;
+}
+
+/* The whole prompt through the chat template; *user_turn gets the user
+ * turn for the JSON result. */
+static gchar *
+render_prompt (GstGemma4Caption * self, const g4_model * model,
+    const CaptionJob * job, gchar ** user_turn)
+{
+  g4_chat_message msgs[2];
+  gint n = 0;
+  gchar *instruction, *out;
+  gboolean thinking;
+  gsize len;
+
+  GST_OBJECT_LOCK (self);
+  instruction = g_strdup (gst_gemma4_settings_instruction (&self->settings));
+  if (!instruction)
+    instruction = g_strdup (DEFAULT_PROMPT);
+  if (self->settings.system_prompt)
+    msgs[n++] = (g4_chat_message) {
+    G4_ROLE_SYSTEM, g_strdup (self->settings.system_prompt)};
+  thinking = self->settings.thinking;
+  GST_OBJECT_UNLOCK (self);
+
+  *user_turn = build_user_turn (self, job, instruction);
+  msgs[n++] = (g4_chat_message) {
+  G4_ROLE_USER, *user_turn};
+  len = g4_chat_render (g4_model_template_flavor (model), msgs, n, thinking,
+      true, NULL, 0);
+  out = g_malloc (len + 1);
+  g4_chat_render (g4_model_template_flavor (model), msgs, n, thinking, true,
+      out, len + 1);
+  if (n == 2)
+    g_free ((gchar *) msgs[0].content);
+  g_free (instruction);
+  return out;
+}
+
+static void
+append_frames_json (GString * s, const CaptionJob * job)
+{
+  g_string_append (s, "[");
+  for (guint i = 0; i < job->n_frames; i++)
+    g_string_append_printf (s, "%s%" G_GUINT64_FORMAT, i ? "," : "",
+        job->frames[i]->pts);
+  g_string_append (s, "]");
+}
+
+static GstBuffer *
+json_buffer (GstGemma4Caption * self, const CaptionJob * job,
+    const gchar * text, const GstStructure * result, GstClockTime pts)
+{
+  GString *s = g_string_new ("{\"kind\":\"caption\",\"text\":");
+  guint64 inference = 0;
+  guint tokens = 0;
+  gboolean late = FALSE;
+  GstBuffer *buf;
+  gsize len;
+
+  gst_structure_get (result, "inference-time", G_TYPE_UINT64, &inference,
+      "tokens", G_TYPE_UINT, &tokens, "late", G_TYPE_BOOLEAN, &late, NULL);
+  gst_gemma4_json_append_string (s, text);
+  g_string_append_printf (s, ",\"start\":%" G_GUINT64_FORMAT ",\"duration\":%"
+      G_GUINT64_FORMAT ",\"timestamp\":%" G_GUINT64_FORMAT ",\"frames\":",
+      job->start, job->duration, pts);
+  append_frames_json (s, job);
+  g_string_append (s, ",\"prompt\":");
+  gst_gemma4_json_append_string (s, gst_structure_get_string (result,
+          "prompt"));
+  g_string_append (s, ",\"model\":");
+  gst_gemma4_json_append_string (s, gst_structure_get_string (result,
+          "model"));
+  g_string_append_printf (s, ",\"late\":%s,\"inference_time\":%"
+      G_GUINT64_FORMAT ",\"tokens\":%u,\"element\":", late ? "true" : "false",
+      inference, tokens);
+  gst_gemma4_json_append_string (s, GST_ELEMENT_NAME (self));
+  g_string_append (s, "}\n");
+  len = s->len;
+  buf = gst_buffer_new_wrapped (g_string_free (s, FALSE), len);
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = job->display;
+  return buf;
+}
+
+/* Text buffer, result meta, bus message and JSON of one caption. */
+static GstFlowReturn
+push_result (GstGemma4Caption * self, const CaptionJob * job,
+    const gchar * text, GstStructure * result)
+{
+  GstClockTime pts = job->start + lateness (self);
+  GValue frames = G_VALUE_INIT, v = G_VALUE_INIT;
+  GstBuffer *buf;
+  GstPad *json;
+  GstFlowReturn ret;
+
+  if (GST_CLOCK_TIME_IS_VALID (self->out_position))
+    pts = MAX (pts, self->out_position);
+  self->out_position = pts + job->display;
+
+  gst_value_array_init (&frames, job->n_frames);
+  g_value_init (&v, G_TYPE_UINT64);
+  for (guint i = 0; i < job->n_frames; i++) {
+    g_value_set_uint64 (&v, job->frames[i]->pts);
+    gst_value_array_append_value (&frames, &v);
+  }
+  g_value_unset (&v);
+  gst_structure_take_value (result, "frames", &frames);
+  gst_structure_set (result, "text", G_TYPE_STRING, text,
+      "kind", G_TYPE_STRING, "caption",
+      "is-final", G_TYPE_BOOLEAN, TRUE,
+      "start", G_TYPE_UINT64, job->start,
+      "duration", G_TYPE_UINT64, job->duration,
+      "timestamp", G_TYPE_UINT64, pts,
+      "running-time", G_TYPE_UINT64,
+      gst_segment_to_running_time (&job->segment, GST_FORMAT_TIME,
+          job->start), NULL);
+
+  buf = gst_buffer_new_memdup (text, strlen (text));
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = job->display;
+  gst_gemma4_buffer_add_result_meta (buf, result);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_structure_copy (result)));
+
+  json = json_pad (self);
+  ret = combine (self, self->srcpad, gst_pad_push (self->srcpad, buf));
+  if (json) {
+    ret = combine (self, json, gst_pad_push (json, json_buffer (self, job,
+                text, result, pts)));
+    gst_object_unref (json);
+  }
+  return ret;
+}
+
+static void
+remember_caption (GstGemma4Caption * self, const gchar * text)
+{
+  guint keep;
+
+  GST_OBJECT_LOCK (self);
+  keep = self->history_size;
+  GST_OBJECT_UNLOCK (self);
+  if (*text && keep > 0)
+    g_queue_push_tail (&self->history, g_strdup (text));
+  while (self->history.length > keep)
+    g_free (g_queue_pop_head (&self->history));
+}
+
+/* Encodes the job's frames into one block of rows, media[i] pointing into
+ * it. Returns the block (NULL with the flow in *ret on failure). */
+static gfloat *
+encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
+    const g4_mmproj * mm, const CaptionJob * job, g4_media * media,
+    GstFlowReturn * ret)
+{
+  const gint n_embd = g4_mmproj_n_embd (mm);
+  gint counts[MAX_FRAMES];
+  gsize total = 0, at = 0;
+  gfloat *embd;
+
+  for (guint i = 0; i < job->n_frames; i++) {
+    const Sample *s = job->frames[i];
+    counts[i] = g4_image_n_tokens (mm, s->width, s->height, G4_IMAGE_BUDGET,
+        s->max_soft_tokens);
+    if (counts[i] <= 0) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("The vision encoder refuses a %dx%d frame with a budget of %d "
+              "soft tokens", s->width, s->height, s->max_soft_tokens), (NULL));
+      *ret = GST_FLOW_ERROR;
+      return NULL;
+    }
+    total += (gsize) counts[i];
+  }
+  embd = g_try_new (gfloat, total * n_embd);
+  if (!embd) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Out of memory for %" G_GSIZE_FORMAT " image embeddings", total),
+        (NULL));
+    *ret = GST_FLOW_ERROR;
+    return NULL;
+  }
+  for (guint i = 0; i < job->n_frames; i++) {
+    Sample *s = job->frames[i];
+    g4_image_view view = g4_image_view_rgb (s->rgb, s->width, s->height,
+        s->width * 3);
+    g4_error err = { 0 };
+    gint n = 0;
+    /* The copy already has the encoder's size: the budget rule keeps it. */
+    g4_status st = g4_image_encode_view (mm, &view, G4_IMAGE_BUDGET,
+        s->max_soft_tokens, gst_gemma4_worker_get_n_threads (w),
+        gst_gemma4_worker_get_cancel (w), embd + at * n_embd, &n, &err);
+    if (st != G4_OK) {
+      g_free (embd);
+      if (st == G4_STATUS_CANCELLED) {
+        *ret = GST_FLOW_FLUSHING;
+      } else {
+        GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
+            ("The vision encoder failed: %s", err.message), (NULL));
+        *ret = GST_FLOW_ERROR;
+      }
+      return NULL;
+    }
+    media[i] = (g4_media) {
+    .embd = embd + at * n_embd,.n_tokens = n,.is_audio = false};
+    at += (gsize) n;
+  }
+  return embd;
+}
+
+typedef struct
+{
+  GString *answer;
+  GstGemma4Worker *worker;
+} GenerateContext;
+
+static bool
+on_piece (const char *text, int len, bool in_thought, void *user)
+{
+  GenerateContext *ctx = user;
+
+  if (!in_thought)
+    g_string_append_len (ctx->answer, text, len);
+  return !gst_gemma4_worker_is_cancelled (ctx->worker);
+}
+
+static GstFlowReturn
+caption_process (GstElement * element, GstGemma4Worker * w, gpointer data)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+  CaptionJob *job = data;
+  GstGemma4Model *model = gst_gemma4_worker_get_model (w);
+  const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
+  const g4_model *lm = gst_gemma4_model_get_model (model);
+  const gint64 t0 = g_get_monotonic_time ();
+  g4_media media[MAX_FRAMES];
+  g4_error err = { 0 };
+  g4_status st;
+  g4_prompt prompt = { 0 };
+  g4_generate_params gp = { 0 };
+  g4_generate_result res = { 0 };
+  GString *answer;
+  GenerateContext ctx;
+  GstStructure *result;
+  gchar *rendered, *user_turn = NULL, *text;
+  gfloat *embd;
+  GstClockTime inference, budget;
+  gboolean late;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  embd = encode_frames (self, w, mm, job, media, &ret);
+  if (!embd)
+    return ret;
+  rendered = render_prompt (self, lm, job, &user_turn);
+  st = g4_prompt_build (lm, rendered, media, (int) job->n_frames, &prompt,
+      &err);
+  g_free (rendered);
+  g_free (embd);
+  if (st != G4_OK) {
+    GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
+        ("Could not build the prompt (a prompt may not hold <|image|> of "
+            "its own): %s", err.message), (NULL));
+    g_free (user_turn);
+    return GST_FLOW_ERROR;
+  }
+
+  answer = g_string_new (NULL);
+  GST_OBJECT_LOCK (self);
+  gp.max_tokens = (int) self->settings.max_tokens;
+  gp.sampling = gst_gemma4_settings_sampling (&self->settings);
+  budget = self->settings.latency_ms * GST_MSECOND;
+  GST_OBJECT_UNLOCK (self);
+  result = gst_structure_new ("gemma4-result",
+      "model", G_TYPE_STRING, gst_gemma4_model_get_name (model),
+      "prompt", G_TYPE_STRING, user_turn, NULL);
+  g_free (user_turn);
+
+  g4_session_reset (gst_gemma4_worker_get_session (w));
+  ctx.answer = answer;
+  ctx.worker = w;
+  gp.on_piece = on_piece;
+  gp.user = &ctx;
+  st = g4_generate (gst_gemma4_worker_get_session (w),
+      &(g4_batch) {.n = prompt.n,.tokens = prompt.tokens,.embd = prompt.embd,
+      .embd_mask = prompt.embd_mask,.bidirectional = prompt.bidirectional},
+      &gp, &res, &err);
+  g4_prompt_free (&prompt);
+  gst_gemma4_worker_end_compute (w);
+  if (st == G4_STATUS_CANCELLED || gst_gemma4_worker_is_cancelled (w)) {
+    ret = GST_FLOW_FLUSHING;
+    goto done;
+  }
+  if (st == G4_STATUS_CONTEXT_FULL) {
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The context is full (%s): the caption for %" GST_TIME_FORMAT
+            " is cut; raise context-size or lower frames-per-window or "
+            "max-soft-tokens", err.message, GST_TIME_ARGS (job->start)),
+        (NULL));
+  } else if (st != G4_OK) {
+    GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
+        ("Generation failed: %s", err.message), (NULL));
+    ret = GST_FLOW_ERROR;
+    goto done;
+  }
+
+  inference = (g_get_monotonic_time () - t0) * GST_USECOND;
+  late = job->live
+      && (GstClockTime) (g_get_monotonic_time () - job->ready_at) *
+      GST_USECOND > budget;
+  gst_gemma4_worker_record (w, inference, (guint) res.n_generated,
+      res.generate_seconds, late, job->live ? budget : GST_CLOCK_TIME_NONE);
+  gst_structure_set (result, "inference-time", G_TYPE_UINT64, inference,
+      "tokens", G_TYPE_UINT, (guint) res.n_generated,
+      "late", G_TYPE_BOOLEAN, late, NULL);
+
+  text = g_strstrip (g_strdup (answer->str));
+  GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
+      ", %u frames: \"%s\" (%d tokens, %.0f ms)", GST_TIME_ARGS (job->start),
+      GST_TIME_ARGS (job->duration), job->n_frames, text, res.n_generated,
+      inference / 1e6);
+  if (*text)
+    ret = push_result (self, job, text, result);
+  else
+    push_gap (self, job->start, job->display);
+  remember_caption (self, text);
+  g_free (text);
+  g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
+done:
+  gst_structure_free (result);
+  g_string_free (answer, TRUE);
+  return ret;
+}
+
+/* A window dropped under load: its span becomes a gap. */
+static GstFlowReturn
+caption_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+  CaptionJob *job = data;
+
+  push_gap (self, job->start, job->display);
+  g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
+  return GST_FLOW_OK;
+}
+
+/* ---- input, on the streaming thread --------------------------------------- */
+
+/* Upstream latency and liveness: leaky=auto and the LATENCY answer use it. */
+static void
+query_upstream (GstGemma4Caption * self)
+{
+  GstQuery *q = gst_query_new_latency ();
+  gboolean live = FALSE;
+  GstClockTime min = 0;
+
+  if (gst_pad_peer_query (self->sinkpad, q))
+    gst_query_parse_latency (q, &live, &min, NULL);
+  gst_query_unref (q);
+  GST_OBJECT_LOCK (self);
+  self->upstream_live = live;
+  self->upstream_min = min;
+  GST_OBJECT_UNLOCK (self);
+  GST_DEBUG_OBJECT (self, "upstream is %slive", live ? "" : "not ");
+}
+
+static gboolean
+is_leaky (GstGemma4Caption * self, gboolean * live)
+{
+  gboolean leaky;
+
+  GST_OBJECT_LOCK (self);
+  *live = self->upstream_live;
+  leaky = self->settings.leaky == GST_GEMMA4_LEAKY_NEWEST
+      || (self->settings.leaky == GST_GEMMA4_LEAKY_AUTO
+      && self->upstream_live);
+  GST_OBJECT_UNLOCK (self);
+  return leaky;
+}
+
+/* The vision encoder, to size the copies. The worker thread loads the
+ * model; the first sampled frame waits for it as the first job would (the
+ * registry lets any thread wait, and the model pointer is fixed for the
+ * worker's life). A failed load was posted by the worker. */
+static const g4_mmproj *
+encoder (GstGemma4Caption * self)
+{
+  GstGemma4Model *m;
+  GError *error = NULL;
+  const g4_mmproj *mm;
+
+  if (self->mm)
+    return self->mm;
+  m = gst_gemma4_worker_get_model (self->worker);
+  if (!gst_gemma4_model_wait_ready (m, NULL, &error)) {
+    GST_DEBUG_OBJECT (self, "no model: %s", error->message);
+    g_clear_error (&error);
+    return NULL;
+  }
+  mm = gst_gemma4_model_get_mmproj (m);
+  if (!mm || !g4_mmproj_has_vision (mm)) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("mmproj-path does not hold a vision encoder: use the mmproj file "
+            "that matches the Gemma 4 model"), (NULL));
+    return NULL;
+  }
+  self->mm = mm;
+  return mm;
+}
+
+/* The small copy of a frame picked for an instant, made the first time it
+ * is picked: resized once to the size the encoder resamples it to. */
+static Sample *
+candidate_sample (GstGemma4Caption * self, Candidate * c)
+{
+  const g4_mmproj *mm = encoder (self);
+  g4_image_sizing sizing;
+  gint max_soft, w, h;
+  GstVideoFrame frame;
+  g4_image_view view;
+  g4_error err = { 0 };
+  guint8 *rgb;
+  Sample *s;
+  guint alive;
+
+  if (c->sample || !mm)
+    return c->sample;
+  GST_OBJECT_LOCK (self);
+  sizing = self->image_size == GST_GEMMA4_IMAGE_SIZE_NATIVE ?
+      G4_IMAGE_NATIVE : G4_IMAGE_BUDGET;
+  max_soft = (gint) self->max_soft_tokens;
+  GST_OBJECT_UNLOCK (self);
+  if (!g4_image_resample_size (mm, GST_VIDEO_INFO_WIDTH (&self->info),
+          GST_VIDEO_INFO_HEIGHT (&self->info), sizing, max_soft, &w, &h)) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("The vision encoder refuses %dx%d frames with image-size=%s and "
+            "max-soft-tokens=%d (budget takes 70, 140, 280, 560 or 1120)",
+            GST_VIDEO_INFO_WIDTH (&self->info),
+            GST_VIDEO_INFO_HEIGHT (&self->info),
+            sizing == G4_IMAGE_NATIVE ? "native" : "budget", max_soft),
+        (NULL));
+    return NULL;
+  }
+  if (!gst_video_frame_map (&frame, &self->info, c->buf, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Could not map a video frame"),
+        (NULL));
+    return NULL;
+  }
+  rgb = g_try_malloc ((gsize) w * h * 3);
+  if (!rgb || !gst_gemma4_frame_view (&frame, &view)
+      || g4_image_resize (&view, w, h, rgb, w * 3, &err) != G4_OK) {
+    gst_video_frame_unmap (&frame);
+    g_free (rgb);
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Could not downscale a %dx%d frame to %dx%d: %s",
+            GST_VIDEO_INFO_WIDTH (&self->info),
+            GST_VIDEO_INFO_HEIGHT (&self->info), w, h,
+            rgb ? err.message : "out of memory"), (NULL));
+    return NULL;
+  }
+  gst_video_frame_unmap (&frame);
+
+  s = g_atomic_rc_box_new0 (Sample);
+  s->owner = self;
+  s->pts = c->pts;
+  s->stream_time = gst_segment_to_stream_time (&self->segment,
+      GST_FORMAT_TIME, c->pts);
+  s->width = w;
+  s->height = h;
+  s->sizing = sizing;
+  s->max_soft_tokens = max_soft;
+  s->rgb = rgb;
+  alive = (guint) g_atomic_int_add (&self->samples_alive, 1) + 1;
+  GST_OBJECT_LOCK (self);
+  self->samples_made++;
+  self->sample_bytes += (gint64) w * h * 3;
+  self->samples_alive_max = MAX (self->samples_alive_max, alive);
+  self->sample_bytes_max = MAX (self->sample_bytes_max,
+      (guint64) self->sample_bytes);
+  GST_OBJECT_UNLOCK (self);
+  GST_LOG_OBJECT (self, "sampled %" GST_TIME_FORMAT " as %dx%d",
+      GST_TIME_ARGS (c->pts), w, h);
+  c->sample = s;
+  return s;
+}
+
+/* Gives the window c's frame (once, even if it is the closest to several
+ * instants). */
+static gboolean
+pick (GstGemma4Caption * self, Window * w, Candidate * c)
+{
+  Sample *s = candidate_sample (self, c);
+
+  if (!s)
+    return FALSE;
+  if (w->n_frames == 0 || w->frames[w->n_frames - 1] != s)
+    w->frames[w->n_frames++] = sample_ref (s);
+  return TRUE;
+}
+
+static gboolean
+prev_in (GstGemma4Caption * self, const Window * w)
+{
+  return self->prev.buf && self->prev.pts >= w->start
+      && self->prev.pts < w->end;
+}
+
+/* Instants up to cur's time get the closer of the previous frame (when it
+ * is in the window; the earlier one on a tie) and cur. */
+static gboolean
+resolve (GstGemma4Caption * self, Window * w, Candidate * cur)
+{
+  while (w->next < w->n_instants && w->instants[w->next] <= cur->pts) {
+    GstClockTime t = w->instants[w->next];
+    gboolean use_prev = prev_in (self, w) && self->prev.pts <= t
+        && t - self->prev.pts <= cur->pts - t;
+    if (!pick (self, w, use_prev ? &self->prev : cur))
+      return FALSE;
+    w->next++;
+  }
+  return TRUE;
+}
+
+/* Instants after the last frame of a window that ends get that frame. */
+static gboolean
+resolve_rest (GstGemma4Caption * self, Window * w)
+{
+  if (w->next < w->n_instants && prev_in (self, w)) {
+    if (!pick (self, w, &self->prev))
+      return FALSE;
+  }
+  w->next = w->n_instants;
+  return TRUE;
+}
+
+/* Sends a finished window to the worker; its text lasts display. */
+static GstFlowReturn
+queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
+    GstClockTime display)
+{
+  CaptionJob *job;
+  GstGemma4JobTiming timing;
+  gboolean live, leaky = is_leaky (self, &live);
+
+  if (w->n_frames == 0) {
+    queue_gap (self, w->start, display);
+    return GST_FLOW_OK;
+  }
+  job = g_new0 (CaptionJob, 1);
+  job->start = w->start;
+  job->duration = duration;
+  job->display = display;
+  memcpy (job->frames, w->frames, w->n_frames * sizeof (Sample *));
+  job->n_frames = w->n_frames;
+  w->n_frames = 0;
+  job->segment = self->segment;
+  job->ready_at = g_get_monotonic_time ();
+  job->live = live;
+  timing.timestamp = w->start;
+  timing.duration = duration;
+  timing.running_time = gst_segment_to_running_time (&self->segment,
+      GST_FORMAT_TIME, w->start);
+  timing.stream_time = gst_segment_to_stream_time (&self->segment,
+      GST_FORMAT_TIME, w->start);
+  GST_DEBUG_OBJECT (self, "window %" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
+      " with %u frames", GST_TIME_ARGS (w->start), GST_TIME_ARGS (duration),
+      job->n_frames);
+  return gst_gemma4_worker_queue_job (self->worker, caption_process,
+      caption_drop, job, caption_job_free, leaky, &timing);
+}
+
+/* Windows that end at or before t are complete. */
+static GstFlowReturn
+close_windows (GstGemma4Caption * self, GstClockTime t)
+{
+  Window *w;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  while (ret == GST_FLOW_OK && (w = g_queue_peek_head (&self->windows))
+      && w->end <= t) {
+    g_queue_pop_head (&self->windows);
+    if (!resolve_rest (self, w))
+      ret = GST_FLOW_ERROR;
+    else
+      ret = queue_window (self, w, w->end - w->start, w->step);
+    window_free (w);
+  }
+  return ret;
+}
+
+/* End of continuous video (EOS, gap, new segment): every open window is
+ * captioned with what it has; the last one's text runs to the end of the
+ * video. The next frame starts new windows. */
+static GstFlowReturn
+finish_video (GstGemma4Caption * self)
+{
+  Window *w;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  for (GList * l = self->windows.head; l && ret == GST_FLOW_OK; l = l->next)
+    if (!resolve_rest (self, l->data))
+      ret = GST_FLOW_ERROR;
+  while ((w = g_queue_pop_head (&self->windows))) {
+    GstClockTime end = MIN (w->end, w->content_end);
+    GstClockTime display = g_queue_is_empty (&self->windows) ?
+        end - w->start : w->step;
+    if (ret == GST_FLOW_OK)
+      ret = queue_window (self, w, end - w->start, display);
+    window_free (w);
+  }
+  candidate_clear (&self->prev);
+  self->anchored = FALSE;
+  return ret;
+}
+
+/* A new window from start: its sampling instants under the current
+ * properties. */
+static Window *
+open_window (GstGemma4Caption * self, GstClockTime start)
+{
+  Window *w = g_new0 (Window, 1);
+  guint64 n;
+  gdouble fps;
+
+  GST_OBJECT_LOCK (self);
+  n = frames_wanted (self);
+  fps = self->sample_fps;
+  w->start = start;
+  w->end = start + self->window_ms * GST_MSECOND;
+  w->step = (self->window_ms - self->overlap_ms) * GST_MSECOND;
+  GST_OBJECT_UNLOCK (self);
+  w->n_instants = (guint) n;
+  for (guint i = 0; i < w->n_instants; i++)
+    w->instants[i] = start + (fps > 0.0 ? (GstClockTime) (i * GST_SECOND /
+            fps) : gst_util_uint64_scale (w->end - start, i, n));
+  w->content_end = start;
+  g_queue_push_tail (&self->windows, w);
+  return w;
+}
+
+/* Opens the windows that start at or before t. Windows that also end
+ * before t (video jumped over them) have no frames: one GAP covers them. */
+static gboolean
+open_windows (GstGemma4Caption * self, GstClockTime t)
+{
+  guint window_ms, overlap_ms;
+  gchar *why = NULL;
+
+  while (self->next_start <= t) {
+    GstClockTime window, step;
+    GST_OBJECT_LOCK (self);
+    if (!windows_valid (self, &why)) {
+      GST_OBJECT_UNLOCK (self);
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", why), (NULL));
+      g_free (why);
+      return FALSE;
+    }
+    window_ms = self->window_ms;
+    overlap_ms = self->overlap_ms;
+    GST_OBJECT_UNLOCK (self);
+    window = window_ms * GST_MSECOND;
+    step = (window_ms - overlap_ms) * GST_MSECOND;
+    if (self->next_start + window <= t) {
+      guint64 skip = (t - self->next_start - window) / step + 1;
+      GstClockTime from = self->next_start;
+      self->next_start += skip * step;
+      queue_gap (self, from, self->next_start - from);
+      continue;
+    }
+    open_window (self, self->next_start);
+    self->next_start += step;
+  }
+  return TRUE;
+}
+
+/* Keeps the previous frame only while an open window may still pick it. */
+static void
+keep_as_prev (GstGemma4Caption * self, Candidate * cur)
+{
+  gboolean needed = FALSE;
+
+  for (GList * l = self->windows.head; l && !needed; l = l->next) {
+    Window *w = l->data;
+    needed = w->next < w->n_instants;
+  }
+  candidate_clear (&self->prev);
+  self->prev = *cur;
+  if (!needed && !self->prev.sample)
+    gst_clear_buffer (&self->prev.buf);
+}
+
+static GstFlowReturn
+gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (parent);
+  Candidate cur = { 0 };
+  GstFlowReturn ret;
+
+  GST_OBJECT_LOCK (self);
+  self->frames_in++;
+  GST_OBJECT_UNLOCK (self);
+  if (!self->have_info) {
+    gst_buffer_unref (buf);
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("No caps before the first "
+            "frame"), (NULL));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (!GST_BUFFER_PTS_IS_VALID (buf)) {
+    GST_DEBUG_OBJECT (self, "skipping a frame without a timestamp");
+    gst_buffer_unref (buf);
+    return gst_gemma4_worker_get_flow (self->worker);
+  }
+  if (!self->live_checked) {
+    query_upstream (self);
+    self->live_checked = TRUE;
+  }
+  cur.buf = buf;
+  cur.pts = GST_BUFFER_PTS (buf);
+  if (GST_BUFFER_DURATION_IS_VALID (buf))
+    cur.end = cur.pts + GST_BUFFER_DURATION (buf);
+  else if (GST_VIDEO_INFO_FPS_N (&self->info) > 0)
+    cur.end = cur.pts + gst_util_uint64_scale_int (GST_SECOND,
+        GST_VIDEO_INFO_FPS_D (&self->info), GST_VIDEO_INFO_FPS_N (&self->info));
+  else
+    cur.end = cur.pts;
+  if (self->prev.buf && cur.pts < self->prev.pts) {
+    GST_DEBUG_OBJECT (self, "timestamps went back: new windows from %"
+        GST_TIME_FORMAT, GST_TIME_ARGS (cur.pts));
+    finish_video (self);
+  }
+  if (!self->anchored) {
+    self->anchored = TRUE;
+    self->next_start = cur.pts;
+  }
+
+  ret = close_windows (self, cur.pts);
+  if (ret == GST_FLOW_OK && !open_windows (self, cur.pts))
+    ret = GST_FLOW_ERROR;
+  for (GList * l = self->windows.head; l && ret == GST_FLOW_OK; l = l->next) {
+    Window *w = l->data;
+    if (cur.pts < w->start || cur.pts >= w->end)
+      continue;
+    if (!resolve (self, w, &cur))
+      ret = GST_FLOW_ERROR;
+    w->content_end = MAX (w->content_end, cur.end);
+  }
+  keep_as_prev (self, &cur);
+  if (ret == GST_FLOW_OK)
+    ret = gst_gemma4_worker_get_flow (self->worker);
+  return ret;
+}
+
+static gboolean
+set_caps (GstGemma4Caption * self, GstCaps * caps)
+{
+  GstVideoInfo info;
+
+  if (!gst_video_info_from_caps (&info, caps)
+      || !gst_gemma4_frame_format_supported (GST_VIDEO_INFO_FORMAT (&info))) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("gemma4caption cannot read %" GST_PTR_FORMAT ": put videoconvert in "
+            "front", caps), (NULL));
+    return FALSE;
+  }
+  /* the previous frame was mapped with the old layout: it cannot be picked
+   * any more */
+  if (self->prev.buf && !self->prev.sample)
+    gst_clear_buffer (&self->prev.buf);
+  self->info = info;
+  self->have_info = TRUE;
+  return TRUE;
+}
+
+static void
+reset_stream (GstGemma4Caption * self)
+{
+  drop_windows (self);
+  candidate_clear (&self->prev);
+  self->anchored = FALSE;
+  self->live_checked = FALSE;
+  gst_segment_init (&self->segment, GST_FORMAT_TIME);
+}
+
+/* Worker-side state; call only while the worker is idle. */
+static void
+reset_output (GstGemma4Caption * self)
+{
+  clear_history (self);
+  self->out_position = GST_CLOCK_TIME_NONE;
+  GST_OBJECT_LOCK (self);
+  gst_flow_combiner_reset (self->flows);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+push_flush_event (GstGemma4Caption * self, GstEvent * event)
+{
+  GstPad *json;
+
+  GST_OBJECT_LOCK (self);
+  json = self->jsonpad ? gst_object_ref (self->jsonpad) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (json) {
+    gst_pad_push_event (json, gst_event_ref (event));
+    gst_object_unref (json);
+  }
+  gst_pad_push_event (self->srcpad, event);
+}
+
+static gboolean
+gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (parent);
+  gboolean ret = TRUE;
+
+  GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT, event);
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_STREAM_START:
+      finish_video (self);
+      reset_stream (self);
+      gst_gemma4_worker_queue (self->worker, start_streams_item, event,
+          event_item_free);
+      break;
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      gst_event_parse_caps (event, &caps);
+      ret = set_caps (self, caps);
+      gst_event_unref (event);
+      break;
+    }
+    case GST_EVENT_SEGMENT:{
+      const GstSegment *segment;
+      gst_event_parse_segment (event, &segment);
+      if (segment->format != GST_FORMAT_TIME) {
+        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+            ("gemma4caption needs a TIME segment, got %s",
+                gst_format_get_name (segment->format)), (NULL));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      finish_video (self);
+      self->segment = *segment;
+      self->live_checked = FALSE;
+      queue_event (self, event);
+      break;
+    }
+    case GST_EVENT_GAP:{
+      GstClockTime ts, duration;
+      gst_event_parse_gap (event, &ts, &duration);
+      finish_video (self);
+      if (GST_CLOCK_TIME_IS_VALID (duration))
+        queue_gap (self, ts, duration);
+      gst_event_unref (event);
+      break;
+    }
+    case GST_EVENT_EOS:
+      finish_video (self);
+      queue_event (self, event);
+      break;
+    case GST_EVENT_FLUSH_START:
+      gst_gemma4_worker_set_flushing (self->worker, TRUE);
+      push_flush_event (self, event);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      gst_gemma4_worker_set_flushing (self->worker, FALSE);
+      reset_output (self);
+      drop_windows (self);
+      candidate_clear (&self->prev);
+      self->anchored = FALSE;
+      push_flush_event (self, event);
+      break;
+    case GST_EVENT_TAG:
+      /* The input's tags describe the video, not this text. */
+      gst_event_unref (event);
+      break;
+    default:
+      if (GST_EVENT_IS_SERIALIZED (event))
+        queue_event (self, event);
+      else
+        ret = gst_pad_event_default (pad, parent, event);
+      break;
+  }
+  return ret;
+}
+
+static gboolean
+gst_gemma4_caption_sink_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_ALLOCATION:
+      /* frames are read through GstVideoMeta: any stride or offset */
+      gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+      return TRUE;
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+static gboolean
+gst_gemma4_caption_src_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_QOS:
+      /* Text lateness says nothing about how fast to send video. */
+      gst_event_unref (event);
+      return TRUE;
+    default:
+      return gst_pad_push_event (GST_GEMMA4_CAPTION (parent)->sinkpad, event);
+  }
+}
+
+static gboolean
+gst_gemma4_caption_src_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (parent);
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_LATENCY:{
+      gboolean live;
+      GstClockTime min, max, own;
+
+      if (!gst_pad_peer_query (self->sinkpad, query))
+        return FALSE;
+      gst_query_parse_latency (query, &live, &min, &max);
+      GST_OBJECT_LOCK (self);
+      self->upstream_live = live;
+      self->upstream_min = min;
+      /* a caption comes out a window plus its inference after its start */
+      own = ((GstClockTime) self->window_ms + self->settings.latency_ms) *
+          GST_MSECOND;
+      GST_OBJECT_UNLOCK (self);
+      if (live) {
+        min += own;
+        if (GST_CLOCK_TIME_IS_VALID (max))
+          max += own;
+      }
+      GST_DEBUG_OBJECT (self, "latency: live %d, min %" GST_TIME_FORMAT
+          ", max %" GST_TIME_FORMAT, live, GST_TIME_ARGS (min),
+          GST_TIME_ARGS (max));
+      gst_query_set_latency (query, live, min, max);
+      return TRUE;
+    }
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+static GstPad *
+gst_gemma4_caption_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+  GstPad *pad;
+
+  GST_OBJECT_LOCK (self);
+  if (self->jsonpad) {
+    GST_OBJECT_UNLOCK (self);
+    GST_WARNING_OBJECT (self, "json_src was already requested");
+    return NULL;
+  }
+  pad = gst_pad_new_from_template (templ, "json_src");
+  self->jsonpad = gst_object_ref (pad);
+  self->json_started = FALSE;
+  gst_flow_combiner_add_pad (self->flows, pad);
+  GST_OBJECT_UNLOCK (self);
+  setup_src_pad (self, pad);
+  gst_element_add_pad (element, pad);
+  return pad;
+}
+
+static void
+gst_gemma4_caption_release_pad (GstElement * element, GstPad * pad)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+
+  GST_OBJECT_LOCK (self);
+  if (pad != self->jsonpad) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  gst_flow_combiner_remove_pad (self->flows, pad);
+  self->jsonpad = NULL;
+  GST_OBJECT_UNLOCK (self);
+  gst_object_unref (pad);
+  gst_element_remove_pad (element, pad);
+}
+
+static GstStateChangeReturn
+gst_gemma4_caption_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:{
+      GstGemma4Worker *w = NULL;
+      GError *error = NULL;
+      gchar *why = NULL;
+      if (!gst_gemma4_settings_check (&self->settings, element, TRUE))
+        return GST_STATE_CHANGE_FAILURE;
+      GST_OBJECT_LOCK (self);
+      if (windows_valid (self, &why))
+        w = gst_gemma4_worker_new (element, &self->settings,
+            MAX_PENDING_JOBS, &error);
+      self->worker = w;
+      GST_OBJECT_UNLOCK (self);
+      if (!w) {
+        GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s",
+                why ? why : error->message), (NULL));
+        g_free (why);
+        g_clear_error (&error);
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      GST_OBJECT_LOCK (self);
+      self->frames_in = self->samples_made = 0;
+      self->samples_alive_max = 0;
+      self->sample_bytes_max = 0;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    }
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      reset_stream (self);
+      self->have_info = FALSE;
+      gst_gemma4_worker_set_flushing (self->worker, FALSE);
+      reset_output (self);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* Unblocks a chain function waiting for room and cancels generation
+       * before the pads are deactivated (which waits for both). */
+      gst_gemma4_worker_set_flushing (self->worker, TRUE);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      reset_stream (self);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:{
+      GstGemma4Worker *w;
+      GST_OBJECT_LOCK (self);
+      w = self->worker;
+      if (self->last_stats)
+        gst_structure_free (self->last_stats);
+      self->last_stats = make_stats (self);
+      self->worker = NULL;
+      GST_OBJECT_UNLOCK (self);
+      gst_gemma4_worker_free (w);
+      self->mm = NULL;
+      reset_output (self);
+      break;
+    }
+    default:
+      break;
+  }
+  return ret;
+}
