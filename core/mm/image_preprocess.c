@@ -4,14 +4,14 @@
  * its black letterbox, Hugging Face's budget rule (double, as Python's
  * floats), and a bicubic resampler that reproduces Pillow's Image.resize
  * (a = -0.5 cubic, support widened when shrinking, 22-bit fixed-point
- * weights, uint8 between the two passes), which the reference reimplements. */
+ * weights, uint8 between the two passes), which the reference reimplements,
+ * reading the source through an image view one row at a time. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vision_model.h"
 
-#define MAX_SIDE 32768
 #define PRECISION_BITS 22       /* 32 bits - 8 for the pixel - 2 of headroom */
 
 static int
@@ -66,13 +66,26 @@ native_size (int w, int h, int align, int min_tokens, int max_tokens, int *ow, i
 }
 
 /* Hugging Face's rule (image_processing_gemma4.py): the largest grid size of
- * the image's aspect ratio within budget * k * k patches. */
+ * the image's aspect ratio within budget * k * k patches. One departure: an
+ * image already on the grid (rows a, columns b of p k) keeps its size when
+ * some aspect ratio maps to it, i.e. a b <= budget < (a + 1)(b + 1); Hugging
+ * Face would often add a column or row because a / b is not the original
+ * ratio, so a frame resized once to its encoder size (g4_image_resample_size)
+ * would be resampled a second time. */
 static bool
 budget_size (int w, int h, int p, int k, int budget, int *ow, int *oh)
 {
+  const int side = p * k;
+  if (w % side == 0 && h % side == 0) {
+    const int64_t a = h / side, b = w / side;
+    if (a * b <= budget && budget < (a + 1) * (b + 1)) {
+      *ow = w;
+      *oh = h;
+      return true;
+    }
+  }
   const double max_patches = (double) budget * k * k;
   const double factor = sqrt (max_patches * p * p / ((double) h * w));
-  const int side = p * k;
   int H = (int) floor (factor * h / side) * side;
   int W = (int) floor (factor * w / side) * side;
   const int max_side = budget * side;
@@ -94,7 +107,7 @@ bool
 g4_image_target_size (const g4_vision_model * vm, int width, int height,
     g4_image_sizing sizing, int max_soft_tokens, int *out_w, int *out_h)
 {
-  if (!vm || width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE
+  if (!vm || width < 1 || height < 1 || width > G4_IMAGE_MAX_SIDE || height > G4_IMAGE_MAX_SIDE
       || max_soft_tokens < 0 || max_soft_tokens > 65536)
     return false;
   const int align = vm->patch * vm->merge;
@@ -110,7 +123,7 @@ g4_image_target_size (const g4_vision_model * vm, int width, int height,
     return false;
   }
   /* positions index the learned tables, which have n_pos rows */
-  if (W < align || H < align || W > MAX_SIDE || H > MAX_SIDE || W / vm->patch > vm->n_pos
+  if (W < align || H < align || W > G4_IMAGE_MAX_SIDE || H > G4_IMAGE_MAX_SIDE || W / vm->patch > vm->n_pos
       || H / vm->patch > vm->n_pos)
     return false;
   *out_w = W;
@@ -130,21 +143,37 @@ cubic (double x)
   return 0.0;
 }
 
-/* Fixed-point taps of one dimension: for output i, count[i] weights starting at
- * input first[i], in k[i * ksize ...]. Returns ksize, or 0 when out of memory. */
-static int
-taps (int in, int out, int **first, int **count, int32_t ** k)
+/* Fixed-point taps of one dimension: output i reads count[i] inputs from
+ * first[i] with weights k[i * ksize ...]. */
+typedef struct {
+  int ksize;
+  int *first, *count;
+  int32_t *k;
+} taps;
+
+static void
+taps_free (taps * t)
+{
+  free (t->first);
+  free (t->count);
+  free (t->k);
+}
+
+static bool
+taps_init (taps * t, int in, int out)
 {
   const double scale = (double) in / out, fscale = scale < 1.0 ? 1.0 : scale;
   const double support = 2.0 * fscale;
   const int ksize = (int) ceil (support) * 2 + 1;
-  *first = malloc (sizeof (int) * (size_t) out);
-  *count = malloc (sizeof (int) * (size_t) out);
-  *k = calloc ((size_t) out * ksize, sizeof (int32_t));
+  t->ksize = ksize;
+  t->first = malloc (sizeof (int) * (size_t) out);
+  t->count = malloc (sizeof (int) * (size_t) out);
+  t->k = calloc ((size_t) out * ksize, sizeof (int32_t));
   double *w = malloc (sizeof (double) * (size_t) ksize);
-  if (!*first || !*count || !*k || !w) {
+  if (!t->first || !t->count || !t->k || !w) {
     free (w);
-    return 0;
+    taps_free (t);
+    return false;
   }
   for (int i = 0; i < out; i++) {
     const double center = (i + 0.5) * scale;
@@ -158,13 +187,13 @@ taps (int in, int out, int **first, int **count, int32_t ** k)
     }
     for (int x = 0; x < hi - lo; x++) {
       const double v = sum != 0.0 ? w[x] / sum : w[x];
-      (*k)[(size_t) i * ksize + x] = (int32_t) (v * (1 << PRECISION_BITS) + (v < 0 ? -0.5 : 0.5));
+      t->k[(size_t) i * ksize + x] = (int32_t) (v * (1 << PRECISION_BITS) + (v < 0 ? -0.5 : 0.5));
     }
-    (*first)[i] = lo;
-    (*count)[i] = hi - lo;
+    t->first[i] = lo;
+    t->count[i] = hi - lo;
   }
   free (w);
-  return ksize;
+  return true;
 }
 
 static uint8_t
@@ -175,125 +204,178 @@ clip8 (int32_t v)
 }
 
 static void
-pass_horizontal (const uint8_t * src, size_t src_stride, int in_w, int rows, uint8_t * dst,
-    int out_w)
+resample_row (const uint8_t * src, const taps * t, int out_w, uint8_t * d)
 {
-  int *first, *count;
-  int32_t *k;
-  const int ksize = taps (in_w, out_w, &first, &count, &k);
-  for (int y = 0; ksize && y < rows; y++) {
-    const uint8_t *row = src + (size_t) y * src_stride;
-    uint8_t *d = dst + (size_t) y * out_w * 3;
-    for (int i = 0; i < out_w; i++) {
-      const int32_t *ki = k + (size_t) i * ksize;
-      const uint8_t *px = row + (size_t) first[i] * 3;
-      int32_t s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
-      for (int x = 0; x < count[i]; x++, px += 3) {
-        s0 += px[0] * ki[x];
-        s1 += px[1] * ki[x];
-        s2 += px[2] * ki[x];
-      }
-      d[3 * i] = clip8 (s0);
-      d[3 * i + 1] = clip8 (s1);
-      d[3 * i + 2] = clip8 (s2);
+  for (int i = 0; i < out_w; i++) {
+    const int32_t *ki = t->k + (size_t) i * t->ksize;
+    const uint8_t *px = src + (size_t) t->first[i] * 3;
+    int32_t s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
+    for (int x = 0; x < t->count[i]; x++, px += 3) {
+      s0 += px[0] * ki[x];
+      s1 += px[1] * ki[x];
+      s2 += px[2] * ki[x];
     }
+    d[3 * i] = clip8 (s0);
+    d[3 * i + 1] = clip8 (s1);
+    d[3 * i + 2] = clip8 (s2);
   }
-  free (first);
-  free (count);
-  free (k);
 }
 
-static void
-pass_vertical (const uint8_t * src, size_t src_stride, int w, int in_h, uint8_t * dst,
-    int out_h)
+/* The rows the vertical pass reads: source row y converted to RGB and, when
+ * the width changes, resampled horizontally, held in a ring of n rows. The
+ * taps of an output row are consecutive source rows that only move forward and
+ * number at most the vertical ksize, so with n = ksize every source row is
+ * converted and resampled once, and the frame is never copied whole. */
+typedef struct {
+  const g4_image_view *img;
+  const taps *h;                /* NULL when the width does not change */
+  int out_w, n;
+  uint8_t *line;                /* one converted source row */
+  uint8_t *ring;                /* n rows of out_w RGB */
+  const uint8_t **rows;         /* [n] the row held in each slot, or NULL */
+  int *tags;                    /* [n] its source row */
+} row_cache;
+
+static const uint8_t *
+cached_row (row_cache * c, int y)
 {
-  int *first, *count;
-  int32_t *k;
-  const int ksize = taps (in_h, out_h, &first, &count, &k);
-  const size_t n = (size_t) w * 3;
+  const int slot = y % c->n;
+  if (c->rows[slot] && c->tags[slot] == y)
+    return c->rows[slot];
+  uint8_t *d = c->ring + (size_t) slot * c->out_w * 3;
+  if (c->h)
+    resample_row (g4_image_view_row (c->img, y, c->line), c->h, c->out_w, d);
+  c->tags[slot] = y;
+  c->rows[slot] = c->h ? d : g4_image_view_row (c->img, y, d);
+  return c->rows[slot];
+}
+
+g4_status
+g4_image_resample (const g4_image_view * img, uint8_t * dst, int dst_w, int dst_h,
+    size_t dst_stride, g4_error * err)
+{
+  const bool horizontal = dst_w != img->width, vertical = dst_h != img->height;
+  const size_t n = (size_t) dst_w * 3;
+  taps th = { 0 }, tv = { 0 };
+  row_cache c = { .img = img, .h = horizontal ? &th : NULL, .out_w = dst_w, .n = 1 };
+  bool ok = (!horizontal || taps_init (&th, img->width, dst_w))
+      && (!vertical || taps_init (&tv, img->height, dst_h));
+  if (vertical)
+    c.n = tv.ksize < img->height ? tv.ksize : img->height;
+  c.line = malloc ((size_t) img->width * 3);
+  c.ring = malloc (n * c.n);
+  c.rows = calloc ((size_t) c.n, sizeof (*c.rows));
+  c.tags = malloc (sizeof (int) * (size_t) c.n);
   int32_t *acc = malloc (sizeof (int32_t) * n);
-  for (int i = 0; ksize && acc && i < out_h; i++) {
-    const int32_t *ki = k + (size_t) i * ksize;
+  ok = ok && c.line && c.ring && c.rows && c.tags && acc;
+  for (int i = 0; ok && i < dst_h; i++) {
+    uint8_t *d = dst + (size_t) i * dst_stride;
+    if (!vertical) {
+      memcpy (d, cached_row (&c, i), n);
+      continue;
+    }
+    const int32_t *ki = tv.k + (size_t) i * tv.ksize;
     for (size_t e = 0; e < n; e++)
       acc[e] = 1 << (PRECISION_BITS - 1);
-    for (int y = 0; y < count[i]; y++) {
-      const uint8_t *row = src + (size_t) (first[i] + y) * src_stride;
+    for (int y = 0; y < tv.count[i]; y++) {
+      const uint8_t *row = cached_row (&c, tv.first[i] + y);
       const int32_t wy = ki[y];
       for (size_t e = 0; e < n; e++)
         acc[e] += row[e] * wy;
     }
-    uint8_t *d = dst + (size_t) i * n;
     for (size_t e = 0; e < n; e++)
       d[e] = clip8 (acc[e]);
   }
   free (acc);
-  free (first);
-  free (count);
-  free (k);
+  free (c.tags);
+  free (c.rows);
+  free (c.ring);
+  free (c.line);
+  taps_free (&th);
+  taps_free (&tv);
+  return ok ? G4_OK : g4_set_error (err, G4_STATUS_NO_MEMORY,
+      "out of memory (resampling %dx%d to %dx%d)", img->width, img->height, dst_w, dst_h);
 }
 
-void
-g4_image_resize_bicubic (const uint8_t * src, int src_w, int src_h, size_t src_stride,
-    uint8_t * dst, int dst_w, int dst_h, uint8_t * tmp)
+static const char *
+sizing_name (g4_image_sizing sizing)
 {
-  const bool horizontal = dst_w != src_w, vertical = dst_h != src_h;
-  if (horizontal && vertical) {
-    pass_horizontal (src, src_stride, src_w, src_h, tmp, dst_w);
-    pass_vertical (tmp, (size_t) dst_w * 3, dst_w, src_h, dst, dst_h);
-  } else if (horizontal) {
-    pass_horizontal (src, src_stride, src_w, src_h, dst, dst_w);
-  } else if (vertical) {
-    pass_vertical (src, src_stride, src_w, src_h, dst, dst_h);
-  } else {
-    for (int y = 0; y < src_h; y++)
-      memcpy (dst + (size_t) y * dst_w * 3, src + (size_t) y * src_stride, (size_t) src_w * 3);
+  return sizing == G4_IMAGE_NATIVE ? "native" : sizing == G4_IMAGE_BUDGET ? "budget" : "unknown";
+}
+
+/* The fit size inside the encoder's W x H: native keeps the aspect ratio
+ * (float, as the reference), budget stretches. */
+static bool
+fit_size (const g4_vision_model * vm, int width, int height, g4_image_sizing sizing,
+    int max_soft_tokens, int *W, int *H, int *nw, int *nh)
+{
+  if (!g4_image_target_size (vm, width, height, sizing, max_soft_tokens, W, H))
+    return false;
+  *nw = *W;
+  *nh = *H;
+  if (sizing == G4_IMAGE_NATIVE && (*W != width || *H != height)) {
+    const float sw = (float) *W / (float) width, sh = (float) *H / (float) height;
+    const float s = sw < sh ? sw : sh;
+    *nw = imin ((int) ceilf ((float) width * s), *W);
+    *nh = imin ((int) ceilf ((float) height * s), *H);
   }
+  return true;
 }
 
 g4_status
-g4_image_prepare (const g4_vision_model * vm, const uint8_t * rgb, int width, int height,
-    int stride, g4_image_sizing sizing, int max_soft_tokens, uint8_t ** canvas, int *out_w,
-    int *out_h, g4_error * err)
+g4_image_prepare (const g4_vision_model * vm, const g4_image_view * img, g4_image_sizing sizing,
+    int max_soft_tokens, uint8_t ** canvas, int *out_w, int *out_h, g4_error * err)
 {
   *canvas = NULL;
-  int W, H;
-  if (!g4_image_target_size (vm, width, height, sizing, max_soft_tokens, &W, &H))
+  const char *bad = g4_image_view_check (img);
+  if (bad)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "image view: %s", bad);
+  int W, H, nw, nh;
+  if (!fit_size (vm, img->width, img->height, sizing, max_soft_tokens, &W, &H, &nw, &nh))
     return g4_set_error (err, G4_STATUS_INVALID_ARG,
         "image %dx%d with %s sizing and %d soft tokens: no valid encoder size (sides 1..%d, "
-        "at most %d patches per side)", width, height,
-        sizing == G4_IMAGE_NATIVE ? "native" : sizing == G4_IMAGE_BUDGET ? "budget" : "unknown",
-        max_soft_tokens, MAX_SIDE, vm->n_pos);
-  if (stride < 3 * width)
-    return g4_set_error (err, G4_STATUS_INVALID_ARG, "image stride %d is less than 3 x width %d",
-        stride, width);
-  /* native: fit inside W x H keeping the aspect ratio (float, as the reference) */
-  int nw = W, nh = H;
-  if (sizing == G4_IMAGE_NATIVE && (W != width || H != height)) {
-    const float sw = (float) W / (float) width, sh = (float) H / (float) height;
-    const float s = sw < sh ? sw : sh;
-    nw = imin ((int) ceilf ((float) width * s), W);
-    nh = imin ((int) ceilf ((float) height * s), H);
-  }
+        "at most %d patches per side)", img->width, img->height, sizing_name (sizing),
+        max_soft_tokens, G4_IMAGE_MAX_SIDE, vm->n_pos);
   uint8_t *c = calloc ((size_t) W * H * 3, 1);
-  uint8_t *fit = nw == W && nh == H ? c : malloc ((size_t) nw * nh * 3);
-  uint8_t *tmp = malloc ((size_t) nw * height * 3);
-  if (!c || !fit || !tmp) {
-    free (tmp);
-    if (fit != c)
-      free (fit);
-    free (c);
+  if (!c)
     return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory (image %dx%d)", W, H);
-  }
-  g4_image_resize_bicubic (rgb, width, height, (size_t) stride, fit, nw, nh, tmp);
-  free (tmp);
-  if (fit != c) {
-    const int ox = (W - nw) / 2, oy = (H - nh) / 2;
-    for (int y = 0; y < nh; y++)
-      memcpy (c + ((size_t) (y + oy) * W + ox) * 3, fit + (size_t) y * nw * 3, (size_t) nw * 3);
-    free (fit);
+  /* the black letterbox centres the fit */
+  const size_t off = ((size_t) ((H - nh) / 2) * W + (size_t) ((W - nw) / 2)) * 3;
+  g4_status st = g4_image_resample (img, c + off, nw, nh, (size_t) W * 3, err);
+  if (st) {
+    free (c);
+    return st;
   }
   *canvas = c;
   *out_w = W;
   *out_h = H;
   return G4_OK;
+}
+
+bool
+g4_image_resample_size (const g4_mmproj * mm, int width, int height, g4_image_sizing sizing,
+    int max_soft_tokens, int *out_width, int *out_height)
+{
+  int W, H, nw, nh;
+  if (!mm || !mm->vision || !out_width || !out_height
+      || !fit_size (mm->vision, width, height, sizing, max_soft_tokens, &W, &H, &nw, &nh))
+    return false;
+  *out_width = nw;
+  *out_height = nh;
+  return true;
+}
+
+g4_status
+g4_image_resize (const g4_image_view * img, int out_width, int out_height, uint8_t * rgb,
+    int stride, g4_error * err)
+{
+  const char *bad = g4_image_view_check (img);
+  if (bad)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "image view: %s", bad);
+  if (!rgb || out_width < 1 || out_height < 1 || out_width > G4_IMAGE_MAX_SIDE
+      || out_height > G4_IMAGE_MAX_SIDE || stride < 3 * out_width)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG,
+        "g4_image_resize: bad output %dx%d (stride %d, buffer %p)", out_width, out_height,
+        stride, (void *) rgb);
+  return g4_image_resample (img, rgb, out_width, out_height, (size_t) stride, err);
 }

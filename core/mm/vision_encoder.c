@@ -345,13 +345,13 @@ g4_image_n_tokens (const g4_mmproj * mm, int width, int height, g4_image_sizing 
 }
 
 g4_status
-g4_image_encode (const g4_mmproj * mm, const uint8_t * rgb, int width, int height, int stride,
-    g4_image_sizing sizing, int max_soft_tokens, int n_threads, const volatile int *cancel,
-    float *out, int *n_tokens, g4_error * err)
+g4_image_encode_view (const g4_mmproj * mm, const g4_image_view * img, g4_image_sizing sizing,
+    int max_soft_tokens, int n_threads, const volatile int *cancel, float *out, int *n_tokens,
+    g4_error * err)
 {
   if (n_tokens)
     *n_tokens = 0;
-  if (!mm || !rgb || !out)
+  if (!mm || !img || !out)
     return g4_set_error (err, G4_STATUS_INVALID_ARG, "g4_image_encode: NULL argument");
   if (!mm->vision)
     return g4_set_error (err, G4_STATUS_INVALID_ARG, "the mmproj file has no vision encoder");
@@ -362,21 +362,20 @@ g4_image_encode (const g4_mmproj * mm, const uint8_t * rgb, int width, int heigh
     n_threads = nc > 0 ? (int) nc : 1;
   }
   const g4_vision_model *vm = mm->vision;
-  uint8_t *img;
+  uint8_t *canvas;
   int W, H;
-  g4_status st = g4_image_prepare (vm, rgb, width, height, stride, sizing, max_soft_tokens,
-      &img, &W, &H, err);
+  g4_status st = g4_image_prepare (vm, img, sizing, max_soft_tokens, &canvas, &W, &H, err);
   if (st)
     return st;
   workspace w = { 0 };
   w.n_threads = n_threads;
   char *arena;
   if ((st = workspace_init (&w, vm, W, H, &arena, err))) {
-    free (img);
+    free (canvas);
     return st;
   }
-  embed_patches (&w, img, W);
-  free (img);
+  embed_patches (&w, canvas, W);
+  free (canvas);
   for (int l = 0; l < vm->n_layer && !st; l++) {
     if (cancel && *cancel)
       st = g4_set_error (err, G4_STATUS_CANCELLED, "image encoding cancelled");
@@ -390,4 +389,19 @@ g4_image_encode (const g4_mmproj * mm, const uint8_t * rgb, int width, int heigh
   }
   free (arena);
   return st;
+}
+
+g4_status
+g4_image_encode (const g4_mmproj * mm, const uint8_t * rgb, int width, int height, int stride,
+    g4_image_sizing sizing, int max_soft_tokens, int n_threads, const volatile int *cancel,
+    float *out, int *n_tokens, g4_error * err)
+{
+  if (n_tokens)
+    *n_tokens = 0;
+  if (!rgb)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "g4_image_encode: NULL argument");
+  /* the view is only read: the cast keeps the view type single */
+  const g4_image_view v = g4_image_view_rgb ((uint8_t *) rgb, width, height, stride);
+  return g4_image_encode_view (mm, &v, sizing, max_soft_tokens, n_threads, cancel, out,
+      n_tokens, err);
 }

@@ -12,6 +12,7 @@
 #define G4_IMAGE_MIN_TOKENS 70      /* the reference's token window (spec §2.1) */
 #define G4_IMAGE_MAX_TOKENS 1120
 #define G4_IMAGE_DEFAULT_BUDGET 280 /* Hugging Face's default budget */
+#define G4_IMAGE_MAX_SIDE 32768     /* largest image side accepted anywhere */
 
 typedef enum {
   G4_VISION_ACT_GELU_TANH,
@@ -62,16 +63,31 @@ void g4_vision_model_free (g4_vision_model * vm);
 bool g4_image_target_size (const g4_vision_model * vm, int width, int height,
     g4_image_sizing sizing, int max_soft_tokens, int *out_w, int *out_h);
 
-/* Pillow's Image.resize (BICUBIC) on packed RGB8: separable, horizontal pass
- * first, fixed-point weights; a pass whose size does not change is skipped.
- * tmp holds dst_w * src_h * 3 bytes. */
-void g4_image_resize_bicubic (const uint8_t * src, int src_w, int src_h, size_t src_stride,
-    uint8_t * dst, int dst_w, int dst_h, uint8_t * tmp);
+/* Pillow's Image.resize (BICUBIC) of a valid view to dst_w x dst_h packed RGB8
+ * rows dst_stride apart: separable, horizontal pass first, fixed-point
+ * weights; a pass whose size does not change is skipped. Source rows are
+ * converted one at a time (G4_STATUS_NO_MEMORY is the only failure). */
+g4_status g4_image_resample (const g4_image_view * img, uint8_t * dst, int dst_w, int dst_h,
+    size_t dst_stride, g4_error * err);
 
 /* The encoder's canvas for an image: resized to W x H (budget) or resized to
  * fit and centred on black (native), packed RGB8 W * H * 3. */
-g4_status g4_image_prepare (const g4_vision_model * vm, const uint8_t * rgb, int width,
-    int height, int stride, g4_image_sizing sizing, int max_soft_tokens, uint8_t ** canvas,
-    int *out_w, int *out_h, g4_error * err);
+g4_status g4_image_prepare (const g4_vision_model * vm, const g4_image_view * img,
+    g4_image_sizing sizing, int max_soft_tokens, uint8_t ** canvas, int *out_w, int *out_h,
+    g4_error * err);
+
+/* ---- image views (image_view.c) ---- */
+
+/* NULL when img can be read (known format, size within 1..G4_IMAGE_MAX_SIDE,
+ * planes present, strides covering a row), else what is wrong. */
+const char *g4_image_view_check (const g4_image_view * img);
+/* Row y of a valid view as packed RGB8: the row itself for G4_PIXEL_RGB, else
+ * converted into buf (3 width bytes), which is returned. */
+const uint8_t *g4_image_view_row (const g4_image_view * img, int y, uint8_t * buf);
+/* Packed and grey formats: bytes per pixel and the offsets of R, G, B and
+ * alpha (-1 when none); false for YUV. */
+bool g4_pixel_layout (g4_pixel_format f, int *bpp, int offsets[4]);
+/* A 0xRRGGBB color in the view's YUV matrix and range. */
+void g4_rgb_to_yuv (const g4_image_view * img, uint32_t rgb, uint8_t yuv[3]);
 
 #endif
