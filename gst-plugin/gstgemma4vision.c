@@ -1,0 +1,1775 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gemma4vision: runs a Gemma 4 vision prompt on sampled video frames. The
+ * streaming thread only refs the frame and queues a job; the worker thread
+ * maps it, encodes it (or each upstream region) without a copy, generates,
+ * parses boxes and hands the result back, and the video leaves untouched
+ * with the result attached as region-of-interest and result metas. */
+
+/**
+ * SECTION:element-gemma4vision
+ * @title: gemma4vision
+ *
+ * Image understanding with Google's Gemma 4 models (GGUF language model plus
+ * the mmproj file holding the vision encoder) on a video stream. The video
+ * passes through bit for bit; every #GstGemma4Vision:inference-interval-th
+ * frame (and at most one per #GstGemma4Vision:min-interval) is sent to the
+ * model with the prompt of #GstGemma4Vision:task.
+ *
+ * Outputs:
+ * - on the video: a `GstGemma4ResultMeta` custom meta (structure
+ *   `gemma4-result`: text, task, source-pts, repeated, inference-time, json,
+ *   ...) and, for task=detect, one #GstVideoRegionOfInterestMeta per box
+ *   (roi_type the label, only labels of #GstGemma4Vision:labels become
+ *   quarks; params structure `gemma4/detection` with label, confidence,
+ *   source-pts). videoscale and videoconvert keep both.
+ *   #GstGemma4Vision:attach says which frame gets a result: the next frame
+ *   that leaves (the video never waits), the frame it describes (frames are
+ *   held up to #GstGemma4Vision:latency, which is added to the LATENCY
+ *   answer), or every frame until a new result (marked repeated).
+ * - request pad `text_src` (`text/x-raw, format=utf8`, sparse): the answer,
+ *   PTS the described frame's, DURATION until the next result.
+ * - request pad `json_src` (`application/x-json`): one object per line:
+ *   `{"kind":"vision","pts":..,"task":..,"text":..,"objects":[{"label":..,
+ *   "box_2d":[y_min,x_min,y_max,x_max],"box":[x,y,w,h],"confidence":..}],
+ *   "width":..,"height":..,"inference_ms":..,...}` (box_2d in 0-1000 units of
+ *   the image the model saw, box in pixels of the frame).
+ * - an element message `gemma4-result` per result on the bus.
+ *
+ * Detection uses constrained decoding, so the model can only write a JSON
+ * list of boxes; an answer that still does not parse gives a warning and
+ * the raw text. With #GstGemma4Vision:inference-region=roi-list the prompt
+ * runs on the crop of each upstream region of interest (those whose type is
+ * in #GstGemma4Vision:object-class), boxes relative to the frame.
+ *
+ * Inference never blocks the streaming thread in a live pipeline: while the
+ * model is busy a newer frame replaces the waiting one (counted in
+ * #GstGemma4Vision:stats, with a QOS message). In a file pipeline every
+ * sampled frame is inferred (upstream waits).
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 rtspsrc location=rtsp://camera ! decodebin ! videoconvert ! \
+ *     gemma4vision model-path=E2B.gguf mmproj-path=mmproj.gguf task=detect \
+ *     labels="person,car" name=v ! videoconvert ! autovideosink \
+ *     v.json_src ! filesink location=boxes.jsonl
+ * ]| detects people and cars on a camera, JSON lines to a file.
+ * |[
+ * gst-launch-1.0 filesrc location=film.mp4 ! decodebin ! videoconvert ! \
+ *     gemma4vision model-path=E2B.gguf mmproj-path=mmproj.gguf \
+ *     min-interval=5000 name=v ! textoverlay name=o ! autovideosink \
+ *     v.text_src ! o.text_sink
+ * ]| describes the film every five seconds on the picture.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+
+#include <gst/video/video.h>
+
+#include "gemma4.h"
+#include "gstgemma4enums.h"
+#include "gstgemma4frame.h"
+#include "gstgemma4meta.h"
+#include "gstgemma4settings.h"
+#include "gstgemma4text.h"
+#include "gstgemma4vision.h"
+#include "gstgemma4worker.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_gemma4_vision_debug);
+#define GST_CAT_DEFAULT gst_gemma4_vision_debug
+
+#define DEFAULT_LATENCY 1000
+#define DEFAULT_MAX_TOKENS 256
+#define DEFAULT_TEMPERATURE 0.0f
+#define DEFAULT_TASK GST_GEMMA4_VISION_TASK_DESCRIBE
+#define DEFAULT_IMAGE_SIZE GST_GEMMA4_IMAGE_SIZE_BUDGET
+/* Google's recommendation for video frames (280 is theirs for images). */
+#define DEFAULT_MAX_SOFT_TOKENS 70
+#define DEFAULT_INFERENCE_INTERVAL 1
+#define DEFAULT_MIN_INTERVAL 0
+#define DEFAULT_ATTACH GST_GEMMA4_ATTACH_NEXT
+#define DEFAULT_REGION GST_GEMMA4_INFERENCE_REGION_FULL_FRAME
+/* One job runs and one waits: more would only describe older frames. */
+#define MAX_PENDING_JOBS 1
+/* Quarks are never freed: labels the model invents are bounded. */
+#define MAX_LABEL_QUARKS 64
+#define MAX_DETECTIONS 256
+/* Tokens one box of the constrained list takes, about: the list is capped
+ * so that it closes within max-tokens. */
+#define TOKENS_PER_BOX 40
+
+enum
+{
+  PROP_TASK = GST_GEMMA4_PROP_LAST,
+  PROP_LABELS,
+  PROP_IMAGE_SIZE,
+  PROP_MAX_SOFT_TOKENS,
+  PROP_INFERENCE_INTERVAL,
+  PROP_MIN_INTERVAL,
+  PROP_ATTACH,
+  PROP_INFERENCE_REGION,
+  PROP_OBJECT_CLASS,
+};
+
+static const GstGemma4SettingsDefaults vision_defaults = {
+  .latency_ms = DEFAULT_LATENCY,
+  .max_tokens = DEFAULT_MAX_TOKENS,
+  .temperature = DEFAULT_TEMPERATURE,
+  .prompt_doc = "Instruction given with each frame (NULL = the built-in one "
+      "of task; required by task=custom). The frame goes where the text has "
+      "<|image|>, or before the text. Applied to the next job",
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_GEMMA4_VIDEO_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_GEMMA4_VIDEO_CAPS));
+static GstStaticPadTemplate text_template = GST_STATIC_PAD_TEMPLATE ("text_src",
+    GST_PAD_SRC, GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("text/x-raw, format = (string) utf8"));
+static GstStaticPadTemplate json_template = GST_STATIC_PAD_TEMPLATE ("json_src",
+    GST_PAD_SRC, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-json"));
+
+/* One box or region answer, in pixels of the source frame. */
+typedef struct
+{
+  gint x, y, w, h;
+  gint box_2d[4];               /* y_min, x_min, y_max, x_max in 0-1000 */
+  gchar *label;
+  GQuark roi_type;
+  gfloat confidence;            /* -1: not given */
+  gchar *text;                  /* roi-list answers; NULL for boxes */
+  gint parent_id;               /* upstream ROI id in roi-list mode, else -1 */
+} VisionObject;
+
+typedef struct
+{
+  gint refcount;
+  guint64 seq;
+  GstClockTime pts, duration;
+  gint width, height;
+  GArray *objects;              /* VisionObject */
+  GstStructure *s;              /* gemma4-result */
+} VisionResult;
+
+/* A request pad and whether its stream was started. */
+typedef struct
+{
+  GstPad *pad;
+  gboolean started;
+} SidePad;
+
+struct _GstGemma4Vision
+{
+  GstBaseTransform parent;
+
+  /* properties, under the object lock */
+  GstGemma4Settings settings;
+  GstGemma4VisionTask task;
+  gchar *labels;
+  GstGemma4ImageSize image_size;
+  guint max_soft_tokens;
+  guint inference_interval;
+  guint min_interval_ms;
+  GstGemma4Attach attach;
+  GstGemma4InferenceRegion region;
+  gchar *object_class;
+  GstStructure *last_stats;
+  gboolean upstream_live;
+  SidePad text, json;
+
+  /* READY and up; set and cleared under the object lock */
+  GstGemma4Worker *worker;
+
+  /* streaming thread */
+  GstVideoInfo info;
+  gboolean live_checked;
+  guint frames_since;           /* frames since the last sampled one */
+  GstClockTime last_sampled;    /* running time */
+  guint64 next_seq;
+
+  /* results, under result_lock */
+  GMutex result_lock;
+  GCond result_cond;
+  GQueue ready;                 /* VisionResult, oldest first */
+  guint64 done_seq;             /* every job up to it is finished */
+  gboolean flushing;
+  VisionResult *last;           /* attach=repeat */
+  guint64 held_timeouts;
+
+  /* worker thread */
+  GstBuffer *pending_text;
+  GstSegment out_segment;
+  gchar *stream_id;
+  guint group_id;
+  gboolean has_group;
+  GHashTable *seen_labels;      /* label -> itself, at most MAX_LABEL_QUARKS */
+  g4_constraint *constraint;
+  gchar *constraint_key;
+  gint64 last_parse_warning;
+};
+
+typedef struct
+{
+  GstGemma4Vision *self;
+  GstBuffer *buf;
+  GstVideoInfo info;
+  GstSegment segment;
+  guint64 seq;
+  gboolean live;
+  gint64 queued_at;
+} VisionJob;
+
+#define gst_gemma4_vision_parent_class parent_class
+G_DEFINE_TYPE (GstGemma4Vision, gst_gemma4_vision, GST_TYPE_BASE_TRANSFORM);
+GST_ELEMENT_REGISTER_DEFINE (gemma4vision, "gemma4vision", GST_RANK_NONE,
+    GST_TYPE_GEMMA4_VISION);
+
+static GParamSpec *stats_pspec;
+
+static void gst_gemma4_vision_finalize (GObject * object);
+static void gst_gemma4_vision_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_gemma4_vision_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static GstStateChangeReturn gst_gemma4_vision_change_state (GstElement *
+    element, GstStateChange transition);
+static GstPad *gst_gemma4_vision_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * name, const GstCaps * caps);
+static void gst_gemma4_vision_release_pad (GstElement * element, GstPad * pad);
+static gboolean gst_gemma4_vision_set_caps (GstBaseTransform * trans,
+    GstCaps * incaps, GstCaps * outcaps);
+static GstFlowReturn gst_gemma4_vision_transform_ip (GstBaseTransform * trans,
+    GstBuffer * buf);
+static gboolean gst_gemma4_vision_sink_event (GstBaseTransform * trans,
+    GstEvent * event);
+static gboolean gst_gemma4_vision_query (GstBaseTransform * trans,
+    GstPadDirection direction, GstQuery * query);
+
+static void
+gst_gemma4_vision_class_init (GstGemma4VisionClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+  GstElementClass *element_class = (GstElementClass *) klass;
+  GstBaseTransformClass *trans_class = (GstBaseTransformClass *) klass;
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
+
+  gobject_class->set_property = gst_gemma4_vision_set_property;
+  gobject_class->get_property = gst_gemma4_vision_get_property;
+  gobject_class->finalize = gst_gemma4_vision_finalize;
+
+  gst_gemma4_settings_install_properties (gobject_class, &vision_defaults);
+  stats_pspec = g_object_class_find_property (gobject_class, "stats");
+
+  g_object_class_install_property (gobject_class, PROP_TASK,
+      g_param_spec_enum ("task", "Task",
+          "What to ask about each frame; selects the built-in prompt and how "
+          "the answer is read (detect: boxes)", GST_TYPE_GEMMA4_VISION_TASK,
+          DEFAULT_TASK, flags));
+  g_object_class_install_property (gobject_class, PROP_LABELS,
+      g_param_spec_string ("labels", "Labels",
+          "Comma-separated vocabulary of detect (empty: any object) and "
+          "classify (required). Only these labels become region types; "
+          "others are \"object\"", NULL, flags));
+  g_object_class_install_property (gobject_class, PROP_IMAGE_SIZE,
+      g_param_spec_enum ("image-size", "Image size",
+          "How a frame is sized for the vision encoder",
+          GST_TYPE_GEMMA4_IMAGE_SIZE, DEFAULT_IMAGE_SIZE, flags));
+  g_object_class_install_property (gobject_class, PROP_MAX_SOFT_TOKENS,
+      g_param_spec_uint ("max-soft-tokens", "Maximum soft tokens",
+          "Image tokens per frame: the budget of image-size=budget (Google "
+          "recommends 70 for video frames, 280 for images; 70, 140, 280, 560 "
+          "or 1120), the upper bound of image-size=native", 70, 1120,
+          DEFAULT_MAX_SOFT_TOKENS, flags));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint ("inference-interval", "Inference interval",
+          "Run the model on every Nth frame", 1, G_MAXINT,
+          DEFAULT_INFERENCE_INTERVAL, flags));
+  g_object_class_install_property (gobject_class, PROP_MIN_INTERVAL,
+      g_param_spec_uint ("min-interval", "Minimum interval",
+          "Least running time in ms between two inferred frames (0 = no "
+          "limit); robust to variable frame rates", 0, G_MAXINT,
+          DEFAULT_MIN_INTERVAL, flags));
+  g_object_class_install_property (gobject_class, PROP_ATTACH,
+      g_param_spec_enum ("attach", "Attach",
+          "Which video frames carry a result: the next one out (the video "
+          "never waits), the frame described (held up to latency ms, added "
+          "to the reported latency), or every frame until a new result",
+          GST_TYPE_GEMMA4_ATTACH, DEFAULT_ATTACH, flags));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_REGION,
+      g_param_spec_enum ("inference-region", "Inference region",
+          "The whole frame, or the crop of each upstream region of interest "
+          "meta (filtered by object-class)",
+          GST_TYPE_GEMMA4_INFERENCE_REGION, DEFAULT_REGION, flags));
+  g_object_class_install_property (gobject_class, PROP_OBJECT_CLASS,
+      g_param_spec_string ("object-class", "Object class",
+          "Comma-separated region types inferred with "
+          "inference-region=roi-list (NULL = all)", NULL, flags));
+
+  GST_DEBUG_CATEGORY_INIT (gst_gemma4_vision_debug, "gemma4vision", 0,
+      "Gemma 4 image understanding");
+
+  gst_element_class_set_static_metadata (element_class,
+      "Gemma 4 image understanding", "Filter/Analyzer/Video",
+      "Describes, reads or finds objects in video frames with a Gemma 4 "
+      "model; the video passes through with the results as metadata",
+      "gst-gemma4 developers");
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_gemma4_vision_change_state);
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_gemma4_vision_request_new_pad);
+  element_class->release_pad =
+      GST_DEBUG_FUNCPTR (gst_gemma4_vision_release_pad);
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class, &text_template);
+  gst_element_class_add_static_pad_template (element_class, &json_template);
+
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_gemma4_vision_set_caps);
+  trans_class->transform_ip =
+      GST_DEBUG_FUNCPTR (gst_gemma4_vision_transform_ip);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_gemma4_vision_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_gemma4_vision_query);
+  /* metas are added in place; pixels are never written */
+  trans_class->transform_ip_on_passthrough = FALSE;
+}
+
+static void
+gst_gemma4_vision_init (GstGemma4Vision * self)
+{
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+  gst_gemma4_settings_init (&self->settings, &vision_defaults);
+  self->task = DEFAULT_TASK;
+  self->image_size = DEFAULT_IMAGE_SIZE;
+  self->max_soft_tokens = DEFAULT_MAX_SOFT_TOKENS;
+  self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
+  self->min_interval_ms = DEFAULT_MIN_INTERVAL;
+  self->attach = DEFAULT_ATTACH;
+  self->region = DEFAULT_REGION;
+  gst_video_info_init (&self->info);
+  g_mutex_init (&self->result_lock);
+  g_cond_init (&self->result_cond);
+  g_queue_init (&self->ready);
+  gst_segment_init (&self->out_segment, GST_FORMAT_TIME);
+  self->seen_labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
+}
+
+/* ---- results ------------------------------------------------------------- */
+
+static VisionResult *
+result_ref (VisionResult * r)
+{
+  g_atomic_int_inc (&r->refcount);
+  return r;
+}
+
+static void
+object_clear (gpointer data)
+{
+  VisionObject *o = data;
+
+  g_free (o->label);
+  g_free (o->text);
+}
+
+static void
+result_unref (VisionResult * r)
+{
+  if (!r || !g_atomic_int_dec_and_test (&r->refcount))
+    return;
+  g_array_free (r->objects, TRUE);
+  gst_structure_free (r->s);
+  g_free (r);
+}
+
+/* Call with result_lock. */
+static void
+clear_results (GstGemma4Vision * self)
+{
+  g_queue_clear_full (&self->ready, (GDestroyNotify) result_unref);
+  g_clear_pointer (&self->last, result_unref);
+}
+
+static void
+gst_gemma4_vision_finalize (GObject * object)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
+
+  gst_gemma4_settings_clear (&self->settings);
+  g_free (self->labels);
+  g_free (self->object_class);
+  if (self->last_stats)
+    gst_structure_free (self->last_stats);
+  clear_results (self);
+  g_mutex_clear (&self->result_lock);
+  g_cond_clear (&self->result_cond);
+  gst_clear_buffer (&self->pending_text);
+  g_free (self->stream_id);
+  g_hash_table_unref (self->seen_labels);
+  if (self->constraint)
+    g4_constraint_free (self->constraint);
+  g_free (self->constraint_key);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* ---- properties ---------------------------------------------------------- */
+
+static void
+gst_gemma4_vision_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
+  GError *error = NULL;
+  gboolean latency_changed = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  if (prop_id == GST_GEMMA4_PROP_LATENCY)
+    latency_changed = g_value_get_uint (value) != self->settings.latency_ms;
+  if (gst_gemma4_settings_set_property (&self->settings, prop_id, value,
+          &error)) {
+    if (self->worker && (prop_id == GST_GEMMA4_PROP_MODEL_PATH
+            || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
+            || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
+            || prop_id == GST_GEMMA4_PROP_N_THREADS
+            || prop_id == GST_GEMMA4_PROP_CONTEXT_SIZE))
+      GST_WARNING_OBJECT (self, "%s takes effect at the next NULL->READY",
+          pspec->name);
+    GST_OBJECT_UNLOCK (self);
+    if (error) {
+      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
+          ("Could not read prompt-path: %s", error->message), (NULL));
+      g_clear_error (&error);
+    }
+    if (latency_changed)
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_message_new_latency (GST_OBJECT (self)));
+    return;
+  }
+  switch (prop_id) {
+    case PROP_TASK:
+      self->task = g_value_get_enum (value);
+      break;
+    case PROP_LABELS:
+      g_free (self->labels);
+      self->labels = g_value_dup_string (value);
+      break;
+    case PROP_IMAGE_SIZE:
+      self->image_size = g_value_get_enum (value);
+      break;
+    case PROP_MAX_SOFT_TOKENS:
+      self->max_soft_tokens = g_value_get_uint (value);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      self->inference_interval = g_value_get_uint (value);
+      break;
+    case PROP_MIN_INTERVAL:
+      self->min_interval_ms = g_value_get_uint (value);
+      break;
+    case PROP_ATTACH:
+      latency_changed = self->attach != (GstGemma4Attach)
+          g_value_get_enum (value);
+      self->attach = g_value_get_enum (value);
+      break;
+    case PROP_INFERENCE_REGION:
+      self->region = g_value_get_enum (value);
+      break;
+    case PROP_OBJECT_CLASS:
+      g_free (self->object_class);
+      self->object_class = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (latency_changed)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
+}
+
+static void
+gst_gemma4_vision_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
+
+  GST_OBJECT_LOCK (self);
+  if (prop_id == GST_GEMMA4_PROP_STATS) {
+    GstStructure *s;
+    guint64 held;
+    if (self->worker)
+      s = gst_gemma4_worker_get_stats (self->worker);
+    else if (self->last_stats)
+      s = gst_structure_copy (self->last_stats);
+    else
+      s = gst_gemma4_worker_get_stats (NULL);
+    g_mutex_lock (&self->result_lock);
+    held = self->held_timeouts;
+    g_mutex_unlock (&self->result_lock);
+    /* attach=exact frames released without their result */
+    gst_structure_set (s, "held-timeouts", G_TYPE_UINT64, held, NULL);
+    g_value_take_boxed (value, s);
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  if (gst_gemma4_settings_get_property (&self->settings, prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  switch (prop_id) {
+    case PROP_TASK:
+      g_value_set_enum (value, self->task);
+      break;
+    case PROP_LABELS:
+      g_value_set_string (value, self->labels);
+      break;
+    case PROP_IMAGE_SIZE:
+      g_value_set_enum (value, self->image_size);
+      break;
+    case PROP_MAX_SOFT_TOKENS:
+      g_value_set_uint (value, self->max_soft_tokens);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      g_value_set_uint (value, self->inference_interval);
+      break;
+    case PROP_MIN_INTERVAL:
+      g_value_set_uint (value, self->min_interval_ms);
+      break;
+    case PROP_ATTACH:
+      g_value_set_enum (value, self->attach);
+      break;
+    case PROP_INFERENCE_REGION:
+      g_value_set_enum (value, self->region);
+      break;
+    case PROP_OBJECT_CLASS:
+      g_value_set_string (value, self->object_class);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* A comma-separated list, items trimmed, empty ones left out; NULL when
+ * nothing is left. */
+static gchar **
+split_list (const gchar * list)
+{
+  gchar **items, **out;
+  guint n = 0;
+
+  if (!list)
+    return NULL;
+  items = g_strsplit (list, ",", -1);
+  out = g_new0 (gchar *, g_strv_length (items) + 1);
+  for (guint i = 0; items[i]; i++) {
+    g_strstrip (items[i]);
+    if (items[i][0])
+      out[n++] = g_strdup (items[i]);
+  }
+  g_strfreev (items);
+  if (n == 0)
+    g_clear_pointer (&out, g_strfreev);
+  return out;
+}
+
+/* ---- side pads (text_src, json_src), pushed from the worker thread -------- */
+
+static const gchar *
+side_caps (GstGemma4Vision * self, SidePad * side)
+{
+  return side == &self->text ? "text/x-raw, format=(string)utf8" :
+      "application/x-json";
+}
+
+/* The pad with its stream started (stream-start, caps, segment), or NULL
+ * when it is not requested. Worker thread. */
+static GstPad *
+side_get (GstGemma4Vision * self, SidePad * side)
+{
+  GstPad *pad;
+  gboolean start;
+
+  GST_OBJECT_LOCK (self);
+  pad = side->pad ? gst_object_ref (side->pad) : NULL;
+  start = pad && !side->started;
+  if (pad)
+    side->started = TRUE;
+  GST_OBJECT_UNLOCK (self);
+  if (start) {
+    gchar *id = g_strdup_printf ("%s/gemma4vision-%s",
+        self->stream_id ? self->stream_id : GST_ELEMENT_NAME (self),
+        side == &self->text ? "text" : "json");
+    GstEvent *ev = gst_event_new_stream_start (id);
+    GstCaps *caps = gst_caps_from_string (side_caps (self, side));
+
+    g_free (id);
+    if (self->has_group)
+      gst_event_set_group_id (ev, self->group_id);
+    gst_event_set_stream_flags (ev, GST_STREAM_FLAG_SPARSE);
+    gst_pad_push_event (pad, ev);
+    gst_pad_push_event (pad, gst_event_new_caps (caps));
+    gst_caps_unref (caps);
+    gst_pad_push_event (pad, gst_event_new_segment (&self->out_segment));
+  }
+  return pad;
+}
+
+static void
+side_push (GstGemma4Vision * self, SidePad * side, GstBuffer * buf)
+{
+  GstPad *pad = side_get (self, side);
+  GstFlowReturn ret;
+
+  if (!pad) {
+    gst_buffer_unref (buf);
+    return;
+  }
+  ret = gst_pad_push (pad, buf);
+  /* a side output that nobody reads must not stop the video */
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
+    GST_DEBUG_OBJECT (pad, "push: %s", gst_flow_get_name (ret));
+  gst_object_unref (pad);
+}
+
+static void
+side_push_event (GstGemma4Vision * self, SidePad * side, GstEvent * event)
+{
+  GstPad *pad = side_get (self, side);
+
+  if (pad) {
+    gst_pad_push_event (pad, event);
+    gst_object_unref (pad);
+  } else {
+    gst_event_unref (event);
+  }
+}
+
+/* Non-serialized events (flushes) go out from the streaming thread. */
+static void
+side_push_event_now (GstGemma4Vision * self, GstEvent * event)
+{
+  GstPad *pads[2];
+
+  GST_OBJECT_LOCK (self);
+  pads[0] = self->text.pad ? gst_object_ref (self->text.pad) : NULL;
+  pads[1] = self->json.pad ? gst_object_ref (self->json.pad) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  for (guint i = 0; i < 2; i++) {
+    if (pads[i]) {
+      gst_pad_push_event (pads[i], gst_event_ref (event));
+      gst_object_unref (pads[i]);
+    }
+  }
+  gst_event_unref (event);
+}
+
+/* The text buffer waits for the next result, which ends its DURATION. */
+static void
+flush_pending_text (GstGemma4Vision * self, GstClockTime next_pts)
+{
+  GstBuffer *buf = self->pending_text;
+
+  if (!buf)
+    return;
+  self->pending_text = NULL;
+  if (GST_CLOCK_TIME_IS_VALID (next_pts)
+      && GST_BUFFER_PTS_IS_VALID (buf) && next_pts > GST_BUFFER_PTS (buf))
+    GST_BUFFER_DURATION (buf) = next_pts - GST_BUFFER_PTS (buf);
+  side_push (self, &self->text, buf);
+}
+
+static gboolean
+side_pad_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (parent);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_QOS:
+      /* lateness of text says nothing about how fast to send video */
+      gst_event_unref (event);
+      return TRUE;
+    default:
+      return gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self), event);
+  }
+}
+
+static gboolean
+side_pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (parent);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gboolean live;
+    GstClockTime min, max, own;
+
+    if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), query))
+      return FALSE;
+    gst_query_parse_latency (query, &live, &min, &max);
+    GST_OBJECT_LOCK (self);
+    own = self->settings.latency_ms * GST_MSECOND;
+    GST_OBJECT_UNLOCK (self);
+    /* a result is out within the budget after its frame */
+    if (live) {
+      min += own;
+      if (GST_CLOCK_TIME_IS_VALID (max))
+        max += own;
+    }
+    gst_query_set_latency (query, live, min, max);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static GstPad *
+gst_gemma4_vision_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
+  GstPadTemplate *text_templ =
+      gst_element_get_pad_template (element, "text_src");
+  SidePad *side = templ == text_templ ? &self->text : &self->json;
+  GstPad *pad;
+
+  GST_OBJECT_LOCK (self);
+  if (side->pad) {
+    GST_OBJECT_UNLOCK (self);
+    GST_WARNING_OBJECT (self, "%s was already requested",
+        GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
+    return NULL;
+  }
+  GST_OBJECT_UNLOCK (self);
+  pad = gst_pad_new_from_template (templ,
+      GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
+  gst_pad_set_event_function (pad, GST_DEBUG_FUNCPTR (side_pad_event));
+  gst_pad_set_query_function (pad, GST_DEBUG_FUNCPTR (side_pad_query));
+  gst_pad_use_fixed_caps (pad);
+  if (GST_STATE (element) > GST_STATE_READY
+      || GST_STATE_TARGET (element) > GST_STATE_READY)
+    gst_pad_set_active (pad, TRUE);
+  GST_OBJECT_LOCK (self);
+  side->pad = pad;
+  side->started = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  gst_element_add_pad (element, pad);
+  return pad;
+}
+
+static void
+gst_gemma4_vision_release_pad (GstElement * element, GstPad * pad)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
+
+  GST_OBJECT_LOCK (self);
+  if (self->text.pad == pad)
+    self->text.pad = NULL;
+  if (self->json.pad == pad)
+    self->json.pad = NULL;
+  GST_OBJECT_UNLOCK (self);
+  gst_pad_set_active (pad, FALSE);
+  gst_element_remove_pad (element, pad);
+}
+
+/* ---- jobs, on the worker thread ------------------------------------------ */
+
+static void
+mark_done (GstGemma4Vision * self, guint64 seq, VisionResult * r)
+{
+  g_mutex_lock (&self->result_lock);
+  if (r && !self->flushing)
+    g_queue_push_tail (&self->ready, result_ref (r));
+  self->done_seq = MAX (self->done_seq, seq);
+  g_cond_broadcast (&self->result_cond);
+  g_mutex_unlock (&self->result_lock);
+}
+
+/* Region types: the configured labels, or the first MAX_LABEL_QUARKS the
+ * model used, else "object". */
+static GQuark
+label_quark (GstGemma4Vision * self, gchar ** labels, const gchar * label)
+{
+  if (labels) {
+    if (g_strv_contains ((const gchar * const *) labels, label))
+      return g_quark_from_string (label);
+    return g_quark_from_static_string ("object");
+  }
+  if (!g_hash_table_contains (self->seen_labels, label)) {
+    if (g_hash_table_size (self->seen_labels) >= MAX_LABEL_QUARKS)
+      return g_quark_from_static_string ("object");
+    g_hash_table_add (self->seen_labels, g_strdup (label));
+  }
+  return g_quark_from_string (label);
+}
+
+/* The detection constraint for these labels, built once per label set. */
+static g4_constraint *
+detection_constraint (GstGemma4Vision * self, const g4_model * lm,
+    gchar ** labels, gint max_objects)
+{
+  gchar *joined = labels ? g_strjoinv (",", labels) : g_strdup ("");
+  gchar *key = g_strdup_printf ("%d:%s", max_objects, joined);
+  g4_error err = { 0 };
+
+  g_free (joined);
+  if (self->constraint && !g_strcmp0 (key, self->constraint_key)) {
+    g_free (key);
+    return self->constraint;
+  }
+  if (self->constraint)
+    g4_constraint_free (self->constraint);
+  g_free (self->constraint_key);
+  self->constraint_key = key;
+  self->constraint = g4_constraint_detection_new (g4_model_get_vocab (lm),
+      (const char *const *) labels, labels ? (int) g_strv_length (labels) : 0,
+      max_objects, &err);
+  if (!self->constraint)
+    GST_WARNING_OBJECT (self, "no detection constraint: %s", err.message);
+  return self->constraint;
+}
+
+/* What one job asks, read under the object lock when it starts. */
+typedef struct
+{
+  GstGemma4VisionTask task;
+  gchar **labels;
+  gchar *chat;                  /* rendered prompt with one <|image|> */
+  g4_image_sizing sizing;
+  gint max_soft_tokens;
+  gint max_objects;
+  g4_generate_params gp;
+  GstGemma4InferenceRegion region;
+  gchar **object_class;
+  GstClockTime budget;
+} JobConfig;
+
+static const gchar *
+task_nick (GstGemma4VisionTask task)
+{
+  GEnumClass *klass = g_type_class_ref (GST_TYPE_GEMMA4_VISION_TASK);
+  const gchar *nick = g_enum_get_value (klass, task)->value_nick;
+
+  g_type_class_unref (klass);
+  return nick;
+}
+
+static void
+job_config_read (GstGemma4Vision * self, const g4_model * lm, JobConfig * c)
+{
+  static const g4_vision_task tasks[] = {
+    [GST_GEMMA4_VISION_TASK_DESCRIBE] = G4_VISION_DESCRIBE,
+    [GST_GEMMA4_VISION_TASK_DETECT] = G4_VISION_DETECT,
+    [GST_GEMMA4_VISION_TASK_OCR] = G4_VISION_OCR,
+    [GST_GEMMA4_VISION_TASK_CLASSIFY] = G4_VISION_CLASSIFY,
+  };
+  g4_chat_message msgs[2];
+  gint n = 0;
+  const gchar *user;
+  gchar *instruction, *content;
+  gboolean thinking;
+  gsize len;
+
+  memset (c, 0, sizeof *c);
+  GST_OBJECT_LOCK (self);
+  c->task = self->task;
+  c->labels = split_list (self->labels);
+  c->sizing = self->image_size == GST_GEMMA4_IMAGE_SIZE_NATIVE ?
+      G4_IMAGE_NATIVE : G4_IMAGE_BUDGET;
+  c->max_soft_tokens = (gint) self->max_soft_tokens;
+  c->gp.max_tokens = (int) self->settings.max_tokens;
+  c->gp.sampling = gst_gemma4_settings_sampling (&self->settings);
+  c->region = self->region;
+  c->object_class = split_list (self->object_class);
+  c->budget = self->settings.latency_ms * GST_MSECOND;
+  user = gst_gemma4_settings_instruction (&self->settings);
+  if (user || c->task == GST_GEMMA4_VISION_TASK_CUSTOM) {
+    instruction = g_strdup (user ? user : "");
+  } else {
+    gchar *joined = c->labels ? g_strjoinv (",", c->labels) : NULL;
+    len = g4_vision_task_prompt (tasks[c->task], joined, NULL, 0);
+    instruction = g_malloc (len + 1);
+    g4_vision_task_prompt (tasks[c->task], joined, instruction, len + 1);
+    g_free (joined);
+  }
+  if (self->settings.system_prompt)
+    msgs[n++] = (g4_chat_message) {
+    G4_ROLE_SYSTEM, g_strdup (self->settings.system_prompt)};
+  thinking = self->settings.thinking;
+  GST_OBJECT_UNLOCK (self);
+
+  c->max_objects = CLAMP (c->gp.max_tokens / TOKENS_PER_BOX, 1, 64);
+  content = strstr (instruction, "<|image|>") ? g_strdup (instruction) :
+      g_strconcat ("<|image|>", instruction, NULL);
+  msgs[n++] = (g4_chat_message) {
+  G4_ROLE_USER, content};
+  len = g4_chat_render (g4_model_template_flavor (lm), msgs, n, thinking,
+      true, NULL, 0);
+  c->chat = g_malloc (len + 1);
+  g4_chat_render (g4_model_template_flavor (lm), msgs, n, thinking, true,
+      c->chat, len + 1);
+  for (gint i = 0; i < n; i++)
+    g_free ((gchar *) msgs[i].content);
+  g_free (instruction);
+}
+
+static void
+job_config_clear (JobConfig * c)
+{
+  g_strfreev (c->labels);
+  g_strfreev (c->object_class);
+  g_free (c->chat);
+}
+
+typedef struct
+{
+  GstGemma4Worker *worker;
+  GString *text;
+} PieceContext;
+
+static bool
+on_piece (const char *text, int len, bool in_thought, void *user)
+{
+  PieceContext *ctx = user;
+
+  if (!in_thought)
+    g_string_append_len (ctx->text, text, len);
+  return !gst_gemma4_worker_is_cancelled (ctx->worker);
+}
+
+/* One region the prompt runs on, in pixels of the frame. */
+typedef struct
+{
+  gint x, y, w, h;
+  gint id;                      /* upstream ROI id, -1 for the whole frame */
+  GQuark roi_type;
+} Region;
+
+static GArray *
+job_regions (const VisionJob * job, const JobConfig * c)
+{
+  GArray *regions = g_array_new (FALSE, FALSE, sizeof (Region));
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  if (c->region == GST_GEMMA4_INFERENCE_REGION_FULL_FRAME) {
+    Region r = { 0, 0, GST_VIDEO_INFO_WIDTH (&job->info),
+      GST_VIDEO_INFO_HEIGHT (&job->info), -1, 0
+    };
+    g_array_append_val (regions, r);
+    return regions;
+  }
+  while ((meta = gst_buffer_iterate_meta_filtered (job->buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+    Region r = { (gint) roi->x, (gint) roi->y, (gint) roi->w, (gint) roi->h,
+      roi->id, roi->roi_type
+    };
+    if (c->object_class && !g_strv_contains ((const gchar * const *)
+            c->object_class, g_quark_to_string (roi->roi_type)))
+      continue;
+    g_array_append_val (regions, r);
+  }
+  return regions;
+}
+
+/* Rate-limited: a model that never writes JSON must not flood the bus. */
+static void
+warn_unparseable (GstGemma4Vision * self, const gchar * text,
+    const gchar * why)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->last_parse_warning && now - self->last_parse_warning <
+      10 * G_USEC_PER_SEC)
+    return;
+  self->last_parse_warning = now;
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, DECODE,
+      ("The model's answer holds no boxes (%s); the raw text is passed on",
+          why), ("answer: %s", text),
+      ("reason", G_TYPE_STRING, "gemma4vision/unparseable",
+          "text", G_TYPE_STRING, text, NULL));
+}
+
+/* Boxes of a detection answer into objects, relative to the region. */
+static void
+add_detections (GstGemma4Vision * self, const JobConfig * c,
+    const Region * reg, const gchar * text, GArray * objects)
+{
+  g4_detection *dets = g_new0 (g4_detection, MAX_DETECTIONS);
+  g4_error err = { 0 };
+  gint n = g4_detections_parse (text, false, dets, MAX_DETECTIONS, &err);
+
+  if (n < 0)
+    warn_unparseable (self, text, err.message);
+  for (gint i = 0; i < MIN (n, MAX_DETECTIONS); i++) {
+    const g4_detection *d = &dets[i];
+    VisionObject o = { 0 };
+    gint x1 = reg->x + (gint) lroundf (d->x_min * reg->w / 1000.0f);
+    gint y1 = reg->y + (gint) lroundf (d->y_min * reg->h / 1000.0f);
+    gint x2 = reg->x + (gint) lroundf (d->x_max * reg->w / 1000.0f);
+    gint y2 = reg->y + (gint) lroundf (d->y_max * reg->h / 1000.0f);
+
+    o.x = x1;
+    o.y = y1;
+    o.w = x2 - x1;
+    o.h = y2 - y1;
+    o.box_2d[0] = (gint) lroundf (d->y_min);
+    o.box_2d[1] = (gint) lroundf (d->x_min);
+    o.box_2d[2] = (gint) lroundf (d->y_max);
+    o.box_2d[3] = (gint) lroundf (d->x_max);
+    o.label = g_strdup (d->label);
+    o.roi_type = label_quark (self, c->labels, d->label);
+    o.confidence = d->confidence;
+    o.parent_id = reg->id;
+    g_array_append_val (objects, o);
+  }
+  g_free (dets);
+}
+
+/* Encodes the region, runs the prompt; the answer in text. */
+static g4_status
+infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
+    const JobConfig * c, const g4_image_view * frame, const Region * reg,
+    GString * text, guint * tokens, g4_error * err)
+{
+  GstGemma4Model *model = gst_gemma4_worker_get_model (w);
+  const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
+  const g4_model *lm = gst_gemma4_model_get_model (model);
+  g4_image_view view;
+  g4_generate_params gp = c->gp;
+  g4_generate_result res = { 0 };
+  g4_prompt prompt = { 0 };
+  PieceContext ctx = { w, text };
+  gfloat *embd;
+  gint n_tokens;
+  g4_status st;
+
+  if (!g4_image_view_crop (frame, reg->x, reg->y, reg->w, reg->h, &view))
+    return G4_OK;
+  n_tokens = g4_image_n_tokens (mm, view.width, view.height, c->sizing,
+      c->max_soft_tokens);
+  if (n_tokens <= 0) {
+    err->code = G4_STATUS_INVALID_ARG;
+    g_snprintf (err->message, sizeof err->message, "no image tokens for a "
+        "%dx%d region with max-soft-tokens %d", view.width, view.height,
+        c->max_soft_tokens);
+    return err->code;
+  }
+  embd = g_try_new (gfloat, (gsize) n_tokens * g4_mmproj_n_embd (mm));
+  if (!embd) {
+    err->code = G4_STATUS_NO_MEMORY;
+    g_snprintf (err->message, sizeof err->message, "out of memory for %d "
+        "image embeddings", n_tokens);
+    return err->code;
+  }
+  st = g4_image_encode_view (mm, &view, c->sizing, c->max_soft_tokens,
+      gst_gemma4_worker_get_n_threads (w), gst_gemma4_worker_get_cancel (w),
+      embd, &n_tokens, err);
+  if (st == G4_OK)
+    st = g4_prompt_build (lm, c->chat, &(g4_media) {
+        .embd = embd,.n_tokens = n_tokens,.is_audio = false}, 1, &prompt,
+        err);
+  g_free (embd);
+  if (st != G4_OK)
+    return st;
+
+  gp.on_piece = on_piece;
+  gp.user = &ctx;
+  if (c->task == GST_GEMMA4_VISION_TASK_DETECT)
+    gp.constraint = detection_constraint (self, lm, c->labels,
+        c->max_objects);
+  g4_session_reset (gst_gemma4_worker_get_session (w));
+  st = g4_generate (gst_gemma4_worker_get_session (w),
+      &(g4_batch) {.n = prompt.n,.tokens = prompt.tokens,.embd = prompt.embd,
+      .embd_mask = prompt.embd_mask,.bidirectional = prompt.bidirectional},
+      &gp, &res, err);
+  g4_prompt_free (&prompt);
+  *tokens += (guint) res.n_generated;
+  if (st == G4_STATUS_CONTEXT_FULL) {
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The context is full (%s): the answer is cut; raise context-size "
+            "or lower max-soft-tokens", err->message), (NULL));
+    st = G4_OK;
+  }
+  return st;
+}
+
+static void
+append_object_json (GString * s, const VisionObject * o)
+{
+  g_string_append (s, "{\"label\":");
+  gst_gemma4_json_append_string (s, o->label);
+  if (o->box_2d[0] >= 0)
+    g_string_append_printf (s, ",\"box_2d\":[%d,%d,%d,%d]", o->box_2d[0],
+        o->box_2d[1], o->box_2d[2], o->box_2d[3]);
+  g_string_append_printf (s, ",\"box\":[%d,%d,%d,%d]", o->x, o->y, o->w,
+      o->h);
+  if (o->confidence >= 0.0f)
+    g_string_append_printf (s, ",\"confidence\":%.3f", o->confidence);
+  if (o->parent_id >= 0)
+    g_string_append_printf (s, ",\"region_id\":%d", o->parent_id);
+  if (o->text) {
+    g_string_append (s, ",\"text\":");
+    gst_gemma4_json_append_string (s, o->text);
+  }
+  g_string_append_c (s, '}');
+}
+
+static gchar *
+result_json (GstGemma4Vision * self, const VisionResult * r,
+    const gchar * task, const gchar * text, const gchar * model,
+    GstClockTime inference, guint tokens)
+{
+  GString *s = g_string_new ("{\"kind\":\"vision\",\"pts\":");
+
+  if (GST_CLOCK_TIME_IS_VALID (r->pts))
+    g_string_append_printf (s, "%" G_GUINT64_FORMAT, r->pts);
+  else
+    g_string_append (s, "null");
+  g_string_append (s, ",\"task\":");
+  gst_gemma4_json_append_string (s, task);
+  g_string_append (s, ",\"text\":");
+  gst_gemma4_json_append_string (s, text);
+  g_string_append (s, ",\"objects\":[");
+  for (guint i = 0; i < r->objects->len; i++) {
+    if (i)
+      g_string_append_c (s, ',');
+    append_object_json (s, &g_array_index (r->objects, VisionObject, i));
+  }
+  g_string_append_printf (s, "],\"width\":%d,\"height\":%d,"
+      "\"inference_ms\":%.1f,\"tokens\":%u,\"model\":", r->width, r->height,
+      inference / 1e6, tokens);
+  gst_gemma4_json_append_string (s, model);
+  g_string_append (s, ",\"element\":");
+  gst_gemma4_json_append_string (s, GST_ELEMENT_NAME (self));
+  g_string_append_c (s, '}');
+  return g_string_free (s, FALSE);
+}
+
+/* Text, JSON and the bus get the result now; the video when a frame goes
+ * out (see attach_results). */
+static void
+publish (GstGemma4Vision * self, VisionResult * r, const gchar * text,
+    const gchar * json)
+{
+  GstBuffer *buf;
+  gsize len = strlen (json);
+  gchar *line = g_strconcat (json, "\n", NULL);
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), gst_structure_copy (r->s)));
+
+  buf = gst_buffer_new_wrapped (line, len + 1);
+  GST_BUFFER_PTS (buf) = r->pts;
+  GST_BUFFER_DURATION (buf) = r->duration;
+  side_push (self, &self->json, buf);
+
+  flush_pending_text (self, r->pts);
+  buf = gst_buffer_new_memdup (text, strlen (text));
+  GST_BUFFER_PTS (buf) = r->pts;
+  GST_BUFFER_DURATION (buf) = r->duration;
+  gst_gemma4_buffer_add_result_meta (buf, r->s);
+  self->pending_text = buf;
+}
+
+static GstFlowReturn
+vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
+  VisionJob *job = data;
+  GstGemma4Model *model = gst_gemma4_worker_get_model (w);
+  const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
+  const gint64 t0 = g_get_monotonic_time ();
+  GstVideoFrame frame;
+  g4_image_view view;
+  g4_error err = { 0 };
+  g4_status st = G4_OK;
+  JobConfig c;
+  GArray *regions;
+  GString *all = g_string_new (NULL);
+  VisionResult *r;
+  GstClockTime inference;
+  guint tokens = 0;
+  gboolean late;
+  gchar *json, *text;
+  const gchar *task;
+
+  if (!mm || !g4_mmproj_has_vision (mm)) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("mmproj-path does not hold a vision encoder: use the mmproj file "
+            "that comes with the Gemma 4 model"), (NULL));
+    g_string_free (all, TRUE);
+    return GST_FLOW_ERROR;
+  }
+  if (!gst_video_frame_map (&frame, &job->info, job->buf, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Could not map a frame"),
+        (NULL));
+    g_string_free (all, TRUE);
+    return GST_FLOW_ERROR;
+  }
+  gst_gemma4_frame_view (&frame, &view);
+  job_config_read (self, gst_gemma4_model_get_model (model), &c);
+  task = task_nick (c.task);
+  regions = job_regions (job, &c);
+
+  r = g_new0 (VisionResult, 1);
+  r->refcount = 1;
+  r->seq = job->seq;
+  r->pts = GST_BUFFER_PTS (job->buf);
+  r->duration = GST_BUFFER_DURATION (job->buf);
+  if (!GST_CLOCK_TIME_IS_VALID (r->duration)
+      && GST_VIDEO_INFO_FPS_N (&job->info) > 0)
+    r->duration = gst_util_uint64_scale (GST_SECOND,
+        GST_VIDEO_INFO_FPS_D (&job->info), GST_VIDEO_INFO_FPS_N (&job->info));
+  r->width = GST_VIDEO_INFO_WIDTH (&job->info);
+  r->height = GST_VIDEO_INFO_HEIGHT (&job->info);
+  r->objects = g_array_new (FALSE, TRUE, sizeof (VisionObject));
+  g_array_set_clear_func (r->objects, object_clear);
+
+  for (guint i = 0; i < regions->len && st == G4_OK; i++) {
+    const Region *reg = &g_array_index (regions, Region, i);
+    GString *answer = g_string_new (NULL);
+
+    st = infer_region (self, w, &c, &view, reg, answer, &tokens, &err);
+    g_strstrip (answer->str);
+    answer->len = strlen (answer->str);
+    if (st == G4_OK && c.task == GST_GEMMA4_VISION_TASK_DETECT)
+      add_detections (self, &c, reg, answer->str, r->objects);
+    else if (st == G4_OK && reg->id >= 0) {
+      VisionObject o = { reg->x, reg->y, reg->w, reg->h, {-1, -1, -1, -1},
+        g_strdup (g_quark_to_string (reg->roi_type)), reg->roi_type, -1.0f,
+        g_strdup (answer->str), reg->id
+      };
+      g_array_append_val (r->objects, o);
+    }
+    if (all->len && answer->len)
+      g_string_append_c (all, '\n');
+    g_string_append (all, answer->str);
+    g_string_free (answer, TRUE);
+  }
+  gst_video_frame_unmap (&frame);
+  gst_gemma4_worker_end_compute (w);
+  g_array_free (regions, TRUE);
+
+  if (st == G4_STATUS_CANCELLED || gst_gemma4_worker_is_cancelled (w)) {
+    job_config_clear (&c);
+    result_unref (r);
+    g_string_free (all, TRUE);
+    return GST_FLOW_FLUSHING;
+  }
+  if (st != G4_OK) {
+    GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
+        ("Inference failed: %s", err.message), (NULL));
+    job_config_clear (&c);
+    result_unref (r);
+    g_string_free (all, TRUE);
+    return GST_FLOW_ERROR;
+  }
+
+  inference = (g_get_monotonic_time () - t0) * GST_USECOND;
+  late = job->live && (GstClockTime) (g_get_monotonic_time () -
+      job->queued_at) * GST_USECOND > c.budget;
+  gst_gemma4_worker_record (w, inference, tokens, 0.0, late,
+      job->live ? c.budget : GST_CLOCK_TIME_NONE);
+  text = g_string_free (all, FALSE);
+  json = result_json (self, r, task, text, gst_gemma4_model_get_name (model),
+      inference, tokens);
+  r->s = gst_structure_new ("gemma4-result",
+      "text", G_TYPE_STRING, text,
+      "kind", G_TYPE_STRING, "vision",
+      "task", G_TYPE_STRING, task,
+      "is-final", G_TYPE_BOOLEAN, TRUE,
+      "source-pts", G_TYPE_UINT64, r->pts,
+      "start", G_TYPE_UINT64, r->pts,
+      "duration", G_TYPE_UINT64, r->duration,
+      "running-time", G_TYPE_UINT64,
+      gst_segment_to_running_time (&job->segment, GST_FORMAT_TIME, r->pts),
+      "width", G_TYPE_INT, r->width, "height", G_TYPE_INT, r->height,
+      "objects", G_TYPE_UINT, r->objects->len,
+      "model", G_TYPE_STRING, gst_gemma4_model_get_name (model),
+      "element", G_TYPE_STRING, GST_ELEMENT_NAME (self),
+      "inference-time", G_TYPE_UINT64, inference,
+      "tokens", G_TYPE_UINT, tokens,
+      "late", G_TYPE_BOOLEAN, late,
+      "repeated", G_TYPE_BOOLEAN, FALSE, "json", G_TYPE_STRING, json, NULL);
+  GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT ": \"%s\" (%u objects, %u "
+      "tokens, %.0f ms)", GST_TIME_ARGS (r->pts), text, r->objects->len,
+      tokens, inference / 1e6);
+  mark_done (self, job->seq, r);
+  publish (self, r, text, json);
+  result_unref (r);
+  g_free (text);
+  g_free (json);
+  job_config_clear (&c);
+  g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+vision_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
+{
+  g_object_notify_by_pspec (G_OBJECT (element), stats_pspec);
+  return GST_FLOW_OK;
+}
+
+/* Runs for every job however it ended, so an attach=exact frame waiting
+ * for it is released. */
+static void
+vision_job_free (gpointer data)
+{
+  VisionJob *job = data;
+
+  mark_done (job->self, job->seq, NULL);
+  gst_buffer_unref (job->buf);
+  g_free (job);
+}
+
+/* Serialized events of the side pads, in order with the results. */
+static GstFlowReturn
+side_event_item (GstElement * element, GstGemma4Worker * w, gpointer data)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
+  GstEvent *event = data;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_STREAM_START:{
+      const gchar *id = NULL;
+      gst_event_parse_stream_start (event, &id);
+      g_free (self->stream_id);
+      self->stream_id = g_strdup (id);
+      self->has_group = gst_event_parse_group_id (event, &self->group_id);
+      GST_OBJECT_LOCK (self);
+      self->text.started = self->json.started = FALSE;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    }
+    case GST_EVENT_SEGMENT:{
+      const GstSegment *segment;
+      gst_event_parse_segment (event, &segment);
+      self->out_segment = *segment;
+      side_push_event (self, &self->text, gst_event_ref (event));
+      side_push_event (self, &self->json, gst_event_ref (event));
+      break;
+    }
+    case GST_EVENT_EOS:
+      flush_pending_text (self, GST_CLOCK_TIME_NONE);
+      side_push_event (self, &self->text, gst_event_ref (event));
+      side_push_event (self, &self->json, gst_event_ref (event));
+      break;
+    default:
+      break;
+  }
+  return GST_FLOW_OK;
+}
+
+/* ---- video, on the streaming thread -------------------------------------- */
+
+static gboolean
+gst_gemma4_vision_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (trans);
+  GstVideoInfo info;
+
+  if (!gst_video_info_from_caps (&info, incaps)
+      || !gst_gemma4_frame_format_supported (GST_VIDEO_INFO_FORMAT (&info))) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("gemma4vision cannot read %" GST_PTR_FORMAT ": put videoconvert in "
+            "front", incaps), (NULL));
+    return FALSE;
+  }
+  self->info = info;
+  return TRUE;
+}
+
+static void
+query_upstream (GstGemma4Vision * self)
+{
+  GstQuery *q = gst_query_new_latency ();
+  gboolean live = FALSE;
+
+  if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), q))
+    gst_query_parse_latency (q, &live, NULL, NULL);
+  gst_query_unref (q);
+  GST_OBJECT_LOCK (self);
+  self->upstream_live = live;
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Whether this frame is inferred: inference-interval and min-interval. */
+static gboolean
+sample_frame (GstGemma4Vision * self, GstBuffer * buf)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstClockTime rt = gst_segment_to_running_time (&trans->segment,
+      GST_FORMAT_TIME, GST_BUFFER_PTS (buf));
+  guint interval;
+  GstClockTime min_interval;
+
+  GST_OBJECT_LOCK (self);
+  interval = self->inference_interval;
+  min_interval = self->min_interval_ms * GST_MSECOND;
+  GST_OBJECT_UNLOCK (self);
+
+  self->frames_since++;
+  if (self->frames_since < interval)
+    return FALSE;
+  if (min_interval && GST_CLOCK_TIME_IS_VALID (rt)
+      && GST_CLOCK_TIME_IS_VALID (self->last_sampled)
+      && rt < self->last_sampled + min_interval)
+    return FALSE;
+  self->frames_since = 0;
+  self->last_sampled = rt;
+  return TRUE;
+}
+
+/* Region metas and the result meta of r on buf (writable). */
+static void
+attach_result (GstGemma4Vision * self, GstBuffer * buf, VisionResult * r,
+    gboolean repeated)
+{
+  GstStructure *s = gst_structure_copy (r->s);
+  gint width = GST_VIDEO_INFO_WIDTH (&self->info);
+  gint height = GST_VIDEO_INFO_HEIGHT (&self->info);
+
+  for (guint i = 0; i < r->objects->len; i++) {
+    const VisionObject *o = &g_array_index (r->objects, VisionObject, i);
+    GstVideoRegionOfInterestMeta *meta;
+    GstStructure *params;
+    /* caps changed since the frame was described: scale to this one */
+    gint x = (gint) gst_util_uint64_scale_int (o->x, width, r->width);
+    gint y = (gint) gst_util_uint64_scale_int (o->y, height, r->height);
+    gint w = (gint) gst_util_uint64_scale_int (o->w, width, r->width);
+    gint h = (gint) gst_util_uint64_scale_int (o->h, height, r->height);
+
+    meta = gst_buffer_add_video_region_of_interest_meta_id (buf, o->roi_type,
+        x, y, w, h);
+    meta->id = (gint) i;
+    meta->parent_id = o->parent_id;
+    params = gst_structure_new ("gemma4/detection",
+        "label", G_TYPE_STRING, o->label,
+        "source-pts", G_TYPE_UINT64, r->pts, NULL);
+    if (o->confidence >= 0.0f)
+      gst_structure_set (params, "confidence", G_TYPE_DOUBLE,
+          (gdouble) o->confidence, NULL);
+    if (o->text)
+      gst_structure_set (params, "text", G_TYPE_STRING, o->text, NULL);
+    gst_video_region_of_interest_meta_add_param (meta, params);
+  }
+  gst_structure_set (s, "repeated", G_TYPE_BOOLEAN, repeated,
+      "timestamp", G_TYPE_UINT64, GST_BUFFER_PTS (buf), NULL);
+  gst_gemma4_buffer_add_result_meta (buf, s);
+  gst_structure_free (s);
+}
+
+/* attach=exact: waits (up to the latency budget) until job seq is done.
+ * Call with result_lock. */
+static void
+wait_for_job (GstGemma4Vision * self, guint64 seq)
+{
+  gint64 deadline;
+
+  GST_OBJECT_LOCK (self);
+  deadline = g_get_monotonic_time () +
+      (gint64) self->settings.latency_ms * 1000;
+  GST_OBJECT_UNLOCK (self);
+  while (self->done_seq < seq && !self->flushing)
+    if (!g_cond_wait_until (&self->result_cond, &self->result_lock,
+            deadline))
+      break;
+  if (self->done_seq < seq && !self->flushing) {
+    self->held_timeouts++;
+    GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT " released without "
+        "its result (latency budget)", seq);
+  }
+}
+
+static void
+attach_results (GstGemma4Vision * self, GstBuffer * buf, GstGemma4Attach mode,
+    guint64 exact_seq)
+{
+  VisionResult *r;
+
+  g_mutex_lock (&self->result_lock);
+  if (mode == GST_GEMMA4_ATTACH_EXACT) {
+    if (exact_seq)
+      wait_for_job (self, exact_seq);
+    /* only the frame described gets it; older ones came too late */
+    while ((r = g_queue_pop_head (&self->ready))) {
+      if (r->seq == exact_seq)
+        attach_result (self, buf, r, FALSE);
+      result_unref (r);
+    }
+  } else if (g_queue_is_empty (&self->ready)) {
+    if (mode == GST_GEMMA4_ATTACH_REPEAT && self->last)
+      attach_result (self, buf, self->last, TRUE);
+  } else {
+    while ((r = g_queue_pop_head (&self->ready))) {
+      attach_result (self, buf, r, FALSE);
+      if (mode == GST_GEMMA4_ATTACH_REPEAT) {
+        g_clear_pointer (&self->last, result_unref);
+        self->last = r;
+      } else {
+        result_unref (r);
+      }
+    }
+  }
+  g_mutex_unlock (&self->result_lock);
+}
+
+static gboolean
+is_leaky (GstGemma4Vision * self)
+{
+  gboolean leaky;
+
+  GST_OBJECT_LOCK (self);
+  leaky = self->settings.leaky == GST_GEMMA4_LEAKY_NEWEST
+      || (self->settings.leaky == GST_GEMMA4_LEAKY_AUTO
+      && self->upstream_live);
+  GST_OBJECT_UNLOCK (self);
+  return leaky;
+}
+
+static GstFlowReturn
+gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (trans);
+  GstGemma4Attach mode;
+  guint64 exact_seq = 0;
+  GstFlowReturn ret = gst_gemma4_worker_get_flow (self->worker);
+
+  if (ret == GST_FLOW_ERROR)
+    return ret;
+  if (!self->live_checked) {
+    query_upstream (self);
+    self->live_checked = TRUE;
+  }
+  GST_OBJECT_LOCK (self);
+  mode = self->attach;
+  GST_OBJECT_UNLOCK (self);
+
+  if (sample_frame (self, buf)) {
+    VisionJob *job = g_new0 (VisionJob, 1);
+    GstGemma4JobTiming timing;
+
+    job->self = self;
+    /* read-only: the same frame goes downstream untouched */
+    job->buf = gst_buffer_ref (buf);
+    job->info = self->info;
+    job->segment = trans->segment;
+    job->seq = ++self->next_seq;
+    job->queued_at = g_get_monotonic_time ();
+    GST_OBJECT_LOCK (self);
+    job->live = self->upstream_live;
+    GST_OBJECT_UNLOCK (self);
+    timing.timestamp = GST_BUFFER_PTS (buf);
+    timing.duration = GST_BUFFER_DURATION (buf);
+    timing.running_time = gst_segment_to_running_time (&trans->segment,
+        GST_FORMAT_TIME, timing.timestamp);
+    timing.stream_time = gst_segment_to_stream_time (&trans->segment,
+        GST_FORMAT_TIME, timing.timestamp);
+    exact_seq = job->seq;
+    ret = gst_gemma4_worker_queue_job (self->worker, vision_process,
+        vision_drop, job, vision_job_free, is_leaky (self), &timing);
+    if (ret == GST_FLOW_ERROR)
+      return ret;
+  }
+  attach_results (self, buf, mode, exact_seq);
+  return GST_FLOW_OK;
+}
+
+static void
+reset_results (GstGemma4Vision * self, gboolean flushing)
+{
+  g_mutex_lock (&self->result_lock);
+  self->flushing = flushing;
+  clear_results (self);
+  self->done_seq = self->next_seq;
+  g_cond_broadcast (&self->result_cond);
+  g_mutex_unlock (&self->result_lock);
+}
+
+static void
+reset_stream (GstGemma4Vision * self)
+{
+  self->live_checked = FALSE;
+  /* the first frame is always inferred */
+  self->frames_since = G_MAXUINT - 1;
+  self->last_sampled = GST_CLOCK_TIME_NONE;
+}
+
+static gboolean
+gst_gemma4_vision_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_STREAM_START:
+      reset_stream (self);
+      gst_gemma4_worker_queue (self->worker, side_event_item,
+          gst_event_ref (event), (GDestroyNotify) gst_event_unref);
+      break;
+    case GST_EVENT_SEGMENT:
+      self->live_checked = FALSE;
+      gst_gemma4_worker_queue (self->worker, side_event_item,
+          gst_event_ref (event), (GDestroyNotify) gst_event_unref);
+      break;
+    case GST_EVENT_EOS:
+      /* pending results go out (text, JSON) before EOS */
+      gst_gemma4_worker_queue (self->worker, side_event_item,
+          gst_event_ref (event), (GDestroyNotify) gst_event_unref);
+      gst_gemma4_worker_drain (self->worker);
+      break;
+    case GST_EVENT_FLUSH_START:
+      reset_results (self, TRUE);
+      gst_gemma4_worker_set_flushing (self->worker, TRUE);
+      side_push_event_now (self, gst_event_ref (event));
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      gst_gemma4_worker_set_flushing (self->worker, FALSE);
+      reset_results (self, FALSE);
+      gst_clear_buffer (&self->pending_text);
+      reset_stream (self);
+      side_push_event_now (self, gst_event_ref (event));
+      break;
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+static gboolean
+gst_gemma4_vision_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (trans);
+
+  if (direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gboolean live;
+    GstClockTime min, max, own = 0;
+
+    if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
+      return FALSE;
+    gst_query_parse_latency (query, &live, &min, &max);
+    GST_OBJECT_LOCK (self);
+    self->upstream_live = live;
+    /* attach=exact holds frames up to the budget; otherwise none wait */
+    if (self->attach == GST_GEMMA4_ATTACH_EXACT)
+      own = self->settings.latency_ms * GST_MSECOND;
+    GST_OBJECT_UNLOCK (self);
+    if (live) {
+      min += own;
+      if (GST_CLOCK_TIME_IS_VALID (max))
+        max += own;
+    }
+    GST_DEBUG_OBJECT (self, "latency: live %d, min %" GST_TIME_FORMAT
+        ", max %" GST_TIME_FORMAT, live, GST_TIME_ARGS (min),
+        GST_TIME_ARGS (max));
+    gst_query_set_latency (query, live, min, max);
+    return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
+      query);
+}
+
+/* Settings only this element checks, at NULL->READY. */
+static gboolean
+check_task (GstGemma4Vision * self)
+{
+  GstGemma4VisionTask task;
+  gchar **labels;
+  gboolean has_prompt;
+
+  GST_OBJECT_LOCK (self);
+  task = self->task;
+  labels = split_list (self->labels);
+  has_prompt = gst_gemma4_settings_instruction (&self->settings) != NULL
+      || self->settings.prompt_path != NULL;
+  GST_OBJECT_UNLOCK (self);
+  g_strfreev (labels);
+  if (task == GST_GEMMA4_VISION_TASK_CLASSIFY && !labels) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("task=classify needs labels: name the classes, comma-separated"),
+        (NULL));
+    return FALSE;
+  }
+  if (task == GST_GEMMA4_VISION_TASK_CUSTOM && !has_prompt) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("task=custom needs prompt or prompt-path"), (NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GstStateChangeReturn
+gst_gemma4_vision_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:{
+      GstGemma4Worker *w;
+      GError *error = NULL;
+      if (!check_task (self)
+          || !gst_gemma4_settings_check (&self->settings, element, TRUE))
+        return GST_STATE_CHANGE_FAILURE;
+      GST_OBJECT_LOCK (self);
+      w = gst_gemma4_worker_new (element, &self->settings, MAX_PENDING_JOBS,
+          &error);
+      self->worker = w;
+      GST_OBJECT_UNLOCK (self);
+      if (!w) {
+        GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", error->message),
+            (NULL));
+        g_clear_error (&error);
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      break;
+    }
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      reset_stream (self);
+      gst_gemma4_worker_set_flushing (self->worker, FALSE);
+      reset_results (self, FALSE);
+      gst_clear_buffer (&self->pending_text);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* releases a held frame and a chain waiting for room, cancels
+       * generation, before the pads are deactivated (which waits) */
+      reset_results (self, TRUE);
+      gst_gemma4_worker_set_flushing (self->worker, TRUE);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
+    GstGemma4Worker *w;
+    GST_OBJECT_LOCK (self);
+    w = self->worker;
+    if (self->last_stats)
+      gst_structure_free (self->last_stats);
+    self->last_stats = gst_gemma4_worker_get_stats (w);
+    self->worker = NULL;
+    GST_OBJECT_UNLOCK (self);
+    gst_gemma4_worker_free (w);
+    gst_clear_buffer (&self->pending_text);
+    if (self->constraint)
+      g4_constraint_free (self->constraint);
+    self->constraint = NULL;
+    g_clear_pointer (&self->constraint_key, g_free);
+  }
+  return ret;
+}
