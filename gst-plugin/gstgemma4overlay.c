@@ -59,6 +59,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_overlay_debug);
 #define DEFAULT_DRAW_TEXT FALSE
 #define MAX_LINE_WIDTH 64
 #define MAX_TEXT_SCALE 16
+#define AUTO_LINES 360
 
 #define DETECTION_PARAMS "gemma4/detection"
 #define CAPTION_FOREGROUND 0xffffff
@@ -141,21 +142,22 @@ gst_gemma4_overlay_class_init (GstGemma4OverlayClass * klass)
   /**
    * GstGemma4Overlay:draw-labels:
    *
-   * Whether each box gets its label (and confidence) written at its top
-   * left corner.
+   * Whether each box gets its label (and confidence) written on a filled
+   * background above its top left corner (inside the box when the box
+   * touches the top of the frame).
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_DRAW_LABELS,
       g_param_spec_boolean ("draw-labels", "Draw labels",
-          "Write each box's label and confidence at its top left corner",
+          "Write each box's label and confidence above its top left corner",
           DEFAULT_DRAW_LABELS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   /**
    * GstGemma4Overlay:line-width:
    *
    * Thickness of the box outlines in pixels; 0 picks one from the frame
-   * size (1 px up to 480 lines, thicker above).
+   * size (1 px at 480p, 2 at 720p, 3 at 1080p).
    *
    * Since: 0.1
    */
@@ -169,7 +171,8 @@ gst_gemma4_overlay_class_init (GstGemma4OverlayClass * klass)
    * GstGemma4Overlay:text-scale:
    *
    * Size of labels and caption as a multiple of the built-in bitmap font's
-   * cell; 0 picks one from the frame size.
+   * cell; 0 picks one from the frame size (1 at 480p, 2 at 720p, 3 at
+   * 1080p).
    *
    * Since: 0.1
    */
@@ -422,12 +425,13 @@ label_color (const gchar * label)
   return palette[g_str_hash (label) % G_N_ELEMENTS (palette)];
 }
 
+/* A property's value, or for 0 one unit per AUTO_LINES lines of the frame's
+ * shorter side (1 at 480p, 2 at 720p, 3 at 1080p). */
 static int
-auto_size (const g4_image_view * img, guint value, int lines_per_unit)
+auto_size (const g4_image_view * img, guint value)
 {
-  int side = MIN (img->width, img->height);
-
-  return value ? (int) value : MAX (1, side / lines_per_unit);
+  return value ? (int) value : MAX (1, MIN (img->width, img->height)
+      / AUTO_LINES);
 }
 
 /* Region coordinates are unsigned and may run past the frame; keep them in
@@ -437,38 +441,6 @@ static int
 clamp_coord (guint64 v, int size, int margin)
 {
   return (int) MIN (v, (guint64) size + (guint64) margin);
-}
-
-static void
-draw_region (const DrawSettings * s, g4_image_view * img,
-    GstVideoRegionOfInterestMeta * roi, int thickness, int scale)
-{
-  const gchar *label = roi_label (roi);
-  GstStructure *params =
-      gst_video_region_of_interest_meta_get_param (roi, DETECTION_PARAMS);
-  guint32 color = label_color (label);
-  int x0 = clamp_coord (roi->x, img->width, thickness);
-  int y0 = clamp_coord (roi->y, img->height, thickness);
-  int x1 = clamp_coord ((guint64) roi->x + roi->w, img->width, thickness);
-  int y1 = clamp_coord ((guint64) roi->y + roi->h, img->height, thickness);
-  gdouble confidence = -1;
-  gchar *text;
-
-  GST_LOG ("region %s at %u,%u %ux%u", label, roi->x, roi->y, roi->w, roi->h);
-  g4_draw_rect (img, x0, y0, x1, y1, thickness, color);
-  if (!s->draw_labels)
-    return;
-  if (params && !gst_structure_get_double (params, "confidence", &confidence)) {
-    gfloat f;
-    if (gst_structure_get (params, "confidence", G_TYPE_FLOAT, &f, NULL))
-      confidence = f;
-  }
-  if (confidence >= 0)
-    text = g_strdup_printf ("%s %.0f%%", label, CLAMP (confidence, 0, 1) * 100);
-  else
-    text = g_strdup (label);
-  g4_draw_text (img, x0, y0, text, scale, LABEL_FOREGROUND, color);
-  g_free (text);
 }
 
 /* The engine tells a text's width but not its height: both cell sizes come
@@ -492,6 +464,47 @@ measure_cell (int scale, int *cell_width, int *cell_height)
   g_free (px);
 }
 
+static void
+ensure_cell (GstGemma4Overlay * self, int scale)
+{
+  if (self->cell_scale != scale) {
+    measure_cell (scale, &self->cell_width, &self->cell_height);
+    self->cell_scale = scale;
+  }
+}
+
+static void
+draw_region (GstGemma4Overlay * self, g4_image_view * img,
+    GstVideoRegionOfInterestMeta * roi, int thickness, int scale)
+{
+  const gchar *label = roi_label (roi);
+  GstStructure *params =
+      gst_video_region_of_interest_meta_get_param (roi, DETECTION_PARAMS);
+  guint32 color = label_color (label);
+  int x0 = clamp_coord (roi->x, img->width, thickness);
+  int y0 = clamp_coord (roi->y, img->height, thickness);
+  int x1 = clamp_coord ((guint64) roi->x + roi->w, img->width, thickness);
+  int y1 = clamp_coord ((guint64) roi->y + roi->h, img->height, thickness);
+  const GValue *confidence = params ?
+      gst_structure_get_value (params, "confidence") : NULL;
+  gchar *text;
+
+  GST_LOG ("region %s at %u,%u %ux%u", label, roi->x, roi->y, roi->w, roi->h);
+  g4_draw_rect (img, x0, y0, x1, y1, thickness, color);
+  if (!self->frame.draw_labels)
+    return;
+  if (confidence && G_VALUE_HOLDS_DOUBLE (confidence))
+    text = g_strdup_printf ("%s %.0f%%", label,
+        CLAMP (g_value_get_double (confidence), 0, 1) * 100);
+  else
+    text = g_strdup (label);
+  /* above the box, or inside it when the frame's top edge is in the way */
+  ensure_cell (self, scale);
+  g4_draw_text (img, x0, y0 >= self->cell_height ? y0 - self->cell_height : y0,
+      text, scale, LABEL_FOREGROUND, color);
+  g_free (text);
+}
+
 /* Writes text at the bottom of the frame, wrapped at spaces into lines that
  * fit its width; lines that would reach above the lower third are left out
  * (the first lines are kept). */
@@ -503,10 +516,7 @@ draw_caption (GstGemma4Overlay * self, g4_image_view * img, const gchar * text,
   int per_line, max_lines, n, y;
   const gchar *p = text;
 
-  if (self->cell_scale != scale) {
-    measure_cell (scale, &self->cell_width, &self->cell_height);
-    self->cell_scale = scale;
-  }
+  ensure_cell (self, scale);
   per_line = MAX (1, img->width / self->cell_width);
   max_lines = MAX (1, img->height / 3 / self->cell_height);
   while (*p && (int) lines->len < max_lines) {
@@ -560,14 +570,14 @@ gst_gemma4_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     gst_video_frame_unmap (&frame);
     g_return_val_if_reached (GST_FLOW_NOT_NEGOTIATED);
   }
-  thickness = auto_size (&img, s->line_width, 240);
-  scale = auto_size (&img, s->text_scale, 360);
+  thickness = auto_size (&img, s->line_width);
+  scale = auto_size (&img, s->text_scale);
 
   while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
     if (roi_selected (s, roi))
-      draw_region (s, &img, roi, thickness, scale);
+      draw_region (self, &img, roi, thickness, scale);
   }
   caption = s->draw_text ? result_text (buf) : NULL;
   if (caption)
