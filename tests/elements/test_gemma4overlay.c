@@ -222,6 +222,34 @@ run (GstHarness * h, GstBuffer * frame, GstBuffer ** before)
   return gst_harness_push_and_pull (h, frame);
 }
 
+GST_START_TEST (test_properties)
+{
+  GstElement *e = gst_element_factory_make ("gemma4overlay", NULL);
+  gboolean labels, text;
+  guint width, scale;
+  gchar *classes;
+
+  fail_unless (e != NULL, "gemma4overlay not found: is GST_PLUGIN_PATH set?");
+  g_object_get (e, "draw-labels", &labels, "line-width", &width,
+      "text-scale", &scale, "object-class", &classes, "draw-text", &text,
+      NULL);
+  fail_unless (labels && width == 0 && scale == 0 && classes == NULL && !text,
+      "defaults: draw-labels %d line-width %u text-scale %u object-class %s "
+      "draw-text %d", labels, width, scale, classes, text);
+  g_object_set (e, "draw-labels", FALSE, "line-width", 5, "text-scale", 2,
+      "object-class", " car, person", "draw-text", TRUE, NULL);
+  g_object_get (e, "draw-labels", &labels, "line-width", &width,
+      "text-scale", &scale, "object-class", &classes, "draw-text", &text,
+      NULL);
+  fail_unless (!labels && width == 5 && scale == 2 && text);
+  fail_unless_equals_string (classes, " car, person");
+  g_free (classes);
+  gst_object_unref (e);
+  g_print ("properties: defaults and read-back of all 5\n");
+}
+
+GST_END_TEST;
+
 static const Box box_a = { 10, 8, 30, 20 };
 static const Box box_b = { 50, 30, 36, 26 };
 
@@ -450,42 +478,62 @@ GST_START_TEST (test_object_class)
 
 GST_END_TEST;
 
-GST_START_TEST (test_result_text)
+/* The rows a caption of text changes on a BGRx frame: the first row and the
+ * count; draw_text FALSE must pass the frame through. */
+static void
+caption_rows (const gchar * text, gboolean draw_text, gint * first_row,
+    gint * n_rows)
 {
   GstHarness *h = overlay_harness ("BGRx");
   guint8 *picture;
   GstBuffer *in = new_frame ("BGRx", &picture), *before, *out;
   GstCustomMeta *meta = gst_buffer_add_custom_meta (in,
       "GstGemma4ResultMeta");
-  const Box top = { 0, 0, WIDTH, HEIGHT / 2 };
-  Diff d;
 
   fail_unless (meta != NULL, "GstGemma4ResultMeta not registered");
   gst_structure_set (gst_custom_meta_get_structure (meta), "text",
-      G_TYPE_STRING, "a cat", NULL);
-
-  /* draw-text is off by default: nothing to draw */
+      G_TYPE_STRING, text, NULL);
+  g_object_set (h->element, "draw-text", draw_text, "text-scale", 1, NULL);
   out = run (h, gst_buffer_ref (in), &before);
-  fail_unless (out == in);
-  gst_buffer_unref (out);
-  gst_buffer_unref (before);
-
-  g_object_set (h->element, "draw-text", TRUE, "text-scale", 1, NULL);
-  out = run (h, in, &before);
-  /* the caption stays in the bottom half: the top half's samples that are
-   * FAR from its bottom edge keep their value */
-  d = diff_frames (before, out, &top, 1);
-  fail_unless (d.changed > 0, "no caption drawn");
-  fail_unless (pixel_changed (before, out, 1, HEIGHT - 2) ||
-      pixel_changed (before, out, 2, HEIGHT - 3), "caption not at the bottom");
-  fail_if (pixel_changed (before, out, WIDTH / 2, 2));
+  fail_unless_equals_int (out == in, !draw_text);
+  *first_row = -1;
+  *n_rows = 0;
+  for (gint y = 0; y < HEIGHT; y++) {
+    gboolean changed = FALSE;
+    for (gint x = 0; x < WIDTH && !changed; x++)
+      changed = pixel_changed (before, out, x, y);
+    if (changed && *first_row < 0)
+      *first_row = y;
+    *n_rows += changed;
+  }
   fail_unless_equals_int (guards_overwritten (out, picture), 0);
-  g_print ("result text: %u samples changed in the bottom rows, top rows "
-      "untouched\n", d.changed);
   gst_buffer_unref (before);
   gst_buffer_unref (out);
+  gst_buffer_unref (in);
   g_free (picture);
   gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_result_text)
+{
+  gint top, rows, long_top, long_rows;
+
+  caption_rows ("a cat", FALSE, &top, &rows);
+  fail_unless_equals_int (rows, 0);
+  caption_rows ("a cat", TRUE, &top, &rows);
+  fail_unless (rows > 0, "no caption drawn");
+  fail_unless_equals_int (top + rows, HEIGHT);
+  /* wider than the frame: wrapped onto more lines, all in the lower third */
+  caption_rows ("a cat sits on a mat in the sun and looks at a dog", TRUE,
+      &long_top, &long_rows);
+  fail_unless (long_rows > rows, "long text on %d rows, short on %d",
+      long_rows, rows);
+  fail_unless_equals_int (long_top + long_rows, HEIGHT);
+  fail_unless (long_top >= HEIGHT - HEIGHT / 3, "caption from row %d",
+      long_top);
+  g_print ("result text: off by default; a short caption on the last %d "
+      "rows, a long one wrapped onto the last %d (lower third: %d)\n", rows,
+      long_rows, HEIGHT / 3);
 }
 
 GST_END_TEST;
@@ -497,6 +545,7 @@ gemma4overlay_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_boxes_every_format);
   tcase_add_test (tc, test_clipping);
   tcase_add_test (tc, test_passthrough);
