@@ -53,6 +53,25 @@ size_t g4_matmul_scratch_size (g4_type wtype, int64_t n_in, int64_t T);
 void g4_matmul (const g4_matrix * w, const float *x, int64_t T, float *y,
     int64_t ldy, void *scratch, int n_threads);
 
+/* Full (unmasked) multi-head attention on F32 rows: for each head h and query
+ * row i, o[i][h] = sum_j softmax_j (scale q[i][h] . k[j][h]) v[j][h], where
+ * x[i][h] is the head_dim floats at x + i * ld_x + h * head_dim (k and v share
+ * ld_kv). scale > 0. */
+typedef struct {
+  const float *q, *k, *v;
+  float *o;
+  int64_t n_q, n_kv;
+  int n_head, head_dim;
+  int64_t ld_q, ld_kv, ld_o;
+  float scale;
+} g4_attention_args;
+
+/* Scratch bytes g4_attention_f32 needs (packed keys and values, scores). */
+size_t g4_attention_scratch_size (int64_t n_kv, int n_head, int head_dim, int n_threads);
+/* OpenMP over heads x blocks of queries with n_threads; every output row is
+ * computed the same way whatever the thread count (bit-identical results). */
+void g4_attention_f32 (const g4_attention_args * a, void *scratch, int n_threads);
+
 /* Which kernel family runs: set once from cpuid, or from the G4_CPU environment
  * variable (scalar|avx2|avx512), or forced by g4_kernels_force(). */
 typedef enum { G4_ISA_SCALAR, G4_ISA_AVX2, G4_ISA_AVX512 } g4_isa;

@@ -4,27 +4,25 @@
  * norms, 2-D RoPE (theta 100) and sandwich post-norms, k x k average pooling,
  * optional standardisation and the projector to the text width.
  *
- * Activations are token-major ([patch][feature]); every product, the
- * attention's included, goes through g4_matmul (attention multiplies strided
- * F32 views of the keys and a transposed copy of the values, a block of
- * queries at a time so the score matrix stays small); all buffers come from
+ * Activations are token-major ([patch][feature]); the linears go through
+ * g4_matmul, the attention through g4_attention_f32; all buffers come from
  * one arena allocated per call. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "kernels.h"
 #include "ops.h"
 #include "vision_model.h"
 
 #define FFN_ROWS 512            /* FFN hidden rows per block */
-#define SCORE_FLOATS (1 << 22)  /* attention score block: 16 MiB */
 
 typedef struct {
   const g4_vision_model *vm;
   int n_threads;
   int nx, ny;                   /* patches per row / column */
-  int64_t N, q_rows;            /* patches; queries per attention block */
+  int64_t N;                    /* patches */
   float *col;                   /* [N][3 p p] patches */
   float *h;                     /* [N][D] residual stream */
   float *a;                     /* [N][D] normed input of a sub-block */
@@ -32,9 +30,6 @@ typedef struct {
   float *q, *k, *v, *o;         /* [N][H dh] */
   float *g, *u;                 /* [FFN_ROWS][F] */
   float *xin;                   /* clamped input of a linear */
-  float *qh, *oh;               /* [q_rows][dh] */
-  float *vt;                    /* [dh][N] values of one head, transposed */
-  float *s;                     /* [q_rows][N] scores */
   float *rope_cos, *rope_sin;   /* [max (nx, ny)][dh / 4] */
   float *pooled;                /* [N / k^2][D] */
   void *scratch;
@@ -105,32 +100,13 @@ static void
 attention (workspace * w)
 {
   const g4_vision_model *vm = w->vm;
-  const int H = vm->n_head, dh = vm->head_dim;
-  const int64_t N = w->N, HD = (int64_t) H * dh;
-  for (int hh = 0; hh < H; hh++) {
-    const g4_matrix K = {
-      .type = G4_TYPE_F32, .n_in = dh, .n_out = N,
-      .row_bytes = sizeof (float) * (size_t) HD, .data = w->k + (int64_t) hh * dh,
-    };
-    for (int64_t n = 0; n < N; n++)
-      for (int d = 0; d < dh; d++)
-        w->vt[d * N + n] = w->v[n * HD + hh * dh + d];
-    const g4_matrix Vt = {
-      .type = G4_TYPE_F32, .n_in = N, .n_out = dh,
-      .row_bytes = sizeof (float) * (size_t) N, .data = w->vt,
-    };
-    for (int64_t q0 = 0; q0 < N; q0 += w->q_rows) {
-      const int64_t nq = N - q0 < w->q_rows ? N - q0 : w->q_rows;
-      for (int64_t i = 0; i < nq; i++)
-        memcpy (w->qh + i * dh, w->q + (q0 + i) * HD + hh * dh, sizeof (float) * (size_t) dh);
-      g4_matmul (&K, w->qh, nq, w->s, N, w->scratch, w->n_threads);
-      for (int64_t i = 0; i < nq; i++)
-        g4_softmax (w->s + i * N, N);
-      g4_matmul (&Vt, w->s, nq, w->oh, dh, w->scratch, w->n_threads);
-      for (int64_t i = 0; i < nq; i++)
-        memcpy (w->o + (q0 + i) * HD + hh * dh, w->oh + i * dh, sizeof (float) * (size_t) dh);
-    }
-  }
+  const int64_t HD = (int64_t) vm->n_head * vm->head_dim;
+  const g4_attention_args a = {
+    .q = w->q, .k = w->k, .v = w->v, .o = w->o, .n_q = w->N, .n_kv = w->N,
+    .n_head = vm->n_head, .head_dim = vm->head_dim, .ld_q = HD, .ld_kv = HD, .ld_o = HD,
+    .scale = 1.0f,
+  };
+  g4_attention_f32 (&a, w->scratch, w->n_threads);
 }
 
 static void
@@ -273,16 +249,13 @@ workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, char **
   const int64_t N = (int64_t) w->nx * w->ny, D = vm->n_embd, HD = (int64_t) vm->n_head * dh;
   const int64_t F = vm->n_ff;
   w->N = N;
-  w->q_rows = SCORE_FLOATS / N > 0 ? SCORE_FLOATS / N : 1;
-  w->q_rows = w->q_rows < N ? w->q_rows : N;
   const int64_t ffn_rows = N < FFN_ROWS ? N : FFN_ROWS;
   int64_t xin = N * (D > HD ? D : HD);
   xin = xin > ffn_rows * F ? xin : ffn_rows * F;
   const int n_rope = w->nx > w->ny ? w->nx : w->ny;
 
   size_t scratch = g4_matmul_scratch_size (G4_TYPE_F32, 3 * p * p, N);
-  scratch = max_sz (scratch, g4_matmul_scratch_size (G4_TYPE_F32, dh, w->q_rows));
-  scratch = max_sz (scratch, g4_matmul_scratch_size (G4_TYPE_F32, N, w->q_rows));
+  scratch = max_sz (scratch, g4_attention_scratch_size (N, vm->n_head, dh, w->n_threads));
   for (int l = 0; l < vm->n_layer; l++) {
     const g4_vision_layer *lw = &vm->layers[l];
     const g4_mm_linear *ls[] = { &lw->q, &lw->k, &lw->v, &lw->o };
@@ -306,10 +279,6 @@ workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, char **
     { (void **) &w->g, sizeof (float) * (size_t) (ffn_rows * F) },
     { (void **) &w->u, sizeof (float) * (size_t) (ffn_rows * F) },
     { (void **) &w->xin, sizeof (float) * (size_t) xin },
-    { (void **) &w->qh, sizeof (float) * (size_t) (w->q_rows * dh) },
-    { (void **) &w->oh, sizeof (float) * (size_t) (w->q_rows * dh) },
-    { (void **) &w->vt, sizeof (float) * (size_t) (dh * N) },
-    { (void **) &w->s, sizeof (float) * (size_t) (w->q_rows * N) },
     { (void **) &w->rope_cos, sizeof (float) * (size_t) (n_rope * dh / 4) },
     { (void **) &w->rope_sin, sizeof (float) * (size_t) (n_rope * dh / 4) },
     { (void **) &w->pooled, sizeof (float) * (size_t) (N * D) },

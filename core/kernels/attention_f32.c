@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* g4_attention_f32: full (unmasked) multi-head attention on F32 rows, for the
+ * encoders' bidirectional attention. Each head's keys are packed transposed
+ * and its values contiguous, then OpenMP hands out (head, block of
+ * ATTN_ROWS queries) tasks to the row kernel of the ISA dispatch.c chose
+ * (attention.h). Also the scalar row kernel, the executable spec the SIMD
+ * ones must equal up to float summation order. */
+#include <assert.h>
+#include <math.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "attention.h"
+#include "kernels.h"
+
+static int64_t
+pad_keys (int64_t n_kv)
+{
+  return (n_kv + ATTN_KEY_PAD - 1) / ATTN_KEY_PAD * ATTN_KEY_PAD;
+}
+
+void
+attention_rows_scalar (const float *q, int64_t ldq, const float *kt, const float *vp,
+    int64_t n_kv, int64_t n_pad, int head_dim, float scale, int rows, float *o, int64_t ldo,
+    float *s)
+{
+  for (int r = 0; r < rows; r++) {
+    const float *qr = q + r * ldq;
+    float *sr = s + r * n_pad, *orow = o + r * ldo;
+    for (int64_t j = 0; j < n_kv; j++)
+      sr[j] = 0.0f;
+    for (int d = 0; d < head_dim; d++)
+      for (int64_t j = 0; j < n_kv; j++)
+        sr[j] += qr[d] * kt[d * n_pad + j];
+    float mx = -INFINITY;
+    for (int64_t j = 0; j < n_kv; j++)
+      mx = sr[j] > mx ? sr[j] : mx;
+    float sum = 0.0f;
+    for (int64_t j = 0; j < n_kv; j++) {
+      sr[j] = expf ((sr[j] - mx) * scale);
+      sum += sr[j];
+    }
+    for (int d = 0; d < head_dim; d++)
+      orow[d] = 0.0f;
+    for (int64_t j = 0; j < n_kv; j++)
+      for (int d = 0; d < head_dim; d++)
+        orow[d] += sr[j] * vp[j * head_dim + d];
+    for (int d = 0; d < head_dim; d++)
+      orow[d] /= sum;
+  }
+}
+
+static g4_attention_rows_kernel *
+rows_kernel (void)
+{
+  switch (g4_kernels_isa ()) {
+#ifdef G4_HAVE_AVX512
+    case G4_ISA_AVX512:
+      return attention_rows_avx512;
+#endif
+#ifdef G4_HAVE_AVX2
+    case G4_ISA_AVX2:
+      return attention_rows_avx2;
+#endif
+    default:
+      return attention_rows_scalar;
+  }
+}
+
+size_t
+g4_attention_scratch_size (int64_t n_kv, int n_head, int head_dim, int n_threads)
+{
+  const int64_t n_pad = pad_keys (n_kv);
+  const int64_t packed = (int64_t) n_head * head_dim * (n_pad + n_kv);
+  return sizeof (float) * (size_t) (packed + (int64_t) n_threads * ATTN_ROWS * n_pad);
+}
+
+void
+g4_attention_f32 (const g4_attention_args *a, void *scratch, int n_threads)
+{
+  assert (a->n_q >= 1 && a->n_kv >= 1 && a->head_dim >= 1 && a->scale > 0.0f);
+  const int H = a->n_head, dh = a->head_dim;
+  const int64_t n_kv = a->n_kv, n_pad = pad_keys (n_kv), head_kt = (int64_t) dh * n_pad;
+  const int64_t head_vp = n_kv * dh, n_blocks = (a->n_q + ATTN_ROWS - 1) / ATTN_ROWS;
+  float *kt = scratch, *vp = kt + H * head_kt, *scores = vp + H * head_vp;
+  g4_attention_rows_kernel *kernel = rows_kernel ();
+  if (n_threads < 1)
+    n_threads = 1;
+
+#pragma omp parallel num_threads(n_threads)
+  {
+    int tid = 0;
+#ifdef _OPENMP
+    tid = omp_get_thread_num ();
+#endif
+#pragma omp for schedule(static)
+    for (int h = 0; h < H; h++) {
+      float *kth = kt + h * head_kt, *vph = vp + h * head_vp;
+      for (int64_t j = 0; j < n_kv; j++) {
+        const float *kr = a->k + j * a->ld_kv + h * dh, *vr = a->v + j * a->ld_kv + h * dh;
+        for (int d = 0; d < dh; d++) {
+          kth[d * n_pad + j] = kr[d];
+          vph[j * dh + d] = vr[d];
+        }
+      }
+      for (int d = 0; d < dh; d++)
+        for (int64_t j = n_kv; j < n_pad; j++)
+          kth[d * n_pad + j] = 0.0f;
+    }
+    float *s = scores + (int64_t) tid * ATTN_ROWS * n_pad;
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < H * n_blocks; t++) {
+      const int h = (int) (t / n_blocks);
+      const int64_t i0 = t % n_blocks * ATTN_ROWS;
+      const int rows = (int) (a->n_q - i0 < ATTN_ROWS ? a->n_q - i0 : ATTN_ROWS);
+      kernel (a->q + i0 * a->ld_q + h * dh, a->ld_q, kt + h * head_kt, vp + h * head_vp, n_kv,
+          n_pad, dh, a->scale, rows, a->o + i0 * a->ld_o + h * dh, a->ld_o, s);
+    }
+  }
+}
