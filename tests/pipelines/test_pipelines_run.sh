@@ -1,0 +1,55 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Runs each vision pipeline script for real on a few small frames with the
+# tiny test model (GEMMA4_MODEL, GEMMA4_MMPROJ, GEMMA4_BUILD_DIR set by
+# meson) and checks what it wrote: the video file and JSON lines of
+# camera-analytics.sh, the video of describe-on-interval.sh, the subtitles
+# of film-to-srt.sh. The tiny model's text is gibberish: only the structure
+# is checked.
+# Usage: test_pipelines_run.sh SCRIPT
+set -eu
+script=$(realpath "$1")
+name=$(basename "$script")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+unset DISPLAY WAYLAND_DISPLAY || true
+fast="n-threads=2 max-tokens=6 max-soft-tokens=70"
+
+nonempty() {
+  [ -s "$1" ] || { echo "$name wrote no $1" >&2; exit 1; }
+}
+
+case "$name" in
+  camera-analytics.sh)
+    GEMMA4_SOURCE="videotestsrc num-buffers=3 ! video/x-raw,width=128,height=96,framerate=5/1" \
+      GEMMA4_VISION_PROPS="$fast" JSON=d.jsonl "$script" "" out.mkv
+    nonempty out.mkv
+    nonempty d.jsonl
+    lines=$(grep -c '^{.*}$' d.jsonl)
+    [ "$lines" -eq "$(wc -l < d.jsonl)" ] || {
+      echo "d.jsonl has lines that are not JSON objects:" >&2
+      cat d.jsonl >&2
+      exit 1
+    }
+    grep -q '"objects"' d.jsonl || { echo "no objects list in d.jsonl" >&2; exit 1; }
+    echo "$name: 3 frames, $(wc -c < out.mkv) bytes of video, $lines JSON lines"
+    ;;
+  describe-on-interval.sh)
+    INTERVAL=2 GEMMA4_VISION_PROPS="$fast" "$script" "" out.mkv
+    nonempty out.mkv
+    echo "$name: 8 frames, a description every 2, $(wc -c < out.mkv) bytes of video"
+    ;;
+  film-to-srt.sh)
+    gst-launch-1.0 -q videotestsrc num-buffers=20 ! \
+      video/x-raw,width=128,height=96,framerate=10/1 ! vp8enc deadline=1 ! \
+      matroskamux ! filesink location=film.mkv
+    WINDOW=1000 GEMMA4_CAPTION_PROPS="$fast frames-per-window=2" \
+      "$script" film.mkv film.srt
+    nonempty film.srt
+    cues=$(grep -c -- '-->' film.srt)
+    [ "$cues" -ge 2 ] || { echo "film.srt: $cues cues for 2 windows" >&2; cat film.srt >&2; exit 1; }
+    echo "$name: 2 s of video in 1 s windows, $cues SubRip cues"
+    ;;
+  *) echo "unknown script $name" >&2; exit 1 ;;
+esac
