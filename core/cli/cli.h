@@ -38,7 +38,43 @@ int cli_usage_error (const cli_command * c, const char *fmt, ...);
 g4_model *cli_load_model (const char *path, bool vocab_only);
 g4_session *cli_new_session (const g4_model * m, const cli_model_opts * o, int n_batch);
 
+/* --image-size native|budget and --max-soft-tokens N, for the commands that
+ * encode images. */
+typedef struct {
+  g4_image_sizing sizing;
+  int max_soft_tokens;          /* 0: the sizing rule's default */
+} cli_image_opts;
+cli_opt_result cli_image_opt (const char *opt, const char *value, cli_image_opts * o);
+
+/* --temp T, --seed S and -n MAX_TOKENS, for the commands that generate. */
+typedef struct {
+  g4_sampler_params sampling;
+  int max_tokens;
+} cli_gen_opts;
+cli_opt_result cli_gen_opt (const char *opt, const char *value, cli_gen_opts * o);
+
+/* Loads an mmproj file that has a vision encoder and a text model with a
+ * tokenizer and the same width. false after printing what is wrong. */
+bool cli_load_vision (const char *model_path, const char *mmproj_path, g4_model ** m,
+    g4_mmproj ** mm);
+
+/* Answer text gathered while generating (thoughts left out), also streamed
+ * to stdout when echo. */
+typedef struct {
+  char *s;                      /* NUL terminated once a piece arrived */
+  size_t len, cap;
+  bool echo;
+} cli_text;
+bool cli_text_piece (const char *text, int len, bool in_thought, void *user);
+
+/* Renders content (with one "<|image|>" placeholder per media item) as a
+ * user turn, thinking off, and generates from an emptied session, pieces
+ * going to p->on_piece. Running out of context is reported and not an error:
+ * the text so far is the answer. */
+g4_status cli_generate_media (g4_session * s, const g4_model * m, const char *content,
+    const g4_media * media, int n_media, const g4_generate_params * p, g4_error * err);
+
 extern const cli_command cmd_info, cmd_tokenize, cmd_logits, cmd_generate, cmd_bench, cmd_embed,
-    cmd_transcribe;
+    cmd_transcribe, cmd_caption;
 
 #endif

@@ -1,24 +1,29 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* gemma4-cli embed: the audio encoder's rows for a sound file, n_tokens x
  * n_embd float32 (all 30 s pieces concatenated), the layout of the reference
- * fixtures; or the image encoder's rows for a PPM file. The audio is read
- * by audio_input.c. */
+ * fixtures; or the image encoder's rows for an image file. The audio is
+ * read by audio_input.c, the image by image_input.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audio_input.h"
 #include "cli.h"
-#include "vision_ppm.h"
+#include "image_input.h"
 
 static const char usage_text[] =
     "usage: gemma4-cli embed --mmproj MMPROJ.gguf --audio FILE -o OUT.f32\n"
     "                        [-m TEXT_MODEL.gguf] [-t THREADS]\n"
-    "       gemma4-cli embed --mmproj MMPROJ.gguf --image FILE.ppm -o OUT.f32\n"
+    "       gemma4-cli embed --mmproj MMPROJ.gguf --image FILE -o OUT.f32\n"
     "                        [--image-size native|budget] [--max-soft-tokens N]\n"
     "With --image, writes the image's rows (n_tokens x n_embd float32); images are\n"
-    "binary PPM (P6) files. native sizing (default) is the reference's, budget\n"
-    "Hugging Face's (--max-soft-tokens: 70, 140, 280 (default), 560, 1120).\n"
+#ifdef G4_HAVE_FFMPEG
+    "any still image FFmpeg decodes (PNG, JPEG, WebP, BMP, PPM, ...). native\n"
+#else
+    "binary PPM (P6) files (built without FFmpeg). native\n"
+#endif
+    "sizing (default) is the reference's, budget Hugging Face's (--max-soft-tokens:\n"
+    "70, 140, 280 (default), 560, 1120).\n"
     "Writes the audio embeddings the text model receives: n_tokens x n_embd\n"
     "float32 (little endian), 25 rows a second, audio longer than 30 s encoded\n"
     "in 30 s pieces whose rows follow each other. With -m, checks that the text\n"
@@ -30,13 +35,17 @@ static const char usage_text[] =
 #endif
 
 typedef struct {
-  const char *mmproj, *audio, *out, *image, *image_size, *max_soft_tokens;
+  const char *mmproj, *audio, *out, *image;
+  cli_image_opts img;
 } embed_opts;
 
 static cli_opt_result
 opt (const char *a, const char *v, void *user)
 {
   embed_opts *e = user;
+  const cli_opt_result r = cli_image_opt (a, v, &e->img);
+  if (r != CLI_UNKNOWN)
+    return r;
   if (!strcmp (a, "--mmproj"))
     e->mmproj = v;
   else if (!strcmp (a, "--audio"))
@@ -45,46 +54,37 @@ opt (const char *a, const char *v, void *user)
     e->out = v;
   else if (!strcmp (a, "--image"))
     e->image = v;
-  else if (!strcmp (a, "--image-size"))
-    e->image_size = v;
-  else if (!strcmp (a, "--max-soft-tokens"))
-    e->max_soft_tokens = v;
   else
     return CLI_UNKNOWN;
   return CLI_VALUE;
 }
 
-/* --image: the image encoder's rows of a PPM file. */
+/* --image: the image encoder's rows of an image file. */
 static int
 run_image (const embed_opts * eo, int n_threads)
 {
-  g4_image_sizing sizing = G4_IMAGE_NATIVE;
-  if (eo->image_size && !strcmp (eo->image_size, "budget"))
-    sizing = G4_IMAGE_BUDGET;
-  else if (eo->image_size && strcmp (eo->image_size, "native"))
-    return cli_usage_error (&cmd_embed, "--image-size must be native or budget");
-  char *end = NULL;
-  const long max_t = eo->max_soft_tokens ? strtol (eo->max_soft_tokens, &end, 10) : 0;
-  if (eo->max_soft_tokens && (*end || max_t < 1 || max_t > 65536))
-    return cli_usage_error (&cmd_embed, "--max-soft-tokens must be a number in 1..65536");
   g4_error err = { 0 };
   g4_mmproj *mm = NULL;
-  uint8_t *rgb = NULL;
+  cli_image img = { 0 };
   float *emb = NULL;
-  int w, h, nt = 0, rc = 1;
-  if (g4_mmproj_load (eo->mmproj, &mm, &err) || g4_ppm_read (eo->image, &rgb, &w, &h, &err)) {
+  int nt = 0, rc = 1;
+  const int max_t = eo->img.max_soft_tokens;
+  if (!cli_image_read (eo->image, &img))
+    goto done;
+  if (g4_mmproj_load (eo->mmproj, &mm, &err)) {
     fprintf (stderr, "gemma4-cli: %s\n", err.message);
     goto done;
   }
-  const int d = g4_mmproj_n_embd (mm), n = g4_image_n_tokens (mm, w, h, sizing, (int) max_t);
+  const int w = img.width, h = img.height, d = g4_mmproj_n_embd (mm);
+  const int n = g4_image_n_tokens (mm, w, h, eo->img.sizing, max_t);
   if (!g4_mmproj_has_vision (mm) || n < 1) {
     fprintf (stderr, "gemma4-cli: %s\n", !g4_mmproj_has_vision (mm)
         ? "the mmproj file has no vision encoder" : "no valid encoder size for this image");
     goto done;
   }
   emb = malloc (sizeof (float) * (size_t) n * (size_t) d);
-  if (!emb || g4_image_encode (mm, rgb, w, h, 3 * w, sizing, (int) max_t, n_threads, NULL, emb,
-          &nt, &err)) {
+  if (!emb || g4_image_encode (mm, img.rgb, w, h, 3 * w, eo->img.sizing, max_t, n_threads, NULL,
+          emb, &nt, &err)) {
     fprintf (stderr, "gemma4-cli: %s\n", emb ? err.message : "out of memory");
     goto done;
   }
@@ -99,7 +99,7 @@ run_image (const embed_opts * eo, int n_threads)
     fprintf (stderr, "wrote %d x %d image embeddings (%dx%d image) to %s\n", nt, d, w, h, eo->out);
 done:
   free (emb);
-  free (rgb);
+  cli_image_free (&img);
   g4_mmproj_free (mm);
   return rc;
 }
@@ -168,6 +168,6 @@ done:
   return rc;
 }
 
-const cli_command cmd_embed = { "embed", "write the audio embeddings of a sound file",
+const cli_command cmd_embed = { "embed", "write the audio or image embeddings of a file",
   usage_text, run
 };

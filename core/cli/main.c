@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "error.h"
 
 static const cli_command *commands[] = {
   &cmd_info, &cmd_tokenize, &cmd_logits, &cmd_generate, &cmd_bench, &cmd_embed, &cmd_transcribe,
+  &cmd_caption,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -130,6 +132,122 @@ cli_new_session (const g4_model * m, const cli_model_opts * o, int n_batch)
     return NULL;
   }
   return s;
+}
+
+cli_opt_result
+cli_image_opt (const char *a, const char *v, cli_image_opts * o)
+{
+  if (!strcmp (a, "--image-size")) {
+    if (!v || (strcmp (v, "native") && strcmp (v, "budget"))) {
+      fprintf (stderr, "gemma4-cli: --image-size expects native or budget\n");
+      return CLI_BAD;
+    }
+    o->sizing = !strcmp (v, "budget") ? G4_IMAGE_BUDGET : G4_IMAGE_NATIVE;
+    return CLI_VALUE;
+  }
+  if (!strcmp (a, "--max-soft-tokens"))
+    return cli_int (a, v, 1, 65536, &o->max_soft_tokens) ? CLI_VALUE : CLI_BAD;
+  return CLI_UNKNOWN;
+}
+
+cli_opt_result
+cli_gen_opt (const char *a, const char *v, cli_gen_opts * o)
+{
+  int seed = 0;
+  bool ok;
+  if (!strcmp (a, "--temp"))
+    ok = cli_float (a, v, &o->sampling.temperature);
+  else if (!strcmp (a, "--seed")) {
+    ok = cli_int (a, v, 0, 0x7fffffff, &seed);
+    o->sampling.seed = (uint64_t) seed;
+  } else if (!strcmp (a, "-n"))
+    ok = cli_int (a, v, 1, 1 << 20, &o->max_tokens);
+  else
+    return CLI_UNKNOWN;
+  return ok ? CLI_VALUE : CLI_BAD;
+}
+
+bool
+cli_load_vision (const char *model_path, const char *mmproj_path, g4_model ** m, g4_mmproj ** mm)
+{
+  g4_error err = { 0 };
+  *m = NULL;
+  if (g4_mmproj_load (mmproj_path, mm, &err)) {
+    fprintf (stderr, "gemma4-cli: cannot load mmproj: %s\n", err.message);
+    return false;
+  }
+  if (!g4_mmproj_has_vision (*mm))
+    fprintf (stderr, "gemma4-cli: %s has no vision encoder (use the mmproj file of a Gemma 4 "
+        "model)\n", mmproj_path);
+  else if ((*m = cli_load_model (model_path, false))) {
+    if (!g4_model_get_vocab (*m))
+      fprintf (stderr, "gemma4-cli: %s has no tokenizer: it cannot write text\n", model_path);
+    else if (g4_model_get_info (*m)->n_embd != g4_mmproj_n_embd (*mm))
+      fprintf (stderr, "gemma4-cli: the text model's width is %d but the mmproj file's is %d\n",
+          g4_model_get_info (*m)->n_embd, g4_mmproj_n_embd (*mm));
+    else
+      return true;
+  }
+  g4_model_free (*m);
+  g4_mmproj_free (*mm);
+  *m = NULL;
+  *mm = NULL;
+  return false;
+}
+
+bool
+cli_text_piece (const char *text, int len, bool in_thought, void *user)
+{
+  cli_text *t = user;
+  if (in_thought)
+    return true;
+  if (t->len + (size_t) len + 1 > t->cap) {
+    size_t c = t->cap ? t->cap : 256;
+    while (c < t->len + (size_t) len + 1)
+      c *= 2;
+    char *s = realloc (t->s, c);
+    if (!s)
+      return false;
+    t->s = s;
+    t->cap = c;
+  }
+  memcpy (t->s + t->len, text, (size_t) len);
+  t->len += (size_t) len;
+  t->s[t->len] = '\0';
+  if (t->echo) {
+    fwrite (text, 1, (size_t) len, stdout);
+    fflush (stdout);
+  }
+  return true;
+}
+
+g4_status
+cli_generate_media (g4_session * s, const g4_model * m, const char *content,
+    const g4_media * media, int n_media, const g4_generate_params * p, g4_error * err)
+{
+  const g4_chat_message msg = { G4_ROLE_USER, content };
+  const g4_template_flavor fl = g4_model_template_flavor (m);
+  const size_t need = g4_chat_render (fl, &msg, 1, false, true, NULL, 0);
+  char *text = malloc (need + 1);
+  g4_prompt pr = { 0 };
+  g4_status st;
+  if (!text)
+    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
+  g4_chat_render (fl, &msg, 1, false, true, text, need + 1);
+  st = g4_prompt_build (m, text, media, n_media, &pr, err);
+  free (text);
+  if (!st) {
+    g4_generate_result res;
+    g4_session_reset (s);
+    st = g4_generate (s, &(g4_batch) {.n = pr.n,.tokens = pr.tokens,.embd = pr.embd,
+        .embd_mask = pr.embd_mask,.bidirectional = pr.bidirectional}, p, &res, err);
+    if (st == G4_STATUS_CONTEXT_FULL) {
+      fprintf (stderr, "gemma4-cli: %s (the answer is cut: raise -c)\n", err->message);
+      st = G4_OK;
+    }
+  }
+  g4_prompt_free (&pr);
+  return st;
 }
 
 int

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Image files for gemma4-cli: with FFmpeg, libavformat's image demuxers
+ * (the content-probed "*_pipe" ones, image2, gif, apng) pick the decoder and
+ * libswscale converts the picture to RGB8 at its own size; without FFmpeg,
+ * binary PPM. Writing: PPM here, PNG and JPEG with libavcodec's encoders. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gemma4.h"
+#include "image_input.h"
+#include "vision_ppm.h"
+
+#ifdef G4_HAVE_FFMPEG
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+#endif
+
+void
+cli_image_free (cli_image * img)
+{
+  free (img->rgb);
+  img->rgb = NULL;
+}
+
+static const char *
+extension (const char *path)
+{
+  const char *dot = strrchr (path, '.'), *slash = strrchr (path, '/');
+  return dot && (!slash || dot > slash) ? dot + 1 : "";
+}
+
+static bool
+write_ppm (const char *path, const cli_image * img)
+{
+  FILE *f = fopen (path, "wb");
+  bool ok = f && fprintf (f, "P6\n%d %d\n255\n", img->width, img->height) > 0
+      && fwrite (img->rgb, 3 * (size_t) img->width, (size_t) img->height, f)
+      == (size_t) img->height;
+  if (f && fclose (f) != 0)
+    ok = false;
+  if (!ok)
+    fprintf (stderr, "gemma4-cli: cannot write %s\n", path);
+  return ok;
+}
+
+#ifdef G4_HAVE_FFMPEG
+
+/* Demuxers that hold one still picture (or an animation of them): a video,
+ * a sound or a text file is refused even when FFmpeg could render it. */
+static bool
+is_image_demuxer (const AVInputFormat * f)
+{
+  const size_t n = strlen (f->name);
+  return !strcmp (f->name, "image2") || !strcmp (f->name, "gif") || !strcmp (f->name, "apng")
+      || (n > 5 && !strcmp (f->name + n - 5, "_pipe"));
+}
+
+/* Converts fr to packed RGB8 at its own size into out->rgb. */
+static const char *
+frame_to_rgb (const AVFrame * fr, cli_image * out)
+{
+  if (fr->width < 1 || fr->height < 1 || fr->width > 1 << 15 || fr->height > 1 << 15)
+    return "unsupported picture size";
+  struct SwsContext *sws = sws_getContext (fr->width, fr->height, fr->format, fr->width,
+      fr->height, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+      NULL, NULL, NULL);
+  if (!sws)
+    return "unsupported pixel format";
+  out->width = fr->width;
+  out->height = fr->height;
+  out->rgb = malloc (3 * (size_t) fr->width * (size_t) fr->height);
+  uint8_t *dst[4] = { out->rgb };
+  int dst_stride[4] = { 3 * fr->width };
+  const bool ok = out->rgb && sws_scale (sws, (const uint8_t * const *) fr->data, fr->linesize,
+      0, fr->height, dst, dst_stride) == fr->height;
+  sws_freeContext (sws);
+  if (!ok)
+    cli_image_free (out);
+  return ok ? NULL : "cannot convert the picture to RGB";
+}
+
+bool
+cli_image_read (const char *path, cli_image * out)
+{
+  AVFormatContext *fc = NULL;
+  AVCodecContext *cc = NULL;
+  const AVCodec *codec = NULL;
+  AVPacket *pkt = av_packet_alloc ();
+  AVFrame *fr = av_frame_alloc ();
+  const char *why = NULL;
+  char msg[160] = "";
+  int r, si = -1;
+  *out = (cli_image) { 0 };
+  av_log_set_level (AV_LOG_FATAL);    /* the messages below say what failed */
+  if (!pkt || !fr)
+    why = "out of memory";
+  else if ((r = avformat_open_input (&fc, path, NULL, NULL)) < 0
+      || (r = avformat_find_stream_info (fc, NULL)) < 0) {
+    av_strerror (r, msg, sizeof msg);
+    why = r == AVERROR_INVALIDDATA ? "not an image file (no format FFmpeg knows)" : msg;
+  } else if (!is_image_demuxer (fc->iformat)) {
+    snprintf (msg, sizeof msg, "not an image file (it reads as %s)", fc->iformat->long_name
+        ? fc->iformat->long_name : fc->iformat->name);
+    why = msg;
+  } else if ((si = av_find_best_stream (fc, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)) < 0)
+    why = "no picture in the file";
+  else if (!(cc = avcodec_alloc_context3 (codec))
+      || avcodec_parameters_to_context (cc, fc->streams[si]->codecpar) < 0
+      || avcodec_open2 (cc, codec, NULL) < 0)
+    why = "cannot open the image decoder";
+  bool got = false, draining = false;
+  while (!why && !got) {
+    if (!draining) {
+      if (av_read_frame (fc, pkt) < 0) {
+        draining = true;
+        avcodec_send_packet (cc, NULL);
+      } else {
+        if (pkt->stream_index == si)
+          avcodec_send_packet (cc, pkt);
+        av_packet_unref (pkt);
+      }
+    }
+    r = avcodec_receive_frame (cc, fr);
+    if (r >= 0)
+      got = true;
+    else if (r != AVERROR (EAGAIN) || draining)
+      why = "no picture could be decoded (broken file?)";
+  }
+  if (got)
+    why = frame_to_rgb (fr, out);
+  if (why)
+    fprintf (stderr, "gemma4-cli: %s: %s\n", path, why);
+  avcodec_free_context (&cc);
+  avformat_close_input (&fc);
+  av_frame_free (&fr);
+  av_packet_free (&pkt);
+  return why == NULL;
+}
+
+/* Encodes img with one of libavcodec's still-image encoders (its output
+ * packet is the whole file) in the pixel format that encoder takes. */
+static const char *
+encode_image (const char *path, const cli_image * img, enum AVCodecID id, enum AVPixelFormat fmt)
+{
+  const AVCodec *codec = avcodec_find_encoder (id);
+  AVCodecContext *cc = codec ? avcodec_alloc_context3 (codec) : NULL;
+  AVFrame *fr = av_frame_alloc ();
+  AVPacket *pkt = av_packet_alloc ();
+  struct SwsContext *sws = NULL;
+  const char *why = NULL;
+  if (!cc || !fr || !pkt)
+    why = codec ? "out of memory" : "this FFmpeg has no encoder for it";
+  else {
+    cc->width = img->width;
+    cc->height = img->height;
+    cc->pix_fmt = fmt;
+    cc->time_base = (AVRational) { 1, 25 };
+    if (id == AV_CODEC_ID_MJPEG) {
+      cc->flags |= AV_CODEC_FLAG_QSCALE;
+      cc->global_quality = FF_QP2LAMBDA * 2;    /* high quality: the boxes stay sharp */
+    }
+    fr->width = img->width;
+    fr->height = img->height;
+    fr->format = fmt;
+    sws = sws_getContext (img->width, img->height, AV_PIX_FMT_RGB24, img->width, img->height,
+        fmt, SWS_BICUBIC | SWS_ACCURATE_RND, NULL, NULL, NULL);
+    const uint8_t *src[4] = { img->rgb };
+    const int src_stride[4] = { 3 * img->width };
+    if (!sws || avcodec_open2 (cc, codec, NULL) < 0 || av_frame_get_buffer (fr, 0) < 0
+        || sws_scale (sws, src, src_stride, 0, img->height, fr->data, fr->linesize)
+        != img->height || avcodec_send_frame (cc, fr) < 0 || avcodec_send_frame (cc, NULL) < 0
+        || avcodec_receive_packet (cc, pkt) < 0)
+      why = "encoding failed";
+  }
+  if (!why) {
+    FILE *f = fopen (path, "wb");
+    if (!f || fwrite (pkt->data, 1, (size_t) pkt->size, f) != (size_t) pkt->size)
+      why = "cannot write the file";
+    if (f && fclose (f) != 0)
+      why = "cannot write the file";
+  }
+  sws_freeContext (sws);
+  av_packet_free (&pkt);
+  av_frame_free (&fr);
+  avcodec_free_context (&cc);
+  return why;
+}
+
+bool
+cli_image_write (const char *path, const cli_image * img)
+{
+  const char *ext = extension (path), *why;
+  if (!strcasecmp (ext, "ppm"))
+    return write_ppm (path, img);
+  if (!strcasecmp (ext, "png"))
+    why = encode_image (path, img, AV_CODEC_ID_PNG, AV_PIX_FMT_RGB24);
+  else if (!strcasecmp (ext, "jpg") || !strcasecmp (ext, "jpeg"))
+    why = encode_image (path, img, AV_CODEC_ID_MJPEG, AV_PIX_FMT_YUVJ420P);
+  else
+    why = "unknown image type (use .png, .jpg or .ppm)";
+  if (why)
+    fprintf (stderr, "gemma4-cli: %s: %s\n", path, why);
+  return why == NULL;
+}
+
+#else
+
+bool
+cli_image_read (const char *path, cli_image * out)
+{
+  g4_error err = { 0 };
+  *out = (cli_image) { 0 };
+  if (g4_ppm_read (path, &out->rgb, &out->width, &out->height, &err)) {
+    fprintf (stderr, "gemma4-cli: %s (this gemma4-cli was built without FFmpeg: binary PPM "
+        "images only)\n", err.message);
+    return false;
+  }
+  return true;
+}
+
+bool
+cli_image_write (const char *path, const cli_image * img)
+{
+  if (!strcasecmp (extension (path), "ppm"))
+    return write_ppm (path, img);
+  fprintf (stderr, "gemma4-cli: %s: this gemma4-cli was built without FFmpeg: it writes binary "
+      "PPM (.ppm) images only\n", path);
+  return false;
+}
+
+#endif
