@@ -8,13 +8,17 @@
 #include <gst/gst.h>
 
 #include "gstgemma4asr.h"
+#include "gstgemma4caption.h"
 #include "gstgemma4meta.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
   gst_gemma4_result_meta_register ();
-  return GST_ELEMENT_REGISTER (gemma4asr, plugin);
+  gboolean ok = GST_ELEMENT_REGISTER (gemma4asr, plugin);
+
+  ok &= GST_ELEMENT_REGISTER (gemma4caption, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, gemma4,

@@ -361,9 +361,10 @@ gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_MAX_SOFT_TOKENS,
       g_param_spec_uint ("max-soft-tokens", "Maximum soft tokens",
-          "Soft tokens per frame: the budget with image-size=budget (70, "
-          "140, 280, 560 or 1120; 70 is Google's advice for video), the "
-          "upper bound with native (0 = the encoder's default)", 0, 1120,
+          "Soft tokens per frame: the budget with image-size=budget (Google "
+          "recommends 70, 140, 280, 560 or 1120, and 70 for video), the "
+          "upper bound with native (0 = the encoder's default: 280 for "
+          "budget, 1120 for native)", 0, 1120,
           DEFAULT_MAX_SOFT_TOKENS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_PLAYING));
   /**
@@ -767,7 +768,8 @@ push_event_out (GstGemma4Caption * self, GstEvent * event)
 static GstFlowReturn
 push_event_item (GstElement * element, GstGemma4Worker * w, gpointer data)
 {
-  push_event_out (GST_GEMMA4_CAPTION (element), data);
+  /* the item keeps its reference until it is freed, run or dropped */
+  push_event_out (GST_GEMMA4_CAPTION (element), gst_event_ref (data));
   return GST_FLOW_OK;
 }
 
@@ -1107,7 +1109,7 @@ encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
 
   for (guint i = 0; i < job->n_frames; i++) {
     const Sample *s = job->frames[i];
-    counts[i] = g4_image_n_tokens (mm, s->width, s->height, G4_IMAGE_BUDGET,
+    counts[i] = g4_image_n_tokens (mm, s->width, s->height, s->sizing,
         s->max_soft_tokens);
     if (counts[i] <= 0) {
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -1132,8 +1134,10 @@ encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
         s->width * 3);
     g4_error err = { 0 };
     gint n = 0;
-    /* The copy already has the encoder's size: the budget rule keeps it. */
-    g4_status st = g4_image_encode_view (mm, &view, G4_IMAGE_BUDGET,
+    /* The copy already has the encoder's size: the budget rule keeps it
+     * as is. The native rule rounds it to the grid again (the letterbox
+     * is not in the copy), which may resample it a little. */
+    g4_status st = g4_image_encode_view (mm, &view, s->sizing,
         s->max_soft_tokens, gst_gemma4_worker_get_n_threads (w),
         gst_gemma4_worker_get_cancel (w), embd + at * n_embd, &n, &err);
     if (st != G4_OK) {
@@ -1379,7 +1383,7 @@ candidate_sample (GstGemma4Caption * self, Candidate * c)
           GST_VIDEO_INFO_HEIGHT (&self->info), sizing, max_soft, &w, &h)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("The vision encoder refuses %dx%d frames with image-size=%s and "
-            "max-soft-tokens=%d (budget takes 70, 140, 280, 560 or 1120)",
+            "max-soft-tokens=%d",
             GST_VIDEO_INFO_WIDTH (&self->info),
             GST_VIDEO_INFO_HEIGHT (&self->info),
             sizing == G4_IMAGE_NATIVE ? "native" : "budget", max_soft),

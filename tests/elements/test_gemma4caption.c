@@ -1,0 +1,814 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gemma4caption on the real engine (tiny generated E2B-like model, vision
+ * mmproj fixture): properties and configuration errors, window timing on a
+ * non-live stream, which frames are sampled (uniform, sample-fps, overlap
+ * with shared copies), the prompt's placeholders and history, bounded
+ * memory over a long window, GAP events, LATENCY answers, flush and state
+ * cycles. The tiny model's text is gibberish: the tests check structure,
+ * timing, frame lists, prompts and counts. GEMMA4_TEST_MODEL and
+ * GEMMA4_TEST_MMPROJ name the files; GST_CHECKS picks one test. */
+#include <stdio.h>
+#include <string.h>
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+
+#define WIDTH 32
+#define HEIGHT 24
+#define MS GST_MSECOND
+
+static const gchar *model_path;
+static const gchar *mmproj_path;
+
+/* A gemma4caption with the test model, 2 threads and short answers. */
+static GstElement *
+new_caption (const gchar * first_property, ...)
+{
+  GstElement *e = gst_element_factory_make ("gemma4caption", NULL);
+  va_list ap;
+
+  fail_unless (e != NULL, "gemma4caption not found: is GST_PLUGIN_PATH set?");
+  gst_object_ref_sink (e);
+  g_object_set (e, "model-path", model_path, "mmproj-path", mmproj_path,
+      "n-threads", 2, "max-tokens", 3, NULL);
+  if (first_property) {
+    va_start (ap, first_property);
+    g_object_set_valist (G_OBJECT (e), first_property, ap);
+    va_end (ap);
+  }
+  return e;
+}
+
+static GstBus *
+attach_bus (GstElement * e)
+{
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (e, bus);
+  return bus;
+}
+
+static void
+detach_bus (GstElement * e, GstBus * bus)
+{
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+}
+
+static GstHarness *
+caption_harness (GstElement * e, gboolean live, gint fps)
+{
+  GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
+  gchar *caps = g_strdup_printf ("video/x-raw, format=RGB, width=%d, "
+      "height=%d, framerate=%d/1", WIDTH, HEIGHT, fps);
+
+  gst_harness_set_live (h, live);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  return h;
+}
+
+/* Frames at fps from pts (each a different flat color, so they are
+ * images); returns the time after the last one. */
+static GstClockTime
+push_frames (GstHarness * h, guint n, gint fps, GstClockTime pts)
+{
+  const gsize size = WIDTH * HEIGHT * 3;
+  GstClockTime dur = GST_SECOND / fps;
+
+  for (guint i = 0; i < n; i++) {
+    guint8 *rgb = g_malloc (size);
+    GstBuffer *b;
+    for (gsize j = 0; j < size; j++)
+      rgb[j] = (guint8) (i * 7 + j * 13);
+    b = gst_buffer_new_wrapped (rgb, size);
+    GST_BUFFER_PTS (b) = pts + i * dur;
+    GST_BUFFER_DURATION (b) = dur;
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+  }
+  return pts + n * dur;
+}
+
+typedef struct
+{
+  GstClockTime start, duration;
+  gchar *text;                  /* NULL: a gap */
+  GstClockTime window;          /* result "duration": the window described */
+  GArray *frames;               /* GstClockTime: sampled frame PTS */
+  gchar *prompt;
+} Span;
+
+typedef struct
+{
+  GArray *spans;
+  gboolean sparse;
+  GstCaps *caps;
+} Output;
+
+static void
+output_init (Output * out)
+{
+  memset (out, 0, sizeof *out);
+  out->spans = g_array_new (FALSE, TRUE, sizeof (Span));
+}
+
+static void
+output_clear (Output * out)
+{
+  for (guint i = 0; i < out->spans->len; i++) {
+    Span *s = &g_array_index (out->spans, Span, i);
+    g_free (s->text);
+    g_free (s->prompt);
+    if (s->frames)
+      g_array_free (s->frames, TRUE);
+  }
+  g_array_free (out->spans, TRUE);
+  gst_clear_caps (&out->caps);
+}
+
+static gint
+span_cmp (gconstpointer a, gconstpointer b)
+{
+  const Span *x = a, *y = b;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* A text buffer and the result meta it carries. */
+static void
+add_buffer (Output * out, GstBuffer * buf)
+{
+  Span s = {.start = GST_BUFFER_PTS (buf),.duration =
+        GST_BUFFER_DURATION (buf) };
+  GstCustomMeta *meta = gst_buffer_get_custom_meta (buf,
+      "GstGemma4ResultMeta");
+  const GstStructure *rs;
+  const GValue *frames;
+  guint64 window = 0;
+  GstMapInfo map;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  s.text = g_strndup ((const gchar *) map.data, map.size);
+  fail_unless (g_utf8_validate (s.text, -1, NULL));
+  gst_buffer_unmap (buf, &map);
+  fail_unless (meta != NULL, "text buffer without GstGemma4ResultMeta");
+  rs = gst_custom_meta_get_structure (meta);
+  fail_unless (gst_structure_has_name (rs, "gemma4-result"));
+  fail_unless_equals_string (gst_structure_get_string (rs, "text"), s.text);
+  fail_unless_equals_string (gst_structure_get_string (rs, "kind"),
+      "caption");
+  fail_unless (gst_structure_get_uint64 (rs, "duration", &window));
+  s.window = window;
+  s.prompt = g_strdup (gst_structure_get_string (rs, "prompt"));
+  fail_unless (s.prompt != NULL);
+  frames = gst_structure_get_value (rs, "frames");
+  fail_unless (frames && GST_VALUE_HOLDS_ARRAY (frames));
+  s.frames = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  for (guint i = 0; i < gst_value_array_get_size (frames); i++) {
+    GstClockTime t = g_value_get_uint64 (gst_value_array_get_value (frames,
+            i));
+    g_array_append_val (s.frames, t);
+  }
+  g_array_append_val (out->spans, s);
+}
+
+/* Events of the text pad; TRUE at EOS. */
+static gboolean
+add_event (Output * out, GstEvent * ev)
+{
+  switch (GST_EVENT_TYPE (ev)) {
+    case GST_EVENT_GAP:{
+      Span s = { 0 };
+      gst_event_parse_gap (ev, &s.start, &s.duration);
+      g_array_append_val (out->spans, s);
+      break;
+    }
+    case GST_EVENT_STREAM_START:{
+      GstStreamFlags flags = 0;
+      gst_event_parse_stream_flags (ev, &flags);
+      out->sparse = (flags & GST_STREAM_FLAG_SPARSE) != 0;
+      break;
+    }
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      gst_event_parse_caps (ev, &caps);
+      gst_caps_replace (&out->caps, caps);
+      break;
+    }
+    case GST_EVENT_EOS:
+      return TRUE;
+    default:
+      break;
+  }
+  return FALSE;
+}
+
+/* Everything the text pad produced up to EOS, sorted by time. */
+static void
+collect_until_eos (GstHarness * h, Output * out)
+{
+  GstBuffer *buf;
+  gboolean eos = FALSE;
+
+  while (!eos) {
+    GstEvent *ev = gst_harness_pull_event (h);
+    fail_unless (ev != NULL, "no EOS within the harness timeout");
+    eos = add_event (out, ev);
+    gst_event_unref (ev);
+  }
+  while ((buf = gst_harness_try_pull (h))) {
+    add_buffer (out, buf);
+    gst_buffer_unref (buf);
+  }
+  g_array_sort (out->spans, span_cmp);
+}
+
+static const Span *
+span (const Output * out, guint i)
+{
+  fail_unless (i < out->spans->len);
+  return &g_array_index (out->spans, Span, i);
+}
+
+/* Captions and gaps must cover [start, end) without holes or overlaps. */
+static void
+check_tiling (const Output * out, GstClockTime start, GstClockTime end)
+{
+  GstClockTime at = start;
+
+  for (guint i = 0; i < out->spans->len; i++) {
+    const Span *s = span (out, i);
+    fail_unless_equals_uint64 (s->start, at);
+    fail_unless (s->duration > 0);
+    at = s->start + s->duration;
+  }
+  fail_unless_equals_uint64 (at, end);
+}
+
+/* The caption i (a text span, not a gap) has these timings and frames
+ * (frame times in ms). */
+static void
+check_caption (const Span * s, GstClockTime start, GstClockTime display,
+    GstClockTime window, const guint * frames_ms, guint n)
+{
+  fail_unless (s->text != NULL, "a gap at %" GST_TIME_FORMAT " where a "
+      "caption was expected", GST_TIME_ARGS (s->start));
+  fail_unless_equals_uint64 (s->start, start);
+  fail_unless_equals_uint64 (s->duration, display);
+  fail_unless_equals_uint64 (s->window, window);
+  fail_unless_equals_int (s->frames->len, n);
+  for (guint i = 0; i < n; i++)
+    fail_unless_equals_uint64 (g_array_index (s->frames, GstClockTime, i),
+        frames_ms[i] * MS);
+}
+
+static guint64
+stat_u64 (GstElement * e, const gchar * field)
+{
+  GstStructure *st = NULL;
+  guint64 v = 0;
+  guint u = 0;
+
+  g_object_get (e, "stats", &st, NULL);
+  fail_unless (st != NULL);
+  if (!gst_structure_get_uint64 (st, field, &v)) {
+    fail_unless (gst_structure_get_uint (st, field, &u), "no %s", field);
+    v = u;
+  }
+  gst_structure_free (st);
+  return v;
+}
+
+static void
+check_error_mentions (GstMessage * msg, const gchar * what)
+{
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  fail_unless (msg != NULL, "no error message (expected one about '%s')",
+      what);
+  gst_message_parse_error (msg, &err, &debug);
+  fail_unless (strstr (err->message, what) != NULL,
+      "error '%s' does not mention '%s'", err->message, what);
+  g_print ("  error: %s\n", err->message);
+  g_error_free (err);
+  g_free (debug);
+  gst_message_unref (msg);
+}
+
+static const gchar *stats_fields[] = { "jobs", "drops", "late",
+  "mean-inference-time", "frames", "samples", "samples-alive-max",
+  "sample-bytes-max"
+};
+
+GST_START_TEST (test_properties)
+{
+  GstElement *e = gst_element_factory_make ("gemma4caption", NULL);
+  guint window, overlap, fpw, soft, history, latency, max_tokens;
+  gdouble fps;
+  gint image_size;
+  gchar *prompt;
+  GstStructure *stats;
+  GstPad *json;
+
+  fail_unless (e != NULL);
+  g_object_get (e, "window", &window, "window-overlap", &overlap,
+      "frames-per-window", &fpw, "sample-fps", &fps, "image-size",
+      &image_size, "max-soft-tokens", &soft, "history-size", &history,
+      "latency", &latency, "max-tokens", &max_tokens, "prompt", &prompt,
+      NULL);
+  fail_unless_equals_int (window, 10000);
+  fail_unless_equals_int (overlap, 0);
+  fail_unless_equals_int (fpw, 8);
+  fail_unless_equals_float (fps, 0.0);
+  fail_unless_equals_int (image_size, 1);       /* budget */
+  fail_unless_equals_int (soft, 70);
+  fail_unless_equals_int (history, 2);
+  fail_unless_equals_int (latency, 2000);
+  fail_unless_equals_int (max_tokens, 128);
+  fail_unless (prompt == NULL);
+
+  g_object_set (e, "window", 4000, "window-overlap", 1000, "sample-fps", 2.5,
+      "history-size", 0, NULL);
+  g_object_get (e, "window", &window, "window-overlap", &overlap,
+      "sample-fps", &fps, "history-size", &history, NULL);
+  fail_unless_equals_int (window, 4000);
+  fail_unless_equals_int (overlap, 1000);
+  fail_unless_equals_float (fps, 2.5);
+  fail_unless_equals_int (history, 0);
+  ASSERT_WARNING (g_object_set (e, "frames-per-window", 65, NULL));
+  ASSERT_WARNING (g_object_set (e, "max-soft-tokens", 2000, NULL));
+  ASSERT_WARNING (g_object_set (e, "window", 50, NULL));
+
+  g_object_get (e, "stats", &stats, NULL);
+  fail_unless (gst_structure_has_name (stats, "gemma4-stats"));
+  for (guint i = 0; i < G_N_ELEMENTS (stats_fields); i++)
+    fail_unless (gst_structure_has_field (stats, stats_fields[i]),
+        "stats lacks %s", stats_fields[i]);
+  gst_structure_free (stats);
+
+  /* the JSON pad on request, released cleanly */
+  json = gst_element_request_pad_simple (e, "json_src");
+  fail_unless (json != NULL);
+  gst_element_release_request_pad (e, json);
+  gst_object_unref (json);
+  g_print ("properties: defaults, round trip, 3 out-of-range values "
+      "refused, stats fields, json_src on request\n");
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+static void
+expect_ready_failure (GstElement * e, const gchar * what)
+{
+  GstBus *bus = attach_bus (e);
+
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
+      GST_STATE_CHANGE_FAILURE);
+  check_error_mentions (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR), what);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+}
+
+/* Settings that cannot work are refused at NULL->READY with a message
+ * naming them. */
+GST_START_TEST (test_bad_properties)
+{
+  expect_ready_failure (new_caption ("window-overlap", 10000, NULL),
+      "window-overlap (10000 ms) must be less than window (10000 ms)");
+  expect_ready_failure (new_caption ("window", 2000, "window-overlap", 3000,
+          NULL), "must be less than window");
+  expect_ready_failure (new_caption ("sample-fps", 10.0, NULL),
+      "100 frames per window, more than 64");
+  expect_ready_failure (new_caption ("mmproj-path", NULL, NULL),
+      "mmproj-path is not set");
+
+  g_print ("bad properties: 4 refused at NULL->READY with a clear "
+      "message\n");
+}
+
+GST_END_TEST;
+
+/* 25 s at 5 fps, 10 s windows of 5 frames: captions 0-10, 10-20 and the
+ * partial 20-25 emitted at EOS, before EOS. Frames are those at the
+ * instants 0, 2, 4, 6, 8 s of each window; the partial window's instants
+ * past its last frame (26, 28 s) get that frame (24.8 s), once. The prompt
+ * carries frame times and substituted placeholders, and the history. */
+GST_START_TEST (test_windows)
+{
+  GstElement *e = new_caption ("frames-per-window", 5, "prompt",
+      "N={num_frames} S={start} E={end} T={timestamps} P={previous} "
+      "{unknown}", NULL);
+  GstHarness *h = caption_harness (e, FALSE, 5);
+  GstHarness *hj = gst_harness_new_with_element (e, NULL, "json_src");
+  const guint f0[] = { 0, 2000, 4000, 6000, 8000 };
+  const guint f1[] = { 10000, 12000, 14000, 16000, 18000 };
+  const guint f2[] = { 20000, 22000, 24000, 24800 };
+  GstBuffer *json;
+  GstMapInfo map;
+  gchar *want, *previous;
+  GstClockTime t;
+  Output out;
+
+  t = push_frames (h, 125, 5, 0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  output_init (&out);
+  collect_until_eos (h, &out);
+  fail_unless (out.sparse, "the text stream is not sparse");
+  fail_unless (out.caps != NULL);
+  fail_unless_equals_string (gst_structure_get_string
+      (gst_caps_get_structure (out.caps, 0), "format"), "utf8");
+  fail_unless_equals_int (out.spans->len, 3);
+  check_tiling (&out, 0, t);
+  check_caption (span (&out, 0), 0, 10 * GST_SECOND, 10 * GST_SECOND, f0, 5);
+  check_caption (span (&out, 1), 10 * GST_SECOND, 10 * GST_SECOND,
+      10 * GST_SECOND, f1, 5);
+  check_caption (span (&out, 2), 20 * GST_SECOND, 5 * GST_SECOND,
+      5 * GST_SECOND, f2, 4);
+
+  /* the user turn: "mm:ss <|image|>" per frame, then the instruction */
+  fail_unless (g_str_has_prefix (span (&out, 0)->prompt, "00:00 <|image|> "
+          "00:02 <|image|> 00:04 <|image|> 00:06 <|image|> 00:08 <|image|>"
+          "\n\n"), "prompt: %s", span (&out, 0)->prompt);
+  fail_unless (g_str_has_suffix (span (&out, 0)->prompt,
+          "N=5 S=00:00 E=00:10 T=00:00, 00:02, 00:04, 00:06, 00:08 "
+          "P=(none) {unknown}"), "prompt: %s", span (&out, 0)->prompt);
+  want = g_strdup_printf ("N=5 S=00:10 E=00:20 T=00:10, 00:12, 00:14, "
+      "00:16, 00:18 P=%s {unknown}", span (&out, 0)->text);
+  fail_unless (g_str_has_suffix (span (&out, 1)->prompt, want), "prompt: %s",
+      span (&out, 1)->prompt);
+  g_free (want);
+  previous = g_strdup_printf ("%s %s", span (&out, 0)->text,
+      span (&out, 1)->text);
+  want = g_strdup_printf ("N=4 S=00:20 E=00:25 T=00:20, 00:22, 00:24, 00:24 "
+      "P=%s {unknown}", previous);
+  fail_unless (g_str_has_suffix (span (&out, 2)->prompt, want), "prompt: %s",
+      span (&out, 2)->prompt);
+  g_free (want);
+  g_free (previous);
+
+  /* JSON: one object per caption with the window, frames and prompt */
+  json = gst_harness_pull (hj);
+  fail_unless (json != NULL);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (json), 0);
+  fail_unless (gst_buffer_map (json, &map, GST_MAP_READ));
+  fail_unless (g_strstr_len ((const gchar *) map.data, map.size,
+          "\"start\":0,\"duration\":10000000000,"));
+  fail_unless (g_strstr_len ((const gchar *) map.data, map.size,
+          "\"frames\":[0,2000000000,4000000000,6000000000,8000000000]"));
+  fail_unless (g_strstr_len ((const gchar *) map.data, map.size,
+          "\"prompt\":\"00:00 <|image|>"));
+  fail_unless (g_strstr_len ((const gchar *) map.data, map.size,
+          "\"inference_time\":"));
+  gst_buffer_unmap (json, &map);
+  gst_buffer_unref (json);
+
+  fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 3);
+  fail_unless_equals_uint64 (stat_u64 (e, "frames"), 125);
+  fail_unless_equals_uint64 (stat_u64 (e, "samples"), 14);
+  g_print ("windows: 25 s at 5 fps -> captions at 0 s (+10 s), 10 s (+10 s), "
+      "20 s (+5 s, partial, before EOS); frames 5/5/4 at the expected PTS; "
+      "14 of 125 frames copied; placeholders and history in the prompt\n");
+  output_clear (&out);
+  gst_harness_teardown (hj);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* sample-fps instead of frames-per-window: 1.2 fps over 2.5 s windows of
+ * 4 fps video; each instant takes the nearer frame. */
+GST_START_TEST (test_sample_fps)
+{
+  GstElement *e = new_caption ("window", 2500, "sample-fps", 1.2, NULL);
+  GstHarness *h = caption_harness (e, FALSE, 4);
+  /* instants 0, 833, 1667 ms after each window start; frames every 250 ms */
+  const guint f0[] = { 0, 750, 1750 };
+  const guint f1[] = { 2500, 3250, 4250 };
+  Output out;
+  GstClockTime t;
+
+  t = push_frames (h, 20, 4, 0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 0, t);
+  fail_unless_equals_int (out.spans->len, 2);
+  check_caption (span (&out, 0), 0, 2500 * MS, 2500 * MS, f0, 3);
+  check_caption (span (&out, 1), 2500 * MS, 2500 * MS, 2500 * MS, f1, 3);
+  g_print ("sample-fps: 1.2 fps over 2.5 s windows of 4 fps video picks 0, "
+      "750, 1750 ms (+2.5 s)\n");
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* 10 s windows every 5 s, 2 frames each: a frame two windows pick is copied
+ * once; text durations are the step so subtitles never overlap, the last
+ * runs to the end of the video. */
+GST_START_TEST (test_overlap)
+{
+  GstElement *e = new_caption ("window-overlap", 5000, "frames-per-window",
+      2, NULL);
+  GstHarness *h = caption_harness (e, FALSE, 5);
+  const guint f0[] = { 0, 5000 }, f1[] = { 5000, 10000 };
+  const guint f2[] = { 10000, 15000 }, f3[] = { 15000, 19800 };
+  Output out;
+  GstClockTime t;
+
+  t = push_frames (h, 100, 5, 0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 0, t);
+  fail_unless_equals_int (out.spans->len, 4);
+  check_caption (span (&out, 0), 0, 5 * GST_SECOND, 10 * GST_SECOND, f0, 2);
+  check_caption (span (&out, 1), 5 * GST_SECOND, 5 * GST_SECOND,
+      10 * GST_SECOND, f1, 2);
+  check_caption (span (&out, 2), 10 * GST_SECOND, 5 * GST_SECOND,
+      10 * GST_SECOND, f2, 2);
+  check_caption (span (&out, 3), 15 * GST_SECOND, 5 * GST_SECOND,
+      5 * GST_SECOND, f3, 2);
+  fail_unless_equals_uint64 (stat_u64 (e, "samples"), 5);
+  g_print ("overlap: 20 s, 10 s windows every 5 s -> 4 captions tiling "
+      "0-20 s, 8 frames picked from 5 copies\n");
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* A minute-long window of 30 fps video: only the sampled frames are ever
+ * copied, and only they stay in memory. */
+GST_START_TEST (test_memory_bound)
+{
+  GstElement *e = new_caption ("window", 60000, "frames-per-window", 4,
+      NULL);
+  GstHarness *h = caption_harness (e, FALSE, 30);
+  GstStructure *st = NULL;
+  guint64 bytes_max = 0;
+  guint alive_max = 0;
+  Output out;
+
+  push_frames (h, 1800, 30, 0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  output_init (&out);
+  collect_until_eos (h, &out);
+  fail_unless_equals_int (out.spans->len, 1);
+  fail_unless_equals_uint64 (stat_u64 (e, "frames"), 1800);
+  fail_unless_equals_uint64 (stat_u64 (e, "samples"), 4);
+  g_object_get (e, "stats", &st, NULL);
+  fail_unless (gst_structure_get (st, "samples-alive-max", G_TYPE_UINT,
+          &alive_max, "sample-bytes-max", G_TYPE_UINT64, &bytes_max, NULL));
+  gst_structure_free (st);
+  fail_unless (alive_max <= 4, "%u copies alive at once", alive_max);
+  /* 70 soft tokens: at most 70 * 9 patches of 16x16 RGB each */
+  fail_unless (bytes_max <= 4 * 70 * 9 * 16 * 16 * 3,
+      "%" G_GUINT64_FORMAT " bytes of copies", bytes_max);
+  g_print ("memory: 1800 frames in a 60 s window, 4 copied, at most %u "
+      "alive, %" G_GUINT64_FORMAT " bytes of copies at most\n", alive_max,
+      bytes_max);
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* Time without video: an upstream GAP event ends the window in progress
+ * and comes out as a GAP; a timestamp jump over whole windows gives one
+ * GAP for them. */
+GST_START_TEST (test_gaps)
+{
+  GstElement *e = new_caption ("window", 2000, "frames-per-window", 2, NULL);
+  GstHarness *h = caption_harness (e, FALSE, 5);
+  const guint f0[] = { 0, 1000 }, f1[] = { 2000, 2800 };
+  const guint f2[] = { 10000, 11000 };
+  Output out;
+
+  push_frames (h, 15, 5, 0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_gap (3 * GST_SECOND,
+              GST_SECOND)));
+  /* windows re-start at the next frame: 4 s; 6 s and 8 s have no video */
+  push_frames (h, 5, 5, 4 * GST_SECOND);
+  push_frames (h, 10, 5, 10 * GST_SECOND);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 0, 12 * GST_SECOND);
+  fail_unless_equals_int (out.spans->len, 6);
+  check_caption (span (&out, 0), 0, 2 * GST_SECOND, 2 * GST_SECOND, f0, 2);
+  check_caption (span (&out, 1), 2 * GST_SECOND, GST_SECOND, GST_SECOND, f1,
+      2);
+  fail_unless (span (&out, 2)->text == NULL);   /* 3-4 s: upstream gap */
+  fail_unless (span (&out, 3)->text != NULL);   /* 4-6 s */
+  fail_unless (span (&out, 4)->text == NULL);   /* 6-10 s: no video */
+  fail_unless_equals_uint64 (span (&out, 4)->duration, 4 * GST_SECOND);
+  check_caption (span (&out, 5), 10 * GST_SECOND, 2 * GST_SECOND,
+      2 * GST_SECOND, f2, 2);
+  g_print ("gaps: GAP events over an upstream gap (3-4 s) and a jump over "
+      "two empty windows (6-10 s); captions around them\n");
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+static void
+query_latency (GstHarness * h, gboolean * live, GstClockTime * min,
+    GstClockTime * max)
+{
+  GstQuery *q = gst_query_new_latency ();
+
+  fail_unless (gst_pad_peer_query (h->sinkpad, q));
+  gst_query_parse_latency (q, live, min, max);
+  gst_query_unref (q);
+}
+
+GST_START_TEST (test_latency_query)
+{
+  GstElement *e = new_caption (NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = caption_harness (e, TRUE, 5);
+  GstHarness *hj = gst_harness_new_with_element (e, NULL, "json_src");
+  gboolean live;
+  GstClockTime min, max;
+  GstMessage *msg;
+
+  /* live: upstream + window + latency, on both src pads */
+  gst_harness_set_upstream_latency (h, 100 * MS);
+  query_latency (h, &live, &min, &max);
+  fail_unless (live);
+  fail_unless_equals_uint64 (min, (100 + 10000 + 2000) * MS);
+  query_latency (hj, &live, &min, &max);
+  fail_unless (live);
+  fail_unless_equals_uint64 (min, (100 + 10000 + 2000) * MS);
+
+  /* a new window posts a LATENCY message and changes the answer */
+  while ((msg = gst_bus_pop (bus)))
+    gst_message_unref (msg);
+  g_object_set (e, "window", 4000, NULL);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
+  fail_unless (msg != NULL, "no LATENCY message");
+  gst_message_unref (msg);
+  query_latency (h, &live, &min, &max);
+  fail_unless_equals_uint64 (min, (100 + 4000 + 2000) * MS);
+
+  gst_harness_set_live (h, FALSE);
+  query_latency (h, &live, &min, &max);
+  fail_if (live);
+  fail_unless_equals_uint64 (min, 100 * MS);
+  g_print ("latency: live 12.1 s, 6.1 s after a window change (LATENCY "
+      "message), not live when upstream is not\n");
+  gst_harness_teardown (hj);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* FLUSH_START stops a long generation at once; FLUSH_STOP clears the
+ * windows and history and the element captions the next segment. */
+GST_START_TEST (test_flush)
+{
+  GstElement *e = new_caption ("window", 1000, "frames-per-window", 2,
+      "max-tokens", 3000, NULL);
+  GstHarness *h = caption_harness (e, FALSE, 5);
+  GstSegment seg;
+  gint64 t0, flush_us;
+  Output out;
+
+  /* one complete window (closed by the frame at 1 s) and one open */
+  push_frames (h, 6, 5, 0);
+  g_usleep (300000);
+  t0 = g_get_monotonic_time ();
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  flush_us = g_get_monotonic_time () - t0;
+  fail_unless (flush_us < 1000000, "flushing took %" G_GINT64_FORMAT " us",
+      flush_us);
+  fail_unless (gst_harness_try_pull (h) == NULL, "a cancelled job gave text");
+  fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 0);
+
+  g_object_set (e, "max-tokens", 3, NULL);
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  push_frames (h, 5, 5, 0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 0, GST_SECOND);
+  fail_unless_equals_int (out.spans->len, 1);
+  fail_unless (g_str_has_suffix (span (&out, 0)->prompt, "(none)\nDescribe "
+          "what happens in these frames in one or two sentences."),
+      "history survived the flush: %s", span (&out, 0)->prompt);
+  fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 1);
+  g_print ("flush: a 3000-token caption cancelled in %.1f ms, then a new "
+      "segment captioned with no history\n", flush_us / 1e3);
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* NULL <-> PLAYING while captioning, half the time mid-generation: every
+ * teardown is quick; the last cycle gets a caption. */
+GST_START_TEST (test_state_cycles)
+{
+  const guint cycles = 10;
+  GstElement *keeper = new_caption (NULL);
+  GstElement *e = new_caption ("window", 1000, "frames-per-window", 2,
+      "max-tokens", 200, NULL);
+  GstHarness *h;
+  gint64 worst = 0;
+
+  /* a READY element keeps the model loaded: the cycles measure the
+   * element, not file loading */
+  fail_unless_equals_int (gst_element_set_state (keeper, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  for (guint c = 0; c < cycles; c++) {
+    GstEvent *ev;
+    GstBuffer *buf;
+    gint64 t0;
+    gchar *id = g_strdup_printf ("cycle-%u", c);
+    gchar *caps = g_strdup_printf ("video/x-raw, format=RGB, width=%d, "
+        "height=%d, framerate=5/1", WIDTH, HEIGHT);
+
+    fail_unless (gst_element_set_state (e, GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+    gst_harness_push_event (h, gst_event_new_stream_start (id));
+    gst_harness_set_src_caps_str (h, caps);
+    g_free (id);
+    g_free (caps);
+    if (c == cycles - 1)
+      g_object_set (e, "max-tokens", 3, NULL);
+    push_frames (h, 6, 5, 0);
+    if (c == cycles - 1) {
+      buf = gst_harness_pull (h);
+      fail_unless (buf != NULL, "no caption in the last cycle");
+      gst_buffer_unref (buf);
+    } else if (c % 2) {
+      g_usleep (100000);
+    }
+    t0 = g_get_monotonic_time ();
+    fail_unless_equals_int (gst_element_set_state (e, GST_STATE_NULL),
+        GST_STATE_CHANGE_SUCCESS);
+    worst = MAX (worst, g_get_monotonic_time () - t0);
+    while ((ev = gst_harness_try_pull_event (h)))
+      gst_event_unref (ev);
+    while ((buf = gst_harness_try_pull (h)))
+      gst_buffer_unref (buf);
+  }
+  fail_unless (worst < 2000000, "a teardown took %" G_GINT64_FORMAT " us",
+      worst);
+  g_print ("state cycles: %u NULL<->PLAYING (half mid-generation), worst "
+      "teardown %.1f ms\n", cycles, worst / 1e3);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  fail_unless_equals_int (gst_element_set_state (keeper, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (keeper);
+}
+
+GST_END_TEST;
+
+static Suite *
+gemma4caption_suite (void)
+{
+  Suite *s = suite_create ("gemma4caption");
+  TCase *tc = tcase_create ("general");
+
+  model_path = g_getenv ("GEMMA4_TEST_MODEL");
+  mmproj_path = g_getenv ("GEMMA4_TEST_MMPROJ");
+  if (!model_path || !mmproj_path)
+    g_error ("set GEMMA4_TEST_MODEL and GEMMA4_TEST_MMPROJ");
+  /* each test runs in a child process: unbuffered, its report survives */
+  setvbuf (stdout, NULL, _IONBF, 0);
+  tcase_set_timeout (tc, 80);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_bad_properties);
+  tcase_add_test (tc, test_windows);
+  tcase_add_test (tc, test_sample_fps);
+  tcase_add_test (tc, test_overlap);
+  tcase_add_test (tc, test_memory_bound);
+  tcase_add_test (tc, test_gaps);
+  tcase_add_test (tc, test_latency_query);
+  tcase_add_test (tc, test_flush);
+  tcase_add_test (tc, test_state_cycles);
+  return s;
+}
+
+GST_CHECK_MAIN (gemma4caption);
