@@ -90,4 +90,16 @@ bool g4_pixel_layout (g4_pixel_format f, int *bpp, int offsets[4]);
 /* A 0xRRGGBB color in the view's YUV matrix and range. */
 void g4_rgb_to_yuv (const g4_image_view * img, uint32_t rgb, uint8_t yuv[3]);
 
+/* ---- the drawing font (font.c) ---- */
+
+#define G4_FONT_W 5             /* glyph columns */
+#define G4_FONT_H 9             /* glyph rows, descenders included */
+
+/* The G4_FONT_H rows of character c (bit 4 the leftmost column); '?' for
+ * characters outside printable ASCII. */
+const uint8_t *g4_font_glyph (unsigned char c);
+
+/* The color g4_draw_detections gives a label (a hash into a fixed palette). */
+uint32_t g4_label_color (const char *label);
+
 #endif
