@@ -59,7 +59,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_overlay_debug);
 #define DEFAULT_DRAW_TEXT FALSE
 #define MAX_LINE_WIDTH 64
 #define MAX_TEXT_SCALE 16
-#define AUTO_LINES 360
+/* the automatic sizes of g4_draw_detections (gemma4-cli describe --draw) */
+#define AUTO_LINE_LINES 200
+#define AUTO_SCALE_LINES 360
 
 #define DETECTION_PARAMS "gemma4/detection"
 #define CAPTION_FOREGROUND 0xffffff
@@ -98,9 +100,9 @@ struct _GstGemma4Overlay
    * anything to draw (decided before the buffer is made writable) */
   DrawSettings frame;
   gboolean drawing;
-  /* streaming thread only: the bitmap font's cell at cell_scale (0: none
+  /* streaming thread only: the bitmap font's metrics at font_scale (0: none
    * measured yet) */
-  int cell_scale, cell_width, cell_height;
+  int font_scale, char_width, text_margin, text_height;
 };
 
 #define gst_gemma4_overlay_parent_class parent_class
@@ -157,7 +159,8 @@ gst_gemma4_overlay_class_init (GstGemma4OverlayClass * klass)
    * GstGemma4Overlay:line-width:
    *
    * Thickness of the box outlines in pixels; 0 picks one from the frame
-   * size (1 px at 480p, 2 at 720p, 3 at 1080p).
+   * size as gemma4-cli's --draw does (2 px below 600 lines, 3 at 720p, 5 at
+   * 1080p).
    *
    * Since: 0.1
    */
@@ -425,13 +428,14 @@ label_color (const gchar * label)
   return palette[g_str_hash (label) % G_N_ELEMENTS (palette)];
 }
 
-/* A property's value, or for 0 one unit per AUTO_LINES lines of the frame's
- * shorter side (1 at 480p, 2 at 720p, 3 at 1080p). */
+/* A property's value, or for 0 one unit per lines_per_unit lines of the
+ * frame's shorter side, and at least minimum. */
 static int
-auto_size (const g4_image_view * img, guint value)
+auto_size (const g4_image_view * img, guint value, int lines_per_unit,
+    int minimum)
 {
-  return value ? (int) value : MAX (1, MIN (img->width, img->height)
-      / AUTO_LINES);
+  return value ? (int) value : MAX (minimum, MIN (img->width, img->height)
+      / lines_per_unit);
 }
 
 /* Region coordinates are unsigned and may run past the frame; keep them in
@@ -443,34 +447,39 @@ clamp_coord (guint64 v, int size, int margin)
   return (int) MIN (v, (guint64) size + (guint64) margin);
 }
 
-/* The engine tells a text's width but not its height: both cell sizes come
- * from one glyph drawn on a scratch grey image (its background box is
+/* The engine tells a text's width but not its height: the metrics come from
+ * one and two glyphs drawn on a scratch grey image (the background box is
  * non-zero, the rest stays zero). */
 static void
-measure_cell (int scale, int *cell_width, int *cell_height)
+measure_font (GstGemma4Overlay * self, int scale)
 {
-  int size = 32 * scale, rows = 0;
-  guint8 *px = g_malloc0 ((gsize) size * size);
+  int size = 32 * scale, rows = 0, one, two;
+  guint8 *px;
   g4_image_view v = {.format = G4_PIXEL_GRAY8,.width = size,.height = size,
-    .planes = {px},.strides = {size}
+    .strides = {size}
   };
 
-  *cell_width = MAX (1, g4_draw_text (&v, 0, 0, "M", scale, 0xffffff,
-          0x808080));
+  if (self->font_scale == scale)
+    return;
+  px = g_malloc0 ((gsize) size * size);
+  v.planes[0] = px;
+  one = g4_draw_text (&v, 0, 0, "M", scale, 0xffffff, 0x808080);
+  two = g4_draw_text (&v, 0, 0, "MM", scale, 0xffffff, 0x808080);
   for (int y = 0; y < size; y++)
     if (px[(gsize) y * size])
       rows = y + 1;
-  *cell_height = MAX (1, rows);
   g_free (px);
+  self->char_width = MAX (1, two - one);
+  self->text_margin = MAX (0, one - self->char_width);
+  self->text_height = MAX (1, rows);
+  self->font_scale = scale;
 }
 
-static void
-ensure_cell (GstGemma4Overlay * self, int scale)
+/* The width g4_draw_text gives text (every UTF-8 character is one cell). */
+static int
+text_width (GstGemma4Overlay * self, const gchar * text)
 {
-  if (self->cell_scale != scale) {
-    measure_cell (scale, &self->cell_width, &self->cell_height);
-    self->cell_scale = scale;
-  }
+  return self->text_margin + (int) g_utf8_strlen (text, -1) * self->char_width;
 }
 
 static void
@@ -481,15 +490,21 @@ draw_region (GstGemma4Overlay * self, g4_image_view * img,
   GstStructure *params =
       gst_video_region_of_interest_meta_get_param (roi, DETECTION_PARAMS);
   guint32 color = label_color (label);
+  /* g4_draw_rect takes inclusive corners */
   int x0 = clamp_coord (roi->x, img->width, thickness);
   int y0 = clamp_coord (roi->y, img->height, thickness);
-  int x1 = clamp_coord ((guint64) roi->x + roi->w, img->width, thickness);
-  int y1 = clamp_coord ((guint64) roi->y + roi->h, img->height, thickness);
+  int x1 = clamp_coord ((guint64) roi->x + roi->w - 1, img->width, thickness);
+  int y1 = clamp_coord ((guint64) roi->y + roi->h - 1, img->height, thickness);
   const GValue *confidence = params ?
       gst_structure_get_value (params, "confidence") : NULL;
   gchar *text;
+  int x, y;
 
   GST_LOG ("region %s at %u,%u %ux%u", label, roi->x, roi->y, roi->w, roi->h);
+  /* nothing of it in the frame: no box, and no label moved into view */
+  if (roi->w == 0 || roi->h == 0 || roi->x >= (guint) img->width
+      || roi->y >= (guint) img->height)
+    return;
   g4_draw_rect (img, x0, y0, x1, y1, thickness, color);
   if (!self->frame.draw_labels)
     return;
@@ -498,10 +513,12 @@ draw_region (GstGemma4Overlay * self, g4_image_view * img,
         CLAMP (g_value_get_double (confidence), 0, 1) * 100);
   else
     text = g_strdup (label);
-  /* above the box, or inside it when the frame's top edge is in the way */
-  ensure_cell (self, scale);
-  g4_draw_text (img, x0, y0 >= self->cell_height ? y0 - self->cell_height : y0,
-      text, scale, LABEL_FOREGROUND, color);
+  /* above the box, or inside it when the frame's top edge is in the way;
+   * moved left to stay in the frame, as g4_draw_detections does */
+  measure_font (self, scale);
+  x = MAX (0, MIN (x0, img->width - text_width (self, text)));
+  y = y0 >= self->text_height ? y0 - self->text_height : y0;
+  g4_draw_text (img, x, y, text, scale, LABEL_FOREGROUND, color);
   g_free (text);
 }
 
@@ -516,26 +533,22 @@ draw_caption (GstGemma4Overlay * self, g4_image_view * img, const gchar * text,
   int per_line, max_lines, n, y;
   const gchar *p = text;
 
-  ensure_cell (self, scale);
-  per_line = MAX (1, img->width / self->cell_width);
-  max_lines = MAX (1, img->height / 3 / self->cell_height);
+  measure_font (self, scale);
+  per_line = MAX (1, (img->width - self->text_margin) / self->char_width);
+  max_lines = MAX (1, img->height / 3 / self->text_height);
   while (*p && (int) lines->len < max_lines) {
-    int len = (int) strlen (p), cut = MIN (len, per_line);
-    if (cut < len) {
-      int space = cut;
-      while (space > 0 && p[space] != ' ')
-        space--;
-      if (space > 0)
-        cut = space;
-    }
-    g_ptr_array_add (lines, g_strndup (p, cut));
-    p += cut;
-    while (*p == ' ')
-      p++;
+    const gchar *end = p, *space = NULL;
+    for (int i = 0; *end && i < per_line; i++, end = g_utf8_next_char (end))
+      if (*end == ' ')
+        space = end;
+    if (*end && *end != ' ' && space)
+      end = space;
+    g_ptr_array_add (lines, g_strndup (p, end - p));
+    for (p = end; *p == ' '; p++);
   }
   n = (int) lines->len;
-  y = img->height - n * self->cell_height;
-  for (int i = 0; i < n; i++, y += self->cell_height)
+  y = img->height - n * self->text_height;
+  for (int i = 0; i < n; i++, y += self->text_height)
     g4_draw_text (img, 0, y, g_ptr_array_index (lines, i), scale,
         CAPTION_FOREGROUND, CAPTION_BACKGROUND);
   g_ptr_array_unref (lines);
@@ -570,8 +583,8 @@ gst_gemma4_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     gst_video_frame_unmap (&frame);
     g_return_val_if_reached (GST_FLOW_NOT_NEGOTIATED);
   }
-  thickness = auto_size (&img, s->line_width);
-  scale = auto_size (&img, s->text_scale);
+  thickness = auto_size (&img, s->line_width, AUTO_LINE_LINES, 2);
+  scale = auto_size (&img, s->text_scale, AUTO_SCALE_LINES, 1);
 
   while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {

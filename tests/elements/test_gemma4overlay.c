@@ -11,7 +11,7 @@
 #include <gst/video/video.h>
 
 #define WIDTH 96                /* a multiple of 8: every plane's rows are tight */
-#define HEIGHT 64
+#define HEIGHT 96
 #define BACKGROUND 0x20         /* every byte of the picture */
 #define GUARD 0xaa              /* every byte around the planes */
 #define GUARD_BYTES 16          /* before each plane, after it and each row */
@@ -199,6 +199,19 @@ pixel_changed (GstBuffer * before, GstBuffer * after, gint x, gint y)
   return changed;
 }
 
+/* Pixels of [x0, x1) x [y0, y1) with a changed color component. */
+static guint
+changed_in (GstBuffer * before, GstBuffer * after, gint x0, gint y0, gint x1,
+    gint y1)
+{
+  guint n = 0;
+
+  for (gint y = y0; y < y1; y++)
+    for (gint x = x0; x < x1; x++)
+      n += pixel_changed (before, after, x, y);
+  return n;
+}
+
 /* Bytes outside the planes' pictures that are no longer GUARD. */
 static guint
 guards_overwritten (GstBuffer * buf, const guint8 * picture)
@@ -307,7 +320,7 @@ GST_START_TEST (test_clipping)
   const gchar *const formats[] = { "RGB", "BGRx", "I420", "NV12" };
   /* running past the right and bottom edges, wholly outside, and so large
    * that x + w overflows 32 bits */
-  const Box past = { 70, 30, 40, 40 };
+  const Box past = { 70, 70, 40, 40 };
   const Box outside = { 200, 300, 10, 10 };
 
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
@@ -317,7 +330,7 @@ GST_START_TEST (test_clipping)
     GstVideoRegionOfInterestMeta *huge;
     Diff d;
 
-    g_object_set (h->element, "line-width", LINE, "text-scale", 3, NULL);
+    g_object_set (h->element, "line-width", LINE, "text-scale", 1, NULL);
     add_region (in, "past", NULL, -1, &past);
     add_region (in, "outside", NULL, 0.9, &outside);
     huge = gst_buffer_add_video_region_of_interest_meta (in, "huge",
@@ -330,6 +343,12 @@ GST_START_TEST (test_clipping)
         "%s: the box's edges outside the frame were drawn at its border",
         formats[f]);
     fail_unless (d.changed > 0);
+    /* the regions wholly outside get no label moved into view: left of the
+     * box and well above it (its label sits right above it) nothing moves */
+    fail_unless_equals_int (changed_in (before, out, 0, 0, past.x - FAR,
+            HEIGHT), 0);
+    fail_unless_equals_int (changed_in (before, out, 0, 0, WIDTH,
+            HEIGHT / 2), 0);
     fail_unless_equals_int (guards_overwritten (out, picture), 0);
     g_print ("clipping %s: %u samples changed, no guard byte written\n",
         formats[f], d.changed);
