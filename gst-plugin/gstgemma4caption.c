@@ -46,7 +46,9 @@
  * out in its place, a QOS message is posted and #GstGemma4Caption:stats
  * counts it). In a file pipeline nothing is dropped: upstream waits. At EOS
  * the window in progress is captioned (if it holds a sampled frame) before
- * EOS goes on.
+ * EOS goes on. The model is loaded on a thread when the element goes to
+ * READY, with PROGRESS messages; the first sampled frame waits for it (its
+ * copy is sized by the encoder).
  *
  * ## Example launch lines
  * |[
@@ -1672,7 +1674,7 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
         GST_VIDEO_INFO_FPS_D (&self->info), GST_VIDEO_INFO_FPS_N (&self->info));
   else
     cur.end = cur.pts;
-  if (self->prev.buf && cur.pts < self->prev.pts) {
+  if (self->anchored && cur.pts < self->prev.pts) {
     GST_DEBUG_OBJECT (self, "timestamps went back: new windows from %"
         GST_TIME_FORMAT, GST_TIME_ARGS (cur.pts));
     finish_video (self);

@@ -407,6 +407,9 @@ GST_START_TEST (test_windows)
   const guint f1[] = { 10000, 12000, 14000, 16000, 18000 };
   const guint f2[] = { 20000, 22000, 24000, 24800 };
   GstBuffer *json;
+  GstEvent *ev;
+  GstStreamFlags flags = 0;
+  GstCaps *caps;
   GstMapInfo map;
   gchar *want, *previous;
   GstClockTime t;
@@ -449,7 +452,22 @@ GST_START_TEST (test_windows)
   g_free (want);
   g_free (previous);
 
-  /* JSON: one object per caption with the window, frames and prompt */
+  /* JSON: its own sparse stream, then one object per caption with the
+   * window, frames and prompt */
+  ev = gst_harness_pull_event (hj);
+  fail_unless (ev && GST_EVENT_TYPE (ev) == GST_EVENT_STREAM_START);
+  gst_event_parse_stream_flags (ev, &flags);
+  fail_unless (flags & GST_STREAM_FLAG_SPARSE);
+  gst_event_unref (ev);
+  ev = gst_harness_pull_event (hj);
+  fail_unless (ev && GST_EVENT_TYPE (ev) == GST_EVENT_CAPS);
+  gst_event_parse_caps (ev, &caps);
+  fail_unless (gst_structure_has_name (gst_caps_get_structure (caps, 0),
+          "application/x-json"));
+  gst_event_unref (ev);
+  ev = gst_harness_pull_event (hj);
+  fail_unless (ev && GST_EVENT_TYPE (ev) == GST_EVENT_SEGMENT);
+  gst_event_unref (ev);
   json = gst_harness_pull (hj);
   fail_unless (json != NULL);
   fail_unless_equals_uint64 (GST_BUFFER_PTS (json), 0);
@@ -617,6 +635,97 @@ GST_START_TEST (test_gaps)
   output_clear (&out);
   gst_harness_teardown (h);
   gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* image-size=native: the copies keep the frames' own size on the grid. */
+GST_START_TEST (test_native_size)
+{
+  GstElement *e = new_caption ("image-size", 0, "max-soft-tokens", 0,
+      "window", 1000, "frames-per-window", 2, NULL);
+  GstHarness *h = caption_harness (e, FALSE, 5);
+  const guint f0[] = { 0, 400 };
+  Output out;
+
+  push_frames (h, 5, 5, 0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  output_init (&out);
+  collect_until_eos (h, &out);
+  fail_unless_equals_int (out.spans->len, 1);
+  check_caption (span (&out, 0), 0, GST_SECOND, GST_SECOND, f0, 2);
+  fail_unless_equals_uint64 (stat_u64 (e, "samples"), 2);
+  g_print ("native size: a 1 s window captioned from 2 native-size copies "
+      "(%" G_GUINT64_FORMAT " bytes at most)\n",
+      stat_u64 (e, "sample-bytes-max"));
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* A live source much faster than captioning: pushes never wait for
+ * inference, the oldest pending window is dropped (counted, QOS message,
+ * GAP in its place), and the text still covers the whole stream at EOS. */
+GST_START_TEST (test_live_overload)
+{
+  GstElement *keeper = new_caption (NULL);
+  GstElement *e = new_caption ("window", 200, "frames-per-window", 1,
+      "max-tokens", 200, "n-threads", 1, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h;
+  GstMessage *msg;
+  GstClockTime t = 0;
+  gint64 worst = 0;
+  guint qos = 0;
+  guint64 drops, jobs, last_dropped = 0;
+  Output out;
+
+  /* the model is loaded before: the first frame waits for nothing */
+  fail_unless_equals_int (gst_element_set_state (keeper, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_element_get_state (keeper, NULL, NULL,
+          GST_CLOCK_TIME_NONE) == GST_STATE_CHANGE_SUCCESS);
+  h = caption_harness (e, TRUE, 10);
+  for (guint i = 0; i < 40; i++) {
+    gint64 a = g_get_monotonic_time ();
+    t = push_frames (h, 1, 10, t);
+    if (i > 0)
+      worst = MAX (worst, g_get_monotonic_time () - a);
+  }
+  fail_unless (worst < 500000, "a push took %" G_GINT64_FORMAT " us", worst);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 0, t);
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_QOS))) {
+    GstFormat format;
+    guint64 processed, dropped;
+    gboolean live;
+    gst_message_parse_qos (msg, &live, NULL, NULL, NULL, NULL);
+    gst_message_parse_qos_stats (msg, &format, &processed, &dropped);
+    fail_unless (live && format == GST_FORMAT_BUFFERS);
+    fail_unless (dropped > last_dropped);
+    last_dropped = dropped;
+    qos++;
+    gst_message_unref (msg);
+  }
+  drops = stat_u64 (e, "drops");
+  jobs = stat_u64 (e, "jobs");
+  fail_unless (drops >= 5, "only %" G_GUINT64_FORMAT " drops", drops);
+  fail_unless_equals_int (qos, drops);
+  fail_unless_equals_uint64 (jobs + drops, 20);
+  g_print ("live overload: 20 windows of 200 ms pushed (worst push %.1f ms), "
+      "%" G_GUINT64_FORMAT " dropped with %u QOS messages, %" G_GUINT64_FORMAT
+      " captioned\n", worst / 1e3, drops, qos, jobs);
+  output_clear (&out);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+  fail_unless_equals_int (gst_element_set_state (keeper, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (keeper);
 }
 
 GST_END_TEST;
@@ -805,6 +914,8 @@ gemma4caption_suite (void)
   tcase_add_test (tc, test_overlap);
   tcase_add_test (tc, test_memory_bound);
   tcase_add_test (tc, test_gaps);
+  tcase_add_test (tc, test_native_size);
+  tcase_add_test (tc, test_live_overload);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_state_cycles);
