@@ -7,6 +7,7 @@
  * ones must equal up to float summation order. */
 #include <assert.h>
 #include <math.h>
+#include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -50,6 +51,28 @@ attention_rows_scalar (const float *q, int64_t ldq, const float *kt, const float
     for (int d = 0; d < head_dim; d++)
       orow[d] /= sum;
   }
+}
+
+/* Head h's keys transposed into kt (zero past n_kv) and values into vp. The
+ * transpose goes ATTN_KEY_PAD keys at a time, so that each of its writes
+ * fills whole cache lines instead of one float per line. */
+static void
+pack_head (const g4_attention_args *a, int h, int64_t n_pad, float *kt, float *vp)
+{
+  const int dh = a->head_dim;
+  for (int64_t j0 = 0; j0 < n_pad; j0 += ATTN_KEY_PAD) {
+    const int64_t n = a->n_kv - j0 < ATTN_KEY_PAD ? a->n_kv - j0 : ATTN_KEY_PAD;
+    const float *k = a->k + j0 * a->ld_kv + h * dh;
+    for (int d = 0; d < dh; d++) {
+      float *dst = kt + d * n_pad + j0;
+      for (int64_t j = 0; j < n; j++)
+        dst[j] = k[j * a->ld_kv + d];
+      for (int64_t j = n; j < ATTN_KEY_PAD; j++)
+        dst[j] = 0.0f;
+    }
+  }
+  for (int64_t j = 0; j < a->n_kv; j++)
+    memcpy (vp + j * dh, a->v + j * a->ld_kv + h * dh, sizeof (float) * (size_t) dh);
 }
 
 static g4_attention_rows_kernel *
@@ -96,19 +119,8 @@ g4_attention_f32 (const g4_attention_args *a, void *scratch, int n_threads)
     tid = omp_get_thread_num ();
 #endif
 #pragma omp for schedule(static)
-    for (int h = 0; h < H; h++) {
-      float *kth = kt + h * head_kt, *vph = vp + h * head_vp;
-      for (int64_t j = 0; j < n_kv; j++) {
-        const float *kr = a->k + j * a->ld_kv + h * dh, *vr = a->v + j * a->ld_kv + h * dh;
-        for (int d = 0; d < dh; d++) {
-          kth[d * n_pad + j] = kr[d];
-          vph[j * dh + d] = vr[d];
-        }
-      }
-      for (int d = 0; d < dh; d++)
-        for (int64_t j = n_kv; j < n_pad; j++)
-          kth[d * n_pad + j] = 0.0f;
-    }
+    for (int h = 0; h < H; h++)
+      pack_head (a, h, n_pad, kt + h * head_kt, vp + h * head_vp);
     float *s = scores + (int64_t) tid * ATTN_ROWS * n_pad;
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < H * n_blocks; t++) {
