@@ -180,11 +180,13 @@ g4_rgb_to_yuv (const g4_image_view * img, uint32_t rgb, uint8_t yuv[3])
     yuv[i] = v[i] < 0.0 ? 0 : v[i] > 255.0 ? 255 : (uint8_t) (v[i] + 0.5);
 }
 
+/* shift first, then clamp: both sides compile to conditional moves */
 static uint8_t
 clamp_fix (int32_t v)
 {
-  v += 1 << (FIX_BITS - 1);
-  return v < 0 ? 0 : v >= (256 << FIX_BITS) ? 255 : (uint8_t) (v >> FIX_BITS);
+  v = (v + (1 << (FIX_BITS - 1))) >> FIX_BITS;
+  v = v < 0 ? 0 : v;
+  return (uint8_t) (v > 255 ? 255 : v);
 }
 
 /* 4:2:0 chroma is upsampled by repeating each sample over its 2x2 block
@@ -196,12 +198,15 @@ static void
 yuv_row (const yuv_fix * f, const uint8_t * Y, const uint8_t * U, const uint8_t * V, int step,
     int w, uint8_t * d)
 {
-  for (int x = 0; x < w; x++, d += 3) {
-    const int32_t c = (int32_t) (Y[x] - f->y_off) * f->cy;
+  for (int x = 0; x < w; x += 2, d += 6) {
     const int32_t u = U[(x >> 1) * step] - 128, v = V[(x >> 1) * step] - 128;
-    d[0] = clamp_fix (c + f->crv * v);
-    d[1] = clamp_fix (c - f->cgu * u - f->cgv * v);
-    d[2] = clamp_fix (c + f->cbu * u);
+    const int32_t r = f->crv * v, g = -f->cgu * u - f->cgv * v, b = f->cbu * u;
+    for (int i = 0; i < 2 && x + i < w; i++) {
+      const int32_t c = (int32_t) (Y[x + i] - f->y_off) * f->cy;
+      d[3 * i] = clamp_fix (c + r);
+      d[3 * i + 1] = clamp_fix (c + g);
+      d[3 * i + 2] = clamp_fix (c + b);
+    }
   }
 }
 
