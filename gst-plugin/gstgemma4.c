@@ -10,6 +10,7 @@
 #include "gstgemma4asr.h"
 #include "gstgemma4caption.h"
 #include "gstgemma4meta.h"
+#include "gstgemma4overlay.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -18,6 +19,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ok = GST_ELEMENT_REGISTER (gemma4asr, plugin);
 
   ok &= GST_ELEMENT_REGISTER (gemma4caption, plugin);
+  ok &= GST_ELEMENT_REGISTER (gemma4overlay, plugin);
   return ok;
 }
 

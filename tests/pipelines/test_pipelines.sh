@@ -7,7 +7,7 @@
 # Usage: test_pipelines.sh PARSE_LAUNCH SCRIPT (GEMMA4_MODEL, GEMMA4_MMPROJ
 # and GEMMA4_BUILD_DIR set by meson).
 set -eu
-launch=$1
+launch=$(realpath "$1")
 script=$(realpath "$2")
 name=$(basename "$script")
 input=$(realpath "$GEMMA4_MMPROJ")      # any existing file will do
