@@ -11,6 +11,7 @@
 #include "gstgemma4caption.h"
 #include "gstgemma4meta.h"
 #include "gstgemma4overlay.h"
+#include "gstgemma4vision.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -18,6 +19,7 @@ plugin_init (GstPlugin * plugin)
   gst_gemma4_result_meta_register ();
   gboolean ok = GST_ELEMENT_REGISTER (gemma4asr, plugin);
 
+  ok &= GST_ELEMENT_REGISTER (gemma4vision, plugin);
   ok &= GST_ELEMENT_REGISTER (gemma4caption, plugin);
   ok &= GST_ELEMENT_REGISTER (gemma4overlay, plugin);
   return ok;

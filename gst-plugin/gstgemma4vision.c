@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* gemma4vision: runs a Gemma 4 vision prompt on sampled video frames. The
- * streaming thread only refs the frame and queues a job; the worker thread
- * maps it, encodes it (or each upstream region) without a copy, generates,
- * parses boxes and hands the result back, and the video leaves untouched
- * with the result attached as region-of-interest and result metas. */
+ * streaming thread only takes a reference to the frame's memory and queues a
+ * job; the worker thread maps it, encodes it (or each upstream region)
+ * without a copy, generates, parses boxes and hands the result back, and the
+ * video leaves untouched with the result attached as region-of-interest and
+ * result metas. */
 
 /**
  * SECTION:element-gemma4vision
@@ -21,7 +22,9 @@
  *   ...) and, for task=detect, one #GstVideoRegionOfInterestMeta per box
  *   (roi_type the label, only labels of #GstGemma4Vision:labels become
  *   quarks; params structure `gemma4/detection` with label, confidence,
- *   source-pts). videoscale and videoconvert keep both.
+ *   source-pts; the meta's id is the box's index in the JSON objects).
+ *   videoscale and videoconvert keep both (GStreamer 1.22's videoscale
+ *   scales the region and keeps type and ids but drops the params).
  *   #GstGemma4Vision:attach says which frame gets a result: the next frame
  *   that leaves (the video never waits), the frame it describes (frames are
  *   held up to #GstGemma4Vision:latency, which is added to the LATENCY
@@ -384,7 +387,8 @@ result_unref (VisionResult * r)
   if (!r || !g_atomic_int_dec_and_test (&r->refcount))
     return;
   g_array_free (r->objects, TRUE);
-  gst_structure_free (r->s);
+  if (r->s)
+    gst_structure_free (r->s);
   g_free (r);
 }
 
@@ -1172,6 +1176,9 @@ publish (GstGemma4Vision * self, VisionResult * r, const gchar * text,
   side_push (self, &self->json, buf);
 
   flush_pending_text (self, r->pts);
+  /* an empty answer ends the previous text and shows nothing */
+  if (!text[0])
+    return;
   buf = gst_buffer_new_memdup (text, strlen (text));
   GST_BUFFER_PTS (buf) = r->pts;
   GST_BUFFER_DURATION (buf) = r->duration;
@@ -1218,6 +1225,14 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   job_config_read (self, gst_gemma4_model_get_model (model), &c);
   task = task_nick (c.task);
   regions = job_regions (job, &c);
+  if (regions->len == 0) {
+    /* roi-list and no region of the wanted types: nothing to ask */
+    gst_video_frame_unmap (&frame);
+    g_array_free (regions, TRUE);
+    job_config_clear (&c);
+    g_string_free (all, TRUE);
+    return GST_FLOW_OK;
+  }
 
   r = g_new0 (VisionResult, 1);
   r->refcount = 1;
@@ -1560,8 +1575,9 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     GstGemma4JobTiming timing;
 
     job->self = self;
-    /* read-only: the same frame goes downstream untouched */
-    job->buf = gst_buffer_ref (buf);
+    /* a shallow copy shares the pixels (read-only here) and leaves buf
+     * writable, so metas can still be attached to it */
+    job->buf = gst_buffer_copy (buf);
     job->info = self->info;
     job->segment = trans->segment;
     job->seq = ++self->next_seq;
@@ -1585,13 +1601,16 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
+/* flushing FALSE only while the streaming thread is idle (it owns
+ * next_seq); flushing TRUE from any thread wakes a held frame. */
 static void
 reset_results (GstGemma4Vision * self, gboolean flushing)
 {
   g_mutex_lock (&self->result_lock);
   self->flushing = flushing;
   clear_results (self);
-  self->done_seq = self->next_seq;
+  if (!flushing)
+    self->done_seq = self->next_seq;
   g_cond_broadcast (&self->result_cond);
   g_mutex_unlock (&self->result_lock);
 }

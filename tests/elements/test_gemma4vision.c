@@ -1,0 +1,974 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gemma4vision on the real engine (tiny generated E2B-like model, vision
+ * mmproj fixture): properties and configuration errors, every video format
+ * (negotiation, bit-identical passthrough, a result each), the attach modes,
+ * sampling, live overload, ROI metas through videoscale, the JSON and text
+ * outputs, constrained detection, flushes and state changes mid-inference.
+ * The tiny model's text is gibberish: the tests check structure, timing,
+ * counts and geometry. GEMMA4_TEST_MODEL, GEMMA4_TEST_MMPROJ and
+ * GEMMA4_TEST_AUDIO_MMPROJ name the files; GST_CHECKS picks one test. */
+#include <string.h>
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+#define W 64
+#define H 48
+#define FRAME_DURATION (GST_SECOND / 10)
+/* how long a test waits for a result before it fails */
+#define RESULT_TIMEOUT (20 * GST_SECOND)
+
+static const gchar *model_path;
+static const gchar *mmproj_path;
+static const gchar *audio_mmproj_path;
+
+/* A gemma4vision with the test model, 2 threads and short answers; the
+ * latency budget is large because attach=exact holds the first frame while
+ * the model loads. */
+static GstElement *
+new_vision (const gchar * first_property, ...)
+{
+  GstElement *e = gst_element_factory_make ("gemma4vision", NULL);
+  va_list ap;
+
+  fail_unless (e != NULL, "gemma4vision not found: is GST_PLUGIN_PATH set?");
+  gst_object_ref_sink (e);
+  g_object_set (e, "model-path", model_path, "mmproj-path", mmproj_path,
+      "n-threads", 2, "max-tokens", 3, "latency", 30000, NULL);
+  if (first_property) {
+    va_start (ap, first_property);
+    g_object_set_valist (G_OBJECT (e), first_property, ap);
+    va_end (ap);
+  }
+  return e;
+}
+
+static GstBus *
+attach_bus (GstElement * e)
+{
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (e, bus);
+  return bus;
+}
+
+static void
+detach_bus (GstElement * e, GstBus * bus)
+{
+  gst_element_set_bus (e, NULL);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+static gchar *
+caps_string (const gchar * format, gint w, gint h)
+{
+  return g_strdup_printf ("video/x-raw, format=%s, width=%d, height=%d, "
+      "framerate=10/1", format, w, h);
+}
+
+/* A frame of a deterministic pattern (every byte, padding included). */
+static GstBuffer *
+make_frame (const gchar * format, gint w, gint h, guint n)
+{
+  GstVideoInfo info;
+  GstBuffer *buf;
+  GstMapInfo map;
+
+  fail_unless (gst_video_info_set_format (&info,
+          gst_video_format_from_string (format), w, h));
+  buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&info), NULL);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  for (gsize i = 0; i < map.size; i++)
+    map.data[i] = (guint8) (i * 31 + n * 17 + (i / 97));
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = n * FRAME_DURATION;
+  GST_BUFFER_DURATION (buf) = FRAME_DURATION;
+  return buf;
+}
+
+static GstHarness *
+video_harness (GstElement * e, const gchar * format, gint width, gint height,
+    gboolean live)
+{
+  GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
+  gchar *caps = caps_string (format, width, height);
+
+  gst_harness_set_live (h, live);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  return h;
+}
+
+/* The next gemma4-result message (a structure to free), NULL on timeout. */
+static GstStructure *
+wait_result (GstBus * bus)
+{
+  for (;;) {
+    GstMessage *m = gst_bus_timed_pop_filtered (bus, RESULT_TIMEOUT,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
+    GstStructure *s;
+
+    if (!m)
+      return NULL;
+    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
+      GError *err = NULL;
+      gst_message_parse_error (m, &err, NULL);
+      fail ("error while waiting for a result: %s", err->message);
+    }
+    if (gst_message_has_name (m, "gemma4-result")) {
+      s = gst_structure_copy (gst_message_get_structure (m));
+      gst_message_unref (m);
+      return s;
+    }
+    gst_message_unref (m);
+  }
+}
+
+/* Until the PROGRESS message that says the model is loaded. */
+static void
+wait_loaded (GstBus * bus)
+{
+  for (;;) {
+    GstMessage *m = gst_bus_timed_pop_filtered (bus, RESULT_TIMEOUT,
+        GST_MESSAGE_PROGRESS);
+    GstProgressType type;
+
+    fail_unless (m != NULL, "the model did not load");
+    gst_message_parse_progress (m, &type, NULL, NULL);
+    gst_message_unref (m);
+    if (type == GST_PROGRESS_TYPE_COMPLETE)
+      return;
+  }
+}
+
+static guint
+count_results (GstBus * bus)
+{
+  guint n = 0;
+  GstMessage *m;
+
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    n += gst_message_has_name (m, "gemma4-result");
+    gst_message_unref (m);
+  }
+  return n;
+}
+
+static guint64
+stat_u64 (GstElement * e, const gchar * field)
+{
+  GstStructure *st = NULL;
+  guint64 v = 0;
+
+  g_object_get (e, "stats", &st, NULL);
+  fail_unless (st != NULL);
+  fail_unless (gst_structure_get_uint64 (st, field, &v), "no %s", field);
+  gst_structure_free (st);
+  return v;
+}
+
+/* The result meta's structure on buf, or NULL. */
+static const GstStructure *
+result_of (GstBuffer * buf)
+{
+  GstCustomMeta *meta = gst_buffer_get_custom_meta (buf,
+      "GstGemma4ResultMeta");
+
+  return meta ? gst_custom_meta_get_structure (meta) : NULL;
+}
+
+static guint64
+source_pts (GstBuffer * buf)
+{
+  const GstStructure *s = result_of (buf);
+  guint64 pts = GST_CLOCK_TIME_NONE;
+
+  fail_unless (s != NULL, "no result meta on the frame at %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (GST_BUFFER_PTS (buf)));
+  fail_unless (gst_structure_get_uint64 (s, "source-pts", &pts));
+  return pts;
+}
+
+static gboolean
+is_repeated (GstBuffer * buf)
+{
+  gboolean repeated = FALSE;
+
+  fail_unless (gst_structure_get_boolean (result_of (buf), "repeated",
+          &repeated));
+  return repeated;
+}
+
+static void
+check_same_bytes (GstBuffer * a, GstBuffer * b)
+{
+  GstMapInfo ma, mb;
+
+  fail_unless (gst_buffer_map (a, &ma, GST_MAP_READ));
+  fail_unless (gst_buffer_map (b, &mb, GST_MAP_READ));
+  fail_unless_equals_uint64 (ma.size, mb.size);
+  fail_unless (memcmp (ma.data, mb.data, ma.size) == 0,
+      "the frame's bytes changed");
+  gst_buffer_unmap (a, &ma);
+  gst_buffer_unmap (b, &mb);
+}
+
+/* Pushes frame n, pulls it back and checks its bytes. */
+static GstBuffer *
+push_pull (GstHarness * h, const gchar * format, gint w, gint hh, guint n)
+{
+  GstBuffer *in = make_frame (format, w, hh, n);
+  GstBuffer *ref = gst_buffer_copy_deep (in);
+  GstBuffer *out;
+
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (out != NULL);
+  check_same_bytes (ref, out);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (out), n * FRAME_DURATION);
+  gst_buffer_unref (ref);
+  return out;
+}
+
+static void
+expect_error (GstBus * bus, const gchar * what)
+{
+  GstMessage *m = gst_bus_timed_pop_filtered (bus, RESULT_TIMEOUT,
+      GST_MESSAGE_ERROR);
+  GError *err = NULL;
+
+  fail_unless (m != NULL, "no error message (expected one about '%s')",
+      what);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (strstr (err->message, what) != NULL,
+      "error '%s' does not mention '%s'", err->message, what);
+  g_print ("  error: %s\n", err->message);
+  g_error_free (err);
+  gst_message_unref (m);
+}
+
+GST_START_TEST (test_properties)
+{
+  GstElement *e = gst_element_factory_make ("gemma4vision", NULL);
+  guint soft, interval, min_interval, latency, max_tokens;
+  gint task, size, attach, region, leaky;
+  gchar *labels, *object_class;
+  GstStructure *stats;
+  GstPad *text, *json;
+
+  fail_unless (e != NULL);
+  g_object_get (e, "task", &task, "image-size", &size, "max-soft-tokens",
+      &soft, "inference-interval", &interval, "min-interval", &min_interval,
+      "attach", &attach, "inference-region", &region, "labels", &labels,
+      "object-class", &object_class, "latency", &latency, "max-tokens",
+      &max_tokens, "leaky", &leaky, NULL);
+  fail_unless_equals_int (task, 0);     /* describe */
+  fail_unless_equals_int (size, 1);     /* budget */
+  fail_unless_equals_int (soft, 70);
+  fail_unless_equals_int (interval, 1);
+  fail_unless_equals_int (min_interval, 0);
+  fail_unless_equals_int (attach, 0);   /* next */
+  fail_unless_equals_int (region, 0);   /* full-frame */
+  fail_unless_equals_int (latency, 1000);
+  fail_unless_equals_int (max_tokens, 256);
+  fail_unless_equals_int (leaky, 2);    /* auto */
+  fail_unless (labels == NULL && object_class == NULL);
+
+  gst_util_set_object_arg (G_OBJECT (e), "task", "detect");
+  gst_util_set_object_arg (G_OBJECT (e), "attach", "repeat");
+  gst_util_set_object_arg (G_OBJECT (e), "image-size", "native");
+  gst_util_set_object_arg (G_OBJECT (e), "inference-region", "roi-list");
+  g_object_set (e, "labels", "person, car", "max-soft-tokens", 280,
+      "object-class", "face", NULL);
+  g_object_get (e, "task", &task, "attach", &attach, "image-size", &size,
+      "inference-region", &region, "labels", &labels, "max-soft-tokens",
+      &soft, "object-class", &object_class, NULL);
+  fail_unless_equals_int (task, 1);
+  fail_unless_equals_int (attach, 2);
+  fail_unless_equals_int (size, 0);
+  fail_unless_equals_int (region, 1);
+  fail_unless_equals_int (soft, 280);
+  fail_unless_equals_string (labels, "person, car");
+  fail_unless_equals_string (object_class, "face");
+  g_free (labels);
+  g_free (object_class);
+
+  ASSERT_WARNING (g_object_set (e, "max-soft-tokens", 69, NULL));
+  ASSERT_WARNING (g_object_set (e, "max-soft-tokens", 1121, NULL));
+  ASSERT_WARNING (g_object_set (e, "inference-interval", 0, NULL));
+  g_object_get (e, "max-soft-tokens", &soft, NULL);
+  fail_unless_equals_int (soft, 280);
+
+  g_object_get (e, "stats", &stats, NULL);
+  fail_unless (gst_structure_has_name (stats, "gemma4-stats"));
+  fail_unless (gst_structure_has_field (stats, "held-timeouts"));
+  gst_structure_free (stats);
+
+  text = gst_element_request_pad_simple (e, "text_src");
+  json = gst_element_request_pad_simple (e, "json_src");
+  fail_unless (text && json);
+  gst_element_release_request_pad (e, text);
+  gst_element_release_request_pad (e, json);
+  gst_object_unref (text);
+  gst_object_unref (json);
+  g_print ("properties: defaults, enums by nick, 3 out-of-range values "
+      "refused, request pads\n");
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+static void
+expect_ready_failure (GstElement * e, const gchar * what)
+{
+  GstBus *bus = attach_bus (e);
+
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
+      GST_STATE_CHANGE_FAILURE);
+  expect_error (bus, what);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+}
+
+GST_START_TEST (test_configuration_errors)
+{
+  GstElement *e;
+  GstHarness *h;
+  GstBus *bus;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  expect_ready_failure (new_vision ("task", 3, NULL), "labels");
+  expect_ready_failure (new_vision ("task", 3, "labels", " , ", NULL),
+      "labels");
+  expect_ready_failure (new_vision ("task", 4, NULL), "prompt");
+  expect_ready_failure (new_vision ("mmproj-path", NULL, NULL),
+      "mmproj-path is not set");
+
+  /* an mmproj with only an audio encoder: a clear error on the first frame,
+   * data refused, and the element still shuts down */
+  e = new_vision ("mmproj-path", audio_mmproj_path, NULL);
+  bus = attach_bus (e);
+  h = video_harness (e, "RGB", W, H, FALSE);
+  for (guint i = 0; i < 500 && ret == GST_FLOW_OK; i++) {
+    ret = gst_harness_push (h, make_frame ("RGB", W, H, i));
+    g_usleep (20000);
+  }
+  fail_unless_equals_int (ret, GST_FLOW_ERROR);
+  expect_error (bus, "vision encoder");
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+  g_print ("configuration errors: classify without labels, custom without "
+      "prompt, no mmproj, audio-only mmproj\n");
+}
+
+GST_END_TEST;
+
+static const gchar *formats[] = { "RGB", "BGR", "RGBA", "BGRA", "ARGB",
+  "ABGR", "RGBx", "BGRx", "xRGB", "xBGR", "GRAY8", "I420", "YV12", "NV12"
+};
+
+GST_START_TEST (test_caps)
+{
+  gdouble total_ms = 0;
+
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
+    /* odd sizes exercise strides and chroma rounding */
+    GstElement *e = new_vision ("max-tokens", 1, "attach", 1, NULL);
+    GstBus *bus = attach_bus (e);
+    GstHarness *h = video_harness (e, formats[f], 50, 37, FALSE);
+    GstBuffer *out = push_pull (h, formats[f], 50, 37, 0);
+    GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
+    GstStructure *r = wait_result (bus);
+    guint64 t = 0;
+
+    fail_unless (r != NULL, "%s: no result", formats[f]);
+    fail_unless_equals_string (gst_structure_get_string (gst_caps_get_structure
+            (caps, 0), "format"), formats[f]);
+    /* attach=exact: the frame carries its own result */
+    fail_unless_equals_uint64 (source_pts (out), 0);
+    fail_unless (gst_structure_get_uint64 (r, "inference-time", &t));
+    total_ms += t / 1e6;
+    gst_structure_free (r);
+    gst_caps_unref (caps);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+    detach_bus (e, bus);
+    gst_object_unref (e);
+  }
+  g_print ("caps: %u formats negotiated at 50x37, bytes identical, a result "
+      "each (mean inference %.0f ms)\n", (guint) G_N_ELEMENTS (formats),
+      total_ms / G_N_ELEMENTS (formats));
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_attach_modes)
+{
+  GstElement *e;
+  GstBus *bus;
+  GstHarness *h;
+  GstBuffer *out;
+  GstStructure *r;
+
+  /* next: the frame described goes out at once, its result on a later one */
+  e = new_vision (NULL);
+  bus = attach_bus (e);
+  h = video_harness (e, "RGB", W, H, FALSE);
+  g_object_set (e, "inference-interval", 100, NULL);
+  out = push_pull (h, "RGB", W, H, 0);
+  fail_unless (result_of (out) == NULL, "attach=next waited for a result");
+  gst_buffer_unref (out);
+  r = wait_result (bus);
+  fail_unless (r != NULL);
+  gst_structure_free (r);
+  out = push_pull (h, "RGB", W, H, 1);
+  fail_unless_equals_uint64 (source_pts (out), 0);
+  fail_unless (!is_repeated (out));
+  gst_buffer_unref (out);
+  out = push_pull (h, "RGB", W, H, 2);
+  fail_unless (result_of (out) == NULL, "attach=next attached twice");
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+
+  /* exact: every inferred frame carries its own result */
+  e = new_vision ("attach", 1, "inference-interval", 2, NULL);
+  h = video_harness (e, "RGB", W, H, FALSE);
+  for (guint i = 0; i < 6; i++) {
+    out = push_pull (h, "RGB", W, H, i);
+    if (i % 2 == 0) {
+      fail_unless_equals_uint64 (source_pts (out), i * FRAME_DURATION);
+    } else {
+      fail_unless (result_of (out) == NULL);
+    }
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_uint64 (stat_u64 (e, "held-timeouts"), 0);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+
+  /* repeat: a new result once, then repeated on every frame until the next */
+  e = new_vision ("attach", 2, "inference-interval", 3, NULL);
+  bus = attach_bus (e);
+  h = video_harness (e, "RGB", W, H, FALSE);
+  gst_buffer_unref (push_pull (h, "RGB", W, H, 0));
+  r = wait_result (bus);
+  fail_unless (r != NULL);
+  gst_structure_free (r);
+  for (guint i = 1; i < 3; i++) {
+    out = push_pull (h, "RGB", W, H, i);
+    fail_unless_equals_uint64 (source_pts (out), 0);
+    fail_unless_equals_int (is_repeated (out), i > 1);
+    gst_buffer_unref (out);
+  }
+  out = push_pull (h, "RGB", W, H, 3);  /* inferred: its result comes later */
+  fail_unless_equals_uint64 (source_pts (out), 0);
+  fail_unless (is_repeated (out));
+  gst_buffer_unref (out);
+  r = wait_result (bus);
+  fail_unless (r != NULL);
+  gst_structure_free (r);
+  out = push_pull (h, "RGB", W, H, 4);
+  fail_unless_equals_uint64 (source_pts (out), 3 * FRAME_DURATION);
+  fail_unless (!is_repeated (out));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+  g_print ("attach: next puts frame 0's result on frame 1 only; exact on "
+      "frames 0, 2, 4 themselves; repeat marks frames 2 and 3 repeated\n");
+}
+
+GST_END_TEST;
+
+/* Pushes n frames spaced by step, then EOS; returns the jobs run. */
+static guint64
+sampled (GstElement * e, guint n, GstClockTime step)
+{
+  GstHarness *h = video_harness (e, "GRAY8", W, H, FALSE);
+  guint64 jobs;
+
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *b = make_frame ("GRAY8", W, H, i);
+    GST_BUFFER_PTS (b) = i * step;
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  jobs = stat_u64 (e, "jobs") + stat_u64 (e, "drops");
+  gst_harness_teardown (h);
+  return jobs;
+}
+
+GST_START_TEST (test_sampling)
+{
+  GstElement *a = new_vision ("inference-interval", 3, "max-tokens", 1, NULL);
+  GstElement *b = new_vision ("min-interval", 250, "max-tokens", 1, NULL);
+  guint64 by_count = sampled (a, 10, FRAME_DURATION);
+  /* frames at 0, 100, ... 900 ms: 0, 300, 600 and 900 are 250 ms apart */
+  guint64 by_time = sampled (b, 10, 100 * GST_MSECOND);
+
+  fail_unless_equals_uint64 (by_count, 4);      /* frames 0, 3, 6, 9 */
+  fail_unless_equals_uint64 (by_time, 4);
+  g_print ("sampling: inference-interval=3 inferred %" G_GUINT64_FORMAT
+      " of 10 frames, min-interval=250 ms %" G_GUINT64_FORMAT " of 10 frames "
+      "100 ms apart (4 and 4 expected)\n", by_count, by_time);
+  gst_object_unref (a);
+  gst_object_unref (b);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_live_overload)
+{
+  /* many tokens per job: the worker is far slower than the frames */
+  GstElement *e = new_vision ("max-tokens", 40, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = video_harness (e, "RGB", 160, 120, TRUE);
+  gint64 worst = 0;
+  guint64 jobs, drops, qos = 0;
+  GstMessage *m;
+  const guint n = 30;
+
+  wait_loaded (bus);
+  /* 50 fps: far faster than an inference of 40 tokens */
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *b = make_frame ("RGB", 160, 120, i);
+    gint64 t0 = g_get_monotonic_time ();
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+    worst = MAX (worst, g_get_monotonic_time () - t0);
+    gst_buffer_unref (gst_harness_pull (h));
+    g_usleep (20000);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  jobs = stat_u64 (e, "jobs");
+  drops = stat_u64 (e, "drops");
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_QOS))) {
+    qos++;
+    gst_message_unref (m);
+  }
+  g_print ("live overload: %u frames pushed, slowest push %.1f ms, %"
+      G_GUINT64_FORMAT " jobs run, %" G_GUINT64_FORMAT " dropped, %"
+      G_GUINT64_FORMAT " QOS messages\n", n, worst / 1000.0, jobs, drops,
+      qos);
+  fail_unless (drops > 0, "nothing dropped under overload");
+  fail_unless (jobs >= 2, "the worker ran %" G_GUINT64_FORMAT " jobs", jobs);
+  fail_unless_equals_uint64 (jobs + drops, n);
+  fail_unless_equals_uint64 (qos, drops);
+  /* a push only refs the frame and queues a job: bounded well below one
+   * inference (tolerance 100 ms for a loaded machine) */
+  fail_unless (worst < 100000, "a push took %.1f ms", worst / 1000.0);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* The region meta gemma4vision made for upstream region parent (upstream
+ * metas here have parent_id 0). */
+static GstVideoRegionOfInterestMeta *
+find_answer (GstBuffer * buf, gint parent)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+    if (roi->parent_id == parent)
+      return roi;
+  }
+  return NULL;
+}
+
+/* appsrc ! gemma4vision inference-region=roi-list ! videoscale (2x) !
+ * appsink: the answers on the upstream regions come out as region metas
+ * scaled with the frame. */
+GST_START_TEST (test_roi_after_scale)
+{
+  gchar *desc = g_strdup_printf ("appsrc name=src format=time caps=\"%s\" ! "
+      "gemma4vision name=v model-path=\"%s\" mmproj-path=\"%s\" n-threads=2 "
+      "max-tokens=2 latency=30000 attach=exact inference-region=roi-list "
+      "object-class=face ! videoscale ! video/x-raw,width=%d,height=%d ! "
+      "appsink name=sink sync=false", "video/x-raw,format=RGB,width=64,"
+      "height=48,framerate=10/1", model_path, mmproj_path, 2 * W, 2 * H);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  GstBuffer *in = make_frame ("RGB", W, H, 0);
+  GstVideoRegionOfInterestMeta *roi;
+  GstFlowReturn ret;
+  GstSample *sample;
+  GstBuffer *out;
+  const gchar *json;
+  const struct
+  {
+    const gchar *type;
+    gint x, y, w, h;
+  } rois[] = { {"face", 4, 6, 20, 16}, {"car", 30, 10, 30, 30},
+  {"face", 40, 20, 16, 24}
+  };
+
+  g_free (desc);
+  fail_unless (pipe && src && sink);
+  for (guint i = 0; i < G_N_ELEMENTS (rois); i++) {
+    roi = gst_buffer_add_video_region_of_interest_meta (in, rois[i].type,
+        rois[i].x, rois[i].y, rois[i].w, rois[i].h);
+    roi->id = (gint) i + 10;
+  }
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  g_signal_emit_by_name (src, "push-buffer", in, &ret);
+  fail_unless_equals_int (ret, GST_FLOW_OK);
+  gst_buffer_unref (in);
+  g_signal_emit_by_name (src, "end-of-stream", &ret);
+  g_signal_emit_by_name (sink, "pull-sample", &sample);
+  fail_unless (sample != NULL);
+  out = gst_sample_get_buffer (sample);
+
+  /* faces 10 and 12 were inferred, the car (11) was not */
+  json = gst_structure_get_string (result_of (out), "json");
+  fail_unless (json != NULL);
+  fail_unless (find_answer (out, 11) == NULL);
+  fail_unless (strstr (json, "\"region_id\":11") == NULL, "%s", json);
+  for (guint i = 0; i < G_N_ELEMENTS (rois); i += 2) {
+    gchar *key = g_strdup_printf ("\"region_id\":%u", i + 10);
+    roi = find_answer (out, (gint) i + 10);
+    fail_unless (roi != NULL, "no answer for region %u", i + 10);
+    fail_unless_equals_string (g_quark_to_string (roi->roi_type), "face");
+    /* scaled exactly 2x (tolerance 1 px for rounding) */
+    fail_unless (ABS ((gint) roi->x - 2 * rois[i].x) <= 1
+        && ABS ((gint) roi->y - 2 * rois[i].y) <= 1
+        && ABS ((gint) roi->w - 2 * rois[i].w) <= 1
+        && ABS ((gint) roi->h - 2 * rois[i].h) <= 1,
+        "region %u at %u,%u %ux%u", i + 10, roi->x, roi->y, roi->w, roi->h);
+    /* the meta's id indexes the result's objects (1.22's videoscale drops
+     * region params) */
+    fail_unless (strstr (json, key) != NULL, "%s", json);
+    g_free (key);
+  }
+  g_print ("roi after scale: 2 of 3 upstream regions (object-class=face) "
+      "answered; their metas doubled through videoscale within 1 px\n");
+  gst_sample_unref (sample);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
+/* The value of "key": at the top level of a one-line JSON object, or NULL
+ * (a minimal check: the tests look for keys and their kinds). */
+static const gchar *
+json_value (const gchar * json, const gchar * key)
+{
+  gchar *pat = g_strdup_printf ("\"%s\":", key);
+  const gchar *at = strstr (json, pat);
+  const gchar *v = at ? at + strlen (pat) : NULL;
+
+  g_free (pat);
+  return v;
+}
+
+static gchar *
+buffer_text (GstBuffer * buf)
+{
+  GstMapInfo map;
+  gchar *s;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  s = g_strndup ((const gchar *) map.data, map.size);
+  gst_buffer_unmap (buf, &map);
+  fail_unless (g_utf8_validate (s, -1, NULL));
+  return s;
+}
+
+/* The JSON pad's objects and the text pad's timing over 3 results. */
+GST_START_TEST (test_json_and_text)
+{
+  GstElement *e = new_vision ("inference-interval", 2, "attach", 1, NULL);
+  GstHarness *h = video_harness (e, "RGB", W, H, FALSE);
+  GstHarness *th = gst_harness_new_with_element (e, NULL, "text_src");
+  GstHarness *jh = gst_harness_new_with_element (e, NULL, "json_src");
+  GstEvent *ev;
+  gboolean sparse = FALSE;
+
+  for (guint i = 0; i < 6; i++)
+    gst_buffer_unref (push_pull (h, "RGB", W, H, i));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *j = gst_harness_pull (jh);
+    GstBuffer *t = gst_harness_pull (th);
+    gchar *s = buffer_text (j);
+    gchar *pts = g_strdup_printf ("%" G_GUINT64_FORMAT, 2 * i *
+        FRAME_DURATION);
+
+    fail_unless (s[0] == '{' && g_str_has_suffix (s, "}\n"), "%s", s);
+    fail_unless (strchr (s, '\n') == s + strlen (s) - 1, "one line: %s", s);
+    fail_unless (g_str_has_prefix (json_value (s, "pts"), pts), "%s", s);
+    fail_unless (g_str_has_prefix (json_value (s, "task"), "\"describe\""));
+    fail_unless (json_value (s, "text")[0] == '"');
+    fail_unless (json_value (s, "objects")[0] == '[');
+    fail_unless (g_ascii_isdigit (json_value (s, "inference_ms")[0]));
+    fail_unless (g_str_has_prefix (json_value (s, "width"), "64"));
+    fail_unless (g_str_has_prefix (json_value (s, "height"), "48"));
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (j), 2 * i * FRAME_DURATION);
+    /* text: until the next result; the last one lasts one frame */
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (t), 2 * i * FRAME_DURATION);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (t), i < 2 ?
+        2 * FRAME_DURATION : FRAME_DURATION);
+    fail_unless (result_of (t) != NULL);
+    if (i == 0)
+      g_print ("json: %s", s);
+    g_free (s);
+    g_free (pts);
+    gst_buffer_unref (j);
+    gst_buffer_unref (t);
+  }
+  while ((ev = gst_harness_try_pull_event (th))) {
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_STREAM_START) {
+      GstStreamFlags flags = 0;
+      gst_event_parse_stream_flags (ev, &flags);
+      sparse = (flags & GST_STREAM_FLAG_SPARSE) != 0;
+    }
+    gst_event_unref (ev);
+  }
+  fail_unless (sparse, "the text stream is not marked sparse");
+  g_print ("json and text: 3 results, keys and PTS right, text DURATION "
+      "200/200/100 ms, sparse stream\n");
+  gst_harness_teardown (jh);
+  gst_harness_teardown (th);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* task=detect with constrained decoding: whatever the tiny model writes is
+ * a list of boxes that parses (no warning), and each box's pixels follow
+ * from its 0-1000 coordinates. */
+GST_START_TEST (test_detect_constrained)
+{
+  GstElement *e = new_vision ("task", 1, "labels", "person,car",
+      "max-tokens", 120, "attach", 1, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = video_harness (e, "RGB", 100, 80, FALSE);
+  guint boxes = 0;
+  GstMessage *m;
+
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *out = push_pull (h, "RGB", 100, 80, i);
+    const GstStructure *r = result_of (out);
+    gpointer state = NULL;
+    GstMeta *meta;
+    guint n = 0, objects = 0;
+
+    fail_unless (r != NULL);
+    fail_unless (gst_structure_get_uint (r, "objects", &objects));
+    while ((meta = gst_buffer_iterate_meta_filtered (out, &state,
+                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      GstVideoRegionOfInterestMeta *roi =
+          (GstVideoRegionOfInterestMeta *) meta;
+      const GstStructure *p =
+          gst_video_region_of_interest_meta_get_param (roi,
+          "gemma4/detection");
+      const gchar *label = gst_structure_get_string (p, "label");
+      fail_unless (!g_strcmp0 (label, "person") || !g_strcmp0 (label, "car"),
+          "label %s", label);
+      fail_unless_equals_string (g_quark_to_string (roi->roi_type), label);
+      fail_unless (roi->x + roi->w <= 100 && roi->y + roi->h <= 80);
+      n++;
+    }
+    fail_unless_equals_int (n, objects);
+    boxes += n;
+    gst_buffer_unref (out);
+  }
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gst_message_parse_warning (m, &err, NULL);
+    fail ("warning: %s", err->message);
+  }
+  g_print ("detect: 3 frames, constrained answers all parsed, %u boxes with "
+      "labels from the set inside the frame\n", boxes);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* Flushes and state changes while a long generation runs. */
+GST_START_TEST (test_flush_and_state)
+{
+  GstElement *e = new_vision ("max-tokens", 200, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = video_harness (e, "RGB", W, H, FALSE);
+  GstStructure *r;
+  GstSegment segment;
+  gint64 t0;
+
+  wait_loaded (bus);
+  gst_buffer_unref (push_pull (h, "RGB", W, H, 0));
+  g_usleep (100000);
+  t0 = g_get_monotonic_time ();
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  g_print ("flush: cancelled a generation in %.1f ms\n",
+      (g_get_monotonic_time () - t0) / 1000.0);
+  g_object_set (e, "max-tokens", 2, NULL);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  count_results (bus);
+  gst_buffer_unref (push_pull (h, "RGB", W, H, 1));
+  r = wait_result (bus);
+  fail_unless (r != NULL, "no result after the flush");
+  gst_structure_free (r);
+
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+
+  /* state changes mid-generation, to READY and to NULL */
+  for (guint i = 0; i < 4; i++) {
+    e = new_vision ("max-tokens", 200, NULL);
+    bus = attach_bus (e);
+    h = video_harness (e, "RGB", W, H, FALSE);
+    wait_loaded (bus);
+    gst_buffer_unref (push_pull (h, "RGB", W, H, i));
+    g_usleep (100000);
+    t0 = g_get_monotonic_time ();
+    fail_unless (gst_element_set_state (e, i % 2 ? GST_STATE_NULL :
+            GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
+    g_print ("state: to %s mid-generation in %.1f ms\n", i % 2 ? "NULL" :
+        "READY", (g_get_monotonic_time () - t0) / 1000.0);
+    gst_harness_teardown (h);
+    detach_bus (e, bus);
+    gst_object_unref (e);
+  }
+}
+
+GST_END_TEST;
+
+/* The video's LATENCY answer grows by the budget only with attach=exact;
+ * the text pad's always does in a live pipeline. */
+GST_START_TEST (test_latency_query)
+{
+  GstElement *e = new_vision ("latency", 400, NULL);
+  GstHarness *h = video_harness (e, "RGB", W, H, TRUE);
+  GstHarness *th = gst_harness_new_with_element (e, NULL, "text_src");
+  GstClockTime next, exact, text;
+  GstQuery *q = gst_query_new_latency ();
+  gboolean live = FALSE;
+
+  gst_harness_set_upstream_latency (h, 20 * GST_MSECOND);
+  next = gst_harness_query_latency (h);
+  g_object_set (e, "attach", 1, NULL);
+  exact = gst_harness_query_latency (h);
+  fail_unless (gst_pad_peer_query (th->sinkpad, q));
+  gst_query_parse_latency (q, &live, &text, NULL);
+  gst_query_unref (q);
+  fail_unless_equals_uint64 (next, 20 * GST_MSECOND);
+  fail_unless_equals_uint64 (exact, 420 * GST_MSECOND);
+  fail_unless (live);
+  fail_unless_equals_uint64 (text, 420 * GST_MSECOND);
+  g_print ("latency: upstream 20 ms, attach=next %" G_GUINT64_FORMAT
+      " ms, attach=exact %" G_GUINT64_FORMAT " ms, text pad %" G_GUINT64_FORMAT
+      " ms (budget 400 ms)\n", next / GST_MSECOND, exact / GST_MSECOND,
+      text / GST_MSECOND);
+  gst_harness_teardown (th);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* Caps change mid-stream: a result described on a 64x48 frame lands on a
+ * 128x96 one with its regions scaled; the next result is of the new size. */
+GST_START_TEST (test_caps_change)
+{
+  GstElement *e = new_vision ("inference-region", 1, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = video_harness (e, "RGB", W, H, FALSE);
+  GstBuffer *in = make_frame ("RGB", W, H, 0), *out;
+  GstVideoRegionOfInterestMeta *roi;
+  GstStructure *r;
+  gchar *caps = caps_string ("RGB", 2 * W, 2 * H);
+  gint width = 0;
+
+  roi = gst_buffer_add_video_region_of_interest_meta (in, "face", 8, 6, 16,
+      20);
+  roi->id = 7;
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+  r = wait_result (bus);
+  fail_unless (r != NULL);
+  gst_structure_free (r);
+
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  out = push_pull (h, "RGB", 2 * W, 2 * H, 1);
+  fail_unless_equals_uint64 (source_pts (out), 0);
+  roi = find_answer (out, 7);
+  fail_unless (roi != NULL);
+  fail_unless (roi->x == 16 && roi->y == 12 && roi->w == 32 && roi->h == 40,
+      "region at %u,%u %ux%u", roi->x, roi->y, roi->w, roi->h);
+  gst_buffer_unref (out);
+  /* frame 1 had no regions: nothing to ask; frame 2 has one */
+  in = make_frame ("RGB", 2 * W, 2 * H, 2);
+  gst_buffer_add_video_region_of_interest_meta (in, "face", 0, 0, 64, 64);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+  r = wait_result (bus);
+  fail_unless (r != NULL);
+  fail_unless (gst_structure_get_int (r, "width", &width));
+  fail_unless_equals_int (width, 2 * W);
+  gst_structure_free (r);
+  g_print ("caps change: 64x48 -> 128x96 mid-stream, the old result's "
+      "region scaled to 16,12 32x40, the next result 128 wide\n");
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+static Suite *
+gemma4vision_suite (void)
+{
+  Suite *s = suite_create ("gemma4vision");
+  TCase *tc = tcase_create ("general");
+
+  model_path = g_getenv ("GEMMA4_TEST_MODEL");
+  mmproj_path = g_getenv ("GEMMA4_TEST_MMPROJ");
+  audio_mmproj_path = g_getenv ("GEMMA4_TEST_AUDIO_MMPROJ");
+  tcase_set_timeout (tc, 120);
+  suite_add_tcase (s, tc);
+  if (!model_path || !mmproj_path || !audio_mmproj_path) {
+    g_printerr ("GEMMA4_TEST_MODEL, GEMMA4_TEST_MMPROJ and "
+        "GEMMA4_TEST_AUDIO_MMPROJ must name the test files\n");
+    return s;
+  }
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_configuration_errors);
+  tcase_add_test (tc, test_caps);
+  tcase_add_test (tc, test_attach_modes);
+  tcase_add_test (tc, test_sampling);
+  tcase_add_test (tc, test_live_overload);
+  tcase_add_test (tc, test_roi_after_scale);
+  tcase_add_test (tc, test_json_and_text);
+  tcase_add_test (tc, test_detect_constrained);
+  tcase_add_test (tc, test_flush_and_state);
+  tcase_add_test (tc, test_latency_query);
+  tcase_add_test (tc, test_caps_change);
+  return s;
+}
+
+GST_CHECK_MAIN (gemma4vision);
