@@ -109,7 +109,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_caption_debug);
 
 #define DEFAULT_PROMPT "These are {num_frames} frames of a video from " \
   "{start} to {end}, each after its time stamp. Earlier captions: " \
-  "{previous}\nDescribe what happens in these frames in one or two " \
+  "{previous} Describe what happens in these frames in one or two " \
   "sentences."
 
 enum

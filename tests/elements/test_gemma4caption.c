@@ -816,7 +816,7 @@ GST_START_TEST (test_flush)
   collect_until_eos (h, &out);
   check_tiling (&out, 0, GST_SECOND);
   fail_unless_equals_int (out.spans->len, 1);
-  fail_unless (g_str_has_suffix (span (&out, 0)->prompt, "(none)\nDescribe "
+  fail_unless (g_str_has_suffix (span (&out, 0)->prompt, "(none) Describe "
           "what happens in these frames in one or two sentences."),
       "history survived the flush: %s", span (&out, 0)->prompt);
   fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 1);
