@@ -16,13 +16,24 @@ cd "$tmp"
 unset DISPLAY WAYLAND_DISPLAY || true
 fast="n-threads=2 max-tokens=6 max-soft-tokens=70"
 
+# Runs the script (arguments after the environment assignments) with its
+# log kept: a GLib CRITICAL or WARNING there fails the test.
+run() {
+  env "$@" 2>log.txt || { cat log.txt >&2; echo "$name failed" >&2; exit 1; }
+  if grep -q -E "(CRITICAL|WARNING) \*\*" log.txt; then
+    cat log.txt >&2
+    echo "$name: GLib CRITICAL or WARNING in the log" >&2
+    exit 1
+  fi
+}
+
 nonempty() {
   [ -s "$1" ] || { echo "$name wrote no $1" >&2; exit 1; }
 }
 
 case "$name" in
   camera-analytics.sh)
-    GEMMA4_SOURCE="videotestsrc num-buffers=3 ! video/x-raw,width=128,height=96,framerate=5/1" \
+    run GEMMA4_SOURCE="videotestsrc num-buffers=3 ! video/x-raw,width=128,height=96,framerate=5/1" \
       GEMMA4_VISION_PROPS="$fast" JSON=d.jsonl "$script" "" out.mkv
     nonempty out.mkv
     nonempty d.jsonl
@@ -36,7 +47,7 @@ case "$name" in
     echo "$name: 3 frames, $(wc -c < out.mkv) bytes of video, $lines JSON lines"
     ;;
   describe-on-interval.sh)
-    INTERVAL=2 GEMMA4_VISION_PROPS="$fast" "$script" "" out.mkv
+    run INTERVAL=2 GEMMA4_VISION_PROPS="$fast" "$script" "" out.mkv
     nonempty out.mkv
     echo "$name: 8 frames, a description every 2, $(wc -c < out.mkv) bytes of video"
     ;;
@@ -44,7 +55,7 @@ case "$name" in
     gst-launch-1.0 -q videotestsrc num-buffers=20 ! \
       video/x-raw,width=128,height=96,framerate=10/1 ! vp8enc deadline=1 ! \
       matroskamux ! filesink location=film.mkv
-    WINDOW=1000 GEMMA4_CAPTION_PROPS="$fast frames-per-window=2" \
+    run WINDOW=1000 GEMMA4_CAPTION_PROPS="$fast frames-per-window=2" \
       "$script" film.mkv film.srt
     nonempty film.srt
     cues=$(grep -c -- '-->' film.srt)
