@@ -3,12 +3,16 @@
  * mmproj fixture): properties and configuration errors, window timing on a
  * non-live stream, which frames are sampled (uniform, sample-fps, overlap
  * with shared copies), the prompt's placeholders and history, bounded
- * memory over a long window, GAP events, LATENCY answers, flush and state
- * cycles. The tiny model's text is gibberish: the tests check structure,
- * timing, frame lists, prompts and counts. GEMMA4_TEST_MODEL and
- * GEMMA4_TEST_MMPROJ name the files; GST_CHECKS picks one test. */
+ * memory over a long window, GAP events, live overload, an srtenc pipeline,
+ * LATENCY answers, flush and state cycles. The tiny model's text is
+ * gibberish: the tests check structure, timing, frame lists, prompts and
+ * counts. GEMMA4_TEST_MODEL and GEMMA4_TEST_MMPROJ name the files;
+ * GST_CHECKS picks one test. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -730,6 +734,60 @@ GST_START_TEST (test_live_overload)
 
 GST_END_TEST;
 
+/* videotestsrc (I420) through gemma4caption into srtenc and a file: one
+ * subtitle per 1 s window, timed as the windows. */
+GST_START_TEST (test_srt_pipeline)
+{
+  gchar *path = NULL;
+  gint fd = g_file_open_tmp ("gemma4-caption-XXXXXX.srt", &path, NULL);
+  gchar *desc, *srt = NULL;
+  GError *error = NULL;
+  GstElement *pipeline;
+  GstBus *bus;
+  GstMessage *msg;
+  guint entries = 0;
+
+  fail_unless (fd >= 0);
+  close (fd);
+  desc = g_strdup_printf ("videotestsrc num-buffers=30 ! "
+      "video/x-raw, format=I420, width=64, height=48, framerate=10/1 ! "
+      "gemma4caption window=1000 frames-per-window=2 max-tokens=3 "
+      "n-threads=2 model-path=\"%s\" mmproj-path=\"%s\" ! srtenc ! "
+      "filesink location=\"%s\"", model_path, mmproj_path, path);
+  pipeline = gst_parse_launch (desc, &error);
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "?");
+  bus = gst_element_get_bus (pipeline);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
+      "the pipeline did not reach EOS");
+  gst_message_unref (msg);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (g_file_get_contents (path, &srt, NULL, NULL));
+  for (const gchar * p = srt; (p = strstr (p, " --> ")); p++)
+    entries++;
+  fail_unless_equals_int (entries, 3);
+  fail_unless (strstr (srt, "00:00:00,000 --> 00:00:01,000") != NULL, "%s",
+      srt);
+  fail_unless (strstr (srt, "00:00:01,000 --> 00:00:02,000") != NULL, "%s",
+      srt);
+  fail_unless (strstr (srt, "00:00:02,000 --> 00:00:03,000") != NULL, "%s",
+      srt);
+  g_print ("srt pipeline: 3 s of I420 videotestsrc -> 3 subtitles, 0-1, 1-2, "
+      "2-3 s\n");
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_unlink (path);
+  g_free (path);
+  g_free (srt);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 static void
 query_latency (GstHarness * h, gboolean * live, GstClockTime * min,
     GstClockTime * max)
@@ -916,6 +974,7 @@ gemma4caption_suite (void)
   tcase_add_test (tc, test_gaps);
   tcase_add_test (tc, test_native_size);
   tcase_add_test (tc, test_live_overload);
+  tcase_add_test (tc, test_srt_pipeline);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_state_cycles);
