@@ -351,12 +351,18 @@ roi_label (GstVideoRegionOfInterestMeta * roi)
   return label ? label : "object";
 }
 
+/* A region to draw: one the object-class filter passes with some of it in
+ * the width x height frame (none elsewhere: no label is moved into view). */
 static gboolean
-roi_selected (const DrawSettings * s, GstVideoRegionOfInterestMeta * roi)
+roi_selected (const DrawSettings * s, GstVideoRegionOfInterestMeta * roi,
+    gint width, gint height)
 {
   const gchar *type = g_quark_to_string (roi->roi_type);
   const gchar *label = roi_label (roi);
 
+  if (roi->w == 0 || roi->h == 0 || roi->x >= (guint) width
+      || roi->y >= (guint) height)
+    return FALSE;
   return s->classes == NULL
       || g_strv_contains ((const gchar * const *) s->classes, label)
       || (type && g_strv_contains ((const gchar * const *) s->classes, type));
@@ -378,7 +384,7 @@ result_text (GstBuffer * buf)
 }
 
 static gboolean
-has_work (const DrawSettings * s, GstBuffer * buf)
+has_work (const DrawSettings * s, GstBuffer * buf, const GstVideoInfo * info)
 {
   gpointer state = NULL;
   GstMeta *meta;
@@ -387,7 +393,8 @@ has_work (const DrawSettings * s, GstBuffer * buf)
     return TRUE;
   while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    if (roi_selected (s, (GstVideoRegionOfInterestMeta *) meta))
+    if (roi_selected (s, (GstVideoRegionOfInterestMeta *) meta,
+            GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info)))
       return TRUE;
   }
   return FALSE;
@@ -405,7 +412,8 @@ gst_gemma4_overlay_prepare_output_buffer (GstBaseTransform * trans,
   self->frame.classes = g_strdupv (self->props.classes);
   GST_OBJECT_UNLOCK (self);
 
-  self->drawing = has_work (&self->frame, input);
+  self->drawing = has_work (&self->frame, input,
+      &GST_VIDEO_FILTER (trans)->in_info);
   if (!self->drawing) {
     *outbuf = input;
     return GST_FLOW_OK;
@@ -501,10 +509,6 @@ draw_region (GstGemma4Overlay * self, g4_image_view * img,
   int x, y;
 
   GST_LOG ("region %s at %u,%u %ux%u", label, roi->x, roi->y, roi->w, roi->h);
-  /* nothing of it in the frame: no box, and no label moved into view */
-  if (roi->w == 0 || roi->h == 0 || roi->x >= (guint) img->width
-      || roi->y >= (guint) img->height)
-    return;
   g4_draw_rect (img, x0, y0, x1, y1, thickness, color);
   if (!self->frame.draw_labels)
     return;
@@ -589,7 +593,7 @@ gst_gemma4_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
-    if (roi_selected (s, roi))
+    if (roi_selected (s, roi, img.width, img.height))
       draw_region (self, &img, roi, thickness, scale);
   }
   caption = s->draw_text ? result_text (buf) : NULL;

@@ -388,8 +388,22 @@ GST_START_TEST (test_passthrough)
   fail_unless (out != in, "a shared frame was drawn on in place");
   fail_unless_equals_int (diff_frames (before, in, NULL, 0).changed, 0);
   fail_unless (diff_frames (before, out, NULL, 0).changed > 0);
-  g_print ("passthrough: no regions -> the same buffer, bit-identical; a "
-      "shared buffer with a region is copied before drawing\n");
+  gst_buffer_unref (out);
+  gst_buffer_unref (before);
+  gst_buffer_unref (in);
+  g_free (picture);
+
+  /* a region wholly outside the frame is nothing to draw either */
+  {
+    const Box outside = { WIDTH, 0, 10, 10 };
+    in = new_frame ("I420", &picture);
+    add_region (in, "person", NULL, 0.5, &outside);
+    out = run (h, gst_buffer_ref (in), &before);
+    fail_unless (out == in, "a frame whose region is outside it was copied");
+  }
+  g_print ("passthrough: no regions, all filtered out or all outside the "
+      "frame -> the same buffer, bit-identical; a shared buffer with a "
+      "region is copied before drawing\n");
   gst_buffer_unref (out);
   gst_buffer_unref (before);
   gst_buffer_unref (in);
