@@ -916,6 +916,7 @@ build_user_turn (GstGemma4Caption * self, const CaptionJob * job,
   GString *frames = g_string_new (NULL), *stamps = g_string_new (NULL);
   GString *previous = g_string_new (NULL);
   gchar *num, *start, *end, *text, *out;
+  guint keep;
 
   for (guint i = 0; i < job->n_frames; i++) {
     gchar *t = format_time (job->frames[i]->stream_time);
@@ -923,7 +924,13 @@ build_user_turn (GstGemma4Caption * self, const CaptionJob * job,
     g_string_append_printf (stamps, "%s%s", i ? ", " : "", t);
     g_free (t);
   }
-  for (GList * l = self->history.head; l; l = l->next)
+  GST_OBJECT_LOCK (self);
+  keep = self->history_size;
+  GST_OBJECT_UNLOCK (self);
+  /* the newest history-size captions, even right after it was lowered */
+  for (GList * l = g_queue_peek_nth_link (&self->history,
+          self->history.length > keep ? self->history.length - keep : 0); l;
+      l = l->next)
     g_string_append_printf (previous, "%s%s", previous->len ? " " : "",
         (const gchar *) l->data);
   if (!previous->len)

@@ -532,11 +532,12 @@ GST_END_TEST;
 
 /* 10 s windows every 5 s, 2 frames each: a frame two windows pick is copied
  * once; text durations are the step so subtitles never overlap, the last
- * runs to the end of the video. */
+ * runs to the end of the video. Without history the default prompt says
+ * so. */
 GST_START_TEST (test_overlap)
 {
   GstElement *e = new_caption ("window-overlap", 5000, "frames-per-window",
-      2, NULL);
+      2, "history-size", 0, NULL);
   GstHarness *h = caption_harness (e, FALSE, 5);
   const guint f0[] = { 0, 5000 }, f1[] = { 5000, 10000 };
   const guint f2[] = { 10000, 15000 }, f3[] = { 15000, 19800 };
@@ -557,8 +558,13 @@ GST_START_TEST (test_overlap)
   check_caption (span (&out, 3), 15 * GST_SECOND, 5 * GST_SECOND,
       5 * GST_SECOND, f3, 2);
   fail_unless_equals_uint64 (stat_u64 (e, "samples"), 5);
+  /* history-size=0: no earlier captions in any prompt */
+  for (guint i = 0; i < 4; i++)
+    fail_unless (strstr (span (&out, i)->prompt, "Earlier captions: (none) "
+            "Describe") != NULL, "prompt: %s", span (&out, i)->prompt);
   g_print ("overlap: 20 s, 10 s windows every 5 s -> 4 captions tiling "
-      "0-20 s, 8 frames picked from 5 copies\n");
+      "0-20 s, 8 frames picked from 5 copies; no history with "
+      "history-size=0\n");
   output_clear (&out);
   gst_harness_teardown (h);
   gst_object_unref (e);
