@@ -20,11 +20,12 @@ case "${1:-}" in
   -h|--help) usage; exit 0;;
 esac
 . "$(dirname "$0")/common.sh"
-gst-inspect-1.0 gemma4vision >/dev/null 2>&1 && \
-  gst-inspect-1.0 gemma4overlay >/dev/null 2>&1 || {
-  echo "gemma4vision or gemma4overlay not found: rebuild the plugin" >&2
-  exit 1
-}
+for element in gemma4vision gemma4overlay; do
+  gst-inspect-1.0 $element >/dev/null 2>&1 || {
+    echo "$element not found: rebuild the plugin" >&2
+    exit 1
+  }
+done
 labels=${LABELS:-person,car}
 json=${JSON:-gemma4-detections.jsonl}
 out=${2:-}
