@@ -1571,29 +1571,32 @@ finish_video (GstGemma4Caption * self)
   return ret;
 }
 
-/* A new window from start: its sampling instants under the current
- * properties. */
-static Window *
-open_window (GstGemma4Caption * self, GstClockTime start)
+/* The window shape the properties ask for, read at once so a change in
+ * the middle cannot mix old and new values. */
+typedef struct
+{
+  GstClockTime window, step;
+  guint n;                      /* sampling instants */
+  gdouble fps;                  /* > 0: instants 1/fps apart */
+} WindowShape;
+
+/* A new window from start, with its sampling instants. */
+static void
+open_window (GstGemma4Caption * self, GstClockTime start,
+    const WindowShape * shape)
 {
   Window *w = g_new0 (Window, 1);
-  guint64 n;
-  gdouble fps;
 
-  GST_OBJECT_LOCK (self);
-  n = frames_wanted (self);
-  fps = self->sample_fps;
   w->start = start;
-  w->end = start + self->window_ms * GST_MSECOND;
-  w->step = (self->window_ms - self->overlap_ms) * GST_MSECOND;
-  GST_OBJECT_UNLOCK (self);
-  w->n_instants = (guint) n;
+  w->end = start + shape->window;
+  w->step = shape->step;
+  w->n_instants = shape->n;
   for (guint i = 0; i < w->n_instants; i++)
-    w->instants[i] = start + (fps > 0.0 ? (GstClockTime) (i * GST_SECOND /
-            fps) : gst_util_uint64_scale (w->end - start, i, n));
+    w->instants[i] = start + (shape->fps > 0.0 ?
+        (GstClockTime) (i * GST_SECOND / shape->fps) :
+        gst_util_uint64_scale (shape->window, i, shape->n));
   w->content_end = start;
   g_queue_push_tail (&self->windows, w);
-  return w;
 }
 
 /* Opens the windows that start at or before t. Windows that also end
@@ -1601,11 +1604,10 @@ open_window (GstGemma4Caption * self, GstClockTime start)
 static gboolean
 open_windows (GstGemma4Caption * self, GstClockTime t)
 {
-  guint window_ms, overlap_ms;
   gchar *why = NULL;
 
   while (self->next_start <= t) {
-    GstClockTime window, step;
+    WindowShape shape;
     GST_OBJECT_LOCK (self);
     if (!windows_valid (self, &why)) {
       GST_OBJECT_UNLOCK (self);
@@ -1613,20 +1615,20 @@ open_windows (GstGemma4Caption * self, GstClockTime t)
       g_free (why);
       return FALSE;
     }
-    window_ms = self->window_ms;
-    overlap_ms = self->overlap_ms;
+    shape.window = self->window_ms * GST_MSECOND;
+    shape.step = (self->window_ms - self->overlap_ms) * GST_MSECOND;
+    shape.n = (guint) frames_wanted (self);
+    shape.fps = self->sample_fps;
     GST_OBJECT_UNLOCK (self);
-    window = window_ms * GST_MSECOND;
-    step = (window_ms - overlap_ms) * GST_MSECOND;
-    if (self->next_start + window <= t) {
-      guint64 skip = (t - self->next_start - window) / step + 1;
+    if (self->next_start + shape.window <= t) {
+      guint64 skip = (t - self->next_start - shape.window) / shape.step + 1;
       GstClockTime from = self->next_start;
-      self->next_start += skip * step;
+      self->next_start += skip * shape.step;
       queue_gap (self, from, self->next_start - from);
       continue;
     }
-    open_window (self, self->next_start);
-    self->next_start += step;
+    open_window (self, self->next_start, &shape);
+    self->next_start += shape.step;
   }
   return TRUE;
 }
