@@ -4,7 +4,8 @@
 # LABELS on a camera stream, gemma4overlay draws their boxes and labels, the
 # video is shown (or written to OUT, Matroska with VP8) and every result goes
 # as one JSON line into the file JSON. SOURCE is an rtsp:// URL, a video file,
-# or nothing for a live test pattern. Inference runs off the streaming thread
+# or nothing for a live test pattern (live sources run until Ctrl-C, which
+# ends the file properly). Inference runs off the streaming thread
 # (attach=next): frames are never held back, and when the model is slower
 # than the camera, frames pass without boxes until the next result.
 # Usage: GEMMA4_MODEL=E2B.gguf GEMMA4_MMPROJ=mmproj.gguf \
@@ -15,7 +16,7 @@
 #   GEMMA4_SOURCE replaces the source with a gst-launch fragment,
 #   GEMMA4_LAUNCH=echo prints the pipeline instead of running it.
 set -eu
-usage() { sed -n '3,17s/^# \{0,1\}//p' "$0" >&2; }
+usage() { sed -n '3,18s/^# \{0,1\}//p' "$0" >&2; }
 case "${1:-}" in
   -h|--help) usage; exit 0;;
 esac
