@@ -100,10 +100,10 @@ gst_gemma4_image_size_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {GST_GEMMA4_IMAGE_SIZE_NATIVE, "Native size on the 48 px grid, letterboxed (the reference's rule)",
-        "native"},
-    {GST_GEMMA4_IMAGE_SIZE_BUDGET, "Stretched to fill max-soft-tokens (Hugging Face's rule)",
-        "budget"},
+    {GST_GEMMA4_IMAGE_SIZE_NATIVE, "Native size on the 48 px grid, "
+          "letterboxed (the reference's rule)", "native"},
+    {GST_GEMMA4_IMAGE_SIZE_BUDGET, "Stretched to fill max-soft-tokens "
+          "(Hugging Face's rule)", "budget"},
     {0, NULL, NULL},
   };
 
@@ -120,12 +120,12 @@ gst_gemma4_attach_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {GST_GEMMA4_ATTACH_NEXT, "On the next outgoing frame; the video never waits",
-        "next"},
+    {GST_GEMMA4_ATTACH_NEXT, "On the next outgoing frame; the video never "
+          "waits", "next"},
     {GST_GEMMA4_ATTACH_EXACT, "On the frame it describes, held up to latency",
         "exact"},
-    {GST_GEMMA4_ATTACH_REPEAT, "As next, then repeated on every frame until a new one",
-        "repeat"},
+    {GST_GEMMA4_ATTACH_REPEAT, "As next, then repeated on every frame until "
+          "a new one", "repeat"},
     {0, NULL, NULL},
   };
 

@@ -120,7 +120,8 @@ GType gst_gemma4_vision_task_get_type (void);
 GType gst_gemma4_image_size_get_type (void);
 #define GST_TYPE_GEMMA4_ATTACH (gst_gemma4_attach_get_type ())
 GType gst_gemma4_attach_get_type (void);
-#define GST_TYPE_GEMMA4_INFERENCE_REGION (gst_gemma4_inference_region_get_type ())
+#define GST_TYPE_GEMMA4_INFERENCE_REGION \
+  (gst_gemma4_inference_region_get_type ())
 GType gst_gemma4_inference_region_get_type (void);
 
 G_END_DECLS

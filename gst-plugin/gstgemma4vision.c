@@ -585,7 +585,7 @@ split_list (const gchar * list)
   return out;
 }
 
-/* ---- side pads (text_src, json_src), pushed from the worker thread -------- */
+/* ---- side pads (text_src, json_src), pushed from the worker thread ------- */
 
 static const gchar *
 side_caps (GstGemma4Vision * self, SidePad * side)
@@ -1041,7 +1041,7 @@ add_detections (GstGemma4Vision * self, const JobConfig * c,
 static g4_status
 infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
     const JobConfig * c, const g4_image_view * frame, const Region * reg,
-    GString * text, guint * tokens, g4_error * err)
+    GString * text, guint * tokens, gdouble * seconds, g4_error * err)
 {
   GstGemma4Model *model = gst_gemma4_worker_get_model (w);
   const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
@@ -1096,6 +1096,7 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
       &gp, &res, err);
   g4_prompt_free (&prompt);
   *tokens += (guint) res.n_generated;
+  *seconds += res.generate_seconds;
   if (st == G4_STATUS_CONTEXT_FULL) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("The context is full (%s): the answer is cut; raise context-size "
@@ -1204,6 +1205,7 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   VisionResult *r;
   GstClockTime inference;
   guint tokens = 0;
+  gdouble seconds = 0.0;
   gboolean late;
   gchar *json, *text;
   const gchar *task;
@@ -1252,7 +1254,8 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
     const Region *reg = &g_array_index (regions, Region, i);
     GString *answer = g_string_new (NULL);
 
-    st = infer_region (self, w, &c, &view, reg, answer, &tokens, &err);
+    st = infer_region (self, w, &c, &view, reg, answer, &tokens, &seconds,
+        &err);
     g_strstrip (answer->str);
     answer->len = strlen (answer->str);
     if (st == G4_OK && c.task == GST_GEMMA4_VISION_TASK_DETECT)
@@ -1291,7 +1294,7 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   inference = (g_get_monotonic_time () - t0) * GST_USECOND;
   late = job->live && (GstClockTime) (g_get_monotonic_time () -
       job->queued_at) * GST_USECOND > c.budget;
-  gst_gemma4_worker_record (w, inference, tokens, 0.0, late,
+  gst_gemma4_worker_record (w, inference, tokens, seconds, late,
       job->live ? c.budget : GST_CLOCK_TIME_NONE);
   text = g_string_free (all, FALSE);
   json = result_json (self, r, task, text, gst_gemma4_model_get_name (model),
