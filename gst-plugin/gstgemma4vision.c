@@ -29,8 +29,11 @@
  *   that leaves (the video never waits), the frame it describes (frames are
  *   held up to #GstGemma4Vision:latency, which is added to the LATENCY
  *   answer), or every frame until a new result (marked repeated).
- * - request pad `text_src` (`text/x-raw, format=utf8`, sparse): the answer,
- *   PTS the described frame's, DURATION until the next result.
+ * - request pad `text_src` (`text/x-raw, format=utf8`, sparse): the answer
+ *   as soon as it is ready, PTS the described frame's, DURATION until the
+ *   next sampled frame (inference-interval frames, at least min-interval);
+ *   GAP events where a job was dropped or the answer is empty, so
+ *   textoverlay never waits for text that will not come.
  * - request pad `json_src` (`application/x-json`): one object per line:
  *   `{"kind":"vision","pts":..,"task":..,"text":..,"objects":[{"label":..,
  *   "box_2d":[y_min,x_min,y_max,x_max],"box":[x,y,w,h],"confidence":..}],
@@ -204,7 +207,6 @@ struct _GstGemma4Vision
   guint64 held_timeouts;
 
   /* worker thread */
-  GstBuffer *pending_text;
   GstSegment out_segment;
   gchar *stream_id;
   guint group_id;
@@ -221,6 +223,7 @@ typedef struct
   GstBuffer *buf;
   GstVideoInfo info;
   GstSegment segment;
+  GstClockTime span;            /* until the next sampled frame, estimated */
   guint64 seq;
   gboolean live;
   gint64 queued_at;
@@ -413,7 +416,6 @@ gst_gemma4_vision_finalize (GObject * object)
   clear_results (self);
   g_mutex_clear (&self->result_lock);
   g_cond_clear (&self->result_cond);
-  gst_clear_buffer (&self->pending_text);
   g_free (self->stream_id);
   g_hash_table_unref (self->seen_labels);
   if (self->constraint)
@@ -676,19 +678,13 @@ side_push_event_now (GstGemma4Vision * self, GstEvent * event)
   gst_event_unref (event);
 }
 
-/* The text buffer waits for the next result, which ends its DURATION. */
+/* A span without text (dropped job, empty answer): textoverlay and muxers
+ * go on instead of waiting for text. */
 static void
-flush_pending_text (GstGemma4Vision * self, GstClockTime next_pts)
+push_text_gap (GstGemma4Vision * self, GstClockTime pts, GstClockTime span)
 {
-  GstBuffer *buf = self->pending_text;
-
-  if (!buf)
-    return;
-  self->pending_text = NULL;
-  if (GST_CLOCK_TIME_IS_VALID (next_pts)
-      && GST_BUFFER_PTS_IS_VALID (buf) && next_pts > GST_BUFFER_PTS (buf))
-    GST_BUFFER_DURATION (buf) = next_pts - GST_BUFFER_PTS (buf);
-  side_push (self, &self->text, buf);
+  if (GST_CLOCK_TIME_IS_VALID (pts))
+    side_push_event (self, &self->text, gst_event_new_gap (pts, span));
 }
 
 static gboolean
@@ -1176,15 +1172,18 @@ publish (GstGemma4Vision * self, VisionResult * r, const gchar * text,
   GST_BUFFER_DURATION (buf) = r->duration;
   side_push (self, &self->json, buf);
 
-  flush_pending_text (self, r->pts);
-  /* an empty answer ends the previous text and shows nothing */
-  if (!text[0])
+  /* out at once, lasting until the next sampled frame: textoverlay waits
+   * for text covering each frame, so holding it until the next result
+   * would stall a pipeline without queues */
+  if (!text[0]) {
+    push_text_gap (self, r->pts, r->duration);
     return;
+  }
   buf = gst_buffer_new_memdup (text, strlen (text));
   GST_BUFFER_PTS (buf) = r->pts;
   GST_BUFFER_DURATION (buf) = r->duration;
   gst_gemma4_buffer_add_result_meta (buf, r->s);
-  self->pending_text = buf;
+  side_push (self, &self->text, buf);
 }
 
 static GstFlowReturn
@@ -1229,6 +1228,7 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   regions = job_regions (job, &c);
   if (regions->len == 0) {
     /* roi-list and no region of the wanted types: nothing to ask */
+    push_text_gap (self, GST_BUFFER_PTS (job->buf), job->span);
     gst_video_frame_unmap (&frame);
     g_array_free (regions, TRUE);
     job_config_clear (&c);
@@ -1240,11 +1240,7 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   r->refcount = 1;
   r->seq = job->seq;
   r->pts = GST_BUFFER_PTS (job->buf);
-  r->duration = GST_BUFFER_DURATION (job->buf);
-  if (!GST_CLOCK_TIME_IS_VALID (r->duration)
-      && GST_VIDEO_INFO_FPS_N (&job->info) > 0)
-    r->duration = gst_util_uint64_scale (GST_SECOND,
-        GST_VIDEO_INFO_FPS_D (&job->info), GST_VIDEO_INFO_FPS_N (&job->info));
+  r->duration = job->span;
   r->width = GST_VIDEO_INFO_WIDTH (&job->info);
   r->height = GST_VIDEO_INFO_HEIGHT (&job->info);
   r->objects = g_array_new (FALSE, TRUE, sizeof (VisionObject));
@@ -1333,6 +1329,10 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
 static GstFlowReturn
 vision_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
 {
+  VisionJob *job = data;
+
+  push_text_gap (GST_GEMMA4_VISION (element), GST_BUFFER_PTS (job->buf),
+      job->span);
   g_object_notify_by_pspec (G_OBJECT (element), stats_pspec);
   return GST_FLOW_OK;
 }
@@ -1377,7 +1377,6 @@ side_event_item (GstElement * element, GstGemma4Worker * w, gpointer data)
       break;
     }
     case GST_EVENT_EOS:
-      flush_pending_text (self, GST_CLOCK_TIME_NONE);
       side_push_event (self, &self->text, gst_event_ref (event));
       side_push_event (self, &self->json, gst_event_ref (event));
       break;
@@ -1421,9 +1420,11 @@ query_upstream (GstGemma4Vision * self)
   GST_OBJECT_UNLOCK (self);
 }
 
-/* Whether this frame is inferred: inference-interval and min-interval. */
+/* Whether this frame is inferred (inference-interval and min-interval);
+ * *span: the time until the next sampled frame, as far as it can be told
+ * (GST_CLOCK_TIME_NONE when the frames have no duration). */
 static gboolean
-sample_frame (GstGemma4Vision * self, GstBuffer * buf)
+sample_frame (GstGemma4Vision * self, GstBuffer * buf, GstClockTime * span)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstClockTime rt = gst_segment_to_running_time (&trans->segment,
@@ -1436,6 +1437,12 @@ sample_frame (GstGemma4Vision * self, GstBuffer * buf)
   min_interval = self->min_interval_ms * GST_MSECOND;
   GST_OBJECT_UNLOCK (self);
 
+  *span = GST_BUFFER_DURATION (buf);
+  if (!GST_CLOCK_TIME_IS_VALID (*span) && GST_VIDEO_INFO_FPS_N (&self->info))
+    *span = gst_util_uint64_scale (GST_SECOND,
+        GST_VIDEO_INFO_FPS_D (&self->info), GST_VIDEO_INFO_FPS_N (&self->info));
+  if (GST_CLOCK_TIME_IS_VALID (*span))
+    *span = MAX (*span * interval, min_interval);
   self->frames_since++;
   if (self->frames_since < interval)
     return FALSE;
@@ -1561,6 +1568,7 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstGemma4Vision *self = GST_GEMMA4_VISION (trans);
   GstGemma4Attach mode;
   guint64 exact_seq = 0;
+  GstClockTime span;
   GstFlowReturn ret = gst_gemma4_worker_get_flow (self->worker);
 
   if (ret == GST_FLOW_ERROR)
@@ -1573,7 +1581,7 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   mode = self->attach;
   GST_OBJECT_UNLOCK (self);
 
-  if (sample_frame (self, buf)) {
+  if (sample_frame (self, buf, &span)) {
     VisionJob *job = g_new0 (VisionJob, 1);
     GstGemma4JobTiming timing;
 
@@ -1583,6 +1591,7 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     job->buf = gst_buffer_copy (buf);
     job->info = self->info;
     job->segment = trans->segment;
+    job->span = span;
     job->seq = ++self->next_seq;
     job->queued_at = g_get_monotonic_time ();
     GST_OBJECT_LOCK (self);
@@ -1657,7 +1666,6 @@ gst_gemma4_vision_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_FLUSH_STOP:
       gst_gemma4_worker_set_flushing (self->worker, FALSE);
       reset_results (self, FALSE);
-      gst_clear_buffer (&self->pending_text);
       reset_stream (self);
       side_push_event_now (self, gst_event_ref (event));
       break;
@@ -1761,7 +1769,6 @@ gst_gemma4_vision_change_state (GstElement * element,
       reset_stream (self);
       gst_gemma4_worker_set_flushing (self->worker, FALSE);
       reset_results (self, FALSE);
-      gst_clear_buffer (&self->pending_text);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* releases a held frame and a chain waiting for room, cancels
@@ -1787,7 +1794,6 @@ gst_gemma4_vision_change_state (GstElement * element,
     self->worker = NULL;
     GST_OBJECT_UNLOCK (self);
     gst_gemma4_worker_free (w);
-    gst_clear_buffer (&self->pending_text);
     if (self->constraint)
       g4_constraint_free (self->constraint);
     self->constraint = NULL;

@@ -531,8 +531,10 @@ GST_START_TEST (test_live_overload)
   GstElement *e = new_vision ("max-tokens", 40, NULL);
   GstBus *bus = attach_bus (e);
   GstHarness *h = video_harness (e, "RGB", 160, 120, TRUE);
+  GstHarness *th = gst_harness_new_with_element (e, NULL, "text_src");
+  GstEvent *ev;
   gint64 worst = 0;
-  guint64 jobs, drops, qos = 0;
+  guint64 jobs, drops, qos = 0, gaps = 0;
   GstMessage *m;
   const guint n = 30;
 
@@ -553,10 +555,16 @@ GST_START_TEST (test_live_overload)
     qos++;
     gst_message_unref (m);
   }
+  while ((ev = gst_harness_try_pull_event (th))) {
+    gaps += GST_EVENT_TYPE (ev) == GST_EVENT_GAP;
+    gst_event_unref (ev);
+  }
   g_print ("live overload: %u frames pushed, slowest push %.1f ms, %"
       G_GUINT64_FORMAT " jobs run, %" G_GUINT64_FORMAT " dropped, %"
-      G_GUINT64_FORMAT " QOS messages\n", n, worst / 1000.0, jobs, drops,
-      qos);
+      G_GUINT64_FORMAT " QOS messages, %" G_GUINT64_FORMAT " text gaps\n", n,
+      worst / 1000.0, jobs, drops, qos, gaps);
+  /* dropped spans are gaps on the text pad */
+  fail_unless (gaps >= drops);
   fail_unless (drops > 0, "nothing dropped under overload");
   fail_unless (jobs >= 2, "the worker ran %" G_GUINT64_FORMAT " jobs", jobs);
   fail_unless_equals_uint64 (jobs + drops, n);
@@ -564,6 +572,7 @@ GST_START_TEST (test_live_overload)
   /* a push only refs the frame and queues a job: bounded well below one
    * inference (tolerance 100 ms for a loaded machine) */
   fail_unless (worst < 100000, "a push took %.1f ms", worst / 1000.0);
+  gst_harness_teardown (th);
   gst_harness_teardown (h);
   detach_bus (e, bus);
   gst_object_unref (e);
@@ -722,10 +731,9 @@ GST_START_TEST (test_json_and_text)
     fail_unless (g_str_has_prefix (json_value (s, "width"), "64"));
     fail_unless (g_str_has_prefix (json_value (s, "height"), "48"));
     fail_unless_equals_uint64 (GST_BUFFER_PTS (j), 2 * i * FRAME_DURATION);
-    /* text: until the next result; the last one lasts one frame */
+    /* text: until the next sampled frame */
     fail_unless_equals_uint64 (GST_BUFFER_PTS (t), 2 * i * FRAME_DURATION);
-    fail_unless_equals_uint64 (GST_BUFFER_DURATION (t), i < 2 ?
-        2 * FRAME_DURATION : FRAME_DURATION);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (t), 2 * FRAME_DURATION);
     fail_unless (result_of (t) != NULL);
     if (i == 0)
       g_print ("json: %s", s);
@@ -744,7 +752,7 @@ GST_START_TEST (test_json_and_text)
   }
   fail_unless (sparse, "the text stream is not marked sparse");
   g_print ("json and text: 3 results, keys and PTS right, text DURATION "
-      "200/200/100 ms, sparse stream\n");
+      "200 ms (inference-interval 2 at 10 fps), sparse stream\n");
   gst_harness_teardown (jh);
   gst_harness_teardown (th);
   gst_harness_teardown (h);
@@ -997,6 +1005,41 @@ GST_START_TEST (test_caps_change)
 
 GST_END_TEST;
 
+/* videotestsrc ! gemma4vision ! textoverlay with the text pad into the
+ * overlay and no queue: textoverlay holds each frame until text covers it,
+ * so the text must come out as soon as a result is ready (a stall here
+ * means it does not). */
+GST_START_TEST (test_textoverlay)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=9 ! "
+      "video/x-raw,format=RGB,width=64,height=48,framerate=10/1 ! "
+      "gemma4vision name=v model-path=\"%s\" mmproj-path=\"%s\" n-threads=2 "
+      "max-tokens=2 inference-interval=3 ! textoverlay name=o ! "
+      "fakesink sync=false v.text_src ! o.text_sink", model_path,
+      mmproj_path);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *m;
+  gint64 t0 = g_get_monotonic_time ();
+
+  g_free (desc);
+  fail_unless (pipe != NULL);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  m = gst_bus_timed_pop_filtered (bus, RESULT_TIMEOUT,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (m != NULL, "the pipeline stalled");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (m), GST_MESSAGE_EOS);
+  g_print ("textoverlay: 9 frames, inference-interval=3, EOS in %.0f ms, no "
+      "queue\n", (g_get_monotonic_time () - t0) / 1000.0);
+  gst_message_unref (m);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 static Suite *
 gemma4vision_suite (void)
 {
@@ -1025,6 +1068,7 @@ gemma4vision_suite (void)
   tcase_add_test (tc, test_flush_and_state);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_caps_change);
+  tcase_add_test (tc, test_textoverlay);
   return s;
 }
 
