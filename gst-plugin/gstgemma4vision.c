@@ -49,8 +49,15 @@
  *
  * Inference never blocks the streaming thread in a live pipeline: while the
  * model is busy a newer frame replaces the waiting one (counted in
- * #GstGemma4Vision:stats, with a QOS message). In a file pipeline every
- * sampled frame is inferred (upstream waits).
+ * #GstGemma4Vision:stats, with a QOS message, a GAP on `text_src`). In a
+ * file pipeline every sampled frame is inferred (upstream waits).
+ *
+ * Latency: in a live pipeline the video pad reports upstream's latency plus
+ * #GstGemma4Vision:latency with attach=exact (frames are held that long at
+ * most; #GstGemma4Vision:stats counts those released without their result
+ * as held-timeouts) and upstream's alone otherwise; the text and JSON pads
+ * report upstream's plus #GstGemma4Vision:latency. Raise latency when the
+ * bus warns that inference runs over it.
  *
  * ## Example launch lines
  * |[
