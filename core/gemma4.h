@@ -423,8 +423,22 @@ void g4_draw_rect (g4_image_view * img, int x0, int y0, int x1, int y1, int thic
  * scale >= 1 multiplies the font's cell size. Returns the text's width in pixels. */
 int g4_draw_text (g4_image_view * img, int x, int y, const char *text, int scale,
     uint32_t rgb, uint32_t background);
-/* Each detection's box (thickness from the image size) and label, in a color
- * picked from the label so the same label keeps its color. */
+/* The size in pixels g4_draw_text gives text at scale: every UTF-8
+ * character is one cell of the font; height is one line. */
+void g4_draw_text_size (const char *text, int scale, int *width, int *height);
+/* The line thickness and text scale g4_draw_detections picks for an image
+ * of this size (they grow with its shorter side). */
+void g4_draw_auto_sizes (int width, int height, int *thickness, int *scale);
+/* The color g4_draw_detections gives a label: the same label always gets the
+ * same color from a palette of clearly distinct ones. */
+uint32_t g4_label_color (const char *label);
+/* A label for the box whose top-left corner is (x, y): above it (inside it at
+ * the frame's top edge), moved left to stay in the frame, on a box of color
+ * with text in black or white, whichever reads better. */
+void g4_draw_label (g4_image_view * img, int x, int y, const char *text, int scale,
+    uint32_t color);
+/* Each detection's box and label (g4_draw_auto_sizes, g4_label_color), the
+ * confidence appended as a percentage when the model gave one. */
 void g4_draw_detections (g4_image_view * img, const g4_detection * dets, int n);
 
 /* ---- prompts with media (spec vision-audio §4) ------------------------------ */

@@ -59,14 +59,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_overlay_debug);
 #define DEFAULT_DRAW_TEXT FALSE
 #define MAX_LINE_WIDTH 64
 #define MAX_TEXT_SCALE 16
-/* the automatic sizes of g4_draw_detections (gemma4-cli describe --draw) */
-#define AUTO_LINE_LINES 200
-#define AUTO_SCALE_LINES 360
 
 #define DETECTION_PARAMS "gemma4/detection"
 #define CAPTION_FOREGROUND 0xffffff
 #define CAPTION_BACKGROUND 0x000000
-#define LABEL_FOREGROUND 0x000000
 
 enum
 {
@@ -100,9 +96,6 @@ struct _GstGemma4Overlay
    * anything to draw (decided before the buffer is made writable) */
   DrawSettings frame;
   gboolean drawing;
-  /* streaming thread only: the bitmap font's metrics at font_scale (0: none
-   * measured yet) */
-  int font_scale, char_width, text_margin, text_height;
 };
 
 #define gst_gemma4_overlay_parent_class parent_class
@@ -423,29 +416,6 @@ gst_gemma4_overlay_prepare_output_buffer (GstBaseTransform * trans,
       input, outbuf);
 }
 
-/* A light color per label, the same for the same label in every frame. */
-static guint32
-label_color (const gchar * label)
-{
-  static const guint32 palette[] = {
-    0xff3838, 0xff9d97, 0xff701f, 0xffb21d, 0xcff231, 0x48f90a, 0x92cc17,
-    0x3ddb86, 0x1a9334, 0x00d4bb, 0x2c99a8, 0x00c2ff, 0x6473ff, 0x8438ff,
-    0xcb38ff, 0xff95c8,
-  };
-
-  return palette[g_str_hash (label) % G_N_ELEMENTS (palette)];
-}
-
-/* A property's value, or for 0 one unit per lines_per_unit lines of the
- * frame's shorter side, and at least minimum. */
-static int
-auto_size (const g4_image_view * img, guint value, int lines_per_unit,
-    int minimum)
-{
-  return value ? (int) value : MAX (minimum, MIN (img->width, img->height)
-      / lines_per_unit);
-}
-
 /* Region coordinates are unsigned and may run past the frame; keep them in
  * int range just outside it, so the engine's clipping sees the box edges
  * beyond the frame and does not draw them. */
@@ -455,41 +425,6 @@ clamp_coord (guint64 v, int size, int margin)
   return (int) MIN (v, (guint64) size + (guint64) margin);
 }
 
-/* The engine tells a text's width but not its height: the metrics come from
- * one and two glyphs drawn on a scratch grey image (the background box is
- * non-zero, the rest stays zero). */
-static void
-measure_font (GstGemma4Overlay * self, int scale)
-{
-  int size = 32 * scale, rows = 0, one, two;
-  guint8 *px;
-  g4_image_view v = {.format = G4_PIXEL_GRAY8,.width = size,.height = size,
-    .strides = {size}
-  };
-
-  if (self->font_scale == scale)
-    return;
-  px = g_malloc0 ((gsize) size * size);
-  v.planes[0] = px;
-  one = g4_draw_text (&v, 0, 0, "M", scale, 0xffffff, 0x808080);
-  two = g4_draw_text (&v, 0, 0, "MM", scale, 0xffffff, 0x808080);
-  for (int y = 0; y < size; y++)
-    if (px[(gsize) y * size])
-      rows = y + 1;
-  g_free (px);
-  self->char_width = MAX (1, two - one);
-  self->text_margin = MAX (0, one - self->char_width);
-  self->text_height = MAX (1, rows);
-  self->font_scale = scale;
-}
-
-/* The width g4_draw_text gives text (every UTF-8 character is one cell). */
-static int
-text_width (GstGemma4Overlay * self, const gchar * text)
-{
-  return self->text_margin + (int) g_utf8_strlen (text, -1) * self->char_width;
-}
-
 static void
 draw_region (GstGemma4Overlay * self, g4_image_view * img,
     GstVideoRegionOfInterestMeta * roi, int thickness, int scale)
@@ -497,7 +432,7 @@ draw_region (GstGemma4Overlay * self, g4_image_view * img,
   const gchar *label = roi_label (roi);
   GstStructure *params =
       gst_video_region_of_interest_meta_get_param (roi, DETECTION_PARAMS);
-  guint32 color = label_color (label);
+  guint32 color = g4_label_color (label);
   /* g4_draw_rect takes inclusive corners */
   int x0 = clamp_coord (roi->x, img->width, thickness);
   int y0 = clamp_coord (roi->y, img->height, thickness);
@@ -506,7 +441,6 @@ draw_region (GstGemma4Overlay * self, g4_image_view * img,
   const GValue *confidence = params ?
       gst_structure_get_value (params, "confidence") : NULL;
   gchar *text;
-  int x, y;
 
   GST_LOG ("region %s at %u,%u %ux%u", label, roi->x, roi->y, roi->w, roi->h);
   g4_draw_rect (img, x0, y0, x1, y1, thickness, color);
@@ -517,12 +451,7 @@ draw_region (GstGemma4Overlay * self, g4_image_view * img,
         CLAMP (g_value_get_double (confidence), 0, 1) * 100);
   else
     text = g_strdup (label);
-  /* above the box, or inside it when the frame's top edge is in the way;
-   * moved left to stay in the frame, as g4_draw_detections does */
-  measure_font (self, scale);
-  x = MAX (0, MIN (x0, img->width - text_width (self, text)));
-  y = y0 >= self->text_height ? y0 - self->text_height : y0;
-  g4_draw_text (img, x, y, text, scale, LABEL_FOREGROUND, color);
+  g4_draw_label (img, x0, y0, text, scale, color);
   g_free (text);
 }
 
@@ -530,16 +459,17 @@ draw_region (GstGemma4Overlay * self, g4_image_view * img,
  * fit its width; lines that would reach above the lower third are left out
  * (the first lines are kept). */
 static void
-draw_caption (GstGemma4Overlay * self, g4_image_view * img, const gchar * text,
+draw_caption (g4_image_view * img, const gchar * text,
     int scale)
 {
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
-  int per_line, max_lines, n, y;
+  int per_line, max_lines, n, y, margin, one, line_height;
   const gchar *p = text;
 
-  measure_font (self, scale);
-  per_line = MAX (1, (img->width - self->text_margin) / self->char_width);
-  max_lines = MAX (1, img->height / 3 / self->text_height);
+  g4_draw_text_size ("", scale, &margin, &line_height);
+  g4_draw_text_size ("M", scale, &one, NULL);
+  per_line = MAX (1, (img->width - margin) / (one - margin));
+  max_lines = MAX (1, img->height / 3 / line_height);
   while (*p && (int) lines->len < max_lines) {
     const gchar *end = p, *space = NULL;
     for (int i = 0; *end && i < per_line; i++, end = g_utf8_next_char (end))
@@ -551,8 +481,8 @@ draw_caption (GstGemma4Overlay * self, g4_image_view * img, const gchar * text,
     for (p = end; *p == ' '; p++);
   }
   n = (int) lines->len;
-  y = img->height - n * self->text_height;
-  for (int i = 0; i < n; i++, y += self->text_height)
+  y = img->height - n * line_height;
+  for (int i = 0; i < n; i++, y += line_height)
     g4_draw_text (img, 0, y, g_ptr_array_index (lines, i), scale,
         CAPTION_FOREGROUND, CAPTION_BACKGROUND);
   g_ptr_array_unref (lines);
@@ -587,8 +517,11 @@ gst_gemma4_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     gst_video_frame_unmap (&frame);
     g_return_val_if_reached (GST_FLOW_NOT_NEGOTIATED);
   }
-  thickness = auto_size (&img, s->line_width, AUTO_LINE_LINES, 2);
-  scale = auto_size (&img, s->text_scale, AUTO_SCALE_LINES, 1);
+  g4_draw_auto_sizes (img.width, img.height, &thickness, &scale);
+  if (s->line_width)
+    thickness = (int) s->line_width;
+  if (s->text_scale)
+    scale = (int) s->text_scale;
 
   while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
@@ -598,7 +531,7 @@ gst_gemma4_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   }
   caption = s->draw_text ? result_text (buf) : NULL;
   if (caption)
-    draw_caption (self, &img, caption, scale);
+    draw_caption (&img, caption, scale);
   gst_video_frame_unmap (&frame);
   return GST_FLOW_OK;
 }

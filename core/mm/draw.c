@@ -185,12 +185,48 @@ to_pixel (float v, int n, bool end)
 }
 
 void
+g4_draw_text_size (const char *text, int scale, int *width, int *height)
+{
+  scale = scale < 1 ? 1 : scale > 256 ? 256 : scale;
+  const int64_t w = text ? text_width (text, scale) : scale;
+  if (width)
+    *width = (int) (w > INT32_MAX ? INT32_MAX : w);
+  if (height)
+    *height = TEXT_H * scale;
+}
+
+void
+g4_draw_auto_sizes (int width, int height, int *thickness, int *scale)
+{
+  const int side = width < height ? width : height;
+  if (thickness)
+    *thickness = side / 200 > 2 ? side / 200 : 2;
+  if (scale)
+    *scale = side / 360 > 1 ? side / 360 : 1;
+}
+
+void
+g4_draw_label (g4_image_view * img, int x, int y, const char *text, int scale, uint32_t color)
+{
+  int tw, th;
+  if (!text || g4_image_view_check (img))
+    return;
+  g4_draw_text_size (text, scale, &tw, &th);
+  const int64_t tx = (int64_t) x + tw > img->width ? (int64_t) img->width - tw : x;
+  const int64_t ty = y >= th ? (int64_t) y - th : y;
+  const double luma = 0.299 * (color >> 16) + 0.587 * ((color >> 8) & 255)
+      + 0.114 * (color & 255);
+  g4_draw_text (img, tx < 0 ? 0 : (int) tx, ty < 0 ? 0 : (int) ty, text, scale,
+      luma > 140.0 ? 0x000000 : 0xffffff, color);
+}
+
+void
 g4_draw_detections (g4_image_view * img, const g4_detection * dets, int n)
 {
+  int thickness, scale;
   if (!dets || g4_image_view_check (img))
     return;
-  const int side = img->width < img->height ? img->width : img->height;
-  const int thickness = side / 200 > 2 ? side / 200 : 2, scale = side / 360 > 1 ? side / 360 : 1;
+  g4_draw_auto_sizes (img->width, img->height, &thickness, &scale);
   for (int i = 0; i < n; i++) {
     const g4_detection *d = &dets[i];
     if (!isfinite (d->x_min) || !isfinite (d->y_min) || !isfinite (d->x_max)
@@ -207,13 +243,6 @@ g4_draw_detections (g4_image_view * img, const g4_detection * dets, int n)
       snprintf (text, sizeof text, "%.63s %d%%", d->label, (int) lroundf (d->confidence * 100));
     else
       snprintf (text, sizeof text, "%.63s", d->label);
-    /* above the box's top-left corner, kept inside the frame */
-    const int64_t tw = text_width (text, scale), th = (int64_t) TEXT_H * scale;
-    const int64_t tx = x0 + tw > img->width ? img->width - tw : x0;
-    const int64_t ty = y0 - th;
-    const double luma = 0.299 * (color >> 16) + 0.587 * ((color >> 8) & 255)
-        + 0.114 * (color & 255);
-    g4_draw_text (img, tx < 0 ? 0 : (int) tx, ty < 0 ? 0 : (int) ty, text, scale,
-        luma > 140.0 ? 0x000000 : 0xffffff, color);
+    g4_draw_label (img, x0, y0, text, scale, color);
   }
 }

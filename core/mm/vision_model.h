@@ -99,7 +99,5 @@ void g4_rgb_to_yuv (const g4_image_view * img, uint32_t rgb, uint8_t yuv[3]);
  * characters outside printable ASCII. */
 const uint8_t *g4_font_glyph (unsigned char c);
 
-/* The color g4_draw_detections gives a label (a hash into a fixed palette). */
-uint32_t g4_label_color (const char *label);
 
 #endif

@@ -313,10 +313,15 @@ test_detections (void)
   const uint32_t car = (uint32_t) c[0] << 16 | c[1] << 8 | c[2];
   CHECK (color_dist (PX (170, 40), car) == 0 && car != person && car != BG && person != BG,
       "car %06x, person %06x", car, person);
-  /* the label of the first box: above its top-left corner, clipped to the top
-   * (its box is 11 rows tall and the box starts at row 10: placed at row 0) */
-  int label_px = 0;
-  for (int y = 0; y < 11; y++)
+  /* the label of the first box: above its top-left corner, or inside it when
+   * that does not fit (its box is 11 rows tall and the box starts at row 10:
+   * rows 10..20, rows above untouched) */
+  int label_px = 0, above = 0;
+  for (int y = 0; y < 10; y++)
+    for (int x = 50; x < 90; x++)
+      above += color_dist (PX (x, y), BG) != 0;
+  CHECK (above == 0, "%d pixels above the first box changed", above);
+  for (int y = 10; y < 21; y++)
     for (int x = 50; x < 90; x++)
       label_px += color_dist (PX (x, y), BG) != 0;
   CHECK (label_px > 300, "the label box has %d pixels", label_px);
