@@ -17,8 +17,10 @@
 #define W 64
 #define H 48
 #define FRAME_DURATION (GST_SECOND / 10)
-/* how long a test waits for a result before it fails */
-#define RESULT_TIMEOUT (20 * GST_SECOND)
+/* how long a test waits for a result before it fails: 20 s, or
+ * GEMMA4_TEST_RESULT_TIMEOUT seconds (runs under valgrind) */
+#define RESULT_TIMEOUT result_timeout
+static GstClockTime result_timeout = 20 * GST_SECOND;
 
 static const gchar *model_path;
 static const gchar *mmproj_path;
@@ -1049,7 +1051,10 @@ gemma4vision_suite (void)
   model_path = g_getenv ("GEMMA4_TEST_MODEL");
   mmproj_path = g_getenv ("GEMMA4_TEST_MMPROJ");
   audio_mmproj_path = g_getenv ("GEMMA4_TEST_AUDIO_MMPROJ");
-  tcase_set_timeout (tc, 120);
+  if (g_getenv ("GEMMA4_TEST_RESULT_TIMEOUT"))
+    result_timeout = g_ascii_strtoull (g_getenv
+        ("GEMMA4_TEST_RESULT_TIMEOUT"), NULL, 10) * GST_SECOND;
+  tcase_set_timeout (tc, 120 + 6 * result_timeout / GST_SECOND);
   suite_add_tcase (s, tc);
   if (!model_path || !mmproj_path || !audio_mmproj_path) {
     g_printerr ("GEMMA4_TEST_MODEL, GEMMA4_TEST_MMPROJ and "
