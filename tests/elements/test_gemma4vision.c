@@ -456,6 +456,25 @@ GST_START_TEST (test_attach_modes)
   gst_harness_teardown (h);
   gst_object_unref (e);
 
+  /* exact with a 1 ms budget: the frame leaves without its result, which
+   * then goes on no other frame */
+  e = new_vision ("attach", 1, "inference-interval", 100, "latency", 1, NULL);
+  bus = attach_bus (e);
+  h = video_harness (e, "RGB", W, H, FALSE);
+  out = push_pull (h, "RGB", W, H, 0);
+  fail_unless (result_of (out) == NULL);
+  gst_buffer_unref (out);
+  fail_unless_equals_uint64 (stat_u64 (e, "held-timeouts"), 1);
+  r = wait_result (bus);
+  fail_unless (r != NULL);
+  gst_structure_free (r);
+  out = push_pull (h, "RGB", W, H, 1);
+  fail_unless (result_of (out) == NULL, "a late result landed on frame 1");
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+
   /* repeat: a new result once, then repeated on every frame until the next */
   e = new_vision ("attach", 2, "inference-interval", 3, NULL);
   bus = attach_bus (e);
@@ -485,7 +504,8 @@ GST_START_TEST (test_attach_modes)
   detach_bus (e, bus);
   gst_object_unref (e);
   g_print ("attach: next puts frame 0's result on frame 1 only; exact on "
-      "frames 0, 2, 4 themselves; repeat marks frames 2 and 3 repeated\n");
+      "frames 0, 2, 4 themselves (with a 1 ms budget on none, 1 "
+      "held-timeout); repeat marks frames 2 and 3 repeated\n");
 }
 
 GST_END_TEST;
