@@ -55,7 +55,7 @@ static const char usage_text[] =
 
 /* the gemma4caption element's */
 #define DEFAULT_PROMPT "These are {num_frames} frames of a video from {start} to {end}, each " \
-  "after its time stamp. Earlier captions: {previous}\nDescribe what happens in these frames " \
+  "after its time stamp. Earlier captions: {previous} Describe what happens in these frames " \
   "in one or two sentences."
 
 typedef struct {
