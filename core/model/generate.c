@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The generation loop: prompt prefill, sampling, streaming valid UTF-8,
- * separating the thought channel (spec text §5.2) from the answer, stop tokens
- * (§5.5), stop strings and max tokens. */
+/* The generation loop: prompt prefill, sampling (restricted by a constraint
+ * when one is given), streaming valid UTF-8, separating the thought channel
+ * (spec text §5.2) from the answer, stop tokens (§5.5), stop strings and max
+ * tokens. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "constraint.h"
 #include "error.h"
 #include "session.h"
 #include "vocab.h"
@@ -92,6 +94,26 @@ push_answer (emitter * e, const char *text, size_t n, g4_error * err)
   return G4_OK;
 }
 
+/* The next token under constraint c: greedy without a repetition penalty
+ * checks the best candidates until one is allowed; anything else samples
+ * from the allowed tokens only. -1 when no allowed token is left. */
+static g4_token
+sample_constrained (g4_constraint * c, g4_sampler * smp, const g4_sampler_params * sp,
+    float *logits, int n_vocab)
+{
+  const bool penalty = sp->repeat_penalty > 0.0f && sp->repeat_penalty != 1.0f && sp->repeat_last_n > 0;
+  if (sp->temperature <= 0.0f && !penalty) {
+    g4_token t = g4_constraint_best (c, logits, n_vocab);
+    if (t >= 0)
+      g4_sampler_accept (smp, t);
+    return t;
+  }
+  if (g4_constraint_mask (c, logits, n_vocab) == 0)
+    return -1;
+  g4_token t = g4_sampler_sample (smp, logits);
+  return g4_constraint_allows (c, t) ? t : -1;
+}
+
 g4_status
 g4_generate (g4_session * s, const g4_batch * prompt, const g4_generate_params * p,
     g4_generate_result * res, g4_error * err)
@@ -129,6 +151,9 @@ g4_generate (g4_session * s, const g4_batch * prompt, const g4_generate_params *
   const g4_token *suppress = g4_vocab_suppress_tokens (vocab, &n_suppress);
   bool in_thought = false;
   int label = 0;                /* tokens of the "thought\n" label still to skip */
+  g4_constraint *con = p->constraint;
+  if (con)
+    g4_constraint_reset (con);
 
   double t0 = now_seconds ();
   g4_batch b = *prompt;
@@ -144,7 +169,15 @@ g4_generate (g4_session * s, const g4_batch * prompt, const g4_generate_params *
     for (int i = 0; i < n_suppress; i++)
       if (suppress[i] >= 0 && suppress[i] < V)
         logits[suppress[i]] = -INFINITY;
-    g4_token t = g4_sampler_sample (smp, logits);   /* records t for the penalty */
+    /* both record t for the penalty */
+    g4_token t = con ? sample_constrained (con, smp, &p->sampling, logits, V)
+        : g4_sampler_sample (smp, logits);
+    if (t < 0) {
+      r.stop = G4_STOP_EOG;     /* a dead end: the answer so far is all there is */
+      break;
+    }
+    if (con)
+      g4_constraint_accept (con, t);
     r.n_generated++;
     if (g4_vocab_is_eog (vocab, t)) {
       r.stop = G4_STOP_EOG;
@@ -170,6 +203,10 @@ g4_generate (g4_session * s, const g4_batch * prompt, const g4_generate_params *
         r.stop = e.reason;
         break;
       }
+    }
+    if (con && g4_constraint_done (con)) {
+      r.stop = G4_STOP_EOG;
+      break;
     }
     b = (g4_batch) {.n = 1,.tokens = &t };
     st = g4_session_decode (s, &b, logits, err);
