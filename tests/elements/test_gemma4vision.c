@@ -1062,6 +1062,45 @@ GST_START_TEST (test_textoverlay)
 
 GST_END_TEST;
 
+/* Every task runs and names itself in the result: ocr, classify (a label
+ * set), custom (the prompt verbatim, with the image where it says). */
+GST_START_TEST (test_tasks)
+{
+  const struct
+  {
+    const gchar *task, *labels, *prompt;
+  } tasks[] = {
+    {"ocr", NULL, NULL}, {"classify", "cat,dog", NULL},
+    {"custom", NULL, "How many colors does <|image|> show?"},
+    {"describe", NULL, "Describe it."},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++) {
+    GstElement *e = new_vision ("labels", tasks[i].labels, "prompt",
+        tasks[i].prompt, "max-tokens", 1, NULL);
+    GstBus *bus = attach_bus (e);
+    GstHarness *h;
+    GstStructure *r;
+
+    gst_util_set_object_arg (G_OBJECT (e), "task", tasks[i].task);
+    h = video_harness (e, "NV12", W, H, FALSE);
+    gst_buffer_unref (push_pull (h, "NV12", W, H, 0));
+    r = wait_result (bus);
+    fail_unless (r != NULL, "%s: no result", tasks[i].task);
+    fail_unless_equals_string (gst_structure_get_string (r, "task"),
+        tasks[i].task);
+    fail_unless (gst_structure_get_string (r, "text") != NULL);
+    gst_structure_free (r);
+    gst_harness_teardown (h);
+    detach_bus (e, bus);
+    gst_object_unref (e);
+  }
+  g_print ("tasks: ocr, classify, custom and describe with a prompt each "
+      "gave a result naming its task\n");
+}
+
+GST_END_TEST;
+
 static Suite *
 gemma4vision_suite (void)
 {
@@ -1094,6 +1133,7 @@ gemma4vision_suite (void)
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_caps_change);
   tcase_add_test (tc, test_textoverlay);
+  tcase_add_test (tc, test_tasks);
   return s;
 }
 
