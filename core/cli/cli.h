@@ -75,6 +75,6 @@ g4_status cli_generate_media (g4_session * s, const g4_model * m, const char *co
     const g4_media * media, int n_media, const g4_generate_params * p, g4_error * err);
 
 extern const cli_command cmd_info, cmd_tokenize, cmd_logits, cmd_generate, cmd_bench, cmd_embed,
-    cmd_transcribe, cmd_caption;
+    cmd_transcribe, cmd_describe, cmd_caption;
 
 #endif

@@ -11,7 +11,7 @@
 
 static const cli_command *commands[] = {
   &cmd_info, &cmd_tokenize, &cmd_logits, &cmd_generate, &cmd_bench, &cmd_embed, &cmd_transcribe,
-  &cmd_caption,
+  &cmd_describe, &cmd_caption,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

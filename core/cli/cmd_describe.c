@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gemma4-cli describe: one image file (image_input.c) and a prompt or a
+ * vision task (describe, detect, ocr, classify) to a Gemma 4 model with its
+ * mmproj file's vision encoder. The answer streams to stdout, or comes as
+ * JSON; detection decodes under the JSON constraint, and --draw writes the
+ * image with the boxes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "image_input.h"
+
+static const char usage_text[] =
+    "usage: gemma4-cli describe IMAGE -m MODEL.gguf --mmproj MMPROJ.gguf [-p PROMPT]\n"
+    "                           [--task describe|detect|ocr|classify] [--labels A,B,...]\n"
+    "                           [--max-objects N] [--json] [--draw OUT.png]\n"
+    "                           [--image-size native|budget] [--max-soft-tokens N]\n"
+    "                           [--temp T] [--seed S] [-n MAX_TOKENS] [-t THREADS] [-c CTX]\n"
+    "Asks a Gemma 4 model about IMAGE (its mmproj file's vision encoder sees it)\n"
+    "and prints the answer as it is written.\n"
+#ifdef G4_HAVE_FFMPEG
+    "IMAGE: any still image FFmpeg decodes (PNG, JPEG, WebP, BMP, PPM, ...).\n"
+#else
+    "IMAGE: a binary PPM (P6) file (this gemma4-cli was built without FFmpeg).\n"
+#endif
+    "  -p PROMPT          the instruction (default: the task's); the image goes\n"
+    "                     before it, or where it says <|image|>\n"
+    "  --task T           describe (default), detect (boxes of objects), ocr (the\n"
+    "                     text in the image) or classify (the label that fits best)\n"
+    "  --labels A,B       the objects to detect (default: any), the classes to pick\n"
+    "                     from (required by classify)\n"
+    "  --max-objects N    most objects a detection lists (default 20)\n"
+    "  --json             print {\"task\", \"text\"} as JSON; detect always does, with\n"
+    "                     \"objects\": [{\"label\", \"box_2d\": [y_min, x_min, y_max, x_max]\n"
+    "                     (0-1000), \"box\": [x_min, y_min, x_max, y_max] (pixels)}]\n"
+    "  --draw OUT         detect: write IMAGE with the boxes and labels drawn (.ppm\n"
+#ifdef G4_HAVE_FFMPEG
+    "                     .png or .jpg)\n"
+#else
+    "                     only without FFmpeg)\n"
+#endif
+    "  --image-size S     budget (default: Hugging Face's rule, --max-soft-tokens of\n"
+    "                     70, 140, 280 (default), 560, 1120) or native (the\n"
+    "                     reference's rule, 70-1120 tokens)\n"
+    "  --temp T, --seed S sampling (default greedy); -n most tokens (default 256,\n"
+    "                     detect 1024)\n"
+    "Detection decodes under a constraint: the answer is a JSON list of\n"
+    "{\"box_2d\", \"label\"} objects whose labels come from --labels. Exit status 1\n"
+    "on a missing or unreadable image, a non-image file, or an mmproj file without\n"
+    "vision encoder; 2 on bad options.\n";
+
+#define MAX_LABELS 64
+
+typedef struct {
+  const char *image, *mmproj, *prompt, *labels, *draw;
+  g4_vision_task task;
+  bool json;
+  int max_objects;
+  cli_image_opts img;
+  cli_gen_opts gen;
+} describe_opts;
+
+static const char *const task_names[] = { "describe", "detect", "ocr", "classify" };
+
+static cli_opt_result
+opt (const char *a, const char *v, void *user)
+{
+  describe_opts *d = user;
+  cli_opt_result r;
+  if (!strcmp (a, "--json")) {
+    d->json = true;
+    return CLI_FLAG;
+  }
+  if (a[0] != '-' && !d->image) {
+    d->image = a;
+    return CLI_FLAG;
+  }
+  if ((r = cli_image_opt (a, v, &d->img)) != CLI_UNKNOWN
+      || (r = cli_gen_opt (a, v, &d->gen)) != CLI_UNKNOWN)
+    return r;
+  if (!strcmp (a, "--mmproj"))
+    d->mmproj = v;
+  else if (!strcmp (a, "-p") || !strcmp (a, "--prompt"))
+    d->prompt = v;
+  else if (!strcmp (a, "--labels"))
+    d->labels = v;
+  else if (!strcmp (a, "--draw"))
+    d->draw = v;
+  else if (!strcmp (a, "--max-objects"))
+    return cli_int (a, v, 1, 1000, &d->max_objects) ? CLI_VALUE : CLI_BAD;
+  else if (!strcmp (a, "--task")) {
+    for (size_t i = 0; v && i < sizeof task_names / sizeof task_names[0]; i++)
+      if (!strcmp (v, task_names[i])) {
+        d->task = (g4_vision_task) i;
+        return CLI_VALUE;
+      }
+    fprintf (stderr, "gemma4-cli: --task expects describe, detect, ocr or classify\n");
+    return CLI_BAD;
+  } else
+    return CLI_UNKNOWN;
+  return CLI_VALUE;
+}
+
+/* Splits "a, b,c" into trimmed, non-empty labels inside buf; returns the
+ * count, or -1 when there are too many or one is too long. */
+static int
+split_labels (const char *list, char *buf, size_t buf_size, const char **out)
+{
+  int n = 0;
+  if (!list)
+    return 0;
+  snprintf (buf, buf_size, "%s", list);
+  for (char *p = buf; p;) {
+    char *comma = strchr (p, ','), *end = comma ? comma : p + strlen (p);
+    while (*p == ' ')
+      p++;
+    while (end > p && end[-1] == ' ')
+      end--;
+    *end = '\0';
+    if (end - p >= (ptrdiff_t) sizeof ((g4_detection *) 0)->label || (*p && n == MAX_LABELS))
+      return -1;
+    if (*p)
+      out[n++] = p;
+    p = comma ? comma + 1 : NULL;
+  }
+  return n;
+}
+
+static void
+json_string (FILE * f, const char *s)
+{
+  fputc ('"', f);
+  for (; s && *s; s++) {
+    const unsigned char c = (unsigned char) *s;
+    if (c == '"' || c == '\\')
+      fprintf (f, "\\%c", c);
+    else if (c == '\n')
+      fputs ("\\n", f);
+    else if (c < 0x20)
+      fprintf (f, "\\u%04x", c);
+    else
+      fputc (c, f);
+  }
+  fputc ('"', f);
+}
+
+/* {"task", "text"[, "objects"]}: boxes in 0-1000 units and in pixels. */
+static void
+print_json (const describe_opts * d, const char *text, const g4_detection * dets, int n, int w,
+    int h)
+{
+  printf ("{\"task\":");
+  json_string (stdout, task_names[d->task]);
+  printf (",\"text\":");
+  json_string (stdout, text);
+  if (d->task == G4_VISION_DETECT) {
+    printf (",\"objects\":[");
+    for (int i = 0; i < n; i++) {
+      const g4_detection *o = &dets[i];
+      printf ("%s{\"label\":", i ? "," : "");
+      json_string (stdout, o->label);
+      printf (",\"box_2d\":[%g,%g,%g,%g],\"box\":[%d,%d,%d,%d]", o->y_min, o->x_min, o->y_max,
+          o->x_max, (int) (o->x_min * w / 1000 + 0.5f), (int) (o->y_min * h / 1000 + 0.5f),
+          (int) (o->x_max * w / 1000 + 0.5f), (int) (o->y_max * h / 1000 + 0.5f));
+      if (o->confidence >= 0)
+        printf (",\"confidence\":%g", o->confidence);
+      putchar ('}');
+    }
+    putchar (']');
+  }
+  printf ("}\n");
+}
+
+static int
+run (int argc, char **argv)
+{
+  cli_model_opts o = { 0 };
+  describe_opts d = {.max_objects = 20,.img = {.sizing = G4_IMAGE_BUDGET},
+    .gen = {.sampling = g4_sampler_default_params ()}
+  };
+  d.gen.sampling.temperature = 0.0f;
+  if (cli_parse (&cmd_describe, argc, argv, &o, opt, &d))
+    return 2;
+  if (!d.image || !o.model || !d.mmproj)
+    return cli_usage_error (&cmd_describe, "IMAGE, -m MODEL and --mmproj MMPROJ are required");
+  char label_buf[4096];
+  const char *labels[MAX_LABELS];
+  const int n_labels = split_labels (d.labels, label_buf, sizeof label_buf, labels);
+  if (n_labels < 0)
+    return cli_usage_error (&cmd_describe, "--labels: at most %d labels of at most %d bytes",
+        MAX_LABELS, (int) sizeof ((g4_detection *) 0)->label - 1);
+  if (d.task == G4_VISION_CLASSIFY && n_labels == 0 && !d.prompt)
+    return cli_usage_error (&cmd_describe, "--task classify needs --labels");
+  if (d.draw && d.task != G4_VISION_DETECT)
+    return cli_usage_error (&cmd_describe, "--draw needs --task detect");
+  if (!d.gen.max_tokens)
+    d.gen.max_tokens = d.task == G4_VISION_DETECT ? 1024 : 256;
+
+  g4_error err = { 0 };
+  g4_mmproj *mm = NULL;
+  g4_model *m = NULL;
+  g4_session *s = NULL;
+  g4_constraint *cons = NULL;
+  g4_detection *dets = NULL;
+  float *emb = NULL;
+  char *content = NULL;
+  cli_text text = {.echo = !d.json && d.task != G4_VISION_DETECT };
+  cli_image img = { 0 };
+  int rc = 1, nt = 0;
+  if (!cli_image_read (d.image, &img) || !cli_load_vision (o.model, d.mmproj, &m, &mm))
+    goto done;
+  const int n = g4_image_n_tokens (mm, img.width, img.height, d.img.sizing,
+      d.img.max_soft_tokens);
+  if (n < 1) {
+    fprintf (stderr, "gemma4-cli: %s: no encoder size fits this %dx%d image (--max-soft-tokens "
+        "%d)\n", d.image, img.width, img.height, d.img.max_soft_tokens);
+    goto done;
+  }
+  const g4_image_view view = g4_image_view_rgb (img.rgb, img.width, img.height, 3 * img.width);
+  emb = malloc (sizeof (float) * (size_t) n * (size_t) g4_mmproj_n_embd (mm));
+  if (!emb || g4_image_encode_view (mm, &view, d.img.sizing, d.img.max_soft_tokens,
+          o.n_threads, NULL, emb, &nt, &err)) {
+    fprintf (stderr, "gemma4-cli: %s\n", emb ? err.message : "out of memory");
+    goto done;
+  }
+  const char *joined = n_labels ? d.labels : NULL;
+  const size_t need = d.prompt ? strlen (d.prompt) : g4_vision_task_prompt (d.task, joined,
+      NULL, 0);
+  if (!(content = malloc (need + sizeof "<|image|>"))) {
+    fprintf (stderr, "gemma4-cli: out of memory\n");
+    goto done;
+  }
+  /* the image goes before the text unless the prompt places it (as gemma4vision) */
+  strcpy (content, d.prompt && strstr (d.prompt, "<|image|>") ? "" : "<|image|>");
+  if (d.prompt)
+    strcat (content, d.prompt);
+  else
+    g4_vision_task_prompt (d.task, joined, content + strlen (content), need + 1);
+  if (d.task == G4_VISION_DETECT && !(cons = g4_constraint_detection_new (g4_model_get_vocab (m),
+              labels, n_labels, d.max_objects, &err))) {
+    fprintf (stderr, "gemma4-cli: %s\n", err.message);
+    goto done;
+  }
+  if (!(s = cli_new_session (m, &o, 0)))
+    goto done;
+  g4_generate_params gp = {.max_tokens = d.gen.max_tokens,.sampling = d.gen.sampling,
+    .on_piece = cli_text_piece,.user = &text,.constraint = cons
+  };
+  if (cli_generate_media (s, m, content, &(g4_media) {.embd = emb,.n_tokens = nt}, 1, &gp,
+          &err)) {
+    fprintf (stderr, "%sgemma4-cli: %s\n", text.echo && text.len ? "\n" : "", err.message);
+    goto done;
+  }
+  int n_dets = 0;
+  if (d.task == G4_VISION_DETECT) {
+    if (!(dets = malloc (sizeof *dets * (size_t) d.max_objects))) {
+      fprintf (stderr, "gemma4-cli: out of memory\n");
+      goto done;
+    }
+    n_dets = g4_detections_parse (text.s ? text.s : "", false, dets, d.max_objects, &err);
+    if (n_dets < 0) {
+      fprintf (stderr, "gemma4-cli: warning: the answer holds no detection list (%s); "
+          "\"objects\" is empty\n", err.message);
+      n_dets = 0;
+    }
+    if (n_dets > d.max_objects)
+      n_dets = d.max_objects;
+  }
+  if (text.echo)
+    putchar ('\n');
+  else
+    print_json (&d, text.s ? text.s : "", dets, n_dets, img.width, img.height);
+  fflush (stdout);
+  rc = 0;
+  if (d.draw) {
+    g4_image_view canvas = g4_image_view_rgb (img.rgb, img.width, img.height, 3 * img.width);
+    g4_draw_detections (&canvas, dets, n_dets);
+    if (!cli_image_write (d.draw, &img))
+      rc = 1;
+  }
+done:
+  free (text.s);
+  free (content);
+  free (dets);
+  free (emb);
+  cli_image_free (&img);
+  g4_constraint_free (cons);
+  g4_session_free (s);
+  g4_model_free (m);
+  g4_mmproj_free (mm);
+  return rc;
+}
+
+const cli_command cmd_describe = { "describe", "describe an image, detect objects, read text",
+  usage_text, run
+};
