@@ -58,12 +58,12 @@
 #include <string.h>
 
 #include <gst/audio/audio.h>
-#include <gst/base/gstflowcombiner.h>
 
 #include "gemma4.h"
 #include "gstgemma4asr.h"
 #include "gstgemma4meta.h"
 #include "gstgemma4enums.h"
+#include "gstgemma4output.h"
 #include "gstgemma4segmenter.h"
 #include "gstgemma4settings.h"
 #include "gstgemma4text.h"
@@ -154,9 +154,7 @@ struct _GstGemma4Asr
   guint max_silence_ms;
   gboolean partial_results;
   GstStructure *last_stats;     /* stats of the last run, kept in NULL */
-  GstClockTime upstream_min;    /* from the last LATENCY query */
-  gboolean upstream_live;
-  GstClockTime reported_latency;
+  GstGemma4Upstream upstream;
 
   /* READY and up; set and cleared under the object lock */
   GstGemma4Worker *worker;
@@ -171,10 +169,10 @@ struct _GstGemma4Asr
   gfloat *conv;
   gsize conv_size;
 
+  GstGemma4Output output;
+
   /* worker thread */
-  GstFlowCombiner *flows;
   gchar *prev_text;             /* the previous chunk's text, for the seam */
-  GstClockTime out_position;    /* end of what the text pad has covered */
   gint64 last_late_warning;
 };
 
@@ -186,17 +184,6 @@ typedef struct
   gint64 ready_at;              /* monotonic us when its audio was complete */
   gboolean live;
 } AsrJob;
-
-typedef struct
-{
-  GstPad *pad;
-  GstEvent *event;
-} EventItem;
-
-typedef struct
-{
-  GstClockTime start, duration;
-} GapItem;
 
 #define gst_gemma4_asr_parent_class parent_class
 G_DEFINE_TYPE (GstGemma4Asr, gst_gemma4_asr, GST_TYPE_ELEMENT);
@@ -350,14 +337,13 @@ gst_gemma4_asr_init (GstGemma4Asr * self)
   self->min_speech_ms = DEFAULT_MIN_SPEECH;
   self->max_silence_ms = DEFAULT_MAX_SILENCE;
   self->partial_results = DEFAULT_PARTIAL_RESULTS;
-  self->upstream_min = 0;
-  self->reported_latency = 0;
 
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   gst_gemma4_segmenter_init (&self->segmenter);
-  self->flows = gst_flow_combiner_new ();
-  gst_flow_combiner_add_pad (self->flows, self->srcpad);
-  gst_flow_combiner_add_pad (self->flows, self->jsonpad);
+  gst_gemma4_output_init (&self->output, GST_ELEMENT (self), &self->settings,
+      "gemma4asr");
+  gst_gemma4_output_add_pad (&self->output, self->srcpad, FALSE);
+  gst_gemma4_output_add_pad (&self->output, self->jsonpad, TRUE);
 }
 
 static void
@@ -373,17 +359,9 @@ gst_gemma4_asr_finalize (GObject * object)
   gst_gemma4_segmenter_clear (&self->segmenter);
   g_free (self->conv);
   g_free (self->prev_text);
-  gst_flow_combiner_free (self->flows);
+  gst_gemma4_output_clear (&self->output);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
-}
-
-/* Chunk length and latency budget change what the element reports. */
-static void
-post_latency_changed (GstGemma4Asr * self)
-{
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_latency (GST_OBJECT (self)));
 }
 
 static void
@@ -391,31 +369,12 @@ gst_gemma4_asr_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstGemma4Asr *self = GST_GEMMA4_ASR (object);
-  GError *error = NULL;
   gboolean latency_changed = FALSE;
 
-  GST_OBJECT_LOCK (self);
-  if (prop_id == GST_GEMMA4_PROP_LATENCY)
-    latency_changed = g_value_get_uint (value) != self->settings.latency_ms;
-  if (gst_gemma4_settings_set_property (&self->settings, prop_id, value,
-          &error)) {
-    if (self->worker && (prop_id == GST_GEMMA4_PROP_MODEL_PATH
-            || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
-            || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
-            || prop_id == GST_GEMMA4_PROP_N_THREADS
-            || prop_id == GST_GEMMA4_PROP_CONTEXT_SIZE))
-      GST_WARNING_OBJECT (self, "%s takes effect at the next NULL->READY",
-          pspec->name);
-    GST_OBJECT_UNLOCK (self);
-    if (error) {
-      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
-          ("Could not read prompt-path: %s", error->message), (NULL));
-      g_clear_error (&error);
-    }
-    if (latency_changed)
-      post_latency_changed (self);
+  if (gst_gemma4_settings_set_element_property (&self->settings,
+          GST_ELEMENT (self), &self->worker, prop_id, value, pspec))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_TASK:
       self->task = g_value_get_enum (value);
@@ -455,8 +414,9 @@ gst_gemma4_asr_set_property (GObject * object, guint prop_id,
       break;
   }
   GST_OBJECT_UNLOCK (self);
+  /* chunk length is part of the latency */
   if (latency_changed)
-    post_latency_changed (self);
+    gst_gemma4_post_latency_changed (GST_ELEMENT (self));
 }
 
 static void
@@ -519,92 +479,6 @@ gst_gemma4_asr_get_property (GObject * object, guint prop_id,
 }
 
 /* ---- output, on the worker thread ---------------------------------------- */
-
-static GstClockTime
-lateness (GstGemma4Asr * self)
-{
-  GstClockTime l;
-
-  GST_OBJECT_LOCK (self);
-  l = self->settings.lateness_ms * GST_MSECOND;
-  GST_OBJECT_UNLOCK (self);
-  return l;
-}
-
-static GstFlowReturn
-combine (GstGemma4Asr * self, GstPad * pad, GstFlowReturn ret)
-{
-  return gst_flow_combiner_update_pad_flow (self->flows, pad, ret);
-}
-
-static GstFlowReturn
-push_event_item (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  EventItem *item = data;
-
-  gst_pad_push_event (item->pad, item->event);
-  item->event = NULL;
-  return GST_FLOW_OK;
-}
-
-static void
-event_item_free (gpointer data)
-{
-  EventItem *item = data;
-
-  if (item->event)
-    gst_event_unref (item->event);
-  g_free (item);
-}
-
-static GstFlowReturn
-queue_event (GstGemma4Asr * self, GstPad * pad, GstEvent * event)
-{
-  EventItem *item = g_new0 (EventItem, 1);
-
-  item->pad = pad;
-  item->event = event;
-  return gst_gemma4_worker_queue (self->worker, push_event_item, item,
-      event_item_free);
-}
-
-/* GAP events keep the text stream moving; never before what was covered. */
-static void
-push_gap (GstGemma4Asr * self, GstClockTime start, GstClockTime duration)
-{
-  GstClockTime end;
-
-  if (!GST_CLOCK_TIME_IS_VALID (start))
-    return;
-  start += lateness (self);
-  end = start + duration;
-  if (GST_CLOCK_TIME_IS_VALID (self->out_position))
-    start = MAX (start, self->out_position);
-  if (end <= start)
-    return;
-  gst_pad_push_event (self->srcpad, gst_event_new_gap (start, end - start));
-  gst_pad_push_event (self->jsonpad, gst_event_new_gap (start, end - start));
-  self->out_position = end;
-}
-
-static GstFlowReturn
-push_gap_item (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  GapItem *gap = data;
-
-  push_gap (GST_GEMMA4_ASR (element), gap->start, gap->duration);
-  return GST_FLOW_OK;
-}
-
-static void
-queue_gap (GstGemma4Asr * self, GstClockTime start, GstClockTime duration)
-{
-  GapItem *gap = g_new (GapItem, 1);
-
-  gap->start = start;
-  gap->duration = duration;
-  gst_gemma4_worker_queue (self->worker, push_gap_item, gap, g_free);
-}
 
 typedef struct
 {
@@ -749,7 +623,7 @@ current_position (GstGemma4Asr * self, const AsrJob * job)
   gst_object_unref (clock);
   base = gst_element_get_base_time (GST_ELEMENT (self));
   GST_OBJECT_LOCK (self);
-  latency = self->reported_latency;
+  latency = self->upstream.answered;
   GST_OBJECT_UNLOCK (self);
   if (now < base + latency)
     return GST_CLOCK_TIME_NONE;
@@ -784,9 +658,9 @@ static GstFlowReturn
 push_result (GstGemma4Asr * self, const AsrJob * job, const gchar * text,
     GstStructure * extra, gboolean late)
 {
-  GstClockTime pts = job->pts + lateness (self);
+  GstClockTime pts = job->pts + gst_gemma4_settings_lateness (&self->settings,
+      GST_ELEMENT (self));
   GstBuffer *buf;
-  GstFlowReturn ret;
 
   if (late) {
     GstClockTime pos = current_position (self, job);
@@ -804,19 +678,14 @@ push_result (GstGemma4Asr * self, const AsrJob * job, const gchar * text,
               "timestamp", G_TYPE_UINT64, pts, NULL));
     }
   }
-  if (GST_CLOCK_TIME_IS_VALID (self->out_position))
-    pts = MAX (pts, self->out_position);
-  self->out_position = pts + job->duration;
+  pts = gst_gemma4_output_place (&self->output, pts, job->duration);
 
   buf = gst_buffer_new_memdup (text, strlen (text));
   GST_BUFFER_PTS (buf) = pts;
   GST_BUFFER_DURATION (buf) = job->duration;
   post_result (self, job, text, extra, pts, buf);
-  ret = combine (self, self->srcpad, gst_pad_push (self->srcpad, buf));
-  ret = combine (self, self->jsonpad, gst_pad_push (self->jsonpad,
-          json_buffer (self, job, gst_structure_get_string (extra, "task"),
-              text, TRUE, pts, extra)));
-  return ret;
+  return gst_gemma4_output_push (&self->output, buf, json_buffer (self, job,
+          gst_structure_get_string (extra, "task"), text, TRUE, pts, extra));
 }
 
 static void
@@ -956,7 +825,7 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   if (text[skip])
     ret = push_result (self, job, text + skip, extra, late);
   else
-    push_gap (self, job->pts, job->duration);
+    gst_gemma4_output_push_gap (&self->output, job->pts, job->duration);
   g_free (text);
   if (utterance_end)
     send_final_transcript (self);
@@ -975,7 +844,7 @@ asr_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
   AsrJob *job = data;
 
   g_clear_pointer (&self->prev_text, g_free);
-  push_gap (self, job->pts, job->duration);
+  gst_gemma4_output_push_gap (&self->output, job->pts, job->duration);
   g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
   return GST_FLOW_OK;
 }
@@ -997,24 +866,6 @@ sample_time (GstGemma4Asr * self, guint64 sample)
   return self->anchor + gst_util_uint64_scale_int (sample, GST_SECOND, RATE);
 }
 
-/* Upstream latency and liveness: leaky=auto and the LATENCY answer use it. */
-static void
-query_upstream (GstGemma4Asr * self)
-{
-  GstQuery *q = gst_query_new_latency ();
-  gboolean live = FALSE;
-  GstClockTime min = 0;
-
-  if (gst_pad_peer_query (self->sinkpad, q))
-    gst_query_parse_latency (q, &live, &min, NULL);
-  gst_query_unref (q);
-  GST_OBJECT_LOCK (self);
-  self->upstream_live = live;
-  self->upstream_min = min;
-  GST_OBJECT_UNLOCK (self);
-  GST_DEBUG_OBJECT (self, "upstream is %slive", live ? "" : "not ");
-}
-
 static void
 configure_segmenter (GstGemma4Asr * self)
 {
@@ -1034,30 +885,14 @@ configure_segmenter (GstGemma4Asr * self)
   gst_gemma4_segmenter_configure (&self->segmenter, &cfg);
 }
 
-static gboolean
-is_leaky (GstGemma4Asr * self)
-{
-  gboolean leaky;
-
-  GST_OBJECT_LOCK (self);
-  leaky = self->settings.leaky == GST_GEMMA4_LEAKY_NEWEST
-      || (self->settings.leaky == GST_GEMMA4_LEAKY_AUTO
-      && self->upstream_live);
-  GST_OBJECT_UNLOCK (self);
-  return leaky;
-}
-
 /* Sends the segmenter's output to the worker, in order. */
 static GstFlowReturn
 queue_segments (GstGemma4Asr * self, GQueue * segs)
 {
   GstGemma4Segment *seg;
   GstFlowReturn ret = GST_FLOW_OK;
-  gboolean leaky = is_leaky (self), live;
-
-  GST_OBJECT_LOCK (self);
-  live = self->upstream_live;
-  GST_OBJECT_UNLOCK (self);
+  gboolean live, leaky = gst_gemma4_settings_is_leaky (&self->settings,
+      &self->upstream, GST_ELEMENT (self), &live);
   while ((seg = g_queue_pop_head (segs))) {
     GstClockTime start = sample_time (self, seg->start);
     GstClockTime duration = sample_time (self, seg->end) - start;
@@ -1066,7 +901,8 @@ queue_segments (GstGemma4Asr * self, GQueue * segs)
 
     if (ret != GST_FLOW_OK || !seg->speech) {
       if (ret == GST_FLOW_OK)
-        queue_gap (self, start, duration);
+        gst_gemma4_output_queue_gap (&self->output, self->worker,
+            start, duration);
       gst_gemma4_segment_free (seg);
       continue;
     }
@@ -1132,7 +968,8 @@ gst_gemma4_asr_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstFlowReturn ret;
 
   if (!self->live_checked) {
-    query_upstream (self);
+    gst_gemma4_upstream_query (&self->upstream, GST_ELEMENT (self),
+        self->sinkpad);
     self->live_checked = TRUE;
   }
   if (self->anchored && GST_BUFFER_IS_DISCONT (buf)
@@ -1146,7 +983,8 @@ gst_gemma4_asr_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
           GST_TIME_ARGS (pts));
       finish_audio (self);
       if (pts > expected)
-        queue_gap (self, expected, pts - expected);
+        gst_gemma4_output_queue_gap (&self->output, self->worker,
+            expected, pts - expected);
     }
   }
   if (!self->anchored) {
@@ -1208,50 +1046,23 @@ is_language_code (const gchar * language)
   return TRUE;
 }
 
-/* Each output starts a sparse stream of its own, grouped with the input. */
+/* The outputs start with the input, the text tagged with its language. */
 static void
 start_streams (GstGemma4Asr * self, GstEvent * event)
 {
-  const gchar *upstream_id = NULL;
-  guint group_id;
-  gboolean has_group = gst_event_parse_group_id (event, &group_id);
-  struct
-  {
-    GstPad *pad;
-    const gchar *suffix;
-    const gchar *caps;
-  } outs[] = {
-    {self->srcpad, "text", "text/x-raw, format=(string)utf8"},
-    {self->jsonpad, "json", "application/x-json"},
-  };
+  GstTagList *tags = NULL;
   gchar *language;
 
-  gst_event_parse_stream_start (event, &upstream_id);
   GST_OBJECT_LOCK (self);
   language = g_strdup (self->task == GST_GEMMA4_ASR_TASK_TRANSLATE ?
       self->target_language : self->language);
   GST_OBJECT_UNLOCK (self);
-  for (guint i = 0; i < G_N_ELEMENTS (outs); i++) {
-    gchar *id = g_strdup_printf ("%s/gemma4asr-%s",
-        upstream_id ? upstream_id : GST_ELEMENT_NAME (self), outs[i].suffix);
-    GstEvent *ev = gst_event_new_stream_start (id);
-    GstCaps *caps = gst_caps_from_string (outs[i].caps);
-
-    g_free (id);
-    if (has_group)
-      gst_event_set_group_id (ev, group_id);
-    gst_event_set_stream_flags (ev, GST_STREAM_FLAG_SPARSE);
-    queue_event (self, outs[i].pad, ev);
-    queue_event (self, outs[i].pad, gst_event_new_caps (caps));
-    gst_caps_unref (caps);
-  }
   if (is_language_code (language)) {
-    GstTagList *tags = gst_tag_list_new (GST_TAG_LANGUAGE_CODE, language,
-        NULL);
+    tags = gst_tag_list_new (GST_TAG_LANGUAGE_CODE, language, NULL);
     gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
-    queue_event (self, self->srcpad, gst_event_new_tag (tags));
   }
   g_free (language);
+  gst_gemma4_output_queue_start (&self->output, self->worker, event, tags);
 }
 
 static void
@@ -1268,8 +1079,7 @@ static void
 reset_output (GstGemma4Asr * self)
 {
   g_clear_pointer (&self->prev_text, g_free);
-  self->out_position = GST_CLOCK_TIME_NONE;
-  gst_flow_combiner_reset (self->flows);
+  gst_gemma4_output_reset (&self->output);
 }
 
 static gboolean
@@ -1283,7 +1093,6 @@ gst_gemma4_asr_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     case GST_EVENT_STREAM_START:
       reset_stream (self);
       start_streams (self, event);
-      gst_event_unref (event);
       break;
     case GST_EVENT_CAPS:{
       GstCaps *caps;
@@ -1305,8 +1114,7 @@ gst_gemma4_asr_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       finish_audio (self);
       self->segment = *segment;
       self->live_checked = FALSE;
-      queue_event (self, self->srcpad, gst_event_ref (event));
-      queue_event (self, self->jsonpad, event);
+      gst_gemma4_output_queue_event (&self->output, self->worker, event);
       break;
     }
     case GST_EVENT_GAP:{
@@ -1314,27 +1122,25 @@ gst_gemma4_asr_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_event_parse_gap (event, &ts, &duration);
       finish_audio (self);
       if (GST_CLOCK_TIME_IS_VALID (duration))
-        queue_gap (self, ts, duration);
+        gst_gemma4_output_queue_gap (&self->output, self->worker,
+            ts, duration);
       gst_event_unref (event);
       break;
     }
     case GST_EVENT_EOS:
       finish_audio (self);
-      queue_event (self, self->srcpad, gst_event_ref (event));
-      queue_event (self, self->jsonpad, event);
+      gst_gemma4_output_queue_event (&self->output, self->worker, event);
       break;
     case GST_EVENT_FLUSH_START:
       gst_gemma4_worker_set_flushing (self->worker, TRUE);
-      gst_pad_push_event (self->srcpad, gst_event_ref (event));
-      gst_pad_push_event (self->jsonpad, event);
+      gst_gemma4_output_push_event_now (&self->output, event);
       break;
     case GST_EVENT_FLUSH_STOP:
       gst_gemma4_worker_set_flushing (self->worker, FALSE);
       reset_output (self);
       self->anchored = FALSE;
       gst_gemma4_segmenter_reset (&self->segmenter);
-      gst_pad_push_event (self->srcpad, gst_event_ref (event));
-      gst_pad_push_event (self->jsonpad, event);
+      gst_gemma4_output_push_event_now (&self->output, event);
       break;
     case GST_EVENT_TAG:
       /* The input's tags describe audio, not this text. */
@@ -1342,8 +1148,7 @@ gst_gemma4_asr_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       break;
     default:
       if (GST_EVENT_IS_SERIALIZED (event)) {
-        queue_event (self, self->srcpad, gst_event_ref (event));
-        queue_event (self, self->jsonpad, event);
+        gst_gemma4_output_queue_event (&self->output, self->worker, event);
       } else {
         ret = gst_pad_event_default (pad, parent, event);
       }
@@ -1372,28 +1177,13 @@ gst_gemma4_asr_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
 
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_LATENCY:{
-      gboolean live;
-      GstClockTime min, max, own;
+      GstClockTime own;
 
-      if (!gst_pad_peer_query (self->sinkpad, query))
-        return FALSE;
-      gst_query_parse_latency (query, &live, &min, &max);
       GST_OBJECT_LOCK (self);
-      self->upstream_live = live;
-      self->upstream_min = min;
       own = (self->chunk_ms + self->settings.latency_ms) * GST_MSECOND;
-      if (live) {
-        min += own;
-        if (GST_CLOCK_TIME_IS_VALID (max))
-          max += own;
-        self->reported_latency = min;
-      }
       GST_OBJECT_UNLOCK (self);
-      GST_DEBUG_OBJECT (self, "latency: live %d, min %" GST_TIME_FORMAT
-          ", max %" GST_TIME_FORMAT, live, GST_TIME_ARGS (min),
-          GST_TIME_ARGS (max));
-      gst_query_set_latency (query, live, min, max);
-      return TRUE;
+      return gst_gemma4_upstream_answer_latency (&self->upstream,
+          GST_ELEMENT (self), self->sinkpad, query, own);
     }
     default:
       return gst_pad_query_default (pad, parent, query);

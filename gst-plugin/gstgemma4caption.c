@@ -73,7 +73,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <gst/base/gstflowcombiner.h>
 #include <gst/video/video.h>
 
 #include "gemma4.h"
@@ -81,6 +80,7 @@
 #include "gstgemma4enums.h"
 #include "gstgemma4frame.h"
 #include "gstgemma4meta.h"
+#include "gstgemma4output.h"
 #include "gstgemma4settings.h"
 #include "gstgemma4text.h"
 #include "gstgemma4worker.h"
@@ -199,14 +199,10 @@ struct _GstGemma4Caption
   guint max_soft_tokens;
   guint history_size;
   GstStructure *last_stats;     /* stats of the last run, kept in NULL */
-  GstClockTime upstream_min;    /* from the last LATENCY query */
-  gboolean upstream_live;
+  GstGemma4Upstream upstream;
 
-  /* under the object lock: the request pad, its flow and whether its
-   * stream has started */
-  GstPad *jsonpad;
-  GstFlowCombiner *flows;
-  gboolean json_started;
+  /* the text pad and the json_src request pad */
+  GstGemma4Output output;
   /* counters for stats: written on the streaming thread */
   guint64 frames_in, samples_made;
   guint samples_alive_max;
@@ -231,10 +227,6 @@ struct _GstGemma4Caption
 
   /* worker thread */
   GQueue history;               /* previous captions, oldest first */
-  GstClockTime out_position;    /* end of what the text pad has covered */
-  gchar *stream_id;             /* the text stream's, for the JSON one */
-  guint group_id;
-  gboolean has_group;
 };
 
 typedef struct
@@ -247,11 +239,6 @@ typedef struct
   gint64 ready_at;              /* monotonic us when the window was complete */
   gboolean live;
 } CaptionJob;
-
-typedef struct
-{
-  GstClockTime start, duration;
-} GapItem;
 
 #define gst_gemma4_caption_parent_class parent_class
 G_DEFINE_TYPE (GstGemma4Caption, gst_gemma4_caption, GST_TYPE_ELEMENT);
@@ -440,9 +427,9 @@ gst_gemma4_caption_init (GstGemma4Caption * self)
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   g_queue_init (&self->windows);
   g_queue_init (&self->history);
-  self->out_position = GST_CLOCK_TIME_NONE;
-  self->flows = gst_flow_combiner_new ();
-  gst_flow_combiner_add_pad (self->flows, self->srcpad);
+  gst_gemma4_output_init (&self->output, GST_ELEMENT (self), &self->settings,
+      "gemma4caption");
+  gst_gemma4_output_add_pad (&self->output, self->srcpad, FALSE);
 }
 
 /* ---- samples and windows --------------------------------------------------- */
@@ -522,52 +509,24 @@ gst_gemma4_caption_finalize (GObject * object)
   gst_gemma4_settings_clear (&self->settings);
   if (self->last_stats)
     gst_structure_free (self->last_stats);
-  g_free (self->stream_id);
-  gst_flow_combiner_free (self->flows);
+  gst_gemma4_output_clear (&self->output);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 /* ---- properties -------------------------------------------------------------- */
 
-/* Window length and latency budget change what the element reports. */
-static void
-post_latency_changed (GstGemma4Caption * self)
-{
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_latency (GST_OBJECT (self)));
-}
-
 static void
 gst_gemma4_caption_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
-  GError *error = NULL;
   gboolean latency_changed = FALSE;
 
-  GST_OBJECT_LOCK (self);
-  if (prop_id == GST_GEMMA4_PROP_LATENCY)
-    latency_changed = g_value_get_uint (value) != self->settings.latency_ms;
-  if (gst_gemma4_settings_set_property (&self->settings, prop_id, value,
-          &error)) {
-    if (self->worker && (prop_id == GST_GEMMA4_PROP_MODEL_PATH
-            || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
-            || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
-            || prop_id == GST_GEMMA4_PROP_N_THREADS
-            || prop_id == GST_GEMMA4_PROP_CONTEXT_SIZE))
-      GST_WARNING_OBJECT (self, "%s takes effect at the next NULL->READY",
-          pspec->name);
-    GST_OBJECT_UNLOCK (self);
-    if (error) {
-      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
-          ("Could not read prompt-path: %s", error->message), (NULL));
-      g_clear_error (&error);
-    }
-    if (latency_changed)
-      post_latency_changed (self);
+  if (gst_gemma4_settings_set_element_property (&self->settings,
+          GST_ELEMENT (self), &self->worker, prop_id, value, pspec))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_WINDOW:
       latency_changed = self->window_ms != g_value_get_uint (value);
@@ -596,8 +555,9 @@ gst_gemma4_caption_set_property (GObject * object, guint prop_id,
       break;
   }
   GST_OBJECT_UNLOCK (self);
+  /* the window length is part of the latency */
   if (latency_changed)
-    post_latency_changed (self);
+    gst_gemma4_post_latency_changed (GST_ELEMENT (self));
 }
 
 /* The worker's counters plus the sampling ones. Call with the object
@@ -695,170 +655,6 @@ windows_valid (GstGemma4Caption * self, gchar ** why)
 }
 
 /* ---- output, on the worker thread ---------------------------------------- */
-
-static GstClockTime
-lateness (GstGemma4Caption * self)
-{
-  GstClockTime l;
-
-  GST_OBJECT_LOCK (self);
-  l = self->settings.lateness_ms * GST_MSECOND;
-  GST_OBJECT_UNLOCK (self);
-  return l;
-}
-
-/* The JSON pad, if requested, with its stream started (stream-start, caps
- * and the text pad's segment, so a pad requested mid-stream is valid). */
-static GstPad *
-json_pad (GstGemma4Caption * self)
-{
-  GstPad *pad;
-  gboolean started;
-  GstEvent *ev;
-
-  GST_OBJECT_LOCK (self);
-  pad = self->jsonpad ? gst_object_ref (self->jsonpad) : NULL;
-  started = self->json_started;
-  GST_OBJECT_UNLOCK (self);
-  if (!pad || started || !self->stream_id)
-    return pad;
-
-  {
-    gchar *id = g_strdup_printf ("%s-json", self->stream_id);
-    GstCaps *caps = gst_caps_new_empty_simple ("application/x-json");
-    ev = gst_event_new_stream_start (id);
-    g_free (id);
-    if (self->has_group)
-      gst_event_set_group_id (ev, self->group_id);
-    gst_event_set_stream_flags (ev, GST_STREAM_FLAG_SPARSE);
-    gst_pad_push_event (pad, ev);
-    gst_pad_push_event (pad, gst_event_new_caps (caps));
-    gst_caps_unref (caps);
-  }
-  ev = gst_pad_get_sticky_event (self->srcpad, GST_EVENT_SEGMENT, 0);
-  if (ev)
-    gst_pad_push_event (pad, ev);
-  GST_OBJECT_LOCK (self);
-  if (self->jsonpad == pad)
-    self->json_started = TRUE;
-  GST_OBJECT_UNLOCK (self);
-  return pad;
-}
-
-static GstFlowReturn
-combine (GstGemma4Caption * self, GstPad * pad, GstFlowReturn ret)
-{
-  GST_OBJECT_LOCK (self);
-  ret = gst_flow_combiner_update_pad_flow (self->flows, pad, ret);
-  GST_OBJECT_UNLOCK (self);
-  return ret;
-}
-
-/* Sends event on the text pad and, if there is one, the JSON pad. */
-static void
-push_event_out (GstGemma4Caption * self, GstEvent * event)
-{
-  GstPad *json = json_pad (self);
-
-  if (json) {
-    gst_pad_push_event (json, gst_event_ref (event));
-    gst_object_unref (json);
-  }
-  gst_pad_push_event (self->srcpad, event);
-}
-
-static GstFlowReturn
-push_event_item (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  /* the item keeps its reference until it is freed, run or dropped */
-  push_event_out (GST_GEMMA4_CAPTION (element), gst_event_ref (data));
-  return GST_FLOW_OK;
-}
-
-static void
-event_item_free (gpointer data)
-{
-  if (data)
-    gst_event_unref (data);
-}
-
-static void
-queue_event (GstGemma4Caption * self, GstEvent * event)
-{
-  gst_gemma4_worker_queue (self->worker, push_event_item, event,
-      event_item_free);
-}
-
-/* Each output starts a sparse stream of its own, grouped with the input. */
-static GstFlowReturn
-start_streams_item (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  GstEvent *upstream = data;
-  const gchar *upstream_id = NULL;
-  GstCaps *caps = gst_caps_from_string ("text/x-raw, format=(string)utf8");
-  GstEvent *ev;
-
-  gst_event_parse_stream_start (upstream, &upstream_id);
-  g_free (self->stream_id);
-  self->stream_id = g_strdup_printf ("%s/gemma4caption",
-      upstream_id ? upstream_id : GST_ELEMENT_NAME (self));
-  self->has_group = gst_event_parse_group_id (upstream, &self->group_id);
-  GST_OBJECT_LOCK (self);
-  self->json_started = FALSE;
-  GST_OBJECT_UNLOCK (self);
-
-  {
-    gchar *id = g_strdup_printf ("%s-text", self->stream_id);
-    ev = gst_event_new_stream_start (id);
-    g_free (id);
-  }
-  if (self->has_group)
-    gst_event_set_group_id (ev, self->group_id);
-  gst_event_set_stream_flags (ev, GST_STREAM_FLAG_SPARSE);
-  gst_pad_push_event (self->srcpad, ev);
-  gst_pad_push_event (self->srcpad, gst_event_new_caps (caps));
-  gst_caps_unref (caps);
-  /* the JSON pad starts from these at its first output */
-  return GST_FLOW_OK;
-}
-
-/* GAP events keep the text stream moving; never before what was covered. */
-static void
-push_gap (GstGemma4Caption * self, GstClockTime start, GstClockTime duration)
-{
-  GstClockTime end;
-
-  if (!GST_CLOCK_TIME_IS_VALID (start) || !GST_CLOCK_TIME_IS_VALID (duration))
-    return;
-  start += lateness (self);
-  end = start + duration;
-  if (GST_CLOCK_TIME_IS_VALID (self->out_position))
-    start = MAX (start, self->out_position);
-  if (end <= start)
-    return;
-  push_event_out (self, gst_event_new_gap (start, end - start));
-  self->out_position = end;
-}
-
-static GstFlowReturn
-push_gap_item (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  GapItem *gap = data;
-
-  push_gap (GST_GEMMA4_CAPTION (element), gap->start, gap->duration);
-  return GST_FLOW_OK;
-}
-
-static void
-queue_gap (GstGemma4Caption * self, GstClockTime start, GstClockTime duration)
-{
-  GapItem *gap = g_new (GapItem, 1);
-
-  gap->start = start;
-  gap->duration = duration;
-  gst_gemma4_worker_queue (self->worker, push_gap_item, gap, g_free);
-}
 
 /* mm:ss as Hugging Face's Gemma 4 processor writes frame times
  * (processing_gemma4.py, replace_video_token: zero-padded minutes and
@@ -1044,15 +840,12 @@ static GstFlowReturn
 push_result (GstGemma4Caption * self, const CaptionJob * job,
     const gchar * text, GstStructure * result)
 {
-  GstClockTime pts = job->start + lateness (self);
+  GstClockTime pts = job->start +
+      gst_gemma4_settings_lateness (&self->settings, GST_ELEMENT (self));
   GValue frames = G_VALUE_INIT, v = G_VALUE_INIT;
   GstBuffer *buf;
-  GstPad *json;
-  GstFlowReturn ret;
 
-  if (GST_CLOCK_TIME_IS_VALID (self->out_position))
-    pts = MAX (pts, self->out_position);
-  self->out_position = pts + job->display;
+  pts = gst_gemma4_output_place (&self->output, pts, job->display);
 
   gst_value_array_init (&frames, job->n_frames);
   g_value_init (&v, G_TYPE_UINT64);
@@ -1080,14 +873,8 @@ push_result (GstGemma4Caption * self, const CaptionJob * job,
       gst_message_new_element (GST_OBJECT (self),
           gst_structure_copy (result)));
 
-  json = json_pad (self);
-  ret = combine (self, self->srcpad, gst_pad_push (self->srcpad, buf));
-  if (json) {
-    ret = combine (self, json, gst_pad_push (json, json_buffer (self, job,
-                text, result, pts)));
-    gst_object_unref (json);
-  }
-  return ret;
+  return gst_gemma4_output_push (&self->output, buf, json_buffer (self, job,
+          text, result, pts));
 }
 
 static void
@@ -1280,7 +1067,7 @@ caption_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   if (*text)
     ret = push_result (self, job, text, result);
   else
-    push_gap (self, job->start, job->display);
+    gst_gemma4_output_push_gap (&self->output, job->start, job->display);
   remember_caption (self, text);
   g_free (text);
   g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
@@ -1297,44 +1084,12 @@ caption_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
   CaptionJob *job = data;
 
-  push_gap (self, job->start, job->display);
+  gst_gemma4_output_push_gap (&self->output, job->start, job->display);
   g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
   return GST_FLOW_OK;
 }
 
 /* ---- input, on the streaming thread --------------------------------------- */
-
-/* Upstream latency and liveness: leaky=auto and the LATENCY answer use it. */
-static void
-query_upstream (GstGemma4Caption * self)
-{
-  GstQuery *q = gst_query_new_latency ();
-  gboolean live = FALSE;
-  GstClockTime min = 0;
-
-  if (gst_pad_peer_query (self->sinkpad, q))
-    gst_query_parse_latency (q, &live, &min, NULL);
-  gst_query_unref (q);
-  GST_OBJECT_LOCK (self);
-  self->upstream_live = live;
-  self->upstream_min = min;
-  GST_OBJECT_UNLOCK (self);
-  GST_DEBUG_OBJECT (self, "upstream is %slive", live ? "" : "not ");
-}
-
-static gboolean
-is_leaky (GstGemma4Caption * self, gboolean * live)
-{
-  gboolean leaky;
-
-  GST_OBJECT_LOCK (self);
-  *live = self->upstream_live;
-  leaky = self->settings.leaky == GST_GEMMA4_LEAKY_NEWEST
-      || (self->settings.leaky == GST_GEMMA4_LEAKY_AUTO
-      && self->upstream_live);
-  GST_OBJECT_UNLOCK (self);
-  return leaky;
-}
 
 /* The vision encoder, to size the copies. The worker thread loads the
  * model; the first sampled frame waits for it as the first job would (the
@@ -1498,10 +1253,12 @@ queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
 {
   CaptionJob *job;
   GstGemma4JobTiming timing;
-  gboolean live, leaky = is_leaky (self, &live);
+  gboolean live, leaky = gst_gemma4_settings_is_leaky (&self->settings,
+      &self->upstream, GST_ELEMENT (self), &live);
 
   if (w->n_frames == 0) {
-    queue_gap (self, w->start, display);
+    gst_gemma4_output_queue_gap (&self->output, self->worker,
+            w->start, display);
     return GST_FLOW_OK;
   }
   job = g_new0 (CaptionJob, 1);
@@ -1624,7 +1381,8 @@ open_windows (GstGemma4Caption * self, GstClockTime t)
       guint64 skip = (t - self->next_start - shape.window) / shape.step + 1;
       GstClockTime from = self->next_start;
       self->next_start += skip * shape.step;
-      queue_gap (self, from, self->next_start - from);
+      gst_gemma4_output_queue_gap (&self->output, self->worker,
+            from, self->next_start - from);
       continue;
     }
     open_window (self, self->next_start, &shape);
@@ -1671,7 +1429,8 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     return gst_gemma4_worker_get_flow (self->worker);
   }
   if (!self->live_checked) {
-    query_upstream (self);
+    gst_gemma4_upstream_query (&self->upstream, GST_ELEMENT (self),
+        self->sinkpad);
     self->live_checked = TRUE;
   }
   cur.buf = buf;
@@ -1746,25 +1505,7 @@ static void
 reset_output (GstGemma4Caption * self)
 {
   clear_history (self);
-  self->out_position = GST_CLOCK_TIME_NONE;
-  GST_OBJECT_LOCK (self);
-  gst_flow_combiner_reset (self->flows);
-  GST_OBJECT_UNLOCK (self);
-}
-
-static void
-push_flush_event (GstGemma4Caption * self, GstEvent * event)
-{
-  GstPad *json;
-
-  GST_OBJECT_LOCK (self);
-  json = self->jsonpad ? gst_object_ref (self->jsonpad) : NULL;
-  GST_OBJECT_UNLOCK (self);
-  if (json) {
-    gst_pad_push_event (json, gst_event_ref (event));
-    gst_object_unref (json);
-  }
-  gst_pad_push_event (self->srcpad, event);
+  gst_gemma4_output_reset (&self->output);
 }
 
 static gboolean
@@ -1779,8 +1520,8 @@ gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
     case GST_EVENT_STREAM_START:
       finish_video (self);
       reset_stream (self);
-      gst_gemma4_worker_queue (self->worker, start_streams_item, event,
-          event_item_free);
+      gst_gemma4_output_queue_start (&self->output, self->worker, event,
+          NULL);
       break;
     case GST_EVENT_CAPS:{
       GstCaps *caps;
@@ -1802,7 +1543,7 @@ gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
       finish_video (self);
       self->segment = *segment;
       self->live_checked = FALSE;
-      queue_event (self, event);
+      gst_gemma4_output_queue_event (&self->output, self->worker, event);
       break;
     }
     case GST_EVENT_GAP:{
@@ -1810,17 +1551,18 @@ gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
       gst_event_parse_gap (event, &ts, &duration);
       finish_video (self);
       if (GST_CLOCK_TIME_IS_VALID (duration))
-        queue_gap (self, ts, duration);
+        gst_gemma4_output_queue_gap (&self->output, self->worker,
+            ts, duration);
       gst_event_unref (event);
       break;
     }
     case GST_EVENT_EOS:
       finish_video (self);
-      queue_event (self, event);
+      gst_gemma4_output_queue_event (&self->output, self->worker, event);
       break;
     case GST_EVENT_FLUSH_START:
       gst_gemma4_worker_set_flushing (self->worker, TRUE);
-      push_flush_event (self, event);
+      gst_gemma4_output_push_event_now (&self->output, event);
       break;
     case GST_EVENT_FLUSH_STOP:
       gst_gemma4_worker_set_flushing (self->worker, FALSE);
@@ -1828,7 +1570,7 @@ gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
       drop_windows (self);
       candidate_clear (&self->prev);
       self->anchored = FALSE;
-      push_flush_event (self, event);
+      gst_gemma4_output_push_event_now (&self->output, event);
       break;
     case GST_EVENT_TAG:
       /* The input's tags describe the video, not this text. */
@@ -1836,7 +1578,7 @@ gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
       break;
     default:
       if (GST_EVENT_IS_SERIALIZED (event))
-        queue_event (self, event);
+        gst_gemma4_output_queue_event (&self->output, self->worker, event);
       else
         ret = gst_pad_event_default (pad, parent, event);
       break;
@@ -1880,29 +1622,15 @@ gst_gemma4_caption_src_query (GstPad * pad, GstObject * parent,
 
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_LATENCY:{
-      gboolean live;
-      GstClockTime min, max, own;
+      GstClockTime own;
 
-      if (!gst_pad_peer_query (self->sinkpad, query))
-        return FALSE;
-      gst_query_parse_latency (query, &live, &min, &max);
-      GST_OBJECT_LOCK (self);
-      self->upstream_live = live;
-      self->upstream_min = min;
       /* a caption comes out a window plus its inference after its start */
+      GST_OBJECT_LOCK (self);
       own = ((GstClockTime) self->window_ms + self->settings.latency_ms) *
           GST_MSECOND;
       GST_OBJECT_UNLOCK (self);
-      if (live) {
-        min += own;
-        if (GST_CLOCK_TIME_IS_VALID (max))
-          max += own;
-      }
-      GST_DEBUG_OBJECT (self, "latency: live %d, min %" GST_TIME_FORMAT
-          ", max %" GST_TIME_FORMAT, live, GST_TIME_ARGS (min),
-          GST_TIME_ARGS (max));
-      gst_query_set_latency (query, live, min, max);
-      return TRUE;
+      return gst_gemma4_upstream_answer_latency (&self->upstream,
+          GST_ELEMENT (self), self->sinkpad, query, own);
     }
     default:
       return gst_pad_query_default (pad, parent, query);
@@ -1914,19 +1642,13 @@ gst_gemma4_caption_request_new_pad (GstElement * element,
     GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  GstPad *pad;
+  GstPad *pad = gst_pad_new_from_template (templ, "json_src");
 
-  GST_OBJECT_LOCK (self);
-  if (self->jsonpad) {
-    GST_OBJECT_UNLOCK (self);
+  if (!gst_gemma4_output_request_pad (&self->output, pad, TRUE)) {
+    gst_object_unref (pad);
     GST_WARNING_OBJECT (self, "json_src was already requested");
     return NULL;
   }
-  pad = gst_pad_new_from_template (templ, "json_src");
-  self->jsonpad = gst_object_ref (pad);
-  self->json_started = FALSE;
-  gst_flow_combiner_add_pad (self->flows, pad);
-  GST_OBJECT_UNLOCK (self);
   setup_src_pad (self, pad);
   gst_element_add_pad (element, pad);
   return pad;
@@ -1937,16 +1659,8 @@ gst_gemma4_caption_release_pad (GstElement * element, GstPad * pad)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
 
-  GST_OBJECT_LOCK (self);
-  if (pad != self->jsonpad) {
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
-  gst_flow_combiner_remove_pad (self->flows, pad);
-  self->jsonpad = NULL;
-  GST_OBJECT_UNLOCK (self);
-  gst_object_unref (pad);
-  gst_element_remove_pad (element, pad);
+  if (gst_gemma4_output_release_pad (&self->output, pad))
+    gst_element_remove_pad (element, pad);
 }
 
 static GstStateChangeReturn

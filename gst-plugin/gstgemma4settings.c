@@ -405,3 +405,114 @@ gst_gemma4_settings_sampling (const GstGemma4Settings * s)
   p.seed = s->seed;
   return p;
 }
+
+gboolean
+gst_gemma4_settings_set_element_property (GstGemma4Settings * s,
+    GstElement * element, GstGemma4Worker * const *worker, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GError *error = NULL;
+  gboolean latency_changed = FALSE;
+
+  GST_OBJECT_LOCK (element);
+  if (prop_id == GST_GEMMA4_PROP_LATENCY)
+    latency_changed = g_value_get_uint (value) != s->latency_ms;
+  if (!gst_gemma4_settings_set_property (s, prop_id, value, &error)) {
+    GST_OBJECT_UNLOCK (element);
+    return FALSE;
+  }
+  if (*worker && (prop_id == GST_GEMMA4_PROP_MODEL_PATH
+          || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
+          || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
+          || prop_id == GST_GEMMA4_PROP_N_THREADS
+          || prop_id == GST_GEMMA4_PROP_CONTEXT_SIZE))
+    GST_WARNING_OBJECT (element, "%s takes effect at the next NULL->READY",
+        pspec->name);
+  GST_OBJECT_UNLOCK (element);
+  if (error) {
+    GST_ELEMENT_WARNING (element, RESOURCE, OPEN_READ,
+        ("Could not read prompt-path: %s", error->message), (NULL));
+    g_clear_error (&error);
+  }
+  if (latency_changed)
+    gst_gemma4_post_latency_changed (element);
+  return TRUE;
+}
+
+void
+gst_gemma4_post_latency_changed (GstElement * element)
+{
+  gst_element_post_message (element,
+      gst_message_new_latency (GST_OBJECT (element)));
+}
+
+GstClockTime
+gst_gemma4_settings_lateness (const GstGemma4Settings * s,
+    GstElement * element)
+{
+  GstClockTime l;
+
+  GST_OBJECT_LOCK (element);
+  l = s->lateness_ms * GST_MSECOND;
+  GST_OBJECT_UNLOCK (element);
+  return l;
+}
+
+void
+gst_gemma4_upstream_query (GstGemma4Upstream * up, GstElement * element,
+    GstPad * sinkpad)
+{
+  GstQuery *q = gst_query_new_latency ();
+  gboolean live = FALSE;
+
+  if (gst_pad_peer_query (sinkpad, q))
+    gst_query_parse_latency (q, &live, NULL, NULL);
+  gst_query_unref (q);
+  GST_OBJECT_LOCK (element);
+  up->live = live;
+  GST_OBJECT_UNLOCK (element);
+  GST_DEBUG_OBJECT (element, "upstream is %slive", live ? "" : "not ");
+}
+
+gboolean
+gst_gemma4_upstream_answer_latency (GstGemma4Upstream * up,
+    GstElement * element, GstPad * sinkpad, GstQuery * query,
+    GstClockTime own)
+{
+  gboolean live;
+  GstClockTime min, max;
+
+  if (!gst_pad_peer_query (sinkpad, query))
+    return FALSE;
+  gst_query_parse_latency (query, &live, &min, &max);
+  if (live) {
+    min += own;
+    if (GST_CLOCK_TIME_IS_VALID (max))
+      max += own;
+  }
+  GST_OBJECT_LOCK (element);
+  up->live = live;
+  if (live)
+    up->answered = min;
+  GST_OBJECT_UNLOCK (element);
+  GST_DEBUG_OBJECT (element, "latency: live %d, min %" GST_TIME_FORMAT
+      ", max %" GST_TIME_FORMAT, live, GST_TIME_ARGS (min),
+      GST_TIME_ARGS (max));
+  gst_query_set_latency (query, live, min, max);
+  return TRUE;
+}
+
+gboolean
+gst_gemma4_settings_is_leaky (const GstGemma4Settings * s,
+    const GstGemma4Upstream * up, GstElement * element, gboolean * live)
+{
+  gboolean leaky;
+
+  GST_OBJECT_LOCK (element);
+  if (live)
+    *live = up->live;
+  leaky = s->leaky == GST_GEMMA4_LEAKY_NEWEST
+      || (s->leaky == GST_GEMMA4_LEAKY_AUTO && up->live);
+  GST_OBJECT_UNLOCK (element);
+  return leaky;
+}

@@ -99,6 +99,46 @@ const gchar *gst_gemma4_settings_instruction (const GstGemma4Settings * s);
 
 g4_sampler_params gst_gemma4_settings_sampling (const GstGemma4Settings * s);
 
+/* ---- for the elements: what they do alike around their settings ---------- */
+
+typedef struct _GstGemma4Worker GstGemma4Worker;
+
+/* set_property for a common property: sets it under the element's object
+ * lock (a model property set while *worker is loaded warns that it waits
+ * for the next NULL->READY), posts a warning when prompt-path cannot be read
+ * and a LATENCY message when latency changed. FALSE: prop_id is not one,
+ * nothing was done. Call without the object lock. */
+gboolean gst_gemma4_settings_set_element_property (GstGemma4Settings * s,
+    GstElement * element, GstGemma4Worker * const *worker, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+
+/* Tells the pipeline to ask the element's latency again. */
+void gst_gemma4_post_latency_changed (GstElement * element);
+
+/* lateness as a time, read under the element's object lock. */
+GstClockTime gst_gemma4_settings_lateness (const GstGemma4Settings * s,
+    GstElement * element);
+
+/* What upstream said to the last LATENCY query; under the object lock. */
+typedef struct
+{
+  gboolean live;
+  GstClockTime answered;        /* the minimum this element answered, live */
+} GstGemma4Upstream;
+
+/* Asks upstream of sinkpad whether it is live (leaky=auto follows it). */
+void gst_gemma4_upstream_query (GstGemma4Upstream * up, GstElement * element,
+    GstPad * sinkpad);
+/* Answers a LATENCY query of a source pad: upstream's answer, plus own
+ * when live. */
+gboolean gst_gemma4_upstream_answer_latency (GstGemma4Upstream * up,
+    GstElement * element, GstPad * sinkpad, GstQuery * query,
+    GstClockTime own);
+/* Whether jobs are dropped under load (leaky, upstream's liveness); live,
+ * if not NULL: upstream's liveness. */
+gboolean gst_gemma4_settings_is_leaky (const GstGemma4Settings * s,
+    const GstGemma4Upstream * up, GstElement * element, gboolean * live);
+
 G_END_DECLS
 
 #endif /* __GST_GEMMA4_SETTINGS_H__ */

@@ -15,8 +15,6 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GstGemma4Worker GstGemma4Worker;
-
 /* Runs on the worker thread; w is the worker running it (the owner may
  * already have let go of its pointer while stopping). */
 typedef GstFlowReturn (*GstGemma4WorkFunc) (GstElement * owner,

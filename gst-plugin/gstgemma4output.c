@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The text and JSON outputs of a gemma4 element (see gstgemma4output.h):
+ * starting their sparse streams, pushing results, events and GAPs from the
+ * worker thread, and the request pads' late start. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "gstgemma4output.h"
+
+static const gchar *const text_caps = "text/x-raw, format=(string)utf8";
+static const gchar *const json_caps = "application/x-json";
+
+void
+gst_gemma4_output_init (GstGemma4Output * out, GstElement * element,
+    const GstGemma4Settings * settings, const gchar * name)
+{
+  memset (out, 0, sizeof *out);
+  out->element = element;
+  out->settings = settings;
+  out->name = name;
+  out->flows = gst_flow_combiner_new ();
+  out->position = GST_CLOCK_TIME_NONE;
+}
+
+void
+gst_gemma4_output_clear (GstGemma4Output * out)
+{
+  gst_flow_combiner_free (out->flows);
+  g_free (out->upstream_id);
+  gst_clear_event (&out->segment);
+}
+
+static GstGemma4OutputPad *
+output_pad (GstGemma4Output * out, gboolean json)
+{
+  return json ? &out->json : &out->text;
+}
+
+void
+gst_gemma4_output_add_pad (GstGemma4Output * out, GstPad * pad,
+    gboolean json)
+{
+  GstGemma4OutputPad *o = output_pad (out, json);
+
+  GST_OBJECT_LOCK (out->element);
+  o->pad = pad;
+  o->always = TRUE;
+  o->started = FALSE;
+  gst_flow_combiner_add_pad (out->flows, pad);
+  GST_OBJECT_UNLOCK (out->element);
+}
+
+gboolean
+gst_gemma4_output_request_pad (GstGemma4Output * out, GstPad * pad,
+    gboolean json)
+{
+  GstGemma4OutputPad *o = output_pad (out, json);
+
+  GST_OBJECT_LOCK (out->element);
+  if (o->pad) {
+    GST_OBJECT_UNLOCK (out->element);
+    return FALSE;
+  }
+  o->pad = pad;
+  o->always = FALSE;
+  o->started = FALSE;
+  gst_flow_combiner_add_pad (out->flows, pad);
+  GST_OBJECT_UNLOCK (out->element);
+  return TRUE;
+}
+
+gboolean
+gst_gemma4_output_release_pad (GstGemma4Output * out, GstPad * pad)
+{
+  GstGemma4OutputPad *o = out->text.pad == pad ? &out->text : &out->json;
+
+  GST_OBJECT_LOCK (out->element);
+  if (o->pad != pad) {
+    GST_OBJECT_UNLOCK (out->element);
+    return FALSE;
+  }
+  gst_flow_combiner_remove_pad (out->flows, pad);
+  o->pad = NULL;
+  GST_OBJECT_UNLOCK (out->element);
+  return TRUE;
+}
+
+void
+gst_gemma4_output_reset (GstGemma4Output * out)
+{
+  out->position = GST_CLOCK_TIME_NONE;
+  gst_clear_event (&out->segment);
+  GST_OBJECT_LOCK (out->element);
+  gst_flow_combiner_reset (out->flows);
+  GST_OBJECT_UNLOCK (out->element);
+}
+
+/* Stream-start and caps of one output, grouped with the input. */
+static void
+start_pad (GstGemma4Output * out, GstPad * pad, gboolean json)
+{
+  gchar *id = g_strdup_printf ("%s/%s-%s",
+      out->upstream_id ? out->upstream_id : GST_ELEMENT_NAME (out->element),
+      out->name, json ? "json" : "text");
+  GstEvent *ev = gst_event_new_stream_start (id);
+  GstCaps *caps = gst_caps_from_string (json ? json_caps : text_caps);
+
+  g_free (id);
+  if (out->has_group)
+    gst_event_set_group_id (ev, out->group_id);
+  gst_event_set_stream_flags (ev, GST_STREAM_FLAG_SPARSE);
+  gst_pad_push_event (pad, ev);
+  gst_pad_push_event (pad, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+}
+
+/* The output's pad, reffed, with its stream started (a request pad with the
+ * last segment too, unless with_segment is FALSE because one follows), or
+ * NULL when it is not requested. */
+static GstPad *
+get_pad (GstGemma4Output * out, gboolean json, gboolean with_segment)
+{
+  GstGemma4OutputPad *o = output_pad (out, json);
+  GstPad *pad;
+  gboolean start;
+
+  GST_OBJECT_LOCK (out->element);
+  pad = o->pad ? gst_object_ref (o->pad) : NULL;
+  start = pad && !o->started;
+  if (pad)
+    o->started = TRUE;
+  GST_OBJECT_UNLOCK (out->element);
+  if (start) {
+    start_pad (out, pad, json);
+    if (with_segment && out->segment)
+      gst_pad_push_event (pad, gst_event_ref (out->segment));
+  }
+  return pad;
+}
+
+void
+gst_gemma4_output_start (GstGemma4Output * out, GstEvent * stream_start,
+    GstTagList * tags)
+{
+  const gchar *upstream_id = NULL;
+
+  gst_event_parse_stream_start (stream_start, &upstream_id);
+  g_free (out->upstream_id);
+  out->upstream_id = g_strdup (upstream_id);
+  out->has_group = gst_event_parse_group_id (stream_start, &out->group_id);
+  GST_OBJECT_LOCK (out->element);
+  out->text.started = out->json.started = FALSE;
+  GST_OBJECT_UNLOCK (out->element);
+  for (gint json = 0; json < 2; json++) {
+    GstPad *pad;
+    if (!output_pad (out, json)->always)
+      continue;
+    pad = get_pad (out, json, FALSE);
+    if (pad && tags && !json)
+      gst_pad_push_event (pad, gst_event_new_tag (gst_tag_list_ref (tags)));
+    gst_clear_object (&pad);
+  }
+  if (tags)
+    gst_tag_list_unref (tags);
+}
+
+void
+gst_gemma4_output_push_event (GstGemma4Output * out, GstEvent * event)
+{
+  gboolean is_segment = GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT;
+
+  if (is_segment)
+    gst_event_replace (&out->segment, event);
+  for (gint json = 0; json < 2; json++) {
+    GstPad *pad = get_pad (out, json, !is_segment);
+    if (pad) {
+      gst_pad_push_event (pad, gst_event_ref (event));
+      gst_object_unref (pad);
+    }
+  }
+  gst_event_unref (event);
+}
+
+void
+gst_gemma4_output_push_event_now (GstGemma4Output * out, GstEvent * event)
+{
+  GstPad *pads[2];
+
+  GST_OBJECT_LOCK (out->element);
+  pads[0] = out->text.pad ? gst_object_ref (out->text.pad) : NULL;
+  pads[1] = out->json.pad ? gst_object_ref (out->json.pad) : NULL;
+  GST_OBJECT_UNLOCK (out->element);
+  for (guint i = 0; i < G_N_ELEMENTS (pads); i++) {
+    if (pads[i]) {
+      gst_pad_push_event (pads[i], gst_event_ref (event));
+      gst_object_unref (pads[i]);
+    }
+  }
+  gst_event_unref (event);
+}
+
+GstClockTime
+gst_gemma4_output_place (GstGemma4Output * out, GstClockTime pts,
+    GstClockTime duration)
+{
+  if (GST_CLOCK_TIME_IS_VALID (out->position))
+    pts = MAX (pts, out->position);
+  out->position = pts + duration;
+  return pts;
+}
+
+static GstFlowReturn
+push_buffer (GstGemma4Output * out, gboolean json, GstBuffer * buf,
+    GstFlowReturn ret)
+{
+  GstPad *pad;
+
+  if (!buf)
+    return ret;
+  pad = get_pad (out, json, TRUE);
+  if (!pad) {
+    gst_buffer_unref (buf);
+    return ret;
+  }
+  ret = gst_pad_push (pad, buf);
+  GST_OBJECT_LOCK (out->element);
+  ret = gst_flow_combiner_update_pad_flow (out->flows, pad, ret);
+  GST_OBJECT_UNLOCK (out->element);
+  gst_object_unref (pad);
+  return ret;
+}
+
+GstFlowReturn
+gst_gemma4_output_push (GstGemma4Output * out, GstBuffer * text,
+    GstBuffer * json)
+{
+  GstFlowReturn ret = push_buffer (out, FALSE, text, GST_FLOW_OK);
+
+  return push_buffer (out, TRUE, json, ret);
+}
+
+void
+gst_gemma4_output_push_gap (GstGemma4Output * out, GstClockTime start,
+    GstClockTime duration)
+{
+  GstClockTime end;
+
+  if (!GST_CLOCK_TIME_IS_VALID (start) || !GST_CLOCK_TIME_IS_VALID (duration))
+    return;
+  start += gst_gemma4_settings_lateness (out->settings, out->element);
+  end = start + duration;
+  if (GST_CLOCK_TIME_IS_VALID (out->position))
+    start = MAX (start, out->position);
+  if (end <= start)
+    return;
+  gst_gemma4_output_push_event (out, gst_event_new_gap (start, end - start));
+  out->position = end;
+}
+
+/* ---- items queued on the worker ------------------------------------------ */
+
+typedef struct
+{
+  GstGemma4Output *out;
+  GstEvent *event;
+  GstTagList *tags;
+  GstClockTime start, duration;
+} Item;
+
+static void
+item_free (gpointer data)
+{
+  Item *item = data;
+
+  if (item->event)
+    gst_event_unref (item->event);
+  if (item->tags)
+    gst_tag_list_unref (item->tags);
+  g_free (item);
+}
+
+static GstFlowReturn
+start_item (GstElement * element, GstGemma4Worker * w, gpointer data)
+{
+  Item *item = data;
+
+  gst_gemma4_output_start (item->out, item->event,
+      g_steal_pointer (&item->tags));
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+event_item (GstElement * element, GstGemma4Worker * w, gpointer data)
+{
+  Item *item = data;
+
+  gst_gemma4_output_push_event (item->out, g_steal_pointer (&item->event));
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gap_item (GstElement * element, GstGemma4Worker * w, gpointer data)
+{
+  Item *item = data;
+
+  gst_gemma4_output_push_gap (item->out, item->start, item->duration);
+  return GST_FLOW_OK;
+}
+
+static void
+queue_item (GstGemma4Output * out, GstGemma4Worker * w, GstGemma4WorkFunc func,
+    GstEvent * event, GstTagList * tags, GstClockTime start,
+    GstClockTime duration)
+{
+  Item *item = g_new (Item, 1);
+
+  item->out = out;
+  item->event = event;
+  item->tags = tags;
+  item->start = start;
+  item->duration = duration;
+  gst_gemma4_worker_queue (w, func, item, item_free);
+}
+
+void
+gst_gemma4_output_queue_start (GstGemma4Output * out, GstGemma4Worker * w,
+    GstEvent * stream_start, GstTagList * tags)
+{
+  queue_item (out, w, start_item, stream_start, tags, GST_CLOCK_TIME_NONE,
+      GST_CLOCK_TIME_NONE);
+}
+
+void
+gst_gemma4_output_queue_event (GstGemma4Output * out, GstGemma4Worker * w,
+    GstEvent * event)
+{
+  queue_item (out, w, event_item, event, NULL, GST_CLOCK_TIME_NONE,
+      GST_CLOCK_TIME_NONE);
+}
+
+void
+gst_gemma4_output_queue_gap (GstGemma4Output * out, GstGemma4Worker * w,
+    GstClockTime start, GstClockTime duration)
+{
+  queue_item (out, w, gap_item, NULL, NULL, start, duration);
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The text and JSON outputs of a gemma4 element: two sparse streams started
+ * from the input's stream-start (always pads at once, request pads at their
+ * first output), their flows combined, GAP events that never go back before
+ * what was covered, all pushed from the worker thread in stream order. */
+#ifndef __GST_GEMMA4_OUTPUT_H__
+#define __GST_GEMMA4_OUTPUT_H__
+
+#include <gst/gst.h>
+#include <gst/base/gstflowcombiner.h>
+
+#include "gstgemma4settings.h"
+#include "gstgemma4worker.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GstPad *pad;                  /* NULL: a request pad not requested */
+  gboolean always;              /* started with the input, not when first used */
+  gboolean started;             /* its stream-start went out */
+} GstGemma4OutputPad;
+
+typedef struct
+{
+  GstElement *element;
+  const GstGemma4Settings *settings;    /* lateness */
+  const gchar *name;            /* stream ids: <upstream id>/<name>-text */
+
+  /* under the element's object lock */
+  GstGemma4OutputPad text, json;
+  GstFlowCombiner *flows;
+
+  /* worker thread */
+  GstClockTime position;        /* end of what the outputs have covered */
+  gchar *upstream_id;
+  guint group_id;
+  gboolean has_group;
+  GstEvent *segment;            /* the last one, for a pad started late */
+} GstGemma4Output;
+
+void gst_gemma4_output_init (GstGemma4Output * out, GstElement * element,
+    const GstGemma4Settings * settings, const gchar * name);
+void gst_gemma4_output_clear (GstGemma4Output * out);
+
+/* An always pad (started with the input), json or text. */
+void gst_gemma4_output_add_pad (GstGemma4Output * out, GstPad * pad,
+    gboolean json);
+/* A request pad, started at its first output. FALSE: that output has one
+ * already (nothing done). */
+gboolean gst_gemma4_output_request_pad (GstGemma4Output * out, GstPad * pad,
+    gboolean json);
+/* FALSE: pad is not one of the outputs. */
+gboolean gst_gemma4_output_release_pad (GstGemma4Output * out, GstPad * pad);
+
+/* Forgets the position, the flows and the segment; call only while the
+ * worker is idle. */
+void gst_gemma4_output_reset (GstGemma4Output * out);
+
+/* Worker thread. The push functions take the event or buffers. */
+/* Starts the streams after the input's: always pads at once (tags, if any,
+ * go on the text one), request pads at their first output. Takes tags. */
+void gst_gemma4_output_start (GstGemma4Output * out, GstEvent * stream_start,
+    GstTagList * tags);
+/* Sends event on both outputs; a segment is kept for a pad started late. */
+void gst_gemma4_output_push_event (GstGemma4Output * out, GstEvent * event);
+/* The timestamp of a result of duration at pts: never before what was
+ * covered, which it then covers. */
+GstClockTime gst_gemma4_output_place (GstGemma4Output * out, GstClockTime pts,
+    GstClockTime duration);
+/* Pushes a result (either buffer may be NULL; json is dropped without a JSON
+ * pad) and returns the combined flow. */
+GstFlowReturn gst_gemma4_output_push (GstGemma4Output * out, GstBuffer * text,
+    GstBuffer * json);
+/* A span without a result, after lateness, as GAP events on both outputs. */
+void gst_gemma4_output_push_gap (GstGemma4Output * out, GstClockTime start,
+    GstClockTime duration);
+
+/* Streaming thread: the same, through the worker so they keep their place
+ * among the results. */
+void gst_gemma4_output_queue_start (GstGemma4Output * out,
+    GstGemma4Worker * w, GstEvent * stream_start, GstTagList * tags);
+void gst_gemma4_output_queue_event (GstGemma4Output * out,
+    GstGemma4Worker * w, GstEvent * event);
+void gst_gemma4_output_queue_gap (GstGemma4Output * out, GstGemma4Worker * w,
+    GstClockTime start, GstClockTime duration);
+/* Non-serialized events (flushes) at once, on the outputs there are. */
+void gst_gemma4_output_push_event_now (GstGemma4Output * out,
+    GstEvent * event);
+
+G_END_DECLS
+
+#endif /* __GST_GEMMA4_OUTPUT_H__ */
