@@ -388,6 +388,23 @@ typedef enum {
 size_t g4_vision_task_prompt (g4_vision_task task, const char *labels, char *buf,
     size_t buf_size);
 
+/* The instruction gemma4caption and `gemma4-cli caption` give by default,
+ * with the placeholders of g4_caption_prompt. */
+const char *g4_caption_default_instruction (void);
+
+/* The user turn that asks about one window of video: each frame's time
+ * ("mm:ss", minutes counting on past 59) and its "<|image|>" placeholder,
+ * joined by spaces as Hugging Face's Gemma 4 processor lays out a video, a
+ * blank line, then instruction (NULL: the default) with {num_frames},
+ * {start}, {end} (the window's times), {timestamps} (the frames' times,
+ * comma-separated) and {previous} (the previous captions joined by spaces,
+ * or "(none)") replaced; other braces stay. Times are stream times in ms.
+ * Returns the length needed (excluding NUL); writes at most buf_size bytes,
+ * NUL terminated. */
+size_t g4_caption_prompt (const char *instruction, const int64_t * frame_ms, int n_frames,
+    int64_t start_ms, int64_t end_ms, const char *const *previous, int n_previous, char *buf,
+    size_t buf_size);
+
 /* One detected object. Coordinates are normalized to 0-1000 of the image
  * (the Gemini/Gemma convention), clamped, with min <= max. */
 typedef struct {

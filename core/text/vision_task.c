@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The user instructions of the built-in image tasks (describe, detect, ocr,
  * classify), with the caller's comma-separated labels cleaned up (items
- * trimmed, empty ones dropped) and written back as "a, b, c". */
+ * trimmed, empty ones dropped) and written back as "a, b, c"; and the user
+ * turn of a video caption window, shared by gemma4caption and the CLI. */
 #include "gemma4.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 /* snprintf-style output: counts everything, writes what fits. */
@@ -121,6 +124,79 @@ g4_vision_task_prompt (g4_vision_task task, const char *labels, char *buf, size_
       put_labels (&o, labels);
       puts_ (&o, "? Answer with exactly one of the labels and nothing else.");
       break;
+  }
+  if (o.size > 0)
+    o.buf[o.len < o.size ? o.len : o.size - 1] = '\0';
+  return o.len;
+}
+
+const char *
+g4_caption_default_instruction (void)
+{
+  return "These are {num_frames} frames of a video from {start} to {end}, each after its"
+      " time stamp. Earlier captions: {previous} Describe what happens in these frames in"
+      " one or two sentences.";
+}
+
+/* mm:ss as Hugging Face's Gemma 4 processor writes frame times
+ * (processing_gemma4.py, replace_video_token: zero-padded minutes and
+ * seconds, minutes counting on past 59), which is what the model saw in
+ * training. */
+static void
+put_time (text_out * o, int64_t ms)
+{
+  char t[32];
+  const int64_t s = ms > 0 ? ms / 1000 : 0;
+  snprintf (t, sizeof t, "%02" PRId64 ":%02d", s / 60, (int) (s % 60));
+  puts_ (o, t);
+}
+
+size_t
+g4_caption_prompt (const char *instruction, const int64_t * frame_ms, int n_frames,
+    int64_t start_ms, int64_t end_ms, const char *const *previous, int n_previous, char *buf,
+    size_t buf_size)
+{
+  text_out o = {.buf = buf,.size = buf ? buf_size : 0 };
+  for (int i = 0; i < n_frames; i++) {
+    puts_ (&o, i ? " " : "");
+    put_time (&o, frame_ms[i]);
+    puts_ (&o, " <|image|>");
+  }
+  /* the chat template puts a video as "\n\n<|video|>\n\n"; the rendered
+   * turn is trimmed, so the blank line between frames and text remains */
+  puts_ (&o, "\n\n");
+  for (const char *p = instruction ? instruction : g4_caption_default_instruction (); *p;) {
+    static const char *const keys[] = { "num_frames", "start", "end", "timestamps", "previous" };
+    int k = -1;
+    for (int i = 0; *p == '{' && i < 5 && k < 0; i++) {
+      const size_t n = strlen (keys[i]);
+      if (!strncmp (p + 1, keys[i], n) && p[1 + n] == '}')
+        k = i;
+    }
+    if (k < 0) {
+      put (&o, p++, 1);
+      continue;
+    }
+    p += strlen (keys[k]) + 2;
+    if (k == 0) {
+      char nf[16];
+      snprintf (nf, sizeof nf, "%d", n_frames);
+      puts_ (&o, nf);
+    } else if (k == 1 || k == 2) {
+      put_time (&o, k == 1 ? start_ms : end_ms);
+    } else if (k == 3) {
+      for (int i = 0; i < n_frames; i++) {
+        puts_ (&o, i ? ", " : "");
+        put_time (&o, frame_ms[i]);
+      }
+    } else {
+      for (int i = 0; i < n_previous; i++) {
+        puts_ (&o, i ? " " : "");
+        puts_ (&o, previous[i]);
+      }
+      if (n_previous <= 0)
+        puts_ (&o, "(none)");
+    }
   }
   if (o.size > 0)
     o.buf[o.len < o.size ? o.len : o.size - 1] = '\0';

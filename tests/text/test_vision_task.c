@@ -52,5 +52,23 @@ main (void)
   CHECK (strlen (small) == sizeof small - 1 && !strncmp (small, "Detect every ob", 15), "truncated: %s", small);
   CHECK (g4_vision_task_prompt (G4_VISION_DETECT, "cat", small, 1) == full && small[0] == '\0');
   printf ("vision task prompts: %zu bytes for detect with one label\n", full);
+
+  /* a caption window: frames at 0:05, 1:02.5 and 75:03 (minutes go on past 59) */
+  const int64_t at[] = { 5000, 62500, 4503000 };
+  const char *const prev[] = { "A dog runs.", "It stops." };
+  char cap[512];
+  size_t cn = g4_caption_prompt ("{num_frames} frames {start}-{end} [{timestamps}] {previous} {x}",
+      at, 3, 0, 4510000, prev, 2, cap, sizeof cap);
+  const char *want = "00:05 <|image|> 01:02 <|image|> 75:03 <|image|>\n\n"
+      "3 frames 00:00-75:10 [00:05, 01:02, 75:03] A dog runs. It stops. {x}";
+  CHECK (cn == strlen (want) && !strcmp (cap, want), "caption prompt:\n%s\nwanted:\n%s", cap, want);
+  g4_caption_prompt ("{previous}", at, 1, 0, 1000, NULL, 0, cap, sizeof cap);
+  CHECK (!strcmp (cap, "00:05 <|image|>\n\n(none)"), "no history: %s", cap);
+  size_t dn = g4_caption_prompt (NULL, at, 2, 0, 10000, NULL, 0, NULL, 0);
+  CHECK (dn > 0 && dn == g4_caption_prompt (NULL, at, 2, 0, 10000, NULL, 0, small, sizeof small)
+      && strlen (small) == sizeof small - 1, "caption prompt length %zu", dn);
+  CHECK (strstr (g4_caption_default_instruction (), "{num_frames}")
+      && strstr (g4_caption_default_instruction (), "{previous}"));
+  printf ("caption prompt: %zu bytes for 3 frames\n", cn);
   return test_exit_status ();
 }
