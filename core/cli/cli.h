@@ -69,8 +69,9 @@ bool cli_text_piece (const char *text, int len, bool in_thought, void *user);
 
 /* Renders content (with one "<|image|>" placeholder per media item) as a
  * user turn, thinking off, and generates from an emptied session, pieces
- * going to p->on_piece. Running out of context is reported and not an error:
- * the text so far is the answer. */
+ * going to p->on_piece. Running out of context while generating is reported
+ * and not an error (the text so far is the answer); a prompt that does not
+ * fit is one. */
 g4_status cli_generate_media (g4_session * s, const g4_model * m, const char *content,
     const g4_media * media, int n_media, const g4_generate_params * p, g4_error * err);
 

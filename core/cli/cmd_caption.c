@@ -363,8 +363,9 @@ caption_window (captioner * k, const window * w)
         (long long) w->start, err.message);
     goto done;
   }
-  char *line = k->text.s ? k->text.s : (char *) "";
-  squeeze_spaces (line);
+  if (k->text.s)
+    squeeze_spaces (k->text.s);
+  const char *line = k->text.s ? k->text.s : "";
   char t0[32], t1[32];
   if (k->bar)
     fprintf (stderr, "\r%*s\r", 72, "");

@@ -241,9 +241,14 @@ cli_generate_media (g4_session * s, const g4_model * m, const char *content,
     g4_session_reset (s);
     st = g4_generate (s, &(g4_batch) {.n = pr.n,.tokens = pr.tokens,.embd = pr.embd,
         .embd_mask = pr.embd_mask,.bidirectional = pr.bidirectional}, p, &res, err);
-    if (st == G4_STATUS_CONTEXT_FULL) {
+    if (st == G4_STATUS_CONTEXT_FULL && res.n_generated > 0) {
       fprintf (stderr, "gemma4-cli: %s (the answer is cut: raise -c)\n", err->message);
       st = G4_OK;
+    } else if (st == G4_STATUS_CONTEXT_FULL) {
+      char why[sizeof err->message];
+      snprintf (why, sizeof why, "%s", err->message);
+      err->code = G4_OK;        /* g4_set_error keeps a first error */
+      g4_set_error (err, st, "the prompt does not fit the context (raise -c): %s", why);
     }
   }
   g4_prompt_free (&pr);

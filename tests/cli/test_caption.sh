@@ -97,6 +97,7 @@ fails_with "audio file" 1 "no video stream" "$D/mm/speech.wav" -m "$M" --mmproj 
 fails_with "cut video" 1 "cut.mkv" "$tmp/cut.mkv" -m "$M" --mmproj "$MM"
 fails_with "--window 10parsecs" 2 "window" "$tmp/v3.mkv" -m "$M" --mmproj "$MM" --window 10parsecs
 fails_with "--overlap over half the window" 2 "overlap" "$tmp/v3.mkv" -m "$M" --mmproj "$MM" --window 10s --overlap 6s
+fails_with "frames over the context" 1 "does not fit the context" "$tmp/v3.mkv" -m "$M" --mmproj "$MM" --window 3s --frames 10 -c 256
 fails_with "no --mmproj" 2 "required" "$tmp/v3.mkv" -m "$M"
 
 [ "$fails" -eq 0 ] && echo "caption: all checks passed" || echo "caption: $fails checks failed"

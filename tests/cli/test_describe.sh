@@ -50,6 +50,11 @@ echo "describe answer: $(head -c 80 "$tmp/d.txt" | tr '\n' ' ')"
 "$CLI" describe "$IMG" -m "$M" --mmproj "$MM" -n 8 -t 2 > "$tmp/d2.txt" 2>/dev/null
 check "describe: greedy answers repeat" "same" "$(cmp -s "$tmp/d.txt" "$tmp/d2.txt" && echo same || echo different)"
 
+# an answer cut by the end of the context is still an answer
+"$CLI" describe "$IMG" -m "$M" --mmproj "$MM" -n 400 -c 320 -t 2 > "$tmp/cut.txt" 2> "$tmp/cut.err"
+check "describe -c 320: exit status, text, a warning" "0 yes yes" \
+  "$? $(grep -q '[^[:space:]]' "$tmp/cut.txt" && echo yes || echo no) $(grep -q 'answer is cut' "$tmp/cut.err" && echo yes || echo no)"
+
 # JSON: parsed by python; detection labels from the set, boxes in 0-1000 with
 # min <= max, pixel boxes = box_2d scaled to the 160x120 image (+-1 px)
 json_check () {  # json_check FILE TASK LABELS("" = no objects key)
