@@ -34,11 +34,11 @@ static const char usage_text[] =
     "  --json             print {\"task\", \"text\"} as JSON; detect always does, with\n"
     "                     \"objects\": [{\"label\", \"box_2d\": [y_min, x_min, y_max, x_max]\n"
     "                     (0-1000), \"box\": [x_min, y_min, x_max, y_max] (pixels)}]\n"
-    "  --draw OUT         detect: write IMAGE with the boxes and labels drawn (.ppm\n"
+    "  --draw OUT         detect: write IMAGE with the boxes and labels drawn\n"
 #ifdef G4_HAVE_FFMPEG
-    "                     .png or .jpg)\n"
+    "                     (.png, .jpg or .ppm)\n"
 #else
-    "                     only without FFmpeg)\n"
+    "                     (.ppm: built without FFmpeg)\n"
 #endif
     "  --image-size S     budget (default: Hugging Face's rule, --max-soft-tokens of\n"
     "                     70, 140, 280 (default), 560, 1120) or native (the\n"
