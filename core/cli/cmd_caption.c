@@ -53,11 +53,6 @@ static const char usage_text[] =
 
 #ifdef G4_HAVE_FFMPEG
 
-/* the gemma4caption element's */
-#define DEFAULT_PROMPT "These are {num_frames} frames of a video from {start} to {end}, each " \
-  "after its time stamp. Earlier captions: {previous} Describe what happens in these frames " \
-  "in one or two sentences."
-
 typedef struct {
   const char *video, *mmproj, *srt, *prompt;
   int64_t window_ms, overlap_ms;
@@ -132,59 +127,6 @@ format_srt_time (int64_t ms, char *out, size_t size)
       t % 1000);
 }
 
-/* A growing string. */
-typedef struct {
-  char *s;
-  size_t len, cap;
-  bool oom;
-} strbuf;
-
-static void
-sb_add (strbuf * b, const char *s, size_t n)
-{
-  if (b->oom)
-    return;
-  if (b->len + n + 1 > b->cap) {
-    size_t c = b->cap ? b->cap : 256;
-    while (c < b->len + n + 1)
-      c *= 2;
-    char *p = realloc (b->s, c);
-    if (!p) {
-      b->oom = true;
-      return;
-    }
-    b->s = p;
-    b->cap = c;
-  }
-  memcpy (b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = '\0';
-}
-
-static void
-sb_str (strbuf * b, const char *s)
-{
-  sb_add (b, s, strlen (s));
-}
-
-/* The template with each {key} replaced by its value; other braces stay. */
-static void
-sb_expand (strbuf * b, const char *tmpl, const char *const keys[], const char *const values[],
-    int n)
-{
-  for (const char *p = tmpl; *p;) {
-    int k = -1;
-    for (int i = 0; *p == '{' && i < n && k < 0; i++)
-      if (!strncmp (p + 1, keys[i], strlen (keys[i])) && p[1 + strlen (keys[i])] == '}')
-        k = i;
-    if (k >= 0) {
-      sb_str (b, values[k]);
-      p += strlen (keys[k]) + 2;
-    } else
-      sb_add (b, p++, 1);
-  }
-}
-
 /* One line of text: whitespace runs (newlines included) become one space. */
 static void
 squeeze_spaces (char *s)
@@ -204,45 +146,17 @@ squeeze_spaces (char *s)
   *w = '\0';
 }
 
-/* The user turn of a window, laid out as the gemma4caption element does:
- * each frame's "mm:ss" and image placeholder joined by spaces (Hugging
- * Face's video layout), a blank line, then the instruction with its
- * placeholders replaced ({previous}: the last captions, or "(none)"). */
+/* The user turn of a window (g4_caption_prompt, as gemma4caption asks). */
 static char *
 window_prompt (const caption_opts * c, int64_t start, int64_t end, const int64_t *pts, int n,
     char *const *history, int n_history)
 {
-  strbuf prev = { 0 }, stamps = { 0 }, b = { 0 };
-  char t0[32], t1[32], nf[16];
-  for (int i = 0; i < n_history; i++) {
-    sb_str (&prev, i ? " " : "");
-    sb_str (&prev, history[i]);
-  }
-  if (!n_history)
-    sb_str (&prev, "(none)");
-  for (int i = 0; i < n; i++) {
-    format_mmss (pts[i], t0, sizeof t0);
-    sb_str (&b, i ? " " : "");
-    sb_str (&b, t0);
-    sb_str (&b, " <|image|>");
-    sb_str (&stamps, i ? ", " : "");
-    sb_str (&stamps, t0);
-  }
-  sb_str (&b, "\n\n");
-  format_mmss (start, t0, sizeof t0);
-  format_mmss (end, t1, sizeof t1);
-  snprintf (nf, sizeof nf, "%d", n);
-  const char *const keys[] = { "num_frames", "start", "end", "timestamps", "previous" };
-  const char *const values[] = { nf, t0, t1, stamps.s ? stamps.s : "", prev.s ? prev.s : "" };
-  sb_expand (&b, c->prompt ? c->prompt : DEFAULT_PROMPT, keys, values, 5);
-  const bool oom = b.oom || prev.oom || stamps.oom;
-  free (prev.s);
-  free (stamps.s);
-  if (oom) {
-    free (b.s);
-    return NULL;
-  }
-  return b.s;
+  const char *const *prev = (const char *const *) history;
+  const size_t len = g4_caption_prompt (c->prompt, pts, n, start, end, prev, n_history, NULL, 0);
+  char *out = malloc (len + 1);
+  if (out)
+    g4_caption_prompt (c->prompt, pts, n, start, end, prev, n_history, out, len + 1);
+  return out;
 }
 
 /* A sampled frame, downscaled to the encoder's input size. */
