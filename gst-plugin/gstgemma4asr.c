@@ -427,12 +427,8 @@ gst_gemma4_asr_get_property (GObject * object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   if (prop_id == GST_GEMMA4_PROP_STATS) {
-    if (self->worker)
-      g_value_take_boxed (value, gst_gemma4_worker_get_stats (self->worker));
-    else if (self->last_stats)
-      g_value_set_boxed (value, self->last_stats);
-    else
-      g_value_take_boxed (value, gst_gemma4_worker_get_stats (NULL));
+    g_value_take_boxed (value,
+        gst_gemma4_worker_stats_property (self->worker, self->last_stats));
     GST_OBJECT_UNLOCK (self);
     return;
   }
@@ -781,37 +777,13 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   gp.on_piece = on_piece;
   gp.user = &ctx;
 
-  g4_session_reset (gst_gemma4_worker_get_session (w));
-  st = g4_generate (gst_gemma4_worker_get_session (w),
-      &(g4_batch) {.n = prompt.n,.tokens = prompt.tokens,.embd = prompt.embd,
-      .embd_mask = prompt.embd_mask}, &gp, &res, &err);
-  g4_prompt_free (&prompt);
-  gst_gemma4_worker_end_compute (w);
-  if (st == G4_STATUS_CANCELLED || gst_gemma4_worker_is_cancelled (w)) {
-    ret = GST_FLOW_FLUSHING;
+  st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "text", job->pts,
+      "lower chunk-duration", &err);
+  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
+  if (ret != GST_FLOW_OK)
     goto done;
-  }
-  if (st == G4_STATUS_CONTEXT_FULL) {
-    GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("The context is full (%s): the text for %" GST_TIME_FORMAT " is cut; "
-            "raise context-size or lower chunk-duration", err.message,
-            GST_TIME_ARGS (job->pts)), (NULL));
-  } else if (st != G4_OK) {
-    GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
-        ("Generation failed: %s", err.message), (NULL));
-    ret = GST_FLOW_ERROR;
-    goto done;
-  }
-
-  inference = (g_get_monotonic_time () - t0) * GST_USECOND;
-  late = job->live
-      && (GstClockTime) (g_get_monotonic_time () - job->ready_at) *
-      GST_USECOND > budget;
-  gst_gemma4_worker_record (w, inference, (guint) res.n_generated,
-      res.generate_seconds, late, job->live ? budget : GST_CLOCK_TIME_NONE);
-  gst_structure_set (extra, "inference-time", G_TYPE_UINT64, inference,
-      "tokens", G_TYPE_UINT, (guint) res.n_generated,
-      "late", G_TYPE_BOOLEAN, late, NULL);
+  late = gst_gemma4_worker_account (w, t0, job->ready_at, job->live, budget,
+      (guint) res.n_generated, res.generate_seconds, &inference, extra);
 
   text = g_strstrip (g_strdup (ctx.text->str));
   if (job->seg->continues)
@@ -1086,75 +1058,46 @@ static gboolean
 gst_gemma4_asr_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstGemma4Asr *self = GST_GEMMA4_ASR (parent);
-  gboolean ret = TRUE;
+  gboolean ret;
 
   GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT, event);
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_STREAM_START:
       reset_stream (self);
       start_streams (self, event);
-      break;
+      return TRUE;
     case GST_EVENT_CAPS:{
       GstCaps *caps;
       gst_event_parse_caps (event, &caps);
       ret = set_caps (self, caps);
       gst_event_unref (event);
-      break;
+      return ret;
     }
     case GST_EVENT_SEGMENT:{
-      const GstSegment *segment;
-      gst_event_parse_segment (event, &segment);
-      if (segment->format != GST_FORMAT_TIME) {
-        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-            ("gemma4asr needs a TIME segment, got %s",
-                gst_format_get_name (segment->format)), (NULL));
-        gst_event_unref (event);
+      const GstSegment *segment =
+          gst_gemma4_output_time_segment (&self->output, event);
+      if (!segment)
         return FALSE;
-      }
       finish_audio (self);
       self->segment = *segment;
       self->live_checked = FALSE;
-      gst_gemma4_output_queue_event (&self->output, self->worker, event);
       break;
     }
-    case GST_EVENT_GAP:{
-      GstClockTime ts, duration;
-      gst_event_parse_gap (event, &ts, &duration);
-      finish_audio (self);
-      if (GST_CLOCK_TIME_IS_VALID (duration))
-        gst_gemma4_output_queue_gap (&self->output, self->worker,
-            ts, duration);
-      gst_event_unref (event);
-      break;
-    }
+    case GST_EVENT_GAP:
     case GST_EVENT_EOS:
       finish_audio (self);
-      gst_gemma4_output_queue_event (&self->output, self->worker, event);
-      break;
-    case GST_EVENT_FLUSH_START:
-      gst_gemma4_worker_set_flushing (self->worker, TRUE);
-      gst_gemma4_output_push_event_now (&self->output, event);
       break;
     case GST_EVENT_FLUSH_STOP:
       gst_gemma4_worker_set_flushing (self->worker, FALSE);
       reset_output (self);
       self->anchored = FALSE;
       gst_gemma4_segmenter_reset (&self->segmenter);
-      gst_gemma4_output_push_event_now (&self->output, event);
-      break;
-    case GST_EVENT_TAG:
-      /* The input's tags describe audio, not this text. */
-      gst_event_unref (event);
       break;
     default:
-      if (GST_EVENT_IS_SERIALIZED (event)) {
-        gst_gemma4_output_queue_event (&self->output, self->worker, event);
-      } else {
-        ret = gst_pad_event_default (pad, parent, event);
-      }
       break;
   }
-  return ret;
+  return gst_gemma4_output_sink_event (&self->output, self->worker, pad,
+      parent, event);
 }
 
 static gboolean
@@ -1196,34 +1139,16 @@ gst_gemma4_asr_change_state (GstElement * element, GstStateChange transition)
   GstGemma4Asr *self = GST_GEMMA4_ASR (element);
   GstStateChangeReturn ret;
 
+  gst_gemma4_worker_change_state (self->worker, transition);
   switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:{
-      GstGemma4Worker *w;
-      GError *error = NULL;
-      if (!gst_gemma4_settings_check (&self->settings, element, TRUE))
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!gst_gemma4_worker_open (&self->worker, element, &self->settings,
+              MAX_PENDING_JOBS, NULL))
         return GST_STATE_CHANGE_FAILURE;
-      GST_OBJECT_LOCK (self);
-      w = gst_gemma4_worker_new (element, &self->settings, MAX_PENDING_JOBS,
-          &error);
-      self->worker = w;
-      GST_OBJECT_UNLOCK (self);
-      if (!w) {
-        GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", error->message),
-            (NULL));
-        g_clear_error (&error);
-        return GST_STATE_CHANGE_FAILURE;
-      }
       break;
-    }
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       reset_stream (self);
-      gst_gemma4_worker_set_flushing (self->worker, FALSE);
       reset_output (self);
-      break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      /* Unblocks a chain function waiting for room and cancels generation
-       * before the pads are deactivated (which waits for both). */
-      gst_gemma4_worker_set_flushing (self->worker, TRUE);
       break;
     default:
       break;
@@ -1234,19 +1159,11 @@ gst_gemma4_asr_change_state (GstElement * element, GstStateChange transition)
     return ret;
 
   switch (transition) {
-    case GST_STATE_CHANGE_READY_TO_NULL:{
-      GstGemma4Worker *w;
-      GST_OBJECT_LOCK (self);
-      w = self->worker;
-      if (self->last_stats)
-        gst_structure_free (self->last_stats);
-      self->last_stats = gst_gemma4_worker_get_stats (w);
-      self->worker = NULL;
-      GST_OBJECT_UNLOCK (self);
-      gst_gemma4_worker_free (w);
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      gst_gemma4_worker_close (&self->worker, element, &self->last_stats,
+          NULL);
       reset_output (self);
       break;
-    }
     default:
       break;
   }

@@ -563,8 +563,9 @@ gst_gemma4_caption_set_property (GObject * object, guint prop_id,
 /* The worker's counters plus the sampling ones. Call with the object
  * lock. */
 static GstStructure *
-make_stats (GstGemma4Caption * self)
+make_stats (GstElement * element)
 {
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
   GstStructure *s = gst_gemma4_worker_get_stats (self->worker);
 
   gst_structure_set (s, "frames", G_TYPE_UINT64, self->frames_in,
@@ -583,7 +584,7 @@ gst_gemma4_caption_get_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   if (prop_id == GST_GEMMA4_PROP_STATS) {
     if (self->worker || !self->last_stats)
-      g_value_take_boxed (value, make_stats (self));
+      g_value_take_boxed (value, make_stats (GST_ELEMENT (self)));
     else
       g_value_set_boxed (value, self->last_stats);
     GST_OBJECT_UNLOCK (self);
@@ -636,8 +637,9 @@ frames_wanted (GstGemma4Caption * self)
 /* The window properties agree with each other; otherwise why says how
  * not. Call with the object lock. */
 static gboolean
-windows_valid (GstGemma4Caption * self, gchar ** why)
+windows_valid (GstElement * element, gchar ** why)
 {
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
   guint64 n = frames_wanted (self);
 
   if (self->overlap_ms >= self->window_ms) {
@@ -991,7 +993,6 @@ caption_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   gchar *rendered, *user_turn = NULL, *text;
   gfloat *embd;
   GstClockTime inference, budget;
-  gboolean late;
   GstFlowReturn ret = GST_FLOW_OK;
 
   embd = encode_frames (self, w, mm, job, media, &ret);
@@ -1021,43 +1022,17 @@ caption_process (GstElement * element, GstGemma4Worker * w, gpointer data)
       "prompt", G_TYPE_STRING, user_turn, NULL);
   g_free (user_turn);
 
-  g4_session_reset (gst_gemma4_worker_get_session (w));
   ctx.answer = answer;
   ctx.worker = w;
   gp.on_piece = on_piece;
   gp.user = &ctx;
-  st = g4_generate (gst_gemma4_worker_get_session (w),
-      &(g4_batch) {.n = prompt.n,.tokens = prompt.tokens,.embd = prompt.embd,
-      .embd_mask = prompt.embd_mask,.bidirectional = prompt.bidirectional},
-      &gp, &res, &err);
-  g4_prompt_free (&prompt);
-  gst_gemma4_worker_end_compute (w);
-  if (st == G4_STATUS_CANCELLED || gst_gemma4_worker_is_cancelled (w)) {
-    ret = GST_FLOW_FLUSHING;
+  st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "caption",
+      job->start, "lower frames-per-window or max-soft-tokens", &err);
+  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
+  if (ret != GST_FLOW_OK)
     goto done;
-  }
-  if (st == G4_STATUS_CONTEXT_FULL) {
-    GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("The context is full (%s): the caption for %" GST_TIME_FORMAT
-            " is cut; raise context-size or lower frames-per-window or "
-            "max-soft-tokens", err.message, GST_TIME_ARGS (job->start)),
-        (NULL));
-  } else if (st != G4_OK) {
-    GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
-        ("Generation failed: %s", err.message), (NULL));
-    ret = GST_FLOW_ERROR;
-    goto done;
-  }
-
-  inference = (g_get_monotonic_time () - t0) * GST_USECOND;
-  late = job->live
-      && (GstClockTime) (g_get_monotonic_time () - job->ready_at) *
-      GST_USECOND > budget;
-  gst_gemma4_worker_record (w, inference, (guint) res.n_generated,
-      res.generate_seconds, late, job->live ? budget : GST_CLOCK_TIME_NONE);
-  gst_structure_set (result, "inference-time", G_TYPE_UINT64, inference,
-      "tokens", G_TYPE_UINT, (guint) res.n_generated,
-      "late", G_TYPE_BOOLEAN, late, NULL);
+  gst_gemma4_worker_account (w, t0, job->ready_at, job->live, budget,
+      (guint) res.n_generated, res.generate_seconds, &inference, result);
 
   text = g_strstrip (g_strdup (answer->str));
   GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
@@ -1366,7 +1341,7 @@ open_windows (GstGemma4Caption * self, GstClockTime t)
   while (self->next_start <= t) {
     WindowShape shape;
     GST_OBJECT_LOCK (self);
-    if (!windows_valid (self, &why)) {
+    if (!windows_valid (GST_ELEMENT (self), &why)) {
       GST_OBJECT_UNLOCK (self);
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", why), (NULL));
       g_free (why);
@@ -1513,7 +1488,7 @@ gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (parent);
-  gboolean ret = TRUE;
+  gboolean ret;
 
   GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT, event);
   switch (GST_EVENT_TYPE (event)) {
@@ -1522,47 +1497,27 @@ gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
       reset_stream (self);
       gst_gemma4_output_queue_start (&self->output, self->worker, event,
           NULL);
-      break;
+      return TRUE;
     case GST_EVENT_CAPS:{
       GstCaps *caps;
       gst_event_parse_caps (event, &caps);
       ret = set_caps (self, caps);
       gst_event_unref (event);
-      break;
+      return ret;
     }
     case GST_EVENT_SEGMENT:{
-      const GstSegment *segment;
-      gst_event_parse_segment (event, &segment);
-      if (segment->format != GST_FORMAT_TIME) {
-        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-            ("gemma4caption needs a TIME segment, got %s",
-                gst_format_get_name (segment->format)), (NULL));
-        gst_event_unref (event);
+      const GstSegment *segment =
+          gst_gemma4_output_time_segment (&self->output, event);
+      if (!segment)
         return FALSE;
-      }
       finish_video (self);
       self->segment = *segment;
       self->live_checked = FALSE;
-      gst_gemma4_output_queue_event (&self->output, self->worker, event);
       break;
     }
-    case GST_EVENT_GAP:{
-      GstClockTime ts, duration;
-      gst_event_parse_gap (event, &ts, &duration);
-      finish_video (self);
-      if (GST_CLOCK_TIME_IS_VALID (duration))
-        gst_gemma4_output_queue_gap (&self->output, self->worker,
-            ts, duration);
-      gst_event_unref (event);
-      break;
-    }
+    case GST_EVENT_GAP:
     case GST_EVENT_EOS:
       finish_video (self);
-      gst_gemma4_output_queue_event (&self->output, self->worker, event);
-      break;
-    case GST_EVENT_FLUSH_START:
-      gst_gemma4_worker_set_flushing (self->worker, TRUE);
-      gst_gemma4_output_push_event_now (&self->output, event);
       break;
     case GST_EVENT_FLUSH_STOP:
       gst_gemma4_worker_set_flushing (self->worker, FALSE);
@@ -1570,20 +1525,12 @@ gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
       drop_windows (self);
       candidate_clear (&self->prev);
       self->anchored = FALSE;
-      gst_gemma4_output_push_event_now (&self->output, event);
-      break;
-    case GST_EVENT_TAG:
-      /* The input's tags describe the video, not this text. */
-      gst_event_unref (event);
       break;
     default:
-      if (GST_EVENT_IS_SERIALIZED (event))
-        gst_gemma4_output_queue_event (&self->output, self->worker, event);
-      else
-        ret = gst_pad_event_default (pad, parent, event);
       break;
   }
-  return ret;
+  return gst_gemma4_output_sink_event (&self->output, self->worker, pad,
+      parent, event);
 }
 
 static gboolean
@@ -1670,43 +1617,22 @@ gst_gemma4_caption_change_state (GstElement * element,
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
   GstStateChangeReturn ret;
 
+  gst_gemma4_worker_change_state (self->worker, transition);
   switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:{
-      GstGemma4Worker *w = NULL;
-      GError *error = NULL;
-      gchar *why = NULL;
-      if (!gst_gemma4_settings_check (&self->settings, element, TRUE))
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!gst_gemma4_worker_open (&self->worker, element, &self->settings,
+              MAX_PENDING_JOBS, windows_valid))
         return GST_STATE_CHANGE_FAILURE;
-      GST_OBJECT_LOCK (self);
-      if (windows_valid (self, &why))
-        w = gst_gemma4_worker_new (element, &self->settings,
-            MAX_PENDING_JOBS, &error);
-      self->worker = w;
-      GST_OBJECT_UNLOCK (self);
-      if (!w) {
-        GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s",
-                why ? why : error->message), (NULL));
-        g_free (why);
-        g_clear_error (&error);
-        return GST_STATE_CHANGE_FAILURE;
-      }
       GST_OBJECT_LOCK (self);
       self->frames_in = self->samples_made = 0;
       self->samples_alive_max = 0;
       self->sample_bytes_max = 0;
       GST_OBJECT_UNLOCK (self);
       break;
-    }
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       reset_stream (self);
       self->have_info = FALSE;
-      gst_gemma4_worker_set_flushing (self->worker, FALSE);
       reset_output (self);
-      break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      /* Unblocks a chain function waiting for room and cancels generation
-       * before the pads are deactivated (which waits for both). */
-      gst_gemma4_worker_set_flushing (self->worker, TRUE);
       break;
     default:
       break;
@@ -1720,20 +1646,12 @@ gst_gemma4_caption_change_state (GstElement * element,
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       reset_stream (self);
       break;
-    case GST_STATE_CHANGE_READY_TO_NULL:{
-      GstGemma4Worker *w;
-      GST_OBJECT_LOCK (self);
-      w = self->worker;
-      if (self->last_stats)
-        gst_structure_free (self->last_stats);
-      self->last_stats = make_stats (self);
-      self->worker = NULL;
-      GST_OBJECT_UNLOCK (self);
-      gst_gemma4_worker_free (w);
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      gst_gemma4_worker_close (&self->worker, element, &self->last_stats,
+          make_stats);
       self->mm = NULL;
       reset_output (self);
       break;
-    }
     default:
       break;
   }

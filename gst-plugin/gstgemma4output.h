@@ -88,6 +88,18 @@ void gst_gemma4_output_queue_gap (GstGemma4Output * out, GstGemma4Worker * w,
 void gst_gemma4_output_push_event_now (GstGemma4Output * out,
     GstEvent * event);
 
+/* The input's segment when it is in TIME; otherwise posts the error, drops
+ * event and returns NULL. */
+const GstSegment *gst_gemma4_output_time_segment (GstGemma4Output * out,
+    GstEvent * event);
+/* An input event, once the element did its own part (a FLUSH_STOP: with
+ * the worker accepting items again and the output reset): a flush cancels
+ * the worker and goes out at once, a GAP spans the outputs, the input's
+ * tags are dropped, other serialized events go out through the worker in
+ * order with the results. */
+gboolean gst_gemma4_output_sink_event (GstGemma4Output * out,
+    GstGemma4Worker * w, GstPad * pad, GstObject * parent, GstEvent * event);
+
 G_END_DECLS
 
 #endif /* __GST_GEMMA4_OUTPUT_H__ */

@@ -509,3 +509,129 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
       "model-serial", G_TYPE_UINT, serial,
       "model-users", G_TYPE_UINT, users, NULL);
 }
+
+gboolean
+gst_gemma4_worker_open (GstGemma4Worker ** worker, GstElement * element,
+    GstGemma4Settings * settings, guint max_jobs, GstGemma4CheckFunc check)
+{
+  GstGemma4Worker *w = NULL;
+  GError *error = NULL;
+  gchar *why = NULL;
+
+  if (!gst_gemma4_settings_check (settings, element, TRUE))
+    return FALSE;
+  GST_OBJECT_LOCK (element);
+  if (!check || check (element, &why))
+    w = gst_gemma4_worker_new (element, settings, max_jobs, &error);
+  *worker = w;
+  GST_OBJECT_UNLOCK (element);
+  if (!w) {
+    GST_ELEMENT_ERROR (element, LIBRARY, SETTINGS, ("%s",
+            why ? why : error->message), (NULL));
+    g_free (why);
+    g_clear_error (&error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+gst_gemma4_worker_change_state (GstGemma4Worker * w,
+    GstStateChange transition)
+{
+  if (!w)
+    return;
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    gst_gemma4_worker_set_flushing (w, FALSE);
+  /* Unblocks a chain function waiting for room and cancels generation
+   * before the pads are deactivated (which waits for both). */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_gemma4_worker_set_flushing (w, TRUE);
+}
+
+void
+gst_gemma4_worker_close (GstGemma4Worker ** worker, GstElement * element,
+    GstStructure ** last_stats, GstGemma4StatsFunc stats)
+{
+  GstGemma4Worker *w;
+
+  GST_OBJECT_LOCK (element);
+  w = *worker;
+  if (*last_stats)
+    gst_structure_free (*last_stats);
+  *last_stats = stats ? stats (element) : gst_gemma4_worker_get_stats (w);
+  *worker = NULL;
+  GST_OBJECT_UNLOCK (element);
+  gst_gemma4_worker_free (w);
+}
+
+GstStructure *
+gst_gemma4_worker_stats_property (GstGemma4Worker * w,
+    const GstStructure * last_stats)
+{
+  if (!w && last_stats)
+    return gst_structure_copy (last_stats);
+  return gst_gemma4_worker_get_stats (w);
+}
+
+g4_status
+gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
+    const g4_generate_params * gp, g4_generate_result * res,
+    const gchar * what, GstClockTime pts, const gchar * advice,
+    g4_error * err)
+{
+  g4_status st;
+
+  g4_session_reset (w->session);
+  st = g4_generate (w->session,
+      &(g4_batch) {.n = prompt->n,.tokens = prompt->tokens,
+      .embd = prompt->embd,.embd_mask = prompt->embd_mask,
+      .bidirectional = prompt->bidirectional}, gp, res, err);
+  g4_prompt_free (prompt);
+  if (st != G4_STATUS_CONTEXT_FULL)
+    return st;
+  if (GST_CLOCK_TIME_IS_VALID (pts))
+    GST_ELEMENT_WARNING (w->owner, STREAM, FAILED,
+        ("The context is full (%s): the %s for %" GST_TIME_FORMAT " is cut; "
+            "raise context-size or %s", err->message, what,
+            GST_TIME_ARGS (pts), advice), (NULL));
+  else
+    GST_ELEMENT_WARNING (w->owner, STREAM, FAILED,
+        ("The context is full (%s): the %s is cut; raise context-size or %s",
+            err->message, what, advice), (NULL));
+  return G4_OK;
+}
+
+GstFlowReturn
+gst_gemma4_worker_finish_compute (GstGemma4Worker * w, g4_status st,
+    const g4_error * err, const gchar * failed)
+{
+  gst_gemma4_worker_end_compute (w);
+  if (st == G4_STATUS_CANCELLED || gst_gemma4_worker_is_cancelled (w))
+    return GST_FLOW_FLUSHING;
+  if (st != G4_OK) {
+    GST_ELEMENT_ERROR (w->owner, LIBRARY, FAILED, ("%s: %s", failed,
+            err->message), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
+gboolean
+gst_gemma4_worker_account (GstGemma4Worker * w, gint64 t0, gint64 ready_at,
+    gboolean live, GstClockTime budget, guint tokens,
+    gdouble generate_seconds, GstClockTime * inference,
+    GstStructure * result)
+{
+  const gint64 now = g_get_monotonic_time ();
+  gboolean late = live && (GstClockTime) (now - ready_at) * GST_USECOND >
+      budget;
+
+  *inference = (now - t0) * GST_USECOND;
+  gst_gemma4_worker_record (w, *inference, tokens, generate_seconds, late,
+      live ? budget : GST_CLOCK_TIME_NONE);
+  if (result)
+    gst_structure_set (result, "inference-time", G_TYPE_UINT64, *inference,
+        "tokens", G_TYPE_UINT, tokens, "late", G_TYPE_BOOLEAN, late, NULL);
+  return late;
+}

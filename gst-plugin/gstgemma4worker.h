@@ -80,6 +80,55 @@ guint64 gst_gemma4_worker_get_drops (GstGemma4Worker * w);
 /* A new gemma4-stats structure (see the "stats" property); w may be NULL. */
 GstStructure *gst_gemma4_worker_get_stats (GstGemma4Worker * w);
 
+/* ---- for the elements: what they do alike around their worker ------------ */
+
+/* Checks of an element's own properties, under its object lock; FALSE with
+ * why set when they disagree. */
+typedef gboolean (*GstGemma4CheckFunc) (GstElement * element, gchar ** why);
+
+/* NULL->READY: the configuration checks (then check, if not NULL), then a
+ * new worker in *worker, set under the object lock. On failure posts the
+ * error and returns FALSE. */
+gboolean gst_gemma4_worker_open (GstGemma4Worker ** worker,
+    GstElement * element, GstGemma4Settings * settings, guint max_jobs,
+    GstGemma4CheckFunc check);
+/* The worker's part of a state change, before the element's parent class
+ * changes state: READY->PAUSED accepts items again (the output may then be
+ * reset), PAUSED->READY flushes; w may be NULL (nothing to do). */
+void gst_gemma4_worker_change_state (GstGemma4Worker * w,
+    GstStateChange transition);
+/* Reads an element's statistics, under its object lock. */
+typedef GstStructure *(*GstGemma4StatsFunc) (GstElement * element);
+/* READY->NULL: takes *worker out under the object lock, keeping its
+ * statistics in *last_stats (read by stats, or the worker's when NULL),
+ * and frees it. */
+void gst_gemma4_worker_close (GstGemma4Worker ** worker, GstElement * element,
+    GstStructure ** last_stats, GstGemma4StatsFunc stats);
+/* The "stats" property: the running worker's, else the last run's, else
+ * zeros. Call with the object lock. */
+GstStructure *gst_gemma4_worker_stats_property (GstGemma4Worker * w,
+    const GstStructure * last_stats);
+
+/* Runs prompt (then freed) on the session, from a fresh start. A full
+ * context is no error: it posts a warning ("the <what> [for <pts>] is cut;
+ * raise context-size or <advice>") and returns G4_OK with what came. */
+g4_status gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
+    const g4_generate_params * gp, g4_generate_result * res,
+    const gchar * what, GstClockTime pts, const gchar * advice,
+    g4_error * err);
+/* After a job's inference: ends the compute turn and returns FLUSHING when
+ * cancelled, ERROR (posted as "<failed>: <message>") when st is a failure,
+ * else OK. */
+GstFlowReturn gst_gemma4_worker_finish_compute (GstGemma4Worker * w,
+    g4_status st, const g4_error * err, const gchar * failed);
+/* Records a job that started at t0 on input complete at ready_at (monotonic
+ * us): late when live and past budget. Returns late; *inference: the job's
+ * time; result, if not NULL, gets inference-time, tokens and late. */
+gboolean gst_gemma4_worker_account (GstGemma4Worker * w, gint64 t0,
+    gint64 ready_at, gboolean live, GstClockTime budget, guint tokens,
+    gdouble generate_seconds, GstClockTime * inference,
+    GstStructure * result);
+
 G_END_DECLS
 
 #endif /* __GST_GEMMA4_WORKER_H__ */
