@@ -868,8 +868,9 @@ queue_segments (GstGemma4Asr * self, GQueue * segs)
   while ((seg = g_queue_pop_head (segs))) {
     GstClockTime start = sample_time (self, seg->start);
     GstClockTime duration = sample_time (self, seg->end) - start;
+    GstGemma4JobTiming timing = gst_gemma4_job_timing (&self->segment, start,
+        duration);
     AsrJob *job;
-    GstGemma4JobTiming timing;
 
     if (ret != GST_FLOW_OK || !seg->speech) {
       if (ret == GST_FLOW_OK)
@@ -885,12 +886,6 @@ queue_segments (GstGemma4Asr * self, GQueue * segs)
     job->segment = self->segment;
     job->ready_at = g_get_monotonic_time ();
     job->live = live;
-    timing.timestamp = start;
-    timing.duration = duration;
-    timing.running_time = gst_segment_to_running_time (&self->segment,
-        GST_FORMAT_TIME, start);
-    timing.stream_time = gst_segment_to_stream_time (&self->segment,
-        GST_FORMAT_TIME, start);
     ret = gst_gemma4_worker_queue_job (self->worker, asr_process, asr_drop,
         job, asr_job_free, leaky, &timing);
   }
@@ -1103,14 +1098,8 @@ gst_gemma4_asr_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 static gboolean
 gst_gemma4_asr_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_QOS:
-      /* Text lateness says nothing about how fast to send audio. */
-      gst_event_unref (event);
-      return TRUE;
-    default:
-      return gst_pad_push_event (GST_GEMMA4_ASR (parent)->sinkpad, event);
-  }
+  return gst_gemma4_output_src_event (GST_GEMMA4_ASR (parent)->sinkpad,
+      event);
 }
 
 static gboolean

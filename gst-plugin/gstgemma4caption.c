@@ -1227,7 +1227,8 @@ queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
     GstClockTime display)
 {
   CaptionJob *job;
-  GstGemma4JobTiming timing;
+  GstGemma4JobTiming timing = gst_gemma4_job_timing (&self->segment, w->start,
+      duration);
   gboolean live, leaky = gst_gemma4_settings_is_leaky (&self->settings,
       &self->upstream, GST_ELEMENT (self), &live);
 
@@ -1246,12 +1247,6 @@ queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
   job->segment = self->segment;
   job->ready_at = g_get_monotonic_time ();
   job->live = live;
-  timing.timestamp = w->start;
-  timing.duration = duration;
-  timing.running_time = gst_segment_to_running_time (&self->segment,
-      GST_FORMAT_TIME, w->start);
-  timing.stream_time = gst_segment_to_stream_time (&self->segment,
-      GST_FORMAT_TIME, w->start);
   GST_DEBUG_OBJECT (self, "window %" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
       " with %u frames", GST_TIME_ARGS (w->start), GST_TIME_ARGS (duration),
       job->n_frames);
@@ -1551,14 +1546,8 @@ static gboolean
 gst_gemma4_caption_src_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
 {
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_QOS:
-      /* Text lateness says nothing about how fast to send video. */
-      gst_event_unref (event);
-      return TRUE;
-    default:
-      return gst_pad_push_event (GST_GEMMA4_CAPTION (parent)->sinkpad, event);
-  }
+  return gst_gemma4_output_src_event (GST_GEMMA4_CAPTION (parent)->sinkpad,
+      event);
 }
 
 static gboolean

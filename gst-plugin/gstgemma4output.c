@@ -168,20 +168,27 @@ gst_gemma4_output_start (GstGemma4Output * out, GstEvent * stream_start,
 }
 
 void
-gst_gemma4_output_push_event (GstGemma4Output * out, GstEvent * event)
+gst_gemma4_output_push_pad_event (GstGemma4Output * out, gboolean json,
+    GstEvent * event)
 {
   gboolean is_segment = GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT;
+  GstPad *pad = get_pad (out, json, !is_segment);
 
-  if (is_segment)
-    gst_event_replace (&out->segment, event);
-  for (gint json = 0; json < 2; json++) {
-    GstPad *pad = get_pad (out, json, !is_segment);
-    if (pad) {
-      gst_pad_push_event (pad, gst_event_ref (event));
-      gst_object_unref (pad);
-    }
+  if (pad) {
+    gst_pad_push_event (pad, event);
+    gst_object_unref (pad);
+  } else {
+    gst_event_unref (event);
   }
-  gst_event_unref (event);
+}
+
+void
+gst_gemma4_output_push_event (GstGemma4Output * out, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
+    gst_event_replace (&out->segment, event);
+  gst_gemma4_output_push_pad_event (out, FALSE, gst_event_ref (event));
+  gst_gemma4_output_push_pad_event (out, TRUE, event);
 }
 
 void
@@ -346,6 +353,16 @@ gst_gemma4_output_queue_gap (GstGemma4Output * out, GstGemma4Worker * w,
     GstClockTime start, GstClockTime duration)
 {
   queue_item (out, w, gap_item, NULL, NULL, start, duration);
+}
+
+gboolean
+gst_gemma4_output_src_event (GstPad * sinkpad, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_QOS) {
+    gst_event_unref (event);
+    return TRUE;
+  }
+  return gst_pad_push_event (sinkpad, event);
 }
 
 /* ---- input events --------------------------------------------------------- */

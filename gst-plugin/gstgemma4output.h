@@ -64,6 +64,9 @@ void gst_gemma4_output_start (GstGemma4Output * out, GstEvent * stream_start,
     GstTagList * tags);
 /* Sends event on both outputs; a segment is kept for a pad started late. */
 void gst_gemma4_output_push_event (GstGemma4Output * out, GstEvent * event);
+/* Sends event on one output, if it is there. */
+void gst_gemma4_output_push_pad_event (GstGemma4Output * out, gboolean json,
+    GstEvent * event);
 /* The timestamp of a result of duration at pts: never before what was
  * covered, which it then covers. */
 GstClockTime gst_gemma4_output_place (GstGemma4Output * out, GstClockTime pts,
@@ -87,6 +90,10 @@ void gst_gemma4_output_queue_gap (GstGemma4Output * out, GstGemma4Worker * w,
 /* Non-serialized events (flushes) at once, on the outputs there are. */
 void gst_gemma4_output_push_event_now (GstGemma4Output * out,
     GstEvent * event);
+
+/* An event from downstream of an output: upstream through sinkpad, but
+ * QOS, since text lateness says nothing about how fast to send the input. */
+gboolean gst_gemma4_output_src_event (GstPad * sinkpad, GstEvent * event);
 
 /* The input's segment when it is in TIME; otherwise posts the error, drops
  * event and returns NULL. */

@@ -86,6 +86,7 @@
 #include "gstgemma4enums.h"
 #include "gstgemma4frame.h"
 #include "gstgemma4meta.h"
+#include "gstgemma4output.h"
 #include "gstgemma4settings.h"
 #include "gstgemma4text.h"
 #include "gstgemma4vision.h"
@@ -168,13 +169,6 @@ typedef struct
   GstStructure *s;              /* gemma4-result */
 } VisionResult;
 
-/* A request pad and whether its stream was started. */
-typedef struct
-{
-  GstPad *pad;
-  gboolean started;
-} SidePad;
-
 struct _GstGemma4Vision
 {
   GstBaseTransform parent;
@@ -191,8 +185,9 @@ struct _GstGemma4Vision
   GstGemma4InferenceRegion region;
   gchar *object_class;
   GstStructure *last_stats;
-  gboolean upstream_live;
-  SidePad text, json;
+  GstGemma4Upstream upstream;
+  /* the text_src and json_src request pads */
+  GstGemma4Output output;
 
   /* READY and up; set and cleared under the object lock */
   GstGemma4Worker *worker;
@@ -214,10 +209,6 @@ struct _GstGemma4Vision
   guint64 held_timeouts;
 
   /* worker thread */
-  GstSegment out_segment;
-  gchar *stream_id;
-  guint group_id;
-  gboolean has_group;
   GHashTable *seen_labels;      /* label -> itself, at most MAX_LABEL_QUARKS */
   g4_constraint *constraint;
   gchar *constraint_key;
@@ -368,7 +359,8 @@ gst_gemma4_vision_init (GstGemma4Vision * self)
   g_mutex_init (&self->result_lock);
   g_cond_init (&self->result_cond);
   g_queue_init (&self->ready);
-  gst_segment_init (&self->out_segment, GST_FORMAT_TIME);
+  gst_gemma4_output_init (&self->output, GST_ELEMENT (self), &self->settings,
+      "gemma4vision");
   self->seen_labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
 }
@@ -423,7 +415,7 @@ gst_gemma4_vision_finalize (GObject * object)
   clear_results (self);
   g_mutex_clear (&self->result_lock);
   g_cond_clear (&self->result_cond);
-  g_free (self->stream_id);
+  gst_gemma4_output_clear (&self->output);
   g_hash_table_unref (self->seen_labels);
   if (self->constraint)
     g4_constraint_free (self->constraint);
@@ -439,32 +431,12 @@ gst_gemma4_vision_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (object);
-  GError *error = NULL;
   gboolean latency_changed = FALSE;
 
-  GST_OBJECT_LOCK (self);
-  if (prop_id == GST_GEMMA4_PROP_LATENCY)
-    latency_changed = g_value_get_uint (value) != self->settings.latency_ms;
-  if (gst_gemma4_settings_set_property (&self->settings, prop_id, value,
-          &error)) {
-    if (self->worker && (prop_id == GST_GEMMA4_PROP_MODEL_PATH
-            || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
-            || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
-            || prop_id == GST_GEMMA4_PROP_N_THREADS
-            || prop_id == GST_GEMMA4_PROP_CONTEXT_SIZE))
-      GST_WARNING_OBJECT (self, "%s takes effect at the next NULL->READY",
-          pspec->name);
-    GST_OBJECT_UNLOCK (self);
-    if (error) {
-      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
-          ("Could not read prompt-path: %s", error->message), (NULL));
-      g_clear_error (&error);
-    }
-    if (latency_changed)
-      gst_element_post_message (GST_ELEMENT (self),
-          gst_message_new_latency (GST_OBJECT (self)));
+  if (gst_gemma4_settings_set_element_property (&self->settings,
+          GST_ELEMENT (self), &self->worker, prop_id, value, pspec))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_TASK:
       self->task = g_value_get_enum (value);
@@ -502,9 +474,9 @@ gst_gemma4_vision_set_property (GObject * object, guint prop_id,
       break;
   }
   GST_OBJECT_UNLOCK (self);
+  /* attach=exact adds the budget to the latency */
   if (latency_changed)
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_latency (GST_OBJECT (self)));
+    gst_gemma4_post_latency_changed (GST_ELEMENT (self));
 }
 
 static void
@@ -515,14 +487,9 @@ gst_gemma4_vision_get_property (GObject * object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   if (prop_id == GST_GEMMA4_PROP_STATS) {
-    GstStructure *s;
+    GstStructure *s = gst_gemma4_worker_stats_property (self->worker,
+        self->last_stats);
     guint64 held;
-    if (self->worker)
-      s = gst_gemma4_worker_get_stats (self->worker);
-    else if (self->last_stats)
-      s = gst_structure_copy (self->last_stats);
-    else
-      s = gst_gemma4_worker_get_stats (NULL);
     g_mutex_lock (&self->result_lock);
     held = self->held_timeouts;
     g_mutex_unlock (&self->result_lock);
@@ -596,117 +563,21 @@ split_list (const gchar * list)
 
 /* ---- side pads (text_src, json_src), pushed from the worker thread ------- */
 
-static const gchar *
-side_caps (GstGemma4Vision * self, SidePad * side)
-{
-  return side == &self->text ? "text/x-raw, format=(string)utf8" :
-      "application/x-json";
-}
-
-/* The pad with its stream started (stream-start, caps, segment), or NULL
- * when it is not requested. Worker thread. */
-static GstPad *
-side_get (GstGemma4Vision * self, SidePad * side)
-{
-  GstPad *pad;
-  gboolean start;
-
-  GST_OBJECT_LOCK (self);
-  pad = side->pad ? gst_object_ref (side->pad) : NULL;
-  start = pad && !side->started;
-  if (pad)
-    side->started = TRUE;
-  GST_OBJECT_UNLOCK (self);
-  if (start) {
-    gchar *id = g_strdup_printf ("%s/gemma4vision-%s",
-        self->stream_id ? self->stream_id : GST_ELEMENT_NAME (self),
-        side == &self->text ? "text" : "json");
-    GstEvent *ev = gst_event_new_stream_start (id);
-    GstCaps *caps = gst_caps_from_string (side_caps (self, side));
-
-    g_free (id);
-    if (self->has_group)
-      gst_event_set_group_id (ev, self->group_id);
-    gst_event_set_stream_flags (ev, GST_STREAM_FLAG_SPARSE);
-    gst_pad_push_event (pad, ev);
-    gst_pad_push_event (pad, gst_event_new_caps (caps));
-    gst_caps_unref (caps);
-    gst_pad_push_event (pad, gst_event_new_segment (&self->out_segment));
-  }
-  return pad;
-}
-
-static void
-side_push (GstGemma4Vision * self, SidePad * side, GstBuffer * buf)
-{
-  GstPad *pad = side_get (self, side);
-  GstFlowReturn ret;
-
-  if (!pad) {
-    gst_buffer_unref (buf);
-    return;
-  }
-  ret = gst_pad_push (pad, buf);
-  /* a side output that nobody reads must not stop the video */
-  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
-    GST_DEBUG_OBJECT (pad, "push: %s", gst_flow_get_name (ret));
-  gst_object_unref (pad);
-}
-
-static void
-side_push_event (GstGemma4Vision * self, SidePad * side, GstEvent * event)
-{
-  GstPad *pad = side_get (self, side);
-
-  if (pad) {
-    gst_pad_push_event (pad, event);
-    gst_object_unref (pad);
-  } else {
-    gst_event_unref (event);
-  }
-}
-
-/* Non-serialized events (flushes) go out from the streaming thread. */
-static void
-side_push_event_now (GstGemma4Vision * self, GstEvent * event)
-{
-  GstPad *pads[2];
-
-  GST_OBJECT_LOCK (self);
-  pads[0] = self->text.pad ? gst_object_ref (self->text.pad) : NULL;
-  pads[1] = self->json.pad ? gst_object_ref (self->json.pad) : NULL;
-  GST_OBJECT_UNLOCK (self);
-  for (guint i = 0; i < 2; i++) {
-    if (pads[i]) {
-      gst_pad_push_event (pads[i], gst_event_ref (event));
-      gst_object_unref (pads[i]);
-    }
-  }
-  gst_event_unref (event);
-}
-
 /* A span without text (dropped job, empty answer): textoverlay and muxers
  * go on instead of waiting for text. */
 static void
 push_text_gap (GstGemma4Vision * self, GstClockTime pts, GstClockTime span)
 {
   if (GST_CLOCK_TIME_IS_VALID (pts))
-    side_push_event (self, &self->text, gst_event_new_gap (pts, span));
+    gst_gemma4_output_push_pad_event (&self->output, FALSE,
+        gst_event_new_gap (pts, span));
 }
 
 static gboolean
 side_pad_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
-  GstGemma4Vision *self = GST_GEMMA4_VISION (parent);
-
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_QOS:
-      /* lateness of text says nothing about how fast to send video */
-      gst_event_unref (event);
-      return TRUE;
-    default:
-      return gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self), event);
-  }
+  return gst_gemma4_output_src_event (GST_BASE_TRANSFORM_SINK_PAD (parent),
+      event);
 }
 
 static gboolean
@@ -715,23 +586,14 @@ side_pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
   GstGemma4Vision *self = GST_GEMMA4_VISION (parent);
 
   if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gboolean live;
-    GstClockTime min, max, own;
+    GstClockTime own;
 
-    if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), query))
-      return FALSE;
-    gst_query_parse_latency (query, &live, &min, &max);
     GST_OBJECT_LOCK (self);
     own = self->settings.latency_ms * GST_MSECOND;
     GST_OBJECT_UNLOCK (self);
     /* a result is out within the budget after its frame */
-    if (live) {
-      min += own;
-      if (GST_CLOCK_TIME_IS_VALID (max))
-        max += own;
-    }
-    gst_query_set_latency (query, live, min, max);
-    return TRUE;
+    return gst_gemma4_upstream_answer_latency (&self->upstream,
+        GST_ELEMENT (self), GST_BASE_TRANSFORM_SINK_PAD (self), query, own);
   }
   return gst_pad_query_default (pad, parent, query);
 }
@@ -741,31 +603,26 @@ gst_gemma4_vision_request_new_pad (GstElement * element,
     GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (element);
-  GstPadTemplate *text_templ =
-      gst_element_get_pad_template (element, "text_src");
-  SidePad *side = templ == text_templ ? &self->text : &self->json;
-  GstPad *pad;
-
-  GST_OBJECT_LOCK (self);
-  if (side->pad) {
-    GST_OBJECT_UNLOCK (self);
-    GST_WARNING_OBJECT (self, "%s was already requested",
-        GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
-    return NULL;
-  }
-  GST_OBJECT_UNLOCK (self);
-  pad = gst_pad_new_from_template (templ,
+  GstPadTemplate *json_templ =
+      gst_element_get_pad_template (element, "json_src");
+  GstPad *pad = gst_pad_new_from_template (templ,
       GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
+
   gst_pad_set_event_function (pad, GST_DEBUG_FUNCPTR (side_pad_event));
   gst_pad_set_query_function (pad, GST_DEBUG_FUNCPTR (side_pad_query));
   gst_pad_use_fixed_caps (pad);
   if (GST_STATE (element) > GST_STATE_READY
       || GST_STATE_TARGET (element) > GST_STATE_READY)
     gst_pad_set_active (pad, TRUE);
-  GST_OBJECT_LOCK (self);
-  side->pad = pad;
-  side->started = FALSE;
-  GST_OBJECT_UNLOCK (self);
+  /* active before the worker can push on it */
+  if (!gst_gemma4_output_request_pad (&self->output, pad,
+          templ == json_templ)) {
+    gst_pad_set_active (pad, FALSE);
+    gst_object_unref (pad);
+    GST_WARNING_OBJECT (self, "%s was already requested",
+        GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
+    return NULL;
+  }
   gst_element_add_pad (element, pad);
   return pad;
 }
@@ -775,12 +632,7 @@ gst_gemma4_vision_release_pad (GstElement * element, GstPad * pad)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (element);
 
-  GST_OBJECT_LOCK (self);
-  if (self->text.pad == pad)
-    self->text.pad = NULL;
-  if (self->json.pad == pad)
-    self->json.pad = NULL;
-  GST_OBJECT_UNLOCK (self);
+  gst_gemma4_output_release_pad (&self->output, pad);
   gst_pad_set_active (pad, FALSE);
   gst_element_remove_pad (element, pad);
 }
@@ -1092,20 +944,10 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
   if (c->task == GST_GEMMA4_VISION_TASK_DETECT)
     gp.constraint = detection_constraint (self, lm, c->labels,
         c->max_objects);
-  g4_session_reset (gst_gemma4_worker_get_session (w));
-  st = g4_generate (gst_gemma4_worker_get_session (w),
-      &(g4_batch) {.n = prompt.n,.tokens = prompt.tokens,.embd = prompt.embd,
-      .embd_mask = prompt.embd_mask,.bidirectional = prompt.bidirectional},
-      &gp, &res, err);
-  g4_prompt_free (&prompt);
+  st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "answer",
+      GST_CLOCK_TIME_NONE, "lower max-soft-tokens", err);
   *tokens += (guint) res.n_generated;
   *seconds += res.generate_seconds;
-  if (st == G4_STATUS_CONTEXT_FULL) {
-    GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("The context is full (%s): the answer is cut; raise context-size "
-            "or lower max-soft-tokens", err->message), (NULL));
-    st = G4_OK;
-  }
   return st;
 }
 
@@ -1177,7 +1019,9 @@ publish (GstGemma4Vision * self, VisionResult * r, const gchar * text,
   buf = gst_buffer_new_wrapped (line, len + 1);
   GST_BUFFER_PTS (buf) = r->pts;
   GST_BUFFER_DURATION (buf) = r->duration;
-  side_push (self, &self->json, buf);
+  /* a side output that nobody reads must not stop the video: flows are
+   * not returned */
+  gst_gemma4_output_push (&self->output, NULL, buf);
 
   /* out at once, lasting until the next sampled frame: textoverlay waits
    * for text covering each frame, so holding it until the next result
@@ -1190,7 +1034,7 @@ publish (GstGemma4Vision * self, VisionResult * r, const gchar * text,
   GST_BUFFER_PTS (buf) = r->pts;
   GST_BUFFER_DURATION (buf) = r->duration;
   gst_gemma4_buffer_add_result_meta (buf, r->s);
-  side_push (self, &self->text, buf);
+  gst_gemma4_output_push (&self->output, buf, NULL);
 }
 
 static GstFlowReturn
@@ -1215,6 +1059,7 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   gboolean late;
   gchar *json, *text;
   const gchar *task;
+  GstFlowReturn ret;
 
   if (!mm || !g4_mmproj_has_vision (mm)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -1276,29 +1121,17 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
     g_string_free (answer, TRUE);
   }
   gst_video_frame_unmap (&frame);
-  gst_gemma4_worker_end_compute (w);
   g_array_free (regions, TRUE);
-
-  if (st == G4_STATUS_CANCELLED || gst_gemma4_worker_is_cancelled (w)) {
+  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Inference failed");
+  if (ret != GST_FLOW_OK) {
     job_config_clear (&c);
     result_unref (r);
     g_string_free (all, TRUE);
-    return GST_FLOW_FLUSHING;
-  }
-  if (st != G4_OK) {
-    GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
-        ("Inference failed: %s", err.message), (NULL));
-    job_config_clear (&c);
-    result_unref (r);
-    g_string_free (all, TRUE);
-    return GST_FLOW_ERROR;
+    return ret;
   }
 
-  inference = (g_get_monotonic_time () - t0) * GST_USECOND;
-  late = job->live && (GstClockTime) (g_get_monotonic_time () -
-      job->queued_at) * GST_USECOND > c.budget;
-  gst_gemma4_worker_record (w, inference, tokens, seconds, late,
-      job->live ? c.budget : GST_CLOCK_TIME_NONE);
+  late = gst_gemma4_worker_account (w, t0, job->queued_at, job->live,
+      c.budget, tokens, seconds, &inference, NULL);
   text = g_string_free (all, FALSE);
   json = result_json (self, r, task, text, gst_gemma4_model_get_name (model),
       inference, tokens);
@@ -1356,43 +1189,6 @@ vision_job_free (gpointer data)
   g_free (job);
 }
 
-/* Serialized events of the side pads, in order with the results. */
-static GstFlowReturn
-side_event_item (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
-  GstEvent *event = data;
-
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_STREAM_START:{
-      const gchar *id = NULL;
-      gst_event_parse_stream_start (event, &id);
-      g_free (self->stream_id);
-      self->stream_id = g_strdup (id);
-      self->has_group = gst_event_parse_group_id (event, &self->group_id);
-      GST_OBJECT_LOCK (self);
-      self->text.started = self->json.started = FALSE;
-      GST_OBJECT_UNLOCK (self);
-      break;
-    }
-    case GST_EVENT_SEGMENT:{
-      const GstSegment *segment;
-      gst_event_parse_segment (event, &segment);
-      self->out_segment = *segment;
-      side_push_event (self, &self->text, gst_event_ref (event));
-      side_push_event (self, &self->json, gst_event_ref (event));
-      break;
-    }
-    case GST_EVENT_EOS:
-      side_push_event (self, &self->text, gst_event_ref (event));
-      side_push_event (self, &self->json, gst_event_ref (event));
-      break;
-    default:
-      break;
-  }
-  return GST_FLOW_OK;
-}
-
 /* ---- video, on the streaming thread -------------------------------------- */
 
 static gboolean
@@ -1411,20 +1207,6 @@ gst_gemma4_vision_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   }
   self->info = info;
   return TRUE;
-}
-
-static void
-query_upstream (GstGemma4Vision * self)
-{
-  GstQuery *q = gst_query_new_latency ();
-  gboolean live = FALSE;
-
-  if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), q))
-    gst_query_parse_latency (q, &live, NULL, NULL);
-  gst_query_unref (q);
-  GST_OBJECT_LOCK (self);
-  self->upstream_live = live;
-  GST_OBJECT_UNLOCK (self);
 }
 
 /* Whether this frame is inferred (inference-interval and min-interval);
@@ -1556,19 +1338,6 @@ attach_results (GstGemma4Vision * self, GstBuffer * buf, GstGemma4Attach mode,
   g_mutex_unlock (&self->result_lock);
 }
 
-static gboolean
-is_leaky (GstGemma4Vision * self)
-{
-  gboolean leaky;
-
-  GST_OBJECT_LOCK (self);
-  leaky = self->settings.leaky == GST_GEMMA4_LEAKY_NEWEST
-      || (self->settings.leaky == GST_GEMMA4_LEAKY_AUTO
-      && self->upstream_live);
-  GST_OBJECT_UNLOCK (self);
-  return leaky;
-}
-
 static GstFlowReturn
 gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -1581,7 +1350,8 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (ret == GST_FLOW_ERROR)
     return ret;
   if (!self->live_checked) {
-    query_upstream (self);
+    gst_gemma4_upstream_query (&self->upstream, GST_ELEMENT (self),
+        GST_BASE_TRANSFORM_SINK_PAD (self));
     self->live_checked = TRUE;
   }
   GST_OBJECT_LOCK (self);
@@ -1590,7 +1360,10 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   if (sample_frame (self, buf, &span)) {
     VisionJob *job = g_new0 (VisionJob, 1);
-    GstGemma4JobTiming timing;
+    GstGemma4JobTiming timing = gst_gemma4_job_timing (&trans->segment,
+        GST_BUFFER_PTS (buf), GST_BUFFER_DURATION (buf));
+    gboolean leaky = gst_gemma4_settings_is_leaky (&self->settings,
+        &self->upstream, GST_ELEMENT (self), &job->live);
 
     job->self = self;
     /* a shallow copy shares the pixels (read-only here) and leaves buf
@@ -1601,18 +1374,9 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     job->span = span;
     job->seq = ++self->next_seq;
     job->queued_at = g_get_monotonic_time ();
-    GST_OBJECT_LOCK (self);
-    job->live = self->upstream_live;
-    GST_OBJECT_UNLOCK (self);
-    timing.timestamp = GST_BUFFER_PTS (buf);
-    timing.duration = GST_BUFFER_DURATION (buf);
-    timing.running_time = gst_segment_to_running_time (&trans->segment,
-        GST_FORMAT_TIME, timing.timestamp);
-    timing.stream_time = gst_segment_to_stream_time (&trans->segment,
-        GST_FORMAT_TIME, timing.timestamp);
     exact_seq = job->seq;
     ret = gst_gemma4_worker_queue_job (self->worker, vision_process,
-        vision_drop, job, vision_job_free, is_leaky (self), &timing);
+        vision_drop, job, vision_job_free, leaky, &timing);
     if (ret == GST_FLOW_ERROR)
       return ret;
   }
@@ -1651,30 +1415,30 @@ gst_gemma4_vision_sink_event (GstBaseTransform * trans, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_STREAM_START:
       reset_stream (self);
-      gst_gemma4_worker_queue (self->worker, side_event_item,
-          gst_event_ref (event), (GDestroyNotify) gst_event_unref);
+      gst_gemma4_output_queue_start (&self->output, self->worker,
+          gst_event_ref (event), NULL);
       break;
     case GST_EVENT_SEGMENT:
       self->live_checked = FALSE;
-      gst_gemma4_worker_queue (self->worker, side_event_item,
-          gst_event_ref (event), (GDestroyNotify) gst_event_unref);
+      gst_gemma4_output_queue_event (&self->output, self->worker,
+          gst_event_ref (event));
       break;
     case GST_EVENT_EOS:
       /* pending results go out (text, JSON) before EOS */
-      gst_gemma4_worker_queue (self->worker, side_event_item,
-          gst_event_ref (event), (GDestroyNotify) gst_event_unref);
+      gst_gemma4_output_queue_event (&self->output, self->worker,
+          gst_event_ref (event));
       gst_gemma4_worker_drain (self->worker);
       break;
     case GST_EVENT_FLUSH_START:
       reset_results (self, TRUE);
       gst_gemma4_worker_set_flushing (self->worker, TRUE);
-      side_push_event_now (self, gst_event_ref (event));
+      gst_gemma4_output_push_event_now (&self->output, gst_event_ref (event));
       break;
     case GST_EVENT_FLUSH_STOP:
       gst_gemma4_worker_set_flushing (self->worker, FALSE);
       reset_results (self, FALSE);
       reset_stream (self);
-      side_push_event_now (self, gst_event_ref (event));
+      gst_gemma4_output_push_event_now (&self->output, gst_event_ref (event));
       break;
     default:
       break;
@@ -1689,28 +1453,15 @@ gst_gemma4_vision_query (GstBaseTransform * trans, GstPadDirection direction,
   GstGemma4Vision *self = GST_GEMMA4_VISION (trans);
 
   if (direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gboolean live;
-    GstClockTime min, max, own = 0;
+    GstClockTime own = 0;
 
-    if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
-      return FALSE;
-    gst_query_parse_latency (query, &live, &min, &max);
     GST_OBJECT_LOCK (self);
-    self->upstream_live = live;
     /* attach=exact holds frames up to the budget; otherwise none wait */
     if (self->attach == GST_GEMMA4_ATTACH_EXACT)
       own = self->settings.latency_ms * GST_MSECOND;
     GST_OBJECT_UNLOCK (self);
-    if (live) {
-      min += own;
-      if (GST_CLOCK_TIME_IS_VALID (max))
-        max += own;
-    }
-    GST_DEBUG_OBJECT (self, "latency: live %d, min %" GST_TIME_FORMAT
-        ", max %" GST_TIME_FORMAT, live, GST_TIME_ARGS (min),
-        GST_TIME_ARGS (max));
-    gst_query_set_latency (query, live, min, max);
-    return TRUE;
+    return gst_gemma4_upstream_answer_latency (&self->upstream,
+        GST_ELEMENT (self), GST_BASE_TRANSFORM_SINK_PAD (trans), query, own);
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
       query);
@@ -1752,36 +1503,20 @@ gst_gemma4_vision_change_state (GstElement * element,
   GstGemma4Vision *self = GST_GEMMA4_VISION (element);
   GstStateChangeReturn ret;
 
+  /* releases a held frame before the worker flushes */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    reset_results (self, TRUE);
+  gst_gemma4_worker_change_state (self->worker, transition);
   switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:{
-      GstGemma4Worker *w;
-      GError *error = NULL;
+    case GST_STATE_CHANGE_NULL_TO_READY:
       if (!check_task (self)
-          || !gst_gemma4_settings_check (&self->settings, element, TRUE))
+          || !gst_gemma4_worker_open (&self->worker, element, &self->settings,
+              MAX_PENDING_JOBS, NULL))
         return GST_STATE_CHANGE_FAILURE;
-      GST_OBJECT_LOCK (self);
-      w = gst_gemma4_worker_new (element, &self->settings, MAX_PENDING_JOBS,
-          &error);
-      self->worker = w;
-      GST_OBJECT_UNLOCK (self);
-      if (!w) {
-        GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", error->message),
-            (NULL));
-        g_clear_error (&error);
-        return GST_STATE_CHANGE_FAILURE;
-      }
       break;
-    }
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       reset_stream (self);
-      gst_gemma4_worker_set_flushing (self->worker, FALSE);
       reset_results (self, FALSE);
-      break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      /* releases a held frame and a chain waiting for room, cancels
-       * generation, before the pads are deactivated (which waits) */
-      reset_results (self, TRUE);
-      gst_gemma4_worker_set_flushing (self->worker, TRUE);
       break;
     default:
       break;
@@ -1792,15 +1527,7 @@ gst_gemma4_vision_change_state (GstElement * element,
     return ret;
 
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
-    GstGemma4Worker *w;
-    GST_OBJECT_LOCK (self);
-    w = self->worker;
-    if (self->last_stats)
-      gst_structure_free (self->last_stats);
-    self->last_stats = gst_gemma4_worker_get_stats (w);
-    self->worker = NULL;
-    GST_OBJECT_UNLOCK (self);
-    gst_gemma4_worker_free (w);
+    gst_gemma4_worker_close (&self->worker, element, &self->last_stats, NULL);
     if (self->constraint)
       g4_constraint_free (self->constraint);
     self->constraint = NULL;

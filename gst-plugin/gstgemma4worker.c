@@ -635,3 +635,18 @@ gst_gemma4_worker_account (GstGemma4Worker * w, gint64 t0, gint64 ready_at,
         "tokens", G_TYPE_UINT, tokens, "late", G_TYPE_BOOLEAN, late, NULL);
   return late;
 }
+
+GstGemma4JobTiming
+gst_gemma4_job_timing (const GstSegment * segment, GstClockTime timestamp,
+    GstClockTime duration)
+{
+  GstGemma4JobTiming t;
+
+  t.timestamp = timestamp;
+  t.duration = duration;
+  t.running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+      timestamp);
+  t.stream_time = gst_segment_to_stream_time (segment, GST_FORMAT_TIME,
+      timestamp);
+  return t;
+}

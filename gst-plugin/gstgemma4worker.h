@@ -27,6 +27,10 @@ typedef struct
   GstClockTime running_time, stream_time;
 } GstGemma4JobTiming;
 
+/* The timing of a job at timestamp in segment. */
+GstGemma4JobTiming gst_gemma4_job_timing (const GstSegment * segment,
+    GstClockTime timestamp, GstClockTime duration);
+
 /* Takes what it needs from settings (call with the owner's object lock
  * held), finds the shared model and starts the thread, which loads it with
  * PROGRESS messages. Errors (paths disagreeing with model-instance-id) are
