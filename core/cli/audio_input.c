@@ -14,11 +14,11 @@
 #include "gemma4.h"
 
 #ifdef G4_HAVE_FFMPEG
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
+
+#include "av_decode.h"
 #endif
 
 /* Decoded audio: interleaved float samples before mono/16 kHz conversion. */
@@ -190,79 +190,55 @@ is_wav (const char *path)
 static bool
 read_ffmpeg (const char *path, pcm_buf * p)
 {
-  AVFormatContext *fc = NULL;
-  AVCodecContext *cc = NULL;
+  cli_av d = { 0 };
   SwrContext *swr = NULL;
-  AVPacket *pkt = av_packet_alloc ();
   AVFrame *fr = av_frame_alloc ();
   float *out = NULL;
-  int out_cap = 0, si = -1;
+  int out_cap = 0;
   int64_t cap = 0;
-  const char *why = NULL;
-  const AVCodec *codec = NULL;
   char msg[128] = "";
-  int r;
-  if (!pkt || !fr)
-    why = "out of memory";
-  else if ((r = avformat_open_input (&fc, path, NULL, NULL)) < 0
-      || (r = avformat_find_stream_info (fc, NULL)) < 0) {
+  int r = 0;
+  const char *why = !fr ? "out of memory" : cli_av_open (&d, path, NULL, msg, sizeof msg);
+  if (!why) {
+    if (!cli_av_find_stream (&d, AVMEDIA_TYPE_AUDIO))
+      why = "no audio stream";
+    else if (!cli_av_open_decoder (&d))
+      why = "cannot open the audio decoder";
+    else {
+      AVCodecContext *cc = d.cc;
+      if (cc->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+        av_channel_layout_default (&cc->ch_layout, cc->ch_layout.nb_channels);
+      p->channels = cc->ch_layout.nb_channels;
+      p->rate = G4_AUDIO_SAMPLE_RATE;
+      if (p->channels < 1 || swr_alloc_set_opts2 (&swr, &cc->ch_layout, AV_SAMPLE_FMT_FLT,
+              G4_AUDIO_SAMPLE_RATE, &cc->ch_layout, cc->sample_fmt, cc->sample_rate, 0,
+              NULL) < 0 || swr_init (swr) < 0)
+        why = "cannot set up the resampler";
+    }
+  }
+  while (!why && (r = cli_av_next_frame (&d, fr)) > 0) {
+    const int n = swr_get_out_samples (swr, fr->nb_samples);
+    if (n > out_cap) {
+      out_cap = n;
+      float *o = realloc (out, sizeof (float) * (size_t) n * (size_t) p->channels);
+      if (!o) {
+        why = "out of memory";
+        break;
+      }
+      out = o;
+    }
+    uint8_t *dst = (uint8_t *) out;
+    const int got = swr_convert (swr, &dst, out_cap, (const uint8_t **) fr->extended_data,
+        fr->nb_samples);
+    if (got < 0)
+      why = "resampling failed";
+    else if (!pcm_append (p, out, got, &cap))
+      why = "out of memory";
+    av_frame_unref (fr);
+  }
+  if (!why && r < 0) {
     av_strerror (r, msg, sizeof msg);
     why = msg;
-  } else if ((si = av_find_best_stream (fc, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0)) < 0) {
-    why = "no audio stream";
-  } else if (!(cc = avcodec_alloc_context3 (codec))
-      || avcodec_parameters_to_context (cc, fc->streams[si]->codecpar) < 0
-      || avcodec_open2 (cc, codec, NULL) < 0) {
-    why = "cannot open the audio decoder";
-  } else {
-    if (cc->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
-      av_channel_layout_default (&cc->ch_layout, cc->ch_layout.nb_channels);
-    p->channels = cc->ch_layout.nb_channels;
-    p->rate = G4_AUDIO_SAMPLE_RATE;
-    if (p->channels < 1 || swr_alloc_set_opts2 (&swr, &cc->ch_layout, AV_SAMPLE_FMT_FLT,
-            G4_AUDIO_SAMPLE_RATE, &cc->ch_layout, cc->sample_fmt, cc->sample_rate, 0, NULL) < 0
-        || swr_init (swr) < 0)
-      why = "cannot set up the resampler";
-  }
-  bool draining = false;
-  while (!why) {
-    if (!draining) {
-      r = av_read_frame (fc, pkt);
-      if (r < 0) {
-        draining = true;
-        avcodec_send_packet (cc, NULL);
-      } else {
-        if (pkt->stream_index == si)
-          avcodec_send_packet (cc, pkt);
-        av_packet_unref (pkt);
-      }
-    }
-    while (!why && (r = avcodec_receive_frame (cc, fr)) >= 0) {
-      const int n = swr_get_out_samples (swr, fr->nb_samples);
-      if (n > out_cap) {
-        out_cap = n;
-        float *o = realloc (out, sizeof (float) * (size_t) n * (size_t) p->channels);
-        if (!o) {
-          why = "out of memory";
-          break;
-        }
-        out = o;
-      }
-      uint8_t *dst = (uint8_t *) out;
-      const int got = swr_convert (swr, &dst, out_cap, (const uint8_t **) fr->extended_data,
-          fr->nb_samples);
-      if (got < 0)
-        why = "resampling failed";
-      else if (!pcm_append (p, out, got, &cap))
-        why = "out of memory";
-      av_frame_unref (fr);
-    }
-    if (!why && r != AVERROR (EAGAIN) && r != AVERROR_EOF) {
-      av_strerror (r, msg, sizeof msg);
-      why = msg;
-    }
-    if (draining)
-      break;                    /* the decoder was flushed: every frame is out */
   }
   while (!why && swr) {         /* the resampler's delay */
     const int n = swr_get_out_samples (swr, 0);
@@ -283,10 +259,8 @@ read_ffmpeg (const char *path, pcm_buf * p)
     fprintf (stderr, "gemma4-cli: %s: %s\n", path, why);
   free (out);
   swr_free (&swr);
-  avcodec_free_context (&cc);
-  avformat_close_input (&fc);
+  cli_av_close (&d);
   av_frame_free (&fr);
-  av_packet_free (&pkt);
   return why == NULL;
 }
 #endif

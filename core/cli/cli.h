@@ -4,6 +4,8 @@
 #define G4_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "gemma4.h"
 
@@ -53,9 +55,20 @@ typedef struct {
 } cli_gen_opts;
 cli_opt_result cli_gen_opt (const char *opt, const char *value, cli_gen_opts * o);
 
-/* Loads an mmproj file that has a vision encoder and a text model with a
- * tokenizer and the same width. false after printing what is wrong. */
-bool cli_load_vision (const char *model_path, const char *mmproj_path, g4_model ** m,
+/* What describe and caption share: the input file (the first argument that
+ * is not an option), --mmproj, -p/--prompt and the image and generation
+ * options above. */
+typedef struct {
+  const char *file, *mmproj, *prompt;
+  cli_image_opts img;
+  cli_gen_opts gen;
+} cli_vision_opts;
+cli_opt_result cli_vision_opt (const char *opt, const char *value, cli_vision_opts * o);
+
+/* Loads an mmproj file that has a vision (or, when audio, an audio) encoder
+ * and a text model with a tokenizer and the same width. false after
+ * printing what is wrong. */
+bool cli_load_mm (const char *model_path, const char *mmproj_path, bool audio, g4_model ** m,
     g4_mmproj ** mm);
 
 /* Answer text gathered while generating (thoughts left out), also streamed
@@ -66,6 +79,22 @@ typedef struct {
   bool echo;
 } cli_text;
 bool cli_text_piece (const char *text, int len, bool in_thought, void *user);
+/* Empties t (keeping its buffer) for the next answer. */
+void cli_text_clear (cli_text * t);
+
+/* Makes s one line of text: whitespace runs (newlines included) become one
+ * space, none is left at either end. */
+void cli_squeeze_spaces (char *s);
+
+/* Writes n_rows rows of row_len floats to path; false after printing that
+ * it cannot. */
+bool cli_write_rows (const char *path, const float *x, int row_len, int n_rows);
+
+/* Appends SRT block number n: "n", "HH:MM:SS,mmm --> HH:MM:SS,mmm", text, a
+ * blank line. */
+void cli_srt_block (FILE * f, int n, int64_t start_ms, int64_t end_ms, const char *text);
+/* "HH:MM:SS" then sep and the milliseconds (negative times as 0). */
+void cli_format_hms (int64_t ms, char sep, char *out, size_t size);
 
 /* Renders content (with one "<|image|>" placeholder per media item) as a
  * user turn, thinking off, and generates from an emptied session, pieces

@@ -54,12 +54,11 @@ static const char usage_text[] =
 #ifdef G4_HAVE_FFMPEG
 
 typedef struct {
-  const char *video, *mmproj, *srt, *prompt;
+  cli_vision_opts v;            /* v.file: the video */
+  const char *srt;
   int64_t window_ms, overlap_ms;
   int frames, history;
   bool verbose;
-  cli_image_opts img;
-  cli_gen_opts gen;
 } caption_opts;
 
 /* "10s", "1500ms", "1m", "2.5" (seconds) to ms; -1 when malformed. */
@@ -79,25 +78,16 @@ static cli_opt_result
 opt (const char *a, const char *v, void *user)
 {
   caption_opts *c = user;
-  cli_opt_result r;
+  const cli_opt_result r = cli_vision_opt (a, v, &c->v);
+  if (r != CLI_UNKNOWN)
+    return r;
   if (!strcmp (a, "-v")) {
     c->verbose = true;
     return CLI_FLAG;
   }
-  if (a[0] != '-' && !c->video) {
-    c->video = a;
-    return CLI_FLAG;
-  }
-  if ((r = cli_image_opt (a, v, &c->img)) != CLI_UNKNOWN
-      || (r = cli_gen_opt (a, v, &c->gen)) != CLI_UNKNOWN)
-    return r;
   bool ok = true;
-  if (!strcmp (a, "--mmproj"))
-    c->mmproj = v;
-  else if (!strcmp (a, "--srt"))
+  if (!strcmp (a, "--srt"))
     c->srt = v;
-  else if (!strcmp (a, "-p") || !strcmp (a, "--prompt"))
-    c->prompt = v;
   else if (!strcmp (a, "--window"))
     ok = (c->window_ms = parse_duration (v)) >= 100;
   else if (!strcmp (a, "--overlap"))
@@ -119,43 +109,16 @@ format_mmss (int64_t ms, char *out, size_t size)
   snprintf (out, size, "%02lld:%02lld", s / 60, s % 60);
 }
 
-static void
-format_srt_time (int64_t ms, char *out, size_t size)
-{
-  const long long t = ms > 0 ? ms : 0;
-  snprintf (out, size, "%02lld:%02lld:%02lld,%03lld", t / 3600000, t / 60000 % 60, t / 1000 % 60,
-      t % 1000);
-}
-
-/* One line of text: whitespace runs (newlines included) become one space. */
-static void
-squeeze_spaces (char *s)
-{
-  char *w = s;
-  bool space = true;
-  for (const char *r = s; *r; r++) {
-    const bool is_space = *r == ' ' || *r == '\n' || *r == '\r' || *r == '\t';
-    if (is_space && !space)
-      *w++ = ' ';
-    else if (!is_space)
-      *w++ = *r;
-    space = is_space;
-  }
-  if (w > s && w[-1] == ' ')
-    w--;
-  *w = '\0';
-}
-
 /* The user turn of a window (g4_caption_prompt, as gemma4caption asks). */
 static char *
 window_prompt (const caption_opts * c, int64_t start, int64_t end, const int64_t *pts, int n,
     char *const *history, int n_history)
 {
   const char *const *prev = (const char *const *) history;
-  const size_t len = g4_caption_prompt (c->prompt, pts, n, start, end, prev, n_history, NULL, 0);
+  const size_t len = g4_caption_prompt (c->v.prompt, pts, n, start, end, prev, n_history, NULL, 0);
   char *out = malloc (len + 1);
   if (out)
-    g4_caption_prompt (c->prompt, pts, n, start, end, prev, n_history, out, len + 1);
+    g4_caption_prompt (c->v.prompt, pts, n, start, end, prev, n_history, out, len + 1);
   return out;
 }
 
@@ -246,7 +209,7 @@ caption_window (captioner * k, const window * w)
   for (int i = 0; media && pts && i < w->n; i++) {
     pts[i] = w->f[i].pts;
     media[i].n_tokens = g4_image_n_tokens (k->mm, w->f[i].width, w->f[i].height,
-        c->img.sizing, c->img.max_soft_tokens);
+        c->v.img.sizing, c->v.img.max_soft_tokens);
     total += media[i].n_tokens > 0 ? media[i].n_tokens : 0;
   }
   if (!media || !pts || !(emb = malloc (sizeof (float) * (size_t) total * (size_t) d))
@@ -259,17 +222,15 @@ caption_window (captioner * k, const window * w)
     const g4_image_view v = g4_image_view_rgb (w->f[i].rgb, w->f[i].width, w->f[i].height,
         3 * w->f[i].width);
     media[i].embd = emb + (size_t) row * (size_t) d;
-    if (g4_image_encode_view (k->mm, &v, c->img.sizing, c->img.max_soft_tokens, k->n_threads,
+    if (g4_image_encode_view (k->mm, &v, c->v.img.sizing, c->v.img.max_soft_tokens, k->n_threads,
             NULL, (float *) media[i].embd, &media[i].n_tokens, &err)) {
       fprintf (stderr, "%sgemma4-cli: frame at %lld ms: %s\n", k->bar ? "\n" : "",
           (long long) pts[i], err.message);
       goto done;
     }
   }
-  k->text.len = 0;
-  if (k->text.s)
-    k->text.s[0] = '\0';
-  g4_generate_params gp = {.max_tokens = c->gen.max_tokens,.sampling = c->gen.sampling,
+  cli_text_clear (&k->text);
+  g4_generate_params gp = {.max_tokens = c->v.gen.max_tokens,.sampling = c->v.gen.sampling,
     .on_piece = cli_text_piece,.user = &k->text
   };
   if (cli_generate_media (k->s, k->m, prompt, media, w->n, &gp, &err)) {
@@ -278,7 +239,7 @@ caption_window (captioner * k, const window * w)
     goto done;
   }
   if (k->text.s)
-    squeeze_spaces (k->text.s);
+    cli_squeeze_spaces (k->text.s);
   const char *line = k->text.s ? k->text.s : "";
   char t0[32], t1[32];
   if (k->bar)
@@ -290,11 +251,8 @@ caption_window (captioner * k, const window * w)
   if (c->verbose && !k->bar)
     fprintf (stderr, "caption: window %d (%s-%s): %d frames, %d image tokens, %.2f s\n",
         k->n_windows + 1, t0, t1, w->n, total, now_s () - t_start);
-  if (k->srt && *line) {
-    format_srt_time (w->start, t0, sizeof t0);
-    format_srt_time (w->end, t1, sizeof t1);
-    fprintf (k->srt, "%d\n%s --> %s\n%s\n\n", ++k->n_srt, t0, t1, line);
-  }
+  if (k->srt && *line)
+    cli_srt_block (k->srt, ++k->n_srt, w->start, w->end, line);
   k->n_windows++;
   if (c->history > 0) {
     char *keep = strdup (line);
@@ -337,10 +295,10 @@ sample_frame (captioner * k, cli_video * video, window * w, bool *ended)
   if (w->n > 0 && w->f[w->n - 1].pts == pts)
     return true;
   small_frame *f = &w->f[w->n];
-  if (!g4_image_resample_size (k->mm, view.width, view.height, c->img.sizing,
-          c->img.max_soft_tokens, &f->width, &f->height)) {
+  if (!g4_image_resample_size (k->mm, view.width, view.height, c->v.img.sizing,
+          c->v.img.max_soft_tokens, &f->width, &f->height)) {
     fprintf (stderr, "gemma4-cli: no encoder size fits the %dx%d frames (--max-soft-tokens %d)\n",
-        view.width, view.height, c->img.max_soft_tokens);
+        view.width, view.height, c->v.img.max_soft_tokens);
     return false;
   }
   f->pts = pts;
@@ -426,13 +384,13 @@ run (int argc, char **argv)
 {
   cli_model_opts o = { 0 };
   caption_opts c = {.window_ms = 10000,.frames = 8,.history = 2,
-    .img = {.sizing = G4_IMAGE_BUDGET,.max_soft_tokens = 70},
-    .gen = {.sampling = g4_sampler_default_params (),.max_tokens = 128}
+    .v = {.img = {.sizing = G4_IMAGE_BUDGET,.max_soft_tokens = 70},
+      .gen = {.sampling = g4_sampler_default_params (),.max_tokens = 128}}
   };
-  c.gen.sampling.temperature = 0.0f;
+  c.v.gen.sampling.temperature = 0.0f;
   if (cli_parse (&cmd_caption, argc, argv, &o, opt, &c))
     return 2;
-  if (!c.video || !o.model || !c.mmproj)
+  if (!c.v.file || !o.model || !c.v.mmproj)
     return cli_usage_error (&cmd_caption, "VIDEO, -m MODEL and --mmproj MMPROJ are required");
   if (2 * c.overlap_ms > c.window_ms)
     return cli_usage_error (&cmd_caption, "--overlap must be at most half of --window");
@@ -440,8 +398,8 @@ run (int argc, char **argv)
   g4_mmproj *mm = NULL;
   g4_model *m = NULL;
   int rc = 1;
-  cli_video *video = cli_video_open (c.video);
-  if (!video || !cli_load_vision (o.model, c.mmproj, &m, &mm))
+  cli_video *video = cli_video_open (c.v.file);
+  if (!video || !cli_load_mm (o.model, c.v.mmproj, false, &m, &mm))
     goto done;
   k.m = m;
   k.mm = mm;
@@ -459,7 +417,7 @@ run (int argc, char **argv)
   if (k.bar)
     fprintf (stderr, "\r%*s\r", 72, "");
   if (k.n_windows == 0)
-    fprintf (stderr, "gemma4-cli: %s: no frames to caption\n", c.video);
+    fprintf (stderr, "gemma4-cli: %s: no frames to caption\n", c.v.file);
   else
     rc = 0;
 done:

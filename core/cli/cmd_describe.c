@@ -53,12 +53,11 @@ static const char usage_text[] =
 #define MAX_LABELS 64
 
 typedef struct {
-  const char *image, *mmproj, *prompt, *labels, *draw;
+  cli_vision_opts v;            /* v.file: the image */
+  const char *labels, *draw;
   g4_vision_task task;
   bool json;
   int max_objects;
-  cli_image_opts img;
-  cli_gen_opts gen;
 } describe_opts;
 
 static const char *const task_names[] = { "describe", "detect", "ocr", "classify" };
@@ -67,23 +66,14 @@ static cli_opt_result
 opt (const char *a, const char *v, void *user)
 {
   describe_opts *d = user;
-  cli_opt_result r;
+  const cli_opt_result r = cli_vision_opt (a, v, &d->v);
+  if (r != CLI_UNKNOWN)
+    return r;
   if (!strcmp (a, "--json")) {
     d->json = true;
     return CLI_FLAG;
   }
-  if (a[0] != '-' && !d->image) {
-    d->image = a;
-    return CLI_FLAG;
-  }
-  if ((r = cli_image_opt (a, v, &d->img)) != CLI_UNKNOWN
-      || (r = cli_gen_opt (a, v, &d->gen)) != CLI_UNKNOWN)
-    return r;
-  if (!strcmp (a, "--mmproj"))
-    d->mmproj = v;
-  else if (!strcmp (a, "-p") || !strcmp (a, "--prompt"))
-    d->prompt = v;
-  else if (!strcmp (a, "--labels"))
+  if (!strcmp (a, "--labels"))
     d->labels = v;
   else if (!strcmp (a, "--draw"))
     d->draw = v;
@@ -176,13 +166,13 @@ static int
 run (int argc, char **argv)
 {
   cli_model_opts o = { 0 };
-  describe_opts d = {.max_objects = 20,.img = {.sizing = G4_IMAGE_BUDGET},
-    .gen = {.sampling = g4_sampler_default_params ()}
+  describe_opts d = {.max_objects = 20,.v = {.img = {.sizing = G4_IMAGE_BUDGET},
+      .gen = {.sampling = g4_sampler_default_params ()}}
   };
-  d.gen.sampling.temperature = 0.0f;
+  d.v.gen.sampling.temperature = 0.0f;
   if (cli_parse (&cmd_describe, argc, argv, &o, opt, &d))
     return 2;
-  if (!d.image || !o.model || !d.mmproj)
+  if (!d.v.file || !o.model || !d.v.mmproj)
     return cli_usage_error (&cmd_describe, "IMAGE, -m MODEL and --mmproj MMPROJ are required");
   char label_buf[4096];
   const char *labels[MAX_LABELS];
@@ -190,12 +180,12 @@ run (int argc, char **argv)
   if (n_labels < 0)
     return cli_usage_error (&cmd_describe, "--labels: at most %d labels of at most %d bytes",
         MAX_LABELS, (int) sizeof ((g4_detection *) 0)->label - 1);
-  if (d.task == G4_VISION_CLASSIFY && n_labels == 0 && !d.prompt)
+  if (d.task == G4_VISION_CLASSIFY && n_labels == 0 && !d.v.prompt)
     return cli_usage_error (&cmd_describe, "--task classify needs --labels");
   if (d.draw && d.task != G4_VISION_DETECT)
     return cli_usage_error (&cmd_describe, "--draw needs --task detect");
-  if (!d.gen.max_tokens)
-    d.gen.max_tokens = d.task == G4_VISION_DETECT ? 1024 : 256;
+  if (!d.v.gen.max_tokens)
+    d.v.gen.max_tokens = d.task == G4_VISION_DETECT ? 1024 : 256;
 
   g4_error err = { 0 };
   g4_mmproj *mm = NULL;
@@ -208,33 +198,33 @@ run (int argc, char **argv)
   cli_text text = {.echo = !d.json && d.task != G4_VISION_DETECT };
   cli_image img = { 0 };
   int rc = 1, nt = 0;
-  if (!cli_image_read (d.image, &img) || !cli_load_vision (o.model, d.mmproj, &m, &mm))
+  if (!cli_image_read (d.v.file, &img) || !cli_load_mm (o.model, d.v.mmproj, false, &m, &mm))
     goto done;
-  const int n = g4_image_n_tokens (mm, img.width, img.height, d.img.sizing,
-      d.img.max_soft_tokens);
+  const int n = g4_image_n_tokens (mm, img.width, img.height, d.v.img.sizing,
+      d.v.img.max_soft_tokens);
   if (n < 1) {
     fprintf (stderr, "gemma4-cli: %s: no encoder size fits this %dx%d image (--max-soft-tokens "
-        "%d)\n", d.image, img.width, img.height, d.img.max_soft_tokens);
+        "%d)\n", d.v.file, img.width, img.height, d.v.img.max_soft_tokens);
     goto done;
   }
   const g4_image_view view = g4_image_view_rgb (img.rgb, img.width, img.height, 3 * img.width);
   emb = malloc (sizeof (float) * (size_t) n * (size_t) g4_mmproj_n_embd (mm));
-  if (!emb || g4_image_encode_view (mm, &view, d.img.sizing, d.img.max_soft_tokens,
+  if (!emb || g4_image_encode_view (mm, &view, d.v.img.sizing, d.v.img.max_soft_tokens,
           o.n_threads, NULL, emb, &nt, &err)) {
     fprintf (stderr, "gemma4-cli: %s\n", emb ? err.message : "out of memory");
     goto done;
   }
   const char *joined = n_labels ? d.labels : NULL;
-  const size_t need = d.prompt ? strlen (d.prompt) : g4_vision_task_prompt (d.task, joined,
+  const size_t need = d.v.prompt ? strlen (d.v.prompt) : g4_vision_task_prompt (d.task, joined,
       NULL, 0);
   if (!(content = malloc (need + sizeof "<|image|>"))) {
     fprintf (stderr, "gemma4-cli: out of memory\n");
     goto done;
   }
   /* the image goes before the text unless the prompt places it (as gemma4vision) */
-  strcpy (content, d.prompt && strstr (d.prompt, "<|image|>") ? "" : "<|image|>");
-  if (d.prompt)
-    strcat (content, d.prompt);
+  strcpy (content, d.v.prompt && strstr (d.v.prompt, "<|image|>") ? "" : "<|image|>");
+  if (d.v.prompt)
+    strcat (content, d.v.prompt);
   else
     g4_vision_task_prompt (d.task, joined, content + strlen (content), need + 1);
   if (d.task == G4_VISION_DETECT && !(cons = g4_constraint_detection_new (g4_model_get_vocab (m),
@@ -244,7 +234,7 @@ run (int argc, char **argv)
   }
   if (!(s = cli_new_session (m, &o, 0)))
     goto done;
-  g4_generate_params gp = {.max_tokens = d.gen.max_tokens,.sampling = d.gen.sampling,
+  g4_generate_params gp = {.max_tokens = d.v.gen.max_tokens,.sampling = d.v.gen.sampling,
     .on_piece = cli_text_piece,.user = &text,.constraint = cons
   };
   if (cli_generate_media (s, m, content, &(g4_media) {.embd = emb,.n_tokens = nt}, 1, &gp,

@@ -88,15 +88,10 @@ run_image (const embed_opts * eo, int n_threads)
     fprintf (stderr, "gemma4-cli: %s\n", emb ? err.message : "out of memory");
     goto done;
   }
-  FILE *f = fopen (eo->out, "wb");
-  if (f && fwrite (emb, sizeof (float) * (size_t) d, (size_t) nt, f) == (size_t) nt)
+  if (cli_write_rows (eo->out, emb, d, nt)) {
     rc = 0;
-  if (f && fclose (f) != 0)
-    rc = 1;
-  if (rc)
-    fprintf (stderr, "gemma4-cli: cannot write %s\n", eo->out);
-  else
     fprintf (stderr, "wrote %d x %d image embeddings (%dx%d image) to %s\n", nt, d, w, h, eo->out);
+  }
 done:
   free (emb);
   cli_image_free (&img);
@@ -150,16 +145,11 @@ run (int argc, char **argv)
     fprintf (stderr, "gemma4-cli: %s\n", emb ? err.message : "out of memory");
     goto done;
   }
-  FILE *f = fopen (eo.out, "wb");
-  if (f && fwrite (emb, sizeof (float) * (size_t) d, (size_t) nt, f) == (size_t) nt)
+  if (cli_write_rows (eo.out, emb, d, nt)) {
     rc = 0;
-  if (f && fclose (f) != 0)
-    rc = 1;
-  if (rc)
-    fprintf (stderr, "gemma4-cli: cannot write %s\n", eo.out);
-  else
     fprintf (stderr, "wrote %d x %d audio embeddings (%.2f s of audio) to %s\n", nt, d,
         (double) n / G4_AUDIO_SAMPLE_RATE, eo.out);
+  }
 done:
   free (emb);
   free (x);

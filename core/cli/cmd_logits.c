@@ -89,16 +89,9 @@ run (int argc, char **argv)
     g4_batch b = {.n = n, .tokens = ids, .want_logits = want };
     if (g4_session_decode (s, &b, logits, &err)) {
       fprintf (stderr, "gemma4-cli: %s\n", err.message);
-    } else {
-      FILE *f = fopen (outp, "wb");
-      if (!f || fwrite (logits, sizeof (float) * V, (size_t) n, f) != (size_t) n)
-        fprintf (stderr, "gemma4-cli: cannot write %s\n", outp);
-      else
-        rc = 0;
-      if (f && fclose (f) != 0)
-        rc = 1;
-      if (rc == 0)
-        fprintf (stderr, "wrote %d x %d logits to %s\n", n, V, outp);
+    } else if (cli_write_rows (outp, logits, V, n)) {
+      rc = 0;
+      fprintf (stderr, "wrote %d x %d logits to %s\n", n, V, outp);
     }
   }
   free (want);

@@ -194,59 +194,10 @@ render_prompt (const g4_model * m, const transcribe_opts * t)
   return out;
 }
 
-typedef struct {
-  char *s;
-  size_t len, cap;
-} text_buf;
-
-static bool
-on_piece (const char *text, int len, bool in_thought, void *user)
+static int64_t
+to_ms (int64_t samples)
 {
-  text_buf *b = user;
-  if (in_thought)
-    return true;
-  if (b->len + (size_t) len + 1 > b->cap) {
-    size_t c = b->cap ? b->cap : 256;
-    while (c < b->len + (size_t) len + 1)
-      c *= 2;
-    char *ns = realloc (b->s, c);
-    if (!ns)
-      return false;
-    b->s = ns;
-    b->cap = c;
-  }
-  memcpy (b->s + b->len, text, (size_t) len);
-  b->len += (size_t) len;
-  b->s[b->len] = '\0';
-  return true;
-}
-
-/* One line of text: whitespace runs (newlines included) become one space. */
-static void
-squeeze_spaces (char *s)
-{
-  char *w = s;
-  bool space = true;
-  for (const char *r = s; *r; r++) {
-    const bool is_space = *r == ' ' || *r == '\n' || *r == '\r' || *r == '\t';
-    if (is_space && !space)
-      *w++ = ' ';
-    else if (!is_space)
-      *w++ = *r;
-    space = is_space;
-  }
-  if (w > s && w[-1] == ' ')
-    w--;
-  *w = '\0';
-}
-
-static void
-format_time (int64_t samples, char sep, char *out, size_t size)
-{
-  const unsigned long long ms = (unsigned long long) (samples > 0 ? samples : 0) * 1000
-      / G4_AUDIO_SAMPLE_RATE;
-  snprintf (out, size, "%02llu:%02llu:%02llu%c%03llu", ms / 3600000, ms / 60000 % 60,
-      ms / 1000 % 60, sep, ms % 1000);
+  return samples * 1000 / G4_AUDIO_SAMPLE_RATE;
 }
 
 static void
@@ -254,8 +205,8 @@ show_progress (int64_t done, int64_t total)
 {
   char a[32], b[32];
   const int width = 30, filled = (int) (width * done / (total > 0 ? total : 1));
-  format_time (done, '.', a, sizeof a);
-  format_time (total, '.', b, sizeof b);
+  cli_format_hms (to_ms (done), '.', a, sizeof a);
+  cli_format_hms (to_ms (total), '.', b, sizeof b);
   fprintf (stderr, "\r[%.*s%*s] %3d%% %s / %s", filled, "##############################",
       width - filled, "", (int) (100 * done / (total > 0 ? total : 1)), a, b);
   fflush (stderr);
@@ -264,7 +215,7 @@ show_progress (int64_t done, int64_t total)
 /* Transcribes one segment into text (squeezed to one line). */
 static g4_status
 transcribe_segment (const g4_model * m, const g4_mmproj * mm, g4_session * s, const char *prompt,
-    const float *x, int64_t n, int n_threads, int max_tokens, text_buf * text, g4_error * err)
+    const float *x, int64_t n, int n_threads, int max_tokens, cli_text * text, g4_error * err)
 {
   const int nt = g4_audio_n_tokens (mm, n), d = g4_mmproj_n_embd (mm);
   float *emb = nt > 0 ? malloc (sizeof (float) * (size_t) nt * (size_t) d) : NULL;
@@ -280,12 +231,10 @@ transcribe_segment (const g4_model * m, const g4_mmproj * mm, g4_session * s, co
     st = g4_prompt_build (m, prompt, &(g4_media) {.embd = emb,.n_tokens = nt,.is_audio = true},
         1, &pr, err);
   free (emb);
-  text->len = 0;
-  if (text->s)
-    text->s[0] = '\0';
+  cli_text_clear (text);
   if (!st) {
     g4_generate_params gp = {.max_tokens = max_tokens,.sampling = g4_sampler_default_params (),
-      .on_piece = on_piece,.user = text
+      .on_piece = cli_text_piece,.user = text
     };
     gp.sampling.temperature = 0.0f;
     g4_generate_result res;
@@ -300,7 +249,7 @@ transcribe_segment (const g4_model * m, const g4_mmproj * mm, g4_session * s, co
   }
   g4_prompt_free (&pr);
   if (text->s)
-    squeeze_spaces (text->s);
+    cli_squeeze_spaces (text->s);
   return st;
 }
 
@@ -321,33 +270,15 @@ run (int argc, char **argv)
   g4_session *s = NULL;
   span *seg = NULL;
   char *prompt = NULL;
-  text_buf text = { 0 };
+  cli_text text = { 0 };
   FILE *srt = NULL;
   int64_t n = 0;
   int ns = 0, rc = 1, n_srt = 0;
   float *x = cli_audio_read (to.file, &n);
   if (!x)
     goto done;
-  if (g4_mmproj_load (to.mmproj, &mm, &err)) {
-    fprintf (stderr, "gemma4-cli: cannot load mmproj: %s\n", err.message);
+  if (!cli_load_mm (o.model, to.mmproj, true, &m, &mm))
     goto done;
-  }
-  if (!g4_mmproj_has_audio (mm)) {
-    fprintf (stderr, "gemma4-cli: %s has no audio encoder (use the mmproj file of a Gemma 4 "
-        "E2B or E4B model)\n", to.mmproj);
-    goto done;
-  }
-  if (!(m = cli_load_model (o.model, false)))
-    goto done;
-  if (!g4_model_get_vocab (m)) {
-    fprintf (stderr, "gemma4-cli: %s has no tokenizer: it cannot write text\n", o.model);
-    goto done;
-  }
-  if (g4_model_get_info (m)->n_embd != g4_mmproj_n_embd (mm)) {
-    fprintf (stderr, "gemma4-cli: the text model's width is %d but the mmproj file's is %d\n",
-        g4_model_get_info (m)->n_embd, g4_mmproj_n_embd (mm));
-    goto done;
-  }
   if (!(prompt = render_prompt (m, &to))
       || !(seg = find_segments (x, n, to.threshold_db,
               (int64_t) lroundf (to.chunk_s * G4_AUDIO_SAMPLE_RATE), &ns))) {
@@ -373,14 +304,12 @@ run (int argc, char **argv)
     if (progress)
       fprintf (stderr, "\r%*s\r", 72, "");
     const char *line = text.s ? text.s : "";
-    format_time (seg[i].start, '.', t0, sizeof t0);
-    format_time (seg[i].end, '.', t1, sizeof t1);
+    cli_format_hms (to_ms (seg[i].start), '.', t0, sizeof t0);
+    cli_format_hms (to_ms (seg[i].end), '.', t1, sizeof t1);
     printf ("[%s --> %s] %s\n", t0, t1, line);
     fflush (stdout);
     if (srt && *line) {
-      format_time (seg[i].start, ',', t0, sizeof t0);
-      format_time (seg[i].end, ',', t1, sizeof t1);
-      fprintf (srt, "%d\n%s --> %s\n%s\n\n", ++n_srt, t0, t1, line);
+      cli_srt_block (srt, ++n_srt, to_ms (seg[i].start), to_ms (seg[i].end), line);
     }
   }
   if (progress) {

@@ -13,10 +13,10 @@
 #include "vision_ppm.h"
 
 #ifdef G4_HAVE_FFMPEG
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
+
+#include "av_decode.h"
 #endif
 
 void
@@ -86,58 +86,31 @@ frame_to_rgb (const AVFrame * fr, cli_image * out)
 bool
 cli_image_read (const char *path, cli_image * out)
 {
-  AVFormatContext *fc = NULL;
-  AVCodecContext *cc = NULL;
-  const AVCodec *codec = NULL;
-  AVPacket *pkt = av_packet_alloc ();
+  cli_av d = { 0 };
   AVFrame *fr = av_frame_alloc ();
-  const char *why = NULL;
   char msg[160] = "";
-  int r, si = -1;
   *out = (cli_image) { 0 };
   av_log_set_level (AV_LOG_FATAL);    /* the messages below say what failed */
-  if (!pkt || !fr)
-    why = "out of memory";
-  else if ((r = avformat_open_input (&fc, path, NULL, NULL)) < 0
-      || (r = avformat_find_stream_info (fc, NULL)) < 0) {
-    av_strerror (r, msg, sizeof msg);
-    why = r == AVERROR_INVALIDDATA ? "not an image file (no format FFmpeg knows)" : msg;
-  } else if (!is_image_demuxer (fc->iformat)) {
-    snprintf (msg, sizeof msg, "not an image file (it reads as %s)", fc->iformat->long_name
-        ? fc->iformat->long_name : fc->iformat->name);
-    why = msg;
-  } else if ((si = av_find_best_stream (fc, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)) < 0)
-    why = "no picture in the file";
-  else if (!(cc = avcodec_alloc_context3 (codec))
-      || avcodec_parameters_to_context (cc, fc->streams[si]->codecpar) < 0
-      || avcodec_open2 (cc, codec, NULL) < 0)
-    why = "cannot open the image decoder";
-  bool got = false, draining = false;
-  while (!why && !got) {
-    if (!draining) {
-      if (av_read_frame (fc, pkt) < 0) {
-        draining = true;
-        avcodec_send_packet (cc, NULL);
-      } else {
-        if (pkt->stream_index == si)
-          avcodec_send_packet (cc, pkt);
-        av_packet_unref (pkt);
-      }
-    }
-    r = avcodec_receive_frame (cc, fr);
-    if (r >= 0)
-      got = true;
-    else if (r != AVERROR (EAGAIN) || draining)
+  const char *why = !fr ? "out of memory"
+      : cli_av_open (&d, path, "not an image file (no format FFmpeg knows)", msg, sizeof msg);
+  if (!why) {
+    if (!is_image_demuxer (d.fc->iformat)) {
+      snprintf (msg, sizeof msg, "not an image file (it reads as %s)", d.fc->iformat->long_name
+          ? d.fc->iformat->long_name : d.fc->iformat->name);
+      why = msg;
+    } else if (!cli_av_find_stream (&d, AVMEDIA_TYPE_VIDEO))
+      why = "no picture in the file";
+    else if (!cli_av_open_decoder (&d))
+      why = "cannot open the image decoder";
+    else if (cli_av_next_frame (&d, fr) <= 0)
       why = "no picture could be decoded (broken file?)";
+    else
+      why = frame_to_rgb (fr, out);
   }
-  if (got)
-    why = frame_to_rgb (fr, out);
   if (why)
     fprintf (stderr, "gemma4-cli: %s: %s\n", path, why);
-  avcodec_free_context (&cc);
-  avformat_close_input (&fc);
+  cli_av_close (&d);
   av_frame_free (&fr);
-  av_packet_free (&pkt);
   return why == NULL;
 }
 

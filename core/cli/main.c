@@ -167,8 +167,29 @@ cli_gen_opt (const char *a, const char *v, cli_gen_opts * o)
   return ok ? CLI_VALUE : CLI_BAD;
 }
 
+cli_opt_result
+cli_vision_opt (const char *a, const char *v, cli_vision_opts * o)
+{
+  cli_opt_result r;
+  if (a[0] != '-' && !o->file) {
+    o->file = a;
+    return CLI_FLAG;
+  }
+  if ((r = cli_image_opt (a, v, &o->img)) != CLI_UNKNOWN
+      || (r = cli_gen_opt (a, v, &o->gen)) != CLI_UNKNOWN)
+    return r;
+  if (!strcmp (a, "--mmproj"))
+    o->mmproj = v;
+  else if (!strcmp (a, "-p") || !strcmp (a, "--prompt"))
+    o->prompt = v;
+  else
+    return CLI_UNKNOWN;
+  return CLI_VALUE;
+}
+
 bool
-cli_load_vision (const char *model_path, const char *mmproj_path, g4_model ** m, g4_mmproj ** mm)
+cli_load_mm (const char *model_path, const char *mmproj_path, bool audio, g4_model ** m,
+    g4_mmproj ** mm)
 {
   g4_error err = { 0 };
   *m = NULL;
@@ -176,9 +197,9 @@ cli_load_vision (const char *model_path, const char *mmproj_path, g4_model ** m,
     fprintf (stderr, "gemma4-cli: cannot load mmproj: %s\n", err.message);
     return false;
   }
-  if (!g4_mmproj_has_vision (*mm))
-    fprintf (stderr, "gemma4-cli: %s has no vision encoder (use the mmproj file of a Gemma 4 "
-        "model)\n", mmproj_path);
+  if (!(audio ? g4_mmproj_has_audio (*mm) : g4_mmproj_has_vision (*mm)))
+    fprintf (stderr, "gemma4-cli: %s has no %s encoder (use the mmproj file of a Gemma 4 %s"
+        "model)\n", mmproj_path, audio ? "audio" : "vision", audio ? "E2B or E4B " : "");
   else if ((*m = cli_load_model (model_path, false))) {
     if (!g4_model_get_vocab (*m))
       fprintf (stderr, "gemma4-cli: %s has no tokenizer: it cannot write text\n", model_path);
@@ -219,6 +240,62 @@ cli_text_piece (const char *text, int len, bool in_thought, void *user)
     fflush (stdout);
   }
   return true;
+}
+
+void
+cli_text_clear (cli_text * t)
+{
+  t->len = 0;
+  if (t->s)
+    t->s[0] = '\0';
+}
+
+void
+cli_squeeze_spaces (char *s)
+{
+  char *w = s;
+  bool space = true;
+  for (const char *r = s; *r; r++) {
+    const bool is_space = *r == ' ' || *r == '\n' || *r == '\r' || *r == '\t';
+    if (is_space && !space)
+      *w++ = ' ';
+    else if (!is_space)
+      *w++ = *r;
+    space = is_space;
+  }
+  if (w > s && w[-1] == ' ')
+    w--;
+  *w = '\0';
+}
+
+bool
+cli_write_rows (const char *path, const float *x, int row_len, int n_rows)
+{
+  FILE *f = fopen (path, "wb");
+  bool ok = f && fwrite (x, sizeof (float) * (size_t) row_len, (size_t) n_rows, f)
+      == (size_t) n_rows;
+  if (f && fclose (f) != 0)
+    ok = false;
+  if (!ok)
+    fprintf (stderr, "gemma4-cli: cannot write %s\n", path);
+  return ok;
+}
+
+void
+cli_format_hms (int64_t ms, char sep, char *out, size_t size)
+{
+  const long long t = ms > 0 ? ms : 0;
+  snprintf (out, size, "%02lld:%02lld:%02lld%c%03lld", t / 3600000, t / 60000 % 60, t / 1000 % 60,
+      sep, t % 1000);
+}
+
+void
+cli_srt_block (FILE * f, int n, int64_t start_ms, int64_t end_ms, const char *text)
+{
+  char t0[32], t1[32];
+  cli_format_hms (start_ms, ',', t0, sizeof t0);
+  cli_format_hms (end_ms, ',', t1, sizeof t1);
+  fprintf (f, "%d\n%s --> %s\n%s\n\n", n, t0, t1, text);
 }
 
 g4_status

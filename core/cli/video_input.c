@@ -8,20 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
 #include <libswscale/swscale.h>
 
+#include "av_decode.h"
 #include "video_input.h"
 
 struct cli_video {
   const char *path;
-  AVFormatContext *fc;
-  AVCodecContext *cc;
-  AVPacket *pkt;
+  cli_av av;
   AVFrame *cur, *next;          /* the frame shown now, the one decoded after it */
-  bool have_cur, have_next, draining, eof;
-  int stream;
+  bool have_cur, have_next, eof;
   int64_t cur_ms, next_ms, gap_ms, n_decoded, duration_ms;
   uint8_t *rgb;                 /* a frame in RGB8, for formats a view cannot show */
   int64_t rgb_ms;               /* that frame's timestamp, or -1 */
@@ -35,9 +31,7 @@ cli_video_close (cli_video * v)
     return;
   av_frame_free (&v->cur);
   av_frame_free (&v->next);
-  av_packet_free (&v->pkt);
-  avcodec_free_context (&v->cc);
-  avformat_close_input (&v->fc);
+  cli_av_close (&v->av);
   free (v->rgb);
   free (v);
 }
@@ -46,26 +40,20 @@ cli_video *
 cli_video_open (const char *path)
 {
   cli_video *v = calloc (1, sizeof *v);
-  const AVCodec *codec = NULL;
   const char *why = NULL;
   char msg[128];
-  int r;
   av_log_set_level (AV_LOG_FATAL);    /* the messages below say what failed */
-  if (!v || !(v->pkt = av_packet_alloc ()) || !(v->cur = av_frame_alloc ())
-      || !(v->next = av_frame_alloc ()))
+  if (!v || !(v->cur = av_frame_alloc ()) || !(v->next = av_frame_alloc ()))
     why = "out of memory";
-  else if ((r = avformat_open_input (&v->fc, path, NULL, NULL)) < 0
-      || (r = avformat_find_stream_info (v->fc, NULL)) < 0) {
-    av_strerror (r, msg, sizeof msg);
-    why = r == AVERROR_INVALIDDATA ? "not a video file (no format FFmpeg knows)" : msg;
-  } else if ((v->stream = av_find_best_stream (v->fc, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)) < 0)
-    why = "no video stream";
-  else if (v->fc->streams[v->stream]->disposition & AV_DISPOSITION_ATTACHED_PIC)
-    why = "no video stream (only a cover picture)";
-  else if (!(v->cc = avcodec_alloc_context3 (codec))
-      || avcodec_parameters_to_context (v->cc, v->fc->streams[v->stream]->codecpar) < 0
-      || avcodec_open2 (v->cc, codec, NULL) < 0)
-    why = "cannot open the video decoder";
+  else if (!(why = cli_av_open (&v->av, path, "not a video file (no format FFmpeg knows)", msg,
+              sizeof msg))) {
+    if (!cli_av_find_stream (&v->av, AVMEDIA_TYPE_VIDEO))
+      why = "no video stream";
+    else if (v->av.fc->streams[v->av.stream]->disposition & AV_DISPOSITION_ATTACHED_PIC)
+      why = "no video stream (only a cover picture)";
+    else if (!cli_av_open_decoder (&v->av))
+      why = "cannot open the video decoder";
+  }
   if (why) {
     fprintf (stderr, "gemma4-cli: %s: %s\n", path, why);
     cli_video_close (v);
@@ -73,8 +61,8 @@ cli_video_open (const char *path)
   }
   v->path = path;
   v->rgb_ms = -1;
-  const AVStream *st = v->fc->streams[v->stream];
-  v->duration_ms = v->fc->duration > 0 ? v->fc->duration / 1000
+  const AVStream *st = v->av.fc->streams[v->av.stream];
+  v->duration_ms = v->av.fc->duration > 0 ? v->av.fc->duration / 1000
       : st->duration > 0 ? av_rescale_q (st->duration, st->time_base, (AVRational) { 1, 1000 })
       : -1;
   return v;
@@ -91,7 +79,7 @@ cli_video_duration_ms (const cli_video * v)
 static int64_t
 frame_ms (const cli_video * v, const AVFrame * fr)
 {
-  const AVStream *st = v->fc->streams[v->stream];
+  const AVStream *st = v->av.fc->streams[v->av.stream];
   if (fr->best_effort_timestamp != AV_NOPTS_VALUE) {
     const int64_t t = fr->best_effort_timestamp
         - (st->start_time != AV_NOPTS_VALUE ? st->start_time : 0);
@@ -101,37 +89,20 @@ frame_ms (const cli_video * v, const AVFrame * fr)
   return av_rescale_q (v->n_decoded, av_inv_q (fps), (AVRational) { 1, 1000 });
 }
 
-/* Decodes the next frame into v->next: 1, 0 at the end, -1 on an error.
- * Packets the decoder rejects (damaged data) are skipped. */
+/* Decodes the next frame into v->next: 1, 0 at the end, -1 on an error. */
 static int
 decode_next (cli_video * v)
 {
-  for (;;) {
-    const int r = avcodec_receive_frame (v->cc, v->next);
-    if (r >= 0) {
-      v->next_ms = frame_ms (v, v->next);
-      v->n_decoded++;
-      return 1;
-    }
-    if (r == AVERROR_EOF)
-      return 0;
-    if (r != AVERROR (EAGAIN)) {
-      char msg[128];
-      av_strerror (r, msg, sizeof msg);
-      fprintf (stderr, "gemma4-cli: %s: %s\n", v->path, msg);
-      return -1;
-    }
-    if (av_read_frame (v->fc, v->pkt) < 0) {
-      if (v->draining)
-        return 0;
-      v->draining = true;
-      avcodec_send_packet (v->cc, NULL);
-      continue;
-    }
-    if (v->pkt->stream_index == v->stream)
-      avcodec_send_packet (v->cc, v->pkt);
-    av_packet_unref (v->pkt);
+  const int r = cli_av_next_frame (&v->av, v->next);
+  if (r > 0) {
+    v->next_ms = frame_ms (v, v->next);
+    v->n_decoded++;
+  } else if (r < 0) {
+    char msg[128];
+    av_strerror (r, msg, sizeof msg);
+    fprintf (stderr, "gemma4-cli: %s: %s\n", v->path, msg);
   }
+  return r < 0 ? -1 : r;
 }
 
 /* Makes the look-ahead frame the current one. */
