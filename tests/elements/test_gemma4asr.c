@@ -11,9 +11,7 @@
 
 #include <glib/gstdio.h>
 
-#include <gst/check/gstcheck.h>
-#include <gst/check/gstharness.h>
-
+#include "element_test_util.h"
 #include "wav.h"
 
 #define RATE 16000
@@ -22,8 +20,6 @@
 #define S16_CAPS "audio/x-raw, format=S16LE, rate=16000, channels=1, " \
   "layout=interleaved"
 
-static const gchar *model_path;
-static const gchar *mmproj_path;
 static const gchar *data_dir;
 
 static GstClockTime
@@ -33,32 +29,7 @@ samples_to_time (guint64 n)
 }
 
 /* A gemma4asr with the test model, 2 threads and short answers. */
-static GstElement *
-new_asr (const gchar * first_property, ...)
-{
-  GstElement *e = gst_element_factory_make ("gemma4asr", NULL);
-  va_list ap;
-
-  fail_unless (e != NULL, "gemma4asr not found: is GST_PLUGIN_PATH set?");
-  gst_object_ref_sink (e);
-  g_object_set (e, "model-path", model_path, "mmproj-path", mmproj_path,
-      "n-threads", 2, "max-tokens", 6, NULL);
-  if (first_property) {
-    va_start (ap, first_property);
-    g_object_set_valist (G_OBJECT (e), first_property, ap);
-    va_end (ap);
-  }
-  return e;
-}
-
-static GstBus *
-attach_bus (GstElement * e)
-{
-  GstBus *bus = gst_bus_new ();
-
-  gst_element_set_bus (e, bus);
-  return bus;
-}
+#define new_asr(...) element_test_new ("gemma4asr", 6, __VA_ARGS__)
 
 static gfloat *
 load_wav (const gchar * name, gsize * n)
@@ -100,183 +71,21 @@ push_f32 (GstHarness * h, const gfloat * x, gsize n, GstClockTime pts,
   return pts + samples_to_time (n);
 }
 
-typedef struct
-{
-  GstClockTime start, duration;
-  gchar *text;                  /* NULL: a gap */
-} Span;
-
-typedef struct
-{
-  GArray *spans;
-  guint finals;                 /* rstranscribe/final-transcript events */
-  gboolean sparse;
-  GstCaps *caps;
-} Output;
-
-static gint
-span_cmp (gconstpointer a, gconstpointer b)
-{
-  const Span *x = a, *y = b;
-  return x->start < y->start ? -1 : x->start > y->start;
-}
-
+/* An asr result lasts as long as its text. */
 static void
-output_init (Output * out)
+check_asr_result (const Span * s)
 {
-  memset (out, 0, sizeof *out);
-  out->spans = g_array_new (FALSE, TRUE, sizeof (Span));
-}
-
-static void
-output_clear (Output * out)
-{
-  for (guint i = 0; i < out->spans->len; i++)
-    g_free (g_array_index (out->spans, Span, i).text);
-  g_array_free (out->spans, TRUE);
-  gst_clear_caps (&out->caps);
-}
-
-static void
-add_buffer (Output * out, GstBuffer * buf)
-{
-  Span s = { GST_BUFFER_PTS (buf), GST_BUFFER_DURATION (buf), NULL };
-  GstMapInfo map;
-
-  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
-  s.text = g_strndup ((const gchar *) map.data, map.size);
-  fail_unless (g_utf8_validate (s.text, -1, NULL));
-  gst_buffer_unmap (buf, &map);
-  /* every text buffer carries its result as the custom meta */
-  GstCustomMeta *meta = gst_buffer_get_custom_meta (buf, "GstGemma4ResultMeta");
-  fail_unless (meta != NULL, "text buffer without GstGemma4ResultMeta");
-  const GstStructure *rs = gst_custom_meta_get_structure (meta);
   guint64 duration = 0;
-  fail_unless (gst_structure_has_name (rs, "gemma4-result"));
-  fail_unless_equals_string (gst_structure_get_string (rs, "text"), s.text);
-  fail_unless_equals_string (gst_structure_get_string (rs, "kind"), "asr");
-  fail_unless (gst_structure_get_uint64 (rs, "duration", &duration));
-  fail_unless_equals_uint64 (duration, s.duration);
-  g_array_append_val (out->spans, s);
-}
 
-/* Events of the text pad; TRUE at EOS. */
-static gboolean
-add_event (Output * out, GstEvent * ev)
-{
-  switch (GST_EVENT_TYPE (ev)) {
-    case GST_EVENT_GAP:{
-      Span s = { 0 };
-      gst_event_parse_gap (ev, &s.start, &s.duration);
-      g_array_append_val (out->spans, s);
-      break;
-    }
-    case GST_EVENT_CUSTOM_DOWNSTREAM:
-      if (gst_event_has_name (ev, "rstranscribe/final-transcript"))
-        out->finals++;
-      break;
-    case GST_EVENT_STREAM_START:{
-      GstStreamFlags flags = 0;
-      gst_event_parse_stream_flags (ev, &flags);
-      out->sparse = (flags & GST_STREAM_FLAG_SPARSE) != 0;
-      break;
-    }
-    case GST_EVENT_CAPS:{
-      GstCaps *caps;
-      gst_event_parse_caps (ev, &caps);
-      gst_caps_replace (&out->caps, caps);
-      break;
-    }
-    case GST_EVENT_EOS:
-      return TRUE;
-    default:
-      break;
-  }
-  return FALSE;
-}
-
-/* Everything the text pad produced up to EOS, sorted by time. */
-static void
-collect_until_eos (GstHarness * h, Output * out)
-{
-  GstBuffer *buf;
-  gboolean eos = FALSE;
-
-  while (!eos) {
-    GstEvent *ev = gst_harness_pull_event (h);
-    fail_unless (ev != NULL, "no EOS within the harness timeout");
-    eos = add_event (out, ev);
-    gst_event_unref (ev);
-  }
-  while ((buf = gst_harness_try_pull (h))) {
-    add_buffer (out, buf);
-    gst_buffer_unref (buf);
-  }
-  g_array_sort (out->spans, span_cmp);
-}
-
-static guint
-count_text (const Output * out)
-{
-  guint n = 0;
-  for (guint i = 0; i < out->spans->len; i++)
-    n += g_array_index (out->spans, Span, i).text != NULL;
-  return n;
-}
-
-/* Results and gaps must cover [start, end) without holes or overlaps. */
-static void
-check_tiling (const Output * out, GstClockTime start, GstClockTime end)
-{
-  GstClockTime at = start;
-
-  for (guint i = 0; i < out->spans->len; i++) {
-    const Span *s = &g_array_index (out->spans, Span, i);
-    fail_unless_equals_uint64 (s->start, at);
-    fail_unless (s->duration > 0);
-    at = s->start + s->duration;
-  }
-  fail_unless_equals_uint64 (at, end);
-}
-
-static guint64
-stat_u64 (GstElement * e, const gchar * field)
-{
-  GstStructure *st = NULL;
-  guint64 v = 0;
-  guint u = 0;
-
-  g_object_get (e, "stats", &st, NULL);
-  fail_unless (st != NULL);
-  if (!gst_structure_get_uint64 (st, field, &v)) {
-    fail_unless (gst_structure_get_uint (st, field, &u), "no %s", field);
-    v = u;
-  }
-  gst_structure_free (st);
-  return v;
-}
-
-static GstMessage *
-pop_error (GstBus * bus, GstClockTime timeout)
-{
-  return gst_bus_timed_pop_filtered (bus, timeout, GST_MESSAGE_ERROR);
+  fail_unless (gst_structure_get_uint64 (s->result, "duration", &duration));
+  fail_unless_equals_uint64 (duration, s->duration);
 }
 
 static void
-check_error_mentions (GstMessage * msg, const gchar * what)
+asr_output_init (Output * out)
 {
-  GError *err = NULL;
-  gchar *debug = NULL;
-
-  fail_unless (msg != NULL, "no error message (expected one about '%s')",
-      what);
-  gst_message_parse_error (msg, &err, &debug);
-  fail_unless (strstr (err->message, what) != NULL,
-      "error '%s' does not mention '%s'", err->message, what);
-  g_print ("  error: %s\n", err->message);
-  g_error_free (err);
-  g_free (debug);
-  gst_message_unref (msg);
+  output_init (out, "asr");
+  out->check_result = check_asr_result;
 }
 
 static const gchar *stats_fields[] = { "jobs", "drops", "late",
@@ -354,21 +163,6 @@ GST_START_TEST (test_properties)
 }
 
 GST_END_TEST;
-
-static void
-expect_ready_failure (GstElement * e, const gchar * what)
-{
-  GstBus *bus = attach_bus (e);
-
-  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
-      GST_STATE_CHANGE_FAILURE);
-  check_error_mentions (pop_error (bus, 0), what);
-  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_NULL),
-      GST_STATE_CHANGE_SUCCESS);
-  gst_element_set_bus (e, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (e);
-}
 
 GST_START_TEST (test_configuration_errors)
 {
@@ -531,7 +325,7 @@ GST_START_TEST (test_caps)
   GST_BUFFER_PTS (buf) = 0;
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  asr_output_init (&out);
   collect_until_eos (h, &out);
   fail_unless (out.sparse, "the text stream-start is not sparse");
   fail_unless (out.caps != NULL);
@@ -607,7 +401,7 @@ run_wav_pipeline (const gchar * wav, guint chunk_ms, guint64 n_samples)
   gint64 t0 = g_get_monotonic_time ();
 
   fail_unless (pipeline != NULL, "%s", error ? error->message : desc);
-  output_init (&pd.out);
+  asr_output_init (&pd.out);
   g_mutex_init (&pd.lock);
   asr = gst_bin_get_by_name (GST_BIN (pipeline), "asr");
   sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
@@ -651,7 +445,7 @@ run_wav_pipeline (const gchar * wav, guint chunk_ms, guint64 n_samples)
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
 
-  g_array_sort (pd.out.spans, span_cmp);
+  output_sort (&pd.out);
   check_tiling (&pd.out, 0, end);
   for (guint i = 0; i < pd.out.spans->len; i++) {
     const Span *s = &g_array_index (pd.out.spans, Span, i);
@@ -712,7 +506,7 @@ GST_START_TEST (test_gaps_over_silence)
   t = push_f32 (h, silence, 3 * RATE, t, 480);
   t = push_f32 (h, x + RATE, RATE, t, 480);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  asr_output_init (&out);
   collect_until_eos (h, &out);
   check_tiling (&out, 0, t);
   for (guint i = 0; i < out.spans->len; i++) {
@@ -738,17 +532,6 @@ GST_START_TEST (test_gaps_over_silence)
 }
 
 GST_END_TEST;
-
-static void
-query_latency (GstHarness * h, gboolean * live, GstClockTime * min,
-    GstClockTime * max)
-{
-  GstQuery *q = gst_query_new_latency ();
-
-  fail_unless (gst_pad_peer_query (h->sinkpad, q));
-  gst_query_parse_latency (q, live, min, max);
-  gst_query_unref (q);
-}
 
 GST_START_TEST (test_latency_query)
 {
@@ -809,9 +592,8 @@ GST_START_TEST (test_live_overload)
   gfloat *x = load_wav ("long.wav", &n);
   const gsize total = 8 * RATE, per_buf = 320;
   gint64 worst = 0, t0 = g_get_monotonic_time ();
-  GstMessage *msg;
-  guint qos = 0;
-  guint64 last_dropped = 0, jobs, drops;
+  guint qos;
+  guint64 last_dropped, jobs, drops;
   GstClockTime t = 0;
   Output out;
 
@@ -823,25 +605,14 @@ GST_START_TEST (test_live_overload)
   t0 = g_get_monotonic_time () - t0;
   /* blocking would mean waiting for inference: seconds */
   fail_unless (worst < 1000000, "a push took %" G_GINT64_FORMAT " us", worst);
-  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_QOS))) {
-    GstFormat format;
-    guint64 processed, dropped;
-    gboolean live;
-    gst_message_parse_qos (msg, &live, NULL, NULL, NULL, NULL);
-    gst_message_parse_qos_stats (msg, &format, &processed, &dropped);
-    fail_unless (live && format == GST_FORMAT_BUFFERS);
-    fail_unless (dropped > last_dropped);
-    last_dropped = dropped;
-    qos++;
-    gst_message_unref (msg);
-  }
+  qos = count_drop_qos (bus, &last_dropped);
   drops = stat_u64 (e, "drops");
   fail_unless (drops >= 8, "only %" G_GUINT64_FORMAT " drops", drops);
   fail_unless_equals_int (qos, drops);
   fail_unless_equals_uint64 (last_dropped, drops);
 
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  asr_output_init (&out);
   collect_until_eos (h, &out);
   check_tiling (&out, 0, t);
   jobs = stat_u64 (e, "jobs");
@@ -874,7 +645,7 @@ transcribe_one (GstElement * e)
 
   push_f32 (h, x, RATE, 0, 1600);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  asr_output_init (&out);
   collect_until_eos (h, &out);
   check_tiling (&out, 0, GST_SECOND);
   fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 1);
@@ -957,7 +728,7 @@ GST_START_TEST (test_latency_budget)
 
   t = push_f32 (h, x, 2 * RATE, 0, 1600);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  asr_output_init (&out);
   collect_until_eos (h, &out);
   check_tiling (&out, 0, t);
   while ((msg = gst_bus_pop (bus))) {
@@ -1016,7 +787,7 @@ GST_START_TEST (test_discontinuity)
               GST_SECOND)));
   push_f32 (h, x + 2 * RATE, RATE, 5 * GST_SECOND, 1600);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  asr_output_init (&out);
   collect_until_eos (h, &out);
   check_tiling (&out, 0, 6 * GST_SECOND);
   fail_unless_equals_int (count_text (&out), 3);
@@ -1051,7 +822,7 @@ GST_START_TEST (test_eos_drains)
   t = push_f32 (h, x, 5 * RATE / 2, 0, 1600);
   /* the last job may still be running or waiting: EOS must wait for it */
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  asr_output_init (&out);
   collect_until_eos (h, &out);
   fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 3);
   check_tiling (&out, 0, t);
@@ -1078,7 +849,7 @@ GST_START_TEST (test_flush_cancels)
   GstBuffer *partial;
   GstSegment seg;
   GstMapInfo map;
-  gint64 t0, flush_us;
+  gint64 flush_us;
   Output out;
 
   push_f32 (h, x, RATE, 0, 1600);
@@ -1090,21 +861,14 @@ GST_START_TEST (test_flush_cancels)
   gst_buffer_unmap (partial, &map);
   gst_buffer_unref (partial);
 
-  t0 = g_get_monotonic_time ();
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
-  flush_us = g_get_monotonic_time () - t0;
-  fail_unless (flush_us < 1000000, "flushing took %" G_GINT64_FORMAT " us",
-      flush_us);
-  fail_unless (gst_harness_try_pull (h) == NULL, "a cancelled job gave text");
-  fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 0);
+  flush_us = check_flush_cancels (h, e);
 
   g_object_set (e, "max-tokens", 4, NULL);
   gst_segment_init (&seg, GST_FORMAT_TIME);
   fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
   push_f32 (h, x, RATE, 0, 1600);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  asr_output_init (&out);
   collect_until_eos (h, &out);
   check_tiling (&out, 0, GST_SECOND);
   fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 1);
@@ -1185,8 +949,8 @@ GST_START_TEST (test_shared_model)
   push_f32 (hb, x, 2 * RATE, 0, 1600);
   fail_unless (gst_harness_push_event (ha, gst_event_new_eos ()));
   fail_unless (gst_harness_push_event (hb, gst_event_new_eos ()));
-  output_init (&oa);
-  output_init (&ob);
+  asr_output_init (&oa);
+  asr_output_init (&ob);
   collect_until_eos (ha, &oa);
   collect_until_eos (hb, &ob);
   fail_unless_equals_int (count_text (&oa), 2);
@@ -1361,13 +1125,10 @@ gemma4asr_suite (void)
   Suite *s = suite_create ("gemma4asr");
   TCase *tc = tcase_create ("general");
 
-  model_path = g_getenv ("GEMMA4_TEST_MODEL");
-  mmproj_path = g_getenv ("GEMMA4_TEST_MMPROJ");
+  element_test_setup ();
   data_dir = g_getenv ("GEMMA4_TEST_DATA");
-  if (!model_path || !mmproj_path || !data_dir)
-    g_error ("set GEMMA4_TEST_MODEL, GEMMA4_TEST_MMPROJ and GEMMA4_TEST_DATA");
-  /* each test runs in a child process: unbuffered, its report survives */
-  setvbuf (stdout, NULL, _IONBF, 0);
+  if (!data_dir)
+    g_error ("set GEMMA4_TEST_DATA");
   tcase_set_timeout (tc, 80);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_properties);

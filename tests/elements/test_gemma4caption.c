@@ -14,50 +14,14 @@
 
 #include <glib/gstdio.h>
 
-#include <gst/check/gstcheck.h>
-#include <gst/check/gstharness.h>
+#include "element_test_util.h"
 
 #define WIDTH 32
 #define HEIGHT 24
 #define MS GST_MSECOND
 
-static const gchar *model_path;
-static const gchar *mmproj_path;
-
 /* A gemma4caption with the test model, 2 threads and short answers. */
-static GstElement *
-new_caption (const gchar * first_property, ...)
-{
-  GstElement *e = gst_element_factory_make ("gemma4caption", NULL);
-  va_list ap;
-
-  fail_unless (e != NULL, "gemma4caption not found: is GST_PLUGIN_PATH set?");
-  gst_object_ref_sink (e);
-  g_object_set (e, "model-path", model_path, "mmproj-path", mmproj_path,
-      "n-threads", 2, "max-tokens", 3, NULL);
-  if (first_property) {
-    va_start (ap, first_property);
-    g_object_set_valist (G_OBJECT (e), first_property, ap);
-    va_end (ap);
-  }
-  return e;
-}
-
-static GstBus *
-attach_bus (GstElement * e)
-{
-  GstBus *bus = gst_bus_new ();
-
-  gst_element_set_bus (e, bus);
-  return bus;
-}
-
-static void
-detach_bus (GstElement * e, GstBus * bus)
-{
-  gst_element_set_bus (e, NULL);
-  gst_object_unref (bus);
-}
+#define new_caption(...) element_test_new ("gemma4caption", 3, __VA_ARGS__)
 
 static GstHarness *
 caption_harness (GstElement * e, gboolean live, gint fps)
@@ -93,159 +57,27 @@ push_frames (GstHarness * h, guint n, gint fps, GstClockTime pts)
   return pts + n * dur;
 }
 
-typedef struct
-{
-  GstClockTime start, duration;
-  gchar *text;                  /* NULL: a gap */
-  GstClockTime window;          /* result "duration": the window described */
-  GArray *frames;               /* GstClockTime: sampled frame PTS */
-  gchar *prompt;
-} Span;
-
-typedef struct
-{
-  GArray *spans;
-  gboolean sparse;
-  GstCaps *caps;
-} Output;
-
+/* A caption's result names its prompt and sampled frames. */
 static void
-output_init (Output * out)
+check_caption_result (const Span * s)
 {
-  memset (out, 0, sizeof *out);
-  out->spans = g_array_new (FALSE, TRUE, sizeof (Span));
-}
+  const GValue *frames = gst_structure_get_value (s->result, "frames");
 
-static void
-output_clear (Output * out)
-{
-  for (guint i = 0; i < out->spans->len; i++) {
-    Span *s = &g_array_index (out->spans, Span, i);
-    g_free (s->text);
-    g_free (s->prompt);
-    if (s->frames)
-      g_array_free (s->frames, TRUE);
-  }
-  g_array_free (out->spans, TRUE);
-  gst_clear_caps (&out->caps);
-}
-
-static gint
-span_cmp (gconstpointer a, gconstpointer b)
-{
-  const Span *x = a, *y = b;
-  return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* A text buffer and the result meta it carries. */
-static void
-add_buffer (Output * out, GstBuffer * buf)
-{
-  Span s = {.start = GST_BUFFER_PTS (buf),.duration =
-        GST_BUFFER_DURATION (buf) };
-  GstCustomMeta *meta = gst_buffer_get_custom_meta (buf,
-      "GstGemma4ResultMeta");
-  const GstStructure *rs;
-  const GValue *frames;
-  guint64 window = 0;
-  GstMapInfo map;
-
-  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
-  s.text = g_strndup ((const gchar *) map.data, map.size);
-  fail_unless (g_utf8_validate (s.text, -1, NULL));
-  gst_buffer_unmap (buf, &map);
-  fail_unless (meta != NULL, "text buffer without GstGemma4ResultMeta");
-  rs = gst_custom_meta_get_structure (meta);
-  fail_unless (gst_structure_has_name (rs, "gemma4-result"));
-  fail_unless_equals_string (gst_structure_get_string (rs, "text"), s.text);
-  fail_unless_equals_string (gst_structure_get_string (rs, "kind"),
-      "caption");
-  fail_unless (gst_structure_get_uint64 (rs, "duration", &window));
-  s.window = window;
-  s.prompt = g_strdup (gst_structure_get_string (rs, "prompt"));
-  fail_unless (s.prompt != NULL);
-  frames = gst_structure_get_value (rs, "frames");
+  fail_unless (gst_structure_get_string (s->result, "prompt") != NULL);
   fail_unless (frames && GST_VALUE_HOLDS_ARRAY (frames));
-  s.frames = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
-  for (guint i = 0; i < gst_value_array_get_size (frames); i++) {
-    GstClockTime t = g_value_get_uint64 (gst_value_array_get_value (frames,
-            i));
-    g_array_append_val (s.frames, t);
-  }
-  g_array_append_val (out->spans, s);
 }
 
-/* Events of the text pad; TRUE at EOS. */
-static gboolean
-add_event (Output * out, GstEvent * ev)
-{
-  switch (GST_EVENT_TYPE (ev)) {
-    case GST_EVENT_GAP:{
-      Span s = { 0 };
-      gst_event_parse_gap (ev, &s.start, &s.duration);
-      g_array_append_val (out->spans, s);
-      break;
-    }
-    case GST_EVENT_STREAM_START:{
-      GstStreamFlags flags = 0;
-      gst_event_parse_stream_flags (ev, &flags);
-      out->sparse = (flags & GST_STREAM_FLAG_SPARSE) != 0;
-      break;
-    }
-    case GST_EVENT_CAPS:{
-      GstCaps *caps;
-      gst_event_parse_caps (ev, &caps);
-      gst_caps_replace (&out->caps, caps);
-      break;
-    }
-    case GST_EVENT_EOS:
-      return TRUE;
-    default:
-      break;
-  }
-  return FALSE;
-}
-
-/* Everything the text pad produced up to EOS, sorted by time. */
 static void
-collect_until_eos (GstHarness * h, Output * out)
+caption_output_init (Output * out)
 {
-  GstBuffer *buf;
-  gboolean eos = FALSE;
-
-  while (!eos) {
-    GstEvent *ev = gst_harness_pull_event (h);
-    fail_unless (ev != NULL, "no EOS within the harness timeout");
-    eos = add_event (out, ev);
-    gst_event_unref (ev);
-  }
-  while ((buf = gst_harness_try_pull (h))) {
-    add_buffer (out, buf);
-    gst_buffer_unref (buf);
-  }
-  g_array_sort (out->spans, span_cmp);
+  output_init (out, "caption");
+  out->check_result = check_caption_result;
 }
 
-static const Span *
-span (const Output * out, guint i)
+static const gchar *
+prompt_of (const Span * s)
 {
-  fail_unless (i < out->spans->len);
-  return &g_array_index (out->spans, Span, i);
-}
-
-/* Captions and gaps must cover [start, end) without holes or overlaps. */
-static void
-check_tiling (const Output * out, GstClockTime start, GstClockTime end)
-{
-  GstClockTime at = start;
-
-  for (guint i = 0; i < out->spans->len; i++) {
-    const Span *s = span (out, i);
-    fail_unless_equals_uint64 (s->start, at);
-    fail_unless (s->duration > 0);
-    at = s->start + s->duration;
-  }
-  fail_unless_equals_uint64 (at, end);
+  return gst_structure_get_string (s->result, "prompt");
 }
 
 /* The caption i (a text span, not a gap) has these timings and frames
@@ -254,49 +86,20 @@ static void
 check_caption (const Span * s, GstClockTime start, GstClockTime display,
     GstClockTime window, const guint * frames_ms, guint n)
 {
+  const GValue *frames;
+  guint64 described = 0;
+
   fail_unless (s->text != NULL, "a gap at %" GST_TIME_FORMAT " where a "
       "caption was expected", GST_TIME_ARGS (s->start));
   fail_unless_equals_uint64 (s->start, start);
   fail_unless_equals_uint64 (s->duration, display);
-  fail_unless_equals_uint64 (s->window, window);
-  fail_unless_equals_int (s->frames->len, n);
+  frames = gst_structure_get_value (s->result, "frames");
+  fail_unless (gst_structure_get_uint64 (s->result, "duration", &described));
+  fail_unless_equals_uint64 (described, window);
+  fail_unless_equals_int (gst_value_array_get_size (frames), n);
   for (guint i = 0; i < n; i++)
-    fail_unless_equals_uint64 (g_array_index (s->frames, GstClockTime, i),
-        frames_ms[i] * MS);
-}
-
-static guint64
-stat_u64 (GstElement * e, const gchar * field)
-{
-  GstStructure *st = NULL;
-  guint64 v = 0;
-  guint u = 0;
-
-  g_object_get (e, "stats", &st, NULL);
-  fail_unless (st != NULL);
-  if (!gst_structure_get_uint64 (st, field, &v)) {
-    fail_unless (gst_structure_get_uint (st, field, &u), "no %s", field);
-    v = u;
-  }
-  gst_structure_free (st);
-  return v;
-}
-
-static void
-check_error_mentions (GstMessage * msg, const gchar * what)
-{
-  GError *err = NULL;
-  gchar *debug = NULL;
-
-  fail_unless (msg != NULL, "no error message (expected one about '%s')",
-      what);
-  gst_message_parse_error (msg, &err, &debug);
-  fail_unless (strstr (err->message, what) != NULL,
-      "error '%s' does not mention '%s'", err->message, what);
-  g_print ("  error: %s\n", err->message);
-  g_error_free (err);
-  g_free (debug);
-  gst_message_unref (msg);
+    fail_unless_equals_uint64 (g_value_get_uint64
+        (gst_value_array_get_value (frames, i)), frames_ms[i] * MS);
 }
 
 static const gchar *stats_fields[] = { "jobs", "drops", "late",
@@ -362,20 +165,6 @@ GST_START_TEST (test_properties)
 
 GST_END_TEST;
 
-static void
-expect_ready_failure (GstElement * e, const gchar * what)
-{
-  GstBus *bus = attach_bus (e);
-
-  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
-      GST_STATE_CHANGE_FAILURE);
-  check_error_mentions (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR), what);
-  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_NULL),
-      GST_STATE_CHANGE_SUCCESS);
-  detach_bus (e, bus);
-  gst_object_unref (e);
-}
-
 /* Settings that cannot work are refused at NULL->READY with a message
  * naming them. */
 GST_START_TEST (test_bad_properties)
@@ -421,7 +210,7 @@ GST_START_TEST (test_windows)
 
   t = push_frames (h, 125, 5, 0);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  caption_output_init (&out);
   collect_until_eos (h, &out);
   fail_unless (out.sparse, "the text stream is not sparse");
   fail_unless (out.caps != NULL);
@@ -436,23 +225,23 @@ GST_START_TEST (test_windows)
       5 * GST_SECOND, f2, 4);
 
   /* the user turn: "mm:ss <|image|>" per frame, then the instruction */
-  fail_unless (g_str_has_prefix (span (&out, 0)->prompt, "00:00 <|image|> "
+  fail_unless (g_str_has_prefix (prompt_of (span (&out, 0)), "00:00 <|image|> "
           "00:02 <|image|> 00:04 <|image|> 00:06 <|image|> 00:08 <|image|>"
-          "\n\n"), "prompt: %s", span (&out, 0)->prompt);
-  fail_unless (g_str_has_suffix (span (&out, 0)->prompt,
+          "\n\n"), "prompt: %s", prompt_of (span (&out, 0)));
+  fail_unless (g_str_has_suffix (prompt_of (span (&out, 0)),
           "N=5 S=00:00 E=00:10 T=00:00, 00:02, 00:04, 00:06, 00:08 "
-          "P=(none) {unknown}"), "prompt: %s", span (&out, 0)->prompt);
+          "P=(none) {unknown}"), "prompt: %s", prompt_of (span (&out, 0)));
   want = g_strdup_printf ("N=5 S=00:10 E=00:20 T=00:10, 00:12, 00:14, "
       "00:16, 00:18 P=%s {unknown}", span (&out, 0)->text);
-  fail_unless (g_str_has_suffix (span (&out, 1)->prompt, want), "prompt: %s",
-      span (&out, 1)->prompt);
+  fail_unless (g_str_has_suffix (prompt_of (span (&out, 1)), want), "prompt: %s",
+      prompt_of (span (&out, 1)));
   g_free (want);
   previous = g_strdup_printf ("%s %s", span (&out, 0)->text,
       span (&out, 1)->text);
   want = g_strdup_printf ("N=4 S=00:20 E=00:25 T=00:20, 00:22, 00:24, 00:24 "
       "P=%s {unknown}", previous);
-  fail_unless (g_str_has_suffix (span (&out, 2)->prompt, want), "prompt: %s",
-      span (&out, 2)->prompt);
+  fail_unless (g_str_has_suffix (prompt_of (span (&out, 2)), want), "prompt: %s",
+      prompt_of (span (&out, 2)));
   g_free (want);
   g_free (previous);
 
@@ -515,7 +304,7 @@ GST_START_TEST (test_sample_fps)
 
   t = push_frames (h, 20, 4, 0);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  caption_output_init (&out);
   collect_until_eos (h, &out);
   check_tiling (&out, 0, t);
   fail_unless_equals_int (out.spans->len, 2);
@@ -546,7 +335,7 @@ GST_START_TEST (test_overlap)
 
   t = push_frames (h, 100, 5, 0);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  caption_output_init (&out);
   collect_until_eos (h, &out);
   check_tiling (&out, 0, t);
   fail_unless_equals_int (out.spans->len, 4);
@@ -560,8 +349,8 @@ GST_START_TEST (test_overlap)
   fail_unless_equals_uint64 (stat_u64 (e, "samples"), 5);
   /* history-size=0: no earlier captions in any prompt */
   for (guint i = 0; i < 4; i++)
-    fail_unless (strstr (span (&out, i)->prompt, "Earlier captions: (none) "
-            "Describe") != NULL, "prompt: %s", span (&out, i)->prompt);
+    fail_unless (strstr (prompt_of (span (&out, i)), "Earlier captions: (none) "
+            "Describe") != NULL, "prompt: %s", prompt_of (span (&out, i)));
   g_print ("overlap: 20 s, 10 s windows every 5 s -> 4 captions tiling "
       "0-20 s, 8 frames picked from 5 copies; no history with "
       "history-size=0\n");
@@ -586,7 +375,7 @@ GST_START_TEST (test_memory_bound)
 
   push_frames (h, 1800, 30, 0);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  caption_output_init (&out);
   collect_until_eos (h, &out);
   fail_unless_equals_int (out.spans->len, 1);
   fail_unless_equals_uint64 (stat_u64 (e, "frames"), 1800);
@@ -627,7 +416,7 @@ GST_START_TEST (test_gaps)
   push_frames (h, 5, 5, 4 * GST_SECOND);
   push_frames (h, 10, 5, 10 * GST_SECOND);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  caption_output_init (&out);
   collect_until_eos (h, &out);
   check_tiling (&out, 0, 12 * GST_SECOND);
   fail_unless_equals_int (out.spans->len, 6);
@@ -660,7 +449,7 @@ GST_START_TEST (test_native_size)
 
   push_frames (h, 5, 5, 0);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  caption_output_init (&out);
   collect_until_eos (h, &out);
   fail_unless_equals_int (out.spans->len, 1);
   check_caption (span (&out, 0), 0, GST_SECOND, GST_SECOND, f0, 2);
@@ -685,11 +474,10 @@ GST_START_TEST (test_live_overload)
       "max-tokens", 200, "n-threads", 1, NULL);
   GstBus *bus = attach_bus (e);
   GstHarness *h;
-  GstMessage *msg;
   GstClockTime t = 0;
   gint64 worst = 0;
-  guint qos = 0;
-  guint64 drops, jobs, last_dropped = 0;
+  guint qos;
+  guint64 drops, jobs, last_dropped;
   Output out;
 
   /* the model is loaded before: the first frame waits for nothing */
@@ -706,21 +494,10 @@ GST_START_TEST (test_live_overload)
   }
   fail_unless (worst < 500000, "a push took %" G_GINT64_FORMAT " us", worst);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  caption_output_init (&out);
   collect_until_eos (h, &out);
   check_tiling (&out, 0, t);
-  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_QOS))) {
-    GstFormat format;
-    guint64 processed, dropped;
-    gboolean live;
-    gst_message_parse_qos (msg, &live, NULL, NULL, NULL, NULL);
-    gst_message_parse_qos_stats (msg, &format, &processed, &dropped);
-    fail_unless (live && format == GST_FORMAT_BUFFERS);
-    fail_unless (dropped > last_dropped);
-    last_dropped = dropped;
-    qos++;
-    gst_message_unref (msg);
-  }
+  qos = count_drop_qos (bus, &last_dropped);
   drops = stat_u64 (e, "drops");
   jobs = stat_u64 (e, "jobs");
   fail_unless (drops >= 5, "only %" G_GUINT64_FORMAT " drops", drops);
@@ -794,17 +571,6 @@ GST_START_TEST (test_srt_pipeline)
 
 GST_END_TEST;
 
-static void
-query_latency (GstHarness * h, gboolean * live, GstClockTime * min,
-    GstClockTime * max)
-{
-  GstQuery *q = gst_query_new_latency ();
-
-  fail_unless (gst_pad_peer_query (h->sinkpad, q));
-  gst_query_parse_latency (q, live, min, max);
-  gst_query_unref (q);
-}
-
 GST_START_TEST (test_latency_query)
 {
   GstElement *e = new_caption (NULL);
@@ -856,33 +622,26 @@ GST_START_TEST (test_flush)
       "max-tokens", 3000, NULL);
   GstHarness *h = caption_harness (e, FALSE, 5);
   GstSegment seg;
-  gint64 t0, flush_us;
+  gint64 flush_us;
   Output out;
 
   /* one complete window (closed by the frame at 1 s) and one open */
   push_frames (h, 6, 5, 0);
   g_usleep (300000);
-  t0 = g_get_monotonic_time ();
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
-  flush_us = g_get_monotonic_time () - t0;
-  fail_unless (flush_us < 1000000, "flushing took %" G_GINT64_FORMAT " us",
-      flush_us);
-  fail_unless (gst_harness_try_pull (h) == NULL, "a cancelled job gave text");
-  fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 0);
+  flush_us = check_flush_cancels (h, e);
 
   g_object_set (e, "max-tokens", 3, NULL);
   gst_segment_init (&seg, GST_FORMAT_TIME);
   fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
   push_frames (h, 5, 5, 0);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  output_init (&out);
+  caption_output_init (&out);
   collect_until_eos (h, &out);
   check_tiling (&out, 0, GST_SECOND);
   fail_unless_equals_int (out.spans->len, 1);
-  fail_unless (g_str_has_suffix (span (&out, 0)->prompt, "(none) Describe "
+  fail_unless (g_str_has_suffix (prompt_of (span (&out, 0)), "(none) Describe "
           "what happens in these frames in one or two sentences."),
-      "history survived the flush: %s", span (&out, 0)->prompt);
+      "history survived the flush: %s", prompt_of (span (&out, 0)));
   fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 1);
   g_print ("flush: a 3000-token caption cancelled in %.1f ms, then a new "
       "segment captioned with no history\n", flush_us / 1e3);
@@ -963,12 +722,7 @@ gemma4caption_suite (void)
   Suite *s = suite_create ("gemma4caption");
   TCase *tc = tcase_create ("general");
 
-  model_path = g_getenv ("GEMMA4_TEST_MODEL");
-  mmproj_path = g_getenv ("GEMMA4_TEST_MMPROJ");
-  if (!model_path || !mmproj_path)
-    g_error ("set GEMMA4_TEST_MODEL and GEMMA4_TEST_MMPROJ");
-  /* each test runs in a child process: unbuffered, its report survives */
-  setvbuf (stdout, NULL, _IONBF, 0);
+  element_test_setup ();
   tcase_set_timeout (tc, 80);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_properties);

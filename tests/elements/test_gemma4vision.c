@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <gst/check/gstcheck.h>
-#include <gst/check/gstharness.h>
 #include <gst/video/video.h>
+
+#include "element_test_util.h"
 
 #define W 64
 #define H 48
@@ -22,47 +22,13 @@
 #define RESULT_TIMEOUT result_timeout
 static GstClockTime result_timeout = 20 * GST_SECOND;
 
-static const gchar *model_path;
-static const gchar *mmproj_path;
 static const gchar *audio_mmproj_path;
 
 /* A gemma4vision with the test model, 2 threads and short answers; the
  * latency budget is large because attach=exact holds the first frame while
  * the model loads. */
-static GstElement *
-new_vision (const gchar * first_property, ...)
-{
-  GstElement *e = gst_element_factory_make ("gemma4vision", NULL);
-  va_list ap;
-
-  fail_unless (e != NULL, "gemma4vision not found: is GST_PLUGIN_PATH set?");
-  gst_object_ref_sink (e);
-  g_object_set (e, "model-path", model_path, "mmproj-path", mmproj_path,
-      "n-threads", 2, "max-tokens", 3, "latency", 30000, NULL);
-  if (first_property) {
-    va_start (ap, first_property);
-    g_object_set_valist (G_OBJECT (e), first_property, ap);
-    va_end (ap);
-  }
-  return e;
-}
-
-static GstBus *
-attach_bus (GstElement * e)
-{
-  GstBus *bus = gst_bus_new ();
-
-  gst_element_set_bus (e, bus);
-  return bus;
-}
-
-static void
-detach_bus (GstElement * e, GstBus * bus)
-{
-  gst_element_set_bus (e, NULL);
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
-}
+#define new_vision(...) element_test_new ("gemma4vision", 3, "latency", \
+    30000, __VA_ARGS__)
 
 static gchar *
 caps_string (const gchar * format, gint w, gint h)
@@ -159,19 +125,6 @@ count_results (GstBus * bus)
   return n;
 }
 
-static guint64
-stat_u64 (GstElement * e, const gchar * field)
-{
-  GstStructure *st = NULL;
-  guint64 v = 0;
-
-  g_object_get (e, "stats", &st, NULL);
-  fail_unless (st != NULL);
-  fail_unless (gst_structure_get_uint64 (st, field, &v), "no %s", field);
-  gst_structure_free (st);
-  return v;
-}
-
 /* The result meta's structure on buf, or NULL. */
 static const GstStructure *
 result_of (GstBuffer * buf)
@@ -238,18 +191,8 @@ push_pull (GstHarness * h, const gchar * format, gint w, gint hh, guint n)
 static void
 expect_error (GstBus * bus, const gchar * what)
 {
-  GstMessage *m = gst_bus_timed_pop_filtered (bus, RESULT_TIMEOUT,
-      GST_MESSAGE_ERROR);
-  GError *err = NULL;
-
-  fail_unless (m != NULL, "no error message (expected one about '%s')",
-      what);
-  gst_message_parse_error (m, &err, NULL);
-  fail_unless (strstr (err->message, what) != NULL,
-      "error '%s' does not mention '%s'", err->message, what);
-  g_print ("  error: %s\n", err->message);
-  g_error_free (err);
-  gst_message_unref (m);
+  check_error_mentions (gst_bus_timed_pop_filtered (bus, RESULT_TIMEOUT,
+          GST_MESSAGE_ERROR), what);
 }
 
 GST_START_TEST (test_properties)
@@ -322,20 +265,6 @@ GST_START_TEST (test_properties)
 }
 
 GST_END_TEST;
-
-static void
-expect_ready_failure (GstElement * e, const gchar * what)
-{
-  GstBus *bus = attach_bus (e);
-
-  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
-      GST_STATE_CHANGE_FAILURE);
-  expect_error (bus, what);
-  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_NULL),
-      GST_STATE_CHANGE_SUCCESS);
-  detach_bus (e, bus);
-  gst_object_unref (e);
-}
 
 GST_START_TEST (test_configuration_errors)
 {
@@ -1107,8 +1036,7 @@ gemma4vision_suite (void)
   Suite *s = suite_create ("gemma4vision");
   TCase *tc = tcase_create ("general");
 
-  model_path = g_getenv ("GEMMA4_TEST_MODEL");
-  mmproj_path = g_getenv ("GEMMA4_TEST_MMPROJ");
+  element_test_setup ();
   audio_mmproj_path = g_getenv ("GEMMA4_TEST_AUDIO_MMPROJ");
   if (g_getenv ("GEMMA4_TEST_RESULT_TIMEOUT"))
     result_timeout = g_ascii_strtoull (g_getenv
