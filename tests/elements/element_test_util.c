@@ -104,6 +104,37 @@ stat_u64 (GstElement * e, const gchar * field)
 }
 
 void
+check_stats_fields (GstElement * e, const gchar * const *fields)
+{
+  GstStructure *stats = NULL;
+
+  g_object_get (e, "stats", &stats, NULL);
+  fail_unless (stats != NULL);
+  fail_unless (gst_structure_has_name (stats, "gemma4-stats"));
+  for (guint i = 0; fields[i]; i++)
+    fail_unless (gst_structure_has_field (stats, fields[i]),
+        "stats lacks %s", fields[i]);
+  gst_structure_free (stats);
+}
+
+void
+expect_latency_message (GstElement * e, GstBus * bus,
+    const gchar * first_property, ...)
+{
+  GstMessage *msg;
+  va_list ap;
+
+  while ((msg = gst_bus_pop (bus)))
+    gst_message_unref (msg);
+  va_start (ap, first_property);
+  g_object_set_valist (G_OBJECT (e), first_property, ap);
+  va_end (ap);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
+  fail_unless (msg != NULL, "no LATENCY message");
+  gst_message_unref (msg);
+}
+
+void
 query_latency (GstHarness * h, gboolean * live, GstClockTime * min,
     GstClockTime * max)
 {

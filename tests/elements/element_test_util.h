@@ -33,6 +33,14 @@ void expect_ready_failure (GstElement * e, const gchar * what);
 /* A field of the "stats" property (guint64 or guint). */
 guint64 stat_u64 (GstElement * e, const gchar * field);
 
+/* The "stats" property is a gemma4-stats structure with these fields
+ * (NULL-terminated). */
+void check_stats_fields (GstElement * e, const gchar * const *fields);
+
+/* Setting the properties given (NULL-terminated) posts a LATENCY message
+ * on bus. */
+void expect_latency_message (GstElement * e, GstBus * bus,
+    const gchar * first_property, ...);
 void query_latency (GstHarness * h, gboolean * live, GstClockTime * min,
     GstClockTime * max);
 

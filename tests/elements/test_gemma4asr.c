@@ -88,9 +88,9 @@ asr_output_init (Output * out)
   out->check_result = check_asr_result;
 }
 
-static const gchar *stats_fields[] = { "jobs", "drops", "late",
+static const gchar *const stats_fields[] = { "jobs", "drops", "late",
   "mean-inference-time", "max-inference-time", "tokens-per-second",
-  "model-serial", "model-users"
+  "model-serial", "model-users", NULL
 };
 
 GST_START_TEST (test_properties)
@@ -102,7 +102,6 @@ GST_START_TEST (test_properties)
   gfloat temperature, top_p;
   gdouble threshold;
   gchar *prompt;
-  GstStructure *stats;
   GstPad *src, *json;
 
   fail_unless (e != NULL);
@@ -145,12 +144,7 @@ GST_START_TEST (test_properties)
   g_object_get (e, "chunk-duration", &chunk, NULL);
   fail_unless_equals_int (chunk, 30000);
 
-  g_object_get (e, "stats", &stats, NULL);
-  fail_unless (gst_structure_has_name (stats, "gemma4-stats"));
-  for (guint i = 0; i < G_N_ELEMENTS (stats_fields); i++)
-    fail_unless (gst_structure_has_field (stats, stats_fields[i]),
-        "stats lacks %s", stats_fields[i]);
-  gst_structure_free (stats);
+  check_stats_fields (e, stats_fields);
 
   src = gst_element_get_static_pad (e, "src");
   json = gst_element_get_static_pad (e, "unsynced_src");
@@ -541,7 +535,6 @@ GST_START_TEST (test_latency_query)
   GstHarness *hj = gst_harness_new_with_element (e, NULL, "unsynced_src");
   gboolean live;
   GstClockTime min, max;
-  GstMessage *msg;
 
   /* live: upstream + chunk-duration + latency, on both src pads */
   gst_harness_set_upstream_latency (h, 100 * GST_MSECOND);
@@ -554,12 +547,8 @@ GST_START_TEST (test_latency_query)
   fail_unless_equals_uint64 (min, (100 + 5000 + 1500) * GST_MSECOND);
 
   /* changing the budget posts a LATENCY message and changes the answer */
-  while ((msg = gst_bus_pop (bus)))
-    gst_message_unref (msg);
-  g_object_set (e, "chunk-duration", 2000, "latency", 500, NULL);
-  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
-  fail_unless (msg != NULL, "no LATENCY message");
-  gst_message_unref (msg);
+  expect_latency_message (e, bus, "chunk-duration", 2000, "latency", 500,
+      NULL);
   query_latency (h, &live, &min, &max);
   fail_unless_equals_uint64 (min, (100 + 2000 + 500) * GST_MSECOND);
 

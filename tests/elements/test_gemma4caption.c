@@ -102,9 +102,9 @@ check_caption (const Span * s, GstClockTime start, GstClockTime display,
         (gst_value_array_get_value (frames, i)), frames_ms[i] * MS);
 }
 
-static const gchar *stats_fields[] = { "jobs", "drops", "late",
+static const gchar *const stats_fields[] = { "jobs", "drops", "late",
   "mean-inference-time", "frames", "samples", "samples-alive-max",
-  "sample-bytes-max"
+  "sample-bytes-max", NULL
 };
 
 GST_START_TEST (test_properties)
@@ -114,7 +114,6 @@ GST_START_TEST (test_properties)
   gdouble fps;
   gint image_size;
   gchar *prompt;
-  GstStructure *stats;
   GstPad *json;
 
   fail_unless (e != NULL);
@@ -146,12 +145,7 @@ GST_START_TEST (test_properties)
   ASSERT_WARNING (g_object_set (e, "max-soft-tokens", 2000, NULL));
   ASSERT_WARNING (g_object_set (e, "window", 50, NULL));
 
-  g_object_get (e, "stats", &stats, NULL);
-  fail_unless (gst_structure_has_name (stats, "gemma4-stats"));
-  for (guint i = 0; i < G_N_ELEMENTS (stats_fields); i++)
-    fail_unless (gst_structure_has_field (stats, stats_fields[i]),
-        "stats lacks %s", stats_fields[i]);
-  gst_structure_free (stats);
+  check_stats_fields (e, stats_fields);
 
   /* the JSON pad on request, released cleanly */
   json = gst_element_request_pad_simple (e, "json_src");
@@ -579,7 +573,6 @@ GST_START_TEST (test_latency_query)
   GstHarness *hj = gst_harness_new_with_element (e, NULL, "json_src");
   gboolean live;
   GstClockTime min, max;
-  GstMessage *msg;
 
   /* live: upstream + window + latency, on both src pads */
   gst_harness_set_upstream_latency (h, 100 * MS);
@@ -591,12 +584,7 @@ GST_START_TEST (test_latency_query)
   fail_unless_equals_uint64 (min, (100 + 10000 + 2000) * MS);
 
   /* a new window posts a LATENCY message and changes the answer */
-  while ((msg = gst_bus_pop (bus)))
-    gst_message_unref (msg);
-  g_object_set (e, "window", 4000, NULL);
-  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
-  fail_unless (msg != NULL, "no LATENCY message");
-  gst_message_unref (msg);
+  expect_latency_message (e, bus, "window", 4000, NULL);
   query_latency (h, &live, &min, &max);
   fail_unless_equals_uint64 (min, (100 + 4000 + 2000) * MS);
 
