@@ -32,7 +32,7 @@ typedef struct {
   float *xin;                   /* clamped input of a linear */
   float *rope_cos, *rope_sin;   /* [max (nx, ny)][dh / 4] */
   float *pooled;                /* [N / k^2][D] */
-  void *scratch;
+  void *scratch;                /* g4_matmul and g4_attention_f32 scratch */
 } workspace;
 
 /* y[T][n_out] = CL(W, x) (spec §0). */
@@ -71,9 +71,9 @@ rope_tables (workspace * w)
   }
 }
 
-/* The per-row work between the products runs on the same threads as they do:
- * on one thread it made a third of the encoding time at 2 threads. Each row
- * is computed the same way whatever the split. */
+/* The per-row work between the products runs on the same threads as they do,
+ * so that the others do not wait through it. Each row is computed the same
+ * way whatever the split. */
 
 /* dst = rms (src; weight) on every patch row. */
 static void
