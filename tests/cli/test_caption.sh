@@ -7,21 +7,11 @@
 # usage: test_caption.sh GEMMA4_CLI MAKE_TINY_MODEL DATA_DIR MAKE_TEST_VIDEO
 set -u
 CLI=$1
-MAKE_MODEL=$2
 D=$3
 MAKE_VIDEO=$4
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check () {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
-}
-MM=$D/mm/mmproj-f32.gguf
-M=$tmp/tiny.gguf
-if ! "$MAKE_MODEL" "$M" "$D/vocab/ggml-vocab-gemma-4.gguf" 2; then
-  echo "FAIL: make_tiny_model"
-  exit 1
-fi
+CMD=caption
+. "$(dirname "$0")/lib.sh"
+tiny_model "$2"
 "$MAKE_VIDEO" "$tmp/v25.mkv" 25 5 128 96 && "$MAKE_VIDEO" "$tmp/v3.mkv" 3 10 64 48 || {
   echo "FAIL: make_test_video"
   exit 1
@@ -32,18 +22,6 @@ spans () {
   sed -e 's/^\[\([0-9][0-9]*:[0-5][0-9] --> [0-9][0-9]*:[0-5][0-9]\)\] .*$/\1/' \
     -e 't' -e 's/.*/BAD/' "$1" | tr '\n' ';'
 }
-# SRT: blocks "N", "HH:MM:SS,mmm --> HH:MM:SS,mmm", text lines, blank line;
-# prints the time lines joined by ';', or what is wrong
-srt_times () {
-  awk 'BEGIN { state = 0; n = 0; bad = ""; times = "" }
-    state == 0 { if ($0 != n + 1) { bad = "block number at line " NR; exit } n++; state = 1; next }
-    state == 1 { if ($0 !~ /^[0-9][0-9]:[0-5][0-9]:[0-5][0-9],[0-9][0-9][0-9] --> [0-9][0-9]:[0-5][0-9]:[0-5][0-9],[0-9][0-9][0-9]$/) { bad = "time line " NR; exit }
-      times = times $0 ";"; state = 2; next }
-    state == 2 { if ($0 == "") { bad = "no text at line " NR; exit } state = 3; next }
-    state == 3 { if ($0 == "") state = 0; next }
-    END { if (bad != "") print bad; else if (state != 0 || n == 0) print "unfinished, " n " blocks"; else print times }' "$1"
-}
-
 # 25 s in 10 s windows: 3 windows, the last one cut at the end of the video
 "$CLI" caption "$tmp/v25.mkv" -m "$M" --mmproj "$MM" --window 10s --frames 2 -n 4 -t 2 \
   --srt "$tmp/a.srt" > "$tmp/a.txt" 2> "$tmp/a.err"
@@ -79,18 +57,6 @@ check "--help documents the options" "8" "$("$CLI" caption --help |
   sort -u | wc -l | tr -d ' ')"
 
 # failures
-fails_with () {  # fails_with NAME STATUS MESSAGE_PATTERN ARGS...
-  name=$1 want=$2 pat=$3
-  shift 3
-  "$CLI" caption "$@" > "$tmp/out" 2> "$tmp/err"
-  rc=$?
-  if [ "$rc" = "$want" ] && grep -q -e "$pat" "$tmp/err" && [ ! -s "$tmp/out" ]; then
-    echo "ok: $name fails ($rc): $(head -1 "$tmp/err")"
-  else
-    echo "FAIL: $name: exit $rc (want $want), stderr: $(head -1 "$tmp/err")"
-    fails=$((fails + 1))
-  fi
-}
 head -c 300 "$tmp/v3.mkv" > "$tmp/cut.mkv"
 fails_with "missing video" 1 "none.mkv" "$tmp/none.mkv" -m "$M" --mmproj "$MM"
 fails_with "audio file" 1 "no video stream" "$D/mm/speech.wav" -m "$M" --mmproj "$MM"
@@ -100,5 +66,4 @@ fails_with "--overlap over half the window" 2 "overlap" "$tmp/v3.mkv" -m "$M" --
 fails_with "frames over the context" 1 "does not fit the context" "$tmp/v3.mkv" -m "$M" --mmproj "$MM" --window 3s --frames 10 -c 256
 fails_with "no --mmproj" 2 "required" "$tmp/v3.mkv" -m "$M"
 
-[ "$fails" -eq 0 ] && echo "caption: all checks passed" || echo "caption: $fails checks failed"
-[ "$fails" -eq 0 ]
+finish caption

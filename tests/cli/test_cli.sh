@@ -5,12 +5,7 @@
 set -u
 CLI=$1
 D=$2
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check () {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/lib.sh"
 VOCAB=$D/vocab/ggml-vocab-gemma-4.gguf
 
 check "tokenize (spec 4.2 example)" "9259,1902,236888,62367,29234,11042,2192,236743,236770,236778,236800,103453" \
@@ -54,5 +49,4 @@ done
 for c in info tokenize logits generate bench; do
   "$CLI" $c --help | grep -q "usage: gemma4-cli $c" || { echo "FAIL: $c --help"; fails=$((fails + 1)); }
 done
-echo "$fails failures"
-[ $fails -eq 0 ]
+finish cli

@@ -9,22 +9,12 @@
 # usage: test_describe.sh GEMMA4_CLI MAKE_TINY_MODEL DATA_DIR PYTHON3
 set -u
 CLI=$1
-MAKE_MODEL=$2
 D=$3
 PY=$4
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check () {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
-}
-MM=$D/mm/mmproj-f32.gguf
+CMD=describe
+. "$(dirname "$0")/lib.sh"
+tiny_model "$2"
 IMG=$D/mm/img_160x120.png
-M=$tmp/tiny.gguf
-if ! "$MAKE_MODEL" "$M" "$D/vocab/ggml-vocab-gemma-4.gguf" 2; then
-  echo "FAIL: make_tiny_model"
-  exit 1
-fi
 ffmpeg=$("$CLI" describe --help | grep -q 'FFmpeg decodes' && echo yes || echo no)
 echo "built with FFmpeg: $ffmpeg"
 
@@ -184,22 +174,7 @@ check "--draw: boxes drawn (over 50 pixels changed)" "yes" \
 # failures: the image, the mmproj, usage
 printf 'just some text, no picture\n%.0s' 1 2 3 4 5 6 7 8 > "$tmp/notes.txt"
 head -c 300 "$IMG" > "$tmp/broken.png"
-cp "$MM" "$tmp/no-vision.gguf"
-off=$(grep -obUa 'clip.has_vision_encoder' "$MM" | head -1 | cut -d: -f1)
-# the bool value follows the 23-byte key and its 4-byte type
-printf '\000' | dd of="$tmp/no-vision.gguf" bs=1 seek=$((off + 27)) conv=notrunc 2>/dev/null
-fails_with () {  # fails_with NAME STATUS MESSAGE_PATTERN ARGS...
-  name=$1 want=$2 pat=$3
-  shift 3
-  "$CLI" describe "$@" > "$tmp/out" 2> "$tmp/err"
-  rc=$?
-  if [ "$rc" = "$want" ] && grep -q -e "$pat" "$tmp/err" && [ ! -s "$tmp/out" ]; then
-    echo "ok: $name fails ($rc): $(head -1 "$tmp/err")"
-  else
-    echo "FAIL: $name: exit $rc (want $want), stderr: $(head -1 "$tmp/err")"
-    fails=$((fails + 1))
-  fi
-}
+mmproj_without clip.has_vision_encoder "$tmp/no-vision.gguf"
 fails_with "missing image" 1 "none.png" "$tmp/none.png" -m "$M" --mmproj "$MM"
 # without FFmpeg only PPM is read: the message says so
 if [ "$ffmpeg" = yes ]; then not_image="not an image"; else not_image="not a binary PPM"; fi
@@ -218,5 +193,4 @@ rc=$?
 check "embed --image of a text file fails (1) with a message" "1 yes" \
   "$rc $(grep -q 'notes.txt' "$tmp/err" && echo yes || echo no)"
 
-[ "$fails" -eq 0 ] && echo "describe: all checks passed" || echo "describe: $fails checks failed"
-[ "$fails" -eq 0 ]
+finish describe

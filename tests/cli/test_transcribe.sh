@@ -7,20 +7,10 @@
 # usage: test_transcribe.sh GEMMA4_CLI MAKE_TINY_MODEL DATA_DIR
 set -u
 CLI=$1
-MAKE_MODEL=$2
 D=$3
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check () {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
-}
-MM=$D/mm/mmproj-f32.gguf
-M=$tmp/tiny.gguf
-if ! "$MAKE_MODEL" "$M" "$D/vocab/ggml-vocab-gemma-4.gguf" 2; then
-  echo "FAIL: make_tiny_model"
-  exit 1
-fi
+CMD=transcribe
+. "$(dirname "$0")/lib.sh"
+tiny_model "$2"
 
 # duration of a canonical 16 kHz mono 16-bit WAV (44-byte header), in ms
 wav_ms () { echo $(( ($(wc -c < "$1") - 44) / 32 )); }
@@ -61,16 +51,11 @@ for f in speech long; do
   n_seg=$(wc -l < "$tmp/$f.seg" | tr -d ' ')
   echo "$f.wav: $dur ms in $n_seg segments, the last ending at $(tail -1 "$tmp/$f.seg" | cut -d' ' -f2) ms"
   check "$f: --progress reaches 100%" "yes" "$(grep -q '100%' "$tmp/$f.err" && echo yes || echo no)"
-  # SRT: blocks "N", "HH:MM:SS,mmm --> HH:MM:SS,mmm", text lines, blank line; N = 1, 2, ...
-  srt=$(awk 'BEGIN { state = 0; n = 0; bad = "" }
-    state == 0 { if ($0 != n + 1) { bad = "block number at line " NR; exit } n++; state = 1; next }
-    state == 1 { if ($0 !~ /^[0-9][0-9]:[0-5][0-9]:[0-5][0-9],[0-9][0-9][0-9] --> [0-9][0-9]:[0-5][0-9]:[0-5][0-9],[0-9][0-9][0-9]$/) { bad = "time line " NR; exit } state = 2; next }
-    state == 2 { if ($0 == "") { bad = "no text at line " NR; exit } state = 3; next }
-    state == 3 { if ($0 == "") state = 0; next }
-    END { if (bad != "") print bad; else if (state != 0 || n == 0) print "unfinished, " n " blocks"; else print n }' "$tmp/$f.srt")
-  check "$f: SRT parses, one block per segment with text" "$(grep -c '\] .' "$tmp/$f.txt")" "$srt"
+  srt=$(srt_times "$tmp/$f.srt")
+  check "$f: SRT parses, one block per segment with text" "$(grep -c '\] .' "$tmp/$f.txt")" \
+    "$(echo "$srt" | awk -F';' '/;$/ { print NF - 1; next } { print }')"
   check "$f: SRT times equal the printed ones" \
-    "$(sed -n 's/^\[\([^]]*\)\] ..*/\1/p' "$tmp/$f.txt" | tr . ,)" "$(grep -e '-->' "$tmp/$f.srt")"
+    "$(sed -n 's/^\[\([^]]*\)\] ..*/\1/p' "$tmp/$f.txt" | tr . , | tr '\n' ';')" "$srt"
 done
 
 dur=$(wav_ms "$D/mm/long.wav")
@@ -91,22 +76,7 @@ check "--help documents the options" "7" "$("$CLI" transcribe --help |
 # failures: FILE, model, mmproj, usage
 printf 'RIFF\004\000\000\000WAVE' > "$tmp/broken.wav"
 printf 'just some text, no sound\n' > "$tmp/notes.txt"
-cp "$MM" "$tmp/no-audio.gguf"
-off=$(grep -obUa 'clip.has_audio_encoder' "$MM" | head -1 | cut -d: -f1)
-# the bool value follows the 22-byte key and its 4-byte type
-printf '\000' | dd of="$tmp/no-audio.gguf" bs=1 seek=$((off + 26)) conv=notrunc 2>/dev/null
-fails_with () {  # fails_with NAME STATUS MESSAGE_PATTERN ARGS...
-  name=$1 want=$2 pat=$3
-  shift 3
-  "$CLI" transcribe "$@" > "$tmp/out" 2> "$tmp/err"
-  rc=$?
-  if [ "$rc" = "$want" ] && grep -q -e "$pat" "$tmp/err" && [ ! -s "$tmp/out" ]; then
-    echo "ok: $name fails ($rc): $(head -1 "$tmp/err")"
-  else
-    echo "FAIL: $name: exit $rc (want $want), stderr: $(head -1 "$tmp/err")"
-    fails=$((fails + 1))
-  fi
-}
+mmproj_without clip.has_audio_encoder "$tmp/no-audio.gguf"
 fails_with "missing file" 1 "$tmp/none.wav" "$tmp/none.wav" -m "$M" --mmproj "$MM"
 fails_with "broken WAV" 1 "broken.wav" "$tmp/broken.wav" -m "$M" --mmproj "$MM"
 fails_with "text file" 1 "notes.txt" "$tmp/notes.txt" -m "$M" --mmproj "$MM"
@@ -119,5 +89,4 @@ fails_with "--chunk 31" 2 "chunk" "$D/mm/speech.wav" -m "$M" --mmproj "$MM" --ch
 fails_with "--task summarize" 2 "task" "$D/mm/speech.wav" -m "$M" --mmproj "$MM" --task summarize
 fails_with "--target-language without translate" 2 "translate" "$D/mm/speech.wav" -m "$M" --mmproj "$MM" --target-language French
 
-[ "$fails" -eq 0 ] && echo "transcribe: all checks passed" || echo "transcribe: $fails checks failed"
-[ "$fails" -eq 0 ]
+finish transcribe
