@@ -364,17 +364,15 @@ gst_gemma4_asr_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-static void
-gst_gemma4_asr_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+/* Call with the object lock; TRUE when the reported latency changed
+ * (chunk length is part of it). */
+static gboolean
+set_own_property (GObject * object, guint prop_id, const GValue * value,
+    GParamSpec * pspec)
 {
   GstGemma4Asr *self = GST_GEMMA4_ASR (object);
   gboolean latency_changed = FALSE;
 
-  if (gst_gemma4_settings_set_element_property (&self->settings,
-          GST_ELEMENT (self), &self->worker, prop_id, value, pspec))
-    return;
-  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_TASK:
       self->task = g_value_get_enum (value);
@@ -413,29 +411,36 @@ gst_gemma4_asr_set_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
-  /* chunk length is part of the latency */
-  if (latency_changed)
-    gst_gemma4_post_latency_changed (GST_ELEMENT (self));
+  return latency_changed;
 }
 
 static void
-gst_gemma4_asr_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
+gst_gemma4_asr_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
 {
   GstGemma4Asr *self = GST_GEMMA4_ASR (object);
 
-  GST_OBJECT_LOCK (self);
-  if (prop_id == GST_GEMMA4_PROP_STATS) {
-    g_value_take_boxed (value,
-        gst_gemma4_worker_stats_property (self->worker, self->last_stats));
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
-  if (gst_gemma4_settings_get_property (&self->settings, prop_id, value)) {
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
+  gst_gemma4_settings_set_element_property (&self->settings,
+      GST_ELEMENT (self), &self->worker, prop_id, value, pspec,
+      set_own_property);
+}
+
+/* The running worker's, else the last run's. Call with the object lock. */
+static GstStructure *
+get_stats (GstElement * element)
+{
+  GstGemma4Asr *self = GST_GEMMA4_ASR (element);
+
+  return gst_gemma4_worker_stats_property (self->worker, self->last_stats);
+}
+
+/* Call with the object lock. */
+static void
+get_own_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstGemma4Asr *self = GST_GEMMA4_ASR (object);
+
   switch (prop_id) {
     case PROP_TASK:
       g_value_set_enum (value, self->task);
@@ -471,7 +476,16 @@ gst_gemma4_asr_get_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_gemma4_asr_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstGemma4Asr *self = GST_GEMMA4_ASR (object);
+
+  gst_gemma4_settings_get_element_property (&self->settings,
+      GST_ELEMENT (self), prop_id, value, pspec, get_stats, get_own_property);
 }
 
 /* ---- output, on the worker thread ---------------------------------------- */

@@ -516,17 +516,15 @@ gst_gemma4_caption_finalize (GObject * object)
 
 /* ---- properties -------------------------------------------------------------- */
 
-static void
-gst_gemma4_caption_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+/* Call with the object lock; TRUE when the reported latency changed
+ * (the window length is part of it). */
+static gboolean
+set_own_property (GObject * object, guint prop_id, const GValue * value,
+    GParamSpec * pspec)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
   gboolean latency_changed = FALSE;
 
-  if (gst_gemma4_settings_set_element_property (&self->settings,
-          GST_ELEMENT (self), &self->worker, prop_id, value, pspec))
-    return;
-  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_WINDOW:
       latency_changed = self->window_ms != g_value_get_uint (value);
@@ -554,10 +552,18 @@ gst_gemma4_caption_set_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
-  /* the window length is part of the latency */
-  if (latency_changed)
-    gst_gemma4_post_latency_changed (GST_ELEMENT (self));
+  return latency_changed;
+}
+
+static void
+gst_gemma4_caption_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
+
+  gst_gemma4_settings_set_element_property (&self->settings,
+      GST_ELEMENT (self), &self->worker, prop_id, value, pspec,
+      set_own_property);
 }
 
 /* The worker's counters plus the sampling ones. Call with the object
@@ -575,25 +581,25 @@ make_stats (GstElement * element)
   return s;
 }
 
+/* The running worker's and the sampling counters, else the last run's.
+ * Call with the object lock. */
+static GstStructure *
+get_stats (GstElement * element)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+
+  if (self->worker || !self->last_stats)
+    return make_stats (element);
+  return gst_structure_copy (self->last_stats);
+}
+
+/* Call with the object lock. */
 static void
-gst_gemma4_caption_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
+get_own_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
 
-  GST_OBJECT_LOCK (self);
-  if (prop_id == GST_GEMMA4_PROP_STATS) {
-    if (self->worker || !self->last_stats)
-      g_value_take_boxed (value, make_stats (GST_ELEMENT (self)));
-    else
-      g_value_set_boxed (value, self->last_stats);
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
-  if (gst_gemma4_settings_get_property (&self->settings, prop_id, value)) {
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
   switch (prop_id) {
     case PROP_WINDOW:
       g_value_set_uint (value, self->window_ms);
@@ -620,7 +626,16 @@ gst_gemma4_caption_get_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_gemma4_caption_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
+
+  gst_gemma4_settings_get_element_property (&self->settings,
+      GST_ELEMENT (self), prop_id, value, pspec, get_stats, get_own_property);
 }
 
 /* Frames per window the sampling properties ask for. Call with the object

@@ -75,9 +75,10 @@ gst_gemma4_output_request_pad (GstGemma4Output * out, GstPad * pad,
 gboolean
 gst_gemma4_output_release_pad (GstGemma4Output * out, GstPad * pad)
 {
-  GstGemma4OutputPad *o = out->text.pad == pad ? &out->text : &out->json;
+  GstGemma4OutputPad *o;
 
   GST_OBJECT_LOCK (out->element);
+  o = out->text.pad == pad ? &out->text : &out->json;
   if (o->pad != pad) {
     GST_OBJECT_UNLOCK (out->element);
     return FALSE;
@@ -365,7 +366,7 @@ gst_gemma4_output_src_event (GstPad * sinkpad, GstEvent * event)
   return gst_pad_push_event (sinkpad, event);
 }
 
-/* ---- input events --------------------------------------------------------- */
+/* ---- input events ------------------------------------------------------ */
 
 const GstSegment *
 gst_gemma4_output_time_segment (GstGemma4Output * out, GstEvent * event)

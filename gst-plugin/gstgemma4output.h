@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   GstPad *pad;                  /* NULL: a request pad not requested */
-  gboolean always;              /* started with the input, not when first used */
+  gboolean always;              /* started with the input, not at first use */
   gboolean started;             /* its stream-start went out */
 } GstGemma4OutputPad;
 

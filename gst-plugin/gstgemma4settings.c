@@ -406,10 +406,10 @@ gst_gemma4_settings_sampling (const GstGemma4Settings * s)
   return p;
 }
 
-gboolean
+void
 gst_gemma4_settings_set_element_property (GstGemma4Settings * s,
     GstElement * element, GstGemma4Worker * const *worker, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+    const GValue * value, GParamSpec * pspec, GstGemma4SetFunc set)
 {
   GError *error = NULL;
   gboolean latency_changed = FALSE;
@@ -417,11 +417,9 @@ gst_gemma4_settings_set_element_property (GstGemma4Settings * s,
   GST_OBJECT_LOCK (element);
   if (prop_id == GST_GEMMA4_PROP_LATENCY)
     latency_changed = g_value_get_uint (value) != s->latency_ms;
-  if (!gst_gemma4_settings_set_property (s, prop_id, value, &error)) {
-    GST_OBJECT_UNLOCK (element);
-    return FALSE;
-  }
-  if (*worker && (prop_id == GST_GEMMA4_PROP_MODEL_PATH
+  if (!gst_gemma4_settings_set_property (s, prop_id, value, &error))
+    latency_changed = set (G_OBJECT (element), prop_id, value, pspec);
+  else if (*worker && (prop_id == GST_GEMMA4_PROP_MODEL_PATH
           || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
           || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
           || prop_id == GST_GEMMA4_PROP_N_THREADS
@@ -436,7 +434,19 @@ gst_gemma4_settings_set_element_property (GstGemma4Settings * s,
   }
   if (latency_changed)
     gst_gemma4_post_latency_changed (element);
-  return TRUE;
+}
+
+void
+gst_gemma4_settings_get_element_property (const GstGemma4Settings * s,
+    GstElement * element, guint prop_id, GValue * value, GParamSpec * pspec,
+    GstGemma4StatsFunc stats, GstGemma4GetFunc get)
+{
+  GST_OBJECT_LOCK (element);
+  if (prop_id == GST_GEMMA4_PROP_STATS)
+    g_value_take_boxed (value, stats (element));
+  else if (!gst_gemma4_settings_get_property (s, prop_id, value))
+    get (G_OBJECT (element), prop_id, value, pspec);
+  GST_OBJECT_UNLOCK (element);
 }
 
 void

@@ -103,14 +103,28 @@ g4_sampler_params gst_gemma4_settings_sampling (const GstGemma4Settings * s);
 
 typedef struct _GstGemma4Worker GstGemma4Worker;
 
-/* set_property for a common property: sets it under the element's object
- * lock (a model property set while *worker is loaded warns that it waits
- * for the next NULL->READY), posts a warning when prompt-path cannot be read
- * and a LATENCY message when latency changed. FALSE: prop_id is not one,
- * nothing was done. Call without the object lock. */
-gboolean gst_gemma4_settings_set_element_property (GstGemma4Settings * s,
-    GstElement * element, GstGemma4Worker * const *worker, guint prop_id,
+/* An element's own properties, with its object lock held. The setter
+ * returns whether the latency the element reports changed. */
+typedef gboolean (*GstGemma4SetFunc) (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec);
+typedef void (*GstGemma4GetFunc) (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+/* An element's statistics (the "stats" property), with its object lock. */
+typedef GstStructure *(*GstGemma4StatsFunc) (GstElement * element);
+
+/* An element's set_property: a common property under the object lock (a
+ * model property set while *worker is loaded warns that it waits for the
+ * next NULL->READY; prompt-path that cannot be read posts a warning), the
+ * others through set; a LATENCY message when the reported latency
+ * changed. */
+void gst_gemma4_settings_set_element_property (GstGemma4Settings * s,
+    GstElement * element, GstGemma4Worker * const *worker, guint prop_id,
+    const GValue * value, GParamSpec * pspec, GstGemma4SetFunc set);
+/* An element's get_property, under the object lock: "stats" from stats,
+ * the common properties, the others through get. */
+void gst_gemma4_settings_get_element_property (const GstGemma4Settings * s,
+    GstElement * element, guint prop_id, GValue * value, GParamSpec * pspec,
+    GstGemma4StatsFunc stats, GstGemma4GetFunc get);
 
 /* Tells the pipeline to ask the element's latency again. */
 void gst_gemma4_post_latency_changed (GstElement * element);

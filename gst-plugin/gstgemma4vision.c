@@ -426,17 +426,15 @@ gst_gemma4_vision_finalize (GObject * object)
 
 /* ---- properties ---------------------------------------------------------- */
 
-static void
-gst_gemma4_vision_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+/* Call with the object lock; TRUE when the reported latency changed
+ * (attach=exact adds the budget to it). */
+static gboolean
+set_own_property (GObject * object, guint prop_id, const GValue * value,
+    GParamSpec * pspec)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (object);
   gboolean latency_changed = FALSE;
 
-  if (gst_gemma4_settings_set_element_property (&self->settings,
-          GST_ELEMENT (self), &self->worker, prop_id, value, pspec))
-    return;
-  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_TASK:
       self->task = g_value_get_enum (value);
@@ -473,36 +471,44 @@ gst_gemma4_vision_set_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
-  /* attach=exact adds the budget to the latency */
-  if (latency_changed)
-    gst_gemma4_post_latency_changed (GST_ELEMENT (self));
+  return latency_changed;
 }
 
 static void
-gst_gemma4_vision_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
+gst_gemma4_vision_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (object);
 
-  GST_OBJECT_LOCK (self);
-  if (prop_id == GST_GEMMA4_PROP_STATS) {
-    GstStructure *s = gst_gemma4_worker_stats_property (self->worker,
-        self->last_stats);
-    guint64 held;
-    g_mutex_lock (&self->result_lock);
-    held = self->held_timeouts;
-    g_mutex_unlock (&self->result_lock);
-    /* attach=exact frames released without their result */
-    gst_structure_set (s, "held-timeouts", G_TYPE_UINT64, held, NULL);
-    g_value_take_boxed (value, s);
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
-  if (gst_gemma4_settings_get_property (&self->settings, prop_id, value)) {
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
+  gst_gemma4_settings_set_element_property (&self->settings,
+      GST_ELEMENT (self), &self->worker, prop_id, value, pspec,
+      set_own_property);
+}
+
+/* The running worker's, else the last run's, and the attach=exact frames
+ * released without their result. Call with the object lock. */
+static GstStructure *
+get_stats (GstElement * element)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
+  GstStructure *s = gst_gemma4_worker_stats_property (self->worker,
+      self->last_stats);
+  guint64 held;
+
+  g_mutex_lock (&self->result_lock);
+  held = self->held_timeouts;
+  g_mutex_unlock (&self->result_lock);
+  gst_structure_set (s, "held-timeouts", G_TYPE_UINT64, held, NULL);
+  return s;
+}
+
+/* Call with the object lock. */
+static void
+get_own_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
+
   switch (prop_id) {
     case PROP_TASK:
       g_value_set_enum (value, self->task);
@@ -535,7 +541,16 @@ gst_gemma4_vision_get_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_gemma4_vision_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
+
+  gst_gemma4_settings_get_element_property (&self->settings,
+      GST_ELEMENT (self), prop_id, value, pspec, get_stats, get_own_property);
 }
 
 /* A comma-separated list, items trimmed, empty ones left out; NULL when

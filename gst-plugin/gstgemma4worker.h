@@ -101,8 +101,6 @@ gboolean gst_gemma4_worker_open (GstGemma4Worker ** worker,
  * reset), PAUSED->READY flushes; w may be NULL (nothing to do). */
 void gst_gemma4_worker_change_state (GstGemma4Worker * w,
     GstStateChange transition);
-/* Reads an element's statistics, under its object lock. */
-typedef GstStructure *(*GstGemma4StatsFunc) (GstElement * element);
 /* READY->NULL: takes *worker out under the object lock, keeping its
  * statistics in *last_stats (read by stats, or the worker's when NULL),
  * and frees it. */

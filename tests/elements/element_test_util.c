@@ -182,7 +182,7 @@ check_flush_cancels (GstHarness * h, GstElement * e)
   return flush_us;
 }
 
-/* ---- the text output as time spans ---------------------------------------- */
+/* ---- the text output as time spans ------------------------------------- */
 
 static void
 span_clear (gpointer data)

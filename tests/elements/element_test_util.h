@@ -52,7 +52,7 @@ guint count_drop_qos (GstBus * bus, guint64 * last_dropped);
  * no text comes out, no job is counted. Returns how long it took (us). */
 gint64 check_flush_cancels (GstHarness * h, GstElement * e);
 
-/* ---- the text output as time spans ---------------------------------------- */
+/* ---- the text output as time spans ------------------------------------- */
 
 typedef struct
 {

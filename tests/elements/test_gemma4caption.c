@@ -227,15 +227,15 @@ GST_START_TEST (test_windows)
           "P=(none) {unknown}"), "prompt: %s", prompt_of (span (&out, 0)));
   want = g_strdup_printf ("N=5 S=00:10 E=00:20 T=00:10, 00:12, 00:14, "
       "00:16, 00:18 P=%s {unknown}", span (&out, 0)->text);
-  fail_unless (g_str_has_suffix (prompt_of (span (&out, 1)), want), "prompt: %s",
-      prompt_of (span (&out, 1)));
+  fail_unless (g_str_has_suffix (prompt_of (span (&out, 1)), want),
+      "prompt: %s", prompt_of (span (&out, 1)));
   g_free (want);
   previous = g_strdup_printf ("%s %s", span (&out, 0)->text,
       span (&out, 1)->text);
   want = g_strdup_printf ("N=4 S=00:20 E=00:25 T=00:20, 00:22, 00:24, 00:24 "
       "P=%s {unknown}", previous);
-  fail_unless (g_str_has_suffix (prompt_of (span (&out, 2)), want), "prompt: %s",
-      prompt_of (span (&out, 2)));
+  fail_unless (g_str_has_suffix (prompt_of (span (&out, 2)), want),
+      "prompt: %s", prompt_of (span (&out, 2)));
   g_free (want);
   g_free (previous);
 
