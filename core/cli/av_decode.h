@@ -20,7 +20,7 @@ typedef struct {
   bool draining;                /* the demuxer ended and the decoder is being flushed */
 } cli_av;
 
-/* Opens path and reads its stream info into a zeroed d. NULL, or why not:
+/* Opens path and reads its stream info into d (set here). NULL, or why not:
  * unknown for data no demuxer knows (libav's own message when NULL), else
  * libav's message, written to msg. */
 const char *cli_av_open (cli_av * d, const char *path, const char *unknown, char *msg,
