@@ -908,8 +908,9 @@ queue_segments (GstGemma4Asr * self, GQueue * segs)
 
 /* End of continuous audio (EOS, new segment, gap, discontinuity). */
 static void
-finish_audio (GstGemma4Asr * self)
+finish_audio (GstElement * element)
 {
+  GstGemma4Asr *self = GST_GEMMA4_ASR (element);
   GQueue segs = G_QUEUE_INIT;
 
   if (!self->anchored)
@@ -962,7 +963,7 @@ gst_gemma4_asr_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
       GST_DEBUG_OBJECT (self, "discontinuity: expected %" GST_TIME_FORMAT
           ", got %" GST_TIME_FORMAT, GST_TIME_ARGS (expected),
           GST_TIME_ARGS (pts));
-      finish_audio (self);
+      finish_audio (GST_ELEMENT (self));
       if (pts > expected)
         gst_gemma4_output_queue_gap (&self->output, self->worker,
             expected, pts - expected);
@@ -993,8 +994,9 @@ gst_gemma4_asr_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 }
 
 static gboolean
-set_caps (GstGemma4Asr * self, GstCaps * caps)
+set_caps (GstElement * element, GstCaps * caps)
 {
+  GstGemma4Asr *self = GST_GEMMA4_ASR (element);
   GstAudioInfo info;
 
   if (!gst_audio_info_from_caps (&info, caps)
@@ -1063,50 +1065,42 @@ reset_output (GstGemma4Asr * self)
   gst_gemma4_output_reset (&self->output);
 }
 
+static void
+set_segment (GstElement * element, const GstSegment * segment)
+{
+  GstGemma4Asr *self = GST_GEMMA4_ASR (element);
+
+  self->segment = *segment;
+  self->live_checked = FALSE;
+}
+
+static void
+flushed (GstElement * element)
+{
+  GstGemma4Asr *self = GST_GEMMA4_ASR (element);
+
+  reset_output (self);
+  self->anchored = FALSE;
+  gst_gemma4_segmenter_reset (&self->segmenter);
+}
+
+static const GstGemma4InputFuncs input_funcs = {
+  set_caps, finish_audio, set_segment, flushed
+};
+
 static gboolean
 gst_gemma4_asr_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstGemma4Asr *self = GST_GEMMA4_ASR (parent);
-  gboolean ret;
 
   GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT, event);
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_STREAM_START:
-      reset_stream (self);
-      start_streams (self, event);
-      return TRUE;
-    case GST_EVENT_CAPS:{
-      GstCaps *caps;
-      gst_event_parse_caps (event, &caps);
-      ret = set_caps (self, caps);
-      gst_event_unref (event);
-      return ret;
-    }
-    case GST_EVENT_SEGMENT:{
-      const GstSegment *segment =
-          gst_gemma4_output_time_segment (&self->output, event);
-      if (!segment)
-        return FALSE;
-      finish_audio (self);
-      self->segment = *segment;
-      self->live_checked = FALSE;
-      break;
-    }
-    case GST_EVENT_GAP:
-    case GST_EVENT_EOS:
-      finish_audio (self);
-      break;
-    case GST_EVENT_FLUSH_STOP:
-      gst_gemma4_worker_set_flushing (self->worker, FALSE);
-      reset_output (self);
-      self->anchored = FALSE;
-      gst_gemma4_segmenter_reset (&self->segmenter);
-      break;
-    default:
-      break;
+  if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START) {
+    reset_stream (self);
+    start_streams (self, event);
+    return TRUE;
   }
-  return gst_gemma4_output_sink_event (&self->output, self->worker, pad,
-      parent, event);
+  return gst_gemma4_output_sink_event (&self->output, self->worker,
+      &input_funcs, pad, parent, event);
 }
 
 static gboolean

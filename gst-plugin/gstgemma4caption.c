@@ -1292,7 +1292,7 @@ close_windows (GstGemma4Caption * self, GstClockTime t)
  * captioned with what it has; the last one's text runs to the end of the
  * video. The next frame starts new windows. */
 static GstFlowReturn
-finish_video (GstGemma4Caption * self)
+finish_windows (GstGemma4Caption * self)
 {
   Window *w;
   GstFlowReturn ret = GST_FLOW_OK;
@@ -1430,7 +1430,7 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (self->anchored && cur.pts < self->prev.pts) {
     GST_DEBUG_OBJECT (self, "timestamps went back: new windows from %"
         GST_TIME_FORMAT, GST_TIME_ARGS (cur.pts));
-    finish_video (self);
+    finish_windows (self);
   }
   if (!self->anchored) {
     self->anchored = TRUE;
@@ -1455,8 +1455,9 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 }
 
 static gboolean
-set_caps (GstGemma4Caption * self, GstCaps * caps)
+set_caps (GstElement * element, GstCaps * caps)
 {
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
   GstVideoInfo info;
 
   if (!gst_video_info_from_caps (&info, caps)
@@ -1493,54 +1494,52 @@ reset_output (GstGemma4Caption * self)
   gst_gemma4_output_reset (&self->output);
 }
 
+static void
+finish_video (GstElement * element)
+{
+  finish_windows (GST_GEMMA4_CAPTION (element));
+}
+
+static void
+set_segment (GstElement * element, const GstSegment * segment)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+
+  self->segment = *segment;
+  self->live_checked = FALSE;
+}
+
+static void
+flushed (GstElement * element)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+
+  reset_output (self);
+  drop_windows (self);
+  candidate_clear (&self->prev);
+  self->anchored = FALSE;
+}
+
+static const GstGemma4InputFuncs input_funcs = {
+  set_caps, finish_video, set_segment, flushed
+};
+
 static gboolean
 gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (parent);
-  gboolean ret;
 
   GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT, event);
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_STREAM_START:
-      finish_video (self);
-      reset_stream (self);
-      gst_gemma4_output_queue_start (&self->output, self->worker, event,
-          NULL);
-      return TRUE;
-    case GST_EVENT_CAPS:{
-      GstCaps *caps;
-      gst_event_parse_caps (event, &caps);
-      ret = set_caps (self, caps);
-      gst_event_unref (event);
-      return ret;
-    }
-    case GST_EVENT_SEGMENT:{
-      const GstSegment *segment =
-          gst_gemma4_output_time_segment (&self->output, event);
-      if (!segment)
-        return FALSE;
-      finish_video (self);
-      self->segment = *segment;
-      self->live_checked = FALSE;
-      break;
-    }
-    case GST_EVENT_GAP:
-    case GST_EVENT_EOS:
-      finish_video (self);
-      break;
-    case GST_EVENT_FLUSH_STOP:
-      gst_gemma4_worker_set_flushing (self->worker, FALSE);
-      reset_output (self);
-      drop_windows (self);
-      candidate_clear (&self->prev);
-      self->anchored = FALSE;
-      break;
-    default:
-      break;
+  if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START) {
+    finish_windows (self);
+    reset_stream (self);
+    gst_gemma4_output_queue_start (&self->output, self->worker, event,
+        NULL);
+    return TRUE;
   }
-  return gst_gemma4_output_sink_event (&self->output, self->worker, pad,
-      parent, event);
+  return gst_gemma4_output_sink_event (&self->output, self->worker,
+      &input_funcs, pad, parent, event);
 }
 
 static gboolean

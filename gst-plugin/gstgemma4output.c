@@ -368,43 +368,60 @@ gst_gemma4_output_src_event (GstPad * sinkpad, GstEvent * event)
 
 /* ---- input events ------------------------------------------------------ */
 
-const GstSegment *
-gst_gemma4_output_time_segment (GstGemma4Output * out, GstEvent * event)
-{
-  const GstSegment *segment;
-
-  gst_event_parse_segment (event, &segment);
-  if (segment->format == GST_FORMAT_TIME)
-    return segment;
-  GST_ELEMENT_ERROR (out->element, STREAM, FORMAT,
-      ("%s needs a TIME segment, got %s", out->name,
-          gst_format_get_name (segment->format)), (NULL));
-  gst_event_unref (event);
-  return NULL;
-}
-
 gboolean
 gst_gemma4_output_sink_event (GstGemma4Output * out, GstGemma4Worker * w,
-    GstPad * pad, GstObject * parent, GstEvent * event)
+    const GstGemma4InputFuncs * funcs, GstPad * pad, GstObject * parent,
+    GstEvent * event)
 {
+  GstElement *element = out->element;
+
   switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      gboolean ret;
+      gst_event_parse_caps (event, &caps);
+      ret = funcs->set_caps (element, caps);
+      gst_event_unref (event);
+      return ret;
+    }
+    case GST_EVENT_SEGMENT:{
+      const GstSegment *segment;
+      gst_event_parse_segment (event, &segment);
+      if (segment->format != GST_FORMAT_TIME) {
+        GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+            ("%s needs a TIME segment, got %s", out->name,
+                gst_format_get_name (segment->format)), (NULL));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      funcs->finish (element);
+      funcs->set_segment (element, segment);
+      gst_gemma4_output_queue_event (out, w, event);
+      return TRUE;
+    }
     case GST_EVENT_GAP:{
       GstClockTime ts, duration;
       gst_event_parse_gap (event, &ts, &duration);
+      funcs->finish (element);
       if (GST_CLOCK_TIME_IS_VALID (duration))
         gst_gemma4_output_queue_gap (out, w, ts, duration);
       gst_event_unref (event);
       return TRUE;
     }
+    case GST_EVENT_EOS:
+      funcs->finish (element);
+      gst_gemma4_output_queue_event (out, w, event);
+      return TRUE;
     case GST_EVENT_FLUSH_START:
       gst_gemma4_worker_set_flushing (w, TRUE);
       gst_gemma4_output_push_event_now (out, event);
       return TRUE;
     case GST_EVENT_FLUSH_STOP:
+      gst_gemma4_worker_set_flushing (w, FALSE);
+      funcs->flushed (element);
       gst_gemma4_output_push_event_now (out, event);
       return TRUE;
     case GST_EVENT_TAG:
-      /* they describe the input, not this text */
       gst_event_unref (event);
       return TRUE;
     default:
