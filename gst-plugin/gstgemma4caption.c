@@ -100,17 +100,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_caption_debug);
  * processor default). */
 #define DEFAULT_MAX_SOFT_TOKENS 70
 #define DEFAULT_HISTORY_SIZE 2
+#define MAX_HISTORY 32
 /* Frames in one prompt: 64 frames of 70 tokens already fill 4480
  * positions. */
 #define MAX_FRAMES 64
 #define MAX_WINDOW_MS (3600 * 1000)
 /* One job runs and one waits: more would only add latency. */
 #define MAX_PENDING_JOBS 1
-
-#define DEFAULT_PROMPT "These are {num_frames} frames of a video from " \
-  "{start} to {end}, each after its time stamp. Earlier captions: " \
-  "{previous} Describe what happens in these frames in one or two " \
-  "sentences."
 
 enum
 {
@@ -127,11 +123,7 @@ static const GstGemma4SettingsDefaults caption_defaults = {
   .latency_ms = DEFAULT_LATENCY,
   .max_tokens = DEFAULT_MAX_TOKENS,
   .temperature = DEFAULT_TEMPERATURE,
-  .prompt_doc = "Instruction given after the frames of each window (NULL = "
-      "\"" DEFAULT_PROMPT "\"). {num_frames}, {start}, {end} (mm:ss), "
-      "{timestamps} (the frames' mm:ss) and {previous} (the last "
-      "history-size captions, or \"(none)\") are replaced. Applied to the "
-      "next window",
+  /* prompt_doc: set in class_init, it quotes the engine's default */
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -279,7 +271,16 @@ gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
   gobject_class->get_property = gst_gemma4_caption_get_property;
   gobject_class->finalize = gst_gemma4_caption_finalize;
 
-  gst_gemma4_settings_install_properties (gobject_class, &caption_defaults);
+  {
+    GstGemma4SettingsDefaults d = caption_defaults;
+    /* owned by the class's param spec for the life of the process */
+    d.prompt_doc = g_strdup_printf ("Instruction given after the frames of "
+        "each window (NULL = \"%s\"). {num_frames}, {start}, {end} (mm:ss), "
+        "{timestamps} (the frames' mm:ss) and {previous} (the last "
+        "history-size captions, or \"(none)\") are replaced. Applied to the "
+        "next window", g4_caption_default_instruction ());
+    gst_gemma4_settings_install_properties (gobject_class, &d);
+  }
   stats_pspec = g_object_class_find_property (gobject_class, "stats");
 
   /**
@@ -365,7 +366,7 @@ gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
       g_param_spec_uint ("history-size", "History size",
           "Previous captions kept as context for a coherent narrative: "
           "they replace {previous} in the prompt (0 = none). Cleared on "
-          "flush", 0, 32, DEFAULT_HISTORY_SIZE,
+          "flush", 0, MAX_HISTORY, DEFAULT_HISTORY_SIZE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -673,70 +674,32 @@ windows_valid (GstElement * element, gchar ** why)
 
 /* ---- output, on the worker thread ---------------------------------------- */
 
-/* mm:ss as Hugging Face's Gemma 4 processor writes frame times
- * (processing_gemma4.py, replace_video_token: zero-padded minutes and
- * seconds, minutes counting on past 59), which is what the model saw in
- * training. */
-static gchar *
-format_time (GstClockTime t)
+/* Stream time in ms, 0 when unknown. */
+static gint64
+stream_ms (const GstSegment * segment, GstClockTime t)
 {
-  guint64 s = GST_CLOCK_TIME_IS_VALID (t) ? t / GST_SECOND : 0;
+  GstClockTime st = gst_segment_to_stream_time (segment, GST_FORMAT_TIME, t);
 
-  return g_strdup_printf ("%02" G_GUINT64_FORMAT ":%02u", s / 60,
-      (guint) (s % 60));
+  return GST_CLOCK_TIME_IS_VALID (st) ? (gint64) (st / GST_MSECOND) : 0;
 }
 
-/* Replaces each "{name}" of names in text by its value; other braces stay. */
-static gchar *
-expand_placeholders (const gchar * text, const gchar * const *names,
-    const gchar * const *values, guint n)
-{
-  GString *out = g_string_new (NULL);
-  const gchar *p = text;
-
-  while (*p) {
-    guint i = n;
-    if (*p == '{') {
-      for (i = 0; i < n; i++) {
-        gsize len = strlen (names[i]);
-        if (!strncmp (p + 1, names[i], len) && p[1 + len] == '}')
-          break;
-      }
-    }
-    if (i < n) {
-      g_string_append (out, values[i]);
-      p += strlen (names[i]) + 2;
-    } else {
-      g_string_append_c (out, *p++);
-    }
-  }
-  return g_string_free (out, FALSE);
-}
-
-/* The user turn: each frame's mm:ss and its image, joined by spaces as
- * Hugging Face's Gemma 4 processor expands a video, then the instruction
- * with its placeholders replaced. (The chat template puts the video part as
- * "\n\n<|video|>\n\n"; g4_chat_render trims the turn, so only the blank
- * line between frames and text remains.) */
+/* The user turn (g4_caption_prompt: frame times and images as Hugging
+ * Face's Gemma 4 processor lays out a video, then the instruction with its
+ * placeholders replaced); instruction NULL is the engine's default. */
 static gchar *
 build_user_turn (GstGemma4Caption * self, const CaptionJob * job,
     const gchar * instruction)
 {
-  static const gchar *const names[] = { "num_frames", "start", "end",
-    "timestamps", "previous"
-  };
-  const gchar *values[G_N_ELEMENTS (names)];
-  GString *frames = g_string_new (NULL), *stamps = g_string_new (NULL);
-  GString *previous = g_string_new (NULL);
-  gchar *num, *start, *end, *text, *out;
+  gint64 at[MAX_FRAMES];
+  const gchar *previous[MAX_HISTORY];
+  gint n_previous = 0;
   guint keep;
+  gsize len;
+  gchar *out;
 
-  for (guint i = 0; i < job->n_frames; i++) {
-    gchar *t = format_time (job->frames[i]->stream_time);
-    g_string_append_printf (frames, "%s%s <|image|>", i ? " " : "", t);
-    g_string_append_printf (stamps, "%s%s", i ? ", " : "", t);
-    g_free (t);
-  }
+  for (guint i = 0; i < job->n_frames; i++)
+    at[i] = job->frames[i]->stream_time == GST_CLOCK_TIME_NONE ? 0 :
+        (gint64) (job->frames[i]->stream_time / GST_MSECOND);
   GST_OBJECT_LOCK (self);
   keep = self->history_size;
   GST_OBJECT_UNLOCK (self);
@@ -744,29 +707,16 @@ build_user_turn (GstGemma4Caption * self, const CaptionJob * job,
   for (GList * l = g_queue_peek_nth_link (&self->history,
           self->history.length > keep ? self->history.length - keep : 0); l;
       l = l->next)
-    g_string_append_printf (previous, "%s%s", previous->len ? " " : "",
-        (const gchar *) l->data);
-  if (!previous->len)
-    g_string_append (previous, "(none)");
-  num = g_strdup_printf ("%u", job->n_frames);
-  start = format_time (gst_segment_to_stream_time (&job->segment,
-          GST_FORMAT_TIME, job->start));
-  end = format_time (gst_segment_to_stream_time (&job->segment,
-          GST_FORMAT_TIME, job->start + job->duration));
-  values[0] = num;
-  values[1] = start;
-  values[2] = end;
-  values[3] = stamps->str;
-  values[4] = previous->str;
-  text = expand_placeholders (instruction, names, values, G_N_ELEMENTS (names));
-  out = g_strconcat (frames->str, "\n\n", text, NULL);
-  g_free (text);
-  g_free (num);
-  g_free (start);
-  g_free (end);
-  g_string_free (frames, TRUE);
-  g_string_free (stamps, TRUE);
-  g_string_free (previous, TRUE);
+    previous[n_previous++] = l->data;
+  len = g4_caption_prompt (instruction, at, (gint) job->n_frames,
+      stream_ms (&job->segment, job->start),
+      stream_ms (&job->segment, job->start + job->duration), previous,
+      n_previous, NULL, 0);
+  out = g_malloc (len + 1);
+  g4_caption_prompt (instruction, at, (gint) job->n_frames,
+      stream_ms (&job->segment, job->start),
+      stream_ms (&job->segment, job->start + job->duration), previous,
+      n_previous, out, len + 1);
   return out;
 }
 
@@ -784,8 +734,6 @@ render_prompt (GstGemma4Caption * self, const g4_model * model,
 
   GST_OBJECT_LOCK (self);
   instruction = g_strdup (gst_gemma4_settings_instruction (&self->settings));
-  if (!instruction)
-    instruction = g_strdup (DEFAULT_PROMPT);
   if (self->settings.system_prompt)
     msgs[n++] = (g4_chat_message) {
     G4_ROLE_SYSTEM, g_strdup (self->settings.system_prompt)};
