@@ -24,7 +24,10 @@
  *   quarks; params structure `gemma4/detection` with label, confidence,
  *   source-pts; the meta's id is the box's index in the JSON objects).
  *   videoscale and videoconvert keep both (GStreamer 1.22's videoscale
- *   scales the region and keeps type and ids but drops the params).
+ *   scales the region and keeps type and ids but drops the params). Built
+ *   against GStreamer >= 1.24 (gstreamer-analytics-1.0 found), each box is
+ *   also an object-detection entry of the buffer's GstAnalyticsRelationMeta
+ *   (type the label, confidence 1 when the model gave none).
  *   #GstGemma4Vision:attach says which frame gets a result: the next frame
  *   that leaves (the video never waits), the frame it describes (frames are
  *   held up to #GstGemma4Vision:latency, which is added to the LATENCY
@@ -81,6 +84,9 @@
 #include <string.h>
 
 #include <gst/video/video.h>
+#ifdef HAVE_GST_ANALYTICS
+#include <gst/analytics/analytics.h>
+#endif
 
 #include "gemma4.h"
 #include "gstgemma4enums.h"
@@ -1268,6 +1274,16 @@ attach_result (GstGemma4Vision * self, GstBuffer * buf, VisionResult * r,
   gint width = GST_VIDEO_INFO_WIDTH (&self->info);
   gint height = GST_VIDEO_INFO_HEIGHT (&self->info);
 
+#ifdef HAVE_GST_ANALYTICS
+  GstAnalyticsRelationMeta *relations = NULL;
+
+  if (r->objects->len) {
+    relations = gst_buffer_get_analytics_relation_meta (buf);
+    if (!relations)
+      relations = gst_buffer_add_analytics_relation_meta (buf);
+  }
+#endif
+
   for (guint i = 0; i < r->objects->len; i++) {
     const VisionObject *o = &g_array_index (r->objects, VisionObject, i);
     GstVideoRegionOfInterestMeta *meta;
@@ -1291,6 +1307,14 @@ attach_result (GstGemma4Vision * self, GstBuffer * buf, VisionResult * r,
     if (o->text)
       gst_structure_set (params, "text", G_TYPE_STRING, o->text, NULL);
     gst_video_region_of_interest_meta_add_param (meta, params);
+#ifdef HAVE_GST_ANALYTICS
+    /* the model states no confidence for most boxes: those get 1 */
+    if (relations) {
+      GstAnalyticsODMtd od;
+      gst_analytics_relation_meta_add_od_mtd (relations, o->roi_type, x, y, w,
+          h, o->confidence >= 0.0f ? o->confidence : 1.0f, &od);
+    }
+#endif
   }
   gst_structure_set (s, "repeated", G_TYPE_BOOLEAN, repeated,
       "timestamp", G_TYPE_UINT64, GST_BUFFER_PTS (buf), NULL);
