@@ -11,6 +11,7 @@
 #include "audio.h"
 #include "vision_model.h"
 #include "log.h"
+#include "ops.h"
 
 static g4_status
 shape_error (g4_mm_binder * b, const g4_gguf_tensor * t, int64_t e0, int64_t e1)
@@ -259,28 +260,16 @@ g4_mmproj_n_embd (const g4_mmproj * mm)
   return mm ? mm->n_embd : 0;
 }
 
-static float
-clampf (float x, float lo, float hi)
-{
-  return x < lo ? lo : x > hi ? hi : x;
-}
-
 void
 g4_mm_linear_apply (const g4_mm_linear * L, const float *x, int64_t T, float *y,
     float *x_clamped, void *scratch, int n_threads)
 {
   const int64_t n_in = L->w.n_in, n_out = L->w.n_out;
-  /* one core clamping a whole image's activations was 5-10 % of the
-   * vision encoder's time on two */
   if (L->clamp_in) {
-#pragma omp parallel for num_threads(n_threads) if(T * n_in > 16384) schedule(static)
-    for (int64_t i = 0; i < T * n_in; i++)
-      x_clamped[i] = clampf (x[i], L->in_min, L->in_max);
+    g4_clamp (x_clamped, x, T * n_in, L->in_min, L->in_max, n_threads);
     x = x_clamped;
   }
   g4_matmul (&L->w, x, T, y, n_out, scratch, n_threads);
   if (L->clamp_out)
-#pragma omp parallel for num_threads(n_threads) if(T * n_out > 16384) schedule(static)
-    for (int64_t i = 0; i < T * n_out; i++)
-      y[i] = clampf (y[i], L->out_min, L->out_max);
+    g4_clamp (y, y, T * n_out, L->out_min, L->out_max, n_threads);
 }
