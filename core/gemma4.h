@@ -362,16 +362,21 @@ bool g4_image_view_crop (const g4_image_view * img, int x, int y, int w, int h,
 g4_status g4_image_encode_view (const g4_mmproj * mm, const g4_image_view * img,
     g4_image_sizing sizing, int max_soft_tokens, int n_threads,
     const volatile int *cancel, float *out, int *n_tokens, g4_error * err);
-/* The size the encoder resamples a width x height image to (before any
- * letterbox). Resizing a frame to it once with g4_image_resize and encoding
- * the result (G4_IMAGE_BUDGET) gives the same rows as encoding the frame:
- * video elements keep only the small copies. false as g4_image_n_tokens -1. */
+/* The size of the encoder's canvas for a width x height image: the image
+ * resampled, plus its black letterbox in native mode (g4_image_n_tokens
+ * patches of p k). false as g4_image_n_tokens -1. */
 bool g4_image_resample_size (const g4_mmproj * mm, int width, int height,
     g4_image_sizing sizing, int max_soft_tokens, int *out_width, int *out_height);
 /* Resamples img (any format) to out_width x out_height packed RGB8 with the
  * encoder's (Pillow's) bicubic filter. */
 g4_status g4_image_resize (const g4_image_view * img, int out_width, int out_height,
     uint8_t * rgb, int stride, g4_error * err);
+/* Writes the encoder's canvas for img (g4_image_resample_size of its size) as
+ * packed RGB8 rows stride apart. Encoding the canvas with the same sizing and
+ * max_soft_tokens gives the same rows as encoding img, in both modes: video
+ * elements keep only these small copies. */
+g4_status g4_image_resize_canvas (const g4_mmproj * mm, const g4_image_view * img,
+    g4_image_sizing sizing, int max_soft_tokens, uint8_t * rgb, int stride, g4_error * err);
 
 /* ---- image understanding: tasks, detections, drawing ----------------------- */
 

@@ -1060,7 +1060,8 @@ encoder (GstGemma4Caption * self)
 }
 
 /* The small copy of a frame picked for an instant, made the first time it
- * is picked: resized once to the size the encoder resamples it to. */
+ * is picked: resized once to the encoder's canvas, which encodes to the
+ * frame's rows. */
 static Sample *
 candidate_sample (GstGemma4Caption * self, Candidate * c)
 {
@@ -1099,7 +1100,8 @@ candidate_sample (GstGemma4Caption * self, Candidate * c)
   }
   rgb = g_try_malloc ((gsize) w * h * 3);
   if (!rgb || !gst_gemma4_frame_view (&frame, &view)
-      || g4_image_resize (&view, w, h, rgb, w * 3, &err) != G4_OK) {
+      || g4_image_resize_canvas (mm, &view, sizing, max_soft, rgb, w * 3,
+          &err) != G4_OK) {
     gst_video_frame_unmap (&frame);
     g_free (rgb);
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,

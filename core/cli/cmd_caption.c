@@ -303,7 +303,8 @@ sample_frame (captioner * k, cli_video * video, window * w, bool *ended)
   }
   f->pts = pts;
   if (!(f->rgb = malloc (3 * (size_t) f->width * (size_t) f->height))
-      || g4_image_resize (&view, f->width, f->height, f->rgb, 3 * f->width, &err)) {
+      || g4_image_resize_canvas (k->mm, &view, c->v.img.sizing, c->v.img.max_soft_tokens,
+          f->rgb, 3 * f->width, &err)) {
     fprintf (stderr, "gemma4-cli: %s\n", f->rgb ? err.message : "out of memory");
     free (f->rgb);
     f->rgb = NULL;

@@ -44,12 +44,33 @@ imin (int a, int b)
   return a < b ? a : b;
 }
 
-/* The reference's rule: native size on the grid, scaled into the token window. */
+/* Whether the reference's rule can give the grid size w x h: unscaled inside
+ * the window, shrunk (floored sides, within max_px) or enlarged (ceiled sides,
+ * from min_px; both can leave the window when it is narrow). */
+static bool
+native_output (int64_t w, int64_t h, int64_t align, int64_t min_px, int64_t max_px)
+{
+  if (w * h > max_px)
+    return (w - align) * (h - align) < min_px;
+  return w * h >= min_px || (w + align) * (h + align) > max_px;
+}
+
+/* The reference's rule: native size on the grid, scaled into the token window.
+ * One departure: an image on the grid that the rule can give keeps its size,
+ * so a frame resized once to its canvas (g4_image_resize_canvas) is not
+ * resampled again. The reference would rescale such a canvas only when the
+ * window is narrow (max_soft_tokens well under the default 1120), as scaling
+ * to the window's edge overshoots it by up to a row and a column of patches. */
 static void
 native_size (int w, int h, int align, int min_tokens, int max_tokens, int *ow, int *oh)
 {
   const int64_t min_px = (int64_t) min_tokens * align * align;
   const int64_t max_px = (int64_t) max_tokens * align * align;
+  if (w % align == 0 && h % align == 0 && native_output (w, h, align, min_px, max_px)) {
+    *ow = w;
+    *oh = h;
+    return;
+  }
   int W = imax (align, round_to ((float) w, align));
   int H = imax (align, round_to ((float) h, align));
   if ((int64_t) W * H > max_px) {
@@ -322,6 +343,29 @@ fit_size (const g4_vision_model * vm, int width, int height, g4_image_sizing siz
   return true;
 }
 
+/* Writes the W x H canvas rows stride apart: img resampled to nw x nh and
+ * centred on black (the letterbox; nothing when the fit fills the canvas). */
+static g4_status
+write_canvas (const g4_image_view * img, int W, int H, int nw, int nh, uint8_t * dst,
+    size_t stride, g4_error * err)
+{
+  if (nw != W || nh != H)
+    for (int y = 0; y < H; y++)
+      memset (dst + (size_t) y * stride, 0, (size_t) W * 3);
+  const size_t off = (size_t) ((H - nh) / 2) * stride + (size_t) ((W - nw) / 2) * 3;
+  return g4_image_resample (img, dst + off, nw, nh, stride, err);
+}
+
+static g4_status
+no_size_error (const g4_vision_model * vm, const g4_image_view * img, g4_image_sizing sizing,
+    int max_soft_tokens, g4_error * err)
+{
+  return g4_set_error (err, G4_STATUS_INVALID_ARG,
+      "image %dx%d with %s sizing and %d soft tokens: no valid encoder size (sides 1..%d, "
+      "at most %d patches per side)", img->width, img->height, sizing_name (sizing),
+      max_soft_tokens, G4_IMAGE_MAX_SIDE, vm->n_pos);
+}
+
 g4_status
 g4_image_prepare (const g4_vision_model * vm, const g4_image_view * img, g4_image_sizing sizing,
     int max_soft_tokens, uint8_t ** canvas, int *out_w, int *out_h, g4_error * err)
@@ -332,16 +376,11 @@ g4_image_prepare (const g4_vision_model * vm, const g4_image_view * img, g4_imag
     return g4_set_error (err, G4_STATUS_INVALID_ARG, "image view: %s", bad);
   int W, H, nw, nh;
   if (!fit_size (vm, img->width, img->height, sizing, max_soft_tokens, &W, &H, &nw, &nh))
-    return g4_set_error (err, G4_STATUS_INVALID_ARG,
-        "image %dx%d with %s sizing and %d soft tokens: no valid encoder size (sides 1..%d, "
-        "at most %d patches per side)", img->width, img->height, sizing_name (sizing),
-        max_soft_tokens, G4_IMAGE_MAX_SIDE, vm->n_pos);
-  uint8_t *c = calloc ((size_t) W * H * 3, 1);
+    return no_size_error (vm, img, sizing, max_soft_tokens, err);
+  uint8_t *c = malloc ((size_t) W * H * 3);
   if (!c)
     return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory (image %dx%d)", W, H);
-  /* the black letterbox centres the fit */
-  const size_t off = ((size_t) ((H - nh) / 2) * W + (size_t) ((W - nw) / 2)) * 3;
-  g4_status st = g4_image_resample (img, c + off, nw, nh, (size_t) W * 3, err);
+  g4_status st = write_canvas (img, W, H, nw, nh, c, (size_t) W * 3, err);
   if (st) {
     free (c);
     return st;
@@ -356,13 +395,19 @@ bool
 g4_image_resample_size (const g4_mmproj * mm, int width, int height, g4_image_sizing sizing,
     int max_soft_tokens, int *out_width, int *out_height)
 {
-  int W, H, nw, nh;
-  if (!mm || !mm->vision || !out_width || !out_height
-      || !fit_size (mm->vision, width, height, sizing, max_soft_tokens, &W, &H, &nw, &nh))
-    return false;
-  *out_width = nw;
-  *out_height = nh;
-  return true;
+  int nw, nh;
+  return mm && mm->vision && out_width && out_height
+      && fit_size (mm->vision, width, height, sizing, max_soft_tokens, out_width, out_height,
+      &nw, &nh);
+}
+
+static const char *
+check_output (const uint8_t * rgb, int out_width, int out_height, int stride)
+{
+  if (!rgb || out_width < 1 || out_height < 1 || out_width > G4_IMAGE_MAX_SIDE
+      || out_height > G4_IMAGE_MAX_SIDE || stride < 3 * out_width)
+    return "bad output";
+  return NULL;
 }
 
 g4_status
@@ -372,10 +417,29 @@ g4_image_resize (const g4_image_view * img, int out_width, int out_height, uint8
   const char *bad = g4_image_view_check (img);
   if (bad)
     return g4_set_error (err, G4_STATUS_INVALID_ARG, "image view: %s", bad);
-  if (!rgb || out_width < 1 || out_height < 1 || out_width > G4_IMAGE_MAX_SIDE
-      || out_height > G4_IMAGE_MAX_SIDE || stride < 3 * out_width)
+  if (check_output (rgb, out_width, out_height, stride))
     return g4_set_error (err, G4_STATUS_INVALID_ARG,
         "g4_image_resize: bad output %dx%d (stride %d, buffer %p)", out_width, out_height,
         stride, (void *) rgb);
   return g4_image_resample (img, rgb, out_width, out_height, (size_t) stride, err);
+}
+
+g4_status
+g4_image_resize_canvas (const g4_mmproj * mm, const g4_image_view * img,
+    g4_image_sizing sizing, int max_soft_tokens, uint8_t * rgb, int stride, g4_error * err)
+{
+  if (!mm || !mm->vision)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "the mmproj file has no vision encoder");
+  const char *bad = g4_image_view_check (img);
+  if (bad)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "image view: %s", bad);
+  int W, H, nw, nh;
+  if (!fit_size (mm->vision, img->width, img->height, sizing, max_soft_tokens, &W, &H, &nw,
+          &nh))
+    return no_size_error (mm->vision, img, sizing, max_soft_tokens, err);
+  if (check_output (rgb, W, H, stride))
+    return g4_set_error (err, G4_STATUS_INVALID_ARG,
+        "g4_image_resize_canvas: bad output for the %dx%d canvas (stride %d, buffer %p)", W, H,
+        stride, (void *) rgb);
+  return write_canvas (img, W, H, nw, nh, rgb, (size_t) stride, err);
 }

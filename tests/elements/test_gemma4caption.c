@@ -432,7 +432,9 @@ GST_START_TEST (test_gaps)
 
 GST_END_TEST;
 
-/* image-size=native: the copies keep the frames' own size on the grid. */
+/* image-size=native: the copies are the encoder's letterboxed canvas (32x24
+ * enlarged to 80 tokens of 12 px: 120x96, the fit 120x90 and a black band),
+ * which encodes to the frame's rows (tests/vision/test_image_view). */
 GST_START_TEST (test_native_size)
 {
   GstElement *e = new_caption ("image-size", 0, "max-soft-tokens", 0,
@@ -448,8 +450,10 @@ GST_START_TEST (test_native_size)
   fail_unless_equals_int (out.spans->len, 1);
   check_caption (span (&out, 0), 0, GST_SECOND, GST_SECOND, f0, 2);
   fail_unless_equals_uint64 (stat_u64 (e, "samples"), 2);
+  fail_unless_equals_uint64 (stat_u64 (e, "sample-bytes-max"),
+      2 * 120 * 96 * 3);
   g_print ("native size: a 1 s window captioned from 2 native-size copies "
-      "(%" G_GUINT64_FORMAT " bytes at most)\n",
+      "(%" G_GUINT64_FORMAT " bytes at most, == 2 canvases of 120x96)\n",
       stat_u64 (e, "sample-bytes-max"));
   output_clear (&out);
   gst_harness_teardown (h);

@@ -4,7 +4,8 @@
  * made here from the RGB image with the standard equations) converts within a
  * few levels and encodes close to RGB, crops (odd offsets on 4:2:0) read the
  * right pixels and clip, g4_image_resample_size agrees with g4_image_n_tokens,
- * and a frame resized once to its encoder size encodes to the same rows.
+ * and a frame resized once to its encoder canvas (g4_image_resize_canvas)
+ * encodes to the same rows in both sizing modes.
  * usage: test_image_view MMPROJ */
 #include <math.h>
 #include <stdio.h>
@@ -22,19 +23,27 @@
 static g4_mmproj *mm;
 static int n_embd;
 
-/* Budget sizing on 1 thread; the rows (malloc) and their count. */
+/* Encodes on 1 thread; the rows (malloc) and their count. */
 static float *
-encode (const g4_image_view * v, int *nt)
+encode_sized (const g4_image_view * v, g4_image_sizing sizing, int max_soft_tokens, int *nt)
 {
-  float *out = malloc (sizeof (float) * (size_t) BUDGET * n_embd);
+  const int n = g4_image_n_tokens (mm, v->width, v->height, sizing, max_soft_tokens);
+  float *out = malloc (sizeof (float) * (size_t) (n > 0 ? n : 1) * n_embd);
   g4_error err = { 0 };
   *nt = 0;
-  if (g4_image_encode_view (mm, v, G4_IMAGE_BUDGET, BUDGET, 1, NULL, out, nt, &err)) {
+  if (g4_image_encode_view (mm, v, sizing, max_soft_tokens, 1, NULL, out, nt, &err)) {
     CHECK (0, "encode %dx%d format %d: %s", v->width, v->height, v->format, err.message);
     free (out);
     return NULL;
   }
   return out;
+}
+
+/* Budget sizing, BUDGET soft tokens. */
+static float *
+encode (const g4_image_view * v, int *nt)
+{
+  return encode_sized (v, G4_IMAGE_BUDGET, BUDGET, nt);
 }
 
 /* The view resampled to its own size: its rows as the library converts them. */
@@ -339,19 +348,19 @@ test_sizes (void)
         const int nt = g4_image_n_tokens (mm, w, h, sz, budgets[b]);
         int rw = 0, rh = 0;
         const bool ok = g4_image_resample_size (mm, w, h, sz, budgets[b], &rw, &rh);
-        /* budget: the encoder's canvas is the resampled size, on the grid;
-         * native: the resampled size fits inside the canvas */
-        const int grid = (rw + ALIGN - 1) / ALIGN * ((rh + ALIGN - 1) / ALIGN);
-        const bool fits = s ? rw % ALIGN == 0 && rh % ALIGN == 0 && grid == nt : grid <= nt;
+        /* the canvas is on the grid, one patch of p k per soft token, and
+         * is its own canvas */
+        const int grid = (rw / ALIGN) * (rh / ALIGN);
+        const bool fits = rw % ALIGN == 0 && rh % ALIGN == 0 && grid == nt;
         CHECK (ok == (nt >= 0) && (!ok || fits), "%dx%d %s %d: resample %d (%dx%d, "
             "%d tokens), n_tokens %d", w, h, s ? "budget" : "native", budgets[b], ok, rw, rh,
             grid, nt);
-        if (ok && sz == G4_IMAGE_BUDGET) {
+        if (ok) {
           int rw2, rh2;
           CHECK (g4_image_n_tokens (mm, rw, rh, sz, budgets[b]) == nt
               && g4_image_resample_size (mm, rw, rh, sz, budgets[b], &rw2, &rh2) && rw2 == rw
-              && rh2 == rh, "%dx%d budget %d: the resampled %dx%d is not kept", w, h,
-              budgets[b], rw, rh);
+              && rh2 == rh, "%dx%d %s %d: the canvas %dx%d is not kept", w, h,
+              s ? "budget" : "native", budgets[b], rw, rh);
         }
         n++;
       }
@@ -361,32 +370,59 @@ test_sizes (void)
   printf ("sizes: g4_image_resample_size agrees with g4_image_n_tokens on %d cases\n", n);
 }
 
-/* A frame resized once to its encoder size encodes to the frame's rows. */
+/* A frame resized once to its canvas encodes to the frame's rows: crops of v
+ * of several aspects, both modes, token limits that shrink, keep and enlarge. */
 static void
-test_resize (const g4_image_view * v, const char *name)
+test_canvas (const g4_image_view * v, const char *name)
 {
-  int rw, rh;
+  static const int crops[][2] = { {101, 75}, {96, 72}, {40, 75}, {101, 20}, {13, 9} };
+  static const int limits[] = { 24, 48, 70 };
   g4_error err = { 0 };
-  CHECK (g4_image_resample_size (mm, v->width, v->height, G4_IMAGE_BUDGET, BUDGET, &rw, &rh));
-  uint8_t *small = malloc ((size_t) rw * rh * 3 + 7);
-  CHECK (!g4_image_resize (v, rw, rh, small, 3 * rw, &err), "%s", err.message);
-  const g4_image_view sv = g4_image_view_rgb (small, rw, rh, 3 * rw);
-  int n1, n2;
-  float *e1 = encode (v, &n1), *e2 = encode (&sv, &n2);
-  double max_d = -1;
-  if (e1 && e2 && n1 == n2)
-    max_d = test_compare_f32 (e2, e1, (size_t) n1 * n_embd).max_abs;
-  CHECK (max_d == 0.0, "%s: resized rows differ, max |d| %g (%d, %d rows)", name, max_d, n1,
-      n2);
-  printf ("resize: %s %dx%d -> %dx%d, encoded (budget %d): %d rows, max |d| %g against the "
-      "frame (== 0)\n", name, v->width, v->height, rw, rh, BUDGET, n2, max_d);
+  int n = 0, letterboxed = 0;
+  for (size_t c = 0; c < sizeof crops / sizeof crops[0]; c++)
+    for (int s = 0; s < 2; s++)
+      for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+        const g4_image_sizing sz = s ? G4_IMAGE_BUDGET : G4_IMAGE_NATIVE;
+        g4_image_view cv;
+        int rw, rh, n1 = 0, n2 = 0;
+        CHECK (g4_image_view_crop (v, 0, 0, crops[c][0], crops[c][1], &cv));
+        if (!g4_image_resample_size (mm, cv.width, cv.height, sz, limits[l], &rw, &rh))
+          continue;
+        uint8_t *small = malloc ((size_t) rw * rh * 3 + 7);
+        memset (small, 0x55, (size_t) rw * rh * 3 + 7);
+        CHECK (!g4_image_resize_canvas (mm, &cv, sz, limits[l], small, 3 * rw, &err), "%s",
+            err.message);
+        letterboxed += small[0] == 0 && small[1] == 0 && small[2] == 0;
+        const g4_image_view sv = g4_image_view_rgb (small, rw, rh, 3 * rw);
+        float *e1 = encode_sized (&cv, sz, limits[l], &n1);
+        float *e2 = encode_sized (&sv, sz, limits[l], &n2);
+        double max_d = -1;
+        if (e1 && e2 && n1 == n2)
+          max_d = test_compare_f32 (e2, e1, (size_t) n1 * n_embd).max_abs;
+        CHECK (max_d == 0.0, "%s %dx%d %s %d: canvas %dx%d rows differ, max |d| %g (%d, %d "
+            "rows)", name, cv.width, cv.height, s ? "budget" : "native", limits[l], rw, rh,
+            max_d, n1, n2);
+        free (e1);
+        free (e2);
+        free (small);
+        n++;
+      }
+  printf ("canvas: %s, %d crops x modes x limits resized once to their canvas (%d with a "
+      "black corner) encode to the frame's rows, max |d| == 0\n", name, n, letterboxed);
   /* bad arguments */
-  CHECK (g4_image_resize (v, rw, rh, small, 3 * rw - 1, &err) == G4_STATUS_INVALID_ARG);
-  CHECK (g4_image_resize (v, 0, rh, small, 3 * rw, &err) == G4_STATUS_INVALID_ARG);
-  CHECK (g4_image_resize (NULL, rw, rh, small, 3 * rw, &err) == G4_STATUS_INVALID_ARG);
-  free (e1);
-  free (e2);
-  free (small);
+  uint8_t px[3 * 64];
+  CHECK (g4_image_resize (v, 8, 8, px, 3 * 8 - 1, &err) == G4_STATUS_INVALID_ARG);
+  CHECK (g4_image_resize (v, 0, 8, px, 3 * 8, &err) == G4_STATUS_INVALID_ARG);
+  CHECK (g4_image_resize (NULL, 8, 8, px, 3 * 8, &err) == G4_STATUS_INVALID_ARG);
+  err = (g4_error) { 0 };
+  CHECK (g4_image_resize_canvas (mm, v, G4_IMAGE_NATIVE, 70, px, 3, &err)
+      == G4_STATUS_INVALID_ARG && strstr (err.message, "canvas"), "%s", err.message);
+  CHECK (g4_image_resize_canvas (mm, v, G4_IMAGE_NATIVE, 70, NULL, 3 * 1000, &err)
+      == G4_STATUS_INVALID_ARG);
+  CHECK (g4_image_resize_canvas (NULL, v, G4_IMAGE_NATIVE, 70, px, 3 * 8, &err)
+      == G4_STATUS_INVALID_ARG);
+  CHECK (g4_image_resize_canvas (mm, NULL, G4_IMAGE_NATIVE, 70, px, 3 * 8, &err)
+      == G4_STATUS_INVALID_ARG);
 }
 
 static void
@@ -449,11 +485,11 @@ main (int argc, char **argv)
   }
   test_crop (rgb);
   test_sizes ();
-  test_resize (&rv, "RGB");
+  test_canvas (&rv, "RGB");
   yuv_planes p;
   to_yuv (rgb, false, false, &p);
   const g4_image_view yv = yuv_view (&p, false, false, false);
-  test_resize (&yv, "I420");
+  test_canvas (&yv, "I420");
   free_yuv (&p);
   test_bad_views ();
   free (ref);
