@@ -40,6 +40,11 @@
  * - an element message `gemma4-result` per caption on the bus, and the same
  *   structure on each text buffer as the custom meta `GstGemma4ResultMeta`.
  *
+ * A frame without a timestamp follows the previous one (the first starts the
+ * segment); when neither the buffers nor the caps give frame durations
+ * (still images, variable-rate video), the last caption runs to the end of
+ * its window.
+ *
  * In a live pipeline the element reports a latency of upstream + window +
  * #GstGemma4Caption:latency; inference runs off the streaming thread and,
  * when it cannot keep up, the oldest pending window is dropped (a GAP goes
@@ -159,7 +164,8 @@ typedef struct
 typedef struct
 {
   GstBuffer *buf;
-  GstClockTime pts, end;
+  GstClockTime pts;
+  GstClockTime end;             /* NONE when unknown: the end of its windows */
   Sample *sample;
 } Candidate;
 
@@ -171,7 +177,8 @@ typedef struct
   guint n_instants, next;       /* next: first instant not yet given a frame */
   Sample *frames[MAX_FRAMES];   /* picked, in order, each once */
   guint n_frames;
-  GstClockTime content_end;     /* end of the last frame inside */
+  GstClockTime content_end;     /* end of the last frame inside (NONE:
+                                 * unknown, the window's end) */
 } Window;
 
 struct _GstGemma4Caption
@@ -214,6 +221,7 @@ struct _GstGemma4Caption
   const g4_mmproj *mm;
   gboolean anchored;
   GstClockTime next_start;      /* start of the next window to open */
+  GstClockTime next_pts;        /* time of a next frame without one, or NONE */
   GQueue windows;               /* open windows, oldest first */
   Candidate prev;
 
@@ -426,6 +434,7 @@ gst_gemma4_caption_init (GstGemma4Caption * self)
   self->history_size = DEFAULT_HISTORY_SIZE;
 
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
+  self->next_pts = GST_CLOCK_TIME_NONE;
   g_queue_init (&self->windows);
   g_queue_init (&self->history);
   gst_gemma4_output_init (&self->output, GST_ELEMENT (self), &self->settings,
@@ -1358,25 +1367,28 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
             "frame"), (NULL));
     return GST_FLOW_NOT_NEGOTIATED;
   }
-  if (!GST_BUFFER_PTS_IS_VALID (buf)) {
-    GST_DEBUG_OBJECT (self, "skipping a frame without a timestamp");
-    gst_buffer_unref (buf);
-    return gst_gemma4_worker_get_flow (self->worker);
-  }
   if (!self->live_checked) {
     gst_gemma4_upstream_query (&self->upstream, GST_ELEMENT (self),
         self->sinkpad);
     self->live_checked = TRUE;
   }
   cur.buf = buf;
-  cur.pts = GST_BUFFER_PTS (buf);
+  /* a frame without a timestamp follows the previous one; the first one
+   * starts the segment */
+  if (GST_BUFFER_PTS_IS_VALID (buf))
+    cur.pts = GST_BUFFER_PTS (buf);
+  else if (GST_CLOCK_TIME_IS_VALID (self->next_pts))
+    cur.pts = self->next_pts;
+  else
+    cur.pts = self->segment.start;
   if (GST_BUFFER_DURATION_IS_VALID (buf))
     cur.end = cur.pts + GST_BUFFER_DURATION (buf);
   else if (GST_VIDEO_INFO_FPS_N (&self->info) > 0)
     cur.end = cur.pts + gst_util_uint64_scale_int (GST_SECOND,
         GST_VIDEO_INFO_FPS_D (&self->info), GST_VIDEO_INFO_FPS_N (&self->info));
   else
-    cur.end = cur.pts;
+    cur.end = GST_CLOCK_TIME_NONE;
+  self->next_pts = GST_CLOCK_TIME_IS_VALID (cur.end) ? cur.end : cur.pts;
   if (self->anchored && cur.pts < self->prev.pts) {
     GST_DEBUG_OBJECT (self, "timestamps went back: new windows from %"
         GST_TIME_FORMAT, GST_TIME_ARGS (cur.pts));
@@ -1432,6 +1444,7 @@ reset_stream (GstGemma4Caption * self)
   drop_windows (self);
   candidate_clear (&self->prev);
   self->anchored = FALSE;
+  self->next_pts = GST_CLOCK_TIME_NONE;
   self->live_checked = FALSE;
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
 }
@@ -1456,6 +1469,7 @@ set_segment (GstElement * element, const GstSegment * segment)
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
 
   self->segment = *segment;
+  self->next_pts = GST_CLOCK_TIME_NONE;
   self->live_checked = FALSE;
 }
 
@@ -1468,6 +1482,7 @@ flushed (GstElement * element)
   drop_windows (self);
   candidate_clear (&self->prev);
   self->anchored = FALSE;
+  self->next_pts = GST_CLOCK_TIME_NONE;
 }
 
 static const GstGemma4InputFuncs input_funcs = {

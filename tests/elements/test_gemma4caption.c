@@ -36,24 +36,32 @@ caption_harness (GstElement * e, gboolean live, gint fps)
   return h;
 }
 
-/* Frames at fps from pts (each a different flat color, so they are
- * images); returns the time after the last one. */
+/* One frame of size bytes (pattern i), with these timestamps (NONE
+ * allowed). */
+static void
+push_frame (GstHarness * h, gsize size, guint i, GstClockTime pts,
+    GstClockTime dur)
+{
+  guint8 *px = g_malloc (size);
+  GstBuffer *b;
+
+  for (gsize j = 0; j < size; j++)
+    px[j] = (guint8) (i * 7 + j * 13);
+  b = gst_buffer_new_wrapped (px, size);
+  GST_BUFFER_PTS (b) = pts;
+  GST_BUFFER_DURATION (b) = dur;
+  fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+}
+
+/* Frames at fps from pts (each a different pattern, so they are images);
+ * returns the time after the last one. */
 static GstClockTime
 push_frames (GstHarness * h, guint n, gint fps, GstClockTime pts)
 {
-  const gsize size = WIDTH * HEIGHT * 3;
   GstClockTime dur = GST_SECOND / fps;
 
-  for (guint i = 0; i < n; i++) {
-    guint8 *rgb = g_malloc (size);
-    GstBuffer *b;
-    for (gsize j = 0; j < size; j++)
-      rgb[j] = (guint8) (i * 7 + j * 13);
-    b = gst_buffer_new_wrapped (rgb, size);
-    GST_BUFFER_PTS (b) = pts + i * dur;
-    GST_BUFFER_DURATION (b) = dur;
-    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
-  }
+  for (guint i = 0; i < n; i++)
+    push_frame (h, WIDTH * HEIGHT * 3, i, pts + i * dur, dur);
   return pts + n * dur;
 }
 
@@ -708,6 +716,147 @@ GST_START_TEST (test_state_cycles)
 
 GST_END_TEST;
 
+/* Frames without timestamps follow the previous frame (the first one starts
+ * the segment); frames without a duration or frame rate (a still image,
+ * variable-rate video) let the last caption run to its window's end. */
+GST_START_TEST (test_untimed)
+{
+  GstElement *e = new_caption ("window", 1000, "frames-per-window", 2, NULL);
+  GstHarness *h = caption_harness (e, FALSE, 0);
+  const guint f0[] = { 0, 0 }, f1[] = { 0, 450 }, f2[] = { 1200, 1250 };
+  Output out;
+
+  for (guint i = 0; i < 3; i++)
+    push_frame (h, WIDTH * HEIGHT * 3, i, GST_CLOCK_TIME_NONE,
+        GST_CLOCK_TIME_NONE);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  caption_output_init (&out);
+  collect_until_eos (h, &out);
+  fail_unless_equals_int (out.spans->len, 1);
+  check_caption (span (&out, 0), 0, GST_SECOND, GST_SECOND, f0, 2);
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+
+  /* variable rate, no durations: 0, 300, 450, 900 | 1200, 1250 ms */
+  e = new_caption ("window", 1000, "frames-per-window", 2, NULL);
+  h = caption_harness (e, FALSE, 0);
+  for (guint i = 0; i < 6; i++) {
+    const guint ms[] = { 0, 300, 450, 900, 1200, 1250 };
+    push_frame (h, WIDTH * HEIGHT * 3, i, ms[i] * MS, GST_CLOCK_TIME_NONE);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  caption_output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 0, 2 * GST_SECOND);
+  fail_unless_equals_int (out.spans->len, 2);
+  check_caption (span (&out, 0), 0, GST_SECOND, GST_SECOND, f1, 2);
+  check_caption (span (&out, 1), GST_SECOND, GST_SECOND, GST_SECOND, f2, 2);
+  g_print ("untimed: 3 frames without timestamps -> one 1 s caption; "
+      "variable-rate frames without durations -> 0-1 s and 1-2 s\n");
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* New caps (size and format) in the middle of a window: the window gets
+ * frames of both. */
+GST_START_TEST (test_caps_change)
+{
+  GstElement *e = new_caption ("window", 1000, "frames-per-window", 5, NULL);
+  GstHarness *h = caption_harness (e, FALSE, 5);
+  const guint f0[] = { 0, 200, 400, 600, 800 };
+  GstCaps *caps;
+  Output out;
+
+  push_frames (h, 3, 5, 0);
+  /* the caps alone (gst_harness_set_src_caps also sends a new segment) */
+  caps = gst_caps_from_string ("video/x-raw, format=I420, width=48, "
+      "height=20, framerate=5/1");
+  fail_unless (gst_harness_push_event (h, gst_event_new_caps (caps)));
+  gst_caps_unref (caps);
+  for (guint i = 3; i < 5; i++)
+    push_frame (h, 48 * 20 + 2 * 24 * 10, i, i * 200 * MS, 200 * MS);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  caption_output_init (&out);
+  collect_until_eos (h, &out);
+  fail_unless_equals_int (out.spans->len, 1);
+  check_caption (span (&out, 0), 0, GST_SECOND, GST_SECOND, f0, 5);
+  g_print ("caps change: RGB 32x24 then I420 48x20 in one window -> one "
+      "caption of 5 frames\n");
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* A segment from 10 s whose stream time starts at 60 s: captions keep the
+ * buffer times, the prompt says stream time. */
+GST_START_TEST (test_segment_start)
+{
+  GstElement *e = new_caption ("window", 1000, "frames-per-window", 1,
+      "prompt", "S={start} E={end}", NULL);
+  GstHarness *h = caption_harness (e, FALSE, 5);
+  const guint f0[] = { 10000 }, f1[] = { 11000 };
+  GstSegment seg;
+  Output out;
+
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.start = 10 * GST_SECOND;
+  seg.time = 60 * GST_SECOND;
+  seg.position = seg.start;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  push_frames (h, 7, 5, 10 * GST_SECOND);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  caption_output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 10 * GST_SECOND, 11400 * MS);
+  fail_unless_equals_int (out.spans->len, 2);
+  check_caption (span (&out, 0), 10 * GST_SECOND, GST_SECOND, GST_SECOND,
+      f0, 1);
+  check_caption (span (&out, 1), 11 * GST_SECOND, 400 * MS, 400 * MS, f1, 1);
+  fail_unless (g_str_has_suffix (prompt_of (span (&out, 0)),
+          "S=01:00 E=01:01"), "%s", prompt_of (span (&out, 0)));
+  g_print ("segment start: frames from 10 s (stream time 60 s) -> captions "
+      "at 10 and 11 s, prompt \"S=01:00 E=01:01\"\n");
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* window-overlap changed while frames flow applies from the next window. */
+GST_START_TEST (test_overlap_change)
+{
+  GstElement *e = new_caption ("window", 1000, "frames-per-window", 1, NULL);
+  GstHarness *h = caption_harness (e, FALSE, 5);
+  Output out;
+
+  push_frames (h, 3, 5, 0);
+  g_object_set (e, "window-overlap", 500, NULL);
+  push_frames (h, 12, 5, 600 * MS);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  caption_output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 0, 3 * GST_SECOND);
+  /* windows from 0, 1, 1.5, 2 and 2.5 s */
+  fail_unless_equals_int (out.spans->len, 5);
+  fail_unless_equals_uint64 (span (&out, 0)->duration, GST_SECOND);
+  fail_unless_equals_uint64 (span (&out, 1)->start, GST_SECOND);
+  fail_unless_equals_uint64 (span (&out, 1)->duration, 500 * MS);
+  g_print ("overlap change: window-overlap 0 -> 500 ms at 0.5 s: windows "
+      "from 0, 1, 1.5, 2, 2.5 s\n");
+  output_clear (&out);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
 static Suite *
 gemma4caption_suite (void)
 {
@@ -730,6 +879,10 @@ gemma4caption_suite (void)
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_state_cycles);
+  tcase_add_test (tc, test_untimed);
+  tcase_add_test (tc, test_caps_change);
+  tcase_add_test (tc, test_segment_start);
+  tcase_add_test (tc, test_overlap_change);
   return s;
 }
 
