@@ -904,9 +904,7 @@ encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
         s->width * 3);
     g4_error err = { 0 };
     gint n = 0;
-    /* The copy already has the encoder's size: the budget rule keeps it
-     * as is. The native rule rounds it to the grid again (the letterbox
-     * is not in the copy), which may resample it a little. */
+    /* the copy is the encoder's canvas: both rules keep it as is */
     g4_status st = g4_image_encode_view (mm, &view, s->sizing,
         s->max_soft_tokens, gst_gemma4_worker_get_n_threads (w),
         gst_gemma4_worker_get_cancel (w), embd + at * n_embd, &n, &err);
@@ -1389,6 +1387,15 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   else
     cur.end = GST_CLOCK_TIME_NONE;
   self->next_pts = GST_CLOCK_TIME_IS_VALID (cur.end) ? cur.end : cur.pts;
+  /* frames outside the segment (a decoder's lead-in after a seek) are not
+   * part of the video */
+  if (!gst_segment_clip (&self->segment, GST_FORMAT_TIME, cur.pts, cur.end,
+          NULL, NULL)) {
+    GST_LOG_OBJECT (self, "clipped the frame at %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (cur.pts));
+    gst_buffer_unref (buf);
+    return gst_gemma4_worker_get_flow (self->worker);
+  }
   if (self->anchored && cur.pts < self->prev.pts) {
     GST_DEBUG_OBJECT (self, "timestamps went back: new windows from %"
         GST_TIME_FORMAT, GST_TIME_ARGS (cur.pts));

@@ -793,8 +793,9 @@ GST_START_TEST (test_caps_change)
 
 GST_END_TEST;
 
-/* A segment from 10 s whose stream time starts at 60 s: captions keep the
- * buffer times, the prompt says stream time. */
+/* A segment from 10 s whose stream time starts at 60 s: frames before it
+ * (a decoder's lead-in after a seek) are clipped, captions keep the buffer
+ * times, the prompt says stream time. */
 GST_START_TEST (test_segment_start)
 {
   GstElement *e = new_caption ("window", 1000, "frames-per-window", 1,
@@ -809,7 +810,7 @@ GST_START_TEST (test_segment_start)
   seg.time = 60 * GST_SECOND;
   seg.position = seg.start;
   fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
-  push_frames (h, 7, 5, 10 * GST_SECOND);
+  push_frames (h, 9, 5, 9600 * MS);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   caption_output_init (&out);
   collect_until_eos (h, &out);
@@ -820,8 +821,9 @@ GST_START_TEST (test_segment_start)
   check_caption (span (&out, 1), 11 * GST_SECOND, 400 * MS, 400 * MS, f1, 1);
   fail_unless (g_str_has_suffix (prompt_of (span (&out, 0)),
           "S=01:00 E=01:01"), "%s", prompt_of (span (&out, 0)));
-  g_print ("segment start: frames from 10 s (stream time 60 s) -> captions "
-      "at 10 and 11 s, prompt \"S=01:00 E=01:01\"\n");
+  g_print ("segment start: frames from 9.6 s, segment from 10 s (stream time "
+      "60 s) -> 2 frames clipped, captions at 10 and 11 s, prompt "
+      "\"S=01:00 E=01:01\"\n");
   output_clear (&out);
   gst_harness_teardown (h);
   gst_object_unref (e);
