@@ -181,6 +181,15 @@ typedef struct
                                  * unknown, the window's end) */
 } Window;
 
+/* The window shape the properties ask for, read at once so a change in
+ * the middle cannot mix old and new values. */
+typedef struct
+{
+  GstClockTime window, step;
+  guint n;                      /* sampling instants */
+  gdouble fps;                  /* > 0: instants 1/fps apart */
+} WindowShape;
+
 struct _GstGemma4Caption
 {
   GstElement parent;
@@ -222,6 +231,8 @@ struct _GstGemma4Caption
   gboolean anchored;
   GstClockTime next_start;      /* start of the next window to open */
   GstClockTime next_pts;        /* time of a next frame without one, or NONE */
+  WindowShape shape;            /* the last valid one */
+  gboolean have_shape, shape_warned;
   GQueue windows;               /* open windows, oldest first */
   Candidate prev;
 
@@ -311,7 +322,9 @@ gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
       g_param_spec_uint ("window-overlap", "Window overlap",
           "Time in ms each window shares with the next one (a new window "
           "starts every window - window-overlap ms); must be less than "
-          "window. Frames sampled for both are copied once",
+          "window (while streaming, windows keep their last valid shape, "
+          "with a warning, until it is). Frames sampled for both are "
+          "copied once",
           0, MAX_WINDOW_MS, DEFAULT_WINDOW_OVERLAP,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
@@ -1270,15 +1283,6 @@ finish_windows (GstGemma4Caption * self)
   return ret;
 }
 
-/* The window shape the properties ask for, read at once so a change in
- * the middle cannot mix old and new values. */
-typedef struct
-{
-  GstClockTime window, step;
-  guint n;                      /* sampling instants */
-  gdouble fps;                  /* > 0: instants 1/fps apart */
-} WindowShape;
-
 /* A new window from start, with its sampling instants. */
 static void
 open_window (GstGemma4Caption * self, GstClockTime start,
@@ -1298,37 +1302,59 @@ open_window (GstGemma4Caption * self, GstClockTime start,
   g_queue_push_tail (&self->windows, w);
 }
 
+/* Reads the window shape into self->shape. Properties that disagree in the
+ * middle of a stream (window and window-overlap set one after the other)
+ * leave the last valid shape in use with a warning; before any they are an
+ * error. */
+static gboolean
+read_shape (GstGemma4Caption * self)
+{
+  gchar *why = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (windows_valid (GST_ELEMENT (self), &why)) {
+    self->shape.window = self->window_ms * GST_MSECOND;
+    self->shape.step = (self->window_ms - self->overlap_ms) * GST_MSECOND;
+    self->shape.n = (guint) frames_wanted (self);
+    self->shape.fps = self->sample_fps;
+    self->have_shape = TRUE;
+    self->shape_warned = FALSE;
+    GST_OBJECT_UNLOCK (self);
+    return TRUE;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (!self->have_shape)
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", why), (NULL));
+  else if (!self->shape_warned)
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS, ("%s: the windows keep "
+            "their last valid shape (%" G_GUINT64_FORMAT " ms every %"
+            G_GUINT64_FORMAT " ms) until it is fixed", why,
+            self->shape.window / GST_MSECOND, self->shape.step / GST_MSECOND),
+        (NULL));
+  self->shape_warned = self->have_shape;
+  g_free (why);
+  return self->have_shape;
+}
+
 /* Opens the windows that start at or before t. Windows that also end
  * before t (video jumped over them) have no frames: one GAP covers them. */
 static gboolean
 open_windows (GstGemma4Caption * self, GstClockTime t)
 {
-  gchar *why = NULL;
-
   while (self->next_start <= t) {
-    WindowShape shape;
-    GST_OBJECT_LOCK (self);
-    if (!windows_valid (GST_ELEMENT (self), &why)) {
-      GST_OBJECT_UNLOCK (self);
-      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", why), (NULL));
-      g_free (why);
+    const WindowShape *shape = &self->shape;
+    if (!read_shape (self))
       return FALSE;
-    }
-    shape.window = self->window_ms * GST_MSECOND;
-    shape.step = (self->window_ms - self->overlap_ms) * GST_MSECOND;
-    shape.n = (guint) frames_wanted (self);
-    shape.fps = self->sample_fps;
-    GST_OBJECT_UNLOCK (self);
-    if (self->next_start + shape.window <= t) {
-      guint64 skip = (t - self->next_start - shape.window) / shape.step + 1;
+    if (self->next_start + shape->window <= t) {
+      guint64 skip = (t - self->next_start - shape->window) / shape->step + 1;
       GstClockTime from = self->next_start;
-      self->next_start += skip * shape.step;
+      self->next_start += skip * shape->step;
       gst_gemma4_output_queue_gap (&self->output, self->worker,
             from, self->next_start - from);
       continue;
     }
-    open_window (self, self->next_start, &shape);
-    self->next_start += shape.step;
+    open_window (self, self->next_start, shape);
+    self->next_start += shape->step;
   }
   return TRUE;
 }

@@ -831,16 +831,23 @@ GST_START_TEST (test_segment_start)
 
 GST_END_TEST;
 
-/* window-overlap changed while frames flow applies from the next window. */
+/* window-overlap changed while frames flow applies from the next window;
+ * one that disagrees with window keeps the last valid windows, with a
+ * warning, instead of stopping the stream. */
 GST_START_TEST (test_overlap_change)
 {
   GstElement *e = new_caption ("window", 1000, "frames-per-window", 1, NULL);
+  GstBus *bus = attach_bus (e);
   GstHarness *h = caption_harness (e, FALSE, 5);
+  GstMessage *msg;
+  GError *gerr = NULL;
   Output out;
 
   push_frames (h, 3, 5, 0);
   g_object_set (e, "window-overlap", 500, NULL);
-  push_frames (h, 12, 5, 600 * MS);
+  push_frames (h, 6, 5, 600 * MS);
+  g_object_set (e, "window-overlap", 1500, NULL);
+  push_frames (h, 6, 5, 1800 * MS);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   caption_output_init (&out);
   collect_until_eos (h, &out);
@@ -850,10 +857,24 @@ GST_START_TEST (test_overlap_change)
   fail_unless_equals_uint64 (span (&out, 0)->duration, GST_SECOND);
   fail_unless_equals_uint64 (span (&out, 1)->start, GST_SECOND);
   fail_unless_equals_uint64 (span (&out, 1)->duration, 500 * MS);
+  fail_unless_equals_uint64 (span (&out, 4)->start, 2500 * MS);
+  /* pop_filtered drops the other types */
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING,
+      "no warning for window-overlap > window");
+  gst_message_parse_warning (msg, &gerr, NULL);
+  fail_unless (strstr (gerr->message, "window-overlap (1500 ms)") != NULL,
+      "%s", gerr->message);
   g_print ("overlap change: window-overlap 0 -> 500 ms at 0.5 s: windows "
-      "from 0, 1, 1.5, 2, 2.5 s\n");
+      "from 0, 1, 1.5, 2, 2.5 s; 1500 ms at 1.7 s: \"%s\"\n", gerr->message);
+  g_error_free (gerr);
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING |
+          GST_MESSAGE_ERROR) == NULL, "the warning came more than once, or "
+      "an error");
   output_clear (&out);
   gst_harness_teardown (h);
+  detach_bus (e, bus);
   gst_object_unref (e);
 }
 
