@@ -401,13 +401,11 @@ g4_image_resample_size (const g4_mmproj * mm, int width, int height, g4_image_si
       &nw, &nh);
 }
 
-static const char *
-check_output (const uint8_t * rgb, int out_width, int out_height, int stride)
+static bool
+output_ok (const uint8_t * rgb, int out_width, int out_height, int stride)
 {
-  if (!rgb || out_width < 1 || out_height < 1 || out_width > G4_IMAGE_MAX_SIDE
-      || out_height > G4_IMAGE_MAX_SIDE || stride < 3 * out_width)
-    return "bad output";
-  return NULL;
+  return rgb && out_width >= 1 && out_height >= 1 && out_width <= G4_IMAGE_MAX_SIDE
+      && out_height <= G4_IMAGE_MAX_SIDE && stride >= 3 * out_width;
 }
 
 g4_status
@@ -417,7 +415,7 @@ g4_image_resize (const g4_image_view * img, int out_width, int out_height, uint8
   const char *bad = g4_image_view_check (img);
   if (bad)
     return g4_set_error (err, G4_STATUS_INVALID_ARG, "image view: %s", bad);
-  if (check_output (rgb, out_width, out_height, stride))
+  if (!output_ok (rgb, out_width, out_height, stride))
     return g4_set_error (err, G4_STATUS_INVALID_ARG,
         "g4_image_resize: bad output %dx%d (stride %d, buffer %p)", out_width, out_height,
         stride, (void *) rgb);
@@ -437,7 +435,7 @@ g4_image_resize_canvas (const g4_mmproj * mm, const g4_image_view * img,
   if (!fit_size (mm->vision, img->width, img->height, sizing, max_soft_tokens, &W, &H, &nw,
           &nh))
     return no_size_error (mm->vision, img, sizing, max_soft_tokens, err);
-  if (check_output (rgb, W, H, stride))
+  if (!output_ok (rgb, W, H, stride))
     return g4_set_error (err, G4_STATUS_INVALID_ARG,
         "g4_image_resize_canvas: bad output for the %dx%d canvas (stride %d, buffer %p)", W, H,
         stride, (void *) rgb);
