@@ -173,7 +173,6 @@ struct _GstGemma4Asr
 
   /* worker thread */
   gchar *prev_text;             /* the previous chunk's text, for the seam */
-  gint64 last_late_warning;
 };
 
 typedef struct
@@ -619,29 +618,6 @@ render_prompt (GstGemma4Asr * self, const g4_model * model)
   return out;
 }
 
-/* Where the clock says the output stands now, for re-stamping late text. */
-static GstClockTime
-current_position (GstGemma4Asr * self, const AsrJob * job)
-{
-  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
-  GstClockTime now, base, latency;
-  guint64 pos = GST_CLOCK_TIME_NONE;
-
-  if (!clock)
-    return GST_CLOCK_TIME_NONE;
-  now = gst_clock_get_time (clock);
-  gst_object_unref (clock);
-  base = gst_element_get_base_time (GST_ELEMENT (self));
-  GST_OBJECT_LOCK (self);
-  latency = self->upstream.answered;
-  GST_OBJECT_UNLOCK (self);
-  if (now < base + latency)
-    return GST_CLOCK_TIME_NONE;
-  gst_segment_position_from_running_time_full (&job->segment, GST_FORMAT_TIME,
-      now - base - latency, &pos);
-  return pos;
-}
-
 /* Posts the gemma4-result message and attaches the same result to buf. */
 static void
 post_result (GstGemma4Asr * self, const AsrJob * job, const gchar * text,
@@ -672,22 +648,9 @@ push_result (GstGemma4Asr * self, const AsrJob * job, const gchar * text,
       GST_ELEMENT (self));
   GstBuffer *buf;
 
-  if (late) {
-    GstClockTime pos = current_position (self, job);
-    gint64 now = g_get_monotonic_time ();
-    if (GST_CLOCK_TIME_IS_VALID (pos) && pos > pts)
-      pts = pos;
-    if (now - self->last_late_warning > G_USEC_PER_SEC) {
-      self->last_late_warning = now;
-      GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
-          ("The result for %" GST_TIME_FORMAT " came late; it was "
-              "re-stamped to %" GST_TIME_FORMAT, GST_TIME_ARGS (job->pts),
-              GST_TIME_ARGS (pts)), (NULL),
-          ("reason", G_TYPE_STRING, "gemma4asr/late-result",
-              "start", G_TYPE_UINT64, job->pts,
-              "timestamp", G_TYPE_UINT64, pts, NULL));
-    }
-  }
+  if (late)
+    pts = gst_gemma4_output_restamp_late (&self->output, &self->upstream,
+        &job->segment, job->pts, pts, "gemma4asr/late-result");
   pts = gst_gemma4_output_place (&self->output, pts, job->duration);
 
   buf = gst_buffer_new_memdup (text, strlen (text));

@@ -831,7 +831,14 @@ push_result (GstGemma4Caption * self, const CaptionJob * job,
       gst_gemma4_settings_lateness (&self->settings, GST_ELEMENT (self));
   GValue frames = G_VALUE_INIT, v = G_VALUE_INIT;
   GstBuffer *buf;
+  gboolean late = FALSE;
 
+  /* live: a caption that came late goes out where the clock stands, as
+   * gemma4asr's text does, instead of being dropped as too late downstream */
+  gst_structure_get_boolean (result, "late", &late);
+  if (late && job->live)
+    pts = gst_gemma4_output_restamp_late (&self->output, &self->upstream,
+        &job->segment, job->start, pts, "gemma4caption/late-result");
   pts = gst_gemma4_output_place (&self->output, pts, job->display);
 
   gst_value_array_init (&frames, job->n_frames);

@@ -241,6 +241,53 @@ push_buffer (GstGemma4Output * out, gboolean json, GstBuffer * buf,
   return ret;
 }
 
+/* Where the clock says the output stands now. */
+static GstClockTime
+clock_position (GstElement * element, const GstGemma4Upstream * up,
+    const GstSegment * segment)
+{
+  GstClock *clock = gst_element_get_clock (element);
+  GstClockTime now, base, latency;
+  guint64 pos = GST_CLOCK_TIME_NONE;
+
+  if (!clock)
+    return GST_CLOCK_TIME_NONE;
+  now = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  base = gst_element_get_base_time (element);
+  GST_OBJECT_LOCK (element);
+  latency = up->answered;
+  GST_OBJECT_UNLOCK (element);
+  if (now < base + latency)
+    return GST_CLOCK_TIME_NONE;
+  gst_segment_position_from_running_time_full (segment, GST_FORMAT_TIME,
+      now - base - latency, &pos);
+  return pos;
+}
+
+GstClockTime
+gst_gemma4_output_restamp_late (GstGemma4Output * out,
+    const GstGemma4Upstream * up, const GstSegment * segment,
+    GstClockTime start, GstClockTime pts, const gchar * reason)
+{
+  GstClockTime pos = clock_position (out->element, up, segment);
+  gint64 now = g_get_monotonic_time ();
+
+  if (GST_CLOCK_TIME_IS_VALID (pos) && pos > pts)
+    pts = pos;
+  if (now - out->last_late_warning > G_USEC_PER_SEC) {
+    out->last_late_warning = now;
+    GST_ELEMENT_WARNING_WITH_DETAILS (out->element, STREAM, FAILED,
+        ("The result for %" GST_TIME_FORMAT " came late; it was "
+            "re-stamped to %" GST_TIME_FORMAT, GST_TIME_ARGS (start),
+            GST_TIME_ARGS (pts)), (NULL),
+        ("reason", G_TYPE_STRING, reason,
+            "start", G_TYPE_UINT64, start,
+            "timestamp", G_TYPE_UINT64, pts, NULL));
+  }
+  return pts;
+}
+
 GstFlowReturn
 gst_gemma4_output_push (GstGemma4Output * out, GstBuffer * text,
     GstBuffer * json)

@@ -37,6 +37,7 @@ typedef struct
   guint group_id;
   gboolean has_group;
   GstEvent *segment;            /* the last one, for a pad started late */
+  gint64 last_late_warning;     /* monotonic time of the last one */
 } GstGemma4Output;
 
 void gst_gemma4_output_init (GstGemma4Output * out, GstElement * element,
@@ -71,6 +72,14 @@ void gst_gemma4_output_push_pad_event (GstGemma4Output * out, gboolean json,
  * covered, which it then covers. */
 GstClockTime gst_gemma4_output_place (GstGemma4Output * out, GstClockTime pts,
     GstClockTime duration);
+/* The timestamp of a late live result that would have been at pts (start
+ * of what it describes): where the clock says the output stands now
+ * (running time minus the latency up answered, in segment), when that is
+ * later. Posts a warning (at most one a second) with details reason, start
+ * and timestamp. */
+GstClockTime gst_gemma4_output_restamp_late (GstGemma4Output * out,
+    const GstGemma4Upstream * up, const GstSegment * segment,
+    GstClockTime start, GstClockTime pts, const gchar * reason);
 /* Pushes a result (either buffer may be NULL; json is dropped without a JSON
  * pad) and returns the combined flow. */
 GstFlowReturn gst_gemma4_output_push (GstGemma4Output * out, GstBuffer * text,

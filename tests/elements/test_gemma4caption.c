@@ -523,6 +523,56 @@ GST_START_TEST (test_live_overload)
 
 GST_END_TEST;
 
+/* Live captions over a 1 ms budget are flagged late and re-stamped (a
+ * warning with reason gemma4caption/late-result, at most one a second), as
+ * gemma4asr's text is; none is dropped with leaky=none and the text still
+ * tiles the stream. */
+GST_START_TEST (test_late_results)
+{
+  GstElement *e = new_caption ("window", 500, "frames-per-window", 1,
+      "latency", 1, "leaky", 0, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = caption_harness (e, TRUE, 10);
+  GstMessage *msg;
+  guint late_results = 0, restamped = 0;
+  GstClockTime t;
+  Output out;
+
+  t = push_frames (h, 15, 10, 0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  caption_output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 0, t);
+  while ((msg = gst_bus_pop (bus))) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      const GstStructure *details = NULL;
+      gst_message_parse_warning_details (msg, &details);
+      if (details && !g_strcmp0 (gst_structure_get_string (details,
+                  "reason"), "gemma4caption/late-result"))
+        restamped++;
+    } else if (gst_message_has_name (msg, "gemma4-result")) {
+      gboolean late = FALSE;
+      gst_structure_get_boolean (gst_message_get_structure (msg), "late",
+          &late);
+      late_results += late;
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 3);
+  fail_unless_equals_uint64 (stat_u64 (e, "drops"), 0);
+  fail_unless_equals_int (late_results, 3);
+  fail_unless (restamped >= 1 && restamped <= 3, "%u late-result warnings",
+      restamped);
+  g_print ("late results: 3 live captions over a 1 ms budget flagged late, "
+      "%u re-stamp warning(s), none dropped\n", restamped);
+  output_clear (&out);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
 /* videotestsrc (I420) through gemma4caption into srtenc and a file: one
  * subtitle per 1 s window, timed as the windows. */
 GST_START_TEST (test_srt_pipeline)
@@ -898,6 +948,7 @@ gemma4caption_suite (void)
   tcase_add_test (tc, test_gaps);
   tcase_add_test (tc, test_native_size);
   tcase_add_test (tc, test_live_overload);
+  tcase_add_test (tc, test_late_results);
   tcase_add_test (tc, test_srt_pipeline);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_flush);
