@@ -311,7 +311,11 @@ g4_status g4_audio_encode (const g4_mmproj * mm, const float *pcm, int64_t n_sam
  *   parity tests use it.
  * G4_IMAGE_BUDGET: Hugging Face's rule: the image is stretched to fill a budget
  *   of max_soft_tokens soft tokens (Google recommends 70, 140, 280, 560 or
- *   1120; 0 = 280, 70 suits video frames), no letterbox. */
+ *   1120; 0 = 280, 70 suits video frames), no letterbox.
+ * One departure from both rules, so that a canvas (g4_image_resize_canvas)
+ * encodes like its source: an image already on the grid whose size the rule
+ * could have produced keeps it (the rules alone would resize some such
+ * images again; with the default limits native sizing never changes). */
 typedef enum { G4_IMAGE_NATIVE, G4_IMAGE_BUDGET } g4_image_sizing;
 
 /* Soft tokens an image of width x height gives, or -1 when the mmproj file has
