@@ -48,7 +48,9 @@
  * list of boxes; an answer that still does not parse gives a warning and
  * the raw text. With #GstGemma4Vision:inference-region=roi-list the prompt
  * runs on the crop of each upstream region of interest (those whose type is
- * in #GstGemma4Vision:object-class), boxes relative to the frame.
+ * in #GstGemma4Vision:object-class), boxes relative to the frame. Regions
+ * are clipped to the frame; those with no pixels in it, or too thin for the
+ * vision encoder, are skipped.
  *
  * Inference never blocks the streaming thread in a live pipeline: while the
  * model is busy a newer frame replaces the waiting one (counted in
@@ -848,12 +850,24 @@ job_regions (const VisionJob * job, const JobConfig * c)
   while ((meta = gst_buffer_iterate_meta_filtered (job->buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
-    Region r = { (gint) roi->x, (gint) roi->y, (gint) roi->w, (gint) roi->h,
-      roi->id, roi->roi_type
-    };
+    /* clipped to the frame: the model sees only that part, and boxes in
+     * its answer are relative to it */
+    guint64 x1 = MIN ((guint64) roi->x + roi->w,
+        (guint64) GST_VIDEO_INFO_WIDTH (&job->info));
+    guint64 y1 = MIN ((guint64) roi->y + roi->h,
+        (guint64) GST_VIDEO_INFO_HEIGHT (&job->info));
+    Region r = { (gint) roi->x, (gint) roi->y, 0, 0, roi->id, roi->roi_type };
+
     if (c->object_class && !g_strv_contains ((const gchar * const *)
             c->object_class, g_quark_to_string (roi->roi_type)))
       continue;
+    if (x1 <= roi->x || y1 <= roi->y) {
+      GST_DEBUG_OBJECT (job->self, "region %d (%u,%u %ux%u) has no pixels "
+          "in the frame: skipped", roi->id, roi->x, roi->y, roi->w, roi->h);
+      continue;
+    }
+    r.w = (gint) (x1 - roi->x);
+    r.h = (gint) (y1 - roi->y);
     g_array_append_val (regions, r);
   }
   return regions;
@@ -917,7 +931,8 @@ add_detections (GstGemma4Vision * self, const JobConfig * c,
 static g4_status
 infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
     const JobConfig * c, const g4_image_view * frame, const Region * reg,
-    GString * text, guint * tokens, gdouble * seconds, g4_error * err)
+    GString * text, gboolean * skipped, guint * tokens, gdouble * seconds,
+    g4_error * err)
 {
   GstGemma4Model *model = gst_gemma4_worker_get_model (w);
   const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
@@ -931,17 +946,26 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
   gint n_tokens;
   g4_status st;
 
+  *skipped = TRUE;
   if (!g4_image_view_crop (frame, reg->x, reg->y, reg->w, reg->h, &view))
     return G4_OK;
   n_tokens = g4_image_n_tokens (mm, view.width, view.height, c->sizing,
       c->max_soft_tokens);
+  if (n_tokens <= 0 && reg->id >= 0) {
+    /* one odd upstream region (a sliver) must not stop the stream */
+    GST_DEBUG_OBJECT (self, "region %d (%dx%d) gives no image tokens: "
+        "skipped", reg->id, view.width, view.height);
+    return G4_OK;
+  }
   if (n_tokens <= 0) {
     err->code = G4_STATUS_INVALID_ARG;
     g_snprintf (err->message, sizeof err->message, "no image tokens for a "
-        "%dx%d region with max-soft-tokens %d", view.width, view.height,
+        "%dx%d frame with max-soft-tokens %d (too narrow for the vision "
+        "encoder: crop or scale it)", view.width, view.height,
         c->max_soft_tokens);
     return err->code;
   }
+  *skipped = FALSE;
   embd = g_try_new (gfloat, (gsize) n_tokens * g4_mmproj_n_embd (mm));
   if (!embd) {
     err->code = G4_STATUS_NO_MEMORY;
@@ -1122,14 +1146,15 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   for (guint i = 0; i < regions->len && st == G4_OK; i++) {
     const Region *reg = &g_array_index (regions, Region, i);
     GString *answer = g_string_new (NULL);
+    gboolean skipped;
 
-    st = infer_region (self, w, &c, &view, reg, answer, &tokens, &seconds,
-        &err);
+    st = infer_region (self, w, &c, &view, reg, answer, &skipped, &tokens,
+        &seconds, &err);
     g_strstrip (answer->str);
     answer->len = strlen (answer->str);
     if (st == G4_OK && c.task == GST_GEMMA4_VISION_TASK_DETECT)
       add_detections (self, &c, reg, answer->str, r->objects);
-    else if (st == G4_OK && reg->id >= 0) {
+    else if (st == G4_OK && reg->id >= 0 && !skipped) {
       VisionObject o = { reg->x, reg->y, reg->w, reg->h, {-1, -1, -1, -1},
         g_strdup (g_quark_to_string (reg->roi_type)), reg->roi_type, -1.0f,
         g_strdup (answer->str), reg->id

@@ -625,6 +625,91 @@ GST_START_TEST (test_roi_after_scale)
 
 GST_END_TEST;
 
+/* roi-list with a region partly outside the frame, one outside it, an
+ * empty one, one at 2^32 and a 100x1 sliver: the model sees each region clipped
+ * to the frame, answers and boxes lie in the clipped region (boxes mapped
+ * from box_2d onto it within 1 px), the others are skipped, no error. */
+GST_START_TEST (test_roi_clipped)
+{
+  struct
+  {
+    guint x, y, w, h;
+  } rois[] = { {0, 0, 0, 0}, {5000, 10, 10, 10}, {10, 10, 0, 10},
+  {0, 0, 100, 1}, {G_MAXUINT - 5, G_MAXUINT - 5, 100, 100}
+  };
+  /* describe: one answer on 60,40 40x40; detect: boxes on the whole frame
+   * (the tiny model finds a box on frame 0 there) */
+  const gint clip[2][4] = { {60, 40, 40, 40}, {0, 0, 100, 80} };
+
+  for (gint task = 0; task < 2; task++) {
+    GstElement *e = new_vision ("task", task, "max-tokens", 120, "attach", 1,
+        "inference-region", 1, NULL);
+    GstBus *bus = attach_bus (e);
+    GstHarness *h = video_harness (e, "RGB", 100, 80, FALSE);
+    GstBuffer *in = make_frame ("RGB", 100, 80, 0), *out;
+    GstVideoRegionOfInterestMeta *roi;
+    const gint *c = clip[task];
+    const gchar *json, *at;
+    gpointer state = NULL;
+    GstMeta *meta;
+    guint n = 0;
+
+    rois[0].x = c[0];
+    rois[0].y = c[1];
+    rois[0].w = rois[0].h = 200;
+    for (guint i = 0; i < G_N_ELEMENTS (rois); i++) {
+      roi = gst_buffer_add_video_region_of_interest_meta (in, "face",
+          rois[i].x, rois[i].y, rois[i].w, rois[i].h);
+      roi->id = (gint) i;
+    }
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (out != NULL && result_of (out) != NULL);
+    json = gst_structure_get_string (result_of (out), "json");
+    at = strstr (json, "\"box_2d\":[");
+    while ((meta = gst_buffer_iterate_meta_filtered (out, &state,
+                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      gint y0, x0, y1, x1;
+
+      roi = (GstVideoRegionOfInterestMeta *) meta;
+      if (!gst_video_region_of_interest_meta_get_param (roi,
+              "gemma4/detection"))
+        continue;               /* the upstream regions themselves */
+      fail_unless_equals_int (roi->parent_id, 0);
+      fail_unless ((gint) roi->x >= c[0] && (gint) roi->y >= c[1]
+          && (gint) (roi->x + roi->w) <= c[0] + c[2]
+          && (gint) (roi->y + roi->h) <= c[1] + c[3], "box %u,%u %ux%u "
+          "outside the clipped region", roi->x, roi->y, roi->w, roi->h);
+      if (task == 0)
+        fail_unless (roi->x == 60 && roi->y == 40 && roi->w == 40
+            && roi->h == 40, "answered at %u,%u %ux%u", roi->x, roi->y,
+            roi->w, roi->h);
+      else if (roi->id == 0) {
+        fail_unless (at && sscanf (at, "\"box_2d\":[%d,%d,%d,%d]", &y0, &x0,
+                &y1, &x1) == 4, "%s", json);
+        fail_unless (ABS ((gint) roi->x - x0 * c[2] / 1000) <= 1
+            && ABS ((gint) roi->y - y0 * c[3] / 1000) <= 1
+            && ABS ((gint) (roi->x + roi->w) - x1 * c[2] / 1000) <= 1
+            && ABS ((gint) (roi->y + roi->h) - y1 * c[3] / 1000) <= 1,
+            "box %u,%u %ux%u is not box_2d %d,%d,%d,%d on the clipped region",
+            roi->x, roi->y, roi->w, roi->h, y0, x0, y1, x1);
+      }
+      n++;
+    }
+    fail_unless (n >= 1, "no answer: %s", json);
+    fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+    g_print ("roi clipped (%s): %u answers/boxes, all in the clipped region "
+        "(box_2d mapped within 1 px); regions outside, empty or too thin "
+        "skipped\n", task ? "detect" : "describe", n);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+    detach_bus (e, bus);
+    gst_object_unref (e);
+  }
+}
+
+GST_END_TEST;
+
 /* The value of "key": at the top level of a one-line JSON object, or NULL
  * (a minimal check: the tests look for keys and their kinds). */
 static const gchar *
@@ -1055,6 +1140,7 @@ gemma4vision_suite (void)
   tcase_add_test (tc, test_sampling);
   tcase_add_test (tc, test_live_overload);
   tcase_add_test (tc, test_roi_after_scale);
+  tcase_add_test (tc, test_roi_clipped);
   tcase_add_test (tc, test_json_and_text);
   tcase_add_test (tc, test_detect_constrained);
   tcase_add_test (tc, test_flush_and_state);
