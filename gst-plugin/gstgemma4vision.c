@@ -52,6 +52,15 @@
  * are clipped to the frame; those with no pixels in it, or too thin for the
  * vision encoder, are skipped.
  *
+ * With attach=exact in a live pipeline the held frames wait inside the
+ * element, not in the streaming thread, so the source keeps its rate; a
+ * held frame leaves with the first frame after its result or its budget
+ * (and at EOS), so a source that stops sending holds them until it resumes.
+ *
+ * `text_src` and `json_src` are both pushed from the inference thread: with
+ * both linked, put a queue after each (as after a demuxer), or the
+ * pipeline cannot preroll.
+ *
  * Inference never blocks the streaming thread in a live pipeline: while the
  * model is busy a newer frame replaces the waiting one (counted in
  * #GstGemma4Vision:stats, with a QOS message, a GAP on `text_src`). In a
@@ -203,6 +212,7 @@ struct _GstGemma4Vision
   /* streaming thread */
   GstVideoInfo info;
   gboolean live_checked;
+  GQueue held;                  /* HeldFrame, oldest first */
   guint frames_since;           /* frames since the last sampled one */
   GstClockTime last_sampled;    /* running time */
   guint64 next_seq;
@@ -234,6 +244,16 @@ typedef struct
   gboolean live;
   gint64 queued_at;
 } VisionJob;
+
+/* attach=exact in a live pipeline: a frame waiting for its result and those
+ * behind it wait here, so the streaming thread never blocks on inference
+ * (the source would fall behind the clock). */
+typedef struct
+{
+  GstBuffer *buf;
+  guint64 seq;                  /* its job, 0 when not sampled */
+  gint64 deadline;              /* monotonic time it leaves at the latest */
+} HeldFrame;
 
 #define gst_gemma4_vision_parent_class parent_class
 G_DEFINE_TYPE (GstGemma4Vision, gst_gemma4_vision, GST_TYPE_BASE_TRANSFORM);
@@ -367,6 +387,7 @@ gst_gemma4_vision_init (GstGemma4Vision * self)
   g_mutex_init (&self->result_lock);
   g_cond_init (&self->result_cond);
   g_queue_init (&self->ready);
+  g_queue_init (&self->held);
   gst_gemma4_output_init (&self->output, GST_ELEMENT (self), &self->settings,
       "gemma4vision");
   self->seen_labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -1362,25 +1383,29 @@ wait_for_job (GstGemma4Vision * self, guint64 seq)
     if (!g_cond_wait_until (&self->result_cond, &self->result_lock,
             deadline))
       break;
-  if (self->done_seq < seq && !self->flushing) {
-    self->held_timeouts++;
-    GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT " released without "
-        "its result (latency budget)", seq);
-  }
 }
 
+/* wait: attach=exact blocks until the frame's result is in (or the budget
+ * is spent); held frames come here when it is in or their time is up. */
 static void
 attach_results (GstGemma4Vision * self, GstBuffer * buf, GstGemma4Attach mode,
-    guint64 exact_seq)
+    guint64 exact_seq, gboolean wait)
 {
   VisionResult *r;
 
   g_mutex_lock (&self->result_lock);
   if (mode == GST_GEMMA4_ATTACH_EXACT) {
-    if (exact_seq)
+    if (exact_seq && wait)
       wait_for_job (self, exact_seq);
-    /* only the frame described gets it; older ones came too late */
-    while ((r = g_queue_pop_head (&self->ready))) {
+    if (self->done_seq < exact_seq && !self->flushing) {
+      self->held_timeouts++;
+      GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT " released without "
+          "its result (latency budget)", exact_seq);
+    }
+    /* only the frame described gets it; older ones came too late, newer
+     * ones belong to frames still held */
+    while ((r = g_queue_peek_head (&self->ready)) && r->seq <= exact_seq) {
+      g_queue_pop_head (&self->ready);
       if (r->seq == exact_seq)
         attach_result (self, buf, r, FALSE);
       result_unref (r);
@@ -1400,6 +1425,69 @@ attach_results (GstGemma4Vision * self, GstBuffer * buf, GstGemma4Attach mode,
     }
   }
   g_mutex_unlock (&self->result_lock);
+}
+
+static void
+held_frame_free (gpointer data)
+{
+  HeldFrame *f = data;
+
+  gst_buffer_unref (f->buf);
+  g_free (f);
+}
+
+/* Streaming thread (or its state change): held frames go out, oldest
+ * first, while their result is in or their time is up (all of them with
+ * everything). */
+static GstFlowReturn
+release_held (GstGemma4Vision * self, gboolean everything)
+{
+  const gint64 now = g_get_monotonic_time ();
+  GstFlowReturn ret = GST_FLOW_OK;
+  HeldFrame *f;
+
+  while (ret == GST_FLOW_OK && (f = g_queue_peek_head (&self->held))) {
+    gboolean done;
+    GstBuffer *buf;
+
+    g_mutex_lock (&self->result_lock);
+    done = self->done_seq >= f->seq;
+    g_mutex_unlock (&self->result_lock);
+    if (!everything && !done && now < f->deadline)
+      break;
+    g_queue_pop_head (&self->held);
+    buf = gst_buffer_make_writable (g_steal_pointer (&f->buf));
+    attach_results (self, buf, GST_GEMMA4_ATTACH_EXACT, f->seq, FALSE);
+    g_free (f);
+    ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+  }
+  return ret;
+}
+
+/* attach=exact, live: buf joins the held frames (it is released at the
+ * first frame after its deadline, so one frame before the budget is spent). */
+static GstFlowReturn
+hold_frame (GstGemma4Vision * self, GstBuffer * buf, GstGemma4Attach mode,
+    guint64 seq)
+{
+  HeldFrame *f = g_new0 (HeldFrame, 1);
+  GstClockTime frame = GST_BUFFER_DURATION (buf);
+  gint64 budget;
+  GstFlowReturn ret;
+
+  if (!GST_CLOCK_TIME_IS_VALID (frame))
+    frame = 0;
+  GST_OBJECT_LOCK (self);
+  budget = (gint64) self->settings.latency_ms * 1000;
+  GST_OBJECT_UNLOCK (self);
+  f->buf = gst_buffer_ref (buf);
+  f->seq = seq;
+  f->deadline = g_get_monotonic_time () + MAX (0, budget -
+      (gint64) (frame / GST_USECOND));
+  g_queue_push_tail (&self->held, f);
+  /* attach changed from exact: what was held goes out before it */
+  ret = release_held (self, mode != GST_GEMMA4_ATTACH_EXACT);
+  return ret == GST_FLOW_OK ? GST_BASE_TRANSFORM_FLOW_DROPPED : ret;
 }
 
 static GstFlowReturn
@@ -1444,7 +1532,10 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     if (ret == GST_FLOW_ERROR)
       return ret;
   }
-  attach_results (self, buf, mode, exact_seq);
+  if (!g_queue_is_empty (&self->held) || (mode == GST_GEMMA4_ATTACH_EXACT
+          && self->upstream.live))
+    return hold_frame (self, buf, mode, exact_seq);
+  attach_results (self, buf, mode, exact_seq, TRUE);
   return GST_FLOW_OK;
 }
 
@@ -1492,6 +1583,7 @@ gst_gemma4_vision_sink_event (GstBaseTransform * trans, GstEvent * event)
       gst_gemma4_output_queue_event (&self->output, self->worker,
           gst_event_ref (event));
       gst_gemma4_worker_drain (self->worker);
+      release_held (self, TRUE);
       break;
     case GST_EVENT_FLUSH_START:
       reset_results (self, TRUE);
@@ -1502,6 +1594,7 @@ gst_gemma4_vision_sink_event (GstBaseTransform * trans, GstEvent * event)
       gst_gemma4_worker_set_flushing (self->worker, FALSE);
       reset_results (self, FALSE);
       reset_stream (self);
+      g_queue_clear_full (&self->held, held_frame_free);
       gst_gemma4_output_push_event_now (&self->output, gst_event_ref (event));
       break;
     default:
@@ -1590,6 +1683,9 @@ gst_gemma4_vision_change_state (GstElement * element,
   if (ret == GST_STATE_CHANGE_FAILURE)
     return ret;
 
+  /* the streaming thread has stopped */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    g_queue_clear_full (&self->held, held_frame_free);
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
     gst_gemma4_worker_close (&self->worker, element, &self->last_stats, NULL);
     if (self->constraint)

@@ -625,6 +625,56 @@ GST_START_TEST (test_roi_after_scale)
 
 GST_END_TEST;
 
+/* attach=exact in a live pipeline: the frames wait for their result
+ * without blocking the pushes (a live source would fall behind the clock),
+ * come out in order, each result on the frame it describes. */
+GST_START_TEST (test_exact_live)
+{
+  GstElement *e = new_vision ("max-tokens", 40, "attach", 1, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = video_harness (e, "RGB", 160, 120, TRUE);
+  gint64 worst = 0;
+  guint64 jobs;
+  guint with_result = 0;
+  const guint n = 30;
+
+  wait_loaded (bus);
+  /* 50 fps: far faster than an inference of 40 tokens */
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *b = make_frame ("RGB", 160, 120, i);
+    gint64 t0 = g_get_monotonic_time ();
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+    worst = MAX (worst, g_get_monotonic_time () - t0);
+    g_usleep (20000);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *out = gst_harness_pull (h);
+
+    fail_unless (out != NULL);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), i * FRAME_DURATION);
+    if (result_of (out)) {
+      fail_unless_equals_uint64 (source_pts (out), GST_BUFFER_PTS (out));
+      with_result++;
+    }
+    gst_buffer_unref (out);
+  }
+  jobs = stat_u64 (e, "jobs");
+  g_print ("exact live: %u frames pushed, slowest push %.1f ms, %"
+      G_GUINT64_FORMAT " jobs run, %u frames out in order with their own "
+      "result\n", n, worst / 1000.0, jobs, with_result);
+  fail_unless (jobs >= 2, "the worker ran %" G_GUINT64_FORMAT " jobs", jobs);
+  fail_unless_equals_uint64 (with_result, jobs);
+  fail_unless_equals_uint64 (stat_u64 (e, "held-timeouts"), 0);
+  /* no push waits for an inference (tolerance 100 ms, a loaded machine) */
+  fail_unless (worst < 100000, "a push took %.1f ms", worst / 1000.0);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
 /* roi-list with a region partly outside the frame, one outside it, an
  * empty one, one at 2^32 and a 100x1 sliver: the model sees each region clipped
  * to the frame, answers and boxes lie in the clipped region (boxes mapped
@@ -1141,6 +1191,7 @@ gemma4vision_suite (void)
   tcase_add_test (tc, test_live_overload);
   tcase_add_test (tc, test_roi_after_scale);
   tcase_add_test (tc, test_roi_clipped);
+  tcase_add_test (tc, test_exact_live);
   tcase_add_test (tc, test_json_and_text);
   tcase_add_test (tc, test_detect_constrained);
   tcase_add_test (tc, test_flush_and_state);
