@@ -1368,35 +1368,41 @@ attach_result (GstGemma4Vision * self, GstBuffer * buf, VisionResult * r,
   gst_structure_free (s);
 }
 
-/* attach=exact: waits (up to the latency budget) until job seq is done.
- * Call with result_lock. */
-static void
-wait_for_job (GstGemma4Vision * self, guint64 seq)
+/* The monotonic time a frame held from now leaves at the latest. */
+static gint64
+hold_deadline (GstGemma4Vision * self)
 {
-  gint64 deadline;
+  gint64 budget;
 
   GST_OBJECT_LOCK (self);
-  deadline = g_get_monotonic_time () +
-      (gint64) self->settings.latency_ms * 1000;
+  budget = (gint64) self->settings.latency_ms * 1000;
   GST_OBJECT_UNLOCK (self);
+  return g_get_monotonic_time () + budget;
+}
+
+/* attach=exact: waits until job seq is done, or the deadline. Call with
+ * result_lock. */
+static void
+wait_for_job (GstGemma4Vision * self, guint64 seq, gint64 deadline)
+{
   while (self->done_seq < seq && !self->flushing)
     if (!g_cond_wait_until (&self->result_cond, &self->result_lock,
             deadline))
       break;
 }
 
-/* wait: attach=exact blocks until the frame's result is in (or the budget
- * is spent); held frames come here when it is in or their time is up. */
+/* attach=exact waits until the frame's result is in or the deadline (0:
+ * not at all, a held frame whose result is in or whose time is up). */
 static void
 attach_results (GstGemma4Vision * self, GstBuffer * buf, GstGemma4Attach mode,
-    guint64 exact_seq, gboolean wait)
+    guint64 exact_seq, gint64 deadline)
 {
   VisionResult *r;
 
   g_mutex_lock (&self->result_lock);
   if (mode == GST_GEMMA4_ATTACH_EXACT) {
-    if (exact_seq && wait)
-      wait_for_job (self, exact_seq);
+    if (exact_seq && deadline)
+      wait_for_job (self, exact_seq, deadline);
     if (self->done_seq < exact_seq && !self->flushing) {
       self->held_timeouts++;
       GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT " released without "
@@ -1436,11 +1442,11 @@ held_frame_free (gpointer data)
   g_free (f);
 }
 
-/* Streaming thread (or its state change): held frames go out, oldest
- * first, while their result is in or their time is up (all of them with
- * everything). */
+/* Streaming thread: held frames go out, oldest first, while their result
+ * is in or their time is up; with all, every one (each waiting for its
+ * result until its deadline), as before a serialized event. */
 static GstFlowReturn
-release_held (GstGemma4Vision * self, gboolean everything)
+release_held (GstGemma4Vision * self, gboolean all)
 {
   const gint64 now = g_get_monotonic_time ();
   GstFlowReturn ret = GST_FLOW_OK;
@@ -1453,11 +1459,12 @@ release_held (GstGemma4Vision * self, gboolean everything)
     g_mutex_lock (&self->result_lock);
     done = self->done_seq >= f->seq;
     g_mutex_unlock (&self->result_lock);
-    if (!everything && !done && now < f->deadline)
+    if (!all && !done && now < f->deadline)
       break;
     g_queue_pop_head (&self->held);
     buf = gst_buffer_make_writable (g_steal_pointer (&f->buf));
-    attach_results (self, buf, GST_GEMMA4_ATTACH_EXACT, f->seq, FALSE);
+    attach_results (self, buf, GST_GEMMA4_ATTACH_EXACT, f->seq,
+        all ? f->deadline : 0);
     g_free (f);
     ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
   }
@@ -1472,17 +1479,13 @@ hold_frame (GstGemma4Vision * self, GstBuffer * buf, GstGemma4Attach mode,
 {
   HeldFrame *f = g_new0 (HeldFrame, 1);
   GstClockTime frame = GST_BUFFER_DURATION (buf);
-  gint64 budget;
   GstFlowReturn ret;
 
   if (!GST_CLOCK_TIME_IS_VALID (frame))
     frame = 0;
-  GST_OBJECT_LOCK (self);
-  budget = (gint64) self->settings.latency_ms * 1000;
-  GST_OBJECT_UNLOCK (self);
   f->buf = gst_buffer_ref (buf);
   f->seq = seq;
-  f->deadline = g_get_monotonic_time () + MAX (0, budget -
+  f->deadline = MAX (g_get_monotonic_time (), hold_deadline (self) -
       (gint64) (frame / GST_USECOND));
   g_queue_push_tail (&self->held, f);
   /* attach changed from exact: what was held goes out before it */
@@ -1535,7 +1538,7 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (!g_queue_is_empty (&self->held) || (mode == GST_GEMMA4_ATTACH_EXACT
           && self->upstream.live))
     return hold_frame (self, buf, mode, exact_seq);
-  attach_results (self, buf, mode, exact_seq, TRUE);
+  attach_results (self, buf, mode, exact_seq, hold_deadline (self));
   return GST_FLOW_OK;
 }
 
@@ -1567,6 +1570,11 @@ gst_gemma4_vision_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (trans);
 
+  /* held frames leave before the event (caps, segment, gap) that follows
+   * them; at EOS once every job is done */
+  if (GST_EVENT_IS_SERIALIZED (event) && GST_EVENT_TYPE (event) !=
+      GST_EVENT_FLUSH_STOP && GST_EVENT_TYPE (event) != GST_EVENT_EOS)
+    release_held (self, TRUE);
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_STREAM_START:
       reset_stream (self);

@@ -625,9 +625,24 @@ GST_START_TEST (test_roi_after_scale)
 
 GST_END_TEST;
 
+/* Counts buffers whose size is not that of the pad's current caps. */
+static GstPadProbeReturn
+check_size_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstVideoInfo vi;
+
+  fail_unless (caps && gst_video_info_from_caps (&vi, caps));
+  if (gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)) != vi.size)
+    g_atomic_int_inc ((gint *) data);
+  gst_caps_unref (caps);
+  return GST_PAD_PROBE_OK;
+}
+
 /* attach=exact in a live pipeline: the frames wait for their result
  * without blocking the pushes (a live source would fall behind the clock),
- * come out in order, each result on the frame it describes. */
+ * come out in order, each result on the frame it describes, and before
+ * the caps change that followed them. */
 GST_START_TEST (test_exact_live)
 {
   GstElement *e = new_vision ("max-tokens", 40, "attach", 1, NULL);
@@ -636,13 +651,28 @@ GST_START_TEST (test_exact_live)
   gint64 worst = 0;
   guint64 jobs;
   guint with_result = 0;
+  gint wrong_size = 0;
   const guint n = 30;
+  GstPad *src = gst_element_get_static_pad (e, "src");
 
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, check_size_probe,
+      &wrong_size, NULL);
+  gst_object_unref (src);
   wait_loaded (bus);
-  /* 50 fps: far faster than an inference of 40 tokens */
+  /* 50 fps: far faster than an inference of 40 tokens; half-way the size
+   * changes */
   for (guint i = 0; i < n; i++) {
-    GstBuffer *b = make_frame ("RGB", 160, 120, i);
-    gint64 t0 = g_get_monotonic_time ();
+    gint width = i < n / 2 ? 160 : 100, height = i < n / 2 ? 120 : 80;
+    GstBuffer *b = make_frame ("RGB", width, height, i);
+    gint64 t0;
+
+    /* held frames leave first (waiting for their results): not timed */
+    if (i == n / 2) {
+      gchar *caps = caps_string ("RGB", width, height);
+      gst_harness_set_src_caps_str (h, caps);
+      g_free (caps);
+    }
+    t0 = g_get_monotonic_time ();
     fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
     worst = MAX (worst, g_get_monotonic_time () - t0);
     g_usleep (20000);
@@ -662,7 +692,9 @@ GST_START_TEST (test_exact_live)
   jobs = stat_u64 (e, "jobs");
   g_print ("exact live: %u frames pushed, slowest push %.1f ms, %"
       G_GUINT64_FORMAT " jobs run, %u frames out in order with their own "
-      "result\n", n, worst / 1000.0, jobs, with_result);
+      "result, %d after caps they do not match\n", n, worst / 1000.0, jobs,
+      with_result, wrong_size);
+  fail_unless_equals_int (wrong_size, 0);
   fail_unless (jobs >= 2, "the worker ran %" G_GUINT64_FORMAT " jobs", jobs);
   fail_unless_equals_uint64 (with_result, jobs);
   fail_unless_equals_uint64 (stat_u64 (e, "held-timeouts"), 0);
