@@ -52,8 +52,7 @@ g4_mm_bind_matrix (g4_mm_binder * b, const char *name, int64_t n_in, int64_t n_o
     return required ? missing (b, name) : G4_OK;
   if (!has_shape (t, n_in, n_out))
     return shape_error (b, t, n_in, n_out);
-  const g4_type_traits *tt = g4_type_traits_get (t->type);
-  if (!tt || !tt->supported)
+  if (!g4_kernels_supports (t->type))
     return g4_set_error (b->err, G4_STATUS_UNSUPPORTED,
         "%s: tensor '%s' has type %s, which is not supported", g4_gguf_path (b->g), name,
         g4_type_name (t->type) ? g4_type_name (t->type) : "unknown");

@@ -31,8 +31,7 @@ shape_error (binder * b, const g4_gguf_tensor * t, int64_t e0, int64_t e1, int64
 static g4_status
 check_type (binder * b, const g4_gguf_tensor * t)
 {
-  const g4_type_traits *tt = g4_type_traits_get (t->type);
-  if (!tt || !tt->supported)
+  if (!g4_kernels_supports (t->type))
     return g4_set_error (b->err, G4_STATUS_UNSUPPORTED,
         "%s: tensor '%s' has type %s, which is not supported", g4_gguf_path (b->g),
         t->name, g4_type_name (t->type) ? g4_type_name (t->type) : "unknown");
