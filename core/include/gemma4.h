@@ -106,6 +106,12 @@ typedef struct {
   float rope_theta, rope_theta_swa, rms_eps, final_softcap;
   const bool *is_swa;
   const int *n_head_kv, *n_ff;
+  /* The rows of one image attend to each other both ways on sliding layers
+   * (Hugging Face's use_bidirectional_attention "vision"): true for the models
+   * without per-layer embeddings (26B, 31B), false for E2B and E4B, whatever
+   * the width (the rule and its sources: core/model/hparams.c).
+   * g4_prompt_build marks image rows in g4_prompt.bidirectional only then. */
+  bool media_bidirectional;
 } g4_model_info;
 
 const g4_model_info *g4_model_get_info (const g4_model * model);
@@ -211,9 +217,10 @@ typedef struct {
   const float *embd;
   const bool *embd_mask;
   const bool *want_logits;
-  /* NULL, or true on the rows of images: each contiguous run is one image
-   * whose rows attend to each other both ways on sliding layers, for models
-   * that do (26B/31B; see g4_prompt_build). */
+  /* NULL, or true on injected rows (embd_mask) that attend both ways: each
+   * contiguous run is one image whose rows attend to each other on sliding
+   * layers. g4_prompt_build sets it for the models whose
+   * g4_model_info.media_bidirectional is true. */
   const bool *bidirectional;
 } g4_batch;
 
@@ -482,7 +489,7 @@ typedef struct {
   g4_token *tokens;             /* [n] */
   float *embd;                  /* [n][n_embd] or NULL when no media */
   bool *embd_mask;              /* [n] or NULL */
-  bool *bidirectional;          /* [n] image rows, or NULL: pass as g4_batch.bidirectional */
+  bool *bidirectional;          /* [n] image rows when the model's media_bidirectional, else NULL: pass as g4_batch.bidirectional */
 } g4_prompt;
 
 /* Tokenizes text (special tokens parsed, no BOS added: a rendered chat prompt

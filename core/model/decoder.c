@@ -83,8 +83,7 @@ g4_decoder_forward (g4_session * s, const g4_token * tokens, const float *embd,
   embed (s, tokens, embd, embd_mask, T);
   /* contiguous runs of bidirectional media rows form spans (one per image) */
   for (int t = 0, id = -1; t < T; t++) {
-    const bool media = m->media_bidirectional && bidirectional && bidirectional[t]
-        && embd_mask && embd_mask[t];
+    const bool media = bidirectional && bidirectional[t] && embd_mask && embd_mask[t];
     if (media && (t == 0 || s->span[t - 1] < 0))
       id++;
     s->span[t] = media ? id : -1;
