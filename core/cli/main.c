@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_config.h"
 #include "error.h"
+#include "kernels.h"
 
 static const cli_command *commands[] = {
   &cmd_info, &cmd_tokenize, &cmd_logits, &cmd_generate, &cmd_bench, &cmd_embed, &cmd_transcribe,
@@ -18,7 +20,8 @@ static const cli_command *commands[] = {
 static void
 usage (FILE * f)
 {
-  fprintf (f, "usage: gemma4-cli COMMAND [OPTIONS]   (gemma4-cli COMMAND --help for details)\n\ncommands:\n");
+  fprintf (f, "usage: gemma4-cli COMMAND [OPTIONS]   (gemma4-cli COMMAND --help for details)\n"
+      "       gemma4-cli --version\n\ncommands:\n");
   for (size_t i = 0; i < N_COMMANDS; i++)
     fprintf (f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 }
@@ -338,6 +341,11 @@ main (int argc, char **argv)
   if (argc < 2 || !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help")) {
     usage (argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
+  }
+  if (!strcmp (argv[1], "-V") || !strcmp (argv[1], "--version")) {
+    printf ("gemma4-cli (gst-gemma4) %s\nkernels: %s (running: %s)\n", G4_VERSION,
+        G4_KERNEL_ISAS, g4_isa_name (g4_kernels_isa ()));
+    return 0;
   }
   for (size_t i = 0; i < N_COMMANDS; i++)
     if (!strcmp (argv[1], commands[i]->name)) {

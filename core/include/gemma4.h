@@ -301,6 +301,28 @@ bool g4_mmproj_has_vision (const g4_mmproj * mm);
 /* Width of the rows the encoders produce: the text model's n_embd. */
 int g4_mmproj_n_embd (const g4_mmproj * mm);
 
+/* The encoders' geometry as read from the file; a part is all zero when the
+ * file has no such encoder. */
+typedef struct {
+  int n_embd;                   /* width of the soft tokens (the text model's) */
+  struct {
+    const char *projector;      /* "gemma4v", or NULL without a vision encoder */
+    int patch_size;             /* p: pixels per patch side */
+    int merge;                  /* k: one soft token pools k x k patches */
+    int n_layer, n_embd, n_head, head_dim, n_ff;
+    bool standardized;          /* 26B/31B flavour (v.std_bias, v.std_scale); else
+                                 * E2B/E4B's, whose linears may carry clamp bounds */
+  } vision;
+  struct {
+    const char *projector;      /* "gemma4a", or NULL without an audio encoder */
+    int n_mel;                  /* mel bins of the 16 kHz front end */
+    int n_layer, n_embd, n_head, n_ff; /* the conformer */
+    int n_out;                  /* width before the projection to n_embd */
+  } audio;
+} g4_mmproj_info;
+
+const g4_mmproj_info *g4_mmproj_get_info (const g4_mmproj * mm);
+
 #define G4_AUDIO_SAMPLE_RATE 16000
 
 /* Soft tokens produced for n_samples of 16 kHz audio (all 30 s pieces). */

@@ -196,6 +196,36 @@ audio_load (g4_mmproj * mm, g4_error * err)
   return G4_OK;
 }
 
+/* g4_mmproj_info from the loaded encoders. */
+static void
+describe (g4_mmproj * mm)
+{
+  g4_mmproj_info *in = &mm->info;
+  in->n_embd = mm->n_embd;
+  if (mm->has_vision) {
+    const g4_vision_model *vm = mm->vision;
+    in->vision.projector = "gemma4v";
+    in->vision.patch_size = vm->patch;
+    in->vision.merge = vm->merge;
+    in->vision.n_layer = vm->n_layer;
+    in->vision.n_embd = vm->n_embd;
+    in->vision.n_head = vm->n_head;
+    in->vision.head_dim = vm->head_dim;
+    in->vision.n_ff = vm->n_ff;
+    in->vision.standardized = vm->std_bias != NULL;
+  }
+  if (mm->audio) {
+    const g4_audio_model *am = mm->audio;
+    in->audio.projector = "gemma4a";
+    in->audio.n_mel = am->n_mel;
+    in->audio.n_layer = am->n_layer;
+    in->audio.n_embd = am->n_embd;
+    in->audio.n_head = am->n_head;
+    in->audio.n_ff = am->n_ff;
+    in->audio.n_out = am->n_out;
+  }
+}
+
 g4_status
 g4_mmproj_load (const char *path, g4_mmproj ** out, g4_error * err)
 {
@@ -226,6 +256,7 @@ g4_mmproj_load (const char *path, g4_mmproj ** out, g4_error * err)
     g4_mmproj_free (mm);
     return st;
   }
+  describe (mm);
   *out = mm;
   return G4_OK;
 }
@@ -251,6 +282,12 @@ bool
 g4_mmproj_has_vision (const g4_mmproj * mm)
 {
   return mm && mm->has_vision;
+}
+
+const g4_mmproj_info *
+g4_mmproj_get_info (const g4_mmproj * mm)
+{
+  return mm ? &mm->info : NULL;
 }
 
 int

@@ -53,6 +53,7 @@ struct g4_mmproj {
   int n_embd;                   /* text width: ne1 of mm.input_projection / mm.a.input_projection */
   g4_audio_model *audio;        /* NULL without an audio encoder */
   g4_vision_model *vision;      /* NULL without a vision encoder */
+  g4_mmproj_info info;
 };
 
 #endif
