@@ -8,7 +8,6 @@
  * ways, and the decoder follows g4_batch.bidirectional: an image row sees
  * the rows after it exactly when they are marked.
  * usage: test_image_attention TEXT_FIXTURE_DIR REAL_VOCAB_MODEL.gguf */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,15 +90,6 @@ image_logits (const g4_model * m, bool both_ways)
   return logits;
 }
 
-static double
-max_diff (const float *a, const float *b, int n)
-{
-  double m = 0;
-  for (int i = 0; i < n; i++)
-    m = fmax (m, fabs ((double) a[i] - b[i]));
-  return m;
-}
-
 /* The first image row changes when it may see the three rows after it;
  * the rows before the image never do. */
 static void
@@ -111,8 +101,9 @@ check_decoder (const char *dir, const char *name)
   const int V = g4_model_get_info (m)->n_vocab;
   float *causal = image_logits (m, false), *both = image_logits (m, true);
   if (causal && both) {
-    const double before = max_diff (causal, both, IMG0 * V);
-    const double first = max_diff (causal + (size_t) IMG0 * V, both + (size_t) IMG0 * V, V);
+    const double before = test_compare_f32 (both, causal, (size_t) IMG0 * V).max_abs;
+    const double first = test_compare_f32 (both + (size_t) IMG0 * V,
+        causal + (size_t) IMG0 * V, (size_t) V).max_abs;
     CHECK (before == 0.0, "%s: text before the image changed by %g", name, before);
     CHECK (first > 1e-4, "%s: the first image row did not see the rows after it "
         "(max |diff| %g)", name, first);
