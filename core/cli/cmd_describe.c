@@ -184,6 +184,8 @@ run (int argc, char **argv)
     return cli_usage_error (&cmd_describe, "--task classify needs --labels");
   if (d.draw && d.task != G4_VISION_DETECT)
     return cli_usage_error (&cmd_describe, "--draw needs --task detect");
+  if (d.draw && !cli_image_output_check (d.draw))
+    return 1;
   if (!d.v.gen.max_tokens)
     d.v.gen.max_tokens = d.task == G4_VISION_DETECT ? 1024 : 256;
 

@@ -33,6 +33,15 @@ check "bench --json has the three keys" "3" \
 out=$("$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 8 --temp 0.8 --seed 5 2>/dev/null)
 check "generate is reproducible for a seed" "$out" "$("$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 8 --temp 0.8 --seed 5 2>/dev/null)"
 
+"$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 3 > "$tmp/gen.txt" 2>/dev/null
+check "generate ends its answer with a newline" "yes" \
+  "$([ -s "$tmp/gen.txt" ] && [ "$(tail -c 1 "$tmp/gen.txt" | od -An -c | tr -d ' ')" = '\n' ] && echo yes || echo no)"
+"$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 3 --temp -1 > "$tmp/out" 2> "$tmp/err"
+check "generate --temp -1 is refused (2)" "2 yes" "$? $(grep -q 'temp expects a number in \[0, 100\]' "$tmp/err" && echo yes || echo no)"
+"$CLI" logits -m "$D/text/e2b-f32.gguf" --tokens 1,2 -o "$tmp/no/such/dir.f32" > /dev/null 2> "$tmp/err"
+check "cannot write says why" "1 yes" \
+  "$? $(grep -q "cannot write $tmp/no/such/dir.f32: No such file or directory" "$tmp/err" && echo yes || echo no)"
+
 for args in "info" "info -m /nonexistent.gguf" "logits -m $D/text/e2b-f32.gguf --tokens 1,x -o $tmp/x" \
     "logits -m $D/text/e2b-f32.gguf --tokens 999 -o $tmp/x" "generate -m $D/text/e2b-f32.gguf -p hi" \
     "bench -m $D/gguf-bad/truncated-header.gguf" "tokenize -m $D/text/e2b-f32.gguf -p hi" \
