@@ -426,7 +426,9 @@ typedef struct {
  * x_max], "label": ...} objects, also inside a code fence, with text around it,
  * a single object instead of a list, or "box"/"bbox"/"bounding_box" keys;
  * xy_order reads the four numbers as [x_min, y_min, x_max, y_max] (when the
- * prompt asked for that order). Objects without a usable box are skipped.
+ * prompt asked for that order). Objects without a usable box are skipped:
+ * no four numbers, or a box with no width or no height once clamped to the
+ * image (x_min == x_max, a line, or a box wholly outside it).
  * Returns the number of objects found (at most max_out are written), or -1
  * with err set when the text holds no JSON list or object at all. */
 int g4_detections_parse (const char *text, bool xy_order, g4_detection * out,
@@ -434,10 +436,15 @@ int g4_detections_parse (const char *text, bool xy_order, g4_detection * out,
 
 /* Constrained decoding for detection: the answer can only be a JSON list
  * (at most max_objects objects, 0 = no limit) of {"box_2d": [4 integers
- * 0-1000], "label": "..."} objects whose label is one of labels (any string
- * when n_labels == 0), so g4_detections_parse always reads it. */
+ * 0-1000, y_max != y_min, x_max != x_min], "label": "..."} objects whose
+ * label is one of labels (any string when n_labels == 0), so
+ * g4_detections_parse always reads it whole. */
 g4_constraint *g4_constraint_detection_new (const g4_vocab * vocab,
     const char *const *labels, int n_labels, int max_objects, g4_error * err);
+/* Constrained decoding for classification: the answer can only be one of
+ * labels, exactly as it is written (n_labels >= 1). */
+g4_constraint *g4_constraint_choice_new (const g4_vocab * vocab,
+    const char *const *labels, int n_labels, g4_error * err);
 void g4_constraint_free (g4_constraint * c);
 
 /* Drawing on any view (YUV included): box outlines and labels in a built-in
