@@ -9,50 +9,48 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failed=0
 
-# A tree with one page and one C file whose comment is $1; $2: expect pass|fail.
-case_ () {
-  name=$1 comment=$2 want=$3
+# Runs the checker on $tmp/t; $1 names the case, $2 is pass or fail.
+expect () {
+  if sh "$check" "$tmp/t" > "$tmp/out" 2>&1; then got=pass; else got=fail; fi
+  if [ "$got" != "$2" ]; then
+    echo "FAIL: $1: expected $2, got $got"
+    cat "$tmp/out"
+    failed=1
+  else
+    echo "ok: $1 ($got)"
+  fi
+}
+
+# A tree with one page and one C file whose comment is $2.
+comment_case () {
   rm -rf "$tmp/t"
   mkdir -p "$tmp/t/docs" "$tmp/t/core"
   printf '# Page\n\n## KV sharing\n\nSee [the page](page.md#kv-sharing) and [other](#page).\n' \
     > "$tmp/t/docs/page.md"
-  printf '/* %s */\nint x;\n' "$comment" > "$tmp/t/core/x.c"
-  if sh "$check" "$tmp/t" > "$tmp/out" 2>&1; then got=pass; else got=fail; fi
-  if [ "$got" != "$want" ]; then
-    echo "FAIL: $name: expected $want, got $got"
-    cat "$tmp/out"
-    failed=1
-  else
-    echo "ok: $name ($got)"
-  fi
+  printf '/* %s */\nint x;\n' "$2" > "$tmp/t/core/x.c"
+  expect "$1" "$3"
 }
 
-case_ "clean citation" "layers share K/V (docs/page.md#kv-sharing)" pass
-case_ "whole page" "see docs/page.md" pass
-case_ "trap with its page" "trap T7 (docs/page.md#kv-sharing)" pass
-case_ "section sign" "layers share K/V (spec text §3.7)" fail
-case_ "external spec path" "see ../shared/spec/gemma4-text.md" fail
-case_ "spec section" "as in spec vision-audio 2.3" fail
-case_ "missing anchor" "see docs/page.md#kv-cache" fail
-case_ "missing page" "see docs/nothing.md#kv-sharing" fail
-case_ "trap without page" "trap T7: shared layers" fail
+comment_case "clean citation" "layers share K/V (docs/page.md#kv-sharing)" pass
+comment_case "whole page" "see docs/page.md" pass
+comment_case "trap with its page" "trap T7 (docs/page.md#kv-sharing)" pass
+comment_case "section sign" "layers share K/V (spec text §3.7)" fail
+comment_case "external spec path" "see ../shared/spec/gemma4-text.md" fail
+comment_case "spec section" "as in spec vision-audio 2.3" fail
+comment_case "missing anchor" "see docs/page.md#kv-cache" fail
+comment_case "missing page" "see docs/nothing.md#kv-sharing" fail
+comment_case "trap without page" "trap T7: shared layers" fail
 
-# A broken link between pages and a duplicated heading fail too.
-rm -rf "$tmp/t"
-mkdir -p "$tmp/t/docs"
-printf '# A\n\n## One\n\n[b](b.md#two)\n' > "$tmp/t/docs/a.md"
-printf '# B\n\n## One\n' > "$tmp/t/docs/b.md"
-if sh "$check" "$tmp/t" > "$tmp/out" 2>&1; then
-  echo "FAIL: a link to a missing heading of another page passed"
-  failed=1
-else
-  echo "ok: broken link between pages (fail)"
-fi
-printf '# B\n\n## Two\n\n## Two\n' > "$tmp/t/docs/b.md"
-if sh "$check" "$tmp/t" > "$tmp/out" 2>&1; then
-  echo "FAIL: a page with two headings of the same anchor passed"
-  failed=1
-else
-  echo "ok: duplicated heading (fail)"
-fi
+# Pages only: page a links to a heading of page b, whose text is $2.
+pages_case () {
+  rm -rf "$tmp/t"
+  mkdir -p "$tmp/t/docs"
+  printf '# A\n\n## One\n\n[b](b.md#two)\n' > "$tmp/t/docs/a.md"
+  printf "$2" > "$tmp/t/docs/b.md"
+  expect "$1" "$3"
+}
+
+pages_case "link between pages" '# B\n\n## Two\n' pass
+pages_case "broken link between pages" '# B\n\n## One\n' fail
+pages_case "duplicated heading" '# B\n\n## Two\n\n## Two\n' fail
 exit $failed
