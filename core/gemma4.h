@@ -149,7 +149,7 @@ typedef struct {
 int g4_utf8_stream_push (g4_utf8_stream * s, const g4_vocab * vocab, g4_token t,
     bool render_special, char *out, int out_size);
 
-/* ---- chat template (spec text §5) -------------------------------------- */
+/* ---- chat template (docs/tokenizer-and-chat.md#chat-format) -------- */
 
 typedef enum { G4_ROLE_SYSTEM, G4_ROLE_USER, G4_ROLE_MODEL } g4_role;
 
@@ -304,7 +304,7 @@ int g4_audio_n_tokens (const g4_mmproj * mm, int64_t n_samples);
 g4_status g4_audio_encode (const g4_mmproj * mm, const float *pcm, int64_t n_samples,
     int n_threads, const volatile int *cancel, float *out, g4_error * err);
 
-/* Image sizing (spec vision-audio §2.3), selectable per call:
+/* Image sizing (docs/vision-encoder.md#sizing), selectable per call:
  * G4_IMAGE_NATIVE: the reference's (llama.cpp) rule: the native size rounded
  *   to the p k = 48 px grid, scaled only to stay within 70 .. max_soft_tokens
  *   soft tokens (0 = 1120), aspect ratio kept with a black letterbox. The
@@ -474,7 +474,7 @@ void g4_draw_label (g4_image_view * img, int x, int y, const char *text, int sca
  * confidence appended as a percentage when the model gave one. */
 void g4_draw_detections (g4_image_view * img, const g4_detection * dets, int n);
 
-/* ---- prompts with media (spec vision-audio §4) ------------------------------ */
+/* ---- prompts with media (docs/tokenizer-and-chat.md#prompts-with-media) -- */
 
 /* One media item's soft tokens: n_tokens rows of the text model's n_embd. */
 typedef struct {

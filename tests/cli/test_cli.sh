@@ -8,9 +8,9 @@ D=$2
 . "$(dirname "$0")/lib.sh"
 VOCAB=$D/vocab/ggml-vocab-gemma-4.gguf
 
-check "tokenize (spec 4.2 example)" "9259,1902,236888,62367,29234,11042,2192,236743,236770,236778,236800,103453" \
+check "tokenize (docs/tokenizer-and-chat.md#encoding example)" "9259,1902,236888,62367,29234,11042,2192,236743,236770,236778,236800,103453" \
   "$("$CLI" tokenize -m "$VOCAB" -p 'Hello world! Café déjà vu — 123 😊' --no-bos)"
-check "tokenize chat prompt (spec 5.1)" "2,105,2364,107,3689,563,506,5279,529,7001,236881,106,107,105,4368,107,100,45518,107,101" \
+check "tokenize chat prompt (docs/tokenizer-and-chat.md#chat-format)" "2,105,2364,107,3689,563,506,5279,529,7001,236881,106,107,105,4368,107,100,45518,107,101" \
   "$("$CLI" tokenize -m "$VOCAB" --no-bos -p '<bos><|turn>user
 What is the capital of France?<turn|>
 <|turn>model
