@@ -696,11 +696,13 @@ draw_same (const OneRegion * a, const OneRegion * b)
 
 GST_START_TEST (test_label_source)
 {
-  const OneRegion by_type = { "car", NULL, -1 };
-  const OneRegion by_param = { "object", "car", -1 };
-  const OneRegion other = { "car", "person", -1 };
-  const OneRegion plain = { "person", NULL, -1 };
-  const OneRegion confident = { "person", NULL, 0.87 };
+  const OneRegion by_type = {.roi_type = "car",.confidence = -1 };
+  const OneRegion by_param = {.label = "car",.confidence = -1 };
+  const OneRegion other = {.roi_type = "car",.label = "person",
+    .confidence = -1
+  };
+  const OneRegion plain = {.roi_type = "person",.confidence = -1 };
+  const OneRegion confident = {.roi_type = "person",.confidence = 0.87 };
   GstBuffer *before, *out;
 
   fail_unless (draw_same (&by_type, &by_param),
@@ -831,10 +833,16 @@ GST_START_TEST (test_any_script)
   guint warnings;
 
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
-    const OneRegion text = { NULL, texts[i].text, -1 };
-    const OneRegion fallback = { NULL, texts[i].fallback, -1 };
-    const OneRegion caption = { NULL, "a", -1, texts[i].text };
-    const OneRegion caption_fallback = { NULL, "a", -1, texts[i].fallback };
+    const OneRegion text = {.label = texts[i].text,.confidence = -1 };
+    const OneRegion fallback = {.label = texts[i].fallback,
+      .confidence = -1
+    };
+    const OneRegion caption = {.label = "a",.confidence = -1,
+      .caption = texts[i].text
+    };
+    const OneRegion caption_fallback = {.label = "a",.confidence = -1,
+      .caption = texts[i].fallback
+    };
 
     fail_if (draw_same (&text, &fallback), "label \"%s\" drawn like \"%s\"",
         texts[i].text, texts[i].fallback);
@@ -849,7 +857,9 @@ GST_START_TEST (test_any_script)
 
   /* U+0378 is unassigned: no font has it, the element says so once */
   {
-    const OneRegion unassigned = { NULL, "\xcd\xb8", -1, "\xcd\xb8" };
+    const OneRegion unassigned = {.label = "\xcd\xb8",.confidence = -1,
+      .caption = "\xcd\xb8"
+    };
     out = draw_region (&unassigned, &before, &warnings);
     fail_unless_equals_int (warnings, 1);
     gst_buffer_unref (before);
@@ -864,10 +874,12 @@ GST_END_TEST;
 
 GST_START_TEST (test_font_desc)
 {
-  const OneRegion sans = { NULL, "Ab", -1 };
-  const OneRegion serif = { NULL, "Ab", -1, NULL, "Serif" };
-  const OneRegion desc_20 = { NULL, "Ab", -1, NULL, "Sans 20" };
-  const OneRegion scale_2 = { NULL, "Ab", -1, NULL, NULL, 2 };
+  const OneRegion sans = {.label = "Ab",.confidence = -1 };
+  const OneRegion serif = {.label = "Ab",.confidence = -1,.font = "Serif" };
+  const OneRegion desc_20 = {.label = "Ab",.confidence = -1,
+    .font = "Sans 20"
+  };
+  const OneRegion scale_2 = {.label = "Ab",.confidence = -1,.text_scale = 2 };
   gint top, rows, big_top, big_rows;
 
   caption_rows ("a cat", TRUE, NULL, &top, &rows);
