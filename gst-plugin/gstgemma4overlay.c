@@ -69,6 +69,7 @@
 #include <gst/video/video.h>
 
 #include "gemma4.h"
+#include "gstgemma4frame.h"
 #include "gstgemma4meta.h"
 #include "gstgemma4overlay.h"
 #include "gstgemma4overlaydraw.h"
@@ -90,8 +91,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_overlay_debug);
 #define DETECTION_PARAMS "gemma4/detection"
 #define OVERLAY_FEATURE GST_CAPS_FEATURE_META_GST_VIDEO_OVERLAY_COMPOSITION
 
-/* Frames it can blend into; any other raw video only with the meta. */
-#define BLEND_CAPS \
+/* Frames it can blend into, the formats the other gemma4 elements read
+ * first (a source free to choose picks one of those, not a 16-bit one);
+ * any other raw video only with the meta. */
+#define BLEND_CAPS GST_VIDEO_CAPS_MAKE (GST_GEMMA4_VIDEO_FORMATS) ";" \
   GST_VIDEO_CAPS_MAKE (GST_VIDEO_OVERLAY_COMPOSITION_BLEND_FORMATS)
 #define OVERLAY_CAPS BLEND_CAPS ";" \
   GST_VIDEO_CAPS_MAKE_WITH_FEATURES ("ANY", GST_VIDEO_FORMATS_ALL)

@@ -446,31 +446,40 @@ GST_END_TEST;
 static const Box box_a = { 10, 8, 30, 20 };
 static const Box box_b = { 50, 30, 36, 26 };
 
-/* The formats of the element's sink template's blendable caps. */
+/* The formats of the element's sink template in system memory (those it
+ * blends into), each once. */
 static GPtrArray *
 accepted_formats (void)
 {
   GstElementFactory *factory = gst_element_factory_find ("gemma4overlay");
   GPtrArray *formats = g_ptr_array_new_with_free_func (g_free);
+  GstCaps *sysmem = gst_caps_from_string ("video/x-raw");
   const GList *l;
 
   fail_unless (factory != NULL);
   for (l = gst_element_factory_get_static_pad_templates (factory); l;
       l = l->next) {
     GstStaticPadTemplate *t = l->data;
-    GstCaps *caps;
-    const GValue *list;
+    GstCaps *caps, *blendable;
 
     if (t->direction != GST_PAD_SINK)
       continue;
     caps = gst_static_caps_get (&t->static_caps);
-    list = gst_structure_get_value (gst_caps_get_structure (caps, 0),
-        "format");
-    for (guint i = 0; i < gst_value_list_get_size (list); i++)
-      g_ptr_array_add (formats,
-          g_value_dup_string (gst_value_list_get_value (list, i)));
+    blendable = gst_caps_intersect (caps, sysmem);
+    for (guint s = 0; s < gst_caps_get_size (blendable); s++) {
+      const GValue *list = gst_structure_get_value
+          (gst_caps_get_structure (blendable, s), "format");
+      for (guint i = 0; i < gst_value_list_get_size (list); i++) {
+        const gchar *f = g_value_get_string (gst_value_list_get_value (list,
+                i));
+        if (!g_ptr_array_find_with_equal_func (formats, f, g_str_equal, NULL))
+          g_ptr_array_add (formats, g_strdup (f));
+      }
+    }
+    gst_caps_unref (blendable);
     gst_caps_unref (caps);
   }
+  gst_caps_unref (sysmem);
   gst_object_unref (factory);
   return formats;
 }
