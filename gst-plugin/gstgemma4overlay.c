@@ -693,7 +693,9 @@ roi_selected (const DrawSettings * s, GstVideoRegionOfInterestMeta * roi,
       || (type && g_strv_contains ((const gchar * const *) s->classes, type));
 }
 
-/* The label with the confidence, when the detector gave one. */
+/* The label with the confidence, when the detector gave one. A roi_type
+ * may hold bytes that are not UTF-8 (a detector's Latin-1): they become
+ * U+FFFD (GstStructure strings are UTF-8 already). */
 static gchar *
 label_text (GstVideoRegionOfInterestMeta * roi, const gchar * label)
 {
@@ -701,11 +703,14 @@ label_text (GstVideoRegionOfInterestMeta * roi, const gchar * label)
       gst_video_region_of_interest_meta_get_param (roi, DETECTION_PARAMS);
   const GValue *confidence = params ?
       gst_structure_get_value (params, "confidence") : NULL;
+  gchar *valid = g_utf8_make_valid (label, -1), *text;
 
-  if (confidence && G_VALUE_HOLDS_DOUBLE (confidence))
-    return g_strdup_printf ("%s %.0f%%", label,
-        CLAMP (g_value_get_double (confidence), 0, 1) * 100);
-  return g_strdup (label);
+  if (!confidence || !G_VALUE_HOLDS_DOUBLE (confidence))
+    return valid;
+  text = g_strdup_printf ("%s %.0f%%", valid,
+      CLAMP (g_value_get_double (confidence), 0, 1) * 100);
+  g_free (valid);
+  return text;
 }
 
 /* The text of the frame's GstGemma4ResultMeta, or NULL. */
@@ -796,8 +801,7 @@ update_composition (GstGemma4Overlay * self)
   GstGemma4OverlayScene kept;
   gchar *missing;
 
-  if (self->composition
-      && gst_gemma4_overlay_scene_equal (&self->scene, &self->drawn))
+  if (gst_gemma4_overlay_scene_equal (&self->scene, &self->drawn))
     return;
   g_clear_pointer (&self->composition, gst_video_overlay_composition_unref);
   self->composition = gst_gemma4_overlay_painter_draw (self->painter,

@@ -864,6 +864,16 @@ GST_START_TEST (test_any_script)
     gst_buffer_unref (out);
   }
 
+  /* a roi_type that is not UTF-8 (Latin-1 from some detector): drawn, no
+   * warning from Pango */
+  {
+    const OneRegion latin1 = {.roi_type = "caf\xe9",.confidence = -1 };
+    out = draw_region (&latin1, &before, &warnings);
+    fail_if (same_pixels (before, out));
+    gst_buffer_unref (before);
+    gst_buffer_unref (out);
+  }
+
   /* U+0378 is unassigned: no font has it, the element says so once */
   {
     const OneRegion unassigned = {.label = "\xcd\xb8",.confidence = -1,
