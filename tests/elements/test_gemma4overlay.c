@@ -825,6 +825,16 @@ GST_START_TEST (test_result_text)
 
 GST_END_TEST;
 
+static guint pango_warnings;
+
+static void
+count_pango_warning (const gchar * domain, GLogLevelFlags level,
+    const gchar * message, gpointer data)
+{
+  g_print ("%s: %s\n", domain, message);
+  pango_warnings++;
+}
+
 GST_START_TEST (test_any_script)
 {
   /* each text against as many '?', which a bitmap font without the script
@@ -868,8 +878,12 @@ GST_START_TEST (test_any_script)
    * warning from Pango */
   {
     const OneRegion latin1 = {.roi_type = "caf\xe9",.confidence = -1 };
+    guint handler = g_log_set_handler ("Pango", G_LOG_LEVEL_WARNING |
+        G_LOG_LEVEL_CRITICAL, count_pango_warning, NULL);
     out = draw_region (&latin1, &before, &warnings);
+    g_log_remove_handler ("Pango", handler);
     fail_if (same_pixels (before, out));
+    fail_unless_equals_int (pango_warnings, 0);
     gst_buffer_unref (before);
     gst_buffer_unref (out);
   }
