@@ -1011,6 +1011,15 @@ GST_START_TEST (test_composition_meta)
   gst_buffer_unref (before);
   g_free (picture);
 
+  /* downstream changes and asks to reconfigure: the meta is tried again */
+  gst_harness_add_propose_allocation_meta (blender,
+      GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
+  fail_unless (gst_harness_push_upstream_event (blender,
+          gst_event_new_reconfigure ()));
+  fail_unless (attached (blender, "car") != NULL,
+      "not attached after downstream took the meta");
+  fail_unless (output_has_feature (blender));
+
   /* the same metas: the same composition, not drawn again; another label
    * or another property: drawn again */
   fail_unless (attached (h, "car") == first, "drawn again for the same "
@@ -1031,7 +1040,8 @@ GST_START_TEST (test_composition_meta)
   g_print ("composition meta: attached with %u rectangles when downstream "
       "takes it (frame and memory untouched, kept for the same metas, "
       "redrawn on a change), equal to the blended frame; blended with "
-      "plain caps when downstream only accepts the caps feature\n", n);
+      "plain caps when downstream only accepts the caps feature, attached "
+      "once it takes the meta and asks to reconfigure\n", n);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
   gst_harness_teardown (blender);
