@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What gemma4overlay shows on one frame (a scene: boxes, their labels, a
  * caption) and its drawing with Pango/Cairo into a
- * GstVideoOverlayComposition of small ARGB rectangles: four per box
- * outline, one per label, one for the caption, each clipped to the frame,
- * so that blending costs what is drawn, not the frame's area. */
+ * GstVideoOverlayComposition of one ARGB rectangle covering the rows and
+ * columns drawn on (within the frame): blending costs the rows drawn on,
+ * a caption alone a band at the bottom. */
 #ifndef __GST_GEMMA4_OVERLAY_DRAW_H__
 #define __GST_GEMMA4_OVERLAY_DRAW_H__
 
@@ -38,13 +38,13 @@ gboolean gst_gemma4_overlay_scene_is_empty (const GstGemma4OverlayScene *
 gboolean gst_gemma4_overlay_scene_equal (const GstGemma4OverlayScene * a,
     const GstGemma4OverlayScene * b);
 
-/* Pango's font map, context and layout, for one streaming thread. */
+/* Pango's font map and context, for one streaming thread. */
 typedef struct _GstGemma4OverlayPainter GstGemma4OverlayPainter;
 
 GstGemma4OverlayPainter *gst_gemma4_overlay_painter_new (void);
 void gst_gemma4_overlay_painter_free (GstGemma4OverlayPainter * painter);
-/* The rectangles of scene (premultiplied ARGB), NULL when none of it is in
- * the frame. *missing_glyphs (when not NULL) gets a copy of the first text
+/* The drawing of scene (one premultiplied ARGB rectangle), NULL when none
+ * of it is in the frame. *missing_glyphs (when not NULL) gets a copy of the first text
  * with characters no installed font has (drawn as boxes), else NULL. */
 GstVideoOverlayComposition *gst_gemma4_overlay_painter_draw
     (GstGemma4OverlayPainter * painter, const GstGemma4OverlayScene * scene,

@@ -973,7 +973,8 @@ GST_START_TEST (test_composition_meta)
   GstVideoFrame frame;
   GstVideoInfo info;
   guint8 *picture;
-  guint n;
+  guint n, w, rows;
+  gint x, y;
 
   /* the frame leaves untouched, its memory not copied, the drawing in the
    * meta and the caps feature on the caps */
@@ -984,8 +985,14 @@ GST_START_TEST (test_composition_meta)
   first = composition_of (out);
   fail_unless (first != NULL, "no composition meta");
   n = gst_video_overlay_composition_n_rectangles (first);
-  fail_unless (n == 2 * 4 + 2, "%u rectangles, not 4 per outline and one "
-      "per label", n);
+  fail_unless (n == 1, "%u rectangles", n);
+  gst_video_overlay_rectangle_get_render_rectangle
+      (gst_video_overlay_composition_get_rectangle (first, 0), &x, &y, &w,
+      &rows);
+  fail_unless (x == box_a.x && y == box_a.y && x + (gint) w == box_b.x +
+      box_b.w && y + (gint) rows == box_b.y + box_b.h, "the rectangle "
+      "(%d, %d) %ux%u does not cover the boxes (labels inside them)", x, y,
+      w, rows);
   fail_unless (same_pixels (before, out), "the frame was drawn on");
   fail_unless (gst_buffer_peek_memory (out, 0) == gst_buffer_peek_memory (in,
           0), "the frame's memory was copied");
@@ -1033,15 +1040,31 @@ GST_START_TEST (test_composition_meta)
   again = run (h, gst_buffer_ref (in), &before);
   fail_unless (again == in && composition_of (again) == NULL);
   gst_buffer_unref (again);
-  gst_buffer_unref (in);
+  gst_buffer_unref (before);
+
+  /* a caption alone: a band across the bottom, not the whole frame (blending
+   * repacks every row the rectangle spans) */
+  add_result_text (in, "a cat");
+  g_object_set (h->element, "draw-text", TRUE, NULL);
+  again = run (h, in, &before);
+  fail_unless (composition_of (again) != NULL);
+  gst_video_overlay_rectangle_get_render_rectangle
+      (gst_video_overlay_composition_get_rectangle (composition_of (again),
+          0), &x, &y, &w, &rows);
+  fail_unless (x == 0 && w == WIDTH && y > HEIGHT / 2
+      && y + (gint) rows == HEIGHT, "caption on (%d, %d) %ux%u", x, y, w,
+      rows);
+  gst_buffer_unref (again);
   gst_buffer_unref (before);
   g_free (picture);
 
-  g_print ("composition meta: attached with %u rectangles when downstream "
-      "takes it (frame and memory untouched, kept for the same metas, "
+  g_print ("composition meta: attached as one rectangle over the drawing "
+      "when downstream takes it (frame and memory untouched, kept for the "
+      "same metas, "
       "redrawn on a change), equal to the blended frame; blended with "
       "plain caps when downstream only accepts the caps feature, attached "
-      "once it takes the meta and asks to reconfigure\n", n);
+      "once it takes the meta and asks to reconfigure; a caption alone is "
+      "a %ux%u band\n", w, rows);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
   gst_harness_teardown (blender);
@@ -1094,7 +1117,7 @@ GST_START_TEST (test_meta_only_downstream)
   out = run (other, in, &before);
   fail_unless (composition_of (out) != NULL);
   fail_unless_equals_int (gst_video_overlay_composition_n_rectangles
-      (composition_of (out)), 1 + 4 + 1);
+      (composition_of (out)), 1 + 1);
   gst_video_overlay_rectangle_get_render_rectangle
       (gst_video_overlay_composition_get_rectangle (composition_of (out), 0),
       &x, &y, &w, &hh);
