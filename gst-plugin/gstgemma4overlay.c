@@ -141,7 +141,6 @@ struct _GstGemma4Overlay
   GstGemma4OverlayPainter *painter;
   GstGemma4OverlayScene drawn;  /* what composition shows */
   GstVideoOverlayComposition *composition;
-  GstVideoOverlayComposition *blended;  /* composition as blending reads it */
   gboolean warned_glyphs;
 };
 
@@ -347,7 +346,6 @@ drop_drawing (GstGemma4Overlay * self)
   gst_gemma4_overlay_scene_clear (&self->scene);
   gst_gemma4_overlay_scene_clear (&self->drawn);
   g_clear_pointer (&self->composition, gst_video_overlay_composition_unref);
-  g_clear_pointer (&self->blended, gst_video_overlay_composition_unref);
 }
 
 static void
@@ -594,8 +592,6 @@ gst_gemma4_overlay_set_info (GstVideoFilter * filter, GstCaps * incaps,
   gboolean upstream_attaches = caps_have_overlay_feature (incaps);
 
   self->attach = caps_have_overlay_feature (outcaps);
-  /* the frames' color family may have changed */
-  g_clear_pointer (&self->blended, gst_video_overlay_composition_unref);
   /* the caps feature says downstream may take the meta; its ALLOCATION
    * answer says it will draw it, asked once the caps are sent */
   self->check_downstream = self->attach && !upstream_attaches;
@@ -808,7 +804,6 @@ update_composition (GstGemma4Overlay * self)
   if (gst_gemma4_overlay_scene_equal (&self->scene, &self->drawn))
     return;
   g_clear_pointer (&self->composition, gst_video_overlay_composition_unref);
-  g_clear_pointer (&self->blended, gst_video_overlay_composition_unref);
   self->composition = gst_gemma4_overlay_painter_draw (self->painter,
       &self->scene, &missing);
   kept = self->drawn;
@@ -848,38 +843,6 @@ attach_composition (GstGemma4Overlay * self, GstBuffer * buf)
   gst_video_overlay_composition_unref (both);
 }
 
-/* The composition with its pixels in the frames' color family and not
- * premultiplied, converted once per drawing: gst_video_blend would
- * otherwise convert every pixel of it (a division each) on every frame. */
-static GstVideoOverlayComposition *
-blended_composition (GstGemma4Overlay * self, const GstVideoInfo * info)
-{
-  if (self->blended == NULL) {
-    self->blended = gst_video_overlay_composition_new (NULL);
-    for (guint i = 0;
-        i < gst_video_overlay_composition_n_rectangles (self->composition);
-        i++) {
-      GstVideoOverlayRectangle *rect =
-          gst_video_overlay_composition_get_rectangle (self->composition, i);
-      GstBuffer *pixels = GST_VIDEO_INFO_IS_RGB (info) ?
-          gst_video_overlay_rectangle_get_pixels_unscaled_argb (rect,
-          GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE) :
-          gst_video_overlay_rectangle_get_pixels_unscaled_ayuv (rect,
-          GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
-      GstVideoOverlayRectangle *converted;
-      gint x, y;
-      guint w, h;
-
-      gst_video_overlay_rectangle_get_render_rectangle (rect, &x, &y, &w, &h);
-      converted = gst_video_overlay_rectangle_new_raw (pixels, x, y, w, h,
-          GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
-      gst_video_overlay_composition_add_rectangle (self->blended, converted);
-      gst_video_overlay_rectangle_unref (converted);
-    }
-  }
-  return self->blended;
-}
-
 static GstFlowReturn
 gst_gemma4_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -905,8 +868,7 @@ gst_gemma4_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
             GST_VIDEO_INFO_HEIGHT (&filter->in_info)));
     return GST_FLOW_ERROR;
   }
-  gst_video_overlay_composition_blend (blended_composition (self,
-          &filter->in_info), &frame);
+  gst_video_overlay_composition_blend (self->composition, &frame);
   gst_video_frame_unmap (&frame);
   return GST_FLOW_OK;
 }
