@@ -2,7 +2,8 @@
 /* A gemma4overlay scene drawn with Pango/Cairo: text in any script (Pango
  * picks a font for each character through fontconfig, bidi and shaping
  * included) and filled rectangles, planned first (each text laid out once,
- * where it goes), then painted on one Cairo ARGB32 surface, which is
+ * where it goes, and grouped into the composition's rectangles), then
+ * painted on Cairo ARGB32 surfaces, which are
  * GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB with premultiplied alpha. */
 #include <string.h>
 
@@ -103,22 +104,38 @@ typedef struct
   gint64 text_x, text_y;        /* the layout's top left corner */
 } Shape;
 
-/* The shapes of a scene, in drawing order, and the area they cover. */
+/* One rectangle of the composition and the shapes painted on it. */
+typedef struct
+{
+  gint64 x0, y0, x1, y1;        /* the shapes' extent */
+  Shape shapes[4];
+  guint n_shapes;
+} Piece;
+
+/* The pieces of a scene, in drawing order. */
 typedef struct
 {
   const GstGemma4OverlayScene *scene;
-  GArray *shapes;
-  gint64 x0, y0, x1, y1;
+  GArray *pieces;
 } Plan;
 
-/* Adds the shape's part inside the frame (none: the shape is dropped). */
 static void
-plan_add (Plan * plan, Shape shape)
+piece_init (Piece * piece)
+{
+  memset (piece, 0, sizeof *piece);
+  piece->x0 = piece->y0 = G_MAXINT64;
+  piece->x1 = piece->y1 = G_MININT64;
+}
+
+/* Adds the shape's part inside the frame to piece (none: it is dropped). */
+static void
+piece_add (Piece * piece, const GstGemma4OverlayScene * scene, Shape shape)
 {
   const gint64 x0 = MAX (shape.x, 0), y0 = MAX (shape.y, 0);
-  const gint64 x1 = MIN (shape.x + shape.w, plan->scene->width);
-  const gint64 y1 = MIN (shape.y + shape.h, plan->scene->height);
+  const gint64 x1 = MIN (shape.x + shape.w, scene->width);
+  const gint64 y1 = MIN (shape.y + shape.h, scene->height);
 
+  g_assert (piece->n_shapes < G_N_ELEMENTS (piece->shapes));
   if (x1 <= x0 || y1 <= y0) {
     g_clear_object (&shape.text);
     return;
@@ -127,24 +144,45 @@ plan_add (Plan * plan, Shape shape)
   shape.y = y0;
   shape.w = x1 - x0;
   shape.h = y1 - y0;
-  g_array_append_val (plan->shapes, shape);
-  plan->x0 = MIN (plan->x0, x0);
-  plan->y0 = MIN (plan->y0, y0);
-  plan->x1 = MAX (plan->x1, x1);
-  plan->y1 = MAX (plan->y1, y1);
+  piece->shapes[piece->n_shapes++] = shape;
+  piece->x0 = MIN (piece->x0, x0);
+  piece->y0 = MIN (piece->y0, y0);
+  piece->x1 = MAX (piece->x1, x1);
+  piece->y1 = MAX (piece->y1, y1);
 }
 
 static void
-plan_fill (Plan * plan, gint64 x, gint64 y, gint64 w, gint64 h, guint32 rgb)
+piece_clear (gpointer data)
 {
-  const Shape shape = {.x = x,.y = y,.w = w,.h = h,.fill = rgb,.alpha = 1.0 };
+  Piece *piece = data;
 
-  if (w > 0 && h > 0)
-    plan_add (plan, shape);
+  for (guint i = 0; i < piece->n_shapes; i++)
+    g_clear_object (&piece->shapes[i].text);
+}
+
+/* What blending the piece into a frame costs, in blended pixels:
+ * gst_video_blend unpacks and packs the whole frame row for each row of a
+ * rectangle, measured at about a sixth of blending that row's pixels. */
+static gint64
+blend_cost (const Piece * piece, gint frame_width)
+{
+  if (piece->n_shapes == 0)
+    return 0;
+  return (piece->y1 - piece->y0) * (frame_width / 6 + piece->x1 - piece->x0);
+}
+
+/* Adds the piece when some of it is in the frame. */
+static void
+plan_add (Plan * plan, Piece * piece)
+{
+  if (piece->n_shapes > 0)
+    g_array_append_val (plan->pieces, *piece);
 }
 
 /* The outline grows inward from the box's edges; its four sides do not
- * overlap (a box thinner than two lines is filled). */
+ * overlap (a box thinner than two lines is filled). It is one rectangle
+ * over the box or one per side, whichever blends faster: a tall box pays
+ * its rows once for the pair of sides, a wide one its inside. */
 static void
 plan_outline (Plan * plan, const GstGemma4OverlayBox * b)
 {
@@ -152,11 +190,33 @@ plan_outline (Plan * plan, const GstGemma4OverlayBox * b)
   const gint64 top = MIN (k, b->h), bottom = MIN (k, b->h - top);
   const gint64 left = MIN (k, b->w), right = MIN (k, b->w - left);
   const gint64 side_y = b->y + top, side_h = b->h - top - bottom;
+  const Shape sides[4] = {
+    {.x = b->x,.y = b->y,.w = b->w,.h = top},
+    {.x = b->x,.y = b->y + b->h - bottom,.w = b->w,.h = bottom},
+    {.x = b->x,.y = side_y,.w = left,.h = side_h},
+    {.x = b->x + b->w - right,.y = side_y,.w = right,.h = side_h},
+  };
+  Piece whole, apart[4];
+  gint64 apart_cost = 0;
 
-  plan_fill (plan, b->x, b->y, b->w, top, b->color);
-  plan_fill (plan, b->x, b->y + b->h - bottom, b->w, bottom, b->color);
-  plan_fill (plan, b->x, side_y, left, side_h, b->color);
-  plan_fill (plan, b->x + b->w - right, side_y, right, side_h, b->color);
+  piece_init (&whole);
+  for (guint i = 0; i < 4; i++) {
+    Shape side = sides[i];
+    side.fill = b->color;
+    side.alpha = 1.0;
+    piece_init (&apart[i]);
+    if (side.w <= 0 || side.h <= 0)
+      continue;
+    piece_add (&whole, plan->scene, side);
+    piece_add (&apart[i], plan->scene, side);
+    apart_cost += blend_cost (&apart[i], plan->scene->width);
+  }
+  if (blend_cost (&whole, plan->scene->width) <= apart_cost) {
+    plan_add (plan, &whole);
+    return;
+  }
+  for (guint i = 0; i < 4; i++)
+    plan_add (plan, &apart[i]);
 }
 
 /* A layout of text in the scene's font, wrapped or cut to width pixels;
@@ -176,6 +236,17 @@ new_layout (PangoContext * context, const PangoFontDescription * font,
       && pango_layout_get_unknown_glyphs_count (layout) > 0)
     *missing = g_strdup (text);
   return layout;
+}
+
+/* A piece of its own for a shape with text. */
+static void
+plan_text (Plan * plan, Shape shape)
+{
+  Piece piece;
+
+  piece_init (&piece);
+  piece_add (&piece, plan->scene, shape);
+  plan_add (plan, &piece);
 }
 
 /* The label on a filled box of the box's color above its top left corner
@@ -206,7 +277,7 @@ plan_label (Plan * plan, PangoContext * context,
   shape.y = b->y >= shape.h ? b->y - shape.h : b->y;
   shape.text_x = shape.x + pad - logical.x;
   shape.text_y = shape.y + pad - logical.y;
-  plan_add (plan, shape);
+  plan_text (plan, shape);
 }
 
 /* The caption, centered and wrapped at word boundaries on a shaded band
@@ -233,7 +304,7 @@ plan_caption (Plan * plan, PangoContext * context,
   shape.y = scene->height - shape.h;
   shape.text_x = pad;
   shape.text_y = shape.y + pad - logical.y;
-  plan_add (plan, shape);
+  plan_text (plan, shape);
 }
 
 /* The scene's font; *size gets its size in pixels. */
@@ -259,15 +330,14 @@ set_source_rgb (cairo_t * cr, guint32 rgb, double alpha)
       (rgb >> 8 & 255) / 255.0, (rgb & 255) / 255.0, alpha);
 }
 
-/* The plan's shapes on one premultiplied ARGB rectangle covering them:
- * blending unpacks and packs whole frame rows for every row of every
- * rectangle, so one rectangle over the drawn rows costs least. */
-static GstVideoOverlayComposition *
-paint (const Plan * plan)
+/* The piece's shapes on a premultiplied ARGB rectangle, added to
+ * *composition (made for the first one). */
+static void
+paint (const Piece * piece, GstVideoOverlayComposition ** composition)
 {
-  const gint w = (gint) (plan->x1 - plan->x0), h = (gint) (plan->y1 - plan->y0);
+  const gint w = (gint) (piece->x1 - piece->x0);
+  const gint h = (gint) (piece->y1 - piece->y0);
   GstBuffer *pixels = gst_buffer_new_allocate (NULL, (gsize) w * h * 4, NULL);
-  GstVideoOverlayComposition *composition;
   GstVideoOverlayRectangle *rect;
   cairo_surface_t *surface;
   GstMapInfo map;
@@ -280,39 +350,30 @@ paint (const Plan * plan)
   surface = cairo_image_surface_create_for_data (map.data,
       CAIRO_FORMAT_ARGB32, w, h, w * 4);
   cr = cairo_create (surface);
-  cairo_translate (cr, (double) -plan->x0, (double) -plan->y0);
-  for (guint i = 0; i < plan->shapes->len; i++) {
-    const Shape *s = &g_array_index (plan->shapes, Shape, i);
+  cairo_translate (cr, (double) -piece->x0, (double) -piece->y0);
+  for (guint i = 0; i < piece->n_shapes; i++) {
+    const Shape *s = &piece->shapes[i];
     set_source_rgb (cr, s->fill, s->alpha);
     cairo_rectangle (cr, (double) s->x, (double) s->y, (double) s->w,
         (double) s->h);
     cairo_fill (cr);
     if (s->text == NULL)
       continue;
-    cairo_save (cr);
-    cairo_rectangle (cr, (double) s->x, (double) s->y, (double) s->w,
-        (double) s->h);
-    cairo_clip (cr);
     set_source_rgb (cr, s->ink, 1.0);
     cairo_move_to (cr, (double) s->text_x, (double) s->text_y);
     pango_cairo_show_layout (cr, s->text);
-    cairo_restore (cr);
   }
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
   gst_buffer_unmap (pixels, &map);
-  rect = gst_video_overlay_rectangle_new_raw (pixels, (gint) plan->x0,
-      (gint) plan->y0, w, h, GST_VIDEO_OVERLAY_FORMAT_FLAG_PREMULTIPLIED_ALPHA);
+  rect = gst_video_overlay_rectangle_new_raw (pixels, (gint) piece->x0,
+      (gint) piece->y0, w, h, GST_VIDEO_OVERLAY_FORMAT_FLAG_PREMULTIPLIED_ALPHA);
   gst_buffer_unref (pixels);
-  composition = gst_video_overlay_composition_new (rect);
+  if (*composition)
+    gst_video_overlay_composition_add_rectangle (*composition, rect);
+  else
+    *composition = gst_video_overlay_composition_new (rect);
   gst_video_overlay_rectangle_unref (rect);
-  return composition;
-}
-
-static void
-shape_clear (gpointer data)
-{
-  g_clear_object (&((Shape *) data)->text);
 }
 
 GstVideoOverlayComposition *
@@ -320,15 +381,13 @@ gst_gemma4_overlay_painter_draw (GstGemma4OverlayPainter * painter,
     const GstGemma4OverlayScene * scene, gchar ** missing_glyphs)
 {
   GstVideoOverlayComposition *composition = NULL;
-  Plan plan = { scene, g_array_new (FALSE, FALSE, sizeof (Shape)),
-    G_MAXINT64, G_MAXINT64, G_MININT64, G_MININT64
-  };
+  Plan plan = { scene, g_array_new (FALSE, FALSE, sizeof (Piece)) };
   PangoFontDescription *font;
   gint size, pad;
 
   if (missing_glyphs)
     *missing_glyphs = NULL;
-  g_array_set_clear_func (plan.shapes, shape_clear);
+  g_array_set_clear_func (plan.pieces, piece_clear);
   font = scene_font (scene, &size);
   pad = MAX (size / 5, 1);
   /* outlines first: labels stay readable over other boxes */
@@ -343,9 +402,9 @@ gst_gemma4_overlay_painter_draw (GstGemma4OverlayPainter * painter,
   }
   if (scene->caption)
     plan_caption (&plan, painter->context, font, pad, missing_glyphs);
-  if (plan.shapes->len > 0)
-    composition = paint (&plan);
-  g_array_unref (plan.shapes);
+  for (guint i = 0; i < plan.pieces->len; i++)
+    paint (&g_array_index (plan.pieces, Piece, i), &composition);
+  g_array_unref (plan.pieces);
   pango_font_description_free (font);
   return composition;
 }

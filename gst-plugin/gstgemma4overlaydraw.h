@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What gemma4overlay shows on one frame (a scene: boxes, their labels, a
  * caption) and its drawing with Pango/Cairo into a
- * GstVideoOverlayComposition of one ARGB rectangle covering the rows and
- * columns drawn on (within the frame): blending costs the rows drawn on,
- * a caption alone a band at the bottom. */
+ * GstVideoOverlayComposition of ARGB rectangles clipped to the frame: one
+ * per label, one for the caption band, one per box outline or per side,
+ * whichever gst_video_blend does faster (it repacks the whole frame row for
+ * every row of every rectangle). */
 #ifndef __GST_GEMMA4_OVERLAY_DRAW_H__
 #define __GST_GEMMA4_OVERLAY_DRAW_H__
 
@@ -43,8 +44,8 @@ typedef struct _GstGemma4OverlayPainter GstGemma4OverlayPainter;
 
 GstGemma4OverlayPainter *gst_gemma4_overlay_painter_new (void);
 void gst_gemma4_overlay_painter_free (GstGemma4OverlayPainter * painter);
-/* The drawing of scene (one premultiplied ARGB rectangle), NULL when none
- * of it is in the frame. *missing_glyphs (when not NULL) gets a copy of the first text
+/* The drawing of scene (premultiplied ARGB rectangles), NULL when none of
+ * it is in the frame. *missing_glyphs (when not NULL) gets a copy of the first text
  * with characters no installed font has (drawn as boxes), else NULL. */
 GstVideoOverlayComposition *gst_gemma4_overlay_painter_draw
     (GstGemma4OverlayPainter * painter, const GstGemma4OverlayScene * scene,
