@@ -30,15 +30,19 @@
  *
  * When downstream accepts the `meta:GstVideoOverlayComposition` caps
  * feature and lists the #GstVideoOverlayCompositionMeta in its ALLOCATION
- * answer (glimagesink, many hardware sinks and encoders' uploaders), the
- * drawing travels as that meta and the frame's pixels are not touched,
- * whatever their format or memory; it is added to a composition already on
- * the frame. Otherwise it is blended into the frame in place, in any raw
- * format GStreamer can blend into, so no videoconvert is needed around the
- * element. The drawing is one small rectangle per outline side, label and
- * caption, made once while the metas stay the same. A frame without metas
- * to draw is passed through as it is: no copy, no write, bit-identical.
- * Boxes are clipped to the frame.
+ * answer (glimagesink, for one), the drawing travels as that meta and the
+ * frame's pixels are not touched, whatever their format or memory; it is
+ * added to a composition already on the frame. Otherwise it is blended
+ * into the frame in place, in any raw format GStreamer can blend into, so
+ * no videoconvert is needed around the element. The drawing is made once
+ * while the metas stay the same (a result repeated on every frame costs
+ * one drawing), as a few rectangles clipped to the frame: one per label,
+ * one for the caption band, one per outline or per outline side, whichever
+ * blends faster (blending repacks the whole frame row for every rectangle
+ * row; at 1080p, five large boxes with labels and a caption take about 10
+ * ms a frame in I420, 2.5 ms in BGRx, nothing when attached). A frame
+ * without metas to draw is passed through as it is: no copy, no write,
+ * bit-identical. Boxes are clipped to the frame.
  *
  * GStreamer 1.22 has no element that draws #GstVideoRegionOfInterestMeta:
  * `objectdetectionoverlay` (analyticsoverlay plugin) came with 1.24 and reads
