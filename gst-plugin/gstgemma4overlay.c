@@ -575,9 +575,9 @@ static GstCaps *
 gst_gemma4_overlay_fixate_caps (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps, GstCaps * othercaps)
 {
-  for (guint i = 0; direction == GST_PAD_SINK
-      && i < gst_caps_get_size (othercaps); i++) {
-    if (has_overlay_feature (gst_caps_get_features (othercaps, i))) {
+  for (guint i = 0; i < gst_caps_get_size (othercaps); i++) {
+    if (direction == GST_PAD_SINK
+        && has_overlay_feature (gst_caps_get_features (othercaps, i))) {
       GstCaps *one = gst_caps_copy_nth (othercaps, i);
       gst_caps_unref (othercaps);
       othercaps = one;
@@ -604,42 +604,56 @@ gst_gemma4_overlay_set_info (GstVideoFilter * filter, GstCaps * incaps,
   return TRUE;
 }
 
-/* Whether downstream lists the meta in its ALLOCATION answer for the
- * current caps; when it does not and the frames can be blended into, caps
- * without the feature are negotiated now, before the frame goes out. */
+/* Whether downstream lists the meta in its ALLOCATION answer for caps. */
+static gboolean
+downstream_takes_meta (GstGemma4Overlay * self, GstCaps * caps)
+{
+  GstQuery *query = gst_query_new_allocation (caps, FALSE);
+  gboolean takes;
+
+  if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SRC_PAD (self), query))
+    GST_DEBUG_OBJECT (self, "downstream did not answer the ALLOCATION query");
+  takes = gst_query_find_allocation_meta (query,
+      GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
+  gst_query_unref (query);
+  return takes;
+}
+
+/* Whether downstream accepts the frames without the feature and the
+ * element can blend into them. */
+static gboolean
+can_blend_instead (GstGemma4Overlay * self, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstCaps *blendable = gst_static_caps_get (&blend_caps);
+  GstCaps *plain = with_overlay_feature (outcaps, 0, FALSE);
+  gboolean can = gst_caps_can_intersect (incaps, blendable)
+      && gst_pad_peer_query_accept_caps (GST_BASE_TRANSFORM_SRC_PAD (self),
+      plain);
+
+  gst_caps_unref (plain);
+  gst_caps_unref (blendable);
+  return can;
+}
+
+/* Keeps the meta when downstream takes it (or must: the frames cannot be
+ * blended into); otherwise negotiates caps without the feature now,
+ * before the frame goes out. FALSE when that fails. */
 static gboolean
 check_downstream (GstGemma4Overlay * self)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstCaps *outcaps = gst_pad_get_current_caps (trans->srcpad);
   GstCaps *incaps = gst_pad_get_current_caps (trans->sinkpad);
-  GstCaps *blendable = gst_static_caps_get (&blend_caps);
-  GstQuery *query;
-  GstCaps *plain;
-  gboolean takes_meta, fallback;
+  gboolean fallback;
 
   self->check_downstream = FALSE;
-  if (outcaps == NULL || incaps == NULL) {
-    gst_clear_caps (&outcaps);
-    gst_clear_caps (&incaps);
-    gst_caps_unref (blendable);
-    return TRUE;
-  }
-  query = gst_query_new_allocation (outcaps, FALSE);
-  if (!gst_pad_peer_query (trans->srcpad, query))
-    GST_DEBUG_OBJECT (self, "downstream did not answer the ALLOCATION query");
-  takes_meta = gst_query_find_allocation_meta (query,
-      GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
-  gst_query_unref (query);
-  plain = with_overlay_feature (outcaps, 0, FALSE);
-  fallback = !takes_meta && gst_caps_can_intersect (incaps, blendable)
-      && gst_pad_peer_query_accept_caps (trans->srcpad, plain);
-  gst_caps_unref (plain);
-  gst_caps_unref (outcaps);
-  gst_caps_unref (incaps);
-  gst_caps_unref (blendable);
-  GST_DEBUG_OBJECT (self, "downstream %s the overlay meta%s",
-      takes_meta ? "takes" : "does not take", fallback ? ": blending" : "");
+  fallback = outcaps && incaps && !downstream_takes_meta (self, outcaps)
+      && can_blend_instead (self, incaps, outcaps);
+  gst_clear_caps (&outcaps);
+  gst_clear_caps (&incaps);
+  GST_DEBUG_OBJECT (self, "%s the overlay meta", fallback ? "blending, "
+      "downstream does not take" : "attaching");
   if (!fallback)
     return TRUE;
   GST_OBJECT_LOCK (self);
