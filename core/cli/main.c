@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* gemma4-cli: the command line tool for files, benchmarks and checks.
  * Dispatches to one subcommand per file (cmd_*.c). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,12 +42,13 @@ cli_int (const char *opt, const char *s, long min, long max, int *out)
 }
 
 bool
-cli_float (const char *opt, const char *s, float *out)
+cli_float (const char *opt, const char *s, float min, float max, float *out)
 {
   char *end;
   float v = s ? strtof (s, &end) : 0;
-  if (!s || *s == '\0' || *end != '\0' || v != v) {
-    fprintf (stderr, "gemma4-cli: %s expects a number, got '%s'\n", opt, s ? s : "");
+  if (!s || *s == '\0' || *end != '\0' || !(v >= min && v <= max)) {
+    fprintf (stderr, "gemma4-cli: %s expects a number in [%g, %g], got '%s'\n", opt, min, max,
+        s ? s : "");
     return false;
   }
   *out = v;
@@ -159,7 +161,7 @@ cli_gen_opt (const char *a, const char *v, cli_gen_opts * o)
   int seed = 0;
   bool ok;
   if (!strcmp (a, "--temp"))
-    ok = cli_float (a, v, &o->sampling.temperature);
+    ok = cli_float (a, v, 0.0f, 100.0f, &o->sampling.temperature);
   else if (!strcmp (a, "--seed")) {
     ok = cli_int (a, v, 0, 0x7fffffff, &seed);
     o->sampling.seed = (uint64_t) seed;
@@ -271,17 +273,35 @@ cli_squeeze_spaces (char *s)
   *w = '\0';
 }
 
+FILE *
+cli_open_output (const char *path)
+{
+  FILE *f = fopen (path, "wb");
+  if (!f)
+    fprintf (stderr, "gemma4-cli: cannot write %s: %s\n", path, strerror (errno));
+  return f;
+}
+
+bool
+cli_close_output (FILE * f, const char *path)
+{
+  /* a full disk shows at the write or only at the close: either is reported */
+  int why = ferror (f) ? (errno ? errno : EIO) : 0;
+  if (fclose (f) != 0 && !why)
+    why = errno;
+  if (why)
+    fprintf (stderr, "gemma4-cli: cannot write %s: %s\n", path, strerror (why));
+  return why == 0;
+}
+
 bool
 cli_write_rows (const char *path, const float *x, int row_len, int n_rows)
 {
-  FILE *f = fopen (path, "wb");
-  bool ok = f && fwrite (x, sizeof (float) * (size_t) row_len, (size_t) n_rows, f)
-      == (size_t) n_rows;
-  if (f && fclose (f) != 0)
-    ok = false;
-  if (!ok)
-    fprintf (stderr, "gemma4-cli: cannot write %s\n", path);
-  return ok;
+  FILE *f = cli_open_output (path);
+  if (!f)
+    return false;
+  fwrite (x, sizeof (float) * (size_t) row_len, (size_t) n_rows, f);
+  return cli_close_output (f, path);
 }
 
 void

@@ -155,7 +155,7 @@ typedef struct {
 int g4_utf8_stream_push (g4_utf8_stream * s, const g4_vocab * vocab, g4_token t,
     bool render_special, char *out, int out_size);
 
-/* ---- chat template (spec text §5) -------------------------------------- */
+/* ---- chat template (docs/tokenizer-and-chat.md#chat-format) -------- */
 
 typedef enum { G4_ROLE_SYSTEM, G4_ROLE_USER, G4_ROLE_MODEL } g4_role;
 
@@ -333,7 +333,7 @@ int g4_audio_n_tokens (const g4_mmproj * mm, int64_t n_samples);
 g4_status g4_audio_encode (const g4_mmproj * mm, const float *pcm, int64_t n_samples,
     int n_threads, const volatile int *cancel, float *out, g4_error * err);
 
-/* Image sizing (spec vision-audio §2.3), selectable per call:
+/* Image sizing (docs/vision-encoder.md#sizing), selectable per call:
  * G4_IMAGE_NATIVE: the reference's (llama.cpp) rule: the native size rounded
  *   to the p k = 48 px grid, scaled only to stay within 70 .. max_soft_tokens
  *   soft tokens (0 = 1120), aspect ratio kept with a black letterbox. The
@@ -455,7 +455,9 @@ typedef struct {
  * x_max], "label": ...} objects, also inside a code fence, with text around it,
  * a single object instead of a list, or "box"/"bbox"/"bounding_box" keys;
  * xy_order reads the four numbers as [x_min, y_min, x_max, y_max] (when the
- * prompt asked for that order). Objects without a usable box are skipped.
+ * prompt asked for that order). Objects without a usable box are skipped:
+ * no four numbers, or a box with no width or no height once clamped to the
+ * image (x_min == x_max, a line, or a box wholly outside it).
  * Returns the number of objects found (at most max_out are written), or -1
  * with err set when the text holds no JSON list or object at all. */
 int g4_detections_parse (const char *text, bool xy_order, g4_detection * out,
@@ -463,10 +465,15 @@ int g4_detections_parse (const char *text, bool xy_order, g4_detection * out,
 
 /* Constrained decoding for detection: the answer can only be a JSON list
  * (at most max_objects objects, 0 = no limit) of {"box_2d": [4 integers
- * 0-1000], "label": "..."} objects whose label is one of labels (any string
- * when n_labels == 0), so g4_detections_parse always reads it. */
+ * 0-1000, y_max != y_min, x_max != x_min], "label": "..."} objects whose
+ * label is one of labels (any string when n_labels == 0), so
+ * g4_detections_parse always reads it whole. */
 g4_constraint *g4_constraint_detection_new (const g4_vocab * vocab,
     const char *const *labels, int n_labels, int max_objects, g4_error * err);
+/* Constrained decoding for classification: the answer can only be one of
+ * labels, exactly as it is written (n_labels >= 1). */
+g4_constraint *g4_constraint_choice_new (const g4_vocab * vocab,
+    const char *const *labels, int n_labels, g4_error * err);
 void g4_constraint_free (g4_constraint * c);
 
 /* Drawing on any view (YUV included): box outlines and labels in a built-in
@@ -496,7 +503,7 @@ void g4_draw_label (g4_image_view * img, int x, int y, const char *text, int sca
  * confidence appended as a percentage when the model gave one. */
 void g4_draw_detections (g4_image_view * img, const g4_detection * dets, int n);
 
-/* ---- prompts with media (spec vision-audio §4) ------------------------------ */
+/* ---- prompts with media (docs/tokenizer-and-chat.md#prompts-with-media) -- */
 
 /* One media item's soft tokens: n_tokens rows of the text model's n_embd. */
 typedef struct {

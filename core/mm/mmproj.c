@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* g4_mmproj_load: open an mmproj GGUF (spec vision-audio §1), find which
+/* g4_mmproj_load: open an mmproj GGUF (docs/mmproj.md), find which
  * encoders it holds and their projector types, and bind them. Also the tensor
  * binder both encoders use: every missing tensor, wrong shape or type, and
  * malformed clamp scalar is an error naming the file and the tensor. */

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One forward pass of the Gemma 4 text decoder over T consecutive positions,
- * reading top to bottom like spec text §3.8. */
+ * reading top to bottom like docs/text-decoder.md#forward-pass. */
 #include <math.h>
 #include <string.h>
 
 #include "decoder.h"
 
-/* §3.2: h0 = token_embd[t] * sqrt(d) (exact fp32, trap T4); injected media
- * rows are taken as they are. */
+/* h0 = token_embd[t] * sqrt(d) in exact fp32 (trap T4,
+ * docs/text-decoder.md#embedding); injected media rows are taken as they are. */
 static void
 embed (g4_session * s, const g4_token * tokens, const float *embd, const bool *embd_mask, int T)
 {
@@ -26,7 +26,8 @@ embed (g4_session * s, const g4_token * tokens, const float *embd, const bool *e
   }
 }
 
-/* §3.5 steps 7-8: h += post_ffw_norm(FFN(h)), with the MoE mixture when present. */
+/* h += post_ffw_norm(FFN(h)), with the MoE mixture when present
+ * (docs/text-decoder.md#moe). */
 static void
 feed_forward_block (g4_session * s, const g4_layer_weights * lw, int T)
 {
@@ -52,7 +53,7 @@ feed_forward_block (g4_session * s, const g4_layer_weights * lw, int T)
   }
 }
 
-/* §3.6: logits of the wanted positions, packed. */
+/* Logits of the wanted positions, packed (docs/text-decoder.md#output). */
 static void
 output (g4_session * s, const bool *want, int T, float *logits)
 {
@@ -103,7 +104,8 @@ g4_decoder_forward (g4_session * s, const g4_token * tokens, const float *embd,
     feed_forward_block (s, lw, T);
     if (hp->info.n_embd_per_layer > 0)
       g4_ple_apply (s, l, T);
-    /* T10: the scalar scales the whole residual stream */
+    /* T10 (docs/text-decoder.md#layer-scalar): the scalar scales the whole
+     * residual stream */
     if (lw->out_scale != 1.0f)
       g4_scale (s->h, (int64_t) T * hp->info.n_embd, lw->out_scale);
   }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Reads the gemma4.* keys (spec text §1.1) and checks them for consistency
- * before any buffer is sized from them. */
+/* Reads the gemma4.* keys (docs/text-decoder.md#hyperparameters) and checks
+ * them for consistency before any buffer is sized from them. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +122,8 @@ g4_hparams_load (const g4_gguf * g, g4_hparams * hp, g4_error * err)
   }
   in->head_dim = key_len;
   in->head_dim_swa = key_len_swa;
-  /* T17: both rotary widths and both bases are read explicitly. */
+  /* T17 (docs/text-decoder.md#hyperparameters): both rotary widths and both
+   * bases are read explicitly. */
   CHECK (get_u32_or (g, ARCH "rope.dimension_count", (uint32_t) key_len, &hp->n_rot, err));
   CHECK (get_u32_or (g, ARCH "rope.dimension_count_swa", (uint32_t) hp->n_rot, &hp->n_rot_swa, err));
   CHECK (get_f32_or (g, ARCH "rope.freq_base", 10000.0f, &in->rope_theta, err));

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Prompt assembly with media (spec vision-audio §4): each placeholder token
- * <|image|> / <|audio|> in the tokenized text becomes begin token, the
- * encoder's rows, end token, as llama.cpp's mtmd lays them out. */
+/* Prompt assembly with media (docs/tokenizer-and-chat.md#prompts-with-media):
+ * each placeholder token <|image|> / <|audio|> in the tokenized text becomes
+ * begin token, the encoder's rows, end token, as llama.cpp's mtmd lays them
+ * out. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -189,6 +189,12 @@ fails_with "--task summarize" 2 "task" "$IMG" -m "$M" --mmproj "$MM" --task summ
 fails_with "classify without labels" 2 "labels" "$IMG" -m "$M" --mmproj "$MM" --task classify
 fails_with "two <|image|> in -p" 1 "placeholders" "$IMG" -m "$M" --mmproj "$MM" -p '<|image|> and <|image|>'
 fails_with "--draw without detect" 2 "draw" "$IMG" -m "$M" --mmproj "$MM" --draw "$tmp/x.png"
+# --draw is checked before any work: the model named does not even exist
+fails_with "--draw OUT.gif, before loading" 1 "x.gif: unknown image type" "$IMG" -m "$tmp/none.gguf" \
+  --mmproj "$MM" --task detect --draw "$tmp/x.gif"
+fails_with "--draw into a missing folder, before loading" 1 \
+  "cannot write $tmp/no/x.ppm: No such file or directory" "$IMG" -m "$tmp/none.gguf" --mmproj "$MM" \
+  --task detect --draw "$tmp/no/x.ppm"
 "$CLI" embed --mmproj "$MM" --image "$tmp/notes.txt" -o "$tmp/e.f32" > /dev/null 2> "$tmp/err"
 rc=$?
 check "embed --image of a text file fails (1) with a message" "1 yes" \
