@@ -61,9 +61,9 @@
 
 #include "gemma4.h"
 #include "gstgemma4asr.h"
-#include "gstgemma4meta.h"
 #include "gstgemma4enums.h"
 #include "gstgemma4output.h"
+#include "gstgemma4result.h"
 #include "gstgemma4segmenter.h"
 #include "gstgemma4settings.h"
 #include "gstgemma4text.h"
@@ -496,7 +496,8 @@ typedef struct
   const AsrJob *job;
   GString *text;
   gboolean partial;
-  const gchar *task;
+  const GstStructure *result;   /* partial results are copies of it */
+  GstFlowReturn flow;           /* of the partial results */
 } GenerateContext;
 
 static const gchar *
@@ -505,48 +506,20 @@ task_nick (GstGemma4AsrTask task)
   return task == GST_GEMMA4_ASR_TASK_TRANSLATE ? "translate" : "transcribe";
 }
 
-static GstBuffer *
-json_buffer (GstGemma4Asr * self, const AsrJob * job, const gchar * task,
-    const gchar * text, gboolean is_final, GstClockTime pts,
-    const GstStructure * extra)
+/* The asr record of job: the common fields, task and, when set, language. */
+static GstStructure *
+new_result (GstGemma4Asr * self, GstGemma4Worker * w, const AsrJob * job)
 {
-  GString *s = g_string_new ("{\"kind\":\"asr\",\"task\":");
-  GstBuffer *buf;
-  gsize len;
+  GstStructure *s = gst_gemma4_result_new ("asr", GST_ELEMENT (self),
+      gst_gemma4_model_get_name (gst_gemma4_worker_get_model (w)),
+      &job->segment, job->pts, job->duration);
 
-  gst_gemma4_json_append_string (s, task);
-  g_string_append (s, ",\"text\":");
-  gst_gemma4_json_append_string (s, text);
-  g_string_append_printf (s, ",\"is_final\":%s,\"start\":%" G_GUINT64_FORMAT
-      ",\"duration\":%" G_GUINT64_FORMAT ",\"timestamp\":%" G_GUINT64_FORMAT,
-      is_final ? "true" : "false", job->pts, job->duration, pts);
-  if (extra) {
-    const gchar *lang = gst_structure_get_string (extra, "language");
-    guint64 inference = 0;
-    guint tokens = 0;
-    gboolean late = FALSE;
-    gst_structure_get (extra, "inference-time", G_TYPE_UINT64, &inference,
-        "tokens", G_TYPE_UINT, &tokens, "late", G_TYPE_BOOLEAN, &late, NULL);
-    g_string_append (s, ",\"language\":");
-    if (lang)
-      gst_gemma4_json_append_string (s, lang);
-    else
-      g_string_append (s, "null");
-    g_string_append (s, ",\"model\":");
-    gst_gemma4_json_append_string (s, gst_structure_get_string (extra,
-            "model"));
-    g_string_append_printf (s, ",\"late\":%s,\"inference_time\":%"
-        G_GUINT64_FORMAT ",\"tokens\":%u", late ? "true" : "false",
-        inference, tokens);
-  }
-  g_string_append (s, ",\"element\":");
-  gst_gemma4_json_append_string (s, GST_ELEMENT_NAME (self));
-  g_string_append (s, "}\n");
-  len = s->len;
-  buf = gst_buffer_new_wrapped (g_string_free (s, FALSE), len);
-  GST_BUFFER_PTS (buf) = pts;
-  GST_BUFFER_DURATION (buf) = job->duration;
-  return buf;
+  GST_OBJECT_LOCK (self);
+  gst_structure_set (s, "task", G_TYPE_STRING, task_nick (self->task), NULL);
+  if (self->language)
+    gst_structure_set (s, "language", G_TYPE_STRING, self->language, NULL);
+  GST_OBJECT_UNLOCK (self);
+  return s;
 }
 
 static bool
@@ -557,11 +530,14 @@ on_piece (const char *text, int len, bool in_thought, void *user)
 
   if (!in_thought) {
     g_string_append_len (ctx->text, text, len);
-    if (ctx->partial) {
+    if (ctx->partial && ctx->flow == GST_FLOW_OK) {
+      GstStructure *s = gst_structure_copy (ctx->result);
       gchar *so_far = g_strstrip (g_strdup (ctx->text->str));
-      gst_pad_push (self->jsonpad, json_buffer (self, ctx->job, ctx->task,
-              so_far, FALSE, ctx->job->pts, NULL));
+      gst_structure_set (s, "text", G_TYPE_STRING, so_far,
+          "is_final", G_TYPE_BOOLEAN, FALSE, NULL);
       g_free (so_far);
+      ctx->flow = gst_gemma4_output_publish_partial (&self->output, s,
+          ctx->job->pts, ctx->job->duration);
     }
   }
   return !gst_gemma4_worker_is_cancelled (ctx->worker);
@@ -582,20 +558,13 @@ render_prompt (GstGemma4Asr * self, const g4_model * model)
   user = gst_gemma4_settings_instruction (&self->settings);
   if (user) {
     instruction = g_strdup (user);
-  } else if (self->task == GST_GEMMA4_ASR_TASK_TRANSLATE) {
-    const gchar *target = self->target_language ? self->target_language :
-        "English";
-    instruction = self->language ?
-        g_strdup_printf ("Translate the %s speech in this audio into %s. "
-        "Write only the translation, with no comments.", self->language,
-        target) : g_strdup_printf ("Translate the speech in this audio into "
-        "%s. Write only the translation, with no comments.", target);
   } else {
-    instruction = self->language ?
-        g_strdup_printf ("Transcribe this %s audio. Write only the words that "
-        "are spoken, with no comments.", self->language) :
-        g_strdup ("Transcribe this audio in the language that is spoken. "
-        "Write only the words that are spoken, with no comments.");
+    gboolean translate = self->task == GST_GEMMA4_ASR_TASK_TRANSLATE;
+    len = g4_asr_prompt (translate, self->language, self->target_language,
+        NULL, 0);
+    instruction = g_malloc (len + 1);
+    g4_asr_prompt (translate, self->language, self->target_language,
+        instruction, len + 1);
   }
   if (self->settings.system_prompt)
     msgs[n++] = (g4_chat_message) {
@@ -618,47 +587,18 @@ render_prompt (GstGemma4Asr * self, const g4_model * model)
   return out;
 }
 
-/* Posts the gemma4-result message and attaches the same result to buf. */
-static void
-post_result (GstGemma4Asr * self, const AsrJob * job, const gchar * text,
-    GstStructure * extra, GstClockTime pts, GstBuffer * buf)
-{
-  GstStructure *s = gst_structure_copy (extra);
-
-  gst_structure_set_name (s, "gemma4-result");
-  gst_structure_set (s, "text", G_TYPE_STRING, text,
-      "kind", G_TYPE_STRING, "asr",
-      "is-final", G_TYPE_BOOLEAN, TRUE,
-      "start", G_TYPE_UINT64, job->pts,
-      "duration", G_TYPE_UINT64, job->duration,
-      "timestamp", G_TYPE_UINT64, pts,
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (&job->segment, GST_FORMAT_TIME, job->pts),
-      NULL);
-  gst_gemma4_buffer_add_result_meta (buf, s);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-}
-
+/* The job's one record (bus, meta, text or GAP, JSON). */
 static GstFlowReturn
-push_result (GstGemma4Asr * self, const AsrJob * job, const gchar * text,
-    GstStructure * extra, gboolean late)
+publish (GstGemma4Asr * self, const AsrJob * job, GstStructure * result)
 {
-  GstClockTime pts = job->pts + gst_gemma4_settings_lateness (&self->settings,
-      GST_ELEMENT (self));
-  GstBuffer *buf;
+  gboolean late = FALSE;
+  GstClockTime pts;
 
-  if (late)
-    pts = gst_gemma4_output_restamp_late (&self->output, &self->upstream,
-        &job->segment, job->pts, pts, "gemma4asr/late-result");
-  pts = gst_gemma4_output_place (&self->output, pts, job->duration);
-
-  buf = gst_buffer_new_memdup (text, strlen (text));
-  GST_BUFFER_PTS (buf) = pts;
-  GST_BUFFER_DURATION (buf) = job->duration;
-  post_result (self, job, text, extra, pts, buf);
-  return gst_gemma4_output_push (&self->output, buf, json_buffer (self, job,
-          gst_structure_get_string (extra, "task"), text, TRUE, pts, extra));
+  gst_structure_get_boolean (result, "late", &late);
+  pts = gst_gemma4_output_stamp (&self->output, &self->upstream,
+      &job->segment, job->pts, job->duration, late, "gemma4asr/late-result");
+  return gst_gemma4_output_publish (&self->output, result, pts,
+      job->duration);
 }
 
 static void
@@ -684,12 +624,12 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   g4_generate_params gp = { 0 };
   g4_generate_result res = { 0 };
   GenerateContext ctx = { 0 };
-  GstStructure *extra;
+  GstStructure *result;
   gchar *rendered, *text;
   gfloat *embd;
   gint n_tokens, n_embd;
   GstClockTime inference, budget;
-  gboolean late, utterance_end = job->seg->utterance_end;
+  gboolean utterance_end = job->seg->utterance_end;
   gsize skip = 0;
   guint max_words;
   GstFlowReturn ret = GST_FLOW_OK;
@@ -738,18 +678,13 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   ctx.worker = w;
   ctx.job = job;
   ctx.text = g_string_new (NULL);
+  ctx.result = result = new_result (self, w, job);
   GST_OBJECT_LOCK (self);
   gp.max_tokens = (int) self->settings.max_tokens;
   gp.sampling = gst_gemma4_settings_sampling (&self->settings);
   ctx.partial = self->partial_results;
-  ctx.task = task_nick (self->task);
   budget = self->settings.latency_ms * GST_MSECOND;
   max_words = self->overlap_ms / 200 + 2;
-  extra = gst_structure_new ("result", "task", G_TYPE_STRING, ctx.task,
-      "model", G_TYPE_STRING, gst_gemma4_model_get_name (model), NULL);
-  if (self->language)
-    gst_structure_set (extra, "language", G_TYPE_STRING, self->language,
-        NULL);
   GST_OBJECT_UNLOCK (self);
   gp.on_piece = on_piece;
   gp.user = &ctx;
@@ -757,12 +692,20 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "text", job->pts,
       "lower chunk-duration", &err);
   ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
-  if (ret != GST_FLOW_OK)
-    goto done;
-  late = gst_gemma4_worker_account (w, t0, job->ready_at, job->live, budget,
-      (guint) res.n_generated, res.generate_seconds, &inference, extra);
+  if (ret == GST_FLOW_ERROR) {
+    gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_ERROR);
+    publish (self, job, result);
+  }
+  if (ret != GST_FLOW_OK) {
+    if (ret != GST_FLOW_ERROR)
+      gst_structure_free (result);
+    g_string_free (ctx.text, TRUE);
+    return ret;
+  }
+  gst_gemma4_worker_account (w, t0, job->ready_at, job->live, budget,
+      (guint) res.n_generated, res.generate_seconds, &inference, result);
 
-  text = g_strstrip (g_strdup (ctx.text->str));
+  text = g_strstrip (g_string_free (ctx.text, FALSE));
   if (job->seg->continues)
     skip = gst_gemma4_text_seam_skip (self->prev_text, text, max_words);
   g_free (self->prev_text);
@@ -771,31 +714,29 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
       ": \"%s\" (seam skip %" G_GSIZE_FORMAT ", %d tokens, %.0f ms)",
       GST_TIME_ARGS (job->pts), GST_TIME_ARGS (job->duration), text, skip,
       res.n_generated, inference / 1e6);
-  if (text[skip])
-    ret = push_result (self, job, text + skip, extra, late);
-  else
-    gst_gemma4_output_push_gap (&self->output, job->pts, job->duration);
+  gst_gemma4_result_set_text (result, text + skip);
   g_free (text);
+  ret = publish (self, job, result);
+  if (ret == GST_FLOW_OK)
+    ret = ctx.flow;
   if (utterance_end)
     send_final_transcript (self);
   g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
-done:
-  gst_structure_free (extra);
-  g_string_free (ctx.text, TRUE);
   return ret;
 }
 
-/* A job dropped under load: its span becomes a gap. */
+/* A job dropped under load: a record without text (a gap on the text). */
 static GstFlowReturn
 asr_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
 {
   GstGemma4Asr *self = GST_GEMMA4_ASR (element);
   AsrJob *job = data;
+  GstStructure *result = new_result (self, w, job);
 
   g_clear_pointer (&self->prev_text, g_free);
-  gst_gemma4_output_push_gap (&self->output, job->pts, job->duration);
+  gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_DROPPED);
   g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
-  return GST_FLOW_OK;
+  return publish (self, job, result);
 }
 
 static void

@@ -84,10 +84,9 @@
 #include "gstgemma4caption.h"
 #include "gstgemma4enums.h"
 #include "gstgemma4frame.h"
-#include "gstgemma4meta.h"
 #include "gstgemma4output.h"
+#include "gstgemma4result.h"
 #include "gstgemma4settings.h"
-#include "gstgemma4text.h"
 #include "gstgemma4worker.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_gemma4_caption_debug);
@@ -776,70 +775,16 @@ render_prompt (GstGemma4Caption * self, const g4_model * model,
   return out;
 }
 
-static void
-append_frames_json (GString * s, const CaptionJob * job)
+/* The caption record of job: the common fields, the sampled frames' PTS
+ * and, once built, the user turn. */
+static GstStructure *
+new_result (GstGemma4Caption * self, GstGemma4Worker * w,
+    const CaptionJob * job)
 {
-  g_string_append (s, "[");
-  for (guint i = 0; i < job->n_frames; i++)
-    g_string_append_printf (s, "%s%" G_GUINT64_FORMAT, i ? "," : "",
-        job->frames[i]->pts);
-  g_string_append (s, "]");
-}
-
-static GstBuffer *
-json_buffer (GstGemma4Caption * self, const CaptionJob * job,
-    const gchar * text, const GstStructure * result, GstClockTime pts)
-{
-  GString *s = g_string_new ("{\"kind\":\"caption\",\"text\":");
-  guint64 inference = 0;
-  guint tokens = 0;
-  gboolean late = FALSE;
-  GstBuffer *buf;
-  gsize len;
-
-  gst_structure_get (result, "inference-time", G_TYPE_UINT64, &inference,
-      "tokens", G_TYPE_UINT, &tokens, "late", G_TYPE_BOOLEAN, &late, NULL);
-  gst_gemma4_json_append_string (s, text);
-  g_string_append_printf (s, ",\"start\":%" G_GUINT64_FORMAT ",\"duration\":%"
-      G_GUINT64_FORMAT ",\"timestamp\":%" G_GUINT64_FORMAT ",\"frames\":",
-      job->start, job->duration, pts);
-  append_frames_json (s, job);
-  g_string_append (s, ",\"prompt\":");
-  gst_gemma4_json_append_string (s, gst_structure_get_string (result,
-          "prompt"));
-  g_string_append (s, ",\"model\":");
-  gst_gemma4_json_append_string (s, gst_structure_get_string (result,
-          "model"));
-  g_string_append_printf (s, ",\"late\":%s,\"inference_time\":%"
-      G_GUINT64_FORMAT ",\"tokens\":%u,\"element\":", late ? "true" : "false",
-      inference, tokens);
-  gst_gemma4_json_append_string (s, GST_ELEMENT_NAME (self));
-  g_string_append (s, "}\n");
-  len = s->len;
-  buf = gst_buffer_new_wrapped (g_string_free (s, FALSE), len);
-  GST_BUFFER_PTS (buf) = pts;
-  GST_BUFFER_DURATION (buf) = job->display;
-  return buf;
-}
-
-/* Text buffer, result meta, bus message and JSON of one caption. */
-static GstFlowReturn
-push_result (GstGemma4Caption * self, const CaptionJob * job,
-    const gchar * text, GstStructure * result)
-{
-  GstClockTime pts = job->start +
-      gst_gemma4_settings_lateness (&self->settings, GST_ELEMENT (self));
+  GstStructure *s = gst_gemma4_result_new ("caption", GST_ELEMENT (self),
+      gst_gemma4_model_get_name (gst_gemma4_worker_get_model (w)),
+      &job->segment, job->start, job->duration);
   GValue frames = G_VALUE_INIT, v = G_VALUE_INIT;
-  GstBuffer *buf;
-  gboolean late = FALSE;
-
-  /* live: a caption that came late goes out where the clock stands, as
-   * gemma4asr's text does, instead of being dropped as too late downstream */
-  gst_structure_get_boolean (result, "late", &late);
-  if (late && job->live)
-    pts = gst_gemma4_output_restamp_late (&self->output, &self->upstream,
-        &job->segment, job->start, pts, "gemma4caption/late-result");
-  pts = gst_gemma4_output_place (&self->output, pts, job->display);
 
   gst_value_array_init (&frames, job->n_frames);
   g_value_init (&v, G_TYPE_UINT64);
@@ -848,27 +793,26 @@ push_result (GstGemma4Caption * self, const CaptionJob * job,
     gst_value_array_append_value (&frames, &v);
   }
   g_value_unset (&v);
-  gst_structure_take_value (result, "frames", &frames);
-  gst_structure_set (result, "text", G_TYPE_STRING, text,
-      "kind", G_TYPE_STRING, "caption",
-      "is-final", G_TYPE_BOOLEAN, TRUE,
-      "start", G_TYPE_UINT64, job->start,
-      "duration", G_TYPE_UINT64, job->duration,
-      "timestamp", G_TYPE_UINT64, pts,
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (&job->segment, GST_FORMAT_TIME,
-          job->start), NULL);
+  gst_structure_take_value (s, "frames", &frames);
+  return s;
+}
 
-  buf = gst_buffer_new_memdup (text, strlen (text));
-  GST_BUFFER_PTS (buf) = pts;
-  GST_BUFFER_DURATION (buf) = job->display;
-  gst_gemma4_buffer_add_result_meta (buf, result);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self),
-          gst_structure_copy (result)));
+/* The job's one record (bus, meta, text or GAP, JSON). */
+static GstFlowReturn
+publish (GstGemma4Caption * self, const CaptionJob * job,
+    GstStructure * result)
+{
+  gboolean late = FALSE;
+  GstClockTime pts;
 
-  return gst_gemma4_output_push (&self->output, buf, json_buffer (self, job,
-          text, result, pts));
+  /* live: a caption that came late goes out where the clock stands, as
+   * gemma4asr's text does, instead of being dropped as too late downstream */
+  gst_structure_get_boolean (result, "late", &late);
+  pts = gst_gemma4_output_stamp (&self->output, &self->upstream,
+      &job->segment, job->start, job->display, late && job->live,
+      "gemma4caption/late-result");
+  return gst_gemma4_output_publish (&self->output, result, pts,
+      job->display);
 }
 
 static void
@@ -1007,9 +951,8 @@ caption_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   gp.sampling = gst_gemma4_settings_sampling (&self->settings);
   budget = self->settings.latency_ms * GST_MSECOND;
   GST_OBJECT_UNLOCK (self);
-  result = gst_structure_new ("gemma4-result",
-      "model", G_TYPE_STRING, gst_gemma4_model_get_name (model),
-      "prompt", G_TYPE_STRING, user_turn, NULL);
+  result = new_result (self, w, job);
+  gst_structure_set (result, "prompt", G_TYPE_STRING, user_turn, NULL);
   g_free (user_turn);
 
   ctx.answer = answer;
@@ -1019,39 +962,43 @@ caption_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "caption",
       job->start, "lower frames-per-window or max-soft-tokens", &err);
   ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
-  if (ret != GST_FLOW_OK)
-    goto done;
+  if (ret != GST_FLOW_OK) {
+    if (ret == GST_FLOW_ERROR) {
+      gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_ERROR);
+      publish (self, job, result);
+    } else {
+      gst_structure_free (result);
+    }
+    g_string_free (answer, TRUE);
+    return ret;
+  }
   gst_gemma4_worker_account (w, t0, job->ready_at, job->live, budget,
       (guint) res.n_generated, res.generate_seconds, &inference, result);
 
-  text = g_strstrip (g_strdup (answer->str));
+  text = g_strstrip (g_string_free (answer, FALSE));
   GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
       ", %u frames: \"%s\" (%d tokens, %.0f ms)", GST_TIME_ARGS (job->start),
       GST_TIME_ARGS (job->duration), job->n_frames, text, res.n_generated,
       inference / 1e6);
-  if (*text)
-    ret = push_result (self, job, text, result);
-  else
-    gst_gemma4_output_push_gap (&self->output, job->start, job->display);
+  gst_gemma4_result_set_text (result, text);
+  ret = publish (self, job, result);
   remember_caption (self, text);
   g_free (text);
   g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
-done:
-  gst_structure_free (result);
-  g_string_free (answer, TRUE);
   return ret;
 }
 
-/* A window dropped under load: its span becomes a gap. */
+/* A window dropped under load: a record without text (a gap on the text). */
 static GstFlowReturn
 caption_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
   CaptionJob *job = data;
+  GstStructure *result = new_result (self, w, job);
 
-  gst_gemma4_output_push_gap (&self->output, job->start, job->display);
+  gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_DROPPED);
   g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
-  return GST_FLOW_OK;
+  return publish (self, job, result);
 }
 
 /* ---- input, on the streaming thread --------------------------------------- */

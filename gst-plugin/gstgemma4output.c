@@ -8,7 +8,9 @@
 
 #include <string.h>
 
+#include "gstgemma4meta.h"
 #include "gstgemma4output.h"
+#include "gstgemma4result.h"
 
 static const gchar *const text_caps = "text/x-raw, format=(string)utf8";
 static const gchar *const json_caps = "application/x-json";
@@ -295,6 +297,68 @@ gst_gemma4_output_push (GstGemma4Output * out, GstBuffer * text,
   GstFlowReturn ret = push_buffer (out, FALSE, text, GST_FLOW_OK);
 
   return push_buffer (out, TRUE, json, ret);
+}
+
+GstClockTime
+gst_gemma4_output_stamp (GstGemma4Output * out, const GstGemma4Upstream * up,
+    const GstSegment * segment, GstClockTime start, GstClockTime duration,
+    gboolean late, const gchar * reason)
+{
+  GstClockTime pts = start +
+      gst_gemma4_settings_lateness (out->settings, out->element);
+
+  if (late)
+    pts = gst_gemma4_output_restamp_late (out, up, segment, start, pts,
+        reason);
+  return gst_gemma4_output_place (out, pts, duration);
+}
+
+static GstBuffer *
+json_buffer (const GstStructure * result, GstClockTime pts,
+    GstClockTime duration)
+{
+  gchar *json = gst_gemma4_result_to_json (result);
+  GstBuffer *buf = gst_buffer_new_wrapped (json, strlen (json));
+
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = duration;
+  return buf;
+}
+
+GstFlowReturn
+gst_gemma4_output_publish (GstGemma4Output * out, GstStructure * result,
+    GstClockTime pts, GstClockTime duration)
+{
+  GstBuffer *text = NULL, *json;
+
+  gst_structure_set (result, "timestamp", G_TYPE_UINT64, pts, NULL);
+  json = json_buffer (result, pts, duration);
+  if (gst_gemma4_result_has_text (result)) {
+    const gchar *str = gst_structure_get_string (result, "text");
+    text = gst_buffer_new_memdup (str, strlen (str));
+    GST_BUFFER_PTS (text) = pts;
+    GST_BUFFER_DURATION (text) = duration;
+    gst_gemma4_buffer_add_result_meta (text, result);
+  } else if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    /* textoverlay, srtenc and muxers go on instead of waiting for text */
+    gst_gemma4_output_push_pad_event (out, FALSE,
+        gst_event_new_gap (pts, duration));
+  }
+  gst_element_post_message (out->element,
+      gst_message_new_element (GST_OBJECT (out->element), result));
+  return gst_gemma4_output_push (out, text, json);
+}
+
+GstFlowReturn
+gst_gemma4_output_publish_partial (GstGemma4Output * out,
+    GstStructure * result, GstClockTime pts, GstClockTime duration)
+{
+  GstBuffer *json;
+
+  gst_structure_set (result, "timestamp", G_TYPE_UINT64, pts, NULL);
+  json = json_buffer (result, pts, duration);
+  gst_structure_free (result);
+  return gst_gemma4_output_push (out, NULL, json);
 }
 
 void

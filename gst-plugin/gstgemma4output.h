@@ -80,10 +80,29 @@ GstClockTime gst_gemma4_output_place (GstGemma4Output * out, GstClockTime pts,
 GstClockTime gst_gemma4_output_restamp_late (GstGemma4Output * out,
     const GstGemma4Upstream * up, const GstSegment * segment,
     GstClockTime start, GstClockTime pts, const gchar * reason);
-/* Pushes a result (either buffer may be NULL; json is dropped without a JSON
- * pad) and returns the combined flow. */
+/* Pushes buffers (either may be NULL; json is dropped without a JSON pad)
+ * and returns the combined flow. */
 GstFlowReturn gst_gemma4_output_push (GstGemma4Output * out, GstBuffer * text,
     GstBuffer * json);
+/* Where the record of the job [start, start + duration) goes: start plus
+ * lateness, re-stamped to the clock when it came late (see
+ * gst_gemma4_output_restamp_late, with reason), placed after what was
+ * covered. */
+GstClockTime gst_gemma4_output_stamp (GstGemma4Output * out,
+    const GstGemma4Upstream * up, const GstSegment * segment,
+    GstClockTime start, GstClockTime duration, gboolean late,
+    const gchar * reason);
+/* Publishes a result record (taken) at pts for duration: the bus message,
+ * the JSON object on the JSON pad, and on the text pad its text with the
+ * record as GstGemma4ResultMeta, or a GAP when it has no text. Every job
+ * ends in exactly one record, whatever its status. Returns the combined
+ * flow. */
+GstFlowReturn gst_gemma4_output_publish (GstGemma4Output * out,
+    GstStructure * result, GstClockTime pts, GstClockTime duration);
+/* A record that is not the job's last (gemma4asr's partial text): only on
+ * the JSON pad. Takes result. */
+GstFlowReturn gst_gemma4_output_publish_partial (GstGemma4Output * out,
+    GstStructure * result, GstClockTime pts, GstClockTime duration);
 /* A span without a result, after lateness, as GAP events on both outputs. */
 void gst_gemma4_output_push_gap (GstGemma4Output * out, GstClockTime start,
     GstClockTime duration);

@@ -104,8 +104,8 @@
 #include "gstgemma4frame.h"
 #include "gstgemma4meta.h"
 #include "gstgemma4output.h"
+#include "gstgemma4result.h"
 #include "gstgemma4settings.h"
-#include "gstgemma4text.h"
 #include "gstgemma4vision.h"
 #include "gstgemma4worker.h"
 
@@ -607,16 +607,6 @@ split_list (const gchar * list)
 
 /* ---- side pads (text_src, json_src), pushed from the worker thread ------- */
 
-/* A span without text (dropped job, empty answer): textoverlay and muxers
- * go on instead of waiting for text. */
-static void
-push_text_gap (GstGemma4Vision * self, GstClockTime pts, GstClockTime span)
-{
-  if (GST_CLOCK_TIME_IS_VALID (pts))
-    gst_gemma4_output_push_pad_event (&self->output, FALSE,
-        gst_event_new_gap (pts, span));
-}
-
 static gboolean
 side_pad_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
@@ -1017,90 +1007,92 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
   return st;
 }
 
+/* One object of a record: pixels of the frame (x, y, w, h) and, as DL
+ * Streamer's gvametaconvert writes them, detection.bounding_box normalised
+ * to 0-1; box_2d as the model wrote it (0-1000 of the region it saw). */
 static void
-append_object_json (GString * s, const VisionObject * o)
+append_object (GValue * objects, const VisionObject * o, gint width,
+    gint height)
 {
-  g_string_append (s, "{\"label\":");
-  gst_gemma4_json_append_string (s, o->label);
-  if (o->box_2d[0] >= 0)
-    g_string_append_printf (s, ",\"box_2d\":[%d,%d,%d,%d]", o->box_2d[0],
-        o->box_2d[1], o->box_2d[2], o->box_2d[3]);
-  g_string_append_printf (s, ",\"box\":[%d,%d,%d,%d]", o->x, o->y, o->w,
-      o->h);
-  if (o->confidence >= 0.0f)
-    g_string_append_printf (s, ",\"confidence\":%.3f", o->confidence);
+  GstStructure *bbox = gst_structure_new ("bounding_box",
+      "x_min", G_TYPE_DOUBLE, (gdouble) o->x / width,
+      "y_min", G_TYPE_DOUBLE, (gdouble) o->y / height,
+      "x_max", G_TYPE_DOUBLE, (gdouble) (o->x + o->w) / width,
+      "y_max", G_TYPE_DOUBLE, (gdouble) (o->y + o->h) / height, NULL);
+  GstStructure *detection = gst_structure_new ("detection",
+      "label", G_TYPE_STRING, o->label, NULL);
+  GstStructure *obj = gst_structure_new ("object",
+      "label", G_TYPE_STRING, o->label,
+      "x", G_TYPE_INT, o->x, "y", G_TYPE_INT, o->y,
+      "w", G_TYPE_INT, o->w, "h", G_TYPE_INT, o->h, NULL);
+  GValue v = G_VALUE_INIT;
+
+  gst_structure_set (detection, "bounding_box", GST_TYPE_STRUCTURE, bbox,
+      NULL);
+  gst_structure_free (bbox);
+  if (o->confidence >= 0.0f) {
+    gst_structure_set (obj, "confidence", G_TYPE_DOUBLE,
+        (gdouble) o->confidence, NULL);
+    gst_structure_set (detection, "confidence", G_TYPE_DOUBLE,
+        (gdouble) o->confidence, NULL);
+  }
+  gst_structure_set (obj, "detection", GST_TYPE_STRUCTURE, detection, NULL);
+  gst_structure_free (detection);
+  if (o->box_2d[0] >= 0) {
+    GValue box = G_VALUE_INIT, c = G_VALUE_INIT;
+    gst_value_array_init (&box, 4);
+    g_value_init (&c, G_TYPE_INT);
+    for (gint i = 0; i < 4; i++) {
+      g_value_set_int (&c, o->box_2d[i]);
+      gst_value_array_append_value (&box, &c);
+    }
+    gst_structure_take_value (obj, "box_2d", &box);
+  }
   if (o->parent_id >= 0)
-    g_string_append_printf (s, ",\"region_id\":%d", o->parent_id);
-  if (o->text) {
-    g_string_append (s, ",\"text\":");
-    gst_gemma4_json_append_string (s, o->text);
-  }
-  g_string_append_c (s, '}');
+    gst_structure_set (obj, "region_id", G_TYPE_INT, o->parent_id, NULL);
+  if (o->text)
+    gst_structure_set (obj, "text", G_TYPE_STRING, o->text, NULL);
+  g_value_init (&v, GST_TYPE_STRUCTURE);
+  gst_value_set_structure (&v, obj);
+  gst_structure_free (obj);
+  gst_value_array_append_and_take_value (objects, &v);
 }
 
-static gchar *
-result_json (GstGemma4Vision * self, const VisionResult * r,
-    const gchar * task, const gchar * text, const gchar * model,
-    GstClockTime inference, guint tokens)
+/* The vision record of job: the common fields, task, frame size, objects,
+ * repeated (only a video meta attached again says TRUE). */
+static GstStructure *
+new_result (GstGemma4Vision * self, GstGemma4Worker * w,
+    const VisionJob * job, const gchar * task, const VisionResult * r)
 {
-  GString *s = g_string_new ("{\"kind\":\"vision\",\"pts\":");
+  GstStructure *s = gst_gemma4_result_new ("vision", GST_ELEMENT (self),
+      gst_gemma4_model_get_name (gst_gemma4_worker_get_model (w)),
+      &job->segment, GST_BUFFER_PTS (job->buf), job->span);
+  gint width = GST_VIDEO_INFO_WIDTH (&job->info);
+  gint height = GST_VIDEO_INFO_HEIGHT (&job->info);
+  GValue objects = G_VALUE_INIT;
 
-  if (GST_CLOCK_TIME_IS_VALID (r->pts))
-    g_string_append_printf (s, "%" G_GUINT64_FORMAT, r->pts);
-  else
-    g_string_append (s, "null");
-  g_string_append (s, ",\"task\":");
-  gst_gemma4_json_append_string (s, task);
-  g_string_append (s, ",\"text\":");
-  gst_gemma4_json_append_string (s, text);
-  g_string_append (s, ",\"objects\":[");
-  for (guint i = 0; i < r->objects->len; i++) {
-    if (i)
-      g_string_append_c (s, ',');
-    append_object_json (s, &g_array_index (r->objects, VisionObject, i));
-  }
-  g_string_append_printf (s, "],\"width\":%d,\"height\":%d,"
-      "\"inference_ms\":%.1f,\"tokens\":%u,\"model\":", r->width, r->height,
-      inference / 1e6, tokens);
-  gst_gemma4_json_append_string (s, model);
-  g_string_append (s, ",\"element\":");
-  gst_gemma4_json_append_string (s, GST_ELEMENT_NAME (self));
-  g_string_append_c (s, '}');
-  return g_string_free (s, FALSE);
+  gst_value_array_init (&objects, r ? r->objects->len : 0);
+  for (guint i = 0; r && i < r->objects->len; i++)
+    append_object (&objects, &g_array_index (r->objects, VisionObject, i),
+        width, height);
+  gst_structure_set (s, "task", G_TYPE_STRING, task,
+      "width", G_TYPE_INT, width, "height", G_TYPE_INT, height, NULL);
+  gst_structure_take_value (s, "objects", &objects);
+  gst_structure_set (s, "repeated", G_TYPE_BOOLEAN, FALSE, NULL);
+  return s;
 }
 
-/* Text, JSON and the bus get the result now; the video when a frame goes
- * out (see attach_results). */
+/* A record without a result for the video (dropped, no region to ask,
+ * failed): text, JSON and the bus get it. */
 static void
-publish (GstGemma4Vision * self, VisionResult * r, const gchar * text,
-    const gchar * json)
+publish_no_result (GstGemma4Vision * self, GstGemma4Worker * w,
+    const VisionJob * job, const gchar * task, GstGemma4Status status)
 {
-  GstBuffer *buf;
-  gsize len = strlen (json);
-  gchar *line = g_strconcat (json, "\n", NULL);
+  GstStructure *s = new_result (self, w, job, task, NULL);
 
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), gst_structure_copy (r->s)));
-
-  buf = gst_buffer_new_wrapped (line, len + 1);
-  GST_BUFFER_PTS (buf) = r->pts;
-  GST_BUFFER_DURATION (buf) = r->duration;
-  /* a side output that nobody reads must not stop the video: flows are
-   * not returned */
-  gst_gemma4_output_push (&self->output, NULL, buf);
-
-  /* out at once, lasting until the next sampled frame: textoverlay waits
-   * for text covering each frame, so holding it until the next result
-   * would stall a pipeline without queues */
-  if (!text[0]) {
-    push_text_gap (self, r->pts, r->duration);
-    return;
-  }
-  buf = gst_buffer_new_memdup (text, strlen (text));
-  GST_BUFFER_PTS (buf) = r->pts;
-  GST_BUFFER_DURATION (buf) = r->duration;
-  gst_gemma4_buffer_add_result_meta (buf, r->s);
-  gst_gemma4_output_push (&self->output, buf, NULL);
+  gst_gemma4_result_set_status (s, status);
+  gst_gemma4_output_publish (&self->output, s, GST_BUFFER_PTS (job->buf),
+      job->span);
 }
 
 static GstFlowReturn
@@ -1123,7 +1115,7 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   guint tokens = 0;
   gdouble seconds = 0.0;
   gboolean late;
-  gchar *json, *text;
+  gchar *text;
   const gchar *task;
   GstFlowReturn ret;
 
@@ -1146,7 +1138,7 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   regions = job_regions (job, &c);
   if (regions->len == 0) {
     /* roi-list and no region of the wanted types: nothing to ask */
-    push_text_gap (self, GST_BUFFER_PTS (job->buf), job->span);
+    publish_no_result (self, w, job, task, GST_GEMMA4_STATUS_EMPTY);
     gst_video_frame_unmap (&frame);
     g_array_free (regions, TRUE);
     job_config_clear (&c);
@@ -1190,6 +1182,8 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   gst_video_frame_unmap (&frame);
   g_array_free (regions, TRUE);
   ret = gst_gemma4_worker_finish_compute (w, st, &err, "Inference failed");
+  if (ret == GST_FLOW_ERROR)
+    publish_no_result (self, w, job, task, GST_GEMMA4_STATUS_ERROR);
   if (ret != GST_FLOW_OK) {
     job_config_clear (&c);
     result_unref (r);
@@ -1200,34 +1194,22 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   late = gst_gemma4_worker_account (w, t0, job->queued_at, job->live,
       c.budget, tokens, seconds, &inference, NULL);
   text = g_string_free (all, FALSE);
-  json = result_json (self, r, task, text, gst_gemma4_model_get_name (model),
-      inference, tokens);
-  r->s = gst_structure_new ("gemma4-result",
-      "text", G_TYPE_STRING, text,
-      "kind", G_TYPE_STRING, "vision",
-      "task", G_TYPE_STRING, task,
-      "is-final", G_TYPE_BOOLEAN, TRUE,
-      "source-pts", G_TYPE_UINT64, r->pts,
-      "start", G_TYPE_UINT64, r->pts,
-      "duration", G_TYPE_UINT64, r->duration,
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (&job->segment, GST_FORMAT_TIME, r->pts),
-      "width", G_TYPE_INT, r->width, "height", G_TYPE_INT, r->height,
-      "objects", G_TYPE_UINT, r->objects->len,
-      "model", G_TYPE_STRING, gst_gemma4_model_get_name (model),
-      "element", G_TYPE_STRING, GST_ELEMENT_NAME (self),
-      "inference-time", G_TYPE_UINT64, inference,
-      "tokens", G_TYPE_UINT, tokens,
-      "late", G_TYPE_BOOLEAN, late,
-      "repeated", G_TYPE_BOOLEAN, FALSE, "json", G_TYPE_STRING, json, NULL);
+  r->s = new_result (self, w, job, task, r);
+  gst_structure_set (r->s, "inference_time", G_TYPE_UINT64, inference,
+      "tokens", G_TYPE_UINT, tokens, "late", G_TYPE_BOOLEAN, late, NULL);
+  gst_gemma4_result_set_text (r->s, text);
   GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT ": \"%s\" (%u objects, %u "
       "tokens, %.0f ms)", GST_TIME_ARGS (r->pts), text, r->objects->len,
       tokens, inference / 1e6);
   mark_done (self, job->seq, r);
-  publish (self, r, text, json);
+  /* out at once, lasting until the next sampled frame: textoverlay waits
+   * for text covering each frame, so holding it until the next result
+   * would stall a pipeline without queues; a side output that nobody
+   * reads must not stop the video: flows are not returned */
+  gst_gemma4_output_publish (&self->output, gst_structure_copy (r->s),
+      r->pts, r->duration);
   result_unref (r);
   g_free (text);
-  g_free (json);
   job_config_clear (&c);
   g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
   return GST_FLOW_OK;
@@ -1236,10 +1218,15 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
 static GstFlowReturn
 vision_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
 {
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
   VisionJob *job = data;
+  GstGemma4VisionTask task;
 
-  push_text_gap (GST_GEMMA4_VISION (element), GST_BUFFER_PTS (job->buf),
-      job->span);
+  GST_OBJECT_LOCK (self);
+  task = self->task;
+  GST_OBJECT_UNLOCK (self);
+  publish_no_result (self, w, job, task_nick (task),
+      GST_GEMMA4_STATUS_DROPPED);
   g_object_notify_by_pspec (G_OBJECT (element), stats_pspec);
   return GST_FLOW_OK;
 }

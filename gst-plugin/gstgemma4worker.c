@@ -631,7 +631,7 @@ gst_gemma4_worker_account (GstGemma4Worker * w, gint64 t0, gint64 ready_at,
   gst_gemma4_worker_record (w, *inference, tokens, generate_seconds, late,
       live ? budget : GST_CLOCK_TIME_NONE);
   if (result)
-    gst_structure_set (result, "inference-time", G_TYPE_UINT64, *inference,
+    gst_structure_set (result, "inference_time", G_TYPE_UINT64, *inference,
         "tokens", G_TYPE_UINT, tokens, "late", G_TYPE_BOOLEAN, late, NULL);
   return late;
 }

@@ -125,7 +125,7 @@ GstFlowReturn gst_gemma4_worker_finish_compute (GstGemma4Worker * w,
     g4_status st, const g4_error * err, const gchar * failed);
 /* Records a job that started at t0 on input complete at ready_at (monotonic
  * us): late when live and past budget. Returns late; *inference: the job's
- * time; result, if not NULL, gets inference-time, tokens and late. */
+ * time; result, if not NULL, gets inference_time, tokens and late. */
 gboolean gst_gemma4_worker_account (GstGemma4Worker * w, gint64 t0,
     gint64 ready_at, gboolean live, GstClockTime budget, guint tokens,
     gdouble generate_seconds, GstClockTime * inference,

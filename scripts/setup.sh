@@ -3,7 +3,7 @@
 # root or through sudo), then configures and builds into ./build.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="gcc libc6-dev meson ninja-build pkg-config clang libclang-rt-14-dev libavformat-dev libavcodec-dev libswresample-dev libswscale-dev libavutil-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-x gstreamer1.0-tools valgrind curl python3"
+PKGS="gcc libc6-dev meson ninja-build pkg-config clang libclang-rt-14-dev libavformat-dev libavcodec-dev libswresample-dev libswscale-dev libavutil-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-x gstreamer1.0-tools valgrind curl python3 libjson-glib-dev python3-jsonschema"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -260,6 +260,7 @@ static const gchar *bad_caps[] = {
 };
 
 static const gchar *json_keys[] = { "\"kind\":\"asr\"", "\"is_final\":true",
+  "\"status\":\"ok\"",
   "\"start\":0", "\"duration\":1000000000", "\"text\":",
   "\"model\":\"tiny-e2b.gguf\"", "\"late\":false"
 };
@@ -420,8 +421,8 @@ run_wav_pipeline (const gchar * wav, guint chunk_ms, guint64 n_samples)
       guint tokens;
       gboolean late;
       fail_unless (gst_structure_get (s, "start", G_TYPE_UINT64, &start,
-              "duration", G_TYPE_UINT64, &duration, "running-time",
-              G_TYPE_UINT64, &rt, "inference-time", G_TYPE_UINT64, &inference,
+              "duration", G_TYPE_UINT64, &duration, "running_time",
+              G_TYPE_UINT64, &rt, "inference_time", G_TYPE_UINT64, &inference,
               "tokens", G_TYPE_UINT, &tokens, "late", G_TYPE_BOOLEAN, &late,
               NULL));
       fail_unless_equals_string (gst_structure_get_string (s, "kind"), "asr");
