@@ -582,7 +582,7 @@ GST_START_TEST (test_live_overload)
   gfloat *x = load_wav ("long.wav", &n);
   const gsize total = 8 * RATE, per_buf = 320;
   gint64 worst = 0, t0 = g_get_monotonic_time ();
-  guint qos;
+  guint qos, dropped;
   guint64 last_dropped, jobs, drops;
   GstClockTime t = 0;
   Output out;
@@ -608,8 +608,11 @@ GST_START_TEST (test_live_overload)
   jobs = stat_u64 (e, "jobs");
   fail_unless_equals_uint64 (jobs + drops, 16);
   fail_unless_equals_int (count_text (&out), jobs);
+  /* every job ends in one record: the dropped ones say so */
+  fail_unless_equals_int (count_results (bus, "dropped", &dropped), 16);
+  fail_unless_equals_int (dropped, drops);
   g_print ("live overload: 8 s pushed in %.0f ms (worst push %.1f ms), %"
-      G_GUINT64_FORMAT " chunks dropped with %u QOS messages, %"
+      G_GUINT64_FORMAT " chunks dropped with %u QOS messages and records, %"
       G_GUINT64_FORMAT " transcribed\n", t0 / 1e3, worst / 1e3, drops, qos,
       jobs);
   output_clear (&out);

@@ -482,7 +482,7 @@ GST_START_TEST (test_live_overload)
   GstHarness *h;
   GstClockTime t = 0;
   gint64 worst = 0;
-  guint qos;
+  guint qos, dropped;
   guint64 drops, jobs, last_dropped;
   Output out;
 
@@ -509,9 +509,12 @@ GST_START_TEST (test_live_overload)
   fail_unless (drops >= 5, "only %" G_GUINT64_FORMAT " drops", drops);
   fail_unless_equals_int (qos, drops);
   fail_unless_equals_uint64 (jobs + drops, 20);
+  /* every window ends in one record: the dropped ones say so */
+  fail_unless_equals_int (count_results (bus, "dropped", &dropped), 20);
+  fail_unless_equals_int (dropped, drops);
   g_print ("live overload: 20 windows of 200 ms pushed (worst push %.1f ms), "
-      "%" G_GUINT64_FORMAT " dropped with %u QOS messages, %" G_GUINT64_FORMAT
-      " captioned\n", worst / 1e3, drops, qos, jobs);
+      "%" G_GUINT64_FORMAT " dropped with %u QOS messages and records, %"
+      G_GUINT64_FORMAT " captioned\n", worst / 1e3, drops, qos, jobs);
   output_clear (&out);
   gst_harness_teardown (h);
   detach_bus (e, bus);
