@@ -61,6 +61,7 @@
 
 #include "gemma4.h"
 #include "gstgemma4asr.h"
+#include "gstgemma4element.h"
 #include "gstgemma4enums.h"
 #include "gstgemma4output.h"
 #include "gstgemma4result.h"
@@ -137,12 +138,10 @@ struct _GstGemma4Asr
 {
   GstElement parent;
 
-  GstPad *sinkpad;
+  GstGemma4Element core;
   GstPad *srcpad;
-  GstPad *jsonpad;
 
   /* properties, under the object lock */
-  GstGemma4Settings settings;
   GstGemma4AsrTask task;
   gchar *language;
   gchar *target_language;
@@ -153,11 +152,6 @@ struct _GstGemma4Asr
   guint min_speech_ms;
   guint max_silence_ms;
   gboolean partial_results;
-  GstStructure *last_stats;     /* stats of the last run, kept in NULL */
-  GstGemma4Upstream upstream;
-
-  /* READY and up; set and cleared under the object lock */
-  GstGemma4Worker *worker;
 
   /* streaming thread */
   gboolean float_input;
@@ -168,8 +162,6 @@ struct _GstGemma4Asr
   GstGemma4Segmenter segmenter;
   gfloat *conv;
   gsize conv_size;
-
-  GstGemma4Output output;
 
   /* worker thread */
   gchar *prev_text;             /* the previous chunk's text, for the seam */
@@ -189,23 +181,43 @@ G_DEFINE_TYPE (GstGemma4Asr, gst_gemma4_asr, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (gemma4asr, "gemma4asr", GST_RANK_NONE,
     GST_TYPE_GEMMA4_ASR);
 
-static GParamSpec *stats_pspec;
-
-static void gst_gemma4_asr_finalize (GObject * object);
-static void gst_gemma4_asr_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_gemma4_asr_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_gemma4_asr_change_state (GstElement *
-    element, GstStateChange transition);
 static GstFlowReturn gst_gemma4_asr_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buf);
 static gboolean gst_gemma4_asr_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
-static gboolean gst_gemma4_asr_src_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static gboolean gst_gemma4_asr_src_query (GstPad * pad, GstObject * parent,
-    GstQuery * query);
+static void asr_clear (GstElement * element);
+static GstClockTime asr_own_latency (GstElement * element);
+static gboolean asr_prepare (GstElement * element, GstStateChange transition);
+static void asr_finish (GstElement * element, GstStateChange transition);
+
+#define FIELD(id, member, latency) \
+  { id, G_STRUCT_OFFSET (GstGemma4Asr, member), latency }
+static const GstGemma4Field asr_fields[] = {
+  FIELD (PROP_TASK, task, FALSE),
+  FIELD (PROP_LANGUAGE, language, FALSE),
+  FIELD (PROP_TARGET_LANGUAGE, target_language, FALSE),
+  /* the chunk length is part of the latency */
+  FIELD (PROP_CHUNK_DURATION, chunk_ms, TRUE),
+  FIELD (PROP_CHUNK_OVERLAP, overlap_ms, FALSE),
+  FIELD (PROP_VAD, vad, FALSE),
+  FIELD (PROP_VAD_THRESHOLD, vad_threshold, FALSE),
+  FIELD (PROP_MIN_SPEECH_DURATION, min_speech_ms, FALSE),
+  FIELD (PROP_MAX_SILENCE, max_silence_ms, FALSE),
+  FIELD (PROP_PARTIAL_RESULTS, partial_results, FALSE),
+  {0}
+};
+
+static const GstGemma4ElementInfo asr_info = {
+  .core_offset = G_STRUCT_OFFSET (GstGemma4Asr, core),
+  .name = "gemma4asr",
+  .defaults = &asr_defaults,
+  .fields = asr_fields,
+  .max_jobs = MAX_PENDING_JOBS,
+  .clear = asr_clear,
+  .own_latency = asr_own_latency,
+  .prepare = asr_prepare,
+  .finish = asr_finish,
+};
 
 static void
 gst_gemma4_asr_class_init (GstGemma4AsrClass * klass)
@@ -213,12 +225,7 @@ gst_gemma4_asr_class_init (GstGemma4AsrClass * klass)
   GObjectClass *gobject_class = (GObjectClass *) klass;
   GstElementClass *element_class = (GstElementClass *) klass;
 
-  gobject_class->set_property = gst_gemma4_asr_set_property;
-  gobject_class->get_property = gst_gemma4_asr_get_property;
-  gobject_class->finalize = gst_gemma4_asr_finalize;
-
-  gst_gemma4_settings_install_properties (gobject_class, &asr_defaults);
-  stats_pspec = g_object_class_find_property (gobject_class, "stats");
+  gst_gemma4_element_class_init (element_class, &asr_info);
 
   g_object_class_install_property (gobject_class, PROP_TASK,
       g_param_spec_enum ("task", "Task",
@@ -292,42 +299,28 @@ gst_gemma4_asr_class_init (GstGemma4AsrClass * klass)
       "Transcribes or translates speech into timed text with a Gemma 4 "
       "model", "gst-gemma4 developers");
 
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_gemma4_asr_change_state);
-
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template (element_class, &json_template);
 }
 
 static void
-setup_src_pad (GstGemma4Asr * self, GstPad * pad)
-{
-  gst_pad_set_event_function (pad,
-      GST_DEBUG_FUNCPTR (gst_gemma4_asr_src_event));
-  gst_pad_set_query_function (pad,
-      GST_DEBUG_FUNCPTR (gst_gemma4_asr_src_query));
-  gst_pad_use_fixed_caps (pad);
-  gst_element_add_pad (GST_ELEMENT (self), pad);
-}
-
-static void
 gst_gemma4_asr_init (GstGemma4Asr * self)
 {
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
+  GstPad *sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+
+  gst_pad_set_chain_function (sinkpad,
       GST_DEBUG_FUNCPTR (gst_gemma4_asr_chain));
-  gst_pad_set_event_function (self->sinkpad,
+  gst_pad_set_event_function (sinkpad,
       GST_DEBUG_FUNCPTR (gst_gemma4_asr_sink_event));
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), sinkpad);
+  gst_gemma4_element_init (&self->core, GST_ELEMENT (self), sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  self->jsonpad = gst_pad_new_from_static_template (&json_template,
-      "unsynced_src");
-  setup_src_pad (self, self->srcpad);
-  setup_src_pad (self, self->jsonpad);
+  gst_gemma4_element_add_src_pad (&self->core, self->srcpad, FALSE);
+  gst_gemma4_element_add_src_pad (&self->core,
+      gst_pad_new_from_static_template (&json_template, "unsynced_src"), TRUE);
 
-  gst_gemma4_settings_init (&self->settings, &asr_defaults);
   self->task = DEFAULT_TASK;
   self->chunk_ms = DEFAULT_CHUNK_DURATION;
   self->overlap_ms = DEFAULT_CHUNK_OVERLAP;
@@ -339,152 +332,16 @@ gst_gemma4_asr_init (GstGemma4Asr * self)
 
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   gst_gemma4_segmenter_init (&self->segmenter);
-  gst_gemma4_output_init (&self->output, GST_ELEMENT (self), &self->settings,
-      "gemma4asr");
-  gst_gemma4_output_add_pad (&self->output, self->srcpad, FALSE);
-  gst_gemma4_output_add_pad (&self->output, self->jsonpad, TRUE);
 }
 
 static void
-gst_gemma4_asr_finalize (GObject * object)
-{
-  GstGemma4Asr *self = GST_GEMMA4_ASR (object);
-
-  gst_gemma4_settings_clear (&self->settings);
-  g_free (self->language);
-  g_free (self->target_language);
-  if (self->last_stats)
-    gst_structure_free (self->last_stats);
-  gst_gemma4_segmenter_clear (&self->segmenter);
-  g_free (self->conv);
-  g_free (self->prev_text);
-  gst_gemma4_output_clear (&self->output);
-
-  G_OBJECT_CLASS (parent_class)->finalize (object);
-}
-
-/* Call with the object lock; TRUE when the reported latency changed
- * (chunk length is part of it). */
-static gboolean
-set_own_property (GObject * object, guint prop_id, const GValue * value,
-    GParamSpec * pspec)
-{
-  GstGemma4Asr *self = GST_GEMMA4_ASR (object);
-  gboolean latency_changed = FALSE;
-
-  switch (prop_id) {
-    case PROP_TASK:
-      self->task = g_value_get_enum (value);
-      break;
-    case PROP_LANGUAGE:
-      g_free (self->language);
-      self->language = g_value_dup_string (value);
-      break;
-    case PROP_TARGET_LANGUAGE:
-      g_free (self->target_language);
-      self->target_language = g_value_dup_string (value);
-      break;
-    case PROP_CHUNK_DURATION:
-      latency_changed = self->chunk_ms != g_value_get_uint (value);
-      self->chunk_ms = g_value_get_uint (value);
-      break;
-    case PROP_CHUNK_OVERLAP:
-      self->overlap_ms = g_value_get_uint (value);
-      break;
-    case PROP_VAD:
-      self->vad = g_value_get_enum (value);
-      break;
-    case PROP_VAD_THRESHOLD:
-      self->vad_threshold = g_value_get_double (value);
-      break;
-    case PROP_MIN_SPEECH_DURATION:
-      self->min_speech_ms = g_value_get_uint (value);
-      break;
-    case PROP_MAX_SILENCE:
-      self->max_silence_ms = g_value_get_uint (value);
-      break;
-    case PROP_PARTIAL_RESULTS:
-      self->partial_results = g_value_get_boolean (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  return latency_changed;
-}
-
-static void
-gst_gemma4_asr_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstGemma4Asr *self = GST_GEMMA4_ASR (object);
-
-  gst_gemma4_settings_set_element_property (&self->settings,
-      GST_ELEMENT (self), &self->worker, prop_id, value, pspec,
-      set_own_property);
-}
-
-/* The running worker's, else the last run's. Call with the object lock. */
-static GstStructure *
-get_stats (GstElement * element)
+asr_clear (GstElement * element)
 {
   GstGemma4Asr *self = GST_GEMMA4_ASR (element);
 
-  return gst_gemma4_worker_stats_property (self->worker, self->last_stats);
-}
-
-/* Call with the object lock. */
-static void
-get_own_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
-{
-  GstGemma4Asr *self = GST_GEMMA4_ASR (object);
-
-  switch (prop_id) {
-    case PROP_TASK:
-      g_value_set_enum (value, self->task);
-      break;
-    case PROP_LANGUAGE:
-      g_value_set_string (value, self->language);
-      break;
-    case PROP_TARGET_LANGUAGE:
-      g_value_set_string (value, self->target_language);
-      break;
-    case PROP_CHUNK_DURATION:
-      g_value_set_uint (value, self->chunk_ms);
-      break;
-    case PROP_CHUNK_OVERLAP:
-      g_value_set_uint (value, self->overlap_ms);
-      break;
-    case PROP_VAD:
-      g_value_set_enum (value, self->vad);
-      break;
-    case PROP_VAD_THRESHOLD:
-      g_value_set_double (value, self->vad_threshold);
-      break;
-    case PROP_MIN_SPEECH_DURATION:
-      g_value_set_uint (value, self->min_speech_ms);
-      break;
-    case PROP_MAX_SILENCE:
-      g_value_set_uint (value, self->max_silence_ms);
-      break;
-    case PROP_PARTIAL_RESULTS:
-      g_value_set_boolean (value, self->partial_results);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
-static void
-gst_gemma4_asr_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstGemma4Asr *self = GST_GEMMA4_ASR (object);
-
-  gst_gemma4_settings_get_element_property (&self->settings,
-      GST_ELEMENT (self), prop_id, value, pspec, get_stats, get_own_property);
+  gst_gemma4_segmenter_clear (&self->segmenter);
+  g_free (self->conv);
+  g_free (self->prev_text);
 }
 
 /* ---- output, on the worker thread ---------------------------------------- */
@@ -536,7 +393,7 @@ on_piece (const char *text, int len, bool in_thought, void *user)
       gst_structure_set (s, "text", G_TYPE_STRING, so_far,
           "is_final", G_TYPE_BOOLEAN, FALSE, NULL);
       g_free (so_far);
-      ctx->flow = gst_gemma4_output_publish_partial (&self->output, s,
+      ctx->flow = gst_gemma4_output_publish_partial (&self->core.output, s,
           ctx->job->pts, ctx->job->duration);
     }
   }
@@ -555,7 +412,7 @@ render_prompt (GstGemma4Asr * self, const g4_model * model)
   gsize len;
 
   GST_OBJECT_LOCK (self);
-  user = gst_gemma4_settings_instruction (&self->settings);
+  user = gst_gemma4_settings_instruction (&self->core.settings);
   if (user) {
     instruction = g_strdup (user);
   } else {
@@ -566,10 +423,10 @@ render_prompt (GstGemma4Asr * self, const g4_model * model)
     g4_asr_prompt (translate, self->language, self->target_language,
         instruction, len + 1);
   }
-  if (self->settings.system_prompt)
+  if (self->core.settings.system_prompt)
     msgs[n++] = (g4_chat_message) {
-    G4_ROLE_SYSTEM, g_strdup (self->settings.system_prompt)};
-  thinking = self->settings.thinking;
+    G4_ROLE_SYSTEM, g_strdup (self->core.settings.system_prompt)};
+  thinking = self->core.settings.thinking;
   GST_OBJECT_UNLOCK (self);
 
   content = strstr (instruction, "<|audio|>") ? g_strdup (instruction) :
@@ -595,9 +452,9 @@ publish (GstGemma4Asr * self, const AsrJob * job, GstStructure * result)
   GstClockTime pts;
 
   gst_structure_get_boolean (result, "late", &late);
-  pts = gst_gemma4_output_stamp (&self->output, &self->upstream,
+  pts = gst_gemma4_output_stamp (&self->core.output, &self->core.upstream,
       &job->segment, job->pts, job->duration, late, "gemma4asr/late-result");
-  return gst_gemma4_output_publish (&self->output, result, pts,
+  return gst_gemma4_output_publish (&self->core.output, result, pts,
       job->duration);
 }
 
@@ -680,10 +537,10 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   ctx.text = g_string_new (NULL);
   ctx.result = result = new_result (self, w, job);
   GST_OBJECT_LOCK (self);
-  gp.max_tokens = (int) self->settings.max_tokens;
-  gp.sampling = gst_gemma4_settings_sampling (&self->settings);
+  gp.max_tokens = (int) self->core.settings.max_tokens;
+  gp.sampling = gst_gemma4_settings_sampling (&self->core.settings);
   ctx.partial = self->partial_results;
-  budget = self->settings.latency_ms * GST_MSECOND;
+  budget = self->core.settings.latency_ms * GST_MSECOND;
   max_words = self->overlap_ms / 200 + 2;
   GST_OBJECT_UNLOCK (self);
   gp.on_piece = on_piece;
@@ -721,7 +578,7 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
     ret = ctx.flow;
   if (utterance_end)
     send_final_transcript (self);
-  g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
+  gst_gemma4_element_notify_stats (&self->core);
   return ret;
 }
 
@@ -735,7 +592,7 @@ asr_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
 
   g_clear_pointer (&self->prev_text, g_free);
   gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_DROPPED);
-  g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
+  gst_gemma4_element_notify_stats (&self->core);
   return publish (self, job, result);
 }
 
@@ -781,8 +638,8 @@ queue_segments (GstGemma4Asr * self, GQueue * segs)
 {
   GstGemma4Segment *seg;
   GstFlowReturn ret = GST_FLOW_OK;
-  gboolean live, leaky = gst_gemma4_settings_is_leaky (&self->settings,
-      &self->upstream, GST_ELEMENT (self), &live);
+  gboolean live, leaky = gst_gemma4_settings_is_leaky (&self->core.settings,
+      &self->core.upstream, GST_ELEMENT (self), &live);
   while ((seg = g_queue_pop_head (segs))) {
     GstClockTime start = sample_time (self, seg->start);
     GstClockTime duration = sample_time (self, seg->end) - start;
@@ -792,7 +649,7 @@ queue_segments (GstGemma4Asr * self, GQueue * segs)
 
     if (ret != GST_FLOW_OK || !seg->speech) {
       if (ret == GST_FLOW_OK)
-        gst_gemma4_output_queue_gap (&self->output, self->worker,
+        gst_gemma4_output_queue_gap (&self->core.output, self->core.worker,
             start, duration);
       gst_gemma4_segment_free (seg);
       continue;
@@ -804,7 +661,7 @@ queue_segments (GstGemma4Asr * self, GQueue * segs)
     job->segment = self->segment;
     job->ready_at = g_get_monotonic_time ();
     job->live = live;
-    ret = gst_gemma4_worker_queue_job (self->worker, asr_process, asr_drop,
+    ret = gst_gemma4_worker_queue_job (self->core.worker, asr_process, asr_drop,
         job, asr_job_free, leaky, &timing);
   }
   return ret;
@@ -854,8 +711,8 @@ gst_gemma4_asr_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstFlowReturn ret;
 
   if (!self->live_checked) {
-    gst_gemma4_upstream_query (&self->upstream, GST_ELEMENT (self),
-        self->sinkpad);
+    gst_gemma4_upstream_query (&self->core.upstream, GST_ELEMENT (self),
+        self->core.sinkpad);
     self->live_checked = TRUE;
   }
   if (self->anchored && GST_BUFFER_IS_DISCONT (buf)
@@ -869,7 +726,7 @@ gst_gemma4_asr_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
           GST_TIME_ARGS (pts));
       finish_audio (GST_ELEMENT (self));
       if (pts > expected)
-        gst_gemma4_output_queue_gap (&self->output, self->worker,
+        gst_gemma4_output_queue_gap (&self->core.output, self->core.worker,
             expected, pts - expected);
     }
   }
@@ -893,7 +750,7 @@ gst_gemma4_asr_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
   ret = queue_segments (self, &segs);
   if (ret == GST_FLOW_OK)
-    ret = gst_gemma4_worker_get_flow (self->worker);
+    ret = gst_gemma4_worker_get_flow (self->core.worker);
   return ret;
 }
 
@@ -949,7 +806,7 @@ start_streams (GstGemma4Asr * self, GstEvent * event)
     gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
   }
   g_free (language);
-  gst_gemma4_output_queue_start (&self->output, self->worker, event, tags);
+  gst_gemma4_output_queue_start (&self->core.output, self->core.worker, event, tags);
 }
 
 static void
@@ -966,7 +823,7 @@ static void
 reset_output (GstGemma4Asr * self)
 {
   g_clear_pointer (&self->prev_text, g_free);
-  gst_gemma4_output_reset (&self->output);
+  gst_gemma4_output_reset (&self->core.output);
 }
 
 static void
@@ -1003,70 +860,35 @@ gst_gemma4_asr_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     start_streams (self, event);
     return TRUE;
   }
-  return gst_gemma4_output_sink_event (&self->output, self->worker,
+  return gst_gemma4_output_sink_event (&self->core.output, self->core.worker,
       &input_funcs, pad, parent, event);
 }
 
-static gboolean
-gst_gemma4_asr_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
-{
-  return gst_gemma4_output_src_event (GST_GEMMA4_ASR (parent)->sinkpad,
-      event);
-}
-
-static gboolean
-gst_gemma4_asr_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
-{
-  GstGemma4Asr *self = GST_GEMMA4_ASR (parent);
-
-  switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_LATENCY:{
-      GstClockTime own;
-
-      GST_OBJECT_LOCK (self);
-      own = (self->chunk_ms + self->settings.latency_ms) * GST_MSECOND;
-      GST_OBJECT_UNLOCK (self);
-      return gst_gemma4_upstream_answer_latency (&self->upstream,
-          GST_ELEMENT (self), self->sinkpad, query, own);
-    }
-    default:
-      return gst_pad_query_default (pad, parent, query);
-  }
-}
-
-static GstStateChangeReturn
-gst_gemma4_asr_change_state (GstElement * element, GstStateChange transition)
+/* Text comes out a chunk plus its inference after the audio. Call with
+ * the object lock. */
+static GstClockTime
+asr_own_latency (GstElement * element)
 {
   GstGemma4Asr *self = GST_GEMMA4_ASR (element);
-  GstStateChangeReturn ret;
 
-  gst_gemma4_worker_change_state (self->worker, transition);
-  switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!gst_gemma4_worker_open (&self->worker, element, &self->settings,
-              MAX_PENDING_JOBS, NULL))
-        return GST_STATE_CHANGE_FAILURE;
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      reset_stream (self);
-      reset_output (self);
-      break;
-    default:
-      break;
+  return (self->chunk_ms + self->core.settings.latency_ms) * GST_MSECOND;
+}
+
+static gboolean
+asr_prepare (GstElement * element, GstStateChange transition)
+{
+  GstGemma4Asr *self = GST_GEMMA4_ASR (element);
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    reset_stream (self);
+    reset_output (self);
   }
+  return TRUE;
+}
 
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
-    return ret;
-
-  switch (transition) {
-    case GST_STATE_CHANGE_READY_TO_NULL:
-      gst_gemma4_worker_close (&self->worker, element, &self->last_stats,
-          NULL);
-      reset_output (self);
-      break;
-    default:
-      break;
-  }
-  return ret;
+static void
+asr_finish (GstElement * element, GstStateChange transition)
+{
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    reset_output (GST_GEMMA4_ASR (element));
 }
