@@ -82,6 +82,7 @@
 
 #include "gemma4.h"
 #include "gstgemma4caption.h"
+#include "gstgemma4element.h"
 #include "gstgemma4enums.h"
 #include "gstgemma4frame.h"
 #include "gstgemma4output.h"
@@ -123,7 +124,7 @@ enum
   PROP_HISTORY_SIZE,
 };
 
-static const GstGemma4SettingsDefaults caption_defaults = {
+static GstGemma4SettingsDefaults caption_defaults = {
   .latency_ms = DEFAULT_LATENCY,
   .max_tokens = DEFAULT_MAX_TOKENS,
   .temperature = DEFAULT_TEMPERATURE,
@@ -193,11 +194,9 @@ struct _GstGemma4Caption
 {
   GstElement parent;
 
-  GstPad *sinkpad;
-  GstPad *srcpad;
+  GstGemma4Element core;
 
   /* properties, under the object lock */
-  GstGemma4Settings settings;
   guint window_ms;
   guint overlap_ms;
   guint frames_per_window;
@@ -205,11 +204,7 @@ struct _GstGemma4Caption
   GstGemma4ImageSize image_size;
   guint max_soft_tokens;
   guint history_size;
-  GstStructure *last_stats;     /* stats of the last run, kept in NULL */
-  GstGemma4Upstream upstream;
 
-  /* the text pad and the json_src request pad */
-  GstGemma4Output output;
   /* counters for stats: written on the streaming thread */
   guint64 frames_in, samples_made;
   guint samples_alive_max;
@@ -217,9 +212,6 @@ struct _GstGemma4Caption
 
   gint samples_alive;           /* atomic */
   gint64 sample_bytes;          /* under the object lock */
-
-  /* READY and up; set and cleared under the object lock */
-  GstGemma4Worker *worker;
 
   /* streaming thread */
   GstVideoInfo info;
@@ -255,29 +247,47 @@ G_DEFINE_TYPE (GstGemma4Caption, gst_gemma4_caption, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (gemma4caption, "gemma4caption", GST_RANK_NONE,
     GST_TYPE_GEMMA4_CAPTION);
 
-static GParamSpec *stats_pspec;
-
-static void gst_gemma4_caption_finalize (GObject * object);
-static void gst_gemma4_caption_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_gemma4_caption_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_gemma4_caption_change_state (GstElement *
-    element, GstStateChange transition);
-static GstPad *gst_gemma4_caption_request_new_pad (GstElement * element,
-    GstPadTemplate * templ, const gchar * name, const GstCaps * caps);
-static void gst_gemma4_caption_release_pad (GstElement * element,
-    GstPad * pad);
 static GstFlowReturn gst_gemma4_caption_chain (GstPad * pad,
     GstObject * parent, GstBuffer * buf);
 static gboolean gst_gemma4_caption_sink_event (GstPad * pad,
     GstObject * parent, GstEvent * event);
 static gboolean gst_gemma4_caption_sink_query (GstPad * pad,
     GstObject * parent, GstQuery * query);
-static gboolean gst_gemma4_caption_src_event (GstPad * pad,
-    GstObject * parent, GstEvent * event);
-static gboolean gst_gemma4_caption_src_query (GstPad * pad,
-    GstObject * parent, GstQuery * query);
+static void caption_clear (GstElement * element);
+static gboolean windows_valid (GstElement * element, gchar ** why);
+static GstStructure *caption_stats (GstElement * element);
+static GstClockTime caption_own_latency (GstElement * element);
+static gboolean caption_prepare (GstElement * element,
+    GstStateChange transition);
+static void caption_finish (GstElement * element, GstStateChange transition);
+
+#define FIELD(id, member, latency) \
+  { id, G_STRUCT_OFFSET (GstGemma4Caption, member), latency }
+static const GstGemma4Field caption_fields[] = {
+  /* the window length is part of the latency */
+  FIELD (PROP_WINDOW, window_ms, TRUE),
+  FIELD (PROP_WINDOW_OVERLAP, overlap_ms, FALSE),
+  FIELD (PROP_FRAMES_PER_WINDOW, frames_per_window, FALSE),
+  FIELD (PROP_SAMPLE_FPS, sample_fps, FALSE),
+  FIELD (PROP_IMAGE_SIZE, image_size, FALSE),
+  FIELD (PROP_MAX_SOFT_TOKENS, max_soft_tokens, FALSE),
+  FIELD (PROP_HISTORY_SIZE, history_size, FALSE),
+  {0}
+};
+
+static const GstGemma4ElementInfo caption_info = {
+  .core_offset = G_STRUCT_OFFSET (GstGemma4Caption, core),
+  .name = "gemma4caption",
+  .defaults = &caption_defaults,
+  .fields = caption_fields,
+  .max_jobs = MAX_PENDING_JOBS,
+  .clear = caption_clear,
+  .check = windows_valid,
+  .stats = caption_stats,
+  .own_latency = caption_own_latency,
+  .prepare = caption_prepare,
+  .finish = caption_finish,
+};
 
 static void
 gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
@@ -285,21 +295,13 @@ gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
   GObjectClass *gobject_class = (GObjectClass *) klass;
   GstElementClass *element_class = (GstElementClass *) klass;
 
-  gobject_class->set_property = gst_gemma4_caption_set_property;
-  gobject_class->get_property = gst_gemma4_caption_get_property;
-  gobject_class->finalize = gst_gemma4_caption_finalize;
-
-  {
-    GstGemma4SettingsDefaults d = caption_defaults;
-    /* owned by the class's param spec for the life of the process */
-    d.prompt_doc = g_strdup_printf ("Instruction given after the frames of "
-        "each window (NULL = \"%s\"). {num_frames}, {start}, {end} (mm:ss), "
-        "{timestamps} (the frames' mm:ss) and {previous} (the last "
-        "history-size captions, or \"(none)\") are replaced. Applied to the "
-        "next window", g4_caption_default_instruction ());
-    gst_gemma4_settings_install_properties (gobject_class, &d);
-  }
-  stats_pspec = g_object_class_find_property (gobject_class, "stats");
+  /* owned by the class's param spec for the life of the process */
+  caption_defaults.prompt_doc = g_strdup_printf ("Instruction given after "
+      "the frames of each window (NULL = \"%s\"). {num_frames}, {start}, "
+      "{end} (mm:ss), {timestamps} (the frames' mm:ss) and {previous} (the "
+      "last history-size captions, or \"(none)\") are replaced. Applied to "
+      "the next window", g4_caption_default_instruction ());
+  gst_gemma4_element_class_init (element_class, &caption_info);
 
   /**
    * GstGemma4Caption:window:
@@ -398,45 +400,27 @@ gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
       "Describes video over time windows as timed text with a Gemma 4 "
       "model", "gst-gemma4 developers");
 
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_change_state);
-  element_class->request_new_pad =
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_request_new_pad);
-  element_class->release_pad =
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_release_pad);
-
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template (element_class, &json_template);
 }
 
 static void
-setup_src_pad (GstGemma4Caption * self, GstPad * pad)
-{
-  gst_pad_set_event_function (pad,
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_src_event));
-  gst_pad_set_query_function (pad,
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_src_query));
-  gst_pad_use_fixed_caps (pad);
-}
-
-static void
 gst_gemma4_caption_init (GstGemma4Caption * self)
 {
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
+  GstPad *sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+
+  gst_pad_set_chain_function (sinkpad,
       GST_DEBUG_FUNCPTR (gst_gemma4_caption_chain));
-  gst_pad_set_event_function (self->sinkpad,
+  gst_pad_set_event_function (sinkpad,
       GST_DEBUG_FUNCPTR (gst_gemma4_caption_sink_event));
-  gst_pad_set_query_function (self->sinkpad,
+  gst_pad_set_query_function (sinkpad,
       GST_DEBUG_FUNCPTR (gst_gemma4_caption_sink_query));
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), sinkpad);
+  gst_gemma4_element_init (&self->core, GST_ELEMENT (self), sinkpad);
+  gst_gemma4_element_add_src_pad (&self->core,
+      gst_pad_new_from_static_template (&src_template, "src"), FALSE);
 
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  setup_src_pad (self, self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-
-  gst_gemma4_settings_init (&self->settings, &caption_defaults);
   self->window_ms = DEFAULT_WINDOW;
   self->overlap_ms = DEFAULT_WINDOW_OVERLAP;
   self->frames_per_window = DEFAULT_FRAMES_PER_WINDOW;
@@ -449,9 +433,6 @@ gst_gemma4_caption_init (GstGemma4Caption * self)
   self->next_pts = GST_CLOCK_TIME_NONE;
   g_queue_init (&self->windows);
   g_queue_init (&self->history);
-  gst_gemma4_output_init (&self->output, GST_ELEMENT (self), &self->settings,
-      "gemma4caption");
-  gst_gemma4_output_add_pad (&self->output, self->srcpad, FALSE);
 }
 
 /* ---- samples and windows --------------------------------------------------- */
@@ -521,71 +502,13 @@ clear_history (GstGemma4Caption * self)
 }
 
 static void
-gst_gemma4_caption_finalize (GObject * object)
+caption_clear (GstElement * element)
 {
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
 
   drop_windows (self);
   candidate_clear (&self->prev);
   clear_history (self);
-  gst_gemma4_settings_clear (&self->settings);
-  if (self->last_stats)
-    gst_structure_free (self->last_stats);
-  gst_gemma4_output_clear (&self->output);
-
-  G_OBJECT_CLASS (parent_class)->finalize (object);
-}
-
-/* ---- properties -------------------------------------------------------------- */
-
-/* Call with the object lock; TRUE when the reported latency changed
- * (the window length is part of it). */
-static gboolean
-set_own_property (GObject * object, guint prop_id, const GValue * value,
-    GParamSpec * pspec)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
-  gboolean latency_changed = FALSE;
-
-  switch (prop_id) {
-    case PROP_WINDOW:
-      latency_changed = self->window_ms != g_value_get_uint (value);
-      self->window_ms = g_value_get_uint (value);
-      break;
-    case PROP_WINDOW_OVERLAP:
-      self->overlap_ms = g_value_get_uint (value);
-      break;
-    case PROP_FRAMES_PER_WINDOW:
-      self->frames_per_window = g_value_get_uint (value);
-      break;
-    case PROP_SAMPLE_FPS:
-      self->sample_fps = g_value_get_double (value);
-      break;
-    case PROP_IMAGE_SIZE:
-      self->image_size = g_value_get_enum (value);
-      break;
-    case PROP_MAX_SOFT_TOKENS:
-      self->max_soft_tokens = g_value_get_uint (value);
-      break;
-    case PROP_HISTORY_SIZE:
-      self->history_size = g_value_get_uint (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  return latency_changed;
-}
-
-static void
-gst_gemma4_caption_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
-
-  gst_gemma4_settings_set_element_property (&self->settings,
-      GST_ELEMENT (self), &self->worker, prop_id, value, pspec,
-      set_own_property);
 }
 
 /* The worker's counters plus the sampling ones. Call with the object
@@ -594,7 +517,7 @@ static GstStructure *
 make_stats (GstElement * element)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  GstStructure *s = gst_gemma4_worker_get_stats (self->worker);
+  GstStructure *s = gst_gemma4_worker_get_stats (self->core.worker);
 
   gst_structure_set (s, "frames", G_TYPE_UINT64, self->frames_in,
       "samples", G_TYPE_UINT64, self->samples_made,
@@ -606,58 +529,13 @@ make_stats (GstElement * element)
 /* The running worker's and the sampling counters, else the last run's.
  * Call with the object lock. */
 static GstStructure *
-get_stats (GstElement * element)
+caption_stats (GstElement * element)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
 
-  if (self->worker || !self->last_stats)
+  if (self->core.worker || !self->core.last_stats)
     return make_stats (element);
-  return gst_structure_copy (self->last_stats);
-}
-
-/* Call with the object lock. */
-static void
-get_own_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
-
-  switch (prop_id) {
-    case PROP_WINDOW:
-      g_value_set_uint (value, self->window_ms);
-      break;
-    case PROP_WINDOW_OVERLAP:
-      g_value_set_uint (value, self->overlap_ms);
-      break;
-    case PROP_FRAMES_PER_WINDOW:
-      g_value_set_uint (value, self->frames_per_window);
-      break;
-    case PROP_SAMPLE_FPS:
-      g_value_set_double (value, self->sample_fps);
-      break;
-    case PROP_IMAGE_SIZE:
-      g_value_set_enum (value, self->image_size);
-      break;
-    case PROP_MAX_SOFT_TOKENS:
-      g_value_set_uint (value, self->max_soft_tokens);
-      break;
-    case PROP_HISTORY_SIZE:
-      g_value_set_uint (value, self->history_size);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
-static void
-gst_gemma4_caption_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
-
-  gst_gemma4_settings_get_element_property (&self->settings,
-      GST_ELEMENT (self), prop_id, value, pspec, get_stats, get_own_property);
+  return gst_structure_copy (self->core.last_stats);
 }
 
 /* Frames per window the sampling properties ask for. Call with the object
@@ -754,11 +632,11 @@ render_prompt (GstGemma4Caption * self, const g4_model * model,
   gsize len;
 
   GST_OBJECT_LOCK (self);
-  instruction = g_strdup (gst_gemma4_settings_instruction (&self->settings));
-  if (self->settings.system_prompt)
+  instruction = g_strdup (gst_gemma4_settings_instruction (&self->core.settings));
+  if (self->core.settings.system_prompt)
     msgs[n++] = (g4_chat_message) {
-    G4_ROLE_SYSTEM, g_strdup (self->settings.system_prompt)};
-  thinking = self->settings.thinking;
+    G4_ROLE_SYSTEM, g_strdup (self->core.settings.system_prompt)};
+  thinking = self->core.settings.thinking;
   GST_OBJECT_UNLOCK (self);
 
   *user_turn = build_user_turn (self, job, instruction);
@@ -808,10 +686,10 @@ publish (GstGemma4Caption * self, const CaptionJob * job,
   /* live: a caption that came late goes out where the clock stands, as
    * gemma4asr's text does, instead of being dropped as too late downstream */
   gst_structure_get_boolean (result, "late", &late);
-  pts = gst_gemma4_output_stamp (&self->output, &self->upstream,
+  pts = gst_gemma4_output_stamp (&self->core.output, &self->core.upstream,
       &job->segment, job->start, job->display, late && job->live,
       "gemma4caption/late-result");
-  return gst_gemma4_output_publish (&self->output, result, pts,
+  return gst_gemma4_output_publish (&self->core.output, result, pts,
       job->display);
 }
 
@@ -947,9 +825,9 @@ caption_process (GstElement * element, GstGemma4Worker * w, gpointer data)
 
   answer = g_string_new (NULL);
   GST_OBJECT_LOCK (self);
-  gp.max_tokens = (int) self->settings.max_tokens;
-  gp.sampling = gst_gemma4_settings_sampling (&self->settings);
-  budget = self->settings.latency_ms * GST_MSECOND;
+  gp.max_tokens = (int) self->core.settings.max_tokens;
+  gp.sampling = gst_gemma4_settings_sampling (&self->core.settings);
+  budget = self->core.settings.latency_ms * GST_MSECOND;
   GST_OBJECT_UNLOCK (self);
   result = new_result (self, w, job);
   gst_structure_set (result, "prompt", G_TYPE_STRING, user_turn, NULL);
@@ -984,7 +862,7 @@ caption_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   ret = publish (self, job, result);
   remember_caption (self, text);
   g_free (text);
-  g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
+  gst_gemma4_element_notify_stats (&self->core);
   return ret;
 }
 
@@ -997,7 +875,7 @@ caption_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
   GstStructure *result = new_result (self, w, job);
 
   gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_DROPPED);
-  g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
+  gst_gemma4_element_notify_stats (&self->core);
   return publish (self, job, result);
 }
 
@@ -1016,7 +894,7 @@ encoder (GstGemma4Caption * self)
 
   if (self->mm)
     return self->mm;
-  m = gst_gemma4_worker_get_model (self->worker);
+  m = gst_gemma4_worker_get_model (self->core.worker);
   if (!gst_gemma4_model_wait_ready (m, NULL, &error)) {
     GST_DEBUG_OBJECT (self, "no model: %s", error->message);
     g_clear_error (&error);
@@ -1168,11 +1046,11 @@ queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
   CaptionJob *job;
   GstGemma4JobTiming timing = gst_gemma4_job_timing (&self->segment, w->start,
       duration);
-  gboolean live, leaky = gst_gemma4_settings_is_leaky (&self->settings,
-      &self->upstream, GST_ELEMENT (self), &live);
+  gboolean live, leaky = gst_gemma4_settings_is_leaky (&self->core.settings,
+      &self->core.upstream, GST_ELEMENT (self), &live);
 
   if (w->n_frames == 0) {
-    gst_gemma4_output_queue_gap (&self->output, self->worker,
+    gst_gemma4_output_queue_gap (&self->core.output, self->core.worker,
             w->start, display);
     return GST_FLOW_OK;
   }
@@ -1189,7 +1067,7 @@ queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
   GST_DEBUG_OBJECT (self, "window %" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
       " with %u frames", GST_TIME_ARGS (w->start), GST_TIME_ARGS (duration),
       job->n_frames);
-  return gst_gemma4_worker_queue_job (self->worker, caption_process,
+  return gst_gemma4_worker_queue_job (self->core.worker, caption_process,
       caption_drop, job, caption_job_free, leaky, &timing);
 }
 
@@ -1303,7 +1181,7 @@ open_windows (GstGemma4Caption * self, GstClockTime t)
       guint64 skip = (t - self->next_start - shape->window) / shape->step + 1;
       GstClockTime from = self->next_start;
       self->next_start += skip * shape->step;
-      gst_gemma4_output_queue_gap (&self->output, self->worker,
+      gst_gemma4_output_queue_gap (&self->core.output, self->core.worker,
             from, self->next_start - from);
       continue;
     }
@@ -1346,8 +1224,8 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     return GST_FLOW_NOT_NEGOTIATED;
   }
   if (!self->live_checked) {
-    gst_gemma4_upstream_query (&self->upstream, GST_ELEMENT (self),
-        self->sinkpad);
+    gst_gemma4_upstream_query (&self->core.upstream, GST_ELEMENT (self),
+        self->core.sinkpad);
     self->live_checked = TRUE;
   }
   cur.buf = buf;
@@ -1374,7 +1252,7 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     GST_LOG_OBJECT (self, "clipped the frame at %" GST_TIME_FORMAT,
         GST_TIME_ARGS (cur.pts));
     gst_buffer_unref (buf);
-    return gst_gemma4_worker_get_flow (self->worker);
+    return gst_gemma4_worker_get_flow (self->core.worker);
   }
   if (self->anchored && cur.pts < self->prev.pts) {
     GST_DEBUG_OBJECT (self, "timestamps went back: new windows from %"
@@ -1399,7 +1277,7 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   keep_as_prev (self, &cur);
   if (ret == GST_FLOW_OK)
-    ret = gst_gemma4_worker_get_flow (self->worker);
+    ret = gst_gemma4_worker_get_flow (self->core.worker);
   return ret;
 }
 
@@ -1441,7 +1319,7 @@ static void
 reset_output (GstGemma4Caption * self)
 {
   clear_history (self);
-  gst_gemma4_output_reset (&self->output);
+  gst_gemma4_output_reset (&self->core.output);
 }
 
 static void
@@ -1486,11 +1364,11 @@ gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
   if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START) {
     finish_windows (self);
     reset_stream (self);
-    gst_gemma4_output_queue_start (&self->output, self->worker, event,
+    gst_gemma4_output_queue_start (&self->core.output, self->core.worker, event,
         NULL);
     return TRUE;
   }
-  return gst_gemma4_output_sink_event (&self->output, self->worker,
+  return gst_gemma4_output_sink_event (&self->core.output, self->core.worker,
       &input_funcs, pad, parent, event);
 }
 
@@ -1508,76 +1386,24 @@ gst_gemma4_caption_sink_query (GstPad * pad, GstObject * parent,
   }
 }
 
+/* A caption comes out a window plus its inference after its start. Call
+ * with the object lock. */
+static GstClockTime
+caption_own_latency (GstElement * element)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+
+  return ((GstClockTime) self->window_ms + self->core.settings.latency_ms) *
+      GST_MSECOND;
+}
+
 static gboolean
-gst_gemma4_caption_src_event (GstPad * pad, GstObject * parent,
-    GstEvent * event)
-{
-  return gst_gemma4_output_src_event (GST_GEMMA4_CAPTION (parent)->sinkpad,
-      event);
-}
-
-static gboolean
-gst_gemma4_caption_src_query (GstPad * pad, GstObject * parent,
-    GstQuery * query)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (parent);
-
-  switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_LATENCY:{
-      GstClockTime own;
-
-      /* a caption comes out a window plus its inference after its start */
-      GST_OBJECT_LOCK (self);
-      own = ((GstClockTime) self->window_ms + self->settings.latency_ms) *
-          GST_MSECOND;
-      GST_OBJECT_UNLOCK (self);
-      return gst_gemma4_upstream_answer_latency (&self->upstream,
-          GST_ELEMENT (self), self->sinkpad, query, own);
-    }
-    default:
-      return gst_pad_query_default (pad, parent, query);
-  }
-}
-
-static GstPad *
-gst_gemma4_caption_request_new_pad (GstElement * element,
-    GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  GstPad *pad = gst_pad_new_from_template (templ, "json_src");
-
-  if (!gst_gemma4_output_request_pad (&self->output, pad, TRUE)) {
-    gst_object_unref (pad);
-    GST_WARNING_OBJECT (self, "json_src was already requested");
-    return NULL;
-  }
-  setup_src_pad (self, pad);
-  gst_element_add_pad (element, pad);
-  return pad;
-}
-
-static void
-gst_gemma4_caption_release_pad (GstElement * element, GstPad * pad)
+caption_prepare (GstElement * element, GstStateChange transition)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
 
-  if (gst_gemma4_output_release_pad (&self->output, pad))
-    gst_element_remove_pad (element, pad);
-}
-
-static GstStateChangeReturn
-gst_gemma4_caption_change_state (GstElement * element,
-    GstStateChange transition)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  GstStateChangeReturn ret;
-
-  gst_gemma4_worker_change_state (self->worker, transition);
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!gst_gemma4_worker_open (&self->worker, element, &self->settings,
-              MAX_PENDING_JOBS, windows_valid))
-        return GST_STATE_CHANGE_FAILURE;
       GST_OBJECT_LOCK (self);
       self->frames_in = self->samples_made = 0;
       self->samples_alive_max = 0;
@@ -1592,23 +1418,18 @@ gst_gemma4_caption_change_state (GstElement * element,
     default:
       break;
   }
+  return TRUE;
+}
 
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
-    return ret;
+static void
+caption_finish (GstElement * element, GstStateChange transition)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
 
-  switch (transition) {
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      reset_stream (self);
-      break;
-    case GST_STATE_CHANGE_READY_TO_NULL:
-      gst_gemma4_worker_close (&self->worker, element, &self->last_stats,
-          make_stats);
-      self->mm = NULL;
-      reset_output (self);
-      break;
-    default:
-      break;
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    reset_stream (self);
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
+    self->mm = NULL;
+    reset_output (self);
   }
-  return ret;
 }
