@@ -17,12 +17,22 @@
  *   segment with PTS/DURATION the segment's, GAP events over silence so
  *   textoverlay, srtenc and muxers never wait. After each finished utterance
  *   the custom downstream event `rstranscribe/final-transcript` follows.
- * - `unsynced_src`: `application/x-json`, one object per result (`text`,
- *   `is_final`, `start`, `duration`, `late`, ...), partial results too with
+ * - `unsynced_src`: `application/x-json`, the result records, one JSON
+ *   object per line (schemas/asr.schema.json): `kind` "asr", `status`,
+ *   `text`, `is_final`, `start`, `duration`, `timestamp`, `running_time`
+ *   and `inference_time` (ns), `tokens`, `late`, `model`, `element`,
+ *   `task`, `language`; partial results too (`is_final` false) with
  *   #GstGemma4Asr:partial-results.
- * - an element message `gemma4-result` per result on the bus, and the same
- *   structure on each text buffer as the custom meta `GstGemma4ResultMeta`
- *   (gst_buffer_get_custom_meta (), gst_custom_meta_get_structure ()).
+ * - an element message `gemma4-result` per chunk on the bus with the same
+ *   fields, and the same structure on each text buffer as the custom meta
+ *   `GstGemma4ResultMeta` (gst_buffer_get_custom_meta (),
+ *   gst_custom_meta_get_structure ()).
+ *
+ * Every chunk ends in exactly one record on the bus and the JSON pad, its
+ * `status` telling silence from loss: ok, empty (the model wrote nothing),
+ * dropped (not transcribed: the element could not keep up), late (after
+ * the #GstGemma4Asr:latency budget, live) or error. The text pad gets a
+ * GAP for each record without text.
  *
  * Timing: the voice activity detector (#GstGemma4Asr:vad) finds
  * utterances; those longer than #GstGemma4Asr:chunk-duration are cut into
@@ -31,9 +41,9 @@
  * In a live pipeline the element reports a latency of upstream +
  * chunk-duration + #GstGemma4Asr:latency; inference runs off the streaming
  * thread and, when it cannot keep up, the oldest pending chunk is dropped
- * (a GAP goes out in its place, a QOS message is posted and
- * #GstGemma4Asr:stats counts it). In a file pipeline nothing is dropped:
- * upstream waits.
+ * (a record with status dropped and a GAP on the text go out in its
+ * place, a QOS message is posted and #GstGemma4Asr:stats counts it). In
+ * a file pipeline nothing is dropped: upstream waits.
  *
  * The model is loaded on a thread when the element goes to READY, with
  * PROGRESS messages; elements naming the same files share it.
@@ -180,159 +190,6 @@ typedef struct
 G_DEFINE_TYPE (GstGemma4Asr, gst_gemma4_asr, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (gemma4asr, "gemma4asr", GST_RANK_NONE,
     GST_TYPE_GEMMA4_ASR);
-
-static GstFlowReturn gst_gemma4_asr_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buf);
-static gboolean gst_gemma4_asr_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static void asr_clear (GstElement * element);
-static GstClockTime asr_own_latency (GstElement * element);
-static gboolean asr_prepare (GstElement * element, GstStateChange transition);
-static void asr_finish (GstElement * element, GstStateChange transition);
-
-#define FIELD(id, member, latency) \
-  { id, G_STRUCT_OFFSET (GstGemma4Asr, member), latency }
-static const GstGemma4Field asr_fields[] = {
-  FIELD (PROP_TASK, task, FALSE),
-  FIELD (PROP_LANGUAGE, language, FALSE),
-  FIELD (PROP_TARGET_LANGUAGE, target_language, FALSE),
-  /* the chunk length is part of the latency */
-  FIELD (PROP_CHUNK_DURATION, chunk_ms, TRUE),
-  FIELD (PROP_CHUNK_OVERLAP, overlap_ms, FALSE),
-  FIELD (PROP_VAD, vad, FALSE),
-  FIELD (PROP_VAD_THRESHOLD, vad_threshold, FALSE),
-  FIELD (PROP_MIN_SPEECH_DURATION, min_speech_ms, FALSE),
-  FIELD (PROP_MAX_SILENCE, max_silence_ms, FALSE),
-  FIELD (PROP_PARTIAL_RESULTS, partial_results, FALSE),
-  {0}
-};
-
-static const GstGemma4ElementInfo asr_info = {
-  .core_offset = G_STRUCT_OFFSET (GstGemma4Asr, core),
-  .name = "gemma4asr",
-  .defaults = &asr_defaults,
-  .fields = asr_fields,
-  .max_jobs = MAX_PENDING_JOBS,
-  .clear = asr_clear,
-  .own_latency = asr_own_latency,
-  .prepare = asr_prepare,
-  .finish = asr_finish,
-};
-
-static void
-gst_gemma4_asr_class_init (GstGemma4AsrClass * klass)
-{
-  GObjectClass *gobject_class = (GObjectClass *) klass;
-  GstElementClass *element_class = (GstElementClass *) klass;
-
-  gst_gemma4_element_class_init (element_class, &asr_info);
-
-  g_object_class_install_property (gobject_class, PROP_TASK,
-      g_param_spec_enum ("task", "Task",
-          "Transcribe the speech, or translate it into target-language",
-          GST_TYPE_GEMMA4_ASR_TASK, DEFAULT_TASK,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_LANGUAGE,
-      g_param_spec_string ("language", "Language",
-          "Language spoken, as a hint in the prompt: a name or a BCP-47 code "
-          "(NULL = let the model tell); also tagged on the text stream",
-          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_TARGET_LANGUAGE,
-      g_param_spec_string ("target-language", "Target language",
-          "Language to translate into with task=translate (NULL = English)",
-          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_CHUNK_DURATION,
-      g_param_spec_uint ("chunk-duration", "Chunk duration",
-          "Most audio per inference in ms; longer utterances are cut. Part "
-          "of the live latency; the model takes at most 30000",
-          200, MAX_AUDIO_MS, DEFAULT_CHUNK_DURATION,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_CHUNK_OVERLAP,
-      g_param_spec_uint ("chunk-overlap", "Chunk overlap",
-          "Audio in ms from the end of the previous chunk put in front of the "
-          "next one of the same utterance, so words cut at the seam are "
-          "heard whole; words repeated at the seam are removed. Limited to "
-          "less than chunk-duration and to 30000 - chunk-duration",
-          0, 10000, DEFAULT_CHUNK_OVERLAP,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_VAD,
-      g_param_spec_enum ("vad", "Voice activity detection",
-          "How speech is found: energy sends silence out as GAP events "
-          "instead of asking the model (which invents text on silence); none "
-          "transcribes fixed chunks", GST_TYPE_GEMMA4_VAD, DEFAULT_VAD,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_VAD_THRESHOLD,
-      g_param_spec_double ("vad-threshold", "VAD threshold",
-          "A 20 ms frame louder than this RMS level (dBFS) is speech",
-          -120.0, 0.0, DEFAULT_VAD_THRESHOLD,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_MIN_SPEECH_DURATION,
-      g_param_spec_uint ("min-speech-duration", "Minimum speech duration",
-          "Speech frames in ms needed before an utterance starts (shorter "
-          "noises are silence)", 0, 10000, DEFAULT_MIN_SPEECH,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_MAX_SILENCE,
-      g_param_spec_uint ("max-silence", "Maximum silence",
-          "Silence in ms that ends an utterance", 20, 10000,
-          DEFAULT_MAX_SILENCE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_PARTIAL_RESULTS,
-      g_param_spec_boolean ("partial-results", "Partial results",
-          "Push the text so far on unsynced_src (is_final false) while a "
-          "result is being generated", DEFAULT_PARTIAL_RESULTS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
-  GST_DEBUG_CATEGORY_INIT (gst_gemma4_asr_debug, "gemma4asr", 0,
-      "Gemma 4 speech transcriber");
-
-  gst_element_class_set_static_metadata (element_class,
-      "Gemma 4 speech transcriber", "Filter/Converter/Audio/Text",
-      "Transcribes or translates speech into timed text with a Gemma 4 "
-      "model", "gst-gemma4 developers");
-
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_add_static_pad_template (element_class, &json_template);
-}
-
-static void
-gst_gemma4_asr_init (GstGemma4Asr * self)
-{
-  GstPad *sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-
-  gst_pad_set_chain_function (sinkpad,
-      GST_DEBUG_FUNCPTR (gst_gemma4_asr_chain));
-  gst_pad_set_event_function (sinkpad,
-      GST_DEBUG_FUNCPTR (gst_gemma4_asr_sink_event));
-  gst_element_add_pad (GST_ELEMENT (self), sinkpad);
-  gst_gemma4_element_init (&self->core, GST_ELEMENT (self), sinkpad);
-
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_gemma4_element_add_src_pad (&self->core, self->srcpad, FALSE);
-  gst_gemma4_element_add_src_pad (&self->core,
-      gst_pad_new_from_static_template (&json_template, "unsynced_src"), TRUE);
-
-  self->task = DEFAULT_TASK;
-  self->chunk_ms = DEFAULT_CHUNK_DURATION;
-  self->overlap_ms = DEFAULT_CHUNK_OVERLAP;
-  self->vad = DEFAULT_VAD;
-  self->vad_threshold = DEFAULT_VAD_THRESHOLD;
-  self->min_speech_ms = DEFAULT_MIN_SPEECH;
-  self->max_silence_ms = DEFAULT_MAX_SILENCE;
-  self->partial_results = DEFAULT_PARTIAL_RESULTS;
-
-  gst_segment_init (&self->segment, GST_FORMAT_TIME);
-  gst_gemma4_segmenter_init (&self->segmenter);
-}
 
 static void
 asr_clear (GstElement * element)
@@ -638,8 +495,7 @@ queue_segments (GstGemma4Asr * self, GQueue * segs)
 {
   GstGemma4Segment *seg;
   GstFlowReturn ret = GST_FLOW_OK;
-  gboolean live, leaky = gst_gemma4_settings_is_leaky (&self->core.settings,
-      &self->core.upstream, GST_ELEMENT (self), &live);
+  gboolean live, leaky = gst_gemma4_element_is_leaky (&self->core, &live);
   while ((seg = g_queue_pop_head (segs))) {
     GstClockTime start = sample_time (self, seg->start);
     GstClockTime duration = sample_time (self, seg->end) - start;
@@ -806,7 +662,8 @@ start_streams (GstGemma4Asr * self, GstEvent * event)
     gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
   }
   g_free (language);
-  gst_gemma4_output_queue_start (&self->core.output, self->core.worker, event, tags);
+  gst_gemma4_output_queue_start (&self->core.output, self->core.worker, event,
+      tags);
 }
 
 static void
@@ -860,8 +717,8 @@ gst_gemma4_asr_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     start_streams (self, event);
     return TRUE;
   }
-  return gst_gemma4_output_sink_event (&self->core.output, self->core.worker,
-      &input_funcs, pad, parent, event);
+  return gst_gemma4_element_sink_event (&self->core, &input_funcs, pad,
+      parent, event);
 }
 
 /* Text comes out a chunk plus its inference after the audio. Call with
@@ -891,4 +748,150 @@ asr_finish (GstElement * element, GstStateChange transition)
 {
   if (transition == GST_STATE_CHANGE_READY_TO_NULL)
     reset_output (GST_GEMMA4_ASR (element));
+}
+
+/* ---- the element -------------------------------------------------------- */
+
+#define FIELD(id, member, latency) \
+  { id, G_STRUCT_OFFSET (GstGemma4Asr, member), latency }
+static const GstGemma4Field asr_fields[] = {
+  FIELD (PROP_TASK, task, FALSE),
+  FIELD (PROP_LANGUAGE, language, FALSE),
+  FIELD (PROP_TARGET_LANGUAGE, target_language, FALSE),
+  /* the chunk length is part of the latency */
+  FIELD (PROP_CHUNK_DURATION, chunk_ms, TRUE),
+  FIELD (PROP_CHUNK_OVERLAP, overlap_ms, FALSE),
+  FIELD (PROP_VAD, vad, FALSE),
+  FIELD (PROP_VAD_THRESHOLD, vad_threshold, FALSE),
+  FIELD (PROP_MIN_SPEECH_DURATION, min_speech_ms, FALSE),
+  FIELD (PROP_MAX_SILENCE, max_silence_ms, FALSE),
+  FIELD (PROP_PARTIAL_RESULTS, partial_results, FALSE),
+  {0}
+};
+
+static const GstGemma4ElementInfo asr_info = {
+  .core_offset = G_STRUCT_OFFSET (GstGemma4Asr, core),
+  .name = "gemma4asr",
+  .defaults = &asr_defaults,
+  .fields = asr_fields,
+  .max_jobs = MAX_PENDING_JOBS,
+  .clear = asr_clear,
+  .own_latency = asr_own_latency,
+  .prepare = asr_prepare,
+  .finish = asr_finish,
+};
+
+static void
+gst_gemma4_asr_class_init (GstGemma4AsrClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+  GstElementClass *element_class = (GstElementClass *) klass;
+
+  gst_gemma4_element_class_init (element_class, &asr_info);
+
+  g_object_class_install_property (gobject_class, PROP_TASK,
+      g_param_spec_enum ("task", "Task",
+          "Transcribe the speech, or translate it into target-language",
+          GST_TYPE_GEMMA4_ASR_TASK, DEFAULT_TASK,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_LANGUAGE,
+      g_param_spec_string ("language", "Language",
+          "Language spoken, as a hint in the prompt: a name or a BCP-47 code "
+          "(NULL = let the model tell); also tagged on the text stream",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_TARGET_LANGUAGE,
+      g_param_spec_string ("target-language", "Target language",
+          "Language to translate into with task=translate (NULL = English)",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_CHUNK_DURATION,
+      g_param_spec_uint ("chunk-duration", "Chunk duration",
+          "Most audio per inference in ms; longer utterances are cut. Part "
+          "of the live latency; the model takes at most 30000",
+          200, MAX_AUDIO_MS, DEFAULT_CHUNK_DURATION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_CHUNK_OVERLAP,
+      g_param_spec_uint ("chunk-overlap", "Chunk overlap",
+          "Audio in ms from the end of the previous chunk put in front of the "
+          "next one of the same utterance, so words cut at the seam are "
+          "heard whole; words repeated at the seam are removed. Limited to "
+          "less than chunk-duration and to 30000 - chunk-duration",
+          0, 10000, DEFAULT_CHUNK_OVERLAP,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_VAD,
+      g_param_spec_enum ("vad", "Voice activity detection",
+          "How speech is found: energy sends silence out as GAP events "
+          "instead of asking the model (which invents text on silence); none "
+          "transcribes fixed chunks", GST_TYPE_GEMMA4_VAD, DEFAULT_VAD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_VAD_THRESHOLD,
+      g_param_spec_double ("vad-threshold", "VAD threshold",
+          "A 20 ms frame louder than this RMS level (dBFS) is speech",
+          -120.0, 0.0, DEFAULT_VAD_THRESHOLD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MIN_SPEECH_DURATION,
+      g_param_spec_uint ("min-speech-duration", "Minimum speech duration",
+          "Speech frames in ms needed before an utterance starts (shorter "
+          "noises are silence)", 0, 10000, DEFAULT_MIN_SPEECH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MAX_SILENCE,
+      g_param_spec_uint ("max-silence", "Maximum silence",
+          "Silence in ms that ends an utterance", 20, 10000,
+          DEFAULT_MAX_SILENCE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_PARTIAL_RESULTS,
+      g_param_spec_boolean ("partial-results", "Partial results",
+          "Push the text so far on unsynced_src (is_final false) while a "
+          "result is being generated", DEFAULT_PARTIAL_RESULTS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  GST_DEBUG_CATEGORY_INIT (gst_gemma4_asr_debug, "gemma4asr", 0,
+      "Gemma 4 speech transcriber");
+
+  gst_element_class_set_static_metadata (element_class,
+      "Gemma 4 speech transcriber", "Filter/Converter/Audio/Text",
+      "Transcribes or translates speech into timed text with a Gemma 4 "
+      "model", "gst-gemma4 developers");
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class, &json_template);
+}
+
+static void
+gst_gemma4_asr_init (GstGemma4Asr * self)
+{
+  GstPad *sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+
+  gst_pad_set_chain_function (sinkpad,
+      GST_DEBUG_FUNCPTR (gst_gemma4_asr_chain));
+  gst_pad_set_event_function (sinkpad,
+      GST_DEBUG_FUNCPTR (gst_gemma4_asr_sink_event));
+  gst_element_add_pad (GST_ELEMENT (self), sinkpad);
+  gst_gemma4_element_init (&self->core, GST_ELEMENT (self), sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_gemma4_element_add_src_pad (&self->core, self->srcpad, FALSE);
+  gst_gemma4_element_add_src_pad (&self->core,
+      gst_pad_new_from_static_template (&json_template, "unsynced_src"), TRUE);
+
+  self->task = DEFAULT_TASK;
+  self->chunk_ms = DEFAULT_CHUNK_DURATION;
+  self->overlap_ms = DEFAULT_CHUNK_OVERLAP;
+  self->vad = DEFAULT_VAD;
+  self->vad_threshold = DEFAULT_VAD_THRESHOLD;
+  self->min_speech_ms = DEFAULT_MIN_SPEECH;
+  self->max_silence_ms = DEFAULT_MAX_SILENCE;
+  self->partial_results = DEFAULT_PARTIAL_RESULTS;
+
+  gst_segment_init (&self->segment, GST_FORMAT_TIME);
+  gst_gemma4_segmenter_init (&self->segmenter);
 }

@@ -33,12 +33,20 @@
  *   window starts (window - window-overlap; the last window runs to the end
  *   of the video), so captions never overlap and srtenc, webvttenc and
  *   textoverlay show one at a time. GAP events cover time without video.
- * - `json_src` (request pad): `application/x-json`, one object per window:
- *   `start` and `duration` (the whole window described, ns), `frames` (PTS
- *   of the sampled frames), `text`, `prompt` (the user turn as built),
- *   `inference_time` (ns), `tokens`, `late`, `model`, `element`.
- * - an element message `gemma4-result` per caption on the bus, and the same
- *   structure on each text buffer as the custom meta `GstGemma4ResultMeta`.
+ * - `json_src` (request pad): `application/x-json`, the result records,
+ *   one JSON object per line (schemas/caption.schema.json): `kind`
+ *   "caption", `status`, `text`, `is_final`, `start` and `duration` (the
+ *   whole window described), `timestamp`, `running_time` and
+ *   `inference_time` (ns), `tokens`, `late`, `model`, `element`, `frames`
+ *   (PTS of the sampled frames), `prompt` (the user turn as built).
+ * - an element message `gemma4-result` per window on the bus with the same
+ *   fields, and the same structure on each text buffer as the custom meta
+ *   `GstGemma4ResultMeta`.
+ *
+ * Every window with frames ends in exactly one record on the bus and the
+ * JSON pad, its `status` ok, empty (the model wrote nothing), dropped (not
+ * captioned: the element could not keep up), late or error; the text pad
+ * gets a GAP for each record without text.
  *
  * A frame without a timestamp follows the previous one (the first starts the
  * segment); when neither the buffers nor the caps give frame durations
@@ -47,11 +55,11 @@
  *
  * In a live pipeline the element reports a latency of upstream + window +
  * #GstGemma4Caption:latency; inference runs off the streaming thread and,
- * when it cannot keep up, the oldest pending window is dropped (a GAP goes
- * out in its place, a QOS message is posted and #GstGemma4Caption:stats
- * counts it). In a file pipeline nothing is dropped: upstream waits. At EOS
- * the window in progress is captioned (if it holds a sampled frame) before
- * EOS goes on. The model is loaded on a thread when the element goes to
+ * when it cannot keep up, the oldest pending window is dropped (a record
+ * with status dropped and a GAP on the text go out in its place, a QOS
+ * message is posted and #GstGemma4Caption:stats counts it). In a file
+ * pipeline nothing is dropped: upstream waits. At EOS the window in
+ * progress is captioned (if it holds a sampled frame) before EOS goes on. The model is loaded on a thread when the element goes to
  * READY, with PROGRESS messages; the first sampled frame waits for it (its
  * copy is sized by the encoder).
  *
@@ -246,194 +254,6 @@ typedef struct
 G_DEFINE_TYPE (GstGemma4Caption, gst_gemma4_caption, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (gemma4caption, "gemma4caption", GST_RANK_NONE,
     GST_TYPE_GEMMA4_CAPTION);
-
-static GstFlowReturn gst_gemma4_caption_chain (GstPad * pad,
-    GstObject * parent, GstBuffer * buf);
-static gboolean gst_gemma4_caption_sink_event (GstPad * pad,
-    GstObject * parent, GstEvent * event);
-static gboolean gst_gemma4_caption_sink_query (GstPad * pad,
-    GstObject * parent, GstQuery * query);
-static void caption_clear (GstElement * element);
-static gboolean windows_valid (GstElement * element, gchar ** why);
-static GstStructure *caption_stats (GstElement * element);
-static GstClockTime caption_own_latency (GstElement * element);
-static gboolean caption_prepare (GstElement * element,
-    GstStateChange transition);
-static void caption_finish (GstElement * element, GstStateChange transition);
-
-#define FIELD(id, member, latency) \
-  { id, G_STRUCT_OFFSET (GstGemma4Caption, member), latency }
-static const GstGemma4Field caption_fields[] = {
-  /* the window length is part of the latency */
-  FIELD (PROP_WINDOW, window_ms, TRUE),
-  FIELD (PROP_WINDOW_OVERLAP, overlap_ms, FALSE),
-  FIELD (PROP_FRAMES_PER_WINDOW, frames_per_window, FALSE),
-  FIELD (PROP_SAMPLE_FPS, sample_fps, FALSE),
-  FIELD (PROP_IMAGE_SIZE, image_size, FALSE),
-  FIELD (PROP_MAX_SOFT_TOKENS, max_soft_tokens, FALSE),
-  FIELD (PROP_HISTORY_SIZE, history_size, FALSE),
-  {0}
-};
-
-static const GstGemma4ElementInfo caption_info = {
-  .core_offset = G_STRUCT_OFFSET (GstGemma4Caption, core),
-  .name = "gemma4caption",
-  .defaults = &caption_defaults,
-  .fields = caption_fields,
-  .max_jobs = MAX_PENDING_JOBS,
-  .clear = caption_clear,
-  .check = windows_valid,
-  .stats = caption_stats,
-  .own_latency = caption_own_latency,
-  .prepare = caption_prepare,
-  .finish = caption_finish,
-};
-
-static void
-gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
-{
-  GObjectClass *gobject_class = (GObjectClass *) klass;
-  GstElementClass *element_class = (GstElementClass *) klass;
-
-  /* owned by the class's param spec for the life of the process */
-  caption_defaults.prompt_doc = g_strdup_printf ("Instruction given after "
-      "the frames of each window (NULL = \"%s\"). {num_frames}, {start}, "
-      "{end} (mm:ss), {timestamps} (the frames' mm:ss) and {previous} (the "
-      "last history-size captions, or \"(none)\") are replaced. Applied to "
-      "the next window", g4_caption_default_instruction ());
-  gst_gemma4_element_class_init (element_class, &caption_info);
-
-  /**
-   * GstGemma4Caption:window:
-   *
-   * Length of the video each caption describes, in ms.
-   */
-  g_object_class_install_property (gobject_class, PROP_WINDOW,
-      g_param_spec_uint ("window", "Window",
-          "Video described by each caption, in ms (part of the live "
-          "latency). Applied from the next window", 100, MAX_WINDOW_MS,
-          DEFAULT_WINDOW, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  /**
-   * GstGemma4Caption:window-overlap:
-   *
-   * Time, in ms, that each window shares with the next.
-   */
-  g_object_class_install_property (gobject_class, PROP_WINDOW_OVERLAP,
-      g_param_spec_uint ("window-overlap", "Window overlap",
-          "Time in ms each window shares with the next one (a new window "
-          "starts every window - window-overlap ms); must be less than "
-          "window (while streaming, windows keep their last valid shape, "
-          "with a warning, until it is). Frames sampled for both are "
-          "copied once",
-          0, MAX_WINDOW_MS, DEFAULT_WINDOW_OVERLAP,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  /**
-   * GstGemma4Caption:frames-per-window:
-   *
-   * Frames sampled uniformly in each window.
-   */
-  g_object_class_install_property (gobject_class, PROP_FRAMES_PER_WINDOW,
-      g_param_spec_uint ("frames-per-window", "Frames per window",
-          "Frames sampled per window: the frames closest to this many "
-          "instants spread evenly from the window start (ignored when "
-          "sample-fps > 0)", 1, MAX_FRAMES, DEFAULT_FRAMES_PER_WINDOW,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  /**
-   * GstGemma4Caption:sample-fps:
-   *
-   * Sampling rate within each window; 0 uses frames-per-window.
-   */
-  g_object_class_install_property (gobject_class, PROP_SAMPLE_FPS,
-      g_param_spec_double ("sample-fps", "Sample rate",
-          "When > 0, frames sampled per second of each window instead of "
-          "frames-per-window (at most 64 frames per window: window * "
-          "sample-fps beyond that is an error)", 0.0, 60.0,
-          DEFAULT_SAMPLE_FPS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  /**
-   * GstGemma4Caption:image-size:
-   *
-   * How sampled frames are sized for the vision encoder.
-   */
-  g_object_class_install_property (gobject_class, PROP_IMAGE_SIZE,
-      g_param_spec_enum ("image-size", "Image size",
-          "How each sampled frame is sized for the vision encoder: budget "
-          "fills max-soft-tokens (Hugging Face's rule), native keeps the "
-          "frame's size on the 48 px grid (llama.cpp's rule)",
-          GST_TYPE_GEMMA4_IMAGE_SIZE, DEFAULT_IMAGE_SIZE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  /**
-   * GstGemma4Caption:max-soft-tokens:
-   *
-   * Soft tokens per sampled frame.
-   */
-  g_object_class_install_property (gobject_class, PROP_MAX_SOFT_TOKENS,
-      g_param_spec_uint ("max-soft-tokens", "Maximum soft tokens",
-          "Soft tokens per frame: the budget with image-size=budget (Google "
-          "recommends 70, 140, 280, 560 or 1120, and 70 for video), the "
-          "upper bound with native (0 = the encoder's default: 280 for "
-          "budget, 1120 for native)", 0, 1120,
-          DEFAULT_MAX_SOFT_TOKENS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-          | GST_PARAM_MUTABLE_PLAYING));
-  /**
-   * GstGemma4Caption:history-size:
-   *
-   * Previous captions given as context ({previous} in the prompt).
-   */
-  g_object_class_install_property (gobject_class, PROP_HISTORY_SIZE,
-      g_param_spec_uint ("history-size", "History size",
-          "Previous captions kept as context for a coherent narrative: "
-          "they replace {previous} in the prompt (0 = none). Cleared on "
-          "flush", 0, MAX_HISTORY, DEFAULT_HISTORY_SIZE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
-  GST_DEBUG_CATEGORY_INIT (gst_gemma4_caption_debug, "gemma4caption", 0,
-      "Gemma 4 video captioner");
-
-  gst_element_class_set_static_metadata (element_class,
-      "Gemma 4 video captioner", "Filter/Analyzer/Video/Text",
-      "Describes video over time windows as timed text with a Gemma 4 "
-      "model", "gst-gemma4 developers");
-
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_add_static_pad_template (element_class, &json_template);
-}
-
-static void
-gst_gemma4_caption_init (GstGemma4Caption * self)
-{
-  GstPad *sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-
-  gst_pad_set_chain_function (sinkpad,
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_chain));
-  gst_pad_set_event_function (sinkpad,
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_sink_event));
-  gst_pad_set_query_function (sinkpad,
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_sink_query));
-  gst_element_add_pad (GST_ELEMENT (self), sinkpad);
-  gst_gemma4_element_init (&self->core, GST_ELEMENT (self), sinkpad);
-  gst_gemma4_element_add_src_pad (&self->core,
-      gst_pad_new_from_static_template (&src_template, "src"), FALSE);
-
-  self->window_ms = DEFAULT_WINDOW;
-  self->overlap_ms = DEFAULT_WINDOW_OVERLAP;
-  self->frames_per_window = DEFAULT_FRAMES_PER_WINDOW;
-  self->sample_fps = DEFAULT_SAMPLE_FPS;
-  self->image_size = DEFAULT_IMAGE_SIZE;
-  self->max_soft_tokens = DEFAULT_MAX_SOFT_TOKENS;
-  self->history_size = DEFAULT_HISTORY_SIZE;
-
-  gst_segment_init (&self->segment, GST_FORMAT_TIME);
-  self->next_pts = GST_CLOCK_TIME_NONE;
-  g_queue_init (&self->windows);
-  g_queue_init (&self->history);
-}
 
 /* ---- samples and windows --------------------------------------------------- */
 
@@ -632,7 +452,8 @@ render_prompt (GstGemma4Caption * self, const g4_model * model,
   gsize len;
 
   GST_OBJECT_LOCK (self);
-  instruction = g_strdup (gst_gemma4_settings_instruction (&self->core.settings));
+  instruction =
+      g_strdup (gst_gemma4_settings_instruction (&self->core.settings));
   if (self->core.settings.system_prompt)
     msgs[n++] = (g4_chat_message) {
     G4_ROLE_SYSTEM, g_strdup (self->core.settings.system_prompt)};
@@ -1046,8 +867,7 @@ queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
   CaptionJob *job;
   GstGemma4JobTiming timing = gst_gemma4_job_timing (&self->segment, w->start,
       duration);
-  gboolean live, leaky = gst_gemma4_settings_is_leaky (&self->core.settings,
-      &self->core.upstream, GST_ELEMENT (self), &live);
+  gboolean live, leaky = gst_gemma4_element_is_leaky (&self->core, &live);
 
   if (w->n_frames == 0) {
     gst_gemma4_output_queue_gap (&self->core.output, self->core.worker,
@@ -1368,8 +1188,8 @@ gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
         NULL);
     return TRUE;
   }
-  return gst_gemma4_output_sink_event (&self->core.output, self->core.worker,
-      &input_funcs, pad, parent, event);
+  return gst_gemma4_element_sink_event (&self->core, &input_funcs, pad,
+      parent, event);
 }
 
 static gboolean
@@ -1432,4 +1252,157 @@ caption_finish (GstElement * element, GstStateChange transition)
     self->mm = NULL;
     reset_output (self);
   }
+}
+
+/* ---- the element -------------------------------------------------------- */
+
+#define FIELD(id, member, latency) \
+  { id, G_STRUCT_OFFSET (GstGemma4Caption, member), latency }
+static const GstGemma4Field caption_fields[] = {
+  /* the window length is part of the latency */
+  FIELD (PROP_WINDOW, window_ms, TRUE),
+  FIELD (PROP_WINDOW_OVERLAP, overlap_ms, FALSE),
+  FIELD (PROP_FRAMES_PER_WINDOW, frames_per_window, FALSE),
+  FIELD (PROP_SAMPLE_FPS, sample_fps, FALSE),
+  FIELD (PROP_IMAGE_SIZE, image_size, FALSE),
+  FIELD (PROP_MAX_SOFT_TOKENS, max_soft_tokens, FALSE),
+  FIELD (PROP_HISTORY_SIZE, history_size, FALSE),
+  {0}
+};
+
+static const GstGemma4ElementInfo caption_info = {
+  .core_offset = G_STRUCT_OFFSET (GstGemma4Caption, core),
+  .name = "gemma4caption",
+  .defaults = &caption_defaults,
+  .fields = caption_fields,
+  .max_jobs = MAX_PENDING_JOBS,
+  .clear = caption_clear,
+  .check = windows_valid,
+  .stats = caption_stats,
+  .own_latency = caption_own_latency,
+  .prepare = caption_prepare,
+  .finish = caption_finish,
+};
+
+static void
+gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+  GstElementClass *element_class = (GstElementClass *) klass;
+
+  /* owned by the class's param spec for the life of the process */
+  caption_defaults.prompt_doc = g_strdup_printf ("Instruction given after "
+      "the frames of each window (NULL = \"%s\"). {num_frames}, {start}, "
+      "{end} (mm:ss), {timestamps} (the frames' mm:ss) and {previous} (the "
+      "last history-size captions, or \"(none)\") are replaced. Applied to "
+      "the next window", g4_caption_default_instruction ());
+  gst_gemma4_element_class_init (element_class, &caption_info);
+
+  /**
+   * GstGemma4Caption:window:
+   *
+   * Length of the video each caption describes, in ms.
+   */
+  g_object_class_install_property (gobject_class, PROP_WINDOW,
+      g_param_spec_uint ("window", "Window",
+          "Video described by each caption, in ms (part of the live "
+          "latency). Applied from the next window", 100, MAX_WINDOW_MS,
+          DEFAULT_WINDOW, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstGemma4Caption:window-overlap:
+   *
+   * Time, in ms, that each window shares with the next.
+   */
+  g_object_class_install_property (gobject_class, PROP_WINDOW_OVERLAP,
+      g_param_spec_uint ("window-overlap", "Window overlap",
+          "Time in ms each window shares with the next one (a new window "
+          "starts every window - window-overlap ms); must be less than "
+          "window (while streaming, windows keep their last valid shape, "
+          "with a warning, until it is). Frames sampled for both are "
+          "copied once",
+          0, MAX_WINDOW_MS, DEFAULT_WINDOW_OVERLAP,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstGemma4Caption:frames-per-window:
+   *
+   * Frames sampled uniformly in each window.
+   */
+  g_object_class_install_property (gobject_class, PROP_FRAMES_PER_WINDOW,
+      g_param_spec_uint ("frames-per-window", "Frames per window",
+          "Frames sampled per window: the frames closest to this many "
+          "instants spread evenly from the window start (ignored when "
+          "sample-fps > 0)", 1, MAX_FRAMES, DEFAULT_FRAMES_PER_WINDOW,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstGemma4Caption:sample-fps:
+   *
+   * Sampling rate within each window; 0 uses frames-per-window.
+   */
+  g_object_class_install_property (gobject_class, PROP_SAMPLE_FPS,
+      g_param_spec_double ("sample-fps", "Sample rate",
+          "When > 0, frames sampled per second of each window instead of "
+          "frames-per-window (at most 64 frames per window: window * "
+          "sample-fps beyond that is an error)", 0.0, 60.0,
+          DEFAULT_SAMPLE_FPS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  gst_gemma4_settings_install_image_properties (gobject_class,
+      PROP_IMAGE_SIZE, PROP_MAX_SOFT_TOKENS, DEFAULT_IMAGE_SIZE,
+      DEFAULT_MAX_SOFT_TOKENS);
+  /**
+   * GstGemma4Caption:history-size:
+   *
+   * Previous captions given as context ({previous} in the prompt).
+   */
+  g_object_class_install_property (gobject_class, PROP_HISTORY_SIZE,
+      g_param_spec_uint ("history-size", "History size",
+          "Previous captions kept as context for a coherent narrative: "
+          "they replace {previous} in the prompt (0 = none). Cleared on "
+          "flush", 0, MAX_HISTORY, DEFAULT_HISTORY_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  GST_DEBUG_CATEGORY_INIT (gst_gemma4_caption_debug, "gemma4caption", 0,
+      "Gemma 4 video captioner");
+
+  gst_element_class_set_static_metadata (element_class,
+      "Gemma 4 video captioner", "Filter/Analyzer/Video/Text",
+      "Describes video over time windows as timed text with a Gemma 4 "
+      "model", "gst-gemma4 developers");
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class, &json_template);
+}
+
+static void
+gst_gemma4_caption_init (GstGemma4Caption * self)
+{
+  GstPad *sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+
+  gst_pad_set_chain_function (sinkpad,
+      GST_DEBUG_FUNCPTR (gst_gemma4_caption_chain));
+  gst_pad_set_event_function (sinkpad,
+      GST_DEBUG_FUNCPTR (gst_gemma4_caption_sink_event));
+  gst_pad_set_query_function (sinkpad,
+      GST_DEBUG_FUNCPTR (gst_gemma4_caption_sink_query));
+  gst_element_add_pad (GST_ELEMENT (self), sinkpad);
+  gst_gemma4_element_init (&self->core, GST_ELEMENT (self), sinkpad);
+  gst_gemma4_element_add_src_pad (&self->core,
+      gst_pad_new_from_static_template (&src_template, "src"), FALSE);
+
+  self->window_ms = DEFAULT_WINDOW;
+  self->overlap_ms = DEFAULT_WINDOW_OVERLAP;
+  self->frames_per_window = DEFAULT_FRAMES_PER_WINDOW;
+  self->sample_fps = DEFAULT_SAMPLE_FPS;
+  self->image_size = DEFAULT_IMAGE_SIZE;
+  self->max_soft_tokens = DEFAULT_MAX_SOFT_TOKENS;
+  self->history_size = DEFAULT_HISTORY_SIZE;
+
+  gst_segment_init (&self->segment, GST_FORMAT_TIME);
+  self->next_pts = GST_CLOCK_TIME_NONE;
+  g_queue_init (&self->windows);
+  g_queue_init (&self->history);
 }

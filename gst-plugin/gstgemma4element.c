@@ -228,7 +228,7 @@ change_state (GstElement * element, GstStateChange transition)
   return ret;
 }
 
-/* ---- source pads ----------------------------------------------------------- */
+/* ---- source pads ------------------------------------------------------ */
 
 static gboolean
 src_event (GstPad * pad, GstObject * parent, GstEvent * event)
@@ -302,7 +302,90 @@ release_pad (GstElement * element, GstPad * pad)
   gst_element_remove_pad (element, pad);
 }
 
-/* ---- setup ------------------------------------------------------------------ */
+gboolean
+gst_gemma4_element_is_leaky (GstGemma4Element * core, gboolean * live)
+{
+  const GstGemma4Settings *s = &core->settings;
+  gboolean leaky;
+
+  GST_OBJECT_LOCK (core->element);
+  if (live)
+    *live = core->upstream.live;
+  leaky = s->leaky == GST_GEMMA4_LEAKY_NEWEST
+      || (s->leaky == GST_GEMMA4_LEAKY_AUTO && core->upstream.live);
+  GST_OBJECT_UNLOCK (core->element);
+  return leaky;
+}
+
+/* ---- input events ----------------------------------------------------- */
+
+gboolean
+gst_gemma4_element_sink_event (GstGemma4Element * core,
+    const GstGemma4InputFuncs * funcs, GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstElement *element = core->element;
+  GstGemma4Output *out = &core->output;
+  GstGemma4Worker *w = core->worker;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      gboolean ret;
+      gst_event_parse_caps (event, &caps);
+      ret = funcs->set_caps (element, caps);
+      gst_event_unref (event);
+      return ret;
+    }
+    case GST_EVENT_SEGMENT:{
+      const GstSegment *segment;
+      gst_event_parse_segment (event, &segment);
+      if (segment->format != GST_FORMAT_TIME) {
+        GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+            ("%s needs a TIME segment, got %s", out->name,
+                gst_format_get_name (segment->format)), (NULL));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      funcs->finish (element);
+      funcs->set_segment (element, segment);
+      gst_gemma4_output_queue_event (out, w, event);
+      return TRUE;
+    }
+    case GST_EVENT_GAP:{
+      GstClockTime ts, duration;
+      gst_event_parse_gap (event, &ts, &duration);
+      funcs->finish (element);
+      if (GST_CLOCK_TIME_IS_VALID (duration))
+        gst_gemma4_output_queue_gap (out, w, ts, duration);
+      gst_event_unref (event);
+      return TRUE;
+    }
+    case GST_EVENT_EOS:
+      funcs->finish (element);
+      gst_gemma4_output_queue_event (out, w, event);
+      return TRUE;
+    case GST_EVENT_FLUSH_START:
+      gst_gemma4_worker_set_flushing (w, TRUE);
+      gst_gemma4_output_push_event_now (out, event);
+      return TRUE;
+    case GST_EVENT_FLUSH_STOP:
+      gst_gemma4_worker_set_flushing (w, FALSE);
+      funcs->flushed (element);
+      gst_gemma4_output_push_event_now (out, event);
+      return TRUE;
+    case GST_EVENT_TAG:
+      gst_event_unref (event);
+      return TRUE;
+    default:
+      if (!GST_EVENT_IS_SERIALIZED (event))
+        return gst_pad_event_default (pad, parent, event);
+      gst_gemma4_output_queue_event (out, w, event);
+      return TRUE;
+  }
+}
+
+/* ---- setup ------------------------------------------------------------ */
 
 void
 gst_gemma4_element_class_init (GstElementClass * klass,

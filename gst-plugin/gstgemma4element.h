@@ -14,6 +14,7 @@
 
 #include "gstgemma4output.h"
 #include "gstgemma4settings.h"
+#include "gstgemma4upstream.h"
 #include "gstgemma4worker.h"
 
 G_BEGIN_DECLS
@@ -85,6 +86,36 @@ void gst_gemma4_element_add_src_pad (GstGemma4Element * core, GstPad * pad,
 
 /* Tells the application the statistics changed (a job ended). */
 void gst_gemma4_element_notify_stats (GstGemma4Element * core);
+
+/* Whether jobs are dropped under load (leaky, upstream's liveness); live,
+ * if not NULL: upstream's liveness. */
+gboolean gst_gemma4_element_is_leaky (GstGemma4Element * core,
+    gboolean * live);
+
+/* What an element does at the input events of its sink pad. */
+typedef struct
+{
+  /* the input's caps; FALSE refuses them */
+  gboolean (*set_caps) (GstElement * element, GstCaps * caps);
+  /* the input stops being continuous (new segment, gap, EOS): what was
+   * collected goes to the worker */
+  void (*finish) (GstElement * element);
+  /* a new TIME segment, after finish */
+  void (*set_segment) (GstElement * element, const GstSegment * segment);
+  /* after a flush, the worker idle again: forget the input collected and
+   * the output's state (gst_gemma4_output_reset) */
+  void (*flushed) (GstElement * element);
+} GstGemma4InputFuncs;
+
+/* An input event other than stream-start (which the element starts the
+ * outputs with): caps, segments (TIME only), gaps and EOS through funcs; a
+ * flush cancels the worker and goes out at once; a GAP spans the outputs;
+ * the input's tags are dropped (they describe the input, not this text);
+ * other serialized events go out through the worker in order with the
+ * results. */
+gboolean gst_gemma4_element_sink_event (GstGemma4Element * core,
+    const GstGemma4InputFuncs * funcs, GstPad * pad, GstObject * parent,
+    GstEvent * event);
 
 G_END_DECLS
 

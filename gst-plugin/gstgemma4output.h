@@ -10,6 +10,7 @@
 #include <gst/base/gstflowcombiner.h>
 
 #include "gstgemma4settings.h"
+#include "gstgemma4upstream.h"
 #include "gstgemma4worker.h"
 
 G_BEGIN_DECLS
@@ -122,31 +123,6 @@ void gst_gemma4_output_push_event_now (GstGemma4Output * out,
 /* An event from downstream of an output: upstream through sinkpad, but
  * QOS, since text lateness says nothing about how fast to send the input. */
 gboolean gst_gemma4_output_src_event (GstPad * sinkpad, GstEvent * event);
-
-/* What an element does at the input events of its sink pad. */
-typedef struct
-{
-  /* the input's caps; FALSE refuses them */
-  gboolean (*set_caps) (GstElement * element, GstCaps * caps);
-  /* the input stops being continuous (new segment, gap, EOS): what was
-   * collected goes to the worker */
-  void (*finish) (GstElement * element);
-  /* a new TIME segment, after finish */
-  void (*set_segment) (GstElement * element, const GstSegment * segment);
-  /* after a flush, the worker idle again: forget the input collected and
-   * the output's state (gst_gemma4_output_reset) */
-  void (*flushed) (GstElement * element);
-} GstGemma4InputFuncs;
-
-/* An input event other than stream-start (which the element starts the
- * outputs with): caps, segments (TIME only), gaps and EOS through funcs; a
- * flush cancels the worker and goes out at once; a GAP spans the outputs;
- * the input's tags are dropped (they describe the input, not this text);
- * other serialized events go out through the worker in order with the
- * results. */
-gboolean gst_gemma4_output_sink_event (GstGemma4Output * out,
-    GstGemma4Worker * w, const GstGemma4InputFuncs * funcs, GstPad * pad,
-    GstObject * parent, GstEvent * event);
 
 G_END_DECLS
 

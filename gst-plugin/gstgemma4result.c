@@ -69,7 +69,7 @@ gst_gemma4_result_has_text (const GstStructure * result)
       || !g_strcmp0 (status, "late"));
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
+/* ---- JSON ------------------------------------------------------------- */
 
 static JsonNode *structure_to_node (const GstStructure * s);
 

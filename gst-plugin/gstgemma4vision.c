@@ -17,12 +17,13 @@
  * model with the prompt of #GstGemma4Vision:task.
  *
  * Outputs:
- * - on the video: a `GstGemma4ResultMeta` custom meta (structure
- *   `gemma4-result`: text, task, source-pts, repeated, inference-time, json,
- *   ...) and, for task=detect, one #GstVideoRegionOfInterestMeta per box
+ * - on the video: a `GstGemma4ResultMeta` custom meta (the result record,
+ *   below, with `repeated` and `timestamp` of the frame it is on) and, for
+ *   task=detect, one #GstVideoRegionOfInterestMeta per box
  *   (roi_type the label, only labels of #GstGemma4Vision:labels become
- *   quarks; params structure `gemma4/detection` with label, confidence,
- *   source-pts; the meta's id is the box's index in the JSON objects).
+ *   quarks; params structure `gemma4/detection` with label, confidence
+ *   when the model wrote one, source-pts; the meta's id is the box's index
+ *   in the record's objects).
  *   videoscale and videoconvert keep both (GStreamer 1.22's videoscale
  *   scales the region and keeps type and ids but drops the params). Built
  *   against GStreamer >= 1.24 (gstreamer-analytics-1.0 found), each box is
@@ -35,14 +36,25 @@
  * - request pad `text_src` (`text/x-raw, format=utf8`, sparse): the answer
  *   as soon as it is ready, PTS the described frame's, DURATION until the
  *   next sampled frame (inference-interval frames, at least min-interval);
- *   GAP events where a job was dropped or the answer is empty, so
+ *   GAP events for records without text (dropped job, empty answer), so
  *   textoverlay never waits for text that will not come.
- * - request pad `json_src` (`application/x-json`): one object per line:
- *   `{"kind":"vision","pts":..,"task":..,"text":..,"objects":[{"label":..,
- *   "box_2d":[y_min,x_min,y_max,x_max],"box":[x,y,w,h],"confidence":..}],
- *   "width":..,"height":..,"inference_ms":..,...}` (box_2d in 0-1000 units of
- *   the image the model saw, box in pixels of the frame).
- * - an element message `gemma4-result` per result on the bus.
+ * - request pad `json_src` (`application/x-json`): the result records, one
+ *   JSON object per line (schemas/vision.schema.json): `kind` "vision",
+ *   `status`, `text`, `is_final`, `start` (the described frame's PTS),
+ *   `duration`, `timestamp`, `running_time` and `inference_time` (ns),
+ *   `tokens`, `late`, `model`, `element`, `task`, `width`, `height`,
+ *   `repeated` and `objects`: `[{"label", "x", "y", "w", "h" (pixels of the
+ *   frame), "detection": {"label", "bounding_box": {"x_min", "y_min",
+ *   "x_max", "y_max"} (0-1 of the frame)}, "box_2d": [y_min, x_min, y_max,
+ *   x_max] (0-1000 of the image the model saw, as it wrote them)}]`, the
+ *   form DL Streamer's gvametaconvert writes; `confidence` only when the
+ *   model wrote one, `region_id` and `text` for inference-region=roi-list.
+ * - an element message `gemma4-result` per sampled frame on the bus, the
+ *   same record.
+ *
+ * Every sampled frame ends in exactly one record on the bus and the JSON
+ * pad, its `status` ok, empty (no answer, or no region to ask), dropped
+ * (the model was busy), late or error.
  *
  * Detection uses constrained decoding, so the model can only write a JSON
  * list of boxes; an answer that still does not parse gives a warning and
@@ -100,6 +112,7 @@
 #endif
 
 #include "gemma4.h"
+#include "gstgemma4element.h"
 #include "gstgemma4enums.h"
 #include "gstgemma4frame.h"
 #include "gstgemma4meta.h"
@@ -190,8 +203,10 @@ struct _GstGemma4Vision
 {
   GstBaseTransform parent;
 
+  /* the text_src and json_src request pads are the core's outputs */
+  GstGemma4Element core;
+
   /* properties, under the object lock */
-  GstGemma4Settings settings;
   GstGemma4VisionTask task;
   gchar *labels;
   GstGemma4ImageSize image_size;
@@ -201,13 +216,6 @@ struct _GstGemma4Vision
   GstGemma4Attach attach;
   GstGemma4InferenceRegion region;
   gchar *object_class;
-  GstStructure *last_stats;
-  GstGemma4Upstream upstream;
-  /* the text_src and json_src request pads */
-  GstGemma4Output output;
-
-  /* READY and up; set and cleared under the object lock */
-  GstGemma4Worker *worker;
 
   /* streaming thread */
   GstVideoInfo info;
@@ -260,140 +268,6 @@ G_DEFINE_TYPE (GstGemma4Vision, gst_gemma4_vision, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (gemma4vision, "gemma4vision", GST_RANK_NONE,
     GST_TYPE_GEMMA4_VISION);
 
-static GParamSpec *stats_pspec;
-
-static void gst_gemma4_vision_finalize (GObject * object);
-static void gst_gemma4_vision_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_gemma4_vision_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_gemma4_vision_change_state (GstElement *
-    element, GstStateChange transition);
-static GstPad *gst_gemma4_vision_request_new_pad (GstElement * element,
-    GstPadTemplate * templ, const gchar * name, const GstCaps * caps);
-static void gst_gemma4_vision_release_pad (GstElement * element, GstPad * pad);
-static gboolean gst_gemma4_vision_set_caps (GstBaseTransform * trans,
-    GstCaps * incaps, GstCaps * outcaps);
-static GstFlowReturn gst_gemma4_vision_transform_ip (GstBaseTransform * trans,
-    GstBuffer * buf);
-static gboolean gst_gemma4_vision_sink_event (GstBaseTransform * trans,
-    GstEvent * event);
-static gboolean gst_gemma4_vision_query (GstBaseTransform * trans,
-    GstPadDirection direction, GstQuery * query);
-
-static void
-gst_gemma4_vision_class_init (GstGemma4VisionClass * klass)
-{
-  GObjectClass *gobject_class = (GObjectClass *) klass;
-  GstElementClass *element_class = (GstElementClass *) klass;
-  GstBaseTransformClass *trans_class = (GstBaseTransformClass *) klass;
-  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-      GST_PARAM_MUTABLE_PLAYING;
-
-  gobject_class->set_property = gst_gemma4_vision_set_property;
-  gobject_class->get_property = gst_gemma4_vision_get_property;
-  gobject_class->finalize = gst_gemma4_vision_finalize;
-
-  gst_gemma4_settings_install_properties (gobject_class, &vision_defaults);
-  stats_pspec = g_object_class_find_property (gobject_class, "stats");
-
-  g_object_class_install_property (gobject_class, PROP_TASK,
-      g_param_spec_enum ("task", "Task",
-          "What to ask about each frame; selects the built-in prompt and how "
-          "the answer is read (detect: boxes)", GST_TYPE_GEMMA4_VISION_TASK,
-          DEFAULT_TASK, flags));
-  g_object_class_install_property (gobject_class, PROP_LABELS,
-      g_param_spec_string ("labels", "Labels",
-          "Comma-separated vocabulary of detect (empty: any object) and "
-          "classify (required). Only these labels become region types; "
-          "others are \"object\"", NULL, flags));
-  g_object_class_install_property (gobject_class, PROP_IMAGE_SIZE,
-      g_param_spec_enum ("image-size", "Image size",
-          "How a frame is sized for the vision encoder",
-          GST_TYPE_GEMMA4_IMAGE_SIZE, DEFAULT_IMAGE_SIZE, flags));
-  g_object_class_install_property (gobject_class, PROP_MAX_SOFT_TOKENS,
-      g_param_spec_uint ("max-soft-tokens", "Maximum soft tokens",
-          "Image tokens per frame: the budget of image-size=budget (Google "
-          "recommends 70 for video frames, 280 for images; 70, 140, 280, 560 "
-          "or 1120), the upper bound of image-size=native", 70, 1120,
-          DEFAULT_MAX_SOFT_TOKENS, flags));
-  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
-      g_param_spec_uint ("inference-interval", "Inference interval",
-          "Run the model on every Nth frame", 1, G_MAXINT,
-          DEFAULT_INFERENCE_INTERVAL, flags));
-  g_object_class_install_property (gobject_class, PROP_MIN_INTERVAL,
-      g_param_spec_uint ("min-interval", "Minimum interval",
-          "Least running time in ms between two inferred frames (0 = no "
-          "limit); robust to variable frame rates", 0, G_MAXINT,
-          DEFAULT_MIN_INTERVAL, flags));
-  g_object_class_install_property (gobject_class, PROP_ATTACH,
-      g_param_spec_enum ("attach", "Attach",
-          "Which video frames carry a result: the next one out (the video "
-          "never waits), the frame described (held up to latency ms, added "
-          "to the reported latency), or every frame until a new result",
-          GST_TYPE_GEMMA4_ATTACH, DEFAULT_ATTACH, flags));
-  g_object_class_install_property (gobject_class, PROP_INFERENCE_REGION,
-      g_param_spec_enum ("inference-region", "Inference region",
-          "The whole frame, or the crop of each upstream region of interest "
-          "meta (filtered by object-class)",
-          GST_TYPE_GEMMA4_INFERENCE_REGION, DEFAULT_REGION, flags));
-  g_object_class_install_property (gobject_class, PROP_OBJECT_CLASS,
-      g_param_spec_string ("object-class", "Object class",
-          "Comma-separated region types inferred with "
-          "inference-region=roi-list (NULL = all)", NULL, flags));
-
-  GST_DEBUG_CATEGORY_INIT (gst_gemma4_vision_debug, "gemma4vision", 0,
-      "Gemma 4 image understanding");
-
-  gst_element_class_set_static_metadata (element_class,
-      "Gemma 4 image understanding", "Filter/Analyzer/Video",
-      "Describes, reads or finds objects in video frames with a Gemma 4 "
-      "model; the video passes through with the results as metadata",
-      "gst-gemma4 developers");
-
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_gemma4_vision_change_state);
-  element_class->request_new_pad =
-      GST_DEBUG_FUNCPTR (gst_gemma4_vision_request_new_pad);
-  element_class->release_pad =
-      GST_DEBUG_FUNCPTR (gst_gemma4_vision_release_pad);
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_add_static_pad_template (element_class, &text_template);
-  gst_element_class_add_static_pad_template (element_class, &json_template);
-
-  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_gemma4_vision_set_caps);
-  trans_class->transform_ip =
-      GST_DEBUG_FUNCPTR (gst_gemma4_vision_transform_ip);
-  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_gemma4_vision_sink_event);
-  trans_class->query = GST_DEBUG_FUNCPTR (gst_gemma4_vision_query);
-  /* metas are added in place; pixels are never written */
-  trans_class->transform_ip_on_passthrough = FALSE;
-}
-
-static void
-gst_gemma4_vision_init (GstGemma4Vision * self)
-{
-  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
-  gst_gemma4_settings_init (&self->settings, &vision_defaults);
-  self->task = DEFAULT_TASK;
-  self->image_size = DEFAULT_IMAGE_SIZE;
-  self->max_soft_tokens = DEFAULT_MAX_SOFT_TOKENS;
-  self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
-  self->min_interval_ms = DEFAULT_MIN_INTERVAL;
-  self->attach = DEFAULT_ATTACH;
-  self->region = DEFAULT_REGION;
-  gst_video_info_init (&self->info);
-  g_mutex_init (&self->result_lock);
-  g_cond_init (&self->result_cond);
-  g_queue_init (&self->ready);
-  g_queue_init (&self->held);
-  gst_gemma4_output_init (&self->output, GST_ELEMENT (self), &self->settings,
-      "gemma4vision");
-  self->seen_labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      NULL);
-}
-
 /* ---- results ------------------------------------------------------------- */
 
 static VisionResult *
@@ -432,96 +306,29 @@ clear_results (GstGemma4Vision * self)
 }
 
 static void
-gst_gemma4_vision_finalize (GObject * object)
+vision_clear (GstElement * element)
 {
-  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
 
-  gst_gemma4_settings_clear (&self->settings);
-  g_free (self->labels);
-  g_free (self->object_class);
-  if (self->last_stats)
-    gst_structure_free (self->last_stats);
   clear_results (self);
   g_mutex_clear (&self->result_lock);
   g_cond_clear (&self->result_cond);
-  gst_gemma4_output_clear (&self->output);
   g_hash_table_unref (self->seen_labels);
   if (self->constraint)
     g4_constraint_free (self->constraint);
   g_free (self->constraint_key);
-
-  G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 /* ---- properties ---------------------------------------------------------- */
 
-/* Call with the object lock; TRUE when the reported latency changed
- * (attach=exact adds the budget to it). */
-static gboolean
-set_own_property (GObject * object, guint prop_id, const GValue * value,
-    GParamSpec * pspec)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
-  gboolean latency_changed = FALSE;
-
-  switch (prop_id) {
-    case PROP_TASK:
-      self->task = g_value_get_enum (value);
-      break;
-    case PROP_LABELS:
-      g_free (self->labels);
-      self->labels = g_value_dup_string (value);
-      break;
-    case PROP_IMAGE_SIZE:
-      self->image_size = g_value_get_enum (value);
-      break;
-    case PROP_MAX_SOFT_TOKENS:
-      self->max_soft_tokens = g_value_get_uint (value);
-      break;
-    case PROP_INFERENCE_INTERVAL:
-      self->inference_interval = g_value_get_uint (value);
-      break;
-    case PROP_MIN_INTERVAL:
-      self->min_interval_ms = g_value_get_uint (value);
-      break;
-    case PROP_ATTACH:
-      latency_changed = self->attach != (GstGemma4Attach)
-          g_value_get_enum (value);
-      self->attach = g_value_get_enum (value);
-      break;
-    case PROP_INFERENCE_REGION:
-      self->region = g_value_get_enum (value);
-      break;
-    case PROP_OBJECT_CLASS:
-      g_free (self->object_class);
-      self->object_class = g_value_dup_string (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  return latency_changed;
-}
-
-static void
-gst_gemma4_vision_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
-
-  gst_gemma4_settings_set_element_property (&self->settings,
-      GST_ELEMENT (self), &self->worker, prop_id, value, pspec,
-      set_own_property);
-}
-
 /* The running worker's, else the last run's, and the attach=exact frames
  * released without their result. Call with the object lock. */
 static GstStructure *
-get_stats (GstElement * element)
+vision_stats (GstElement * element)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (element);
-  GstStructure *s = gst_gemma4_worker_stats_property (self->worker,
-      self->last_stats);
+  GstStructure *s = gst_gemma4_worker_stats_property (self->core.worker,
+      self->core.last_stats);
   guint64 held;
 
   g_mutex_lock (&self->result_lock);
@@ -529,57 +336,6 @@ get_stats (GstElement * element)
   g_mutex_unlock (&self->result_lock);
   gst_structure_set (s, "held-timeouts", G_TYPE_UINT64, held, NULL);
   return s;
-}
-
-/* Call with the object lock. */
-static void
-get_own_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
-
-  switch (prop_id) {
-    case PROP_TASK:
-      g_value_set_enum (value, self->task);
-      break;
-    case PROP_LABELS:
-      g_value_set_string (value, self->labels);
-      break;
-    case PROP_IMAGE_SIZE:
-      g_value_set_enum (value, self->image_size);
-      break;
-    case PROP_MAX_SOFT_TOKENS:
-      g_value_set_uint (value, self->max_soft_tokens);
-      break;
-    case PROP_INFERENCE_INTERVAL:
-      g_value_set_uint (value, self->inference_interval);
-      break;
-    case PROP_MIN_INTERVAL:
-      g_value_set_uint (value, self->min_interval_ms);
-      break;
-    case PROP_ATTACH:
-      g_value_set_enum (value, self->attach);
-      break;
-    case PROP_INFERENCE_REGION:
-      g_value_set_enum (value, self->region);
-      break;
-    case PROP_OBJECT_CLASS:
-      g_value_set_string (value, self->object_class);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
-static void
-gst_gemma4_vision_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
-
-  gst_gemma4_settings_get_element_property (&self->settings,
-      GST_ELEMENT (self), prop_id, value, pspec, get_stats, get_own_property);
 }
 
 /* A comma-separated list, items trimmed, empty ones left out; NULL when
@@ -607,68 +363,12 @@ split_list (const gchar * list)
 
 /* ---- side pads (text_src, json_src), pushed from the worker thread ------- */
 
-static gboolean
-side_pad_event (GstPad * pad, GstObject * parent, GstEvent * event)
+/* A result is out within the budget after its frame. Call with the object
+ * lock. */
+static GstClockTime
+vision_own_latency (GstElement * element)
 {
-  return gst_gemma4_output_src_event (GST_BASE_TRANSFORM_SINK_PAD (parent),
-      event);
-}
-
-static gboolean
-side_pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (parent);
-
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    GstClockTime own;
-
-    GST_OBJECT_LOCK (self);
-    own = self->settings.latency_ms * GST_MSECOND;
-    GST_OBJECT_UNLOCK (self);
-    /* a result is out within the budget after its frame */
-    return gst_gemma4_upstream_answer_latency (&self->upstream,
-        GST_ELEMENT (self), GST_BASE_TRANSFORM_SINK_PAD (self), query, own);
-  }
-  return gst_pad_query_default (pad, parent, query);
-}
-
-static GstPad *
-gst_gemma4_vision_request_new_pad (GstElement * element,
-    GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
-  GstPadTemplate *json_templ =
-      gst_element_get_pad_template (element, "json_src");
-  GstPad *pad = gst_pad_new_from_template (templ,
-      GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
-
-  gst_pad_set_event_function (pad, GST_DEBUG_FUNCPTR (side_pad_event));
-  gst_pad_set_query_function (pad, GST_DEBUG_FUNCPTR (side_pad_query));
-  gst_pad_use_fixed_caps (pad);
-  if (GST_STATE (element) > GST_STATE_READY
-      || GST_STATE_TARGET (element) > GST_STATE_READY)
-    gst_pad_set_active (pad, TRUE);
-  /* active before the worker can push on it */
-  if (!gst_gemma4_output_request_pad (&self->output, pad,
-          templ == json_templ)) {
-    gst_pad_set_active (pad, FALSE);
-    gst_object_unref (pad);
-    GST_WARNING_OBJECT (self, "%s was already requested",
-        GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
-    return NULL;
-  }
-  gst_element_add_pad (element, pad);
-  return pad;
-}
-
-static void
-gst_gemma4_vision_release_pad (GstElement * element, GstPad * pad)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
-
-  gst_gemma4_output_release_pad (&self->output, pad);
-  gst_pad_set_active (pad, FALSE);
-  gst_element_remove_pad (element, pad);
+  return GST_GEMMA4_VISION (element)->core.settings.latency_ms * GST_MSECOND;
 }
 
 /* ---- jobs, on the worker thread ------------------------------------------ */
@@ -776,12 +476,12 @@ job_config_read (GstGemma4Vision * self, const g4_model * lm, JobConfig * c)
   c->sizing = self->image_size == GST_GEMMA4_IMAGE_SIZE_NATIVE ?
       G4_IMAGE_NATIVE : G4_IMAGE_BUDGET;
   c->max_soft_tokens = (gint) self->max_soft_tokens;
-  c->gp.max_tokens = (int) self->settings.max_tokens;
-  c->gp.sampling = gst_gemma4_settings_sampling (&self->settings);
+  c->gp.max_tokens = (int) self->core.settings.max_tokens;
+  c->gp.sampling = gst_gemma4_settings_sampling (&self->core.settings);
   c->region = self->region;
   c->object_class = split_list (self->object_class);
-  c->budget = self->settings.latency_ms * GST_MSECOND;
-  user = gst_gemma4_settings_instruction (&self->settings);
+  c->budget = self->core.settings.latency_ms * GST_MSECOND;
+  user = gst_gemma4_settings_instruction (&self->core.settings);
   if (user || c->task == GST_GEMMA4_VISION_TASK_CUSTOM) {
     instruction = g_strdup (user ? user : "");
   } else {
@@ -791,10 +491,10 @@ job_config_read (GstGemma4Vision * self, const g4_model * lm, JobConfig * c)
     g4_vision_task_prompt (tasks[c->task], joined, instruction, len + 1);
     g_free (joined);
   }
-  if (self->settings.system_prompt)
+  if (self->core.settings.system_prompt)
     msgs[n++] = (g4_chat_message) {
-    G4_ROLE_SYSTEM, g_strdup (self->settings.system_prompt)};
-  thinking = self->settings.thinking;
+    G4_ROLE_SYSTEM, g_strdup (self->core.settings.system_prompt)};
+  thinking = self->core.settings.thinking;
   GST_OBJECT_UNLOCK (self);
 
   c->max_objects = CLAMP (c->gp.max_tokens / TOKENS_PER_BOX, 1, 64);
@@ -1091,7 +791,7 @@ publish_no_result (GstGemma4Vision * self, GstGemma4Worker * w,
   GstStructure *s = new_result (self, w, job, task, NULL);
 
   gst_gemma4_result_set_status (s, status);
-  gst_gemma4_output_publish (&self->output, s, GST_BUFFER_PTS (job->buf),
+  gst_gemma4_output_publish (&self->core.output, s, GST_BUFFER_PTS (job->buf),
       job->span);
 }
 
@@ -1206,12 +906,12 @@ vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
    * for text covering each frame, so holding it until the next result
    * would stall a pipeline without queues; a side output that nobody
    * reads must not stop the video: flows are not returned */
-  gst_gemma4_output_publish (&self->output, gst_structure_copy (r->s),
+  gst_gemma4_output_publish (&self->core.output, gst_structure_copy (r->s),
       r->pts, r->duration);
   result_unref (r);
   g_free (text);
   job_config_clear (&c);
-  g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
+  gst_gemma4_element_notify_stats (&self->core);
   return GST_FLOW_OK;
 }
 
@@ -1227,7 +927,7 @@ vision_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
   GST_OBJECT_UNLOCK (self);
   publish_no_result (self, w, job, task_nick (task),
       GST_GEMMA4_STATUS_DROPPED);
-  g_object_notify_by_pspec (G_OBJECT (element), stats_pspec);
+  gst_gemma4_element_notify_stats (&self->core);
   return GST_FLOW_OK;
 }
 
@@ -1362,7 +1062,7 @@ hold_deadline (GstGemma4Vision * self)
   gint64 budget;
 
   GST_OBJECT_LOCK (self);
-  budget = (gint64) self->settings.latency_ms * 1000;
+  budget = (gint64) self->core.settings.latency_ms * 1000;
   GST_OBJECT_UNLOCK (self);
   return g_get_monotonic_time () + budget;
 }
@@ -1487,12 +1187,12 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstGemma4Attach mode;
   guint64 exact_seq = 0;
   GstClockTime span;
-  GstFlowReturn ret = gst_gemma4_worker_get_flow (self->worker);
+  GstFlowReturn ret = gst_gemma4_worker_get_flow (self->core.worker);
 
   if (ret == GST_FLOW_ERROR)
     return ret;
   if (!self->live_checked) {
-    gst_gemma4_upstream_query (&self->upstream, GST_ELEMENT (self),
+    gst_gemma4_upstream_query (&self->core.upstream, GST_ELEMENT (self),
         GST_BASE_TRANSFORM_SINK_PAD (self));
     self->live_checked = TRUE;
   }
@@ -1504,8 +1204,7 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     VisionJob *job = g_new0 (VisionJob, 1);
     GstGemma4JobTiming timing = gst_gemma4_job_timing (&trans->segment,
         GST_BUFFER_PTS (buf), GST_BUFFER_DURATION (buf));
-    gboolean leaky = gst_gemma4_settings_is_leaky (&self->settings,
-        &self->upstream, GST_ELEMENT (self), &job->live);
+    gboolean leaky = gst_gemma4_element_is_leaky (&self->core, &job->live);
 
     job->self = self;
     /* a shallow copy shares the pixels (read-only here) and leaves buf
@@ -1517,13 +1216,13 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     job->seq = ++self->next_seq;
     job->queued_at = g_get_monotonic_time ();
     exact_seq = job->seq;
-    ret = gst_gemma4_worker_queue_job (self->worker, vision_process,
+    ret = gst_gemma4_worker_queue_job (self->core.worker, vision_process,
         vision_drop, job, vision_job_free, leaky, &timing);
     if (ret == GST_FLOW_ERROR)
       return ret;
   }
   if (!g_queue_is_empty (&self->held) || (mode == GST_GEMMA4_ATTACH_EXACT
-          && self->upstream.live))
+          && self->core.upstream.live))
     return hold_frame (self, buf, mode, exact_seq);
   attach_results (self, buf, mode, exact_seq, hold_deadline (self));
   return GST_FLOW_OK;
@@ -1565,32 +1264,34 @@ gst_gemma4_vision_sink_event (GstBaseTransform * trans, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_STREAM_START:
       reset_stream (self);
-      gst_gemma4_output_queue_start (&self->output, self->worker,
+      gst_gemma4_output_queue_start (&self->core.output, self->core.worker,
           gst_event_ref (event), NULL);
       break;
     case GST_EVENT_SEGMENT:
       self->live_checked = FALSE;
-      gst_gemma4_output_queue_event (&self->output, self->worker,
+      gst_gemma4_output_queue_event (&self->core.output, self->core.worker,
           gst_event_ref (event));
       break;
     case GST_EVENT_EOS:
       /* pending results go out (text, JSON) before EOS */
-      gst_gemma4_output_queue_event (&self->output, self->worker,
+      gst_gemma4_output_queue_event (&self->core.output, self->core.worker,
           gst_event_ref (event));
-      gst_gemma4_worker_drain (self->worker);
+      gst_gemma4_worker_drain (self->core.worker);
       release_held (self, TRUE);
       break;
     case GST_EVENT_FLUSH_START:
       reset_results (self, TRUE);
-      gst_gemma4_worker_set_flushing (self->worker, TRUE);
-      gst_gemma4_output_push_event_now (&self->output, gst_event_ref (event));
+      gst_gemma4_worker_set_flushing (self->core.worker, TRUE);
+      gst_gemma4_output_push_event_now (&self->core.output,
+          gst_event_ref (event));
       break;
     case GST_EVENT_FLUSH_STOP:
-      gst_gemma4_worker_set_flushing (self->worker, FALSE);
+      gst_gemma4_worker_set_flushing (self->core.worker, FALSE);
       reset_results (self, FALSE);
       reset_stream (self);
       g_queue_clear_full (&self->held, held_frame_free);
-      gst_gemma4_output_push_event_now (&self->output, gst_event_ref (event));
+      gst_gemma4_output_push_event_now (&self->core.output,
+          gst_event_ref (event));
       break;
     default:
       break;
@@ -1610,83 +1311,199 @@ gst_gemma4_vision_query (GstBaseTransform * trans, GstPadDirection direction,
     GST_OBJECT_LOCK (self);
     /* attach=exact holds frames up to the budget; otherwise none wait */
     if (self->attach == GST_GEMMA4_ATTACH_EXACT)
-      own = self->settings.latency_ms * GST_MSECOND;
+      own = self->core.settings.latency_ms * GST_MSECOND;
     GST_OBJECT_UNLOCK (self);
-    return gst_gemma4_upstream_answer_latency (&self->upstream,
+    return gst_gemma4_upstream_answer_latency (&self->core.upstream,
         GST_ELEMENT (self), GST_BASE_TRANSFORM_SINK_PAD (trans), query, own);
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
       query);
 }
 
-/* Settings only this element checks, at NULL->READY. */
+/* Settings only this element checks, at NULL->READY, under the object
+ * lock. */
 static gboolean
-check_task (GstGemma4Vision * self)
-{
-  GstGemma4VisionTask task;
-  gchar **labels;
-  gboolean has_prompt;
-
-  GST_OBJECT_LOCK (self);
-  task = self->task;
-  labels = split_list (self->labels);
-  has_prompt = gst_gemma4_settings_instruction (&self->settings) != NULL
-      || self->settings.prompt_path != NULL;
-  GST_OBJECT_UNLOCK (self);
-  g_strfreev (labels);
-  if (task == GST_GEMMA4_VISION_TASK_CLASSIFY && !labels) {
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-        ("task=classify needs labels: name the classes, comma-separated"),
-        (NULL));
-    return FALSE;
-  }
-  if (task == GST_GEMMA4_VISION_TASK_CUSTOM && !has_prompt) {
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-        ("task=custom needs prompt or prompt-path"), (NULL));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static GstStateChangeReturn
-gst_gemma4_vision_change_state (GstElement * element,
-    GstStateChange transition)
+check_task (GstElement * element, gchar ** why)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (element);
-  GstStateChangeReturn ret;
+  gchar **labels = split_list (self->labels);
+  gboolean has_prompt =
+      gst_gemma4_settings_instruction (&self->core.settings) != NULL
+      || self->core.settings.prompt_path != NULL;
+
+  g_strfreev (labels);
+  if (self->task == GST_GEMMA4_VISION_TASK_CLASSIFY && !labels)
+    *why = g_strdup ("task=classify needs labels: name the classes, "
+        "comma-separated");
+  else if (self->task == GST_GEMMA4_VISION_TASK_CUSTOM && !has_prompt)
+    *why = g_strdup ("task=custom needs prompt or prompt-path");
+  else
+    return TRUE;
+  return FALSE;
+}
+
+static gboolean
+vision_prepare (GstElement * element, GstStateChange transition)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
 
   /* releases a held frame before the worker flushes */
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     reset_results (self, TRUE);
-  gst_gemma4_worker_change_state (self->worker, transition);
-  switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!check_task (self)
-          || !gst_gemma4_worker_open (&self->worker, element, &self->settings,
-              MAX_PENDING_JOBS, NULL))
-        return GST_STATE_CHANGE_FAILURE;
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      reset_stream (self);
-      reset_results (self, FALSE);
-      break;
-    default:
-      break;
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    reset_stream (self);
+    reset_results (self, FALSE);
   }
+  return TRUE;
+}
 
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
-    return ret;
+/* The streaming thread has stopped. */
+static void
+vision_finish (GstElement * element, GstStateChange transition)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
 
-  /* the streaming thread has stopped */
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     g_queue_clear_full (&self->held, held_frame_free);
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
-    gst_gemma4_worker_close (&self->worker, element, &self->last_stats, NULL);
     if (self->constraint)
       g4_constraint_free (self->constraint);
     self->constraint = NULL;
     g_clear_pointer (&self->constraint_key, g_free);
   }
-  return ret;
+}
+
+/* ---- the element -------------------------------------------------------- */
+
+#define FIELD(id, member, latency) \
+  { id, G_STRUCT_OFFSET (GstGemma4Vision, member), latency }
+static const GstGemma4Field vision_fields[] = {
+  FIELD (PROP_TASK, task, FALSE),
+  FIELD (PROP_LABELS, labels, FALSE),
+  FIELD (PROP_IMAGE_SIZE, image_size, FALSE),
+  FIELD (PROP_MAX_SOFT_TOKENS, max_soft_tokens, FALSE),
+  FIELD (PROP_INFERENCE_INTERVAL, inference_interval, FALSE),
+  FIELD (PROP_MIN_INTERVAL, min_interval_ms, FALSE),
+  /* attach=exact adds the budget to the video's latency */
+  FIELD (PROP_ATTACH, attach, TRUE),
+  FIELD (PROP_INFERENCE_REGION, region, FALSE),
+  FIELD (PROP_OBJECT_CLASS, object_class, FALSE),
+  {0}
+};
+
+static const GstGemma4ElementInfo vision_info = {
+  .core_offset = G_STRUCT_OFFSET (GstGemma4Vision, core),
+  .name = "gemma4vision",
+  .defaults = &vision_defaults,
+  .fields = vision_fields,
+  .max_jobs = MAX_PENDING_JOBS,
+  .clear = vision_clear,
+  .check = check_task,
+  .stats = vision_stats,
+  .own_latency = vision_own_latency,
+  .prepare = vision_prepare,
+  .finish = vision_finish,
+};
+
+static gboolean gst_gemma4_vision_set_caps (GstBaseTransform * trans,
+    GstCaps * incaps, GstCaps * outcaps);
+static GstFlowReturn gst_gemma4_vision_transform_ip (GstBaseTransform * trans,
+    GstBuffer * buf);
+static gboolean gst_gemma4_vision_sink_event (GstBaseTransform * trans,
+    GstEvent * event);
+static gboolean gst_gemma4_vision_query (GstBaseTransform * trans,
+    GstPadDirection direction, GstQuery * query);
+
+static void
+gst_gemma4_vision_class_init (GstGemma4VisionClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+  GstElementClass *element_class = (GstElementClass *) klass;
+  GstBaseTransformClass *trans_class = (GstBaseTransformClass *) klass;
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
+
+  gst_gemma4_element_class_init (element_class, &vision_info);
+
+  g_object_class_install_property (gobject_class, PROP_TASK,
+      g_param_spec_enum ("task", "Task",
+          "What to ask about each frame; selects the built-in prompt and how "
+          "the answer is read (detect: boxes)", GST_TYPE_GEMMA4_VISION_TASK,
+          DEFAULT_TASK, flags));
+  g_object_class_install_property (gobject_class, PROP_LABELS,
+      g_param_spec_string ("labels", "Labels",
+          "Comma-separated vocabulary of detect (empty: any object) and "
+          "classify (required). Only these labels become region types; "
+          "others are \"object\"", NULL, flags));
+  gst_gemma4_settings_install_image_properties (gobject_class,
+      PROP_IMAGE_SIZE, PROP_MAX_SOFT_TOKENS, DEFAULT_IMAGE_SIZE,
+      DEFAULT_MAX_SOFT_TOKENS);
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint ("inference-interval", "Inference interval",
+          "Run the model on every Nth frame", 1, G_MAXINT,
+          DEFAULT_INFERENCE_INTERVAL, flags));
+  g_object_class_install_property (gobject_class, PROP_MIN_INTERVAL,
+      g_param_spec_uint ("min-interval", "Minimum interval",
+          "Least running time in ms between two inferred frames (0 = no "
+          "limit); robust to variable frame rates", 0, G_MAXINT,
+          DEFAULT_MIN_INTERVAL, flags));
+  g_object_class_install_property (gobject_class, PROP_ATTACH,
+      g_param_spec_enum ("attach", "Attach",
+          "Which video frames carry a result: the next one out (the video "
+          "never waits), the frame described (held up to latency ms, added "
+          "to the reported latency), or every frame until a new result",
+          GST_TYPE_GEMMA4_ATTACH, DEFAULT_ATTACH, flags));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_REGION,
+      g_param_spec_enum ("inference-region", "Inference region",
+          "The whole frame, or the crop of each upstream region of interest "
+          "meta (filtered by object-class)",
+          GST_TYPE_GEMMA4_INFERENCE_REGION, DEFAULT_REGION, flags));
+  g_object_class_install_property (gobject_class, PROP_OBJECT_CLASS,
+      g_param_spec_string ("object-class", "Object class",
+          "Comma-separated region types inferred with "
+          "inference-region=roi-list (NULL = all)", NULL, flags));
+
+  GST_DEBUG_CATEGORY_INIT (gst_gemma4_vision_debug, "gemma4vision", 0,
+      "Gemma 4 image understanding");
+
+  gst_element_class_set_static_metadata (element_class,
+      "Gemma 4 image understanding", "Filter/Analyzer/Video",
+      "Describes, reads or finds objects in video frames with a Gemma 4 "
+      "model; the video passes through with the results as metadata",
+      "gst-gemma4 developers");
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class, &text_template);
+  gst_element_class_add_static_pad_template (element_class, &json_template);
+
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_gemma4_vision_set_caps);
+  trans_class->transform_ip =
+      GST_DEBUG_FUNCPTR (gst_gemma4_vision_transform_ip);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_gemma4_vision_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_gemma4_vision_query);
+  /* metas are added in place; pixels are never written */
+  trans_class->transform_ip_on_passthrough = FALSE;
+}
+
+static void
+gst_gemma4_vision_init (GstGemma4Vision * self)
+{
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+  gst_gemma4_element_init (&self->core, GST_ELEMENT (self),
+      GST_BASE_TRANSFORM_SINK_PAD (self));
+  self->task = DEFAULT_TASK;
+  self->image_size = DEFAULT_IMAGE_SIZE;
+  self->max_soft_tokens = DEFAULT_MAX_SOFT_TOKENS;
+  self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
+  self->min_interval_ms = DEFAULT_MIN_INTERVAL;
+  self->attach = DEFAULT_ATTACH;
+  self->region = DEFAULT_REGION;
+  gst_video_info_init (&self->info);
+  g_mutex_init (&self->result_lock);
+  g_cond_init (&self->result_cond);
+  g_queue_init (&self->ready);
+  g_queue_init (&self->held);
+  self->seen_labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
 }

@@ -179,9 +179,18 @@ GST_START_TEST (test_bad_properties)
       "100 frames per window, more than 64");
   expect_ready_failure (new_caption ("mmproj-path", NULL, NULL),
       "mmproj-path is not set");
+  {
+    /* the same range as gemma4vision's */
+    GstElement *e = new_caption (NULL);
+    GParamSpecUInt *soft = G_PARAM_SPEC_UINT (g_object_class_find_property
+        (G_OBJECT_GET_CLASS (e), "max-soft-tokens"));
+    fail_unless_equals_int (soft->minimum, 70);
+    fail_unless_equals_int (soft->maximum, 1120);
+    gst_object_unref (e);
+  }
 
   g_print ("bad properties: 4 refused at NULL->READY with a clear "
-      "message\n");
+      "message; max-soft-tokens 70-1120\n");
 }
 
 GST_END_TEST;
