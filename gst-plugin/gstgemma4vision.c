@@ -22,7 +22,7 @@
  *   task=detect, one #GstVideoRegionOfInterestMeta per box
  *   (roi_type the label, only labels of #GstGemma4Vision:labels become
  *   quarks; params structure `gemma4/detection` with label, confidence
- *   when the model wrote one, source-pts; the meta's id is the box's index
+ *   when the model wrote one, source_pts; the meta's id is the box's index
  *   in the record's objects).
  *   videoscale and videoconvert keep both (GStreamer 1.22's videoscale
  *   scales the region and keeps type and ids but drops the params). Built
@@ -1033,7 +1033,7 @@ attach_result (GstGemma4Vision * self, GstBuffer * buf, VisionResult * r,
     meta->parent_id = o->parent_id;
     params = gst_structure_new ("gemma4/detection",
         "label", G_TYPE_STRING, o->label,
-        "source-pts", G_TYPE_UINT64, r->pts, NULL);
+        "source_pts", G_TYPE_UINT64, r->pts, NULL);
     if (o->confidence >= 0.0f)
       gst_structure_set (params, "confidence", G_TYPE_DOUBLE,
           (gdouble) o->confidence, NULL);

@@ -462,7 +462,7 @@ gst_gemma4_worker_record (GstGemma4Worker * w, GstClockTime inference,
             "latency property or use a smaller model", inference / GST_MSECOND,
             budget / GST_MSECOND, overruns), (NULL),
         ("reason", G_TYPE_STRING, "gemma4/overrun",
-            "inference-time", G_TYPE_UINT64, inference,
+            "inference_time", G_TYPE_UINT64, inference,
             "latency", G_TYPE_UINT64, budget, NULL));
   }
 }

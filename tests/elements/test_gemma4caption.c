@@ -449,12 +449,13 @@ GST_START_TEST (test_gaps)
 
 GST_END_TEST;
 
-/* image-size=native: the copies are the encoder's letterboxed canvas (32x24
- * enlarged to 80 tokens of 12 px: 120x96, the fit 120x90 and a black band),
- * which encodes to the frame's rows (tests/vision/test_image_view). */
+/* image-size=native (upper bound 1120, its default): the copies are the
+ * encoder's letterboxed canvas (32x24 enlarged to 80 tokens of 12 px:
+ * 120x96, the fit 120x90 and a black band), which encodes to the frame's
+ * rows (tests/vision/test_image_view). */
 GST_START_TEST (test_native_size)
 {
-  GstElement *e = new_caption ("image-size", 0, "max-soft-tokens", 0,
+  GstElement *e = new_caption ("image-size", 0, "max-soft-tokens", 1120,
       "window", 1000, "frames-per-window", 2, NULL);
   GstHarness *h = caption_harness (e, FALSE, 5);
   const guint f0[] = { 0, 400 };

@@ -944,7 +944,7 @@ GST_START_TEST (test_detect_constrained)
     fail_unless (!g_strcmp0 (label, "person") || !g_strcmp0 (label, "car"),
         "label %s", label);
     fail_unless_equals_string (g_quark_to_string (roi->roi_type), label);
-    fail_unless (gst_structure_has_field (p, "source-pts"));
+    fail_unless (gst_structure_has_field (p, "source_pts"));
     fail_unless (roi->x + roi->w <= 100 && roi->y + roi->h <= 80);
     boxes++;
   }
