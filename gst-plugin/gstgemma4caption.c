@@ -59,9 +59,10 @@
  * with status dropped and a GAP on the text go out in its place, a QOS
  * message is posted and #GstGemma4Caption:stats counts it). In a file
  * pipeline nothing is dropped: upstream waits. At EOS the window in
- * progress is captioned (if it holds a sampled frame) before EOS goes on. The model is loaded on a thread when the element goes to
- * READY, with PROGRESS messages; the first sampled frame waits for it (its
- * copy is sized by the encoder).
+ * progress is captioned (if it holds a sampled frame) before EOS goes on.
+ * The model is loaded on a thread when the element goes to READY, with
+ * PROGRESS messages; the first sampled frame waits for it (its copy is
+ * sized by the encoder).
  *
  * ## Example launch lines
  * |[
@@ -90,6 +91,7 @@
 
 #include "gemma4.h"
 #include "gstgemma4caption.h"
+#include "gstgemma4captionjob.h"
 #include "gstgemma4element.h"
 #include "gstgemma4enums.h"
 #include "gstgemma4frame.h"
@@ -98,7 +100,7 @@
 #include "gstgemma4settings.h"
 #include "gstgemma4worker.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_gemma4_caption_debug);
+GST_DEBUG_CATEGORY (gst_gemma4_caption_debug);
 #define GST_CAT_DEFAULT gst_gemma4_caption_debug
 
 #define DEFAULT_LATENCY 2000
@@ -113,10 +115,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_caption_debug);
  * processor default). */
 #define DEFAULT_MAX_SOFT_TOKENS 70
 #define DEFAULT_HISTORY_SIZE 2
-#define MAX_HISTORY 32
-/* Frames in one prompt: 64 frames of 70 tokens already fill 4480
- * positions. */
-#define MAX_FRAMES 64
 #define MAX_WINDOW_MS (3600 * 1000)
 /* One job runs and one waits: more would only add latency. */
 #define MAX_PENDING_JOBS 1
@@ -155,101 +153,6 @@ GST_STATIC_PAD_TEMPLATE ("json_src",
     GST_PAD_REQUEST,
     GST_STATIC_CAPS ("application/x-json"));
 
-/* A sampled frame: the small packed RGB copy the encoder reads as is,
- * refcounted (g_atomic_rc_box) because overlapping windows share it. */
-typedef struct
-{
-  GstGemma4Caption *owner;      /* not reffed: samples die before it */
-  GstClockTime pts, stream_time;
-  gint width, height;
-  g4_image_sizing sizing;
-  gint max_soft_tokens;
-  guint8 *rgb;                  /* width * height * 3 */
-} Sample;
-
-/* The last frame seen: when the next one comes it may turn out to be the
- * one closest to an instant. Its copy is made the first time it is picked. */
-typedef struct
-{
-  GstBuffer *buf;
-  GstClockTime pts;
-  GstClockTime end;             /* NONE when unknown: the end of its windows */
-  Sample *sample;
-} Candidate;
-
-typedef struct
-{
-  GstClockTime start, end;      /* [start, end): buffer time */
-  GstClockTime step;            /* to the next window's start */
-  GstClockTime instants[MAX_FRAMES];
-  guint n_instants, next;       /* next: first instant not yet given a frame */
-  Sample *frames[MAX_FRAMES];   /* picked, in order, each once */
-  guint n_frames;
-  GstClockTime content_end;     /* end of the last frame inside (NONE:
-                                 * unknown, the window's end) */
-} Window;
-
-/* The window shape the properties ask for, read at once so a change in
- * the middle cannot mix old and new values. */
-typedef struct
-{
-  GstClockTime window, step;
-  guint n;                      /* sampling instants */
-  gdouble fps;                  /* > 0: instants 1/fps apart */
-} WindowShape;
-
-struct _GstGemma4Caption
-{
-  GstElement parent;
-
-  GstGemma4Element core;
-
-  /* properties, under the object lock */
-  guint window_ms;
-  guint overlap_ms;
-  guint frames_per_window;
-  gdouble sample_fps;
-  GstGemma4ImageSize image_size;
-  guint max_soft_tokens;
-  guint history_size;
-
-  /* counters for stats: written on the streaming thread */
-  guint64 frames_in, samples_made;
-  guint samples_alive_max;
-  guint64 sample_bytes_max;
-
-  gint samples_alive;           /* atomic */
-  gint64 sample_bytes;          /* under the object lock */
-
-  /* streaming thread */
-  GstVideoInfo info;
-  gboolean have_info;
-  GstSegment segment;
-  gboolean live_checked;
-  const g4_mmproj *mm;
-  gboolean anchored;
-  GstClockTime next_start;      /* start of the next window to open */
-  GstClockTime next_pts;        /* time of a next frame without one, or NONE */
-  WindowShape shape;            /* the last valid one */
-  gboolean have_shape, shape_warned;
-  GQueue windows;               /* open windows, oldest first */
-  Candidate prev;
-
-  /* worker thread */
-  GQueue history;               /* previous captions, oldest first */
-};
-
-typedef struct
-{
-  GstClockTime start, duration; /* the window described */
-  GstClockTime display;         /* the text buffer's duration */
-  Sample *frames[MAX_FRAMES];
-  guint n_frames;
-  GstSegment segment;
-  gint64 ready_at;              /* monotonic us when the window was complete */
-  gboolean live;
-} CaptionJob;
-
 #define gst_gemma4_caption_parent_class parent_class
 G_DEFINE_TYPE (GstGemma4Caption, gst_gemma4_caption, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (gemma4caption, "gemma4caption", GST_RANK_NONE,
@@ -276,8 +179,8 @@ sample_ref (Sample * s)
   return g_atomic_rc_box_acquire (s);
 }
 
-static void
-sample_unref (Sample * s)
+void
+gst_gemma4_caption_sample_unref (Sample * s)
 {
   g_atomic_rc_box_release_full (s, sample_clear);
 }
@@ -287,7 +190,7 @@ candidate_clear (Candidate * c)
 {
   gst_clear_buffer (&c->buf);
   if (c->sample)
-    sample_unref (c->sample);
+    gst_gemma4_caption_sample_unref (c->sample);
   memset (c, 0, sizeof *c);
 }
 
@@ -295,7 +198,7 @@ static void
 window_free (Window * w)
 {
   for (guint i = 0; i < w->n_frames; i++)
-    sample_unref (w->frames[i]);
+    gst_gemma4_caption_sample_unref (w->frames[i]);
   g_free (w);
 }
 
@@ -306,29 +209,13 @@ drop_windows (GstGemma4Caption * self)
 }
 
 static void
-caption_job_free (gpointer data)
-{
-  CaptionJob *job = data;
-
-  for (guint i = 0; i < job->n_frames; i++)
-    sample_unref (job->frames[i]);
-  g_free (job);
-}
-
-static void
-clear_history (GstGemma4Caption * self)
-{
-  g_queue_clear_full (&self->history, g_free);
-}
-
-static void
 caption_clear (GstElement * element)
 {
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
 
   drop_windows (self);
   candidate_clear (&self->prev);
-  clear_history (self);
+  gst_gemma4_caption_clear_history (self);
 }
 
 /* The worker's counters plus the sampling ones. Call with the object
@@ -389,315 +276,6 @@ windows_valid (GstElement * element, gchar ** why)
     return FALSE;
   }
   return TRUE;
-}
-
-/* ---- output, on the worker thread ---------------------------------------- */
-
-/* Stream time in ms, 0 when unknown. */
-static gint64
-stream_ms (const GstSegment * segment, GstClockTime t)
-{
-  GstClockTime st = gst_segment_to_stream_time (segment, GST_FORMAT_TIME, t);
-
-  return GST_CLOCK_TIME_IS_VALID (st) ? (gint64) (st / GST_MSECOND) : 0;
-}
-
-/* The user turn (g4_caption_prompt: frame times and images as Hugging
- * Face's Gemma 4 processor lays out a video, then the instruction with its
- * placeholders replaced); instruction NULL is the engine's default. */
-static gchar *
-build_user_turn (GstGemma4Caption * self, const CaptionJob * job,
-    const gchar * instruction)
-{
-  gint64 at[MAX_FRAMES];
-  const gchar *previous[MAX_HISTORY];
-  gint n_previous = 0;
-  guint keep;
-  gsize len;
-  gchar *out;
-
-  for (guint i = 0; i < job->n_frames; i++)
-    at[i] = job->frames[i]->stream_time == GST_CLOCK_TIME_NONE ? 0 :
-        (gint64) (job->frames[i]->stream_time / GST_MSECOND);
-  GST_OBJECT_LOCK (self);
-  keep = self->history_size;
-  GST_OBJECT_UNLOCK (self);
-  /* the newest history-size captions, even right after it was lowered */
-  for (GList * l = g_queue_peek_nth_link (&self->history,
-          self->history.length > keep ? self->history.length - keep : 0); l;
-      l = l->next)
-    previous[n_previous++] = l->data;
-  len = g4_caption_prompt (instruction, at, (gint) job->n_frames,
-      stream_ms (&job->segment, job->start),
-      stream_ms (&job->segment, job->start + job->duration), previous,
-      n_previous, NULL, 0);
-  out = g_malloc (len + 1);
-  g4_caption_prompt (instruction, at, (gint) job->n_frames,
-      stream_ms (&job->segment, job->start),
-      stream_ms (&job->segment, job->start + job->duration), previous,
-      n_previous, out, len + 1);
-  return out;
-}
-
-/* The whole prompt through the chat template; *user_turn gets the user
- * turn for the JSON result. */
-static gchar *
-render_prompt (GstGemma4Caption * self, const g4_model * model,
-    const CaptionJob * job, gchar ** user_turn)
-{
-  g4_chat_message msgs[2];
-  gint n = 0;
-  gchar *instruction, *out;
-  gboolean thinking;
-  gsize len;
-
-  GST_OBJECT_LOCK (self);
-  instruction =
-      g_strdup (gst_gemma4_settings_instruction (&self->core.settings));
-  if (self->core.settings.system_prompt)
-    msgs[n++] = (g4_chat_message) {
-    G4_ROLE_SYSTEM, g_strdup (self->core.settings.system_prompt)};
-  thinking = self->core.settings.thinking;
-  GST_OBJECT_UNLOCK (self);
-
-  *user_turn = build_user_turn (self, job, instruction);
-  msgs[n++] = (g4_chat_message) {
-  G4_ROLE_USER, *user_turn};
-  len = g4_chat_render (g4_model_template_flavor (model), msgs, n, thinking,
-      true, NULL, 0);
-  out = g_malloc (len + 1);
-  g4_chat_render (g4_model_template_flavor (model), msgs, n, thinking, true,
-      out, len + 1);
-  if (n == 2)
-    g_free ((gchar *) msgs[0].content);
-  g_free (instruction);
-  return out;
-}
-
-/* The caption record of job: the common fields, the sampled frames' PTS
- * and, once built, the user turn. */
-static GstStructure *
-new_result (GstGemma4Caption * self, GstGemma4Worker * w,
-    const CaptionJob * job)
-{
-  GstStructure *s = gst_gemma4_result_new ("caption", GST_ELEMENT (self),
-      gst_gemma4_model_get_name (gst_gemma4_worker_get_model (w)),
-      &job->segment, job->start, job->duration);
-  GValue frames = G_VALUE_INIT, v = G_VALUE_INIT;
-
-  gst_value_array_init (&frames, job->n_frames);
-  g_value_init (&v, G_TYPE_UINT64);
-  for (guint i = 0; i < job->n_frames; i++) {
-    g_value_set_uint64 (&v, job->frames[i]->pts);
-    gst_value_array_append_value (&frames, &v);
-  }
-  g_value_unset (&v);
-  gst_structure_take_value (s, "frames", &frames);
-  return s;
-}
-
-/* The job's one record (bus, meta, text or GAP, JSON). */
-static GstFlowReturn
-publish (GstGemma4Caption * self, const CaptionJob * job,
-    GstStructure * result)
-{
-  gboolean late = FALSE;
-  GstClockTime pts;
-
-  /* live: a caption that came late goes out where the clock stands, as
-   * gemma4asr's text does, instead of being dropped as too late downstream */
-  gst_structure_get_boolean (result, "late", &late);
-  pts = gst_gemma4_output_stamp (&self->core.output, &self->core.upstream,
-      &job->segment, job->start, job->display, late && job->live,
-      "gemma4caption/late-result");
-  return gst_gemma4_output_publish (&self->core.output, result, pts,
-      job->display);
-}
-
-static void
-remember_caption (GstGemma4Caption * self, const gchar * text)
-{
-  guint keep;
-
-  GST_OBJECT_LOCK (self);
-  keep = self->history_size;
-  GST_OBJECT_UNLOCK (self);
-  if (*text && keep > 0)
-    g_queue_push_tail (&self->history, g_strdup (text));
-  while (self->history.length > keep)
-    g_free (g_queue_pop_head (&self->history));
-}
-
-/* Encodes the job's frames into one block of rows, media[i] pointing into
- * it. Returns the block (NULL with the flow in *ret on failure). */
-static gfloat *
-encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
-    const g4_mmproj * mm, const CaptionJob * job, g4_media * media,
-    GstFlowReturn * ret)
-{
-  const gint n_embd = g4_mmproj_n_embd (mm);
-  gint counts[MAX_FRAMES];
-  gsize total = 0, at = 0;
-  gfloat *embd;
-
-  for (guint i = 0; i < job->n_frames; i++) {
-    const Sample *s = job->frames[i];
-    counts[i] = g4_image_n_tokens (mm, s->width, s->height, s->sizing,
-        s->max_soft_tokens);
-    if (counts[i] <= 0) {
-      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-          ("The vision encoder refuses a %dx%d frame with a budget of %d "
-              "soft tokens", s->width, s->height, s->max_soft_tokens), (NULL));
-      *ret = GST_FLOW_ERROR;
-      return NULL;
-    }
-    total += (gsize) counts[i];
-  }
-  embd = g_try_new (gfloat, total * n_embd);
-  if (!embd) {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Out of memory for %" G_GSIZE_FORMAT " image embeddings", total),
-        (NULL));
-    *ret = GST_FLOW_ERROR;
-    return NULL;
-  }
-  for (guint i = 0; i < job->n_frames; i++) {
-    Sample *s = job->frames[i];
-    g4_image_view view = g4_image_view_rgb (s->rgb, s->width, s->height,
-        s->width * 3);
-    g4_error err = { 0 };
-    gint n = 0;
-    /* the copy is the encoder's canvas: both rules keep it as is */
-    g4_status st = g4_image_encode_view (mm, &view, s->sizing,
-        s->max_soft_tokens, gst_gemma4_worker_get_n_threads (w),
-        gst_gemma4_worker_get_cancel (w), embd + at * n_embd, &n, &err);
-    if (st != G4_OK) {
-      g_free (embd);
-      if (st == G4_STATUS_CANCELLED) {
-        *ret = GST_FLOW_FLUSHING;
-      } else {
-        GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
-            ("The vision encoder failed: %s", err.message), (NULL));
-        *ret = GST_FLOW_ERROR;
-      }
-      return NULL;
-    }
-    media[i] = (g4_media) {
-    .embd = embd + at * n_embd,.n_tokens = n,.is_audio = false};
-    at += (gsize) n;
-  }
-  return embd;
-}
-
-typedef struct
-{
-  GString *answer;
-  GstGemma4Worker *worker;
-} GenerateContext;
-
-static bool
-on_piece (const char *text, int len, bool in_thought, void *user)
-{
-  GenerateContext *ctx = user;
-
-  if (!in_thought)
-    g_string_append_len (ctx->answer, text, len);
-  return !gst_gemma4_worker_is_cancelled (ctx->worker);
-}
-
-static GstFlowReturn
-caption_process (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  CaptionJob *job = data;
-  GstGemma4Model *model = gst_gemma4_worker_get_model (w);
-  const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
-  const g4_model *lm = gst_gemma4_model_get_model (model);
-  const gint64 t0 = g_get_monotonic_time ();
-  g4_media media[MAX_FRAMES];
-  g4_error err = { 0 };
-  g4_status st;
-  g4_prompt prompt = { 0 };
-  g4_generate_params gp = { 0 };
-  g4_generate_result res = { 0 };
-  GString *answer;
-  GenerateContext ctx;
-  GstStructure *result;
-  gchar *rendered, *user_turn = NULL, *text;
-  gfloat *embd;
-  GstClockTime inference, budget;
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  embd = encode_frames (self, w, mm, job, media, &ret);
-  if (!embd)
-    return ret;
-  rendered = render_prompt (self, lm, job, &user_turn);
-  st = g4_prompt_build (lm, rendered, media, (int) job->n_frames, &prompt,
-      &err);
-  g_free (rendered);
-  g_free (embd);
-  if (st != G4_OK) {
-    GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
-        ("Could not build the prompt (a prompt may not hold <|image|> of "
-            "its own): %s", err.message), (NULL));
-    g_free (user_turn);
-    return GST_FLOW_ERROR;
-  }
-
-  answer = g_string_new (NULL);
-  GST_OBJECT_LOCK (self);
-  gp.max_tokens = (int) self->core.settings.max_tokens;
-  gp.sampling = gst_gemma4_settings_sampling (&self->core.settings);
-  budget = self->core.settings.latency_ms * GST_MSECOND;
-  GST_OBJECT_UNLOCK (self);
-  result = new_result (self, w, job);
-  gst_structure_set (result, "prompt", G_TYPE_STRING, user_turn, NULL);
-  g_free (user_turn);
-
-  ctx.answer = answer;
-  ctx.worker = w;
-  gp.on_piece = on_piece;
-  gp.user = &ctx;
-  st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "caption",
-      job->start, "lower frames-per-window or max-soft-tokens", &err);
-  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
-  if (ret != GST_FLOW_OK) {
-    if (ret == GST_FLOW_ERROR) {
-      gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_ERROR);
-      publish (self, job, result);
-    } else {
-      gst_structure_free (result);
-    }
-    g_string_free (answer, TRUE);
-    return ret;
-  }
-  gst_gemma4_worker_account (w, t0, job->ready_at, job->live, budget,
-      (guint) res.n_generated, res.generate_seconds, &inference, result);
-
-  text = g_strstrip (g_string_free (answer, FALSE));
-  GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
-      ", %u frames: \"%s\" (%d tokens, %.0f ms)", GST_TIME_ARGS (job->start),
-      GST_TIME_ARGS (job->duration), job->n_frames, text, res.n_generated,
-      inference / 1e6);
-  gst_gemma4_result_set_text (result, text);
-  ret = publish (self, job, result);
-  remember_caption (self, text);
-  g_free (text);
-  gst_gemma4_element_notify_stats (&self->core);
-  return ret;
-}
-
-/* A window dropped under load: a record without text (a gap on the text). */
-static GstFlowReturn
-caption_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  CaptionJob *job = data;
-  GstStructure *result = new_result (self, w, job);
-
-  gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_DROPPED);
-  gst_gemma4_element_notify_stats (&self->core);
-  return publish (self, job, result);
 }
 
 /* ---- input, on the streaming thread --------------------------------------- */
@@ -887,8 +465,9 @@ queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
   GST_DEBUG_OBJECT (self, "window %" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
       " with %u frames", GST_TIME_ARGS (w->start), GST_TIME_ARGS (duration),
       job->n_frames);
-  return gst_gemma4_worker_queue_job (self->core.worker, caption_process,
-      caption_drop, job, caption_job_free, leaky, &timing);
+  return gst_gemma4_worker_queue_job (self->core.worker,
+      gst_gemma4_caption_process, gst_gemma4_caption_drop, job,
+      gst_gemma4_caption_job_free, leaky, &timing);
 }
 
 /* Windows that end at or before t are complete. */
@@ -1138,7 +717,7 @@ reset_stream (GstGemma4Caption * self)
 static void
 reset_output (GstGemma4Caption * self)
 {
-  clear_history (self);
+  gst_gemma4_caption_clear_history (self);
   gst_gemma4_output_reset (&self->core.output);
 }
 
