@@ -205,10 +205,9 @@ asr_clear (GstElement * element)
 
 typedef struct
 {
+  GstGemma4Answer answer;       /* first: on_piece hands it on */
   GstGemma4Asr *self;
-  GstGemma4Worker *worker;
   const AsrJob *job;
-  GString *text;
   gboolean partial;
   const GstStructure *result;   /* partial results are copies of it */
   GstFlowReturn flow;           /* of the partial results */
@@ -242,31 +241,26 @@ on_piece (const char *text, int len, bool in_thought, void *user)
   GenerateContext *ctx = user;
   GstGemma4Asr *self = ctx->self;
 
-  if (!in_thought) {
-    g_string_append_len (ctx->text, text, len);
-    if (ctx->partial && ctx->flow == GST_FLOW_OK) {
-      GstStructure *s = gst_structure_copy (ctx->result);
-      gchar *so_far = g_strstrip (g_strdup (ctx->text->str));
-      gst_structure_set (s, "text", G_TYPE_STRING, so_far,
-          "is_final", G_TYPE_BOOLEAN, FALSE, NULL);
-      g_free (so_far);
-      ctx->flow = gst_gemma4_output_publish_partial (&self->core.output, s,
-          ctx->job->pts, ctx->job->duration);
-    }
+  if (!gst_gemma4_answer_piece (text, len, in_thought, &ctx->answer))
+    return false;
+  if (!in_thought && ctx->partial && ctx->flow == GST_FLOW_OK) {
+    GstStructure *s = gst_structure_copy (ctx->result);
+    gchar *so_far = g_strstrip (g_strdup (ctx->answer.text->str));
+    gst_structure_set (s, "text", G_TYPE_STRING, so_far,
+        "is_final", G_TYPE_BOOLEAN, FALSE, NULL);
+    g_free (so_far);
+    ctx->flow = gst_gemma4_output_publish_partial (&self->core.output, s,
+        ctx->job->pts, ctx->job->duration);
   }
-  return !gst_gemma4_worker_is_cancelled (ctx->worker);
+  return true;
 }
 
 /* The request as the chat template lays it out, audio placeholder included. */
 static gchar *
 render_prompt (GstGemma4Asr * self, const g4_model * model)
 {
-  g4_chat_message msgs[2];
-  gint n = 0;
-  gchar *instruction, *content, *out;
   const gchar *user;
-  gboolean thinking;
-  gsize len;
+  gchar *instruction, *out;
 
   GST_OBJECT_LOCK (self);
   user = gst_gemma4_settings_instruction (&self->core.settings);
@@ -274,29 +268,15 @@ render_prompt (GstGemma4Asr * self, const g4_model * model)
     instruction = g_strdup (user);
   } else {
     gboolean translate = self->task == GST_GEMMA4_ASR_TASK_TRANSLATE;
-    len = g4_asr_prompt (translate, self->language, self->target_language,
-        NULL, 0);
+    gsize len = g4_asr_prompt (translate, self->language,
+        self->target_language, NULL, 0);
     instruction = g_malloc (len + 1);
     g4_asr_prompt (translate, self->language, self->target_language,
         instruction, len + 1);
   }
-  if (self->core.settings.system_prompt)
-    msgs[n++] = (g4_chat_message) {
-    G4_ROLE_SYSTEM, g_strdup (self->core.settings.system_prompt)};
-  thinking = self->core.settings.thinking;
   GST_OBJECT_UNLOCK (self);
-
-  content = strstr (instruction, "<|audio|>") ? g_strdup (instruction) :
-      g_strconcat ("<|audio|>", instruction, NULL);
-  msgs[n++] = (g4_chat_message) {
-  G4_ROLE_USER, content};
-  len = g4_chat_render (g4_model_template_flavor (model), msgs, n, thinking,
-      true, NULL, 0);
-  out = g_malloc (len + 1);
-  g4_chat_render (g4_model_template_flavor (model), msgs, n, thinking, true,
-      out, len + 1);
-  for (gint i = 0; i < n; i++)
-    g_free ((gchar *) msgs[i].content);
+  out = gst_gemma4_settings_render_chat (&self->core.settings,
+      GST_ELEMENT (self), model, instruction, "<|audio|>");
   g_free (instruction);
   return out;
 }
@@ -389,9 +369,9 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   }
 
   ctx.self = self;
-  ctx.worker = w;
+  ctx.answer.worker = w;
   ctx.job = job;
-  ctx.text = g_string_new (NULL);
+  ctx.answer.text = g_string_new (NULL);
   ctx.result = result = new_result (self, w, job);
   GST_OBJECT_LOCK (self);
   gp.max_tokens = (int) self->core.settings.max_tokens;
@@ -413,13 +393,13 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   if (ret != GST_FLOW_OK) {
     if (ret != GST_FLOW_ERROR)
       gst_structure_free (result);
-    g_string_free (ctx.text, TRUE);
+    g_string_free (ctx.answer.text, TRUE);
     return ret;
   }
   gst_gemma4_worker_account (w, t0, job->ready_at, job->live, budget,
       (guint) res.n_generated, res.generate_seconds, &inference, result);
 
-  text = g_strstrip (g_string_free (ctx.text, FALSE));
+  text = g_strstrip (g_string_free (ctx.answer.text, FALSE));
   if (job->seg->continues)
     skip = gst_gemma4_text_seam_skip (self->prev_text, text, max_words);
   g_free (self->prev_text);

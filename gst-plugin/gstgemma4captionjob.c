@@ -83,31 +83,15 @@ static gchar *
 render_prompt (GstGemma4Caption * self, const g4_model * model,
     const CaptionJob * job, gchar ** user_turn)
 {
-  g4_chat_message msgs[2];
-  gint n = 0;
   gchar *instruction, *out;
-  gboolean thinking;
-  gsize len;
 
   GST_OBJECT_LOCK (self);
   instruction =
       g_strdup (gst_gemma4_settings_instruction (&self->core.settings));
-  if (self->core.settings.system_prompt)
-    msgs[n++] = (g4_chat_message) {
-    G4_ROLE_SYSTEM, g_strdup (self->core.settings.system_prompt)};
-  thinking = self->core.settings.thinking;
   GST_OBJECT_UNLOCK (self);
-
   *user_turn = build_user_turn (self, job, instruction);
-  msgs[n++] = (g4_chat_message) {
-  G4_ROLE_USER, *user_turn};
-  len = g4_chat_render (g4_model_template_flavor (model), msgs, n, thinking,
-      true, NULL, 0);
-  out = g_malloc (len + 1);
-  g4_chat_render (g4_model_template_flavor (model), msgs, n, thinking, true,
-      out, len + 1);
-  if (n == 2)
-    g_free ((gchar *) msgs[0].content);
+  out = gst_gemma4_settings_render_chat (&self->core.settings,
+      GST_ELEMENT (self), model, *user_turn, NULL);
   g_free (instruction);
   return out;
 }
@@ -227,22 +211,6 @@ encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
   return embd;
 }
 
-typedef struct
-{
-  GString *answer;
-  GstGemma4Worker *worker;
-} GenerateContext;
-
-static bool
-on_piece (const char *text, int len, bool in_thought, void *user)
-{
-  GenerateContext *ctx = user;
-
-  if (!in_thought)
-    g_string_append_len (ctx->answer, text, len);
-  return !gst_gemma4_worker_is_cancelled (ctx->worker);
-}
-
 GstFlowReturn
 gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
     gpointer data)
@@ -260,7 +228,7 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
   g4_generate_params gp = { 0 };
   g4_generate_result res = { 0 };
   GString *answer;
-  GenerateContext ctx;
+  GstGemma4Answer ctx;
   GstStructure *result;
   gchar *rendered, *user_turn = NULL, *text;
   gfloat *embd;
@@ -293,9 +261,9 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
   gst_structure_set (result, "prompt", G_TYPE_STRING, user_turn, NULL);
   g_free (user_turn);
 
-  ctx.answer = answer;
+  ctx.text = answer;
   ctx.worker = w;
-  gp.on_piece = on_piece;
+  gp.on_piece = gst_gemma4_answer_piece;
   gp.user = &ctx;
   st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "caption",
       job->start, "lower frames-per-window or max-soft-tokens", &err);

@@ -425,6 +425,35 @@ gst_gemma4_settings_sampling (const GstGemma4Settings * s)
   return p;
 }
 
+gchar *
+gst_gemma4_settings_render_chat (const GstGemma4Settings * s,
+    GstElement * element, const g4_model * model, const gchar * instruction,
+    const gchar * placeholder)
+{
+  const g4_template_flavor flavor = g4_model_template_flavor (model);
+  g4_chat_message msgs[2];
+  gint n = 0;
+  gboolean thinking;
+  gchar *out;
+  gsize len;
+
+  GST_OBJECT_LOCK (element);
+  if (s->system_prompt)
+    msgs[n++] = (g4_chat_message) {
+    G4_ROLE_SYSTEM, g_strdup (s->system_prompt)};
+  thinking = s->thinking;
+  GST_OBJECT_UNLOCK (element);
+  msgs[n++] = (g4_chat_message) {
+  G4_ROLE_USER, placeholder && !strstr (instruction, placeholder) ?
+        g_strconcat (placeholder, instruction, NULL) : g_strdup (instruction)};
+  len = g4_chat_render (flavor, msgs, n, thinking, true, NULL, 0);
+  out = g_malloc (len + 1);
+  g4_chat_render (flavor, msgs, n, thinking, true, out, len + 1);
+  for (gint i = 0; i < n; i++)
+    g_free ((gchar *) msgs[i].content);
+  return out;
+}
+
 void
 gst_gemma4_post_latency_changed (GstElement * element)
 {

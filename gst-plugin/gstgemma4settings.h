@@ -105,6 +105,15 @@ const gchar *gst_gemma4_settings_instruction (const GstGemma4Settings * s);
 
 g4_sampler_params gst_gemma4_settings_sampling (const GstGemma4Settings * s);
 
+/* The whole prompt through model's chat template: system-prompt when set,
+ * then the user turn instruction, which gets placeholder (the media,
+ * "<|audio|>" or "<|image|>") in front unless it places it itself
+ * (placeholder NULL: it is complete); thinking as set. Takes the object
+ * lock of element. */
+gchar *gst_gemma4_settings_render_chat (const GstGemma4Settings * s,
+    GstElement * element, const g4_model * model, const gchar * instruction,
+    const gchar * placeholder);
+
 /* ---- for the elements ------------------------------------------------------ */
 
 typedef struct _GstGemma4Worker GstGemma4Worker;

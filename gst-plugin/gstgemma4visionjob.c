@@ -164,11 +164,8 @@ job_config_read (GstGemma4Vision * self, const g4_model * lm, JobConfig * c)
     [GST_GEMMA4_VISION_TASK_OCR] = G4_VISION_OCR,
     [GST_GEMMA4_VISION_TASK_CLASSIFY] = G4_VISION_CLASSIFY,
   };
-  g4_chat_message msgs[2];
-  gint n = 0;
   const gchar *user;
-  gchar *instruction, *content;
-  gboolean thinking;
+  gchar *instruction;
   gsize len;
 
   memset (c, 0, sizeof *c);
@@ -193,24 +190,11 @@ job_config_read (GstGemma4Vision * self, const g4_model * lm, JobConfig * c)
     g4_vision_task_prompt (tasks[c->task], joined, instruction, len + 1);
     g_free (joined);
   }
-  if (self->core.settings.system_prompt)
-    msgs[n++] = (g4_chat_message) {
-    G4_ROLE_SYSTEM, g_strdup (self->core.settings.system_prompt)};
-  thinking = self->core.settings.thinking;
   GST_OBJECT_UNLOCK (self);
 
   c->max_objects = CLAMP (c->gp.max_tokens / TOKENS_PER_BOX, 1, 64);
-  content = strstr (instruction, "<|image|>") ? g_strdup (instruction) :
-      g_strconcat ("<|image|>", instruction, NULL);
-  msgs[n++] = (g4_chat_message) {
-  G4_ROLE_USER, content};
-  len = g4_chat_render (g4_model_template_flavor (lm), msgs, n, thinking,
-      true, NULL, 0);
-  c->chat = g_malloc (len + 1);
-  g4_chat_render (g4_model_template_flavor (lm), msgs, n, thinking, true,
-      c->chat, len + 1);
-  for (gint i = 0; i < n; i++)
-    g_free ((gchar *) msgs[i].content);
+  c->chat = gst_gemma4_settings_render_chat (&self->core.settings,
+      GST_ELEMENT (self), lm, instruction, "<|image|>");
   g_free (instruction);
 }
 
@@ -220,22 +204,6 @@ job_config_clear (JobConfig * c)
   g_strfreev (c->labels);
   g_strfreev (c->object_class);
   g_free (c->chat);
-}
-
-typedef struct
-{
-  GstGemma4Worker *worker;
-  GString *text;
-} PieceContext;
-
-static bool
-on_piece (const char *text, int len, bool in_thought, void *user)
-{
-  PieceContext *ctx = user;
-
-  if (!in_thought)
-    g_string_append_len (ctx->text, text, len);
-  return !gst_gemma4_worker_is_cancelled (ctx->worker);
 }
 
 /* One region the prompt runs on, in pixels of the frame. */
@@ -354,7 +322,7 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
   g4_generate_params gp = c->gp;
   g4_generate_result res = { 0 };
   g4_prompt prompt = { 0 };
-  PieceContext ctx = { w, text };
+  GstGemma4Answer ctx = { w, text };
   gfloat *embd;
   gint n_tokens;
   g4_status st;
@@ -397,7 +365,7 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
   if (st != G4_OK)
     return st;
 
-  gp.on_piece = on_piece;
+  gp.on_piece = gst_gemma4_answer_piece;
   gp.user = &ctx;
   if (c->task == GST_GEMMA4_VISION_TASK_DETECT)
     gp.constraint = detection_constraint (self, lm, c->labels,

@@ -429,6 +429,17 @@ gst_gemma4_worker_is_cancelled (GstGemma4Worker * w)
   return g_atomic_int_get (&w->cancel) != 0;
 }
 
+bool
+gst_gemma4_answer_piece (const char *text, int len, bool in_thought,
+    void *answer)
+{
+  GstGemma4Answer *a = answer;
+
+  if (!in_thought)
+    g_string_append_len (a->text, text, len);
+  return !gst_gemma4_worker_is_cancelled (a->worker);
+}
+
 void
 gst_gemma4_worker_record (GstGemma4Worker * w, GstClockTime inference,
     guint tokens, gdouble generate_seconds, gboolean late,

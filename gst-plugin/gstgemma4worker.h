@@ -74,6 +74,17 @@ void gst_gemma4_worker_end_compute (GstGemma4Worker * w);
 const volatile gint *gst_gemma4_worker_get_cancel (GstGemma4Worker * w);
 gboolean gst_gemma4_worker_is_cancelled (GstGemma4Worker * w);
 
+/* The answer of a generation, thoughts left out: set on_piece to
+ * gst_gemma4_answer_piece and user to the answer; generation stops once
+ * the worker is cancelled. */
+typedef struct
+{
+  GstGemma4Worker *worker;
+  GString *text;
+} GstGemma4Answer;
+bool gst_gemma4_answer_piece (const char *text, int len, bool in_thought,
+    void *answer);
+
 /* Accounts a finished job. With budget valid (live), inference time over
  * budget three times in a row posts a warning (once, until it recovers). */
 void gst_gemma4_worker_record (GstGemma4Worker * w, GstClockTime inference,
