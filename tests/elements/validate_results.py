@@ -42,10 +42,13 @@ def main():
     if len(sys.argv) < 8:
         print(__doc__)
         return 2
-    schemas, dump, cli, model, mmproj, wav, image = sys.argv[1:8]
-    video_maker = sys.argv[8] if len(sys.argv) > 8 else None
+    with tempfile.TemporaryDirectory(prefix="gemma4-results-") as tmp:
+        return check(sys.argv[1:8], sys.argv[8] if len(sys.argv) > 8 else None, tmp)
+
+
+def check(args, video_maker, tmp):
+    schemas, dump, cli, model, mmproj, wav, image = args
     validators = load_validators(schemas)
-    tmp = tempfile.mkdtemp(prefix="gemma4-results-")
     subprocess.run([dump, tmp, model, mmproj, wav], check=True, timeout=600)
     common = ["-m", model, "--mmproj", mmproj, "-t", "2"]
     run_cli(cli, ["transcribe", wav, "--json", "-n", "4", "--chunk", "1", "--language", "en"]
