@@ -33,12 +33,20 @@
  *   window starts (window - window-overlap; the last window runs to the end
  *   of the video), so captions never overlap and srtenc, webvttenc and
  *   textoverlay show one at a time. GAP events cover time without video.
- * - `json_src` (request pad): `application/x-json`, one object per window:
- *   `start` and `duration` (the whole window described, ns), `frames` (PTS
- *   of the sampled frames), `text`, `prompt` (the user turn as built),
- *   `inference_time` (ns), `tokens`, `late`, `model`, `element`.
- * - an element message `gemma4-result` per caption on the bus, and the same
- *   structure on each text buffer as the custom meta `GstGemma4ResultMeta`.
+ * - `json_src` (request pad): `application/x-json`, the result records,
+ *   one JSON object per line (schemas/caption.schema.json): `kind`
+ *   "caption", `status`, `text`, `is_final`, `start` and `duration` (the
+ *   whole window described), `timestamp`, `running_time` and
+ *   `inference_time` (ns), `tokens`, `late`, `model`, `element`, `frames`
+ *   (PTS of the sampled frames), `prompt` (the user turn as built).
+ * - an element message `gemma4-result` per window on the bus with the same
+ *   fields, and the same structure on each text buffer as the custom meta
+ *   `GstGemma4ResultMeta`.
+ *
+ * Every window with frames ends in exactly one record on the bus and the
+ * JSON pad, its `status` ok, empty (the model wrote nothing), dropped (not
+ * captioned: the element could not keep up), late or error; the text pad
+ * gets a GAP for each record without text.
  *
  * A frame without a timestamp follows the previous one (the first starts the
  * segment); when neither the buffers nor the caps give frame durations
@@ -47,13 +55,14 @@
  *
  * In a live pipeline the element reports a latency of upstream + window +
  * #GstGemma4Caption:latency; inference runs off the streaming thread and,
- * when it cannot keep up, the oldest pending window is dropped (a GAP goes
- * out in its place, a QOS message is posted and #GstGemma4Caption:stats
- * counts it). In a file pipeline nothing is dropped: upstream waits. At EOS
- * the window in progress is captioned (if it holds a sampled frame) before
- * EOS goes on. The model is loaded on a thread when the element goes to
- * READY, with PROGRESS messages; the first sampled frame waits for it (its
- * copy is sized by the encoder).
+ * when it cannot keep up, the oldest pending window is dropped (a record
+ * with status dropped and a GAP on the text go out in its place, a QOS
+ * message is posted and #GstGemma4Caption:stats counts it). In a file
+ * pipeline nothing is dropped: upstream waits. At EOS the window in
+ * progress is captioned (if it holds a sampled frame) before EOS goes on.
+ * The model is loaded on a thread when the element goes to READY, with
+ * PROGRESS messages; the first sampled frame waits for it (its copy is
+ * sized by the encoder).
  *
  * ## Example launch lines
  * |[
@@ -75,22 +84,21 @@
 #include "config.h"
 #endif
 
-#include <math.h>
-#include <string.h>
-
 #include <gst/video/video.h>
 
 #include "gemma4.h"
 #include "gstgemma4caption.h"
+#include "gstgemma4captionjob.h"
+#include "gstgemma4captionwindows.h"
+#include "gstgemma4element.h"
 #include "gstgemma4enums.h"
 #include "gstgemma4frame.h"
-#include "gstgemma4meta.h"
 #include "gstgemma4output.h"
+#include "gstgemma4result.h"
 #include "gstgemma4settings.h"
-#include "gstgemma4text.h"
 #include "gstgemma4worker.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_gemma4_caption_debug);
+GST_DEBUG_CATEGORY (gst_gemma4_caption_debug);
 #define GST_CAT_DEFAULT gst_gemma4_caption_debug
 
 #define DEFAULT_LATENCY 2000
@@ -105,10 +113,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_caption_debug);
  * processor default). */
 #define DEFAULT_MAX_SOFT_TOKENS 70
 #define DEFAULT_HISTORY_SIZE 2
-#define MAX_HISTORY 32
-/* Frames in one prompt: 64 frames of 70 tokens already fill 4480
- * positions. */
-#define MAX_FRAMES 64
 #define MAX_WINDOW_MS (3600 * 1000)
 /* One job runs and one waits: more would only add latency. */
 #define MAX_PENDING_JOBS 1
@@ -124,7 +128,7 @@ enum
   PROP_HISTORY_SIZE,
 };
 
-static const GstGemma4SettingsDefaults caption_defaults = {
+static GstGemma4SettingsDefaults caption_defaults = {
   .latency_ms = DEFAULT_LATENCY,
   .max_tokens = DEFAULT_MAX_TOKENS,
   .temperature = DEFAULT_TEMPERATURE,
@@ -147,138 +151,306 @@ GST_STATIC_PAD_TEMPLATE ("json_src",
     GST_PAD_REQUEST,
     GST_STATIC_CAPS ("application/x-json"));
 
-/* A sampled frame: the small packed RGB copy the encoder reads as is,
- * refcounted (g_atomic_rc_box) because overlapping windows share it. */
-typedef struct
-{
-  GstGemma4Caption *owner;      /* not reffed: samples die before it */
-  GstClockTime pts, stream_time;
-  gint width, height;
-  g4_image_sizing sizing;
-  gint max_soft_tokens;
-  guint8 *rgb;                  /* width * height * 3 */
-} Sample;
-
-/* The last frame seen: when the next one comes it may turn out to be the
- * one closest to an instant. Its copy is made the first time it is picked. */
-typedef struct
-{
-  GstBuffer *buf;
-  GstClockTime pts;
-  GstClockTime end;             /* NONE when unknown: the end of its windows */
-  Sample *sample;
-} Candidate;
-
-typedef struct
-{
-  GstClockTime start, end;      /* [start, end): buffer time */
-  GstClockTime step;            /* to the next window's start */
-  GstClockTime instants[MAX_FRAMES];
-  guint n_instants, next;       /* next: first instant not yet given a frame */
-  Sample *frames[MAX_FRAMES];   /* picked, in order, each once */
-  guint n_frames;
-  GstClockTime content_end;     /* end of the last frame inside (NONE:
-                                 * unknown, the window's end) */
-} Window;
-
-/* The window shape the properties ask for, read at once so a change in
- * the middle cannot mix old and new values. */
-typedef struct
-{
-  GstClockTime window, step;
-  guint n;                      /* sampling instants */
-  gdouble fps;                  /* > 0: instants 1/fps apart */
-} WindowShape;
-
-struct _GstGemma4Caption
-{
-  GstElement parent;
-
-  GstPad *sinkpad;
-  GstPad *srcpad;
-
-  /* properties, under the object lock */
-  GstGemma4Settings settings;
-  guint window_ms;
-  guint overlap_ms;
-  guint frames_per_window;
-  gdouble sample_fps;
-  GstGemma4ImageSize image_size;
-  guint max_soft_tokens;
-  guint history_size;
-  GstStructure *last_stats;     /* stats of the last run, kept in NULL */
-  GstGemma4Upstream upstream;
-
-  /* the text pad and the json_src request pad */
-  GstGemma4Output output;
-  /* counters for stats: written on the streaming thread */
-  guint64 frames_in, samples_made;
-  guint samples_alive_max;
-  guint64 sample_bytes_max;
-
-  gint samples_alive;           /* atomic */
-  gint64 sample_bytes;          /* under the object lock */
-
-  /* READY and up; set and cleared under the object lock */
-  GstGemma4Worker *worker;
-
-  /* streaming thread */
-  GstVideoInfo info;
-  gboolean have_info;
-  GstSegment segment;
-  gboolean live_checked;
-  const g4_mmproj *mm;
-  gboolean anchored;
-  GstClockTime next_start;      /* start of the next window to open */
-  GstClockTime next_pts;        /* time of a next frame without one, or NONE */
-  WindowShape shape;            /* the last valid one */
-  gboolean have_shape, shape_warned;
-  GQueue windows;               /* open windows, oldest first */
-  Candidate prev;
-
-  /* worker thread */
-  GQueue history;               /* previous captions, oldest first */
-};
-
-typedef struct
-{
-  GstClockTime start, duration; /* the window described */
-  GstClockTime display;         /* the text buffer's duration */
-  Sample *frames[MAX_FRAMES];
-  guint n_frames;
-  GstSegment segment;
-  gint64 ready_at;              /* monotonic us when the window was complete */
-  gboolean live;
-} CaptionJob;
-
 #define gst_gemma4_caption_parent_class parent_class
 G_DEFINE_TYPE (GstGemma4Caption, gst_gemma4_caption, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (gemma4caption, "gemma4caption", GST_RANK_NONE,
     GST_TYPE_GEMMA4_CAPTION);
 
-static GParamSpec *stats_pspec;
+static void
+caption_clear (GstElement * element)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
 
-static void gst_gemma4_caption_finalize (GObject * object);
-static void gst_gemma4_caption_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_gemma4_caption_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_gemma4_caption_change_state (GstElement *
-    element, GstStateChange transition);
-static GstPad *gst_gemma4_caption_request_new_pad (GstElement * element,
-    GstPadTemplate * templ, const gchar * name, const GstCaps * caps);
-static void gst_gemma4_caption_release_pad (GstElement * element,
-    GstPad * pad);
-static GstFlowReturn gst_gemma4_caption_chain (GstPad * pad,
-    GstObject * parent, GstBuffer * buf);
-static gboolean gst_gemma4_caption_sink_event (GstPad * pad,
-    GstObject * parent, GstEvent * event);
-static gboolean gst_gemma4_caption_sink_query (GstPad * pad,
-    GstObject * parent, GstQuery * query);
-static gboolean gst_gemma4_caption_src_event (GstPad * pad,
-    GstObject * parent, GstEvent * event);
-static gboolean gst_gemma4_caption_src_query (GstPad * pad,
-    GstObject * parent, GstQuery * query);
+  gst_gemma4_caption_drop_windows (self);
+  gst_gemma4_caption_candidate_clear (&self->prev);
+  gst_gemma4_caption_clear_history (self);
+}
+
+/* The worker's counters plus the sampling ones. Call with the object
+ * lock. */
+static GstStructure *
+make_stats (GstElement * element)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+  GstStructure *s = gst_gemma4_worker_get_stats (self->core.worker);
+
+  gst_structure_set (s, "frames", G_TYPE_UINT64, self->frames_in,
+      "samples", G_TYPE_UINT64, self->samples_made,
+      "samples-alive-max", G_TYPE_UINT, self->samples_alive_max,
+      "sample-bytes-max", G_TYPE_UINT64, self->sample_bytes_max, NULL);
+  return s;
+}
+
+/* The running worker's and the sampling counters, else the last run's.
+ * Call with the object lock. */
+static GstStructure *
+caption_stats (GstElement * element)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+
+  if (self->core.worker || !self->core.last_stats)
+    return make_stats (element);
+  return gst_structure_copy (self->core.last_stats);
+}
+
+/* ---- input, on the streaming thread ---------------------------------- */
+
+static GstFlowReturn
+gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (parent);
+  Candidate cur = { 0 };
+  GstFlowReturn ret;
+
+  GST_OBJECT_LOCK (self);
+  self->frames_in++;
+  GST_OBJECT_UNLOCK (self);
+  if (!self->have_info) {
+    gst_buffer_unref (buf);
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("No caps before the first "
+            "frame"), (NULL));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (!self->live_checked) {
+    gst_gemma4_upstream_query (&self->core.upstream, GST_ELEMENT (self),
+        self->core.sinkpad);
+    self->live_checked = TRUE;
+  }
+  cur.buf = buf;
+  /* a frame without a timestamp follows the previous one; the first one
+   * starts the segment */
+  if (GST_BUFFER_PTS_IS_VALID (buf))
+    cur.pts = GST_BUFFER_PTS (buf);
+  else if (GST_CLOCK_TIME_IS_VALID (self->next_pts))
+    cur.pts = self->next_pts;
+  else
+    cur.pts = self->segment.start;
+  if (GST_BUFFER_DURATION_IS_VALID (buf))
+    cur.end = cur.pts + GST_BUFFER_DURATION (buf);
+  else if (GST_VIDEO_INFO_FPS_N (&self->info) > 0)
+    cur.end = cur.pts + gst_util_uint64_scale_int (GST_SECOND,
+        GST_VIDEO_INFO_FPS_D (&self->info), GST_VIDEO_INFO_FPS_N (&self->info));
+  else
+    cur.end = GST_CLOCK_TIME_NONE;
+  self->next_pts = GST_CLOCK_TIME_IS_VALID (cur.end) ? cur.end : cur.pts;
+  /* frames outside the segment (a decoder's lead-in after a seek) are not
+   * part of the video */
+  if (!gst_segment_clip (&self->segment, GST_FORMAT_TIME, cur.pts, cur.end,
+          NULL, NULL)) {
+    GST_LOG_OBJECT (self, "clipped the frame at %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (cur.pts));
+    gst_buffer_unref (buf);
+    return gst_gemma4_worker_get_flow (self->core.worker);
+  }
+  if (self->anchored && cur.pts < self->prev.pts) {
+    GST_DEBUG_OBJECT (self, "timestamps went back: new windows from %"
+        GST_TIME_FORMAT, GST_TIME_ARGS (cur.pts));
+    gst_gemma4_caption_finish_windows (self);
+  }
+  if (!self->anchored) {
+    self->anchored = TRUE;
+    self->next_start = cur.pts;
+  }
+
+  ret = gst_gemma4_caption_close_windows (self, cur.pts);
+  if (ret == GST_FLOW_OK && !gst_gemma4_caption_open_windows (self, cur.pts))
+    ret = GST_FLOW_ERROR;
+  for (GList * l = self->windows.head; l && ret == GST_FLOW_OK; l = l->next) {
+    Window *w = l->data;
+    if (cur.pts < w->start || cur.pts >= w->end)
+      continue;
+    if (!gst_gemma4_caption_resolve (self, w, &cur))
+      ret = GST_FLOW_ERROR;
+    w->content_end = MAX (w->content_end, cur.end);
+  }
+  gst_gemma4_caption_keep_as_prev (self, &cur);
+  if (ret == GST_FLOW_OK)
+    ret = gst_gemma4_worker_get_flow (self->core.worker);
+  return ret;
+}
+
+static gboolean
+set_caps (GstElement * element, GstCaps * caps)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+  GstVideoInfo info;
+
+  if (!gst_video_info_from_caps (&info, caps)
+      || !gst_gemma4_frame_format_supported (GST_VIDEO_INFO_FORMAT (&info))) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("gemma4caption cannot read %" GST_PTR_FORMAT ": put videoconvert in "
+            "front", caps), (NULL));
+    return FALSE;
+  }
+  /* the previous frame was mapped with the old layout: it cannot be picked
+   * any more */
+  if (self->prev.buf && !self->prev.sample)
+    gst_clear_buffer (&self->prev.buf);
+  self->info = info;
+  self->have_info = TRUE;
+  return TRUE;
+}
+
+static void
+reset_stream (GstGemma4Caption * self)
+{
+  gst_gemma4_caption_drop_windows (self);
+  gst_gemma4_caption_candidate_clear (&self->prev);
+  self->anchored = FALSE;
+  self->next_pts = GST_CLOCK_TIME_NONE;
+  self->live_checked = FALSE;
+  gst_segment_init (&self->segment, GST_FORMAT_TIME);
+}
+
+/* Worker-side state; call only while the worker is idle. */
+static void
+reset_output (GstGemma4Caption * self)
+{
+  gst_gemma4_caption_clear_history (self);
+  gst_gemma4_output_reset (&self->core.output);
+}
+
+static void
+finish_video (GstElement * element)
+{
+  gst_gemma4_caption_finish_windows (GST_GEMMA4_CAPTION (element));
+}
+
+static void
+set_segment (GstElement * element, const GstSegment * segment)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+
+  self->segment = *segment;
+  self->next_pts = GST_CLOCK_TIME_NONE;
+  self->live_checked = FALSE;
+}
+
+static void
+flushed (GstElement * element)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+
+  reset_output (self);
+  gst_gemma4_caption_drop_windows (self);
+  gst_gemma4_caption_candidate_clear (&self->prev);
+  self->anchored = FALSE;
+  self->next_pts = GST_CLOCK_TIME_NONE;
+}
+
+static const GstGemma4InputFuncs input_funcs = {
+  set_caps, finish_video, set_segment, flushed
+};
+
+static gboolean
+gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (parent);
+
+  GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT, event);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START) {
+    gst_gemma4_caption_finish_windows (self);
+    reset_stream (self);
+    gst_gemma4_output_queue_start (&self->core.output, self->core.worker, event,
+        NULL);
+    return TRUE;
+  }
+  return gst_gemma4_element_sink_event (&self->core, &input_funcs, pad,
+      parent, event);
+}
+
+static gboolean
+gst_gemma4_caption_sink_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_ALLOCATION:
+      /* frames are read through GstVideoMeta: any stride or offset */
+      gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+      return TRUE;
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+/* A caption comes out a window plus its inference after its start. Call
+ * with the object lock. */
+static GstClockTime
+caption_own_latency (GstElement * element)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+
+  return ((GstClockTime) self->window_ms + self->core.settings.latency_ms) *
+      GST_MSECOND;
+}
+
+static gboolean
+caption_prepare (GstElement * element, GstStateChange transition)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      GST_OBJECT_LOCK (self);
+      self->frames_in = self->samples_made = 0;
+      self->samples_alive_max = 0;
+      self->sample_bytes_max = 0;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      reset_stream (self);
+      self->have_info = FALSE;
+      reset_output (self);
+      break;
+    default:
+      break;
+  }
+  return TRUE;
+}
+
+static void
+caption_finish (GstElement * element, GstStateChange transition)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    reset_stream (self);
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
+    self->mm = NULL;
+    reset_output (self);
+  }
+}
+
+/* ---- the element -------------------------------------------------------- */
+
+#define FIELD(id, member, latency) \
+  { id, G_STRUCT_OFFSET (GstGemma4Caption, member), latency }
+static const GstGemma4Field caption_fields[] = {
+  /* the window length is part of the latency */
+  FIELD (PROP_WINDOW, window_ms, TRUE),
+  FIELD (PROP_WINDOW_OVERLAP, overlap_ms, FALSE),
+  FIELD (PROP_FRAMES_PER_WINDOW, frames_per_window, FALSE),
+  FIELD (PROP_SAMPLE_FPS, sample_fps, FALSE),
+  FIELD (PROP_IMAGE_SIZE, image_size, FALSE),
+  FIELD (PROP_MAX_SOFT_TOKENS, max_soft_tokens, FALSE),
+  FIELD (PROP_HISTORY_SIZE, history_size, FALSE),
+  {0}
+};
+
+static const GstGemma4ElementInfo caption_info = {
+  .core_offset = G_STRUCT_OFFSET (GstGemma4Caption, core),
+  .name = "gemma4caption",
+  .defaults = &caption_defaults,
+  .fields = caption_fields,
+  .max_jobs = MAX_PENDING_JOBS,
+  .clear = caption_clear,
+  .check = gst_gemma4_caption_windows_valid,
+  .stats = caption_stats,
+  .own_latency = caption_own_latency,
+  .prepare = caption_prepare,
+  .finish = caption_finish,
+};
 
 static void
 gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
@@ -286,21 +458,13 @@ gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
   GObjectClass *gobject_class = (GObjectClass *) klass;
   GstElementClass *element_class = (GstElementClass *) klass;
 
-  gobject_class->set_property = gst_gemma4_caption_set_property;
-  gobject_class->get_property = gst_gemma4_caption_get_property;
-  gobject_class->finalize = gst_gemma4_caption_finalize;
-
-  {
-    GstGemma4SettingsDefaults d = caption_defaults;
-    /* owned by the class's param spec for the life of the process */
-    d.prompt_doc = g_strdup_printf ("Instruction given after the frames of "
-        "each window (NULL = \"%s\"). {num_frames}, {start}, {end} (mm:ss), "
-        "{timestamps} (the frames' mm:ss) and {previous} (the last "
-        "history-size captions, or \"(none)\") are replaced. Applied to the "
-        "next window", g4_caption_default_instruction ());
-    gst_gemma4_settings_install_properties (gobject_class, &d);
-  }
-  stats_pspec = g_object_class_find_property (gobject_class, "stats");
+  /* owned by the class's param spec for the life of the process */
+  caption_defaults.prompt_doc = g_strdup_printf ("Instruction given after "
+      "the frames of each window (NULL = \"%s\"). {num_frames}, {start}, "
+      "{end} (mm:ss), {timestamps} (the frames' mm:ss) and {previous} (the "
+      "last history-size captions, or \"(none)\") are replaced. Applied to "
+      "the next window", g4_caption_default_instruction ());
+  gst_gemma4_element_class_init (element_class, &caption_info);
 
   /**
    * GstGemma4Caption:window:
@@ -352,32 +516,9 @@ gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
           "sample-fps beyond that is an error)", 0.0, 60.0,
           DEFAULT_SAMPLE_FPS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
-  /**
-   * GstGemma4Caption:image-size:
-   *
-   * How sampled frames are sized for the vision encoder.
-   */
-  g_object_class_install_property (gobject_class, PROP_IMAGE_SIZE,
-      g_param_spec_enum ("image-size", "Image size",
-          "How each sampled frame is sized for the vision encoder: budget "
-          "fills max-soft-tokens (Hugging Face's rule), native keeps the "
-          "frame's size on the 48 px grid (llama.cpp's rule)",
-          GST_TYPE_GEMMA4_IMAGE_SIZE, DEFAULT_IMAGE_SIZE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  /**
-   * GstGemma4Caption:max-soft-tokens:
-   *
-   * Soft tokens per sampled frame.
-   */
-  g_object_class_install_property (gobject_class, PROP_MAX_SOFT_TOKENS,
-      g_param_spec_uint ("max-soft-tokens", "Maximum soft tokens",
-          "Soft tokens per frame: the budget with image-size=budget (Google "
-          "recommends 70, 140, 280, 560 or 1120, and 70 for video), the "
-          "upper bound with native (0 = the encoder's default: 280 for "
-          "budget, 1120 for native)", 0, 1120,
-          DEFAULT_MAX_SOFT_TOKENS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-          | GST_PARAM_MUTABLE_PLAYING));
+  gst_gemma4_settings_install_image_properties (gobject_class,
+      PROP_IMAGE_SIZE, PROP_MAX_SOFT_TOKENS, DEFAULT_IMAGE_SIZE,
+      DEFAULT_MAX_SOFT_TOKENS);
   /**
    * GstGemma4Caption:history-size:
    *
@@ -399,45 +540,27 @@ gst_gemma4_caption_class_init (GstGemma4CaptionClass * klass)
       "Describes video over time windows as timed text with a Gemma 4 "
       "model", "gst-gemma4 developers");
 
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_change_state);
-  element_class->request_new_pad =
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_request_new_pad);
-  element_class->release_pad =
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_release_pad);
-
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template (element_class, &json_template);
 }
 
 static void
-setup_src_pad (GstGemma4Caption * self, GstPad * pad)
-{
-  gst_pad_set_event_function (pad,
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_src_event));
-  gst_pad_set_query_function (pad,
-      GST_DEBUG_FUNCPTR (gst_gemma4_caption_src_query));
-  gst_pad_use_fixed_caps (pad);
-}
-
-static void
 gst_gemma4_caption_init (GstGemma4Caption * self)
 {
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
+  GstPad *sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+
+  gst_pad_set_chain_function (sinkpad,
       GST_DEBUG_FUNCPTR (gst_gemma4_caption_chain));
-  gst_pad_set_event_function (self->sinkpad,
+  gst_pad_set_event_function (sinkpad,
       GST_DEBUG_FUNCPTR (gst_gemma4_caption_sink_event));
-  gst_pad_set_query_function (self->sinkpad,
+  gst_pad_set_query_function (sinkpad,
       GST_DEBUG_FUNCPTR (gst_gemma4_caption_sink_query));
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), sinkpad);
+  gst_gemma4_element_init (&self->core, GST_ELEMENT (self), sinkpad);
+  gst_gemma4_element_add_src_pad (&self->core,
+      gst_pad_new_from_static_template (&src_template, "src"), FALSE);
 
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  setup_src_pad (self, self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-
-  gst_gemma4_settings_init (&self->settings, &caption_defaults);
   self->window_ms = DEFAULT_WINDOW;
   self->overlap_ms = DEFAULT_WINDOW_OVERLAP;
   self->frames_per_window = DEFAULT_FRAMES_PER_WINDOW;
@@ -450,1218 +573,4 @@ gst_gemma4_caption_init (GstGemma4Caption * self)
   self->next_pts = GST_CLOCK_TIME_NONE;
   g_queue_init (&self->windows);
   g_queue_init (&self->history);
-  gst_gemma4_output_init (&self->output, GST_ELEMENT (self), &self->settings,
-      "gemma4caption");
-  gst_gemma4_output_add_pad (&self->output, self->srcpad, FALSE);
-}
-
-/* ---- samples and windows --------------------------------------------------- */
-
-static void
-sample_clear (gpointer data)
-{
-  Sample *s = data;
-  GstGemma4Caption *self = s->owner;
-
-  GST_OBJECT_LOCK (self);
-  self->sample_bytes -= (gint64) s->width * s->height * 3;
-  GST_OBJECT_UNLOCK (self);
-  g_atomic_int_add (&self->samples_alive, -1);
-  g_free (s->rgb);
-}
-
-static Sample *
-sample_ref (Sample * s)
-{
-  return g_atomic_rc_box_acquire (s);
-}
-
-static void
-sample_unref (Sample * s)
-{
-  g_atomic_rc_box_release_full (s, sample_clear);
-}
-
-static void
-candidate_clear (Candidate * c)
-{
-  gst_clear_buffer (&c->buf);
-  if (c->sample)
-    sample_unref (c->sample);
-  memset (c, 0, sizeof *c);
-}
-
-static void
-window_free (Window * w)
-{
-  for (guint i = 0; i < w->n_frames; i++)
-    sample_unref (w->frames[i]);
-  g_free (w);
-}
-
-static void
-drop_windows (GstGemma4Caption * self)
-{
-  g_queue_clear_full (&self->windows, (GDestroyNotify) window_free);
-}
-
-static void
-caption_job_free (gpointer data)
-{
-  CaptionJob *job = data;
-
-  for (guint i = 0; i < job->n_frames; i++)
-    sample_unref (job->frames[i]);
-  g_free (job);
-}
-
-static void
-clear_history (GstGemma4Caption * self)
-{
-  g_queue_clear_full (&self->history, g_free);
-}
-
-static void
-gst_gemma4_caption_finalize (GObject * object)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
-
-  drop_windows (self);
-  candidate_clear (&self->prev);
-  clear_history (self);
-  gst_gemma4_settings_clear (&self->settings);
-  if (self->last_stats)
-    gst_structure_free (self->last_stats);
-  gst_gemma4_output_clear (&self->output);
-
-  G_OBJECT_CLASS (parent_class)->finalize (object);
-}
-
-/* ---- properties -------------------------------------------------------------- */
-
-/* Call with the object lock; TRUE when the reported latency changed
- * (the window length is part of it). */
-static gboolean
-set_own_property (GObject * object, guint prop_id, const GValue * value,
-    GParamSpec * pspec)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
-  gboolean latency_changed = FALSE;
-
-  switch (prop_id) {
-    case PROP_WINDOW:
-      latency_changed = self->window_ms != g_value_get_uint (value);
-      self->window_ms = g_value_get_uint (value);
-      break;
-    case PROP_WINDOW_OVERLAP:
-      self->overlap_ms = g_value_get_uint (value);
-      break;
-    case PROP_FRAMES_PER_WINDOW:
-      self->frames_per_window = g_value_get_uint (value);
-      break;
-    case PROP_SAMPLE_FPS:
-      self->sample_fps = g_value_get_double (value);
-      break;
-    case PROP_IMAGE_SIZE:
-      self->image_size = g_value_get_enum (value);
-      break;
-    case PROP_MAX_SOFT_TOKENS:
-      self->max_soft_tokens = g_value_get_uint (value);
-      break;
-    case PROP_HISTORY_SIZE:
-      self->history_size = g_value_get_uint (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  return latency_changed;
-}
-
-static void
-gst_gemma4_caption_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
-
-  gst_gemma4_settings_set_element_property (&self->settings,
-      GST_ELEMENT (self), &self->worker, prop_id, value, pspec,
-      set_own_property);
-}
-
-/* The worker's counters plus the sampling ones. Call with the object
- * lock. */
-static GstStructure *
-make_stats (GstElement * element)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  GstStructure *s = gst_gemma4_worker_get_stats (self->worker);
-
-  gst_structure_set (s, "frames", G_TYPE_UINT64, self->frames_in,
-      "samples", G_TYPE_UINT64, self->samples_made,
-      "samples-alive-max", G_TYPE_UINT, self->samples_alive_max,
-      "sample-bytes-max", G_TYPE_UINT64, self->sample_bytes_max, NULL);
-  return s;
-}
-
-/* The running worker's and the sampling counters, else the last run's.
- * Call with the object lock. */
-static GstStructure *
-get_stats (GstElement * element)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-
-  if (self->worker || !self->last_stats)
-    return make_stats (element);
-  return gst_structure_copy (self->last_stats);
-}
-
-/* Call with the object lock. */
-static void
-get_own_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
-
-  switch (prop_id) {
-    case PROP_WINDOW:
-      g_value_set_uint (value, self->window_ms);
-      break;
-    case PROP_WINDOW_OVERLAP:
-      g_value_set_uint (value, self->overlap_ms);
-      break;
-    case PROP_FRAMES_PER_WINDOW:
-      g_value_set_uint (value, self->frames_per_window);
-      break;
-    case PROP_SAMPLE_FPS:
-      g_value_set_double (value, self->sample_fps);
-      break;
-    case PROP_IMAGE_SIZE:
-      g_value_set_enum (value, self->image_size);
-      break;
-    case PROP_MAX_SOFT_TOKENS:
-      g_value_set_uint (value, self->max_soft_tokens);
-      break;
-    case PROP_HISTORY_SIZE:
-      g_value_set_uint (value, self->history_size);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
-static void
-gst_gemma4_caption_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (object);
-
-  gst_gemma4_settings_get_element_property (&self->settings,
-      GST_ELEMENT (self), prop_id, value, pspec, get_stats, get_own_property);
-}
-
-/* Frames per window the sampling properties ask for. Call with the object
- * lock. */
-static guint64
-frames_wanted (GstGemma4Caption * self)
-{
-  if (self->sample_fps > 0.0)
-    return (guint64) MAX (1.0, ceil (self->window_ms * self->sample_fps /
-            1000.0 - 1e-9));
-  return self->frames_per_window;
-}
-
-/* The window properties agree with each other; otherwise why says how
- * not. Call with the object lock. */
-static gboolean
-windows_valid (GstElement * element, gchar ** why)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  guint64 n = frames_wanted (self);
-
-  if (self->overlap_ms >= self->window_ms) {
-    *why = g_strdup_printf ("window-overlap (%u ms) must be less than window "
-        "(%u ms)", self->overlap_ms, self->window_ms);
-    return FALSE;
-  }
-  if (n > MAX_FRAMES) {
-    *why = g_strdup_printf ("sample-fps %.3g over a window of %u ms gives %"
-        G_GUINT64_FORMAT " frames per window, more than %d: lower sample-fps "
-        "or window", self->sample_fps, self->window_ms, n, MAX_FRAMES);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* ---- output, on the worker thread ---------------------------------------- */
-
-/* Stream time in ms, 0 when unknown. */
-static gint64
-stream_ms (const GstSegment * segment, GstClockTime t)
-{
-  GstClockTime st = gst_segment_to_stream_time (segment, GST_FORMAT_TIME, t);
-
-  return GST_CLOCK_TIME_IS_VALID (st) ? (gint64) (st / GST_MSECOND) : 0;
-}
-
-/* The user turn (g4_caption_prompt: frame times and images as Hugging
- * Face's Gemma 4 processor lays out a video, then the instruction with its
- * placeholders replaced); instruction NULL is the engine's default. */
-static gchar *
-build_user_turn (GstGemma4Caption * self, const CaptionJob * job,
-    const gchar * instruction)
-{
-  gint64 at[MAX_FRAMES];
-  const gchar *previous[MAX_HISTORY];
-  gint n_previous = 0;
-  guint keep;
-  gsize len;
-  gchar *out;
-
-  for (guint i = 0; i < job->n_frames; i++)
-    at[i] = job->frames[i]->stream_time == GST_CLOCK_TIME_NONE ? 0 :
-        (gint64) (job->frames[i]->stream_time / GST_MSECOND);
-  GST_OBJECT_LOCK (self);
-  keep = self->history_size;
-  GST_OBJECT_UNLOCK (self);
-  /* the newest history-size captions, even right after it was lowered */
-  for (GList * l = g_queue_peek_nth_link (&self->history,
-          self->history.length > keep ? self->history.length - keep : 0); l;
-      l = l->next)
-    previous[n_previous++] = l->data;
-  len = g4_caption_prompt (instruction, at, (gint) job->n_frames,
-      stream_ms (&job->segment, job->start),
-      stream_ms (&job->segment, job->start + job->duration), previous,
-      n_previous, NULL, 0);
-  out = g_malloc (len + 1);
-  g4_caption_prompt (instruction, at, (gint) job->n_frames,
-      stream_ms (&job->segment, job->start),
-      stream_ms (&job->segment, job->start + job->duration), previous,
-      n_previous, out, len + 1);
-  return out;
-}
-
-/* The whole prompt through the chat template; *user_turn gets the user
- * turn for the JSON result. */
-static gchar *
-render_prompt (GstGemma4Caption * self, const g4_model * model,
-    const CaptionJob * job, gchar ** user_turn)
-{
-  g4_chat_message msgs[2];
-  gint n = 0;
-  gchar *instruction, *out;
-  gboolean thinking;
-  gsize len;
-
-  GST_OBJECT_LOCK (self);
-  instruction = g_strdup (gst_gemma4_settings_instruction (&self->settings));
-  if (self->settings.system_prompt)
-    msgs[n++] = (g4_chat_message) {
-    G4_ROLE_SYSTEM, g_strdup (self->settings.system_prompt)};
-  thinking = self->settings.thinking;
-  GST_OBJECT_UNLOCK (self);
-
-  *user_turn = build_user_turn (self, job, instruction);
-  msgs[n++] = (g4_chat_message) {
-  G4_ROLE_USER, *user_turn};
-  len = g4_chat_render (g4_model_template_flavor (model), msgs, n, thinking,
-      true, NULL, 0);
-  out = g_malloc (len + 1);
-  g4_chat_render (g4_model_template_flavor (model), msgs, n, thinking, true,
-      out, len + 1);
-  if (n == 2)
-    g_free ((gchar *) msgs[0].content);
-  g_free (instruction);
-  return out;
-}
-
-static void
-append_frames_json (GString * s, const CaptionJob * job)
-{
-  g_string_append (s, "[");
-  for (guint i = 0; i < job->n_frames; i++)
-    g_string_append_printf (s, "%s%" G_GUINT64_FORMAT, i ? "," : "",
-        job->frames[i]->pts);
-  g_string_append (s, "]");
-}
-
-static GstBuffer *
-json_buffer (GstGemma4Caption * self, const CaptionJob * job,
-    const gchar * text, const GstStructure * result, GstClockTime pts)
-{
-  GString *s = g_string_new ("{\"kind\":\"caption\",\"text\":");
-  guint64 inference = 0;
-  guint tokens = 0;
-  gboolean late = FALSE;
-  GstBuffer *buf;
-  gsize len;
-
-  gst_structure_get (result, "inference-time", G_TYPE_UINT64, &inference,
-      "tokens", G_TYPE_UINT, &tokens, "late", G_TYPE_BOOLEAN, &late, NULL);
-  gst_gemma4_json_append_string (s, text);
-  g_string_append_printf (s, ",\"start\":%" G_GUINT64_FORMAT ",\"duration\":%"
-      G_GUINT64_FORMAT ",\"timestamp\":%" G_GUINT64_FORMAT ",\"frames\":",
-      job->start, job->duration, pts);
-  append_frames_json (s, job);
-  g_string_append (s, ",\"prompt\":");
-  gst_gemma4_json_append_string (s, gst_structure_get_string (result,
-          "prompt"));
-  g_string_append (s, ",\"model\":");
-  gst_gemma4_json_append_string (s, gst_structure_get_string (result,
-          "model"));
-  g_string_append_printf (s, ",\"late\":%s,\"inference_time\":%"
-      G_GUINT64_FORMAT ",\"tokens\":%u,\"element\":", late ? "true" : "false",
-      inference, tokens);
-  gst_gemma4_json_append_string (s, GST_ELEMENT_NAME (self));
-  g_string_append (s, "}\n");
-  len = s->len;
-  buf = gst_buffer_new_wrapped (g_string_free (s, FALSE), len);
-  GST_BUFFER_PTS (buf) = pts;
-  GST_BUFFER_DURATION (buf) = job->display;
-  return buf;
-}
-
-/* Text buffer, result meta, bus message and JSON of one caption. */
-static GstFlowReturn
-push_result (GstGemma4Caption * self, const CaptionJob * job,
-    const gchar * text, GstStructure * result)
-{
-  GstClockTime pts = job->start +
-      gst_gemma4_settings_lateness (&self->settings, GST_ELEMENT (self));
-  GValue frames = G_VALUE_INIT, v = G_VALUE_INIT;
-  GstBuffer *buf;
-  gboolean late = FALSE;
-
-  /* live: a caption that came late goes out where the clock stands, as
-   * gemma4asr's text does, instead of being dropped as too late downstream */
-  gst_structure_get_boolean (result, "late", &late);
-  if (late && job->live)
-    pts = gst_gemma4_output_restamp_late (&self->output, &self->upstream,
-        &job->segment, job->start, pts, "gemma4caption/late-result");
-  pts = gst_gemma4_output_place (&self->output, pts, job->display);
-
-  gst_value_array_init (&frames, job->n_frames);
-  g_value_init (&v, G_TYPE_UINT64);
-  for (guint i = 0; i < job->n_frames; i++) {
-    g_value_set_uint64 (&v, job->frames[i]->pts);
-    gst_value_array_append_value (&frames, &v);
-  }
-  g_value_unset (&v);
-  gst_structure_take_value (result, "frames", &frames);
-  gst_structure_set (result, "text", G_TYPE_STRING, text,
-      "kind", G_TYPE_STRING, "caption",
-      "is-final", G_TYPE_BOOLEAN, TRUE,
-      "start", G_TYPE_UINT64, job->start,
-      "duration", G_TYPE_UINT64, job->duration,
-      "timestamp", G_TYPE_UINT64, pts,
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (&job->segment, GST_FORMAT_TIME,
-          job->start), NULL);
-
-  buf = gst_buffer_new_memdup (text, strlen (text));
-  GST_BUFFER_PTS (buf) = pts;
-  GST_BUFFER_DURATION (buf) = job->display;
-  gst_gemma4_buffer_add_result_meta (buf, result);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self),
-          gst_structure_copy (result)));
-
-  return gst_gemma4_output_push (&self->output, buf, json_buffer (self, job,
-          text, result, pts));
-}
-
-static void
-remember_caption (GstGemma4Caption * self, const gchar * text)
-{
-  guint keep;
-
-  GST_OBJECT_LOCK (self);
-  keep = self->history_size;
-  GST_OBJECT_UNLOCK (self);
-  if (*text && keep > 0)
-    g_queue_push_tail (&self->history, g_strdup (text));
-  while (self->history.length > keep)
-    g_free (g_queue_pop_head (&self->history));
-}
-
-/* Encodes the job's frames into one block of rows, media[i] pointing into
- * it. Returns the block (NULL with the flow in *ret on failure). */
-static gfloat *
-encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
-    const g4_mmproj * mm, const CaptionJob * job, g4_media * media,
-    GstFlowReturn * ret)
-{
-  const gint n_embd = g4_mmproj_n_embd (mm);
-  gint counts[MAX_FRAMES];
-  gsize total = 0, at = 0;
-  gfloat *embd;
-
-  for (guint i = 0; i < job->n_frames; i++) {
-    const Sample *s = job->frames[i];
-    counts[i] = g4_image_n_tokens (mm, s->width, s->height, s->sizing,
-        s->max_soft_tokens);
-    if (counts[i] <= 0) {
-      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-          ("The vision encoder refuses a %dx%d frame with a budget of %d "
-              "soft tokens", s->width, s->height, s->max_soft_tokens), (NULL));
-      *ret = GST_FLOW_ERROR;
-      return NULL;
-    }
-    total += (gsize) counts[i];
-  }
-  embd = g_try_new (gfloat, total * n_embd);
-  if (!embd) {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Out of memory for %" G_GSIZE_FORMAT " image embeddings", total),
-        (NULL));
-    *ret = GST_FLOW_ERROR;
-    return NULL;
-  }
-  for (guint i = 0; i < job->n_frames; i++) {
-    Sample *s = job->frames[i];
-    g4_image_view view = g4_image_view_rgb (s->rgb, s->width, s->height,
-        s->width * 3);
-    g4_error err = { 0 };
-    gint n = 0;
-    /* the copy is the encoder's canvas: both rules keep it as is */
-    g4_status st = g4_image_encode_view (mm, &view, s->sizing,
-        s->max_soft_tokens, gst_gemma4_worker_get_n_threads (w),
-        gst_gemma4_worker_get_cancel (w), embd + at * n_embd, &n, &err);
-    if (st != G4_OK) {
-      g_free (embd);
-      if (st == G4_STATUS_CANCELLED) {
-        *ret = GST_FLOW_FLUSHING;
-      } else {
-        GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
-            ("The vision encoder failed: %s", err.message), (NULL));
-        *ret = GST_FLOW_ERROR;
-      }
-      return NULL;
-    }
-    media[i] = (g4_media) {
-    .embd = embd + at * n_embd,.n_tokens = n,.is_audio = false};
-    at += (gsize) n;
-  }
-  return embd;
-}
-
-typedef struct
-{
-  GString *answer;
-  GstGemma4Worker *worker;
-} GenerateContext;
-
-static bool
-on_piece (const char *text, int len, bool in_thought, void *user)
-{
-  GenerateContext *ctx = user;
-
-  if (!in_thought)
-    g_string_append_len (ctx->answer, text, len);
-  return !gst_gemma4_worker_is_cancelled (ctx->worker);
-}
-
-static GstFlowReturn
-caption_process (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  CaptionJob *job = data;
-  GstGemma4Model *model = gst_gemma4_worker_get_model (w);
-  const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
-  const g4_model *lm = gst_gemma4_model_get_model (model);
-  const gint64 t0 = g_get_monotonic_time ();
-  g4_media media[MAX_FRAMES];
-  g4_error err = { 0 };
-  g4_status st;
-  g4_prompt prompt = { 0 };
-  g4_generate_params gp = { 0 };
-  g4_generate_result res = { 0 };
-  GString *answer;
-  GenerateContext ctx;
-  GstStructure *result;
-  gchar *rendered, *user_turn = NULL, *text;
-  gfloat *embd;
-  GstClockTime inference, budget;
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  embd = encode_frames (self, w, mm, job, media, &ret);
-  if (!embd)
-    return ret;
-  rendered = render_prompt (self, lm, job, &user_turn);
-  st = g4_prompt_build (lm, rendered, media, (int) job->n_frames, &prompt,
-      &err);
-  g_free (rendered);
-  g_free (embd);
-  if (st != G4_OK) {
-    GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
-        ("Could not build the prompt (a prompt may not hold <|image|> of "
-            "its own): %s", err.message), (NULL));
-    g_free (user_turn);
-    return GST_FLOW_ERROR;
-  }
-
-  answer = g_string_new (NULL);
-  GST_OBJECT_LOCK (self);
-  gp.max_tokens = (int) self->settings.max_tokens;
-  gp.sampling = gst_gemma4_settings_sampling (&self->settings);
-  budget = self->settings.latency_ms * GST_MSECOND;
-  GST_OBJECT_UNLOCK (self);
-  result = gst_structure_new ("gemma4-result",
-      "model", G_TYPE_STRING, gst_gemma4_model_get_name (model),
-      "prompt", G_TYPE_STRING, user_turn, NULL);
-  g_free (user_turn);
-
-  ctx.answer = answer;
-  ctx.worker = w;
-  gp.on_piece = on_piece;
-  gp.user = &ctx;
-  st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "caption",
-      job->start, "lower frames-per-window or max-soft-tokens", &err);
-  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
-  if (ret != GST_FLOW_OK)
-    goto done;
-  gst_gemma4_worker_account (w, t0, job->ready_at, job->live, budget,
-      (guint) res.n_generated, res.generate_seconds, &inference, result);
-
-  text = g_strstrip (g_strdup (answer->str));
-  GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
-      ", %u frames: \"%s\" (%d tokens, %.0f ms)", GST_TIME_ARGS (job->start),
-      GST_TIME_ARGS (job->duration), job->n_frames, text, res.n_generated,
-      inference / 1e6);
-  if (*text)
-    ret = push_result (self, job, text, result);
-  else
-    gst_gemma4_output_push_gap (&self->output, job->start, job->display);
-  remember_caption (self, text);
-  g_free (text);
-  g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
-done:
-  gst_structure_free (result);
-  g_string_free (answer, TRUE);
-  return ret;
-}
-
-/* A window dropped under load: its span becomes a gap. */
-static GstFlowReturn
-caption_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  CaptionJob *job = data;
-
-  gst_gemma4_output_push_gap (&self->output, job->start, job->display);
-  g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
-  return GST_FLOW_OK;
-}
-
-/* ---- input, on the streaming thread --------------------------------------- */
-
-/* The vision encoder, to size the copies. The worker thread loads the
- * model; the first sampled frame waits for it as the first job would (the
- * registry lets any thread wait, and the model pointer is fixed for the
- * worker's life). A failed load was posted by the worker. */
-static const g4_mmproj *
-encoder (GstGemma4Caption * self)
-{
-  GstGemma4Model *m;
-  GError *error = NULL;
-  const g4_mmproj *mm;
-
-  if (self->mm)
-    return self->mm;
-  m = gst_gemma4_worker_get_model (self->worker);
-  if (!gst_gemma4_model_wait_ready (m, NULL, &error)) {
-    GST_DEBUG_OBJECT (self, "no model: %s", error->message);
-    g_clear_error (&error);
-    return NULL;
-  }
-  mm = gst_gemma4_model_get_mmproj (m);
-  if (!mm || !g4_mmproj_has_vision (mm)) {
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-        ("mmproj-path does not hold a vision encoder: use the mmproj file "
-            "that matches the Gemma 4 model"), (NULL));
-    return NULL;
-  }
-  self->mm = mm;
-  return mm;
-}
-
-/* The small copy of a frame picked for an instant, made the first time it
- * is picked: resized once to the encoder's canvas, which encodes to the
- * frame's rows. */
-static Sample *
-candidate_sample (GstGemma4Caption * self, Candidate * c)
-{
-  const g4_mmproj *mm = encoder (self);
-  g4_image_sizing sizing;
-  gint max_soft, w, h;
-  GstVideoFrame frame;
-  g4_image_view view;
-  g4_error err = { 0 };
-  guint8 *rgb;
-  Sample *s;
-  guint alive;
-
-  if (c->sample || !mm)
-    return c->sample;
-  GST_OBJECT_LOCK (self);
-  sizing = self->image_size == GST_GEMMA4_IMAGE_SIZE_NATIVE ?
-      G4_IMAGE_NATIVE : G4_IMAGE_BUDGET;
-  max_soft = (gint) self->max_soft_tokens;
-  GST_OBJECT_UNLOCK (self);
-  if (!g4_image_resample_size (mm, GST_VIDEO_INFO_WIDTH (&self->info),
-          GST_VIDEO_INFO_HEIGHT (&self->info), sizing, max_soft, &w, &h)) {
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-        ("The vision encoder refuses %dx%d frames with image-size=%s and "
-            "max-soft-tokens=%d",
-            GST_VIDEO_INFO_WIDTH (&self->info),
-            GST_VIDEO_INFO_HEIGHT (&self->info),
-            sizing == G4_IMAGE_NATIVE ? "native" : "budget", max_soft),
-        (NULL));
-    return NULL;
-  }
-  if (!gst_video_frame_map (&frame, &self->info, c->buf, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Could not map a video frame"),
-        (NULL));
-    return NULL;
-  }
-  rgb = g_try_malloc ((gsize) w * h * 3);
-  if (!rgb || !gst_gemma4_frame_view (&frame, &view)
-      || g4_image_resize_canvas (mm, &view, sizing, max_soft, rgb, w * 3,
-          &err) != G4_OK) {
-    gst_video_frame_unmap (&frame);
-    g_free (rgb);
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not downscale a %dx%d frame to %dx%d: %s",
-            GST_VIDEO_INFO_WIDTH (&self->info),
-            GST_VIDEO_INFO_HEIGHT (&self->info), w, h,
-            rgb ? err.message : "out of memory"), (NULL));
-    return NULL;
-  }
-  gst_video_frame_unmap (&frame);
-
-  s = g_atomic_rc_box_new0 (Sample);
-  s->owner = self;
-  s->pts = c->pts;
-  s->stream_time = gst_segment_to_stream_time (&self->segment,
-      GST_FORMAT_TIME, c->pts);
-  s->width = w;
-  s->height = h;
-  s->sizing = sizing;
-  s->max_soft_tokens = max_soft;
-  s->rgb = rgb;
-  alive = (guint) g_atomic_int_add (&self->samples_alive, 1) + 1;
-  GST_OBJECT_LOCK (self);
-  self->samples_made++;
-  self->sample_bytes += (gint64) w * h * 3;
-  self->samples_alive_max = MAX (self->samples_alive_max, alive);
-  self->sample_bytes_max = MAX (self->sample_bytes_max,
-      (guint64) self->sample_bytes);
-  GST_OBJECT_UNLOCK (self);
-  GST_LOG_OBJECT (self, "sampled %" GST_TIME_FORMAT " as %dx%d",
-      GST_TIME_ARGS (c->pts), w, h);
-  c->sample = s;
-  return s;
-}
-
-/* Gives the window c's frame (once, even if it is the closest to several
- * instants). */
-static gboolean
-pick (GstGemma4Caption * self, Window * w, Candidate * c)
-{
-  Sample *s = candidate_sample (self, c);
-
-  if (!s)
-    return FALSE;
-  if (w->n_frames == 0 || w->frames[w->n_frames - 1] != s)
-    w->frames[w->n_frames++] = sample_ref (s);
-  return TRUE;
-}
-
-static gboolean
-prev_in (GstGemma4Caption * self, const Window * w)
-{
-  return self->prev.buf && self->prev.pts >= w->start
-      && self->prev.pts < w->end;
-}
-
-/* Instants up to cur's time get the closer of the previous frame (when it
- * is in the window; the earlier one on a tie) and cur. */
-static gboolean
-resolve (GstGemma4Caption * self, Window * w, Candidate * cur)
-{
-  while (w->next < w->n_instants && w->instants[w->next] <= cur->pts) {
-    GstClockTime t = w->instants[w->next];
-    gboolean use_prev = prev_in (self, w) && self->prev.pts <= t
-        && t - self->prev.pts <= cur->pts - t;
-    if (!pick (self, w, use_prev ? &self->prev : cur))
-      return FALSE;
-    w->next++;
-  }
-  return TRUE;
-}
-
-/* Instants after the last frame of a window that ends get that frame. */
-static gboolean
-resolve_rest (GstGemma4Caption * self, Window * w)
-{
-  if (w->next < w->n_instants && prev_in (self, w)) {
-    if (!pick (self, w, &self->prev))
-      return FALSE;
-  }
-  w->next = w->n_instants;
-  return TRUE;
-}
-
-/* Sends a finished window to the worker; its text lasts display. */
-static GstFlowReturn
-queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
-    GstClockTime display)
-{
-  CaptionJob *job;
-  GstGemma4JobTiming timing = gst_gemma4_job_timing (&self->segment, w->start,
-      duration);
-  gboolean live, leaky = gst_gemma4_settings_is_leaky (&self->settings,
-      &self->upstream, GST_ELEMENT (self), &live);
-
-  if (w->n_frames == 0) {
-    gst_gemma4_output_queue_gap (&self->output, self->worker,
-            w->start, display);
-    return GST_FLOW_OK;
-  }
-  job = g_new0 (CaptionJob, 1);
-  job->start = w->start;
-  job->duration = duration;
-  job->display = display;
-  memcpy (job->frames, w->frames, w->n_frames * sizeof (Sample *));
-  job->n_frames = w->n_frames;
-  w->n_frames = 0;
-  job->segment = self->segment;
-  job->ready_at = g_get_monotonic_time ();
-  job->live = live;
-  GST_DEBUG_OBJECT (self, "window %" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
-      " with %u frames", GST_TIME_ARGS (w->start), GST_TIME_ARGS (duration),
-      job->n_frames);
-  return gst_gemma4_worker_queue_job (self->worker, caption_process,
-      caption_drop, job, caption_job_free, leaky, &timing);
-}
-
-/* Windows that end at or before t are complete. */
-static GstFlowReturn
-close_windows (GstGemma4Caption * self, GstClockTime t)
-{
-  Window *w;
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  while (ret == GST_FLOW_OK && (w = g_queue_peek_head (&self->windows))
-      && w->end <= t) {
-    g_queue_pop_head (&self->windows);
-    if (!resolve_rest (self, w))
-      ret = GST_FLOW_ERROR;
-    else
-      ret = queue_window (self, w, w->end - w->start, w->step);
-    window_free (w);
-  }
-  return ret;
-}
-
-/* End of continuous video (EOS, gap, new segment): every open window is
- * captioned with what it has; the last one's text runs to the end of the
- * video. The next frame starts new windows. */
-static GstFlowReturn
-finish_windows (GstGemma4Caption * self)
-{
-  Window *w;
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  for (GList * l = self->windows.head; l && ret == GST_FLOW_OK; l = l->next)
-    if (!resolve_rest (self, l->data))
-      ret = GST_FLOW_ERROR;
-  while ((w = g_queue_pop_head (&self->windows))) {
-    GstClockTime end = MIN (w->end, w->content_end);
-    GstClockTime display = g_queue_is_empty (&self->windows) ?
-        end - w->start : w->step;
-    if (ret == GST_FLOW_OK)
-      ret = queue_window (self, w, end - w->start, display);
-    window_free (w);
-  }
-  candidate_clear (&self->prev);
-  self->anchored = FALSE;
-  return ret;
-}
-
-/* A new window from start, with its sampling instants. */
-static void
-open_window (GstGemma4Caption * self, GstClockTime start,
-    const WindowShape * shape)
-{
-  Window *w = g_new0 (Window, 1);
-
-  w->start = start;
-  w->end = start + shape->window;
-  w->step = shape->step;
-  w->n_instants = shape->n;
-  for (guint i = 0; i < w->n_instants; i++)
-    w->instants[i] = start + (shape->fps > 0.0 ?
-        (GstClockTime) (i * GST_SECOND / shape->fps) :
-        gst_util_uint64_scale (shape->window, i, shape->n));
-  w->content_end = start;
-  g_queue_push_tail (&self->windows, w);
-}
-
-/* Reads the window shape into self->shape. Properties that disagree in the
- * middle of a stream (window and window-overlap set one after the other)
- * leave the last valid shape in use with a warning; before any they are an
- * error. */
-static gboolean
-read_shape (GstGemma4Caption * self)
-{
-  gchar *why = NULL;
-
-  GST_OBJECT_LOCK (self);
-  if (windows_valid (GST_ELEMENT (self), &why)) {
-    self->shape.window = self->window_ms * GST_MSECOND;
-    self->shape.step = (self->window_ms - self->overlap_ms) * GST_MSECOND;
-    self->shape.n = (guint) frames_wanted (self);
-    self->shape.fps = self->sample_fps;
-    self->have_shape = TRUE;
-    self->shape_warned = FALSE;
-    GST_OBJECT_UNLOCK (self);
-    return TRUE;
-  }
-  GST_OBJECT_UNLOCK (self);
-  if (!self->have_shape)
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", why), (NULL));
-  else if (!self->shape_warned)
-    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS, ("%s: the windows keep "
-            "their last valid shape (%" G_GUINT64_FORMAT " ms every %"
-            G_GUINT64_FORMAT " ms) until it is fixed", why,
-            self->shape.window / GST_MSECOND, self->shape.step / GST_MSECOND),
-        (NULL));
-  self->shape_warned = self->have_shape;
-  g_free (why);
-  return self->have_shape;
-}
-
-/* Opens the windows that start at or before t. Windows that also end
- * before t (video jumped over them) have no frames: one GAP covers them. */
-static gboolean
-open_windows (GstGemma4Caption * self, GstClockTime t)
-{
-  while (self->next_start <= t) {
-    const WindowShape *shape = &self->shape;
-    if (!read_shape (self))
-      return FALSE;
-    if (self->next_start + shape->window <= t) {
-      guint64 skip = (t - self->next_start - shape->window) / shape->step + 1;
-      GstClockTime from = self->next_start;
-      self->next_start += skip * shape->step;
-      gst_gemma4_output_queue_gap (&self->output, self->worker,
-            from, self->next_start - from);
-      continue;
-    }
-    open_window (self, self->next_start, shape);
-    self->next_start += shape->step;
-  }
-  return TRUE;
-}
-
-/* Keeps the previous frame only while an open window may still pick it. */
-static void
-keep_as_prev (GstGemma4Caption * self, Candidate * cur)
-{
-  gboolean needed = FALSE;
-
-  for (GList * l = self->windows.head; l && !needed; l = l->next) {
-    Window *w = l->data;
-    needed = w->next < w->n_instants;
-  }
-  candidate_clear (&self->prev);
-  self->prev = *cur;
-  if (!needed && !self->prev.sample)
-    gst_clear_buffer (&self->prev.buf);
-}
-
-static GstFlowReturn
-gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (parent);
-  Candidate cur = { 0 };
-  GstFlowReturn ret;
-
-  GST_OBJECT_LOCK (self);
-  self->frames_in++;
-  GST_OBJECT_UNLOCK (self);
-  if (!self->have_info) {
-    gst_buffer_unref (buf);
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("No caps before the first "
-            "frame"), (NULL));
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-  if (!self->live_checked) {
-    gst_gemma4_upstream_query (&self->upstream, GST_ELEMENT (self),
-        self->sinkpad);
-    self->live_checked = TRUE;
-  }
-  cur.buf = buf;
-  /* a frame without a timestamp follows the previous one; the first one
-   * starts the segment */
-  if (GST_BUFFER_PTS_IS_VALID (buf))
-    cur.pts = GST_BUFFER_PTS (buf);
-  else if (GST_CLOCK_TIME_IS_VALID (self->next_pts))
-    cur.pts = self->next_pts;
-  else
-    cur.pts = self->segment.start;
-  if (GST_BUFFER_DURATION_IS_VALID (buf))
-    cur.end = cur.pts + GST_BUFFER_DURATION (buf);
-  else if (GST_VIDEO_INFO_FPS_N (&self->info) > 0)
-    cur.end = cur.pts + gst_util_uint64_scale_int (GST_SECOND,
-        GST_VIDEO_INFO_FPS_D (&self->info), GST_VIDEO_INFO_FPS_N (&self->info));
-  else
-    cur.end = GST_CLOCK_TIME_NONE;
-  self->next_pts = GST_CLOCK_TIME_IS_VALID (cur.end) ? cur.end : cur.pts;
-  /* frames outside the segment (a decoder's lead-in after a seek) are not
-   * part of the video */
-  if (!gst_segment_clip (&self->segment, GST_FORMAT_TIME, cur.pts, cur.end,
-          NULL, NULL)) {
-    GST_LOG_OBJECT (self, "clipped the frame at %" GST_TIME_FORMAT,
-        GST_TIME_ARGS (cur.pts));
-    gst_buffer_unref (buf);
-    return gst_gemma4_worker_get_flow (self->worker);
-  }
-  if (self->anchored && cur.pts < self->prev.pts) {
-    GST_DEBUG_OBJECT (self, "timestamps went back: new windows from %"
-        GST_TIME_FORMAT, GST_TIME_ARGS (cur.pts));
-    finish_windows (self);
-  }
-  if (!self->anchored) {
-    self->anchored = TRUE;
-    self->next_start = cur.pts;
-  }
-
-  ret = close_windows (self, cur.pts);
-  if (ret == GST_FLOW_OK && !open_windows (self, cur.pts))
-    ret = GST_FLOW_ERROR;
-  for (GList * l = self->windows.head; l && ret == GST_FLOW_OK; l = l->next) {
-    Window *w = l->data;
-    if (cur.pts < w->start || cur.pts >= w->end)
-      continue;
-    if (!resolve (self, w, &cur))
-      ret = GST_FLOW_ERROR;
-    w->content_end = MAX (w->content_end, cur.end);
-  }
-  keep_as_prev (self, &cur);
-  if (ret == GST_FLOW_OK)
-    ret = gst_gemma4_worker_get_flow (self->worker);
-  return ret;
-}
-
-static gboolean
-set_caps (GstElement * element, GstCaps * caps)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  GstVideoInfo info;
-
-  if (!gst_video_info_from_caps (&info, caps)
-      || !gst_gemma4_frame_format_supported (GST_VIDEO_INFO_FORMAT (&info))) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("gemma4caption cannot read %" GST_PTR_FORMAT ": put videoconvert in "
-            "front", caps), (NULL));
-    return FALSE;
-  }
-  /* the previous frame was mapped with the old layout: it cannot be picked
-   * any more */
-  if (self->prev.buf && !self->prev.sample)
-    gst_clear_buffer (&self->prev.buf);
-  self->info = info;
-  self->have_info = TRUE;
-  return TRUE;
-}
-
-static void
-reset_stream (GstGemma4Caption * self)
-{
-  drop_windows (self);
-  candidate_clear (&self->prev);
-  self->anchored = FALSE;
-  self->next_pts = GST_CLOCK_TIME_NONE;
-  self->live_checked = FALSE;
-  gst_segment_init (&self->segment, GST_FORMAT_TIME);
-}
-
-/* Worker-side state; call only while the worker is idle. */
-static void
-reset_output (GstGemma4Caption * self)
-{
-  clear_history (self);
-  gst_gemma4_output_reset (&self->output);
-}
-
-static void
-finish_video (GstElement * element)
-{
-  finish_windows (GST_GEMMA4_CAPTION (element));
-}
-
-static void
-set_segment (GstElement * element, const GstSegment * segment)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-
-  self->segment = *segment;
-  self->next_pts = GST_CLOCK_TIME_NONE;
-  self->live_checked = FALSE;
-}
-
-static void
-flushed (GstElement * element)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-
-  reset_output (self);
-  drop_windows (self);
-  candidate_clear (&self->prev);
-  self->anchored = FALSE;
-  self->next_pts = GST_CLOCK_TIME_NONE;
-}
-
-static const GstGemma4InputFuncs input_funcs = {
-  set_caps, finish_video, set_segment, flushed
-};
-
-static gboolean
-gst_gemma4_caption_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (parent);
-
-  GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT, event);
-  if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START) {
-    finish_windows (self);
-    reset_stream (self);
-    gst_gemma4_output_queue_start (&self->output, self->worker, event,
-        NULL);
-    return TRUE;
-  }
-  return gst_gemma4_output_sink_event (&self->output, self->worker,
-      &input_funcs, pad, parent, event);
-}
-
-static gboolean
-gst_gemma4_caption_sink_query (GstPad * pad, GstObject * parent,
-    GstQuery * query)
-{
-  switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_ALLOCATION:
-      /* frames are read through GstVideoMeta: any stride or offset */
-      gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
-      return TRUE;
-    default:
-      return gst_pad_query_default (pad, parent, query);
-  }
-}
-
-static gboolean
-gst_gemma4_caption_src_event (GstPad * pad, GstObject * parent,
-    GstEvent * event)
-{
-  return gst_gemma4_output_src_event (GST_GEMMA4_CAPTION (parent)->sinkpad,
-      event);
-}
-
-static gboolean
-gst_gemma4_caption_src_query (GstPad * pad, GstObject * parent,
-    GstQuery * query)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (parent);
-
-  switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_LATENCY:{
-      GstClockTime own;
-
-      /* a caption comes out a window plus its inference after its start */
-      GST_OBJECT_LOCK (self);
-      own = ((GstClockTime) self->window_ms + self->settings.latency_ms) *
-          GST_MSECOND;
-      GST_OBJECT_UNLOCK (self);
-      return gst_gemma4_upstream_answer_latency (&self->upstream,
-          GST_ELEMENT (self), self->sinkpad, query, own);
-    }
-    default:
-      return gst_pad_query_default (pad, parent, query);
-  }
-}
-
-static GstPad *
-gst_gemma4_caption_request_new_pad (GstElement * element,
-    GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  GstPad *pad = gst_pad_new_from_template (templ, "json_src");
-
-  if (!gst_gemma4_output_request_pad (&self->output, pad, TRUE)) {
-    gst_object_unref (pad);
-    GST_WARNING_OBJECT (self, "json_src was already requested");
-    return NULL;
-  }
-  setup_src_pad (self, pad);
-  gst_element_add_pad (element, pad);
-  return pad;
-}
-
-static void
-gst_gemma4_caption_release_pad (GstElement * element, GstPad * pad)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-
-  if (gst_gemma4_output_release_pad (&self->output, pad))
-    gst_element_remove_pad (element, pad);
-}
-
-static GstStateChangeReturn
-gst_gemma4_caption_change_state (GstElement * element,
-    GstStateChange transition)
-{
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  GstStateChangeReturn ret;
-
-  gst_gemma4_worker_change_state (self->worker, transition);
-  switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!gst_gemma4_worker_open (&self->worker, element, &self->settings,
-              MAX_PENDING_JOBS, windows_valid))
-        return GST_STATE_CHANGE_FAILURE;
-      GST_OBJECT_LOCK (self);
-      self->frames_in = self->samples_made = 0;
-      self->samples_alive_max = 0;
-      self->sample_bytes_max = 0;
-      GST_OBJECT_UNLOCK (self);
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      reset_stream (self);
-      self->have_info = FALSE;
-      reset_output (self);
-      break;
-    default:
-      break;
-  }
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
-    return ret;
-
-  switch (transition) {
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      reset_stream (self);
-      break;
-    case GST_STATE_CHANGE_READY_TO_NULL:
-      gst_gemma4_worker_close (&self->worker, element, &self->last_stats,
-          make_stats);
-      self->mm = NULL;
-      reset_output (self);
-      break;
-    default:
-      break;
-  }
-  return ret;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The result meta: a GstCustomMeta named "GstGemma4ResultMeta" whose structure
- * ("gemma4-result": text, kind, start, duration, timestamp, running-time,
- * model, inference-time, tokens, late, ...) is the one posted on the bus.
+ * is the result record posted on the bus (gstgemma4result.h: "gemma4-result"
+ * with kind, status, text, start, duration, timestamp, ...).
  * Applications read it with gst_buffer_get_custom_meta (buf,
  * "GstGemma4ResultMeta") and gst_custom_meta_get_structure (): text lives in
  * string values, never in quarks. */

@@ -8,7 +8,9 @@
 
 #include <string.h>
 
+#include "gstgemma4meta.h"
 #include "gstgemma4output.h"
+#include "gstgemma4result.h"
 
 static const gchar *const text_caps = "text/x-raw, format=(string)utf8";
 static const gchar *const json_caps = "application/x-json";
@@ -297,6 +299,68 @@ gst_gemma4_output_push (GstGemma4Output * out, GstBuffer * text,
   return push_buffer (out, TRUE, json, ret);
 }
 
+GstClockTime
+gst_gemma4_output_stamp (GstGemma4Output * out, const GstGemma4Upstream * up,
+    const GstSegment * segment, GstClockTime start, GstClockTime duration,
+    gboolean late, const gchar * reason)
+{
+  GstClockTime pts = start +
+      gst_gemma4_settings_lateness (out->settings, out->element);
+
+  if (late)
+    pts = gst_gemma4_output_restamp_late (out, up, segment, start, pts,
+        reason);
+  return gst_gemma4_output_place (out, pts, duration);
+}
+
+static GstBuffer *
+json_buffer (const GstStructure * result, GstClockTime pts,
+    GstClockTime duration)
+{
+  gchar *json = gst_gemma4_result_to_json (result);
+  GstBuffer *buf = gst_buffer_new_wrapped (json, strlen (json));
+
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = duration;
+  return buf;
+}
+
+GstFlowReturn
+gst_gemma4_output_publish (GstGemma4Output * out, GstStructure * result,
+    GstClockTime pts, GstClockTime duration)
+{
+  GstBuffer *text = NULL, *json;
+
+  gst_structure_set (result, "timestamp", G_TYPE_UINT64, pts, NULL);
+  json = json_buffer (result, pts, duration);
+  if (gst_gemma4_result_has_text (result)) {
+    const gchar *str = gst_structure_get_string (result, "text");
+    text = gst_buffer_new_memdup (str, strlen (str));
+    GST_BUFFER_PTS (text) = pts;
+    GST_BUFFER_DURATION (text) = duration;
+    gst_gemma4_buffer_add_result_meta (text, result);
+  } else if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    /* textoverlay, srtenc and muxers go on instead of waiting for text */
+    gst_gemma4_output_push_pad_event (out, FALSE,
+        gst_event_new_gap (pts, duration));
+  }
+  gst_element_post_message (out->element,
+      gst_message_new_element (GST_OBJECT (out->element), result));
+  return gst_gemma4_output_push (out, text, json);
+}
+
+GstFlowReturn
+gst_gemma4_output_publish_partial (GstGemma4Output * out,
+    GstStructure * result, GstClockTime pts, GstClockTime duration)
+{
+  GstBuffer *json;
+
+  gst_structure_set (result, "timestamp", G_TYPE_UINT64, pts, NULL);
+  json = json_buffer (result, pts, duration);
+  gst_structure_free (result);
+  return gst_gemma4_output_push (out, NULL, json);
+}
+
 void
 gst_gemma4_output_push_gap (GstGemma4Output * out, GstClockTime start,
     GstClockTime duration)
@@ -411,70 +475,4 @@ gst_gemma4_output_src_event (GstPad * sinkpad, GstEvent * event)
     return TRUE;
   }
   return gst_pad_push_event (sinkpad, event);
-}
-
-/* ---- input events ------------------------------------------------------ */
-
-gboolean
-gst_gemma4_output_sink_event (GstGemma4Output * out, GstGemma4Worker * w,
-    const GstGemma4InputFuncs * funcs, GstPad * pad, GstObject * parent,
-    GstEvent * event)
-{
-  GstElement *element = out->element;
-
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_CAPS:{
-      GstCaps *caps;
-      gboolean ret;
-      gst_event_parse_caps (event, &caps);
-      ret = funcs->set_caps (element, caps);
-      gst_event_unref (event);
-      return ret;
-    }
-    case GST_EVENT_SEGMENT:{
-      const GstSegment *segment;
-      gst_event_parse_segment (event, &segment);
-      if (segment->format != GST_FORMAT_TIME) {
-        GST_ELEMENT_ERROR (element, STREAM, FORMAT,
-            ("%s needs a TIME segment, got %s", out->name,
-                gst_format_get_name (segment->format)), (NULL));
-        gst_event_unref (event);
-        return FALSE;
-      }
-      funcs->finish (element);
-      funcs->set_segment (element, segment);
-      gst_gemma4_output_queue_event (out, w, event);
-      return TRUE;
-    }
-    case GST_EVENT_GAP:{
-      GstClockTime ts, duration;
-      gst_event_parse_gap (event, &ts, &duration);
-      funcs->finish (element);
-      if (GST_CLOCK_TIME_IS_VALID (duration))
-        gst_gemma4_output_queue_gap (out, w, ts, duration);
-      gst_event_unref (event);
-      return TRUE;
-    }
-    case GST_EVENT_EOS:
-      funcs->finish (element);
-      gst_gemma4_output_queue_event (out, w, event);
-      return TRUE;
-    case GST_EVENT_FLUSH_START:
-      gst_gemma4_worker_set_flushing (w, TRUE);
-      gst_gemma4_output_push_event_now (out, event);
-      return TRUE;
-    case GST_EVENT_FLUSH_STOP:
-      gst_gemma4_worker_set_flushing (w, FALSE);
-      funcs->flushed (element);
-      gst_gemma4_output_push_event_now (out, event);
-      return TRUE;
-    case GST_EVENT_TAG:
-      gst_event_unref (event);
-      return TRUE;
-    default:
-      if (!GST_EVENT_IS_SERIALIZED (event))
-        return gst_pad_event_default (pad, parent, event);
-      gst_gemma4_output_queue_event (out, w, event);
-      return TRUE;
-  }
 }

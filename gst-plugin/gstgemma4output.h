@@ -10,6 +10,7 @@
 #include <gst/base/gstflowcombiner.h>
 
 #include "gstgemma4settings.h"
+#include "gstgemma4upstream.h"
 #include "gstgemma4worker.h"
 
 G_BEGIN_DECLS
@@ -80,10 +81,29 @@ GstClockTime gst_gemma4_output_place (GstGemma4Output * out, GstClockTime pts,
 GstClockTime gst_gemma4_output_restamp_late (GstGemma4Output * out,
     const GstGemma4Upstream * up, const GstSegment * segment,
     GstClockTime start, GstClockTime pts, const gchar * reason);
-/* Pushes a result (either buffer may be NULL; json is dropped without a JSON
- * pad) and returns the combined flow. */
+/* Pushes buffers (either may be NULL; json is dropped without a JSON pad)
+ * and returns the combined flow. */
 GstFlowReturn gst_gemma4_output_push (GstGemma4Output * out, GstBuffer * text,
     GstBuffer * json);
+/* Where the record of the job [start, start + duration) goes: start plus
+ * lateness, re-stamped to the clock when it came late (see
+ * gst_gemma4_output_restamp_late, with reason), placed after what was
+ * covered. */
+GstClockTime gst_gemma4_output_stamp (GstGemma4Output * out,
+    const GstGemma4Upstream * up, const GstSegment * segment,
+    GstClockTime start, GstClockTime duration, gboolean late,
+    const gchar * reason);
+/* Publishes a result record (taken) at pts for duration: the bus message,
+ * the JSON object on the JSON pad, and on the text pad its text with the
+ * record as GstGemma4ResultMeta, or a GAP when it has no text. Every job
+ * ends in exactly one record, whatever its status. Returns the combined
+ * flow. */
+GstFlowReturn gst_gemma4_output_publish (GstGemma4Output * out,
+    GstStructure * result, GstClockTime pts, GstClockTime duration);
+/* A record that is not the job's last (gemma4asr's partial text): only on
+ * the JSON pad. Takes result. */
+GstFlowReturn gst_gemma4_output_publish_partial (GstGemma4Output * out,
+    GstStructure * result, GstClockTime pts, GstClockTime duration);
 /* A span without a result, after lateness, as GAP events on both outputs. */
 void gst_gemma4_output_push_gap (GstGemma4Output * out, GstClockTime start,
     GstClockTime duration);
@@ -103,31 +123,6 @@ void gst_gemma4_output_push_event_now (GstGemma4Output * out,
 /* An event from downstream of an output: upstream through sinkpad, but
  * QOS, since text lateness says nothing about how fast to send the input. */
 gboolean gst_gemma4_output_src_event (GstPad * sinkpad, GstEvent * event);
-
-/* What an element does at the input events of its sink pad. */
-typedef struct
-{
-  /* the input's caps; FALSE refuses them */
-  gboolean (*set_caps) (GstElement * element, GstCaps * caps);
-  /* the input stops being continuous (new segment, gap, EOS): what was
-   * collected goes to the worker */
-  void (*finish) (GstElement * element);
-  /* a new TIME segment, after finish */
-  void (*set_segment) (GstElement * element, const GstSegment * segment);
-  /* after a flush, the worker idle again: forget the input collected and
-   * the output's state (gst_gemma4_output_reset) */
-  void (*flushed) (GstElement * element);
-} GstGemma4InputFuncs;
-
-/* An input event other than stream-start (which the element starts the
- * outputs with): caps, segments (TIME only), gaps and EOS through funcs; a
- * flush cancels the worker and goes out at once; a GAP spans the outputs;
- * the input's tags are dropped (they describe the input, not this text);
- * other serialized events go out through the worker in order with the
- * results. */
-gboolean gst_gemma4_output_sink_event (GstGemma4Output * out,
-    GstGemma4Worker * w, const GstGemma4InputFuncs * funcs, GstPad * pad,
-    GstObject * parent, GstEvent * event);
 
 G_END_DECLS
 

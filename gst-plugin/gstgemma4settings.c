@@ -125,6 +125,25 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
 }
 
 void
+gst_gemma4_settings_install_image_properties (GObjectClass * klass,
+    guint image_size_id, guint max_soft_tokens_id,
+    GstGemma4ImageSize default_size, guint default_tokens)
+{
+  g_object_class_install_property (klass, image_size_id,
+      g_param_spec_enum ("image-size", "Image size",
+          "How a frame is sized for the vision encoder: budget fills "
+          "max-soft-tokens (Hugging Face's rule), native keeps the frame's "
+          "size on the 48 px grid (llama.cpp's rule)",
+          GST_TYPE_GEMMA4_IMAGE_SIZE, default_size, PLAYING_FLAGS));
+  g_object_class_install_property (klass, max_soft_tokens_id,
+      g_param_spec_uint ("max-soft-tokens", "Maximum soft tokens",
+          "Image tokens per frame: the budget of image-size=budget, the "
+          "upper bound of image-size=native (Google recommends 70, 140, "
+          "280, 560 or 1120: 70 for video frames, 280 for images)", 70, 1120,
+          default_tokens, PLAYING_FLAGS));
+}
+
+void
 gst_gemma4_settings_init (GstGemma4Settings * s,
     const GstGemma4SettingsDefaults * d)
 {
@@ -406,47 +425,33 @@ gst_gemma4_settings_sampling (const GstGemma4Settings * s)
   return p;
 }
 
-void
-gst_gemma4_settings_set_element_property (GstGemma4Settings * s,
-    GstElement * element, GstGemma4Worker * const *worker, guint prop_id,
-    const GValue * value, GParamSpec * pspec, GstGemma4SetFunc set)
+gchar *
+gst_gemma4_settings_render_chat (const GstGemma4Settings * s,
+    GstElement * element, const g4_model * model, const gchar * instruction,
+    const gchar * placeholder)
 {
-  GError *error = NULL;
-  gboolean latency_changed = FALSE;
+  const g4_template_flavor flavor = g4_model_template_flavor (model);
+  g4_chat_message msgs[2];
+  gint n = 0;
+  gboolean thinking;
+  gchar *out;
+  gsize len;
 
   GST_OBJECT_LOCK (element);
-  if (prop_id == GST_GEMMA4_PROP_LATENCY)
-    latency_changed = g_value_get_uint (value) != s->latency_ms;
-  if (!gst_gemma4_settings_set_property (s, prop_id, value, &error))
-    latency_changed = set (G_OBJECT (element), prop_id, value, pspec);
-  else if (*worker && (prop_id == GST_GEMMA4_PROP_MODEL_PATH
-          || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
-          || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
-          || prop_id == GST_GEMMA4_PROP_N_THREADS
-          || prop_id == GST_GEMMA4_PROP_CONTEXT_SIZE))
-    GST_WARNING_OBJECT (element, "%s takes effect at the next NULL->READY",
-        pspec->name);
+  if (s->system_prompt)
+    msgs[n++] = (g4_chat_message) {
+    G4_ROLE_SYSTEM, g_strdup (s->system_prompt)};
+  thinking = s->thinking;
   GST_OBJECT_UNLOCK (element);
-  if (error) {
-    GST_ELEMENT_WARNING (element, RESOURCE, OPEN_READ,
-        ("Could not read prompt-path: %s", error->message), (NULL));
-    g_clear_error (&error);
-  }
-  if (latency_changed)
-    gst_gemma4_post_latency_changed (element);
-}
-
-void
-gst_gemma4_settings_get_element_property (const GstGemma4Settings * s,
-    GstElement * element, guint prop_id, GValue * value, GParamSpec * pspec,
-    GstGemma4StatsFunc stats, GstGemma4GetFunc get)
-{
-  GST_OBJECT_LOCK (element);
-  if (prop_id == GST_GEMMA4_PROP_STATS)
-    g_value_take_boxed (value, stats (element));
-  else if (!gst_gemma4_settings_get_property (s, prop_id, value))
-    get (G_OBJECT (element), prop_id, value, pspec);
-  GST_OBJECT_UNLOCK (element);
+  msgs[n++] = (g4_chat_message) {
+  G4_ROLE_USER, placeholder && !strstr (instruction, placeholder) ?
+        g_strconcat (placeholder, instruction, NULL) : g_strdup (instruction)};
+  len = g4_chat_render (flavor, msgs, n, thinking, true, NULL, 0);
+  out = g_malloc (len + 1);
+  g4_chat_render (flavor, msgs, n, thinking, true, out, len + 1);
+  for (gint i = 0; i < n; i++)
+    g_free ((gchar *) msgs[i].content);
+  return out;
 }
 
 void
@@ -466,63 +471,4 @@ gst_gemma4_settings_lateness (const GstGemma4Settings * s,
   l = s->lateness_ms * GST_MSECOND;
   GST_OBJECT_UNLOCK (element);
   return l;
-}
-
-void
-gst_gemma4_upstream_query (GstGemma4Upstream * up, GstElement * element,
-    GstPad * sinkpad)
-{
-  GstQuery *q = gst_query_new_latency ();
-  gboolean live = FALSE;
-
-  if (gst_pad_peer_query (sinkpad, q))
-    gst_query_parse_latency (q, &live, NULL, NULL);
-  gst_query_unref (q);
-  GST_OBJECT_LOCK (element);
-  up->live = live;
-  GST_OBJECT_UNLOCK (element);
-  GST_DEBUG_OBJECT (element, "upstream is %slive", live ? "" : "not ");
-}
-
-gboolean
-gst_gemma4_upstream_answer_latency (GstGemma4Upstream * up,
-    GstElement * element, GstPad * sinkpad, GstQuery * query,
-    GstClockTime own)
-{
-  gboolean live;
-  GstClockTime min, max;
-
-  if (!gst_pad_peer_query (sinkpad, query))
-    return FALSE;
-  gst_query_parse_latency (query, &live, &min, &max);
-  if (live) {
-    min += own;
-    if (GST_CLOCK_TIME_IS_VALID (max))
-      max += own;
-  }
-  GST_OBJECT_LOCK (element);
-  up->live = live;
-  if (live)
-    up->answered = min;
-  GST_OBJECT_UNLOCK (element);
-  GST_DEBUG_OBJECT (element, "latency: live %d, min %" GST_TIME_FORMAT
-      ", max %" GST_TIME_FORMAT, live, GST_TIME_ARGS (min),
-      GST_TIME_ARGS (max));
-  gst_query_set_latency (query, live, min, max);
-  return TRUE;
-}
-
-gboolean
-gst_gemma4_settings_is_leaky (const GstGemma4Settings * s,
-    const GstGemma4Upstream * up, GstElement * element, gboolean * live)
-{
-  gboolean leaky;
-
-  GST_OBJECT_LOCK (element);
-  if (live)
-    *live = up->live;
-  leaky = s->leaky == GST_GEMMA4_LEAKY_NEWEST
-      || (s->leaky == GST_GEMMA4_LEAKY_AUTO && up->live);
-  GST_OBJECT_UNLOCK (element);
-  return leaky;
 }

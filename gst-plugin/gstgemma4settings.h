@@ -77,6 +77,12 @@ void gst_gemma4_settings_init (GstGemma4Settings * s,
     const GstGemma4SettingsDefaults * defaults);
 void gst_gemma4_settings_clear (GstGemma4Settings * s);
 
+/* image-size and max-soft-tokens (70-1120), the same on every element
+ * that encodes frames. */
+void gst_gemma4_settings_install_image_properties (GObjectClass * klass,
+    guint image_size_id, guint max_soft_tokens_id,
+    GstGemma4ImageSize default_size, guint default_tokens);
+
 /* Handle a common property; FALSE when prop_id is not one (or is "stats",
  * which the element answers). Call with the object lock held. Setting
  * prompt-path reads the file; a read failure is returned in error (the old
@@ -99,32 +105,21 @@ const gchar *gst_gemma4_settings_instruction (const GstGemma4Settings * s);
 
 g4_sampler_params gst_gemma4_settings_sampling (const GstGemma4Settings * s);
 
-/* ---- for the elements: what they do alike around their settings ---------- */
+/* The whole prompt through model's chat template: system-prompt when set,
+ * then the user turn instruction, which gets placeholder (the media,
+ * "<|audio|>" or "<|image|>") in front unless it places it itself
+ * (placeholder NULL: it is complete); thinking as set. Takes the object
+ * lock of element. */
+gchar *gst_gemma4_settings_render_chat (const GstGemma4Settings * s,
+    GstElement * element, const g4_model * model, const gchar * instruction,
+    const gchar * placeholder);
+
+/* ---- for the elements ------------------------------------------------------ */
 
 typedef struct _GstGemma4Worker GstGemma4Worker;
 
-/* An element's own properties, with its object lock held. The setter
- * returns whether the latency the element reports changed. */
-typedef gboolean (*GstGemma4SetFunc) (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-typedef void (*GstGemma4GetFunc) (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
 /* An element's statistics (the "stats" property), with its object lock. */
 typedef GstStructure *(*GstGemma4StatsFunc) (GstElement * element);
-
-/* An element's set_property: a common property under the object lock (a
- * model property set while *worker is loaded warns that it waits for the
- * next NULL->READY; prompt-path that cannot be read posts a warning), the
- * others through set; a LATENCY message when the reported latency
- * changed. */
-void gst_gemma4_settings_set_element_property (GstGemma4Settings * s,
-    GstElement * element, GstGemma4Worker * const *worker, guint prop_id,
-    const GValue * value, GParamSpec * pspec, GstGemma4SetFunc set);
-/* An element's get_property, under the object lock: "stats" from stats,
- * the common properties, the others through get. */
-void gst_gemma4_settings_get_element_property (const GstGemma4Settings * s,
-    GstElement * element, guint prop_id, GValue * value, GParamSpec * pspec,
-    GstGemma4StatsFunc stats, GstGemma4GetFunc get);
 
 /* Tells the pipeline to ask the element's latency again. */
 void gst_gemma4_post_latency_changed (GstElement * element);
@@ -132,26 +127,6 @@ void gst_gemma4_post_latency_changed (GstElement * element);
 /* lateness as a time, read under the element's object lock. */
 GstClockTime gst_gemma4_settings_lateness (const GstGemma4Settings * s,
     GstElement * element);
-
-/* What upstream said to the last LATENCY query; under the object lock. */
-typedef struct
-{
-  gboolean live;
-  GstClockTime answered;        /* the minimum this element answered, live */
-} GstGemma4Upstream;
-
-/* Asks upstream of sinkpad whether it is live (leaky=auto follows it). */
-void gst_gemma4_upstream_query (GstGemma4Upstream * up, GstElement * element,
-    GstPad * sinkpad);
-/* Answers a LATENCY query of a source pad: upstream's answer, plus own
- * when live. */
-gboolean gst_gemma4_upstream_answer_latency (GstGemma4Upstream * up,
-    GstElement * element, GstPad * sinkpad, GstQuery * query,
-    GstClockTime own);
-/* Whether jobs are dropped under load (leaky, upstream's liveness); live,
- * if not NULL: upstream's liveness. */
-gboolean gst_gemma4_settings_is_leaky (const GstGemma4Settings * s,
-    const GstGemma4Upstream * up, GstElement * element, gboolean * live);
 
 G_END_DECLS
 

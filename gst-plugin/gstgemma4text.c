@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Seam de-duplication and JSON string escaping (see gstgemma4text.h). */
+/* Seam de-duplication (see gstgemma4text.h). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -116,37 +116,4 @@ gst_gemma4_text_seam_skip (const gchar * prev, const gchar * next,
   free_words (a);
   free_words (b);
   return skip;
-}
-
-void
-gst_gemma4_json_append_string (GString * out, const gchar * str)
-{
-  const guchar *p = (const guchar *) (str ? str : "");
-
-  g_string_append_c (out, '"');
-  for (; *p; p++) {
-    switch (*p) {
-      case '"':
-        g_string_append (out, "\\\"");
-        break;
-      case '\\':
-        g_string_append (out, "\\\\");
-        break;
-      case '\n':
-        g_string_append (out, "\\n");
-        break;
-      case '\r':
-        g_string_append (out, "\\r");
-        break;
-      case '\t':
-        g_string_append (out, "\\t");
-        break;
-      default:
-        if (*p < 0x20)
-          g_string_append_printf (out, "\\u%04x", *p);
-        else
-          g_string_append_c (out, (gchar) * p);
-    }
-  }
-  g_string_append_c (out, '"');
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Text helpers of the gemma4 elements, free of GStreamer so they are tested
- * on their own: removing the words an overlapping chunk repeats, and writing
- * JSON strings. */
+/* A text helper of gemma4asr, free of GStreamer so it is tested on its
+ * own: removing the words an overlapping chunk repeats. */
 #ifndef __GST_GEMMA4_TEXT_H__
 #define __GST_GEMMA4_TEXT_H__
 
@@ -21,9 +20,6 @@ G_BEGIN_DECLS
  * for repeating its predecessor ("yes" after "yes"). */
 gsize gst_gemma4_text_seam_skip (const gchar * prev, const gchar * next,
     gdouble overlap_share);
-
-/* Appends str as a JSON string literal (quoted, escaped). */
-void gst_gemma4_json_append_string (GString * out, const gchar * str);
 
 G_END_DECLS
 

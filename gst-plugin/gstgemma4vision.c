@@ -17,12 +17,13 @@
  * model with the prompt of #GstGemma4Vision:task.
  *
  * Outputs:
- * - on the video: a `GstGemma4ResultMeta` custom meta (structure
- *   `gemma4-result`: text, task, source-pts, repeated, inference-time, json,
- *   ...) and, for task=detect, one #GstVideoRegionOfInterestMeta per box
+ * - on the video: a `GstGemma4ResultMeta` custom meta (the result record,
+ *   below, with `repeated` and `timestamp` of the frame it is on) and, for
+ *   task=detect, one #GstVideoRegionOfInterestMeta per box
  *   (roi_type the label, only labels of #GstGemma4Vision:labels become
- *   quarks; params structure `gemma4/detection` with label, confidence,
- *   source-pts; the meta's id is the box's index in the JSON objects).
+ *   quarks; params structure `gemma4/detection` with label, confidence
+ *   when the model wrote one, source_pts; the meta's id is the box's index
+ *   in the record's objects).
  *   videoscale and videoconvert keep both (GStreamer 1.22's videoscale
  *   scales the region and keeps type and ids but drops the params). Built
  *   against GStreamer >= 1.24 (gstreamer-analytics-1.0 found), each box is
@@ -35,14 +36,25 @@
  * - request pad `text_src` (`text/x-raw, format=utf8`, sparse): the answer
  *   as soon as it is ready, PTS the described frame's, DURATION until the
  *   next sampled frame (inference-interval frames, at least min-interval);
- *   GAP events where a job was dropped or the answer is empty, so
+ *   GAP events for records without text (dropped job, empty answer), so
  *   textoverlay never waits for text that will not come.
- * - request pad `json_src` (`application/x-json`): one object per line:
- *   `{"kind":"vision","pts":..,"task":..,"text":..,"objects":[{"label":..,
- *   "box_2d":[y_min,x_min,y_max,x_max],"box":[x,y,w,h],"confidence":..}],
- *   "width":..,"height":..,"inference_ms":..,...}` (box_2d in 0-1000 units of
- *   the image the model saw, box in pixels of the frame).
- * - an element message `gemma4-result` per result on the bus.
+ * - request pad `json_src` (`application/x-json`): the result records, one
+ *   JSON object per line (schemas/vision.schema.json): `kind` "vision",
+ *   `status`, `text`, `is_final`, `start` (the described frame's PTS),
+ *   `duration`, `timestamp`, `running_time` and `inference_time` (ns),
+ *   `tokens`, `late`, `model`, `element`, `task`, `width`, `height`,
+ *   `repeated` and `objects`: `[{"label", "x", "y", "w", "h" (pixels of the
+ *   frame), "detection": {"label", "bounding_box": {"x_min", "y_min",
+ *   "x_max", "y_max"} (0-1 of the frame)}, "box_2d": [y_min, x_min, y_max,
+ *   x_max] (0-1000 of the image the model saw, as it wrote them)}]`, the
+ *   form DL Streamer's gvametaconvert writes; `confidence` only when the
+ *   model wrote one, `region_id` and `text` for inference-region=roi-list.
+ * - an element message `gemma4-result` per sampled frame on the bus, the
+ *   same record.
+ *
+ * Every sampled frame ends in exactly one record on the bus and the JSON
+ * pad, its `status` ok, empty (no answer, or no region to ask), dropped
+ * (the model was busy), late or error.
  *
  * Detection uses constrained decoding, so the model can only write a JSON
  * list of boxes; an answer that still does not parse gives a warning and
@@ -91,8 +103,6 @@
 #include "config.h"
 #endif
 
-#include <math.h>
-#include <string.h>
 
 #include <gst/video/video.h>
 #ifdef HAVE_GST_ANALYTICS
@@ -100,16 +110,17 @@
 #endif
 
 #include "gemma4.h"
+#include "gstgemma4element.h"
 #include "gstgemma4enums.h"
 #include "gstgemma4frame.h"
 #include "gstgemma4meta.h"
 #include "gstgemma4output.h"
 #include "gstgemma4settings.h"
-#include "gstgemma4text.h"
 #include "gstgemma4vision.h"
+#include "gstgemma4visionjob.h"
 #include "gstgemma4worker.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_gemma4_vision_debug);
+GST_DEBUG_CATEGORY (gst_gemma4_vision_debug);
 #define GST_CAT_DEFAULT gst_gemma4_vision_debug
 
 #define DEFAULT_LATENCY 1000
@@ -125,12 +136,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_vision_debug);
 #define DEFAULT_REGION GST_GEMMA4_INFERENCE_REGION_FULL_FRAME
 /* One job runs and one waits: more would only describe older frames. */
 #define MAX_PENDING_JOBS 1
-/* Quarks are never freed: labels the model invents are bounded. */
-#define MAX_LABEL_QUARKS 64
-#define MAX_DETECTIONS 256
-/* Tokens one box of the constrained list takes, about: the list is capped
- * so that it closes within max-tokens. */
-#define TOKENS_PER_BOX 40
 
 enum
 {
@@ -164,87 +169,6 @@ static GstStaticPadTemplate text_template = GST_STATIC_PAD_TEMPLATE ("text_src",
 static GstStaticPadTemplate json_template = GST_STATIC_PAD_TEMPLATE ("json_src",
     GST_PAD_SRC, GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-json"));
 
-/* One box or region answer, in pixels of the source frame. */
-typedef struct
-{
-  gint x, y, w, h;
-  gint box_2d[4];               /* y_min, x_min, y_max, x_max in 0-1000 */
-  gchar *label;
-  GQuark roi_type;
-  gfloat confidence;            /* -1: not given */
-  gchar *text;                  /* roi-list answers; NULL for boxes */
-  gint parent_id;               /* upstream ROI id in roi-list mode, else -1 */
-} VisionObject;
-
-typedef struct
-{
-  gint refcount;
-  guint64 seq;
-  GstClockTime pts, duration;
-  gint width, height;
-  GArray *objects;              /* VisionObject */
-  GstStructure *s;              /* gemma4-result */
-} VisionResult;
-
-struct _GstGemma4Vision
-{
-  GstBaseTransform parent;
-
-  /* properties, under the object lock */
-  GstGemma4Settings settings;
-  GstGemma4VisionTask task;
-  gchar *labels;
-  GstGemma4ImageSize image_size;
-  guint max_soft_tokens;
-  guint inference_interval;
-  guint min_interval_ms;
-  GstGemma4Attach attach;
-  GstGemma4InferenceRegion region;
-  gchar *object_class;
-  GstStructure *last_stats;
-  GstGemma4Upstream upstream;
-  /* the text_src and json_src request pads */
-  GstGemma4Output output;
-
-  /* READY and up; set and cleared under the object lock */
-  GstGemma4Worker *worker;
-
-  /* streaming thread */
-  GstVideoInfo info;
-  gboolean live_checked;
-  GQueue held;                  /* HeldFrame, oldest first */
-  guint frames_since;           /* frames since the last sampled one */
-  GstClockTime last_sampled;    /* running time */
-  guint64 next_seq;
-
-  /* results, under result_lock */
-  GMutex result_lock;
-  GCond result_cond;
-  GQueue ready;                 /* VisionResult, oldest first */
-  guint64 done_seq;             /* every job up to it is finished */
-  gboolean flushing;
-  VisionResult *last;           /* attach=repeat */
-  guint64 held_timeouts;
-
-  /* worker thread */
-  GHashTable *seen_labels;      /* label -> itself, at most MAX_LABEL_QUARKS */
-  g4_constraint *constraint;
-  gchar *constraint_key;
-  gint64 last_parse_warning;
-};
-
-typedef struct
-{
-  GstGemma4Vision *self;
-  GstBuffer *buf;
-  GstVideoInfo info;
-  GstSegment segment;
-  GstClockTime span;            /* until the next sampled frame, estimated */
-  guint64 seq;
-  gboolean live;
-  gint64 queued_at;
-} VisionJob;
-
 /* attach=exact in a live pipeline: a frame waiting for its result and those
  * behind it wait here, so the streaming thread never blocks on inference
  * (the source would fall behind the clock). */
@@ -260,268 +184,38 @@ G_DEFINE_TYPE (GstGemma4Vision, gst_gemma4_vision, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (gemma4vision, "gemma4vision", GST_RANK_NONE,
     GST_TYPE_GEMMA4_VISION);
 
-static GParamSpec *stats_pspec;
-
-static void gst_gemma4_vision_finalize (GObject * object);
-static void gst_gemma4_vision_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_gemma4_vision_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_gemma4_vision_change_state (GstElement *
-    element, GstStateChange transition);
-static GstPad *gst_gemma4_vision_request_new_pad (GstElement * element,
-    GstPadTemplate * templ, const gchar * name, const GstCaps * caps);
-static void gst_gemma4_vision_release_pad (GstElement * element, GstPad * pad);
-static gboolean gst_gemma4_vision_set_caps (GstBaseTransform * trans,
-    GstCaps * incaps, GstCaps * outcaps);
-static GstFlowReturn gst_gemma4_vision_transform_ip (GstBaseTransform * trans,
-    GstBuffer * buf);
-static gboolean gst_gemma4_vision_sink_event (GstBaseTransform * trans,
-    GstEvent * event);
-static gboolean gst_gemma4_vision_query (GstBaseTransform * trans,
-    GstPadDirection direction, GstQuery * query);
-
-static void
-gst_gemma4_vision_class_init (GstGemma4VisionClass * klass)
-{
-  GObjectClass *gobject_class = (GObjectClass *) klass;
-  GstElementClass *element_class = (GstElementClass *) klass;
-  GstBaseTransformClass *trans_class = (GstBaseTransformClass *) klass;
-  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-      GST_PARAM_MUTABLE_PLAYING;
-
-  gobject_class->set_property = gst_gemma4_vision_set_property;
-  gobject_class->get_property = gst_gemma4_vision_get_property;
-  gobject_class->finalize = gst_gemma4_vision_finalize;
-
-  gst_gemma4_settings_install_properties (gobject_class, &vision_defaults);
-  stats_pspec = g_object_class_find_property (gobject_class, "stats");
-
-  g_object_class_install_property (gobject_class, PROP_TASK,
-      g_param_spec_enum ("task", "Task",
-          "What to ask about each frame; selects the built-in prompt and how "
-          "the answer is read (detect: boxes)", GST_TYPE_GEMMA4_VISION_TASK,
-          DEFAULT_TASK, flags));
-  g_object_class_install_property (gobject_class, PROP_LABELS,
-      g_param_spec_string ("labels", "Labels",
-          "Comma-separated vocabulary of detect (empty: any object) and "
-          "classify (required). Only these labels become region types; "
-          "others are \"object\"", NULL, flags));
-  g_object_class_install_property (gobject_class, PROP_IMAGE_SIZE,
-      g_param_spec_enum ("image-size", "Image size",
-          "How a frame is sized for the vision encoder",
-          GST_TYPE_GEMMA4_IMAGE_SIZE, DEFAULT_IMAGE_SIZE, flags));
-  g_object_class_install_property (gobject_class, PROP_MAX_SOFT_TOKENS,
-      g_param_spec_uint ("max-soft-tokens", "Maximum soft tokens",
-          "Image tokens per frame: the budget of image-size=budget (Google "
-          "recommends 70 for video frames, 280 for images; 70, 140, 280, 560 "
-          "or 1120), the upper bound of image-size=native", 70, 1120,
-          DEFAULT_MAX_SOFT_TOKENS, flags));
-  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
-      g_param_spec_uint ("inference-interval", "Inference interval",
-          "Run the model on every Nth frame", 1, G_MAXINT,
-          DEFAULT_INFERENCE_INTERVAL, flags));
-  g_object_class_install_property (gobject_class, PROP_MIN_INTERVAL,
-      g_param_spec_uint ("min-interval", "Minimum interval",
-          "Least running time in ms between two inferred frames (0 = no "
-          "limit); robust to variable frame rates", 0, G_MAXINT,
-          DEFAULT_MIN_INTERVAL, flags));
-  g_object_class_install_property (gobject_class, PROP_ATTACH,
-      g_param_spec_enum ("attach", "Attach",
-          "Which video frames carry a result: the next one out (the video "
-          "never waits), the frame described (held up to latency ms, added "
-          "to the reported latency), or every frame until a new result",
-          GST_TYPE_GEMMA4_ATTACH, DEFAULT_ATTACH, flags));
-  g_object_class_install_property (gobject_class, PROP_INFERENCE_REGION,
-      g_param_spec_enum ("inference-region", "Inference region",
-          "The whole frame, or the crop of each upstream region of interest "
-          "meta (filtered by object-class)",
-          GST_TYPE_GEMMA4_INFERENCE_REGION, DEFAULT_REGION, flags));
-  g_object_class_install_property (gobject_class, PROP_OBJECT_CLASS,
-      g_param_spec_string ("object-class", "Object class",
-          "Comma-separated region types inferred with "
-          "inference-region=roi-list (NULL = all)", NULL, flags));
-
-  GST_DEBUG_CATEGORY_INIT (gst_gemma4_vision_debug, "gemma4vision", 0,
-      "Gemma 4 image understanding");
-
-  gst_element_class_set_static_metadata (element_class,
-      "Gemma 4 image understanding", "Filter/Analyzer/Video",
-      "Describes, reads or finds objects in video frames with a Gemma 4 "
-      "model; the video passes through with the results as metadata",
-      "gst-gemma4 developers");
-
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_gemma4_vision_change_state);
-  element_class->request_new_pad =
-      GST_DEBUG_FUNCPTR (gst_gemma4_vision_request_new_pad);
-  element_class->release_pad =
-      GST_DEBUG_FUNCPTR (gst_gemma4_vision_release_pad);
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_add_static_pad_template (element_class, &text_template);
-  gst_element_class_add_static_pad_template (element_class, &json_template);
-
-  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_gemma4_vision_set_caps);
-  trans_class->transform_ip =
-      GST_DEBUG_FUNCPTR (gst_gemma4_vision_transform_ip);
-  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_gemma4_vision_sink_event);
-  trans_class->query = GST_DEBUG_FUNCPTR (gst_gemma4_vision_query);
-  /* metas are added in place; pixels are never written */
-  trans_class->transform_ip_on_passthrough = FALSE;
-}
-
-static void
-gst_gemma4_vision_init (GstGemma4Vision * self)
-{
-  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
-  gst_gemma4_settings_init (&self->settings, &vision_defaults);
-  self->task = DEFAULT_TASK;
-  self->image_size = DEFAULT_IMAGE_SIZE;
-  self->max_soft_tokens = DEFAULT_MAX_SOFT_TOKENS;
-  self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
-  self->min_interval_ms = DEFAULT_MIN_INTERVAL;
-  self->attach = DEFAULT_ATTACH;
-  self->region = DEFAULT_REGION;
-  gst_video_info_init (&self->info);
-  g_mutex_init (&self->result_lock);
-  g_cond_init (&self->result_cond);
-  g_queue_init (&self->ready);
-  g_queue_init (&self->held);
-  gst_gemma4_output_init (&self->output, GST_ELEMENT (self), &self->settings,
-      "gemma4vision");
-  self->seen_labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      NULL);
-}
-
-/* ---- results ------------------------------------------------------------- */
-
-static VisionResult *
-result_ref (VisionResult * r)
-{
-  g_atomic_int_inc (&r->refcount);
-  return r;
-}
-
-static void
-object_clear (gpointer data)
-{
-  VisionObject *o = data;
-
-  g_free (o->label);
-  g_free (o->text);
-}
-
-static void
-result_unref (VisionResult * r)
-{
-  if (!r || !g_atomic_int_dec_and_test (&r->refcount))
-    return;
-  g_array_free (r->objects, TRUE);
-  if (r->s)
-    gst_structure_free (r->s);
-  g_free (r);
-}
-
 /* Call with result_lock. */
 static void
 clear_results (GstGemma4Vision * self)
 {
-  g_queue_clear_full (&self->ready, (GDestroyNotify) result_unref);
-  g_clear_pointer (&self->last, result_unref);
+  g_queue_clear_full (&self->ready, (GDestroyNotify) vision_result_unref);
+  g_clear_pointer (&self->last, vision_result_unref);
 }
 
 static void
-gst_gemma4_vision_finalize (GObject * object)
+vision_clear (GstElement * element)
 {
-  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
 
-  gst_gemma4_settings_clear (&self->settings);
-  g_free (self->labels);
-  g_free (self->object_class);
-  if (self->last_stats)
-    gst_structure_free (self->last_stats);
   clear_results (self);
   g_mutex_clear (&self->result_lock);
   g_cond_clear (&self->result_cond);
-  gst_gemma4_output_clear (&self->output);
   g_hash_table_unref (self->seen_labels);
   if (self->constraint)
     g4_constraint_free (self->constraint);
   g_free (self->constraint_key);
-
-  G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 /* ---- properties ---------------------------------------------------------- */
 
-/* Call with the object lock; TRUE when the reported latency changed
- * (attach=exact adds the budget to it). */
-static gboolean
-set_own_property (GObject * object, guint prop_id, const GValue * value,
-    GParamSpec * pspec)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
-  gboolean latency_changed = FALSE;
-
-  switch (prop_id) {
-    case PROP_TASK:
-      self->task = g_value_get_enum (value);
-      break;
-    case PROP_LABELS:
-      g_free (self->labels);
-      self->labels = g_value_dup_string (value);
-      break;
-    case PROP_IMAGE_SIZE:
-      self->image_size = g_value_get_enum (value);
-      break;
-    case PROP_MAX_SOFT_TOKENS:
-      self->max_soft_tokens = g_value_get_uint (value);
-      break;
-    case PROP_INFERENCE_INTERVAL:
-      self->inference_interval = g_value_get_uint (value);
-      break;
-    case PROP_MIN_INTERVAL:
-      self->min_interval_ms = g_value_get_uint (value);
-      break;
-    case PROP_ATTACH:
-      latency_changed = self->attach != (GstGemma4Attach)
-          g_value_get_enum (value);
-      self->attach = g_value_get_enum (value);
-      break;
-    case PROP_INFERENCE_REGION:
-      self->region = g_value_get_enum (value);
-      break;
-    case PROP_OBJECT_CLASS:
-      g_free (self->object_class);
-      self->object_class = g_value_dup_string (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  return latency_changed;
-}
-
-static void
-gst_gemma4_vision_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
-
-  gst_gemma4_settings_set_element_property (&self->settings,
-      GST_ELEMENT (self), &self->worker, prop_id, value, pspec,
-      set_own_property);
-}
-
 /* The running worker's, else the last run's, and the attach=exact frames
  * released without their result. Call with the object lock. */
 static GstStructure *
-get_stats (GstElement * element)
+vision_stats (GstElement * element)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (element);
-  GstStructure *s = gst_gemma4_worker_stats_property (self->worker,
-      self->last_stats);
+  GstStructure *s = gst_gemma4_worker_stats_property (self->core.worker,
+      self->core.last_stats);
   guint64 held;
 
   g_mutex_lock (&self->result_lock);
@@ -531,729 +225,14 @@ get_stats (GstElement * element)
   return s;
 }
 
-/* Call with the object lock. */
-static void
-get_own_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
-
-  switch (prop_id) {
-    case PROP_TASK:
-      g_value_set_enum (value, self->task);
-      break;
-    case PROP_LABELS:
-      g_value_set_string (value, self->labels);
-      break;
-    case PROP_IMAGE_SIZE:
-      g_value_set_enum (value, self->image_size);
-      break;
-    case PROP_MAX_SOFT_TOKENS:
-      g_value_set_uint (value, self->max_soft_tokens);
-      break;
-    case PROP_INFERENCE_INTERVAL:
-      g_value_set_uint (value, self->inference_interval);
-      break;
-    case PROP_MIN_INTERVAL:
-      g_value_set_uint (value, self->min_interval_ms);
-      break;
-    case PROP_ATTACH:
-      g_value_set_enum (value, self->attach);
-      break;
-    case PROP_INFERENCE_REGION:
-      g_value_set_enum (value, self->region);
-      break;
-    case PROP_OBJECT_CLASS:
-      g_value_set_string (value, self->object_class);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
-static void
-gst_gemma4_vision_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (object);
-
-  gst_gemma4_settings_get_element_property (&self->settings,
-      GST_ELEMENT (self), prop_id, value, pspec, get_stats, get_own_property);
-}
-
-/* A comma-separated list, items trimmed, empty ones left out; NULL when
- * nothing is left. */
-static gchar **
-split_list (const gchar * list)
-{
-  gchar **items, **out;
-  guint n = 0;
-
-  if (!list)
-    return NULL;
-  items = g_strsplit (list, ",", -1);
-  out = g_new0 (gchar *, g_strv_length (items) + 1);
-  for (guint i = 0; items[i]; i++) {
-    g_strstrip (items[i]);
-    if (items[i][0])
-      out[n++] = g_strdup (items[i]);
-  }
-  g_strfreev (items);
-  if (n == 0)
-    g_clear_pointer (&out, g_strfreev);
-  return out;
-}
-
 /* ---- side pads (text_src, json_src), pushed from the worker thread ------- */
 
-/* A span without text (dropped job, empty answer): textoverlay and muxers
- * go on instead of waiting for text. */
-static void
-push_text_gap (GstGemma4Vision * self, GstClockTime pts, GstClockTime span)
+/* A result is out within the budget after its frame. Call with the object
+ * lock. */
+static GstClockTime
+vision_own_latency (GstElement * element)
 {
-  if (GST_CLOCK_TIME_IS_VALID (pts))
-    gst_gemma4_output_push_pad_event (&self->output, FALSE,
-        gst_event_new_gap (pts, span));
-}
-
-static gboolean
-side_pad_event (GstPad * pad, GstObject * parent, GstEvent * event)
-{
-  return gst_gemma4_output_src_event (GST_BASE_TRANSFORM_SINK_PAD (parent),
-      event);
-}
-
-static gboolean
-side_pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (parent);
-
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    GstClockTime own;
-
-    GST_OBJECT_LOCK (self);
-    own = self->settings.latency_ms * GST_MSECOND;
-    GST_OBJECT_UNLOCK (self);
-    /* a result is out within the budget after its frame */
-    return gst_gemma4_upstream_answer_latency (&self->upstream,
-        GST_ELEMENT (self), GST_BASE_TRANSFORM_SINK_PAD (self), query, own);
-  }
-  return gst_pad_query_default (pad, parent, query);
-}
-
-static GstPad *
-gst_gemma4_vision_request_new_pad (GstElement * element,
-    GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
-  GstPadTemplate *json_templ =
-      gst_element_get_pad_template (element, "json_src");
-  GstPad *pad = gst_pad_new_from_template (templ,
-      GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
-
-  gst_pad_set_event_function (pad, GST_DEBUG_FUNCPTR (side_pad_event));
-  gst_pad_set_query_function (pad, GST_DEBUG_FUNCPTR (side_pad_query));
-  gst_pad_use_fixed_caps (pad);
-  if (GST_STATE (element) > GST_STATE_READY
-      || GST_STATE_TARGET (element) > GST_STATE_READY)
-    gst_pad_set_active (pad, TRUE);
-  /* active before the worker can push on it */
-  if (!gst_gemma4_output_request_pad (&self->output, pad,
-          templ == json_templ)) {
-    gst_pad_set_active (pad, FALSE);
-    gst_object_unref (pad);
-    GST_WARNING_OBJECT (self, "%s was already requested",
-        GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
-    return NULL;
-  }
-  gst_element_add_pad (element, pad);
-  return pad;
-}
-
-static void
-gst_gemma4_vision_release_pad (GstElement * element, GstPad * pad)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
-
-  gst_gemma4_output_release_pad (&self->output, pad);
-  gst_pad_set_active (pad, FALSE);
-  gst_element_remove_pad (element, pad);
-}
-
-/* ---- jobs, on the worker thread ------------------------------------------ */
-
-static void
-mark_done (GstGemma4Vision * self, guint64 seq, VisionResult * r)
-{
-  g_mutex_lock (&self->result_lock);
-  if (r && !self->flushing)
-    g_queue_push_tail (&self->ready, result_ref (r));
-  self->done_seq = MAX (self->done_seq, seq);
-  g_cond_broadcast (&self->result_cond);
-  g_mutex_unlock (&self->result_lock);
-}
-
-/* Region types: the configured labels, or the first MAX_LABEL_QUARKS the
- * model used, else "object". */
-static GQuark
-label_quark (GstGemma4Vision * self, gchar ** labels, const gchar * label)
-{
-  if (labels) {
-    if (g_strv_contains ((const gchar * const *) labels, label))
-      return g_quark_from_string (label);
-    return g_quark_from_static_string ("object");
-  }
-  if (!g_hash_table_contains (self->seen_labels, label)) {
-    if (g_hash_table_size (self->seen_labels) >= MAX_LABEL_QUARKS)
-      return g_quark_from_static_string ("object");
-    g_hash_table_add (self->seen_labels, g_strdup (label));
-  }
-  return g_quark_from_string (label);
-}
-
-/* The detection constraint for these labels, built once per label set. */
-static g4_constraint *
-detection_constraint (GstGemma4Vision * self, const g4_model * lm,
-    gchar ** labels, gint max_objects)
-{
-  gchar *joined = labels ? g_strjoinv (",", labels) : g_strdup ("");
-  gchar *key = g_strdup_printf ("%d:%s", max_objects, joined);
-  g4_error err = { 0 };
-
-  g_free (joined);
-  if (self->constraint && !g_strcmp0 (key, self->constraint_key)) {
-    g_free (key);
-    return self->constraint;
-  }
-  if (self->constraint)
-    g4_constraint_free (self->constraint);
-  g_free (self->constraint_key);
-  self->constraint_key = key;
-  self->constraint = g4_constraint_detection_new (g4_model_get_vocab (lm),
-      (const char *const *) labels, labels ? (int) g_strv_length (labels) : 0,
-      max_objects, &err);
-  if (!self->constraint)
-    GST_WARNING_OBJECT (self, "no detection constraint: %s", err.message);
-  return self->constraint;
-}
-
-/* What one job asks, read under the object lock when it starts. */
-typedef struct
-{
-  GstGemma4VisionTask task;
-  gchar **labels;
-  gchar *chat;                  /* rendered prompt with one <|image|> */
-  g4_image_sizing sizing;
-  gint max_soft_tokens;
-  gint max_objects;
-  g4_generate_params gp;
-  GstGemma4InferenceRegion region;
-  gchar **object_class;
-  GstClockTime budget;
-} JobConfig;
-
-static const gchar *
-task_nick (GstGemma4VisionTask task)
-{
-  GEnumClass *klass = g_type_class_ref (GST_TYPE_GEMMA4_VISION_TASK);
-  const gchar *nick = g_enum_get_value (klass, task)->value_nick;
-
-  g_type_class_unref (klass);
-  return nick;
-}
-
-static void
-job_config_read (GstGemma4Vision * self, const g4_model * lm, JobConfig * c)
-{
-  static const g4_vision_task tasks[] = {
-    [GST_GEMMA4_VISION_TASK_DESCRIBE] = G4_VISION_DESCRIBE,
-    [GST_GEMMA4_VISION_TASK_DETECT] = G4_VISION_DETECT,
-    [GST_GEMMA4_VISION_TASK_OCR] = G4_VISION_OCR,
-    [GST_GEMMA4_VISION_TASK_CLASSIFY] = G4_VISION_CLASSIFY,
-  };
-  g4_chat_message msgs[2];
-  gint n = 0;
-  const gchar *user;
-  gchar *instruction, *content;
-  gboolean thinking;
-  gsize len;
-
-  memset (c, 0, sizeof *c);
-  GST_OBJECT_LOCK (self);
-  c->task = self->task;
-  c->labels = split_list (self->labels);
-  c->sizing = self->image_size == GST_GEMMA4_IMAGE_SIZE_NATIVE ?
-      G4_IMAGE_NATIVE : G4_IMAGE_BUDGET;
-  c->max_soft_tokens = (gint) self->max_soft_tokens;
-  c->gp.max_tokens = (int) self->settings.max_tokens;
-  c->gp.sampling = gst_gemma4_settings_sampling (&self->settings);
-  c->region = self->region;
-  c->object_class = split_list (self->object_class);
-  c->budget = self->settings.latency_ms * GST_MSECOND;
-  user = gst_gemma4_settings_instruction (&self->settings);
-  if (user || c->task == GST_GEMMA4_VISION_TASK_CUSTOM) {
-    instruction = g_strdup (user ? user : "");
-  } else {
-    gchar *joined = c->labels ? g_strjoinv (",", c->labels) : NULL;
-    len = g4_vision_task_prompt (tasks[c->task], joined, NULL, 0);
-    instruction = g_malloc (len + 1);
-    g4_vision_task_prompt (tasks[c->task], joined, instruction, len + 1);
-    g_free (joined);
-  }
-  if (self->settings.system_prompt)
-    msgs[n++] = (g4_chat_message) {
-    G4_ROLE_SYSTEM, g_strdup (self->settings.system_prompt)};
-  thinking = self->settings.thinking;
-  GST_OBJECT_UNLOCK (self);
-
-  c->max_objects = CLAMP (c->gp.max_tokens / TOKENS_PER_BOX, 1, 64);
-  content = strstr (instruction, "<|image|>") ? g_strdup (instruction) :
-      g_strconcat ("<|image|>", instruction, NULL);
-  msgs[n++] = (g4_chat_message) {
-  G4_ROLE_USER, content};
-  len = g4_chat_render (g4_model_template_flavor (lm), msgs, n, thinking,
-      true, NULL, 0);
-  c->chat = g_malloc (len + 1);
-  g4_chat_render (g4_model_template_flavor (lm), msgs, n, thinking, true,
-      c->chat, len + 1);
-  for (gint i = 0; i < n; i++)
-    g_free ((gchar *) msgs[i].content);
-  g_free (instruction);
-}
-
-static void
-job_config_clear (JobConfig * c)
-{
-  g_strfreev (c->labels);
-  g_strfreev (c->object_class);
-  g_free (c->chat);
-}
-
-typedef struct
-{
-  GstGemma4Worker *worker;
-  GString *text;
-} PieceContext;
-
-static bool
-on_piece (const char *text, int len, bool in_thought, void *user)
-{
-  PieceContext *ctx = user;
-
-  if (!in_thought)
-    g_string_append_len (ctx->text, text, len);
-  return !gst_gemma4_worker_is_cancelled (ctx->worker);
-}
-
-/* One region the prompt runs on, in pixels of the frame. */
-typedef struct
-{
-  gint x, y, w, h;
-  gint id;                      /* upstream ROI id, -1 for the whole frame */
-  GQuark roi_type;
-} Region;
-
-static GArray *
-job_regions (const VisionJob * job, const JobConfig * c)
-{
-  GArray *regions = g_array_new (FALSE, FALSE, sizeof (Region));
-  gpointer state = NULL;
-  GstMeta *meta;
-
-  if (c->region == GST_GEMMA4_INFERENCE_REGION_FULL_FRAME) {
-    Region r = { 0, 0, GST_VIDEO_INFO_WIDTH (&job->info),
-      GST_VIDEO_INFO_HEIGHT (&job->info), -1, 0
-    };
-    g_array_append_val (regions, r);
-    return regions;
-  }
-  while ((meta = gst_buffer_iterate_meta_filtered (job->buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
-    /* clipped to the frame: the model sees only that part, and boxes in
-     * its answer are relative to it */
-    guint64 x1 = MIN ((guint64) roi->x + roi->w,
-        (guint64) GST_VIDEO_INFO_WIDTH (&job->info));
-    guint64 y1 = MIN ((guint64) roi->y + roi->h,
-        (guint64) GST_VIDEO_INFO_HEIGHT (&job->info));
-    Region r = { (gint) roi->x, (gint) roi->y, 0, 0, roi->id, roi->roi_type };
-
-    if (c->object_class && !g_strv_contains ((const gchar * const *)
-            c->object_class, g_quark_to_string (roi->roi_type)))
-      continue;
-    if (x1 <= roi->x || y1 <= roi->y) {
-      GST_DEBUG_OBJECT (job->self, "region %d (%u,%u %ux%u) has no pixels "
-          "in the frame: skipped", roi->id, roi->x, roi->y, roi->w, roi->h);
-      continue;
-    }
-    r.w = (gint) (x1 - roi->x);
-    r.h = (gint) (y1 - roi->y);
-    g_array_append_val (regions, r);
-  }
-  return regions;
-}
-
-/* Rate-limited: a model that never writes JSON must not flood the bus. */
-static void
-warn_unparseable (GstGemma4Vision * self, const gchar * text,
-    const gchar * why)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  if (self->last_parse_warning && now - self->last_parse_warning <
-      10 * G_USEC_PER_SEC)
-    return;
-  self->last_parse_warning = now;
-  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, DECODE,
-      ("The model's answer holds no boxes (%s); the raw text is passed on",
-          why), ("answer: %s", text),
-      ("reason", G_TYPE_STRING, "gemma4vision/unparseable",
-          "text", G_TYPE_STRING, text, NULL));
-}
-
-/* Boxes of a detection answer into objects, relative to the region. */
-static void
-add_detections (GstGemma4Vision * self, const JobConfig * c,
-    const Region * reg, const gchar * text, GArray * objects)
-{
-  g4_detection *dets = g_new0 (g4_detection, MAX_DETECTIONS);
-  g4_error err = { 0 };
-  gint n = g4_detections_parse (text, false, dets, MAX_DETECTIONS, &err);
-
-  if (n < 0)
-    warn_unparseable (self, text, err.message);
-  for (gint i = 0; i < MIN (n, MAX_DETECTIONS); i++) {
-    const g4_detection *d = &dets[i];
-    VisionObject o = { 0 };
-    gint x1 = reg->x + (gint) lroundf (d->x_min * reg->w / 1000.0f);
-    gint y1 = reg->y + (gint) lroundf (d->y_min * reg->h / 1000.0f);
-    gint x2 = reg->x + (gint) lroundf (d->x_max * reg->w / 1000.0f);
-    gint y2 = reg->y + (gint) lroundf (d->y_max * reg->h / 1000.0f);
-
-    o.x = x1;
-    o.y = y1;
-    o.w = x2 - x1;
-    o.h = y2 - y1;
-    o.box_2d[0] = (gint) lroundf (d->y_min);
-    o.box_2d[1] = (gint) lroundf (d->x_min);
-    o.box_2d[2] = (gint) lroundf (d->y_max);
-    o.box_2d[3] = (gint) lroundf (d->x_max);
-    o.label = g_strdup (d->label);
-    o.roi_type = label_quark (self, c->labels, d->label);
-    o.confidence = d->confidence;
-    o.parent_id = reg->id;
-    g_array_append_val (objects, o);
-  }
-  g_free (dets);
-}
-
-/* Encodes the region, runs the prompt; the answer in text. */
-static g4_status
-infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
-    const JobConfig * c, const g4_image_view * frame, const Region * reg,
-    GString * text, gboolean * skipped, guint * tokens, gdouble * seconds,
-    g4_error * err)
-{
-  GstGemma4Model *model = gst_gemma4_worker_get_model (w);
-  const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
-  const g4_model *lm = gst_gemma4_model_get_model (model);
-  g4_image_view view;
-  g4_generate_params gp = c->gp;
-  g4_generate_result res = { 0 };
-  g4_prompt prompt = { 0 };
-  PieceContext ctx = { w, text };
-  gfloat *embd;
-  gint n_tokens;
-  g4_status st;
-
-  *skipped = TRUE;
-  if (!g4_image_view_crop (frame, reg->x, reg->y, reg->w, reg->h, &view))
-    return G4_OK;
-  n_tokens = g4_image_n_tokens (mm, view.width, view.height, c->sizing,
-      c->max_soft_tokens);
-  if (n_tokens <= 0 && reg->id >= 0) {
-    /* one odd upstream region (a sliver) must not stop the stream */
-    GST_DEBUG_OBJECT (self, "region %d (%dx%d) gives no image tokens: "
-        "skipped", reg->id, view.width, view.height);
-    return G4_OK;
-  }
-  if (n_tokens <= 0) {
-    err->code = G4_STATUS_INVALID_ARG;
-    g_snprintf (err->message, sizeof err->message, "no image tokens for a "
-        "%dx%d frame with max-soft-tokens %d (too narrow for the vision "
-        "encoder: crop or scale it)", view.width, view.height,
-        c->max_soft_tokens);
-    return err->code;
-  }
-  *skipped = FALSE;
-  embd = g_try_new (gfloat, (gsize) n_tokens * g4_mmproj_n_embd (mm));
-  if (!embd) {
-    err->code = G4_STATUS_NO_MEMORY;
-    g_snprintf (err->message, sizeof err->message, "out of memory for %d "
-        "image embeddings", n_tokens);
-    return err->code;
-  }
-  st = g4_image_encode_view (mm, &view, c->sizing, c->max_soft_tokens,
-      gst_gemma4_worker_get_n_threads (w), gst_gemma4_worker_get_cancel (w),
-      embd, &n_tokens, err);
-  if (st == G4_OK)
-    st = g4_prompt_build (lm, c->chat, &(g4_media) {
-        .embd = embd,.n_tokens = n_tokens,.is_audio = false}, 1, &prompt,
-        err);
-  g_free (embd);
-  if (st != G4_OK)
-    return st;
-
-  gp.on_piece = on_piece;
-  gp.user = &ctx;
-  if (c->task == GST_GEMMA4_VISION_TASK_DETECT)
-    gp.constraint = detection_constraint (self, lm, c->labels,
-        c->max_objects);
-  st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "answer",
-      GST_CLOCK_TIME_NONE, "lower max-soft-tokens", err);
-  *tokens += (guint) res.n_generated;
-  *seconds += res.generate_seconds;
-  return st;
-}
-
-static void
-append_object_json (GString * s, const VisionObject * o)
-{
-  g_string_append (s, "{\"label\":");
-  gst_gemma4_json_append_string (s, o->label);
-  if (o->box_2d[0] >= 0)
-    g_string_append_printf (s, ",\"box_2d\":[%d,%d,%d,%d]", o->box_2d[0],
-        o->box_2d[1], o->box_2d[2], o->box_2d[3]);
-  g_string_append_printf (s, ",\"box\":[%d,%d,%d,%d]", o->x, o->y, o->w,
-      o->h);
-  if (o->confidence >= 0.0f)
-    g_string_append_printf (s, ",\"confidence\":%.3f", o->confidence);
-  if (o->parent_id >= 0)
-    g_string_append_printf (s, ",\"region_id\":%d", o->parent_id);
-  if (o->text) {
-    g_string_append (s, ",\"text\":");
-    gst_gemma4_json_append_string (s, o->text);
-  }
-  g_string_append_c (s, '}');
-}
-
-static gchar *
-result_json (GstGemma4Vision * self, const VisionResult * r,
-    const gchar * task, const gchar * text, const gchar * model,
-    GstClockTime inference, guint tokens)
-{
-  GString *s = g_string_new ("{\"kind\":\"vision\",\"pts\":");
-
-  if (GST_CLOCK_TIME_IS_VALID (r->pts))
-    g_string_append_printf (s, "%" G_GUINT64_FORMAT, r->pts);
-  else
-    g_string_append (s, "null");
-  g_string_append (s, ",\"task\":");
-  gst_gemma4_json_append_string (s, task);
-  g_string_append (s, ",\"text\":");
-  gst_gemma4_json_append_string (s, text);
-  g_string_append (s, ",\"objects\":[");
-  for (guint i = 0; i < r->objects->len; i++) {
-    if (i)
-      g_string_append_c (s, ',');
-    append_object_json (s, &g_array_index (r->objects, VisionObject, i));
-  }
-  g_string_append_printf (s, "],\"width\":%d,\"height\":%d,"
-      "\"inference_ms\":%.1f,\"tokens\":%u,\"model\":", r->width, r->height,
-      inference / 1e6, tokens);
-  gst_gemma4_json_append_string (s, model);
-  g_string_append (s, ",\"element\":");
-  gst_gemma4_json_append_string (s, GST_ELEMENT_NAME (self));
-  g_string_append_c (s, '}');
-  return g_string_free (s, FALSE);
-}
-
-/* Text, JSON and the bus get the result now; the video when a frame goes
- * out (see attach_results). */
-static void
-publish (GstGemma4Vision * self, VisionResult * r, const gchar * text,
-    const gchar * json)
-{
-  GstBuffer *buf;
-  gsize len = strlen (json);
-  gchar *line = g_strconcat (json, "\n", NULL);
-
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), gst_structure_copy (r->s)));
-
-  buf = gst_buffer_new_wrapped (line, len + 1);
-  GST_BUFFER_PTS (buf) = r->pts;
-  GST_BUFFER_DURATION (buf) = r->duration;
-  /* a side output that nobody reads must not stop the video: flows are
-   * not returned */
-  gst_gemma4_output_push (&self->output, NULL, buf);
-
-  /* out at once, lasting until the next sampled frame: textoverlay waits
-   * for text covering each frame, so holding it until the next result
-   * would stall a pipeline without queues */
-  if (!text[0]) {
-    push_text_gap (self, r->pts, r->duration);
-    return;
-  }
-  buf = gst_buffer_new_memdup (text, strlen (text));
-  GST_BUFFER_PTS (buf) = r->pts;
-  GST_BUFFER_DURATION (buf) = r->duration;
-  gst_gemma4_buffer_add_result_meta (buf, r->s);
-  gst_gemma4_output_push (&self->output, buf, NULL);
-}
-
-static GstFlowReturn
-vision_process (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
-  VisionJob *job = data;
-  GstGemma4Model *model = gst_gemma4_worker_get_model (w);
-  const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
-  const gint64 t0 = g_get_monotonic_time ();
-  GstVideoFrame frame;
-  g4_image_view view;
-  g4_error err = { 0 };
-  g4_status st = G4_OK;
-  JobConfig c;
-  GArray *regions;
-  GString *all = g_string_new (NULL);
-  VisionResult *r;
-  GstClockTime inference;
-  guint tokens = 0;
-  gdouble seconds = 0.0;
-  gboolean late;
-  gchar *json, *text;
-  const gchar *task;
-  GstFlowReturn ret;
-
-  if (!mm || !g4_mmproj_has_vision (mm)) {
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-        ("mmproj-path does not hold a vision encoder: use the mmproj file "
-            "that comes with the Gemma 4 model"), (NULL));
-    g_string_free (all, TRUE);
-    return GST_FLOW_ERROR;
-  }
-  if (!gst_video_frame_map (&frame, &job->info, job->buf, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Could not map a frame"),
-        (NULL));
-    g_string_free (all, TRUE);
-    return GST_FLOW_ERROR;
-  }
-  gst_gemma4_frame_view (&frame, &view);
-  job_config_read (self, gst_gemma4_model_get_model (model), &c);
-  task = task_nick (c.task);
-  regions = job_regions (job, &c);
-  if (regions->len == 0) {
-    /* roi-list and no region of the wanted types: nothing to ask */
-    push_text_gap (self, GST_BUFFER_PTS (job->buf), job->span);
-    gst_video_frame_unmap (&frame);
-    g_array_free (regions, TRUE);
-    job_config_clear (&c);
-    g_string_free (all, TRUE);
-    return GST_FLOW_OK;
-  }
-
-  r = g_new0 (VisionResult, 1);
-  r->refcount = 1;
-  r->seq = job->seq;
-  r->pts = GST_BUFFER_PTS (job->buf);
-  r->duration = job->span;
-  r->width = GST_VIDEO_INFO_WIDTH (&job->info);
-  r->height = GST_VIDEO_INFO_HEIGHT (&job->info);
-  r->objects = g_array_new (FALSE, TRUE, sizeof (VisionObject));
-  g_array_set_clear_func (r->objects, object_clear);
-
-  for (guint i = 0; i < regions->len && st == G4_OK; i++) {
-    const Region *reg = &g_array_index (regions, Region, i);
-    GString *answer = g_string_new (NULL);
-    gboolean skipped;
-
-    st = infer_region (self, w, &c, &view, reg, answer, &skipped, &tokens,
-        &seconds, &err);
-    g_strstrip (answer->str);
-    answer->len = strlen (answer->str);
-    if (st == G4_OK && c.task == GST_GEMMA4_VISION_TASK_DETECT)
-      add_detections (self, &c, reg, answer->str, r->objects);
-    else if (st == G4_OK && reg->id >= 0 && !skipped) {
-      VisionObject o = { reg->x, reg->y, reg->w, reg->h, {-1, -1, -1, -1},
-        g_strdup (g_quark_to_string (reg->roi_type)), reg->roi_type, -1.0f,
-        g_strdup (answer->str), reg->id
-      };
-      g_array_append_val (r->objects, o);
-    }
-    if (all->len && answer->len)
-      g_string_append_c (all, '\n');
-    g_string_append (all, answer->str);
-    g_string_free (answer, TRUE);
-  }
-  gst_video_frame_unmap (&frame);
-  g_array_free (regions, TRUE);
-  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Inference failed");
-  if (ret != GST_FLOW_OK) {
-    job_config_clear (&c);
-    result_unref (r);
-    g_string_free (all, TRUE);
-    return ret;
-  }
-
-  late = gst_gemma4_worker_account (w, t0, job->queued_at, job->live,
-      c.budget, tokens, seconds, &inference, NULL);
-  text = g_string_free (all, FALSE);
-  json = result_json (self, r, task, text, gst_gemma4_model_get_name (model),
-      inference, tokens);
-  r->s = gst_structure_new ("gemma4-result",
-      "text", G_TYPE_STRING, text,
-      "kind", G_TYPE_STRING, "vision",
-      "task", G_TYPE_STRING, task,
-      "is-final", G_TYPE_BOOLEAN, TRUE,
-      "source-pts", G_TYPE_UINT64, r->pts,
-      "start", G_TYPE_UINT64, r->pts,
-      "duration", G_TYPE_UINT64, r->duration,
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (&job->segment, GST_FORMAT_TIME, r->pts),
-      "width", G_TYPE_INT, r->width, "height", G_TYPE_INT, r->height,
-      "objects", G_TYPE_UINT, r->objects->len,
-      "model", G_TYPE_STRING, gst_gemma4_model_get_name (model),
-      "element", G_TYPE_STRING, GST_ELEMENT_NAME (self),
-      "inference-time", G_TYPE_UINT64, inference,
-      "tokens", G_TYPE_UINT, tokens,
-      "late", G_TYPE_BOOLEAN, late,
-      "repeated", G_TYPE_BOOLEAN, FALSE, "json", G_TYPE_STRING, json, NULL);
-  GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT ": \"%s\" (%u objects, %u "
-      "tokens, %.0f ms)", GST_TIME_ARGS (r->pts), text, r->objects->len,
-      tokens, inference / 1e6);
-  mark_done (self, job->seq, r);
-  publish (self, r, text, json);
-  result_unref (r);
-  g_free (text);
-  g_free (json);
-  job_config_clear (&c);
-  g_object_notify_by_pspec (G_OBJECT (self), stats_pspec);
-  return GST_FLOW_OK;
-}
-
-static GstFlowReturn
-vision_drop (GstElement * element, GstGemma4Worker * w, gpointer data)
-{
-  VisionJob *job = data;
-
-  push_text_gap (GST_GEMMA4_VISION (element), GST_BUFFER_PTS (job->buf),
-      job->span);
-  g_object_notify_by_pspec (G_OBJECT (element), stats_pspec);
-  return GST_FLOW_OK;
-}
-
-/* Runs for every job however it ended, so an attach=exact frame waiting
- * for it is released. */
-static void
-vision_job_free (gpointer data)
-{
-  VisionJob *job = data;
-
-  mark_done (job->self, job->seq, NULL);
-  gst_buffer_unref (job->buf);
-  g_free (job);
+  return GST_GEMMA4_VISION (element)->core.settings.latency_ms * GST_MSECOND;
 }
 
 /* ---- video, on the streaming thread -------------------------------------- */
@@ -1346,7 +325,7 @@ attach_result (GstGemma4Vision * self, GstBuffer * buf, VisionResult * r,
     meta->parent_id = o->parent_id;
     params = gst_structure_new ("gemma4/detection",
         "label", G_TYPE_STRING, o->label,
-        "source-pts", G_TYPE_UINT64, r->pts, NULL);
+        "source_pts", G_TYPE_UINT64, r->pts, NULL);
     if (o->confidence >= 0.0f)
       gst_structure_set (params, "confidence", G_TYPE_DOUBLE,
           (gdouble) o->confidence, NULL);
@@ -1375,7 +354,7 @@ hold_deadline (GstGemma4Vision * self)
   gint64 budget;
 
   GST_OBJECT_LOCK (self);
-  budget = (gint64) self->settings.latency_ms * 1000;
+  budget = (gint64) self->core.settings.latency_ms * 1000;
   GST_OBJECT_UNLOCK (self);
   return g_get_monotonic_time () + budget;
 }
@@ -1414,7 +393,7 @@ attach_results (GstGemma4Vision * self, GstBuffer * buf, GstGemma4Attach mode,
       g_queue_pop_head (&self->ready);
       if (r->seq == exact_seq)
         attach_result (self, buf, r, FALSE);
-      result_unref (r);
+      vision_result_unref (r);
     }
   } else if (g_queue_is_empty (&self->ready)) {
     if (mode == GST_GEMMA4_ATTACH_REPEAT && self->last)
@@ -1423,10 +402,10 @@ attach_results (GstGemma4Vision * self, GstBuffer * buf, GstGemma4Attach mode,
     while ((r = g_queue_pop_head (&self->ready))) {
       attach_result (self, buf, r, FALSE);
       if (mode == GST_GEMMA4_ATTACH_REPEAT) {
-        g_clear_pointer (&self->last, result_unref);
+        g_clear_pointer (&self->last, vision_result_unref);
         self->last = r;
       } else {
-        result_unref (r);
+        vision_result_unref (r);
       }
     }
   }
@@ -1500,12 +479,12 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstGemma4Attach mode;
   guint64 exact_seq = 0;
   GstClockTime span;
-  GstFlowReturn ret = gst_gemma4_worker_get_flow (self->worker);
+  GstFlowReturn ret = gst_gemma4_worker_get_flow (self->core.worker);
 
   if (ret == GST_FLOW_ERROR)
     return ret;
   if (!self->live_checked) {
-    gst_gemma4_upstream_query (&self->upstream, GST_ELEMENT (self),
+    gst_gemma4_upstream_query (&self->core.upstream, GST_ELEMENT (self),
         GST_BASE_TRANSFORM_SINK_PAD (self));
     self->live_checked = TRUE;
   }
@@ -1517,8 +496,7 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     VisionJob *job = g_new0 (VisionJob, 1);
     GstGemma4JobTiming timing = gst_gemma4_job_timing (&trans->segment,
         GST_BUFFER_PTS (buf), GST_BUFFER_DURATION (buf));
-    gboolean leaky = gst_gemma4_settings_is_leaky (&self->settings,
-        &self->upstream, GST_ELEMENT (self), &job->live);
+    gboolean leaky = gst_gemma4_element_is_leaky (&self->core, &job->live);
 
     job->self = self;
     /* a shallow copy shares the pixels (read-only here) and leaves buf
@@ -1530,13 +508,14 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     job->seq = ++self->next_seq;
     job->queued_at = g_get_monotonic_time ();
     exact_seq = job->seq;
-    ret = gst_gemma4_worker_queue_job (self->worker, vision_process,
-        vision_drop, job, vision_job_free, leaky, &timing);
+    ret = gst_gemma4_worker_queue_job (self->core.worker,
+        gst_gemma4_vision_process, gst_gemma4_vision_drop, job,
+        gst_gemma4_vision_job_free, leaky, &timing);
     if (ret == GST_FLOW_ERROR)
       return ret;
   }
   if (!g_queue_is_empty (&self->held) || (mode == GST_GEMMA4_ATTACH_EXACT
-          && self->upstream.live))
+          && self->core.upstream.live))
     return hold_frame (self, buf, mode, exact_seq);
   attach_results (self, buf, mode, exact_seq, hold_deadline (self));
   return GST_FLOW_OK;
@@ -1578,32 +557,34 @@ gst_gemma4_vision_sink_event (GstBaseTransform * trans, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_STREAM_START:
       reset_stream (self);
-      gst_gemma4_output_queue_start (&self->output, self->worker,
+      gst_gemma4_output_queue_start (&self->core.output, self->core.worker,
           gst_event_ref (event), NULL);
       break;
     case GST_EVENT_SEGMENT:
       self->live_checked = FALSE;
-      gst_gemma4_output_queue_event (&self->output, self->worker,
+      gst_gemma4_output_queue_event (&self->core.output, self->core.worker,
           gst_event_ref (event));
       break;
     case GST_EVENT_EOS:
       /* pending results go out (text, JSON) before EOS */
-      gst_gemma4_output_queue_event (&self->output, self->worker,
+      gst_gemma4_output_queue_event (&self->core.output, self->core.worker,
           gst_event_ref (event));
-      gst_gemma4_worker_drain (self->worker);
+      gst_gemma4_worker_drain (self->core.worker);
       release_held (self, TRUE);
       break;
     case GST_EVENT_FLUSH_START:
       reset_results (self, TRUE);
-      gst_gemma4_worker_set_flushing (self->worker, TRUE);
-      gst_gemma4_output_push_event_now (&self->output, gst_event_ref (event));
+      gst_gemma4_worker_set_flushing (self->core.worker, TRUE);
+      gst_gemma4_output_push_event_now (&self->core.output,
+          gst_event_ref (event));
       break;
     case GST_EVENT_FLUSH_STOP:
-      gst_gemma4_worker_set_flushing (self->worker, FALSE);
+      gst_gemma4_worker_set_flushing (self->core.worker, FALSE);
       reset_results (self, FALSE);
       reset_stream (self);
       g_queue_clear_full (&self->held, held_frame_free);
-      gst_gemma4_output_push_event_now (&self->output, gst_event_ref (event));
+      gst_gemma4_output_push_event_now (&self->core.output,
+          gst_event_ref (event));
       break;
     default:
       break;
@@ -1623,83 +604,190 @@ gst_gemma4_vision_query (GstBaseTransform * trans, GstPadDirection direction,
     GST_OBJECT_LOCK (self);
     /* attach=exact holds frames up to the budget; otherwise none wait */
     if (self->attach == GST_GEMMA4_ATTACH_EXACT)
-      own = self->settings.latency_ms * GST_MSECOND;
+      own = self->core.settings.latency_ms * GST_MSECOND;
     GST_OBJECT_UNLOCK (self);
-    return gst_gemma4_upstream_answer_latency (&self->upstream,
+    return gst_gemma4_upstream_answer_latency (&self->core.upstream,
         GST_ELEMENT (self), GST_BASE_TRANSFORM_SINK_PAD (trans), query, own);
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
       query);
 }
 
-/* Settings only this element checks, at NULL->READY. */
+/* Settings only this element checks, at NULL->READY, under the object
+ * lock. */
 static gboolean
-check_task (GstGemma4Vision * self)
-{
-  GstGemma4VisionTask task;
-  gchar **labels;
-  gboolean has_prompt;
-
-  GST_OBJECT_LOCK (self);
-  task = self->task;
-  labels = split_list (self->labels);
-  has_prompt = gst_gemma4_settings_instruction (&self->settings) != NULL
-      || self->settings.prompt_path != NULL;
-  GST_OBJECT_UNLOCK (self);
-  g_strfreev (labels);
-  if (task == GST_GEMMA4_VISION_TASK_CLASSIFY && !labels) {
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-        ("task=classify needs labels: name the classes, comma-separated"),
-        (NULL));
-    return FALSE;
-  }
-  if (task == GST_GEMMA4_VISION_TASK_CUSTOM && !has_prompt) {
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-        ("task=custom needs prompt or prompt-path"), (NULL));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static GstStateChangeReturn
-gst_gemma4_vision_change_state (GstElement * element,
-    GstStateChange transition)
+check_task (GstElement * element, gchar ** why)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (element);
-  GstStateChangeReturn ret;
+  gchar **labels = gst_gemma4_vision_split_list (self->labels);
+  gboolean has_prompt =
+      gst_gemma4_settings_instruction (&self->core.settings) != NULL
+      || self->core.settings.prompt_path != NULL;
+
+  g_strfreev (labels);
+  if (self->task == GST_GEMMA4_VISION_TASK_CLASSIFY && !labels)
+    *why = g_strdup ("task=classify needs labels: name the classes, "
+        "comma-separated");
+  else if (self->task == GST_GEMMA4_VISION_TASK_CUSTOM && !has_prompt)
+    *why = g_strdup ("task=custom needs prompt or prompt-path");
+  else
+    return TRUE;
+  return FALSE;
+}
+
+static gboolean
+vision_prepare (GstElement * element, GstStateChange transition)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
 
   /* releases a held frame before the worker flushes */
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     reset_results (self, TRUE);
-  gst_gemma4_worker_change_state (self->worker, transition);
-  switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!check_task (self)
-          || !gst_gemma4_worker_open (&self->worker, element, &self->settings,
-              MAX_PENDING_JOBS, NULL))
-        return GST_STATE_CHANGE_FAILURE;
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      reset_stream (self);
-      reset_results (self, FALSE);
-      break;
-    default:
-      break;
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    reset_stream (self);
+    reset_results (self, FALSE);
   }
+  return TRUE;
+}
 
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
-    return ret;
+/* The streaming thread has stopped. */
+static void
+vision_finish (GstElement * element, GstStateChange transition)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
 
-  /* the streaming thread has stopped */
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     g_queue_clear_full (&self->held, held_frame_free);
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
-    gst_gemma4_worker_close (&self->worker, element, &self->last_stats, NULL);
     if (self->constraint)
       g4_constraint_free (self->constraint);
     self->constraint = NULL;
     g_clear_pointer (&self->constraint_key, g_free);
   }
-  return ret;
+}
+
+/* ---- the element -------------------------------------------------------- */
+
+#define FIELD(id, member, latency) \
+  { id, G_STRUCT_OFFSET (GstGemma4Vision, member), latency }
+static const GstGemma4Field vision_fields[] = {
+  FIELD (PROP_TASK, task, FALSE),
+  FIELD (PROP_LABELS, labels, FALSE),
+  FIELD (PROP_IMAGE_SIZE, image_size, FALSE),
+  FIELD (PROP_MAX_SOFT_TOKENS, max_soft_tokens, FALSE),
+  FIELD (PROP_INFERENCE_INTERVAL, inference_interval, FALSE),
+  FIELD (PROP_MIN_INTERVAL, min_interval_ms, FALSE),
+  /* attach=exact adds the budget to the video's latency */
+  FIELD (PROP_ATTACH, attach, TRUE),
+  FIELD (PROP_INFERENCE_REGION, region, FALSE),
+  FIELD (PROP_OBJECT_CLASS, object_class, FALSE),
+  {0}
+};
+
+static const GstGemma4ElementInfo vision_info = {
+  .core_offset = G_STRUCT_OFFSET (GstGemma4Vision, core),
+  .name = "gemma4vision",
+  .defaults = &vision_defaults,
+  .fields = vision_fields,
+  .max_jobs = MAX_PENDING_JOBS,
+  .clear = vision_clear,
+  .check = check_task,
+  .stats = vision_stats,
+  .own_latency = vision_own_latency,
+  .prepare = vision_prepare,
+  .finish = vision_finish,
+};
+
+static void
+gst_gemma4_vision_class_init (GstGemma4VisionClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+  GstElementClass *element_class = (GstElementClass *) klass;
+  GstBaseTransformClass *trans_class = (GstBaseTransformClass *) klass;
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
+
+  gst_gemma4_element_class_init (element_class, &vision_info);
+
+  g_object_class_install_property (gobject_class, PROP_TASK,
+      g_param_spec_enum ("task", "Task",
+          "What to ask about each frame; selects the built-in prompt and how "
+          "the answer is read (detect: boxes)", GST_TYPE_GEMMA4_VISION_TASK,
+          DEFAULT_TASK, flags));
+  g_object_class_install_property (gobject_class, PROP_LABELS,
+      g_param_spec_string ("labels", "Labels",
+          "Comma-separated vocabulary of detect (empty: any object) and "
+          "classify (required). Only these labels become region types; "
+          "others are \"object\"", NULL, flags));
+  gst_gemma4_settings_install_image_properties (gobject_class,
+      PROP_IMAGE_SIZE, PROP_MAX_SOFT_TOKENS, DEFAULT_IMAGE_SIZE,
+      DEFAULT_MAX_SOFT_TOKENS);
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint ("inference-interval", "Inference interval",
+          "Run the model on every Nth frame", 1, G_MAXINT,
+          DEFAULT_INFERENCE_INTERVAL, flags));
+  g_object_class_install_property (gobject_class, PROP_MIN_INTERVAL,
+      g_param_spec_uint ("min-interval", "Minimum interval",
+          "Least running time in ms between two inferred frames (0 = no "
+          "limit); robust to variable frame rates", 0, G_MAXINT,
+          DEFAULT_MIN_INTERVAL, flags));
+  g_object_class_install_property (gobject_class, PROP_ATTACH,
+      g_param_spec_enum ("attach", "Attach",
+          "Which video frames carry a result: the next one out (the video "
+          "never waits), the frame described (held up to latency ms, added "
+          "to the reported latency), or every frame until a new result",
+          GST_TYPE_GEMMA4_ATTACH, DEFAULT_ATTACH, flags));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_REGION,
+      g_param_spec_enum ("inference-region", "Inference region",
+          "The whole frame, or the crop of each upstream region of interest "
+          "meta (filtered by object-class)",
+          GST_TYPE_GEMMA4_INFERENCE_REGION, DEFAULT_REGION, flags));
+  g_object_class_install_property (gobject_class, PROP_OBJECT_CLASS,
+      g_param_spec_string ("object-class", "Object class",
+          "Comma-separated region types inferred with "
+          "inference-region=roi-list (NULL = all)", NULL, flags));
+
+  GST_DEBUG_CATEGORY_INIT (gst_gemma4_vision_debug, "gemma4vision", 0,
+      "Gemma 4 image understanding");
+
+  gst_element_class_set_static_metadata (element_class,
+      "Gemma 4 image understanding", "Filter/Analyzer/Video",
+      "Describes, reads or finds objects in video frames with a Gemma 4 "
+      "model; the video passes through with the results as metadata",
+      "gst-gemma4 developers");
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class, &text_template);
+  gst_element_class_add_static_pad_template (element_class, &json_template);
+
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_gemma4_vision_set_caps);
+  trans_class->transform_ip =
+      GST_DEBUG_FUNCPTR (gst_gemma4_vision_transform_ip);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_gemma4_vision_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_gemma4_vision_query);
+  /* metas are added in place; pixels are never written */
+  trans_class->transform_ip_on_passthrough = FALSE;
+}
+
+static void
+gst_gemma4_vision_init (GstGemma4Vision * self)
+{
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+  gst_gemma4_element_init (&self->core, GST_ELEMENT (self),
+      GST_BASE_TRANSFORM_SINK_PAD (self));
+  self->task = DEFAULT_TASK;
+  self->image_size = DEFAULT_IMAGE_SIZE;
+  self->max_soft_tokens = DEFAULT_MAX_SOFT_TOKENS;
+  self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
+  self->min_interval_ms = DEFAULT_MIN_INTERVAL;
+  self->attach = DEFAULT_ATTACH;
+  self->region = DEFAULT_REGION;
+  gst_video_info_init (&self->info);
+  g_mutex_init (&self->result_lock);
+  g_cond_init (&self->result_cond);
+  g_queue_init (&self->ready);
+  g_queue_init (&self->held);
+  self->seen_labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
 }

@@ -429,6 +429,17 @@ gst_gemma4_worker_is_cancelled (GstGemma4Worker * w)
   return g_atomic_int_get (&w->cancel) != 0;
 }
 
+bool
+gst_gemma4_answer_piece (const char *text, int len, bool in_thought,
+    void *answer)
+{
+  GstGemma4Answer *a = answer;
+
+  if (!in_thought)
+    g_string_append_len (a->text, text, len);
+  return !gst_gemma4_worker_is_cancelled (a->worker);
+}
+
 void
 gst_gemma4_worker_record (GstGemma4Worker * w, GstClockTime inference,
     guint tokens, gdouble generate_seconds, gboolean late,
@@ -462,7 +473,7 @@ gst_gemma4_worker_record (GstGemma4Worker * w, GstClockTime inference,
             "latency property or use a smaller model", inference / GST_MSECOND,
             budget / GST_MSECOND, overruns), (NULL),
         ("reason", G_TYPE_STRING, "gemma4/overrun",
-            "inference-time", G_TYPE_UINT64, inference,
+            "inference_time", G_TYPE_UINT64, inference,
             "latency", G_TYPE_UINT64, budget, NULL));
   }
 }
@@ -631,7 +642,7 @@ gst_gemma4_worker_account (GstGemma4Worker * w, gint64 t0, gint64 ready_at,
   gst_gemma4_worker_record (w, *inference, tokens, generate_seconds, late,
       live ? budget : GST_CLOCK_TIME_NONE);
   if (result)
-    gst_structure_set (result, "inference-time", G_TYPE_UINT64, *inference,
+    gst_structure_set (result, "inference_time", G_TYPE_UINT64, *inference,
         "tokens", G_TYPE_UINT, tokens, "late", G_TYPE_BOOLEAN, late, NULL);
   return late;
 }

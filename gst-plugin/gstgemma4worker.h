@@ -74,6 +74,17 @@ void gst_gemma4_worker_end_compute (GstGemma4Worker * w);
 const volatile gint *gst_gemma4_worker_get_cancel (GstGemma4Worker * w);
 gboolean gst_gemma4_worker_is_cancelled (GstGemma4Worker * w);
 
+/* The answer of a generation, thoughts left out: set on_piece to
+ * gst_gemma4_answer_piece and user to the answer; generation stops once
+ * the worker is cancelled. */
+typedef struct
+{
+  GstGemma4Worker *worker;
+  GString *text;
+} GstGemma4Answer;
+bool gst_gemma4_answer_piece (const char *text, int len, bool in_thought,
+    void *answer);
+
 /* Accounts a finished job. With budget valid (live), inference time over
  * budget three times in a row posts a warning (once, until it recovers). */
 void gst_gemma4_worker_record (GstGemma4Worker * w, GstClockTime inference,
@@ -125,7 +136,7 @@ GstFlowReturn gst_gemma4_worker_finish_compute (GstGemma4Worker * w,
     g4_status st, const g4_error * err, const gchar * failed);
 /* Records a job that started at t0 on input complete at ready_at (monotonic
  * us): late when live and past budget. Returns late; *inference: the job's
- * time; result, if not NULL, gets inference-time, tokens and late. */
+ * time; result, if not NULL, gets inference_time, tokens and late. */
 gboolean gst_gemma4_worker_account (GstGemma4Worker * w, gint64 t0,
     gint64 ready_at, gboolean live, GstClockTime budget, guint tokens,
     gdouble generate_seconds, GstClockTime * inference,

@@ -104,11 +104,12 @@ void cli_format_hms (int64_t ms, char sep, char *out, size_t size);
 
 /* Renders content (with one "<|image|>" placeholder per media item) as a
  * user turn, thinking off, and generates from an emptied session, pieces
- * going to p->on_piece. Running out of context while generating is reported
- * and not an error (the text so far is the answer); a prompt that does not
- * fit is one. */
+ * going to p->on_piece, the counts to res. Running out of context while
+ * generating is reported and not an error (the text so far is the answer);
+ * a prompt that does not fit is one. */
 g4_status cli_generate_media (g4_session * s, const g4_model * m, const char *content,
-    const g4_media * media, int n_media, const g4_generate_params * p, g4_error * err);
+    const g4_media * media, int n_media, const g4_generate_params * p, g4_generate_result * res,
+    g4_error * err);
 
 extern const cli_command cmd_info, cmd_tokenize, cmd_logits, cmd_generate, cmd_bench, cmd_embed,
     cmd_transcribe, cmd_describe, cmd_caption;

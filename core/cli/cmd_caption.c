@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #ifdef G4_HAVE_FFMPEG
+#include "result_json.h"
 #include "video_input.h"
 #endif
 
@@ -21,7 +22,8 @@ static const char usage_text[] =
     "usage: gemma4-cli caption VIDEO -m MODEL.gguf --mmproj MMPROJ.gguf [--srt OUT.srt]\n"
     "                          [--window DUR] [--overlap DUR] [--frames N] [--history N]\n"
     "                          [-p PROMPT] [--image-size native|budget] [--max-soft-tokens N]\n"
-    "                          [--temp T] [--seed S] [-n MAX_TOKENS] [-v] [-t THREADS] [-c CTX]\n"
+    "                          [--temp T] [--seed S] [-n MAX_TOKENS] [--json] [-v] [-t THREADS]\n"
+    "                          [-c CTX]\n"
     "Captions VIDEO (any file FFmpeg decodes; its best video stream) window by\n"
     "window with a Gemma 4 model and its mmproj file's vision encoder, printing\n"
     "  [mm:ss --> mm:ss] caption\n"
@@ -38,6 +40,8 @@ static const char usage_text[] =
     "                     {end}, {timestamps} (the frames' mm:ss) and {previous}\n"
     "                     (the previous captions) are replaced\n"
     "  --srt OUT.srt      also write the captions as SubRip subtitles\n"
+    "  --json             one JSON object per window instead, as gemma4caption's\n"
+    "                     json_src pad writes it (schemas/caption.schema.json)\n"
     "  --image-size S     budget (default; --max-soft-tokens 70, as Google\n"
     "                     recommends for video frames) or native\n"
     "  -n MAX_TOKENS      most tokens per caption (default 128); --temp, --seed:\n"
@@ -58,7 +62,7 @@ typedef struct {
   const char *srt;
   int64_t window_ms, overlap_ms;
   int frames, history;
-  bool verbose;
+  bool verbose, json;
 } caption_opts;
 
 /* "10s", "1500ms", "1m", "2.5" (seconds) to ms; -1 when malformed. */
@@ -81,8 +85,8 @@ opt (const char *a, const char *v, void *user)
   const cli_opt_result r = cli_vision_opt (a, v, &c->v);
   if (r != CLI_UNKNOWN)
     return r;
-  if (!strcmp (a, "-v")) {
-    c->verbose = true;
+  if (!strcmp (a, "-v") || !strcmp (a, "--json")) {
+    *(a[1] == 'v' ? &c->verbose : &c->json) = true;
     return CLI_FLAG;
   }
   bool ok = true;
@@ -163,6 +167,7 @@ now_s (void)
 
 typedef struct {
   const caption_opts *c;
+  const char *model_path;
   const g4_model *m;
   const g4_mmproj *mm;
   g4_session *s;
@@ -190,6 +195,24 @@ show_bar (const captioner * k, int64_t t)
   } else
     fprintf (stderr, "\r%s, window %d", a, k->n_windows + 1);
   fflush (stderr);
+}
+
+/* The caption record gemma4caption's JSON pad writes for window w. */
+static void
+print_json (const captioner * k, const window * w, const char *prompt, const char *text,
+    const int64_t *pts_ms, int64_t inference_ns, int tokens)
+{
+  const int64_t ms = 1000000;
+  JsonBuilder *b = cli_result_begin ("caption", text, w->start * ms, (w->end - w->start) * ms,
+      k->model_path, inference_ns, tokens);
+  json_builder_set_member_name (b, "frames");
+  json_builder_begin_array (b);
+  for (int i = 0; i < w->n; i++)
+    json_builder_add_int_value (b, pts_ms[i] * ms);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "prompt");
+  json_builder_add_string_value (b, prompt);
+  cli_result_print (b);
 }
 
 /* Encodes the window's frames, writes its caption and keeps it as history. */
@@ -233,7 +256,9 @@ caption_window (captioner * k, const window * w)
   g4_generate_params gp = {.max_tokens = c->v.gen.max_tokens,.sampling = c->v.gen.sampling,
     .on_piece = cli_text_piece,.user = &k->text
   };
-  if (cli_generate_media (k->s, k->m, prompt, media, w->n, &gp, &err)) {
+  g4_generate_result res = { 0 };
+  const int64_t t0_ns = cli_now_ns ();
+  if (cli_generate_media (k->s, k->m, prompt, media, w->n, &gp, &res, &err)) {
     fprintf (stderr, "%sgemma4-cli: window at %lld ms: %s\n", k->bar ? "\n" : "",
         (long long) w->start, err.message);
     goto done;
@@ -246,7 +271,10 @@ caption_window (captioner * k, const window * w)
     fprintf (stderr, "\r%*s\r", 72, "");
   format_mmss (w->start, t0, sizeof t0);
   format_mmss (w->end, t1, sizeof t1);
-  printf ("[%s --> %s] %s\n", t0, t1, line);
+  if (c->json)
+    print_json (k, w, prompt, line, pts, cli_now_ns () - t0_ns, res.n_generated);
+  else
+    printf ("[%s --> %s] %s\n", t0, t1, line);
   fflush (stdout);
   if (c->verbose && !k->bar)
     fprintf (stderr, "caption: window %d (%s-%s): %d frames, %d image tokens, %.2f s\n",
@@ -401,7 +429,7 @@ run (int argc, char **argv)
     return cli_usage_error (&cmd_caption, "VIDEO, -m MODEL and --mmproj MMPROJ are required");
   if (2 * c.overlap_ms > c.window_ms)
     return cli_usage_error (&cmd_caption, "--overlap must be at most half of --window");
-  captioner k = {.c = &c,.n_threads = o.n_threads,.bar = isatty (2) };
+  captioner k = {.c = &c,.model_path = o.model,.n_threads = o.n_threads,.bar = isatty (2) };
   g4_mmproj *mm = NULL;
   g4_model *m = NULL;
   int rc = 1;

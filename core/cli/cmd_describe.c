@@ -4,12 +4,14 @@
  * mmproj file's vision encoder. The answer streams to stdout, or comes as
  * JSON; detection decodes under the JSON constraint, and --draw writes the
  * image with the boxes. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "image_input.h"
+#include "result_json.h"
 
 static const char usage_text[] =
     "usage: gemma4-cli describe IMAGE -m MODEL.gguf --mmproj MMPROJ.gguf [-p PROMPT]\n"
@@ -31,9 +33,11 @@ static const char usage_text[] =
     "  --labels A,B       the objects to detect (default: any), the classes to pick\n"
     "                     from (required by classify)\n"
     "  --max-objects N    most objects a detection lists (default 20)\n"
-    "  --json             print {\"task\", \"text\"} as JSON; detect always does, with\n"
-    "                     \"objects\": [{\"label\", \"box_2d\": [y_min, x_min, y_max, x_max]\n"
-    "                     (0-1000), \"box\": [x_min, y_min, x_max, y_max] (pixels)}]\n"
+    "  --json             print the result as gemma4vision's JSON pad does (one\n"
+    "                     object, schemas/vision.schema.json); detect always does:\n"
+    "                     \"objects\": [{\"label\", \"x\", \"y\", \"w\", \"h\" (pixels),\n"
+    "                     \"detection\": {\"bounding_box\": {\"x_min\", \"y_min\", \"x_max\",\n"
+    "                     \"y_max\"} (0-1)}, \"box_2d\": [y_min, x_min, y_max, x_max] (0-1000)}]\n"
     "  --draw OUT         detect: write IMAGE with the boxes and labels drawn\n"
 #ifdef G4_HAVE_FFMPEG
     "                     (.png, .jpg or .ppm)\n"
@@ -118,49 +122,72 @@ split_labels (const char *list, char *buf, size_t buf_size, const char **out)
   return n;
 }
 
+/* The vision record gemma4vision's JSON pad writes (schemas/vision.schema.json):
+ * each box in pixels (x, y, w, h), as detection.bounding_box normalised to 0-1
+ * (DL Streamer's form) and as box_2d in the model's 0-1000 units. */
 static void
-json_string (FILE * f, const char *s)
+print_json (const describe_opts * d, const char *model, const char *text,
+    const g4_detection * dets, int n, int w, int h, int64_t inference_ns, int tokens)
 {
-  fputc ('"', f);
-  for (; s && *s; s++) {
-    const unsigned char c = (unsigned char) *s;
-    if (c == '"' || c == '\\')
-      fprintf (f, "\\%c", c);
-    else if (c == '\n')
-      fputs ("\\n", f);
-    else if (c < 0x20)
-      fprintf (f, "\\u%04x", c);
-    else
-      fputc (c, f);
-  }
-  fputc ('"', f);
-}
-
-/* {"task", "text"[, "objects"]}: boxes in 0-1000 units and in pixels. */
-static void
-print_json (const describe_opts * d, const char *text, const g4_detection * dets, int n, int w,
-    int h)
-{
-  printf ("{\"task\":");
-  json_string (stdout, task_names[d->task]);
-  printf (",\"text\":");
-  json_string (stdout, text);
-  if (d->task == G4_VISION_DETECT) {
-    printf (",\"objects\":[");
-    for (int i = 0; i < n; i++) {
-      const g4_detection *o = &dets[i];
-      printf ("%s{\"label\":", i ? "," : "");
-      json_string (stdout, o->label);
-      printf (",\"box_2d\":[%g,%g,%g,%g],\"box\":[%d,%d,%d,%d]", o->y_min, o->x_min, o->y_max,
-          o->x_max, (int) (o->x_min * w / 1000 + 0.5f), (int) (o->y_min * h / 1000 + 0.5f),
-          (int) (o->x_max * w / 1000 + 0.5f), (int) (o->y_max * h / 1000 + 0.5f));
-      if (o->confidence >= 0)
-        printf (",\"confidence\":%g", o->confidence);
-      putchar ('}');
+  JsonBuilder *b = cli_result_begin ("vision", text, 0, -1, model, inference_ns, tokens);
+  json_builder_set_member_name (b, "task");
+  json_builder_add_string_value (b, task_names[d->task]);
+  json_builder_set_member_name (b, "width");
+  json_builder_add_int_value (b, w);
+  json_builder_set_member_name (b, "height");
+  json_builder_add_int_value (b, h);
+  json_builder_set_member_name (b, "objects");
+  json_builder_begin_array (b);
+  for (int i = 0; i < n; i++) {
+    const g4_detection *o = &dets[i];
+    const int x0 = (int) lroundf (o->x_min * w / 1000), y0 = (int) lroundf (o->y_min * h / 1000);
+    const int x1 = (int) lroundf (o->x_max * w / 1000), y1 = (int) lroundf (o->y_max * h / 1000);
+    const struct { const char *name; double v; } bbox[] = {
+      {"x_min", (double) x0 / w}, {"y_min", (double) y0 / h},
+      {"x_max", (double) x1 / w}, {"y_max", (double) y1 / h},
+    };
+    const struct { const char *name; int v; } px[] = {
+      {"x", x0}, {"y", y0}, {"w", x1 - x0}, {"h", y1 - y0},
+    };
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "label");
+    json_builder_add_string_value (b, o->label);
+    for (int k = 0; k < 4; k++) {
+      json_builder_set_member_name (b, px[k].name);
+      json_builder_add_int_value (b, px[k].v);
     }
-    putchar (']');
+    if (o->confidence >= 0) {
+      json_builder_set_member_name (b, "confidence");
+      json_builder_add_double_value (b, o->confidence);
+    }
+    json_builder_set_member_name (b, "detection");
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "label");
+    json_builder_add_string_value (b, o->label);
+    json_builder_set_member_name (b, "bounding_box");
+    json_builder_begin_object (b);
+    for (int k = 0; k < 4; k++) {
+      json_builder_set_member_name (b, bbox[k].name);
+      json_builder_add_double_value (b, bbox[k].v);
+    }
+    json_builder_end_object (b);
+    if (o->confidence >= 0) {
+      json_builder_set_member_name (b, "confidence");
+      json_builder_add_double_value (b, o->confidence);
+    }
+    json_builder_end_object (b);
+    json_builder_set_member_name (b, "box_2d");
+    json_builder_begin_array (b);
+    const float box_2d[4] = { o->y_min, o->x_min, o->y_max, o->x_max };
+    for (int k = 0; k < 4; k++)
+      json_builder_add_int_value (b, lroundf (box_2d[k]));
+    json_builder_end_array (b);
+    json_builder_end_object (b);
   }
-  printf ("}\n");
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "repeated");
+  json_builder_add_boolean_value (b, false);
+  cli_result_print (b);
 }
 
 static int
@@ -244,8 +271,10 @@ run (int argc, char **argv)
   g4_generate_params gp = {.max_tokens = d.v.gen.max_tokens,.sampling = d.v.gen.sampling,
     .on_piece = cli_text_piece,.user = &text,.constraint = cons
   };
+  g4_generate_result res = { 0 };
+  const int64_t t0 = cli_now_ns ();
   if (cli_generate_media (s, m, content, &(g4_media) {.embd = emb,.n_tokens = nt}, 1, &gp,
-          &err)) {
+          &res, &err)) {
     fprintf (stderr, "%sgemma4-cli: %s\n", text.echo && text.len ? "\n" : "", err.message);
     goto done;
   }
@@ -267,7 +296,8 @@ run (int argc, char **argv)
   if (text.echo)
     putchar ('\n');
   else
-    print_json (&d, text.s ? text.s : "", dets, n_dets, img.width, img.height);
+    print_json (&d, o.model, text.s ? text.s : "", dets, n_dets, img.width, img.height,
+        cli_now_ns () - t0, res.n_generated);
   fflush (stdout);
   rc = 0;
   if (d.draw) {

@@ -14,12 +14,14 @@
 
 #include "audio_input.h"
 #include "cli.h"
+#include "result_json.h"
 
 static const char usage_text[] =
     "usage: gemma4-cli transcribe FILE -m MODEL.gguf --mmproj MMPROJ.gguf [--srt OUT.srt]\n"
     "                             [--chunk SECONDS] [--vad-threshold DB] [-n MAX_TOKENS]\n"
     "                             [--language L] [--task transcribe|translate]\n"
-    "                             [--target-language L] [--progress] [-t THREADS] [-c CTX]\n"
+    "                             [--target-language L] [--progress] [--json] [-t THREADS]\n"
+    "                             [-c CTX]\n"
     "Transcribes the speech of FILE with a Gemma 4 model (E2B/E4B) and its mmproj\n"
     "file's audio encoder, printing one line per segment to stdout:\n"
     "  [00:00:01.200 --> 00:00:04.800] text\n"
@@ -40,6 +42,8 @@ static const char usage_text[] =
     "  --language L       the language spoken, as a hint in the prompt\n"
     "  --task T           transcribe (default) or translate\n"
     "  --target-language L  translation target (default English)\n"
+    "  --json             one JSON object per segment instead, as gemma4asr's JSON\n"
+    "                     pad writes it (schemas/asr.schema.json)\n"
     "  --progress         progress bar on stderr even when it is not a terminal\n"
     "                     (otherwise shown on a terminal for files over a minute)\n"
     "Greedy decoding, thinking off. Exit status 1 on an unreadable or non-audio\n"
@@ -53,7 +57,7 @@ typedef struct {
   const char *file, *mmproj, *srt, *language, *target, *task;
   float chunk_s, threshold_db;
   int max_tokens;
-  bool progress;
+  bool progress, json;
 } transcribe_opts;
 
 typedef struct {
@@ -65,8 +69,8 @@ opt (const char *a, const char *v, void *user)
 {
   transcribe_opts *t = user;
   bool ok = true;
-  if (!strcmp (a, "--progress")) {
-    t->progress = true;
+  if (!strcmp (a, "--progress") || !strcmp (a, "--json")) {
+    *(a[2] == 'p' ? &t->progress : &t->json) = true;
     return CLI_FLAG;
   }
   if (a[0] != '-' && !t->file) {
@@ -169,21 +173,11 @@ find_segments (const float *x, int64_t n, double threshold_db, int64_t chunk, in
 static char *
 render_prompt (const g4_model * m, const transcribe_opts * t)
 {
+  const bool translate = t->task && !strcmp (t->task, "translate");
   char instr[512];
-  if (t->task && !strcmp (t->task, "translate")) {
-    const char *target = t->target ? t->target : "English";
-    if (t->language)
-      snprintf (instr, sizeof instr, "<|audio|>Translate the %s speech in this audio into %s. "
-          "Write only the translation, with no comments.", t->language, target);
-    else
-      snprintf (instr, sizeof instr, "<|audio|>Translate the speech in this audio into %s. "
-          "Write only the translation, with no comments.", target);
-  } else if (t->language)
-    snprintf (instr, sizeof instr, "<|audio|>Transcribe this %s audio. Write only the words "
-        "that are spoken, with no comments.", t->language);
-  else
-    snprintf (instr, sizeof instr, "<|audio|>Transcribe this audio in the language that is "
-        "spoken. Write only the words that are spoken, with no comments.");
+  memcpy (instr, "<|audio|>", sizeof "<|audio|>");
+  g4_asr_prompt (translate, t->language, t->target, instr + strlen (instr),
+      sizeof instr - strlen (instr));
   const g4_chat_message msg = { G4_ROLE_USER, instr };
   const g4_template_flavor fl = g4_model_template_flavor (m);
   const size_t need = g4_chat_render (fl, &msg, 1, false, true, NULL, 0);
@@ -191,6 +185,24 @@ render_prompt (const g4_model * m, const transcribe_opts * t)
   if (out)
     g4_chat_render (fl, &msg, 1, false, true, out, need + 1);
   return out;
+}
+
+/* The asr record gemma4asr's JSON pad writes for one segment. */
+static void
+print_json (const transcribe_opts * t, const char *model, const span * seg, const char *text,
+    int64_t inference_ns, int tokens)
+{
+  const int64_t start = seg->start * 1000000000 / G4_AUDIO_SAMPLE_RATE;
+  const int64_t end = seg->end * 1000000000 / G4_AUDIO_SAMPLE_RATE;
+  JsonBuilder *b = cli_result_begin ("asr", text, start, end - start, model, inference_ns,
+      tokens);
+  json_builder_set_member_name (b, "task");
+  json_builder_add_string_value (b, t->task ? t->task : "transcribe");
+  if (t->language) {
+    json_builder_set_member_name (b, "language");
+    json_builder_add_string_value (b, t->language);
+  }
+  cli_result_print (b);
 }
 
 static int64_t
@@ -214,7 +226,8 @@ show_progress (int64_t done, int64_t total)
 /* Transcribes one segment into text (squeezed to one line). */
 static g4_status
 transcribe_segment (const g4_model * m, const g4_mmproj * mm, g4_session * s, const char *prompt,
-    const float *x, int64_t n, int n_threads, int max_tokens, cli_text * text, g4_error * err)
+    const float *x, int64_t n, int n_threads, int max_tokens, cli_text * text, int *tokens,
+    g4_error * err)
 {
   const int nt = g4_audio_n_tokens (mm, n), d = g4_mmproj_n_embd (mm);
   float *emb = nt > 0 ? malloc (sizeof (float) * (size_t) nt * (size_t) d) : NULL;
@@ -236,10 +249,11 @@ transcribe_segment (const g4_model * m, const g4_mmproj * mm, g4_session * s, co
       .on_piece = cli_text_piece,.user = text
     };
     gp.sampling.temperature = 0.0f;
-    g4_generate_result res;
+    g4_generate_result res = { 0 };
     g4_session_reset (s);
     st = g4_generate (s, &(g4_batch) {.n = pr.n,.tokens = pr.tokens,.embd = pr.embd,
         .embd_mask = pr.embd_mask}, &gp, &res, err);
+    *tokens = res.n_generated;
     if (st == G4_STATUS_CONTEXT_FULL) {
       fprintf (stderr, "\ngemma4-cli: %s (the text of this segment is cut: raise -c or "
           "lower --chunk)\n", err->message);
@@ -293,8 +307,10 @@ run (int argc, char **argv)
     char t0[32], t1[32];
     if (progress)
       show_progress (seg[i].start, n);
+    const int64_t t_ns = cli_now_ns ();
+    int tokens = 0;
     if (transcribe_segment (m, mm, s, prompt, x + seg[i].start, seg[i].end - seg[i].start,
-            o.n_threads, to.max_tokens, &text, &err)) {
+            o.n_threads, to.max_tokens, &text, &tokens, &err)) {
       fprintf (stderr, "%sgemma4-cli: segment %d: %s\n", progress ? "\n" : "", i + 1, err.message);
       goto done;
     }
@@ -303,7 +319,10 @@ run (int argc, char **argv)
     const char *line = text.s ? text.s : "";
     cli_format_hms (to_ms (seg[i].start), '.', t0, sizeof t0);
     cli_format_hms (to_ms (seg[i].end), '.', t1, sizeof t1);
-    printf ("[%s --> %s] %s\n", t0, t1, line);
+    if (to.json)
+      print_json (&to, o.model, &seg[i], line, cli_now_ns () - t_ns, tokens);
+    else
+      printf ("[%s --> %s] %s\n", t0, t1, line);
     fflush (stdout);
     if (srt && *line) {
       cli_srt_block (srt, ++n_srt, to_ms (seg[i].start), to_ms (seg[i].end), line);

@@ -323,7 +323,8 @@ cli_srt_block (FILE * f, int n, int64_t start_ms, int64_t end_ms, const char *te
 
 g4_status
 cli_generate_media (g4_session * s, const g4_model * m, const char *content,
-    const g4_media * media, int n_media, const g4_generate_params * p, g4_error * err)
+    const g4_media * media, int n_media, const g4_generate_params * p, g4_generate_result * res,
+    g4_error * err)
 {
   const g4_chat_message msg = { G4_ROLE_USER, content };
   const g4_template_flavor fl = g4_model_template_flavor (m);
@@ -337,11 +338,10 @@ cli_generate_media (g4_session * s, const g4_model * m, const char *content,
   st = g4_prompt_build (m, text, media, n_media, &pr, err);
   free (text);
   if (!st) {
-    g4_generate_result res;
     g4_session_reset (s);
     st = g4_generate (s, &(g4_batch) {.n = pr.n,.tokens = pr.tokens,.embd = pr.embd,
-        .embd_mask = pr.embd_mask,.bidirectional = pr.bidirectional}, p, &res, err);
-    if (st == G4_STATUS_CONTEXT_FULL && res.n_generated > 0) {
+        .embd_mask = pr.embd_mask,.bidirectional = pr.bidirectional}, p, res, err);
+    if (st == G4_STATUS_CONTEXT_FULL && res->n_generated > 0) {
       fprintf (stderr, "gemma4-cli: %s (the answer is cut: raise -c)\n", err->message);
       st = G4_OK;
     } else if (st == G4_STATUS_CONTEXT_FULL) {

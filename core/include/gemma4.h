@@ -426,6 +426,14 @@ typedef enum {
 size_t g4_vision_task_prompt (g4_vision_task task, const char *labels, char *buf,
     size_t buf_size);
 
+/* The user instruction gemma4asr and `gemma4-cli transcribe` give with each
+ * piece of audio: transcribe it (language, if not NULL or "", as a hint) or,
+ * with translate, translate it into target (NULL or "": English). Returns
+ * the length needed (excluding NUL); writes at most buf_size bytes, NUL
+ * terminated. */
+size_t g4_asr_prompt (bool translate, const char *language, const char *target, char *buf,
+    size_t buf_size);
+
 /* The instruction gemma4caption and `gemma4-cli caption` give by default,
  * with the placeholders of g4_caption_prompt. */
 const char *g4_caption_default_instruction (void);

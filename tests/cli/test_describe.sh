@@ -47,8 +47,9 @@ check "describe -c 320: exit status, text, a warning" "0 yes yes" \
   "$? $(grep -q '[^[:space:]]' "$tmp/cut.txt" && echo yes || echo no) $(grep -q 'answer is cut' "$tmp/cut.err" && echo yes || echo no)"
 
 # JSON: parsed by python; detection labels from the set, boxes in 0-1000 with
-# min <= max, pixel boxes = box_2d scaled to the 160x120 image (+-1 px)
-json_check () {  # json_check FILE TASK LABELS("" = no objects key)
+# min <= max, pixel boxes (x, y, w, h) = box_2d scaled to the 160x120 image
+# (+-1 px), detection.bounding_box = the pixel box over the image size
+json_check () {  # json_check FILE TASK LABELS("" = no objects)
   "$PY" - "$1" "$2" "$3" <<'EOF'
 import json, sys
 path, task, labels = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -58,12 +59,18 @@ except ValueError as e:
     print("invalid JSON: %s" % e); sys.exit()
 if doc.get("task") != task or not isinstance(doc.get("text"), str):
     print("task/text wrong: %r" % doc); sys.exit()
+if doc.get("kind") != "vision" or doc.get("status") not in ("ok", "empty"):
+    print("kind/status wrong: %r" % doc); sys.exit()
 if not labels:
-    print("ok" if "objects" not in doc else "unexpected objects"); sys.exit()
+    print("ok" if doc.get("objects") == [] else "unexpected objects"); sys.exit()
 allowed = labels.split(",")
 for o in doc["objects"]:
     y0, x0, y1, x1 = o["box_2d"]
-    px = o["box"]
+    px = [o["x"], o["y"], o["x"] + o["w"], o["y"] + o["h"]]
+    bb = o["detection"]["bounding_box"]
+    if any(abs(a - b) > 1e-6 for a, b in zip(
+            [bb["x_min"] * 160, bb["y_min"] * 120, bb["x_max"] * 160, bb["y_max"] * 120], px)):
+        print("bounding_box %r is not the pixel box %r" % (bb, px)); sys.exit()
     want = [x0 * 160 / 1000, y0 * 120 / 1000, x1 * 160 / 1000, y1 * 120 / 1000]
     if o["label"] not in allowed:
         print("label %r not in %s" % (o["label"], allowed)); sys.exit()
@@ -76,7 +83,7 @@ EOF
 }
 "$CLI" describe "$IMG" -m "$M" --mmproj "$MM" -n 8 -t 2 --json --task ocr > "$tmp/ocr.json" 2>/dev/null
 check "ocr --json: exit status" "0" "$?"
-check "ocr --json: valid JSON {task, text}" "ok" "$(json_check "$tmp/ocr.json" ocr "")"
+check "ocr --json: valid JSON {kind, status, task, text, objects: []}" "ok" "$(json_check "$tmp/ocr.json" ocr "")"
 
 # --draw output decoded back by python (PNG: chunk CRCs, zlib, row filters;
 # or PPM): "WxH CHANGED", the pixels that differ from the input's

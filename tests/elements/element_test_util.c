@@ -145,6 +145,27 @@ query_latency (GstHarness * h, gboolean * live, GstClockTime * min,
   gst_query_unref (q);
 }
 
+/* The next message of type on bus, or NULL; unlike gst_bus_pop_filtered
+ * the others stay on the bus, in order, for the next check. */
+static GstMessage *
+pop_type (GstBus * bus, GstMessageType type)
+{
+  GQueue others = G_QUEUE_INIT;
+  GstMessage *msg;
+
+  while ((msg = gst_bus_pop (bus)) && !(GST_MESSAGE_TYPE (msg) & type))
+    g_queue_push_tail (&others, msg);
+  if (!g_queue_is_empty (&others)) {
+    GstMessage *rest;
+    /* what came after the match goes back behind the others */
+    while ((rest = gst_bus_pop (bus)))
+      g_queue_push_tail (&others, rest);
+    while (!g_queue_is_empty (&others))
+      gst_bus_post (bus, g_queue_pop_head (&others));
+  }
+  return msg;
+}
+
 guint
 count_drop_qos (GstBus * bus, guint64 * last_dropped)
 {
@@ -152,7 +173,7 @@ count_drop_qos (GstBus * bus, guint64 * last_dropped)
   guint qos = 0;
 
   *last_dropped = 0;
-  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_QOS))) {
+  while ((msg = pop_type (bus, GST_MESSAGE_QOS))) {
     GstFormat format;
     guint64 processed, dropped;
     gboolean live;
@@ -165,6 +186,29 @@ count_drop_qos (GstBus * bus, guint64 * last_dropped)
     gst_message_unref (msg);
   }
   return qos;
+}
+
+guint
+count_results (GstBus * bus, const gchar * status, guint * with_status)
+{
+  GstMessage *msg;
+  guint n = 0;
+
+  *with_status = 0;
+  while ((msg = pop_type (bus, GST_MESSAGE_ELEMENT))) {
+    if (gst_message_has_name (msg, "gemma4-result")) {
+      const GstStructure *s = gst_message_get_structure (msg);
+      const gchar *st = gst_structure_get_string (s, "status");
+      fail_unless (st != NULL, "a record without status");
+      /* what has no text for the text pad says so */
+      if (g_strcmp0 (st, "ok") && g_strcmp0 (st, "late"))
+        fail_unless_equals_string (gst_structure_get_string (s, "text"), "");
+      *with_status += !g_strcmp0 (st, status);
+      n++;
+    }
+    gst_message_unref (msg);
+  }
+  return n;
 }
 
 gint64

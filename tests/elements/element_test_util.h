@@ -48,6 +48,10 @@ void query_latency (GstHarness * h, gboolean * live, GstClockTime * min,
  * count rising); returns how many, with the last count in last_dropped. */
 guint count_drop_qos (GstBus * bus, guint64 * last_dropped);
 
+/* Pops the gemma4-result messages on bus: returns how many, with how many
+ * have status in with_status (those neither ok nor late have no text). */
+guint count_results (GstBus * bus, const gchar * status, guint * with_status);
+
 /* FLUSH_START and FLUSH_STOP cancel what e was generating within a second:
  * no text comes out, no job is counted. Returns how long it took (us). */
 gint64 check_flush_cancels (GstHarness * h, GstElement * e);

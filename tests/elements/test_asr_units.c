@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The model-free parts of gemma4asr: the audio segmenter (fixed chunks with
  * overlap, energy VAD utterances, cuts, gaps over silence, bounded memory)
- * and the text helpers (seam de-duplication, JSON strings). */
+ * and the seam de-duplication of overlapping chunks. */
 #include <math.h>
 #include <string.h>
 
@@ -269,20 +269,6 @@ test_seam (void)
       "repeated chunks kept, CJK and Thai by character)\n");
 }
 
-static void
-test_json_string (void)
-{
-  GString *s = g_string_new (NULL);
-
-  gst_gemma4_json_append_string (s, "a\"b\\c\n\t\x01 é");
-  g_assert_cmpstr (s->str, ==, "\"a\\\"b\\\\c\\n\\t\\u0001 é\"");
-  g_string_truncate (s, 0);
-  gst_gemma4_json_append_string (s, NULL);
-  g_assert_cmpstr (s->str, ==, "\"\"");
-  g_string_free (s, TRUE);
-  g_print ("json: quotes, backslashes, control characters escaped\n");
-}
-
 int
 main (int argc, char **argv)
 {
@@ -294,6 +280,5 @@ main (int argc, char **argv)
   g_test_add_func ("/segmenter/vad-ignores-noise", test_vad_ignores_noise);
   g_test_add_func ("/segmenter/memory-is-bounded", test_memory_is_bounded);
   g_test_add_func ("/text/seam", test_seam);
-  g_test_add_func ("/text/json-string", test_json_string);
   return g_test_run ();
 }

@@ -260,6 +260,7 @@ static const gchar *bad_caps[] = {
 };
 
 static const gchar *json_keys[] = { "\"kind\":\"asr\"", "\"is_final\":true",
+  "\"status\":\"ok\"",
   "\"start\":0", "\"duration\":1000000000", "\"text\":",
   "\"model\":\"tiny-e2b.gguf\"", "\"late\":false"
 };
@@ -420,8 +421,8 @@ run_wav_pipeline (const gchar * wav, guint chunk_ms, guint64 n_samples)
       guint tokens;
       gboolean late;
       fail_unless (gst_structure_get (s, "start", G_TYPE_UINT64, &start,
-              "duration", G_TYPE_UINT64, &duration, "running-time",
-              G_TYPE_UINT64, &rt, "inference-time", G_TYPE_UINT64, &inference,
+              "duration", G_TYPE_UINT64, &duration, "running_time",
+              G_TYPE_UINT64, &rt, "inference_time", G_TYPE_UINT64, &inference,
               "tokens", G_TYPE_UINT, &tokens, "late", G_TYPE_BOOLEAN, &late,
               NULL));
       fail_unless_equals_string (gst_structure_get_string (s, "kind"), "asr");
@@ -581,7 +582,7 @@ GST_START_TEST (test_live_overload)
   gfloat *x = load_wav ("long.wav", &n);
   const gsize total = 8 * RATE, per_buf = 320;
   gint64 worst = 0, t0 = g_get_monotonic_time ();
-  guint qos;
+  guint qos, dropped;
   guint64 last_dropped, jobs, drops;
   GstClockTime t = 0;
   Output out;
@@ -607,8 +608,11 @@ GST_START_TEST (test_live_overload)
   jobs = stat_u64 (e, "jobs");
   fail_unless_equals_uint64 (jobs + drops, 16);
   fail_unless_equals_int (count_text (&out), jobs);
+  /* every job ends in one record: the dropped ones say so */
+  fail_unless_equals_int (count_results (bus, "dropped", &dropped), 16);
+  fail_unless_equals_int (dropped, drops);
   g_print ("live overload: 8 s pushed in %.0f ms (worst push %.1f ms), %"
-      G_GUINT64_FORMAT " chunks dropped with %u QOS messages, %"
+      G_GUINT64_FORMAT " chunks dropped with %u QOS messages and records, %"
       G_GUINT64_FORMAT " transcribed\n", t0 / 1e3, worst / 1e3, drops, qos,
       jobs);
   output_clear (&out);
@@ -896,6 +900,51 @@ wait_loaded (GstBus * bus, guint n, guint * loaded)
   return complete;
 }
 
+static GMutex log_lock;
+
+static void
+capture_engine_log (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user)
+{
+  GString *log = user;
+
+  if (!g_strcmp0 (gst_debug_category_get_name (category), "gemma4")) {
+    g_mutex_lock (&log_lock);
+    g_string_append_printf (log, "%s\n", gst_debug_message_get (message));
+    g_mutex_unlock (&log_lock);
+  }
+}
+
+/* The engine's messages go to the debug category gemma4 (GST_DEBUG=gemma4:5
+ * shows them), not to stderr: the session the worker makes logs its size. */
+GST_START_TEST (test_engine_log)
+{
+  GstElement *e = new_asr (NULL);
+  GString *log = g_string_new (NULL);
+  gboolean seen = FALSE;
+
+  gst_debug_set_active (TRUE);
+  gst_debug_set_threshold_for_name ("gemma4", GST_LEVEL_INFO);
+  gst_debug_add_log_function (capture_engine_log, log, NULL);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  for (guint i = 0; i < 600 && !seen; i++) {
+    g_usleep (50000);
+    g_mutex_lock (&log_lock);
+    seen = strstr (log->str, "session: context") != NULL;
+    g_mutex_unlock (&log_lock);
+  }
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_debug_remove_log_function (capture_engine_log);
+  fail_unless (seen, "no engine message in category gemma4: %s", log->str);
+  g_print ("engine log: %s", log->str);
+  g_string_free (log, TRUE);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_shared_model)
 {
   GstElement *e[5];
@@ -1135,6 +1184,7 @@ gemma4asr_suite (void)
   tcase_add_test (tc, test_eos_drains);
   tcase_add_test (tc, test_flush_cancels);
   tcase_add_test (tc, test_shared_model);
+  tcase_add_test (tc, test_engine_log);
   tcase_add_test (tc, test_state_cycles);
   return s;
 }

@@ -179,9 +179,18 @@ GST_START_TEST (test_bad_properties)
       "100 frames per window, more than 64");
   expect_ready_failure (new_caption ("mmproj-path", NULL, NULL),
       "mmproj-path is not set");
+  {
+    /* the same range as gemma4vision's */
+    GstElement *e = new_caption (NULL);
+    GParamSpecUInt *soft = G_PARAM_SPEC_UINT (g_object_class_find_property
+        (G_OBJECT_GET_CLASS (e), "max-soft-tokens"));
+    fail_unless_equals_int (soft->minimum, 70);
+    fail_unless_equals_int (soft->maximum, 1120);
+    gst_object_unref (e);
+  }
 
   g_print ("bad properties: 4 refused at NULL->READY with a clear "
-      "message\n");
+      "message; max-soft-tokens 70-1120\n");
 }
 
 GST_END_TEST;
@@ -440,12 +449,13 @@ GST_START_TEST (test_gaps)
 
 GST_END_TEST;
 
-/* image-size=native: the copies are the encoder's letterboxed canvas (32x24
- * enlarged to 80 tokens of 12 px: 120x96, the fit 120x90 and a black band),
- * which encodes to the frame's rows (tests/vision/test_image_view). */
+/* image-size=native (upper bound 1120, its default): the copies are the
+ * encoder's letterboxed canvas (32x24 enlarged to 80 tokens of 12 px:
+ * 120x96, the fit 120x90 and a black band), which encodes to the frame's
+ * rows (tests/vision/test_image_view). */
 GST_START_TEST (test_native_size)
 {
-  GstElement *e = new_caption ("image-size", 0, "max-soft-tokens", 0,
+  GstElement *e = new_caption ("image-size", 0, "max-soft-tokens", 1120,
       "window", 1000, "frames-per-window", 2, NULL);
   GstHarness *h = caption_harness (e, FALSE, 5);
   const guint f0[] = { 0, 400 };
@@ -482,7 +492,7 @@ GST_START_TEST (test_live_overload)
   GstHarness *h;
   GstClockTime t = 0;
   gint64 worst = 0;
-  guint qos;
+  guint qos, dropped;
   guint64 drops, jobs, last_dropped;
   Output out;
 
@@ -509,9 +519,12 @@ GST_START_TEST (test_live_overload)
   fail_unless (drops >= 5, "only %" G_GUINT64_FORMAT " drops", drops);
   fail_unless_equals_int (qos, drops);
   fail_unless_equals_uint64 (jobs + drops, 20);
+  /* every window ends in one record: the dropped ones say so */
+  fail_unless_equals_int (count_results (bus, "dropped", &dropped), 20);
+  fail_unless_equals_int (dropped, drops);
   g_print ("live overload: 20 windows of 200 ms pushed (worst push %.1f ms), "
-      "%" G_GUINT64_FORMAT " dropped with %u QOS messages, %" G_GUINT64_FORMAT
-      " captioned\n", worst / 1e3, drops, qos, jobs);
+      "%" G_GUINT64_FORMAT " dropped with %u QOS messages and records, %"
+      G_GUINT64_FORMAT " captioned\n", worst / 1e3, drops, qos, jobs);
   output_clear (&out);
   gst_harness_teardown (h);
   detach_bus (e, bus);

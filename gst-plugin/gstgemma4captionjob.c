@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gemma4caption's windows on the worker thread (see gstgemma4captionjob.h). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "gstgemma4captionjob.h"
+#include "gstgemma4output.h"
+#include "gstgemma4result.h"
+#include "gstgemma4worker.h"
+
+#define GST_CAT_DEFAULT gst_gemma4_caption_debug
+
+void
+gst_gemma4_caption_job_free (gpointer data)
+{
+  CaptionJob *job = data;
+
+  for (guint i = 0; i < job->n_frames; i++)
+    gst_gemma4_caption_sample_unref (job->frames[i]);
+  g_free (job);
+}
+
+void
+gst_gemma4_caption_clear_history (GstGemma4Caption * self)
+{
+  g_queue_clear_full (&self->history, g_free);
+}
+
+/* ---- the caption, on the worker thread ---------------------------- */
+
+/* Stream time in ms, 0 when unknown. */
+static gint64
+stream_ms (const GstSegment * segment, GstClockTime t)
+{
+  GstClockTime st = gst_segment_to_stream_time (segment, GST_FORMAT_TIME, t);
+
+  return GST_CLOCK_TIME_IS_VALID (st) ? (gint64) (st / GST_MSECOND) : 0;
+}
+
+/* The user turn (g4_caption_prompt: frame times and images as Hugging
+ * Face's Gemma 4 processor lays out a video, then the instruction with its
+ * placeholders replaced); instruction NULL is the engine's default. */
+static gchar *
+build_user_turn (GstGemma4Caption * self, const CaptionJob * job,
+    const gchar * instruction)
+{
+  gint64 at[MAX_FRAMES];
+  const gchar *previous[MAX_HISTORY];
+  gint n_previous = 0;
+  guint keep;
+  gsize len;
+  gchar *out;
+
+  for (guint i = 0; i < job->n_frames; i++)
+    at[i] = job->frames[i]->stream_time == GST_CLOCK_TIME_NONE ? 0 :
+        (gint64) (job->frames[i]->stream_time / GST_MSECOND);
+  GST_OBJECT_LOCK (self);
+  keep = self->history_size;
+  GST_OBJECT_UNLOCK (self);
+  /* the newest history-size captions, even right after it was lowered */
+  for (GList * l = g_queue_peek_nth_link (&self->history,
+          self->history.length > keep ? self->history.length - keep : 0); l;
+      l = l->next)
+    previous[n_previous++] = l->data;
+  len = g4_caption_prompt (instruction, at, (gint) job->n_frames,
+      stream_ms (&job->segment, job->start),
+      stream_ms (&job->segment, job->start + job->duration), previous,
+      n_previous, NULL, 0);
+  out = g_malloc (len + 1);
+  g4_caption_prompt (instruction, at, (gint) job->n_frames,
+      stream_ms (&job->segment, job->start),
+      stream_ms (&job->segment, job->start + job->duration), previous,
+      n_previous, out, len + 1);
+  return out;
+}
+
+/* The whole prompt through the chat template; *user_turn gets the user
+ * turn for the JSON result. */
+static gchar *
+render_prompt (GstGemma4Caption * self, const g4_model * model,
+    const CaptionJob * job, gchar ** user_turn)
+{
+  gchar *instruction, *out;
+
+  GST_OBJECT_LOCK (self);
+  instruction =
+      g_strdup (gst_gemma4_settings_instruction (&self->core.settings));
+  GST_OBJECT_UNLOCK (self);
+  *user_turn = build_user_turn (self, job, instruction);
+  out = gst_gemma4_settings_render_chat (&self->core.settings,
+      GST_ELEMENT (self), model, *user_turn, NULL);
+  g_free (instruction);
+  return out;
+}
+
+/* The caption record of job: the common fields, the sampled frames' PTS
+ * and, once built, the user turn. */
+static GstStructure *
+new_result (GstGemma4Caption * self, GstGemma4Worker * w,
+    const CaptionJob * job)
+{
+  GstStructure *s = gst_gemma4_result_new ("caption", GST_ELEMENT (self),
+      gst_gemma4_model_get_name (gst_gemma4_worker_get_model (w)),
+      &job->segment, job->start, job->duration);
+  GValue frames = G_VALUE_INIT, v = G_VALUE_INIT;
+
+  gst_value_array_init (&frames, job->n_frames);
+  g_value_init (&v, G_TYPE_UINT64);
+  for (guint i = 0; i < job->n_frames; i++) {
+    g_value_set_uint64 (&v, job->frames[i]->pts);
+    gst_value_array_append_value (&frames, &v);
+  }
+  g_value_unset (&v);
+  gst_structure_take_value (s, "frames", &frames);
+  return s;
+}
+
+/* The job's one record (bus, meta, text or GAP, JSON). */
+static GstFlowReturn
+publish (GstGemma4Caption * self, const CaptionJob * job,
+    GstStructure * result)
+{
+  gboolean late = FALSE;
+  GstClockTime pts;
+
+  /* live: a caption that came late goes out where the clock stands, as
+   * gemma4asr's text does, instead of being dropped as too late downstream */
+  gst_structure_get_boolean (result, "late", &late);
+  pts = gst_gemma4_output_stamp (&self->core.output, &self->core.upstream,
+      &job->segment, job->start, job->display, late && job->live,
+      "gemma4caption/late-result");
+  return gst_gemma4_output_publish (&self->core.output, result, pts,
+      job->display);
+}
+
+static void
+remember_caption (GstGemma4Caption * self, const gchar * text)
+{
+  guint keep;
+
+  GST_OBJECT_LOCK (self);
+  keep = self->history_size;
+  GST_OBJECT_UNLOCK (self);
+  if (*text && keep > 0)
+    g_queue_push_tail (&self->history, g_strdup (text));
+  while (self->history.length > keep)
+    g_free (g_queue_pop_head (&self->history));
+}
+
+/* Encodes the job's frames into one block of rows, media[i] pointing into
+ * it. Returns the block (NULL with the flow in *ret on failure). */
+static gfloat *
+encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
+    const g4_mmproj * mm, const CaptionJob * job, g4_media * media,
+    GstFlowReturn * ret)
+{
+  const gint n_embd = g4_mmproj_n_embd (mm);
+  gint counts[MAX_FRAMES];
+  gsize total = 0, at = 0;
+  gfloat *embd;
+
+  for (guint i = 0; i < job->n_frames; i++) {
+    const Sample *s = job->frames[i];
+    counts[i] = g4_image_n_tokens (mm, s->width, s->height, s->sizing,
+        s->max_soft_tokens);
+    if (counts[i] <= 0) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("The vision encoder refuses a %dx%d frame with a budget of %d "
+              "soft tokens", s->width, s->height, s->max_soft_tokens), (NULL));
+      *ret = GST_FLOW_ERROR;
+      return NULL;
+    }
+    total += (gsize) counts[i];
+  }
+  embd = g_try_new (gfloat, total * n_embd);
+  if (!embd) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Out of memory for %" G_GSIZE_FORMAT " image embeddings", total),
+        (NULL));
+    *ret = GST_FLOW_ERROR;
+    return NULL;
+  }
+  for (guint i = 0; i < job->n_frames; i++) {
+    Sample *s = job->frames[i];
+    g4_image_view view = g4_image_view_rgb (s->rgb, s->width, s->height,
+        s->width * 3);
+    g4_error err = { 0 };
+    gint n = 0;
+    /* the copy is the encoder's canvas: both rules keep it as is */
+    g4_status st = g4_image_encode_view (mm, &view, s->sizing,
+        s->max_soft_tokens, gst_gemma4_worker_get_n_threads (w),
+        gst_gemma4_worker_get_cancel (w), embd + at * n_embd, &n, &err);
+    if (st != G4_OK) {
+      g_free (embd);
+      if (st == G4_STATUS_CANCELLED) {
+        *ret = GST_FLOW_FLUSHING;
+      } else {
+        GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
+            ("The vision encoder failed: %s", err.message), (NULL));
+        *ret = GST_FLOW_ERROR;
+      }
+      return NULL;
+    }
+    media[i] = (g4_media) {
+    .embd = embd + at * n_embd,.n_tokens = n,.is_audio = false};
+    at += (gsize) n;
+  }
+  return embd;
+}
+
+GstFlowReturn
+gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
+    gpointer data)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+  CaptionJob *job = data;
+  GstGemma4Model *model = gst_gemma4_worker_get_model (w);
+  const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
+  const g4_model *lm = gst_gemma4_model_get_model (model);
+  const gint64 t0 = g_get_monotonic_time ();
+  g4_media media[MAX_FRAMES];
+  g4_error err = { 0 };
+  g4_status st;
+  g4_prompt prompt = { 0 };
+  g4_generate_params gp = { 0 };
+  g4_generate_result res = { 0 };
+  GString *answer;
+  GstGemma4Answer ctx;
+  GstStructure *result;
+  gchar *rendered, *user_turn = NULL, *text;
+  gfloat *embd;
+  GstClockTime inference, budget;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  embd = encode_frames (self, w, mm, job, media, &ret);
+  if (!embd)
+    return ret;
+  rendered = render_prompt (self, lm, job, &user_turn);
+  st = g4_prompt_build (lm, rendered, media, (int) job->n_frames, &prompt,
+      &err);
+  g_free (rendered);
+  g_free (embd);
+  if (st != G4_OK) {
+    GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
+        ("Could not build the prompt (a prompt may not hold <|image|> of "
+            "its own): %s", err.message), (NULL));
+    g_free (user_turn);
+    return GST_FLOW_ERROR;
+  }
+
+  answer = g_string_new (NULL);
+  GST_OBJECT_LOCK (self);
+  gp.max_tokens = (int) self->core.settings.max_tokens;
+  gp.sampling = gst_gemma4_settings_sampling (&self->core.settings);
+  budget = self->core.settings.latency_ms * GST_MSECOND;
+  GST_OBJECT_UNLOCK (self);
+  result = new_result (self, w, job);
+  gst_structure_set (result, "prompt", G_TYPE_STRING, user_turn, NULL);
+  g_free (user_turn);
+
+  ctx.text = answer;
+  ctx.worker = w;
+  gp.on_piece = gst_gemma4_answer_piece;
+  gp.user = &ctx;
+  st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "caption",
+      job->start, "lower frames-per-window or max-soft-tokens", &err);
+  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
+  if (ret != GST_FLOW_OK) {
+    if (ret == GST_FLOW_ERROR) {
+      gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_ERROR);
+      publish (self, job, result);
+    } else {
+      gst_structure_free (result);
+    }
+    g_string_free (answer, TRUE);
+    return ret;
+  }
+  gst_gemma4_worker_account (w, t0, job->ready_at, job->live, budget,
+      (guint) res.n_generated, res.generate_seconds, &inference, result);
+
+  text = g_strstrip (g_string_free (answer, FALSE));
+  GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
+      ", %u frames: \"%s\" (%d tokens, %.0f ms)", GST_TIME_ARGS (job->start),
+      GST_TIME_ARGS (job->duration), job->n_frames, text, res.n_generated,
+      inference / 1e6);
+  gst_gemma4_result_set_text (result, text);
+  ret = publish (self, job, result);
+  remember_caption (self, text);
+  g_free (text);
+  gst_gemma4_element_notify_stats (&self->core);
+  return ret;
+}
+
+/* A window dropped under load: a record without text (a gap on the text). */
+GstFlowReturn
+gst_gemma4_caption_drop (GstElement * element, GstGemma4Worker * w,
+    gpointer data)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+  CaptionJob *job = data;
+  GstStructure *result = new_result (self, w, job);
+
+  gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_DROPPED);
+  gst_gemma4_element_notify_stats (&self->core);
+  return publish (self, job, result);
+}
+
