@@ -104,14 +104,22 @@ label_quark (GstGemma4Vision * self, gchar ** labels, const gchar * label)
   return g_quark_from_string (label);
 }
 
-/* The detection constraint for these labels, built once per label set. */
+/* The constraint of a task on these labels (detect: the box list; classify:
+ * one of the labels), built once per task and label set; NULL for tasks
+ * answered freely. */
 static g4_constraint *
-detection_constraint (GstGemma4Vision * self, const g4_model * lm,
-    gchar ** labels, gint max_objects)
+task_constraint (GstGemma4Vision * self, const g4_model * lm,
+    GstGemma4VisionTask task, gchar ** labels, gint max_objects)
 {
-  gchar *joined = labels ? g_strjoinv (",", labels) : g_strdup ("");
-  gchar *key = g_strdup_printf ("%d:%s", max_objects, joined);
+  const gint n_labels = labels ? (gint) g_strv_length (labels) : 0;
+  gchar *joined, *key;
   g4_error err = { 0 };
+
+  if (task != GST_GEMMA4_VISION_TASK_DETECT
+      && (task != GST_GEMMA4_VISION_TASK_CLASSIFY || n_labels == 0))
+    return NULL;
+  joined = labels ? g_strjoinv (",", labels) : g_strdup ("");
+  key = g_strdup_printf ("%d:%d:%s", task, max_objects, joined);
 
   g_free (joined);
   if (self->constraint && !g_strcmp0 (key, self->constraint_key)) {
@@ -122,11 +130,13 @@ detection_constraint (GstGemma4Vision * self, const g4_model * lm,
     g4_constraint_free (self->constraint);
   g_free (self->constraint_key);
   self->constraint_key = key;
-  self->constraint = g4_constraint_detection_new (g4_model_get_vocab (lm),
-      (const char *const *) labels, labels ? (int) g_strv_length (labels) : 0,
-      max_objects, &err);
+  self->constraint = task == GST_GEMMA4_VISION_TASK_DETECT
+      ? g4_constraint_detection_new (g4_model_get_vocab (lm),
+      (const char *const *) labels, n_labels, max_objects, &err)
+      : g4_constraint_choice_new (g4_model_get_vocab (lm),
+      (const char *const *) labels, n_labels, &err);
   if (!self->constraint)
-    GST_WARNING_OBJECT (self, "no detection constraint: %s", err.message);
+    GST_WARNING_OBJECT (self, "no answer constraint: %s", err.message);
   return self->constraint;
 }
 
@@ -367,9 +377,8 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
 
   gp.on_piece = gst_gemma4_answer_piece;
   gp.user = &ctx;
-  if (c->task == GST_GEMMA4_VISION_TASK_DETECT)
-    gp.constraint = detection_constraint (self, lm, c->labels,
-        c->max_objects);
+  gp.constraint = task_constraint (self, lm, c->task, c->labels,
+      c->max_objects);
   st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "answer",
       GST_CLOCK_TIME_NONE, "lower max-soft-tokens", err);
   *tokens += (guint) res.n_generated;

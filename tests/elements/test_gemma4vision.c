@@ -1174,6 +1174,38 @@ GST_START_TEST (test_textoverlay)
 
 GST_END_TEST;
 
+/* task=classify decodes under the choice constraint: on every frame the
+ * tiny random model's answer is exactly one of the labels. */
+GST_START_TEST (test_classify_constrained)
+{
+  static const gchar *const labels[] = { "cat", "dog", "traffic light" };
+  GstElement *e = new_vision ("labels", "cat, dog, traffic light",
+      "max-tokens", 32, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h;
+
+  gst_util_set_object_arg (G_OBJECT (e), "task", "classify");
+  h = video_harness (e, "RGB", 100, 80, FALSE);
+  for (guint i = 0; i < 3; i++) {
+    GstStructure *r;
+    const gchar *text;
+
+    gst_buffer_unref (push_pull (h, "RGB", 100, 80, i));
+    r = wait_result (bus);
+    fail_unless (r != NULL, "frame %u: no result", i);
+    text = gst_structure_get_string (r, "text");
+    fail_unless (text && (g_strv_contains (labels, text)),
+        "frame %u: '%s' is not one of the labels", i, text);
+    gst_structure_free (r);
+  }
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+  g_print ("classify: 3 frames, each answer exactly one of the labels\n");
+}
+
+GST_END_TEST;
+
 /* Every task runs and names itself in the result: ocr, classify (a label
  * set), custom (the prompt verbatim, with the image where it says). */
 GST_START_TEST (test_tasks)
@@ -1247,6 +1279,7 @@ gemma4vision_suite (void)
   tcase_add_test (tc, test_caps_change);
   tcase_add_test (tc, test_textoverlay);
   tcase_add_test (tc, test_tasks);
+  tcase_add_test (tc, test_classify_constrained);
   return s;
 }
 
