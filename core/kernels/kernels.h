@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "gemma4.h"
+#include "team.h"
 
 typedef struct {
   const char *name;             /* "Q4_K" */
@@ -48,10 +49,14 @@ size_t g4_matmul_scratch_size (g4_type wtype, int64_t n_in, int64_t T);
 /* y[t][o] = sum_i W[o][i] * x[t][i] for t < T, o < n_out.
  * x: T rows of n_in floats (stride n_in); y: T rows of n_out floats (stride ldy).
  * Activations are quantized to the weight type's partner block type (Q8_0, Q8_1,
- * Q8_K) in scratch, as the reference does. OpenMP over output rows with
- * n_threads; results are identical for any thread count. */
+ * Q8_K) in scratch, as the reference does. Runs on a team of n_threads
+ * (g4_team_run); results are identical for any thread count. */
 void g4_matmul (const g4_matrix * w, const float *x, int64_t T, float *y,
     int64_t ldy, void *scratch, int n_threads);
+/* The same product computed by the members of a running team (every member
+ * calls it with the same arguments); y is complete for all of them on return. */
+void g4_matmul_team (const g4_thread * th, const g4_matrix * w, const float *x,
+    int64_t T, float *y, int64_t ldy, void *scratch);
 
 /* Full (unmasked) multi-head attention on F32 rows: for each head h and query
  * row i, o[i][h] = sum_j softmax_j (scale q[i][h] . k[j][h]) v[j][h], where

@@ -141,6 +141,16 @@ attention (workspace * w)
   g4_attention_f32 (&a, w->scratch, w->n_threads);
 }
 
+/* g = gelu (g) * u over T rows of the feed-forward width. */
+static void
+geglu_rows (workspace * w, int64_t T)
+{
+  const int64_t F = w->vm->n_ff;
+#pragma omp parallel for num_threads(w->n_threads) schedule(static)
+  for (int64_t t = 0; t < T; t++)
+    g4_geglu (w->g + t * F, w->g + t * F, w->u + t * F, F);
+}
+
 static void
 silu_glu (float *g, const float *u, int64_t n)
 {
@@ -165,7 +175,7 @@ feed_forward (workspace * w, const g4_vision_layer * lw)
       if (vm->act == G4_VISION_ACT_SILU)
         silu_glu (w->g, w->u, T * F);
       else
-        g4_geglu (w->g, w->g, w->u, T * F, w->n_threads);
+        geglu_rows (w, T);
     } else {
       memcpy (w->g, w->u, sizeof (float) * (size_t) (T * F));
       if (vm->act == G4_VISION_ACT_SILU)
