@@ -73,9 +73,12 @@ typedef struct {
 
 /* Scratch bytes g4_attention_f32 needs (packed keys and values, scores). */
 size_t g4_attention_scratch_size (int64_t n_kv, int n_head, int head_dim, int n_threads);
-/* OpenMP over heads x blocks of queries with n_threads; every output row is
- * computed the same way whatever the thread count (bit-identical results). */
+/* Heads x blocks of queries shared by a team of n_threads; every output row
+ * is computed the same way whatever the thread count (bit-identical results). */
 void g4_attention_f32 (const g4_attention_args * a, void *scratch, int n_threads);
+/* The same, computed by the members of a running team of at most the
+ * n_threads the scratch was sized for; o is complete for all on return. */
+void g4_attention_f32_team (const g4_thread * th, const g4_attention_args * a, void *scratch);
 
 /* Which kernel family runs: set once from cpuid, or from the G4_CPU environment
  * variable (scalar|avx2|avx512), or forced by g4_kernels_force(). */

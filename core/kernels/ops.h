@@ -23,7 +23,7 @@ void g4_softcap (float *x, int64_t n, float c);
 void g4_scale (float *x, int64_t n, float s);
 /* y += x */
 void g4_add (float *y, const float *x, int64_t n);
-/* y[i] = x[i] limited to [lo, hi] (y may alias x), split over n_threads. */
-void g4_clamp (float *y, const float *x, int64_t n, float lo, float hi, int n_threads);
+/* y[i] = x[i] limited to [lo, hi] (y may alias x). */
+void g4_clamp (float *y, const float *x, int64_t n, float lo, float hi);
 
 #endif
