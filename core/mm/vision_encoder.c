@@ -114,22 +114,22 @@ qkv_heads (const g4_thread * th, workspace * w, const g4_vision_layer * lw)
   const g4_vision_model *vm = w->vm;
   const int H = vm->n_head, dh = vm->head_dim, m = dh / 2, r = m / 2;
   for (int64_t n0, n1; g4_take (th, w->N, 0, &n0, &n1);)
-  for (int64_t n = n0; n < n1; n++) {
-    const int px = (int) (n % w->nx), py = (int) (n / w->nx);
-    for (int hh = 0; hh < H; hh++) {
-      const int64_t off = (n * H + hh) * dh;
-      float *q = w->q + off, *k = w->k + off, *v = w->v + off;
-      if (lw->q_norm)
-        g4_rmsnorm (q, q, lw->q_norm, dh, vm->eps);
-      if (lw->k_norm)
-        g4_rmsnorm (k, k, lw->k_norm, dh, vm->eps);
-      g4_rmsnorm (v, v, NULL, dh, vm->eps);
-      rope_half (q, m, w->rope_cos + px * r, w->rope_sin + px * r);
-      rope_half (q + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
-      rope_half (k, m, w->rope_cos + px * r, w->rope_sin + px * r);
-      rope_half (k + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
+    for (int64_t n = n0; n < n1; n++) {
+      const int px = (int) (n % w->nx), py = (int) (n / w->nx);
+      for (int hh = 0; hh < H; hh++) {
+        const int64_t off = (n * H + hh) * dh;
+        float *q = w->q + off, *k = w->k + off, *v = w->v + off;
+        if (lw->q_norm)
+          g4_rmsnorm (q, q, lw->q_norm, dh, vm->eps);
+        if (lw->k_norm)
+          g4_rmsnorm (k, k, lw->k_norm, dh, vm->eps);
+        g4_rmsnorm (v, v, NULL, dh, vm->eps);
+        rope_half (q, m, w->rope_cos + px * r, w->rope_sin + px * r);
+        rope_half (q + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
+        rope_half (k, m, w->rope_cos + px * r, w->rope_sin + px * r);
+        rope_half (k + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
+      }
     }
-  }
   g4_barrier (th);
 }
 
@@ -219,17 +219,17 @@ embed_patches (const g4_thread * th, workspace * w, const uint8_t * img, int W)
   const int64_t D = vm->n_embd, row = (int64_t) 3 * p * p;
   int64_t n0, n1;
   while (g4_take (th, w->N, 0, &n0, &n1))
-  for (int64_t n = n0; n < n1; n++) {
-    const int px = (int) (n % w->nx), py = (int) (n / w->nx);
-    float *c = w->col + n * row;
-    for (int ch = 0; ch < 3; ch++)
-      for (int ky = 0; ky < p; ky++)
-        for (int kx = 0; kx < p; kx++) {
-          const uint8_t u = img[((size_t) (py * p + ky) * W + px * p + kx) * 3 + ch];
-          const float v = ((float) u / 255.0f - vm->mean[ch]) / vm->std[ch];
-          c[(ch * p + ky) * p + kx] = round_f16 (v * 2.0f - 1.0f);
-        }
-  }
+    for (int64_t n = n0; n < n1; n++) {
+      const int px = (int) (n % w->nx), py = (int) (n / w->nx);
+      float *c = w->col + n * row;
+      for (int ch = 0; ch < 3; ch++)
+        for (int ky = 0; ky < p; ky++)
+          for (int kx = 0; kx < p; kx++) {
+            const uint8_t u = img[((size_t) (py * p + ky) * W + px * p + kx) * 3 + ch];
+            const float v = ((float) u / 255.0f - vm->mean[ch]) / vm->std[ch];
+            c[(ch * p + ky) * p + kx] = round_f16 (v * 2.0f - 1.0f);
+          }
+    }
   g4_barrier (th);
   g4_matmul_team (th, &vm->patch_embd, w->col, w->N, w->h, D, w->scratch);
   const float *tx = vm->pos_embd, *ty = vm->pos_embd + (int64_t) vm->n_pos * D;
