@@ -7,14 +7,17 @@
  * pipeline shares the machine) gives the core back instead of spinning through
  * the partner's time slice. libgomp's own barriers spin ~300k iterations and a
  * library cannot change that once libgomp has started, hence our own barrier.
- * Teams draw their size from a process-wide thread budget, so that several
- * elements running at once share the cores instead of each taking them all.
+ * Teams draw their size from the process-wide thread budget of gemma4.h
+ * (g4_threads_set_budget), so that several elements running at once share
+ * the cores instead of each taking them all.
  * Nothing here knows about sequences: a team runs whatever batch it is given. */
 #ifndef G4_TEAM_H
 #define G4_TEAM_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "gemma4.h"
 
 typedef struct g4_team g4_team;
 
@@ -42,12 +45,5 @@ void g4_barrier (const g4_thread * th);
  * Consecutive loops over the shared counter must be separated by g4_barrier
  * (which resets it). */
 bool g4_take (const g4_thread * th, int64_t n, int64_t chunk, int64_t * i0, int64_t * i1);
-
-/* The process-wide thread budget: the most threads all running teams use
- * together (0 restores the default, the CPUs this process may run on). */
-void g4_threads_set_budget (int n);
-int g4_threads_budget (void);
-/* Threads the running teams of the process use now. */
-int g4_threads_in_use (void);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gemma4.h"
 #include "team.h"
 
 #define N_ITEMS 1000
