@@ -193,6 +193,19 @@ int g4_threads_budget (void);
 /* Threads the running calls of the process use now. */
 int g4_threads_in_use (void);
 
+/* Profiling (gemma4-cli bench --profile): while enabled, forward passes and
+ * encoder calls record the time of each step by kind ("matmul Q4_0 1536x2048
+ * T>1", "attention", "norms", ..., "thread wait (all threads)": the time all
+ * threads spent waiting at barriers). Enabling clears what was recorded. */
+void g4_profile_enable (bool on);
+typedef struct {
+  const char *kind;
+  double seconds;
+  int64_t calls;
+} g4_profile_entry;
+/* Copies at most max entries, longest first; returns how many. */
+int g4_profile_get (g4_profile_entry * out, int max);
+
 /* ---- session: KV cache and forward pass ----------------------------------- */
 
 typedef struct g4_session g4_session;

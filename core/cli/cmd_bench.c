@@ -18,6 +18,7 @@ static const char usage_text[] =
     "       gemma4-cli bench --mmproj MMPROJ.gguf --image IMAGE [--image-size native|budget]\n"
     "                        [--max-soft-tokens N] [-t THREADS] [-r REPS] [--json]\n"
     "       gemma4-cli bench --mmproj MMPROJ.gguf --audio WAV [-t THREADS] [-r REPS] [--json]\n"
+    "       (any of them with --profile)\n"
     "Measures prompt processing (one batch of -p tokens on an empty context) and\n"
     "generation (-n tokens one at a time) in tokens/s, or the time the vision or\n"
     "audio encoder takes for one file (-m may be given too: both are measured),\n"
@@ -25,7 +26,11 @@ static const char usage_text[] =
     "peak RSS. With --json prints one object with the keys of what was measured:\n"
     "{\"pp_tokens_per_s\":...,\"tg_tokens_per_s\":...,\"image_encode_ms\":...,\n"
     "\"image_tokens\":...,\"audio_encode_ms\":...,\"audio_tokens\":...,\"audio_seconds\":...,\n"
-    "\"peak_rss_bytes\":...}\n";
+    "\"peak_rss_bytes\":...}\n"
+    "--profile then runs each measured thing once more (a prompt, the generated\n"
+    "tokens, an encoding) and prints where its time went by kind of step (each\n"
+    "matrix product by weight type and shape, attention, norms, ..., thread\n"
+    "wait), to stderr with --json.\n";
 
 static double
 now (void)
@@ -51,7 +56,7 @@ median (double *v, int n)
 
 typedef struct {
   int n_pp, n_tg, reps;
-  bool json;
+  bool json, profile;
   const char *mmproj, *image, *audio;
   cli_image_opts img;
 } bench_opts;
@@ -60,8 +65,8 @@ static cli_opt_result
 opt (const char *a, const char *v, void *user)
 {
   bench_opts *b = user;
-  if (!strcmp (a, "--json")) {
-    b->json = true;
+  if (!strcmp (a, "--json") || !strcmp (a, "--profile")) {
+    *(a[2] == 'j' ? &b->json : &b->profile) = true;
     return CLI_FLAG;
   }
   cli_opt_result r = cli_image_opt (a, v, &b->img);
@@ -77,6 +82,21 @@ opt (const char *a, const char *v, void *user)
   if (!dst)
     return CLI_UNKNOWN;
   return cli_int (a, v, dst == &b->reps ? 1 : 0, 1 << 20, dst) ? CLI_VALUE : CLI_BAD;
+}
+
+/* Prints the steps recorded since g4_profile_enable, longest first, with
+ * their share of wall seconds, and stops profiling. */
+static void
+print_profile (FILE * f, const char *what, double wall)
+{
+  g4_profile_entry e[96];
+  const int n = g4_profile_get (e, 96);
+  g4_profile_enable (false);
+  fprintf (f, "profile of %s: %.1f ms\n%-48s %10s %8s %6s\n", what, wall * 1e3, "step", "ms",
+      "calls", "%");
+  for (int i = 0; i < n; i++)
+    fprintf (f, "%-48s %10.2f %8lld %6.1f\n", e[i].kind, e[i].seconds * 1e3,
+        (long long) e[i].calls, 100.0 * e[i].seconds / wall);
 }
 
 /* Medians of what was measured; negative: not measured. */
@@ -128,6 +148,30 @@ bench_text (const cli_model_opts * o0, const bench_opts * bo, bench_result * res
     if (r >= 0 && n_tg > 0)
       tg[r] = n_tg / (now () - t0);
   }
+  if (rc == 0 && bo->profile) {
+    FILE *f = bo->json ? stderr : stdout;
+    char what[64];
+    if (n_pp > 0) {
+      g4_session_reset (s);
+      g4_batch b = {.n = n_pp,.tokens = ids };
+      g4_profile_enable (true);
+      double t0 = now ();
+      rc = g4_session_decode (s, &b, logits, &err) != G4_OK;
+      snprintf (what, sizeof what, "pp%d", n_pp);
+      print_profile (f, what, now () - t0);
+    }
+    g4_session_reset (s);
+    g4_profile_enable (true);
+    double t0 = now ();
+    for (int i = 0; i < n_tg && rc == 0; i++) {
+      g4_batch b = {.n = 1,.tokens = ids + n_pp + i };
+      rc = g4_session_decode (s, &b, logits, &err) != G4_OK;
+    }
+    snprintf (what, sizeof what, "tg%d", n_tg);
+    if (n_tg > 0)
+      print_profile (f, what, now () - t0);
+    g4_profile_enable (false);
+  }
   if (rc)
     fprintf (stderr, "gemma4-cli: %s\n", err.message);
   res->pp = n_pp > 0 ? median (pp, reps) : 0;
@@ -176,15 +220,21 @@ bench_encoder (const cli_model_opts * o, const bench_opts * bo, bench_result * r
     fprintf (stderr, "gemma4-cli: %s gives no tokens\n", audio ? bo->audio : bo->image);
   if (out && ms) {
     rc = 0;
-    for (int r = -1; r < bo->reps && rc == 0; r++) {
+    /* with --profile, one more run after the timed ones */
+    for (int r = -1; r < bo->reps + bo->profile && rc == 0; r++) {
+      if (r == bo->reps)
+        g4_profile_enable (true);
       double t0 = now ();
       if (audio)
         rc = g4_audio_encode (mm, pcm, n_samples, o->n_threads, NULL, out, &err) != G4_OK;
       else
         rc = g4_image_encode (mm, img.rgb, img.width, img.height, 3 * img.width, bo->img.sizing,
             bo->img.max_soft_tokens, o->n_threads, NULL, out, NULL, &err) != G4_OK;
-      if (r >= 0)
+      if (r >= 0 && r < bo->reps)
         ms[r] = (now () - t0) * 1e3;
+      else if (r == bo->reps)
+        print_profile (bo->json ? stderr : stdout, audio ? "audio encoding" : "image encoding",
+            now () - t0);
     }
     if (rc)
       fprintf (stderr, "gemma4-cli: %s\n", err.message);

@@ -54,9 +54,10 @@ size_t g4_matmul_scratch_size (g4_type wtype, int64_t n_in, int64_t T);
 void g4_matmul (const g4_matrix * w, const float *x, int64_t T, float *y,
     int64_t ldy, void *scratch, int n_threads);
 /* The same product computed by the members of a running team (every member
- * calls it with the same arguments); y is complete for all of them on return. */
-void g4_matmul_team (const g4_thread * th, const g4_matrix * w, const float *x,
-    int64_t T, float *y, int64_t ldy, void *scratch);
+ * calls it with the same arguments); y is complete for all of them on return.
+ * what names it in profiles ("matmul", "LM head", ...). */
+void g4_matmul_team (const g4_thread * th, const char *what, const g4_matrix * w,
+    const float *x, int64_t T, float *y, int64_t ldy, void *scratch);
 
 /* Full (unmasked) multi-head attention on F32 rows: for each head h and query
  * row i, o[i][h] = sum_j softmax_j (scale q[i][h] . k[j][h]) v[j][h], where

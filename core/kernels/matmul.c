@@ -7,7 +7,9 @@
  * so that a few weight rows stay in cache while a block of activation rows
  * passes over them. */
 #include <assert.h>
+#include <string.h>
 
+#include "profile.h"
 #include "team.h"
 #include "vec.h"
 
@@ -88,7 +90,7 @@ static void
 matmul_member (const g4_thread *th, void *arg)
 {
   const matmul_args *a = arg;
-  g4_matmul_team (th, a->w, a->x, a->T, a->y, a->ldy, a->scratch);
+  g4_matmul_team (th, "matmul", a->w, a->x, a->T, a->y, a->ldy, a->scratch);
 }
 
 void
@@ -100,9 +102,10 @@ g4_matmul (const g4_matrix *w, const float *x, int64_t T, float *y,
 }
 
 void
-g4_matmul_team (const g4_thread *th, const g4_matrix *w, const float *x,
-    int64_t T, float *y, int64_t ldy, void *scratch)
+g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
+    const float *x, int64_t T, float *y, int64_t ldy, void *scratch)
 {
+  double p0 = g4_prof_start (th);
   const g4_kernel_entry *e = g4_kernels_entry (w->type);
   assert (e != NULL);
   assert (T >= 1 && ldy >= w->n_out);
@@ -119,6 +122,8 @@ g4_matmul_team (const g4_thread *th, const g4_matrix *w, const float *x,
       for (int64_t t = i0; t < i1; t++)
         e->quantize_act (x + t * n, (char *) scratch + t * act_stride, n);
     g4_barrier (th);
+    g4_prof_stop (th, p0, "activation quantization");
+    p0 = g4_prof_start (th);
   }
   /* Chunks are whole row blocks counted from row 0 (ROW_BLOCK is a multiple
    * of every tile height), so every tile is the one a single thread would
@@ -131,4 +136,12 @@ g4_matmul_team (const g4_thread *th, const g4_matrix *w, const float *x,
     dot_range (e, w, i0 * ROW_BLOCK, min_i64 (w->n_out, i1 * ROW_BLOCK), act,
         act_stride, T, y, ldy);
   g4_barrier (th);
+  /* weights by shape; other products (KV cache views) vary with the context */
+  if (p0 != 0.0 && !strcmp (what, "matmul"))
+    g4_prof_stop (th, p0, g4_prof_name ("matmul %s %lldx%lld %s",
+            g4_type_traits_get (w->type)->name, (long long) w->n_in,
+            (long long) w->n_out, T == 1 ? "T=1" : "T>1"));
+  else if (p0 != 0.0)
+    g4_prof_stop (th, p0, g4_prof_name ("%s %s %s", what,
+            g4_type_traits_get (w->type)->name, T == 1 ? "T=1" : "T>1"));
 }

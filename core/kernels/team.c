@@ -20,6 +20,7 @@
 #include <omp.h>
 #endif
 
+#include "profile.h"
 #include "team.h"
 
 /* How long a member spins before it sleeps. Work between barriers is split
@@ -145,9 +146,13 @@ g4_barrier (const g4_thread *th)
     return;
   }
   const double t0 = now_ns ();
+  const bool prof = g4_prof_on ();
   for (int i = 1;; i++) {
-    if (atomic_load_explicit (&t->gen, memory_order_acquire) != gen)
+    if (atomic_load_explicit (&t->gen, memory_order_acquire) != gen) {
+      if (prof)
+        g4_prof_add_wait ((now_ns () - t0) * 1e-9);
       return;
+    }
     cpu_relax ();
     if (i % 64 == 0 && now_ns () - t0 > SPIN_NS)
       break;
@@ -159,6 +164,8 @@ g4_barrier (const g4_thread *th)
   while (atomic_load (&t->gen) == gen)
     futex_wait (&t->gen, gen);
   atomic_fetch_sub (&t->sleepers, 1);
+  if (prof)
+    g4_prof_add_wait ((now_ns () - t0) * 1e-9);
 }
 
 bool

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "audio.h"
+#include "profile.h"
 #include "ops.h"
 
 #define NORM_EPS 1e-6f          /* every gemma4a norm (§3.1), whatever the file says */
@@ -83,12 +84,14 @@ linear (const g4_thread * th, workspace * w, const g4_mm_linear * L, const float
 static void
 add_bias (const g4_thread * th, float *y, const float *bias, int64_t T, int64_t n)
 {
+  const double p0 = g4_prof_start (th);
   if (!bias)
     return;
   for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
     for (int64_t t = t0; t < t1; t++)
       g4_add (y + t * n, bias, n);
   g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 }
 
 /* Row-wise RMSNorm with the encoder's epsilon, in place when y == x; w NULL:
@@ -97,19 +100,23 @@ static void
 rmsnorm_rows (const g4_thread * th, float *y, const float *x, const float *w, int64_t T,
     int64_t n)
 {
+  const double p0 = g4_prof_start (th);
   for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
     g4_rmsnorm_rows (y + t0 * n, x + t0 * n, w, t1 - t0, n, NORM_EPS);
   g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 }
 
 /* h += weight b over n values. */
 static void
 add_scaled (const g4_thread * th, float *h, const float *b, float weight, int64_t n)
 {
+  const double p0 = g4_prof_start (th);
   for (int64_t i0, i1; g4_take (th, n, 0, &i0, &i1);)
     for (int64_t i = i0; i < i1; i++)
       h[i] += weight * b[i];
   g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 }
 
 static float
@@ -121,10 +128,12 @@ sigmoid (float x)
 static void
 silu (const g4_thread * th, float *x, int64_t n)
 {
+  const double p0 = g4_prof_start (th);
   for (int64_t i0, i1; g4_take (th, n, 0, &i0, &i1);)
     for (int64_t i = i0; i < i1; i++)
       x[i] = x[i] * sigmoid (x[i]);
   g4_barrier (th);
+  g4_prof_stop (th, p0, "SiLU");
 }
 
 static float
@@ -150,6 +159,7 @@ conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t 
     rows_per_block = 1;
   for (int64_t t0 = 0; t0 < t_out; t0 += rows_per_block) {
     const int64_t t1 = t0 + rows_per_block < t_out ? t0 + rows_per_block : t_out;
+    const double p0 = g4_prof_start (th);
     for (int64_t i0, i1; g4_take (th, (t1 - t0) * f_out, 0, &i0, &i1);)
       for (int64_t i = i0; i < i1; i++) {
         const int64_t t = t0 + i / f_out, f = i % f_out;
@@ -163,11 +173,13 @@ conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t 
             }
       }
     g4_barrier (th);
-    g4_matmul_team (th, K, w->col, (t1 - t0) * f_out, y + t0 * f_out * c_out, c_out,
+    g4_prof_stop (th, p0, "im2col");
+    g4_matmul_team (th, "conv", K, w->col, (t1 - t0) * f_out, y + t0 * f_out * c_out, c_out,
         w->scratch);
   }
   const float *bias = am->conv_bias[j], *norm = am->conv_norm[j];
   int64_t p0, p1;
+  const double prof = g4_prof_start (th);
   while (g4_take (th, t_out * f_out, 0, &p0, &p1))
     for (int64_t p = p0; p < p1; p++) {
       float *v = y + p * c_out;
@@ -188,6 +200,7 @@ conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t 
         v[c] = v[c] > 0.0f ? v[c] : 0.0f;
     }
   g4_barrier (th);
+  g4_prof_stop (th, prof, "conv norm, ReLU");
 }
 
 /* Half-step macaron FFN: h += 0.5 rms (CL (down, silu (CL (up, rms (h))))). */
@@ -246,8 +259,9 @@ attention (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer 
       }
   g4_barrier (th);
   if (lw->k_rel.data)
-    g4_matmul_team (th, &lw->k_rel, w->pos, G4_AUDIO_N_REL, w->rel, D, w->scratch);
+    g4_matmul_team (th, "matmul", &lw->k_rel, w->pos, G4_AUDIO_N_REL, w->rel, D, w->scratch);
   float s[G4_AUDIO_CHUNK];
+  const double p0 = g4_prof_start (th);
   while (g4_take (th, N * H, 0, &i0, &i1))
     for (int64_t ih = i0; ih < i1; ih++) {
       const int64_t i = ih / H, h = ih % H;
@@ -269,6 +283,7 @@ attention (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer 
       }
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "attention");
   linear (th, w, &lw->o, w->o, N, w->b);
   add_bias (th, w->b, lw->o_bias, N, D);
   if (lw->attn_post_norm)
@@ -285,6 +300,7 @@ light_conv (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer
   rmsnorm_rows (th, w->a, w->h, lw->conv_pre_norm, N, D);
   linear (th, w, &lw->conv_pw1, w->a, N, w->big);
   float *g = w->q, *u = w->o;
+  const double p0 = g4_prof_start (th);
   int64_t t0, t1;
   while (g4_take (th, N, 0, &t0, &t1))
     for (int64_t t = t0; t < t1; t++)
@@ -303,6 +319,7 @@ light_conv (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer
         u[t * D + c] = acc + (lw->conv_dw_bias ? lw->conv_dw_bias[c] : 0.0f);
       }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "light conv (GLU, depthwise)");
   if (lw->conv_post_norm)
     rmsnorm_rows (th, u, u, lw->conv_post_norm, N, D);
   silu (th, u, N * D);
@@ -330,9 +347,11 @@ encode_piece (const g4_thread * th, encode_call * call, const float *pcm, int64_
   const int64_t Tf = g4_mel_n_frames (n);
   const int64_t T1 = (Tf - 1) / 2 + 1, F1 = (M - 1) / 2 + 1;
   const int64_t N = (T1 - 1) / 2 + 1;
+  const double p0 = g4_prof_start (th);
   if (th->id == 0)
     g4_mel_compute (&am->mel, pcm, n, w->feat, w->fft);
   g4_barrier (th);
+  g4_prof_stop (th, p0, "mel spectrogram");
   conv_block (th, w, 0, w->feat, Tf, M, w->x0);
   conv_block (th, w, 1, w->x0, T1, F1, w->x1);
   linear (th, w, &am->input_proj, w->x1, N, w->h);

@@ -12,6 +12,7 @@
 #include "vision_model.h"
 #include "log.h"
 #include "ops.h"
+#include "profile.h"
 
 static g4_status
 shape_error (g4_mm_binder * b, const g4_gguf_tensor * t, int64_t e0, int64_t e1)
@@ -268,17 +269,21 @@ g4_mm_linear_team (const g4_thread * th, const g4_mm_linear * L, const float *x,
   int64_t i0, i1;
   /* one core clamping a whole image's activations was 5-10 % of the vision
    * encoder's time on two */
+  double p0 = g4_prof_start (th);
   if (L->clamp_in) {
     while (g4_take (th, T * n_in, 0, &i0, &i1))
       g4_clamp (x_clamped + i0, x + i0, i1 - i0, L->in_min, L->in_max);
     g4_barrier (th);
+    g4_prof_stop (th, p0, "clamp");
     x = x_clamped;
   }
-  g4_matmul_team (th, &L->w, x, T, y, n_out, scratch);
+  g4_matmul_team (th, "matmul", &L->w, x, T, y, n_out, scratch);
   if (L->clamp_out) {
+    p0 = g4_prof_start (th);
     while (g4_take (th, T * n_out, 0, &i0, &i1))
       g4_clamp (y + i0, y + i0, i1 - i0, L->out_min, L->out_max);
     g4_barrier (th);
+    g4_prof_stop (th, p0, "clamp");
   }
 }
 

@@ -15,6 +15,7 @@
 
 #include "kernels.h"
 #include "ops.h"
+#include "profile.h"
 #include "vision_model.h"
 
 #define FFN_ROWS 512            /* FFN hidden rows per block */
@@ -82,11 +83,13 @@ static void
 norm_rows (const g4_thread * th, workspace * w, float *dst, const float *src,
     const float *weight)
 {
+  const double p0 = g4_prof_start (th);
   const int64_t D = w->vm->n_embd;
   for (int64_t n0, n1; g4_take (th, w->N, 0, &n0, &n1);)
     for (int64_t n = n0; n < n1; n++)
       g4_rmsnorm (dst + n * D, src + n * D, weight, D, w->vm->eps);
   g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 }
 
 /* h = (h + rms (b; post_norm)) * scale[0]: a sub-block's residual (post_norm,
@@ -94,6 +97,7 @@ norm_rows (const g4_thread * th, workspace * w, float *dst, const float *src,
 static void
 add_residual (const g4_thread * th, workspace * w, const float *post_norm, const float *scale)
 {
+  const double p0 = g4_prof_start (th);
   const int64_t D = w->vm->n_embd;
   for (int64_t n0, n1; g4_take (th, w->N, 0, &n0, &n1);)
     for (int64_t n = n0; n < n1; n++) {
@@ -105,12 +109,14 @@ add_residual (const g4_thread * th, workspace * w, const float *post_norm, const
         g4_scale (h, D, scale[0]);
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 }
 
 /* Per-head q/k/v norms and the 2-D RoPE: first half by column, second by row. */
 static void
 qkv_heads (const g4_thread * th, workspace * w, const g4_vision_layer * lw)
 {
+  const double p0 = g4_prof_start (th);
   const g4_vision_model *vm = w->vm;
   const int H = vm->n_head, dh = vm->head_dim, m = dh / 2, r = m / 2;
   for (int64_t n0, n1; g4_take (th, w->N, 0, &n0, &n1);)
@@ -131,6 +137,7 @@ qkv_heads (const g4_thread * th, workspace * w, const g4_vision_layer * lw)
       }
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "q/k/v norms, RoPE");
 }
 
 /* Full bidirectional attention, scale 1 (the q/k norms set the magnitude). */
@@ -144,13 +151,16 @@ attention (const g4_thread * th, workspace * w)
     .n_head = vm->n_head, .head_dim = vm->head_dim, .ld_q = HD, .ld_kv = HD, .ld_o = HD,
     .scale = 1.0f,
   };
+  const double p0 = g4_prof_start (th);
   g4_attention_f32_team (th, &a, w->scratch);
+  g4_prof_stop (th, p0, "attention");
 }
 
 /* g = act (g) * u (u NULL: act (g)) over the n values of the hidden rows. */
 static void
 gated (const g4_thread * th, workspace * w, int64_t n, bool has_gate)
 {
+  const double p0 = g4_prof_start (th);
   const bool silu = w->vm->act == G4_VISION_ACT_SILU;
   float *g = w->g;
   const float *u = has_gate ? w->u : NULL;
@@ -164,6 +174,7 @@ gated (const g4_thread * th, workspace * w, int64_t n, bool has_gate)
       g4_gelu_tanh (g + i0, i1 - i0);
   }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "GeGLU / activation");
 }
 
 /* h = (h + post_norm (down (act (gate f) * up f))) * out_scale, f = ln2 (h);
@@ -218,6 +229,7 @@ embed_patches (const g4_thread * th, workspace * w, const uint8_t * img, int W)
   const int p = vm->patch;
   const int64_t D = vm->n_embd, row = (int64_t) 3 * p * p;
   int64_t n0, n1;
+  double p0 = g4_prof_start (th);
   while (g4_take (th, w->N, 0, &n0, &n1))
     for (int64_t n = n0; n < n1; n++) {
       const int px = (int) (n % w->nx), py = (int) (n / w->nx);
@@ -231,8 +243,10 @@ embed_patches (const g4_thread * th, workspace * w, const uint8_t * img, int W)
           }
     }
   g4_barrier (th);
-  g4_matmul_team (th, &vm->patch_embd, w->col, w->N, w->h, D, w->scratch);
+  g4_prof_stop (th, p0, "patching");
+  g4_matmul_team (th, "patch embedding", &vm->patch_embd, w->col, w->N, w->h, D, w->scratch);
   const float *tx = vm->pos_embd, *ty = vm->pos_embd + (int64_t) vm->n_pos * D;
+  p0 = g4_prof_start (th);
   while (g4_take (th, w->N, 0, &n0, &n1))
     for (int64_t n = n0; n < n1; n++) {
       float *hn = w->h + n * D;
@@ -240,12 +254,14 @@ embed_patches (const g4_thread * th, workspace * w, const uint8_t * img, int W)
       g4_add (hn, ty + (n / w->nx) * D, D);
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "position embedding");
 }
 
 /* k x k average pooling, times sqrt(D), standardisation, norm and projector. */
 static void
 pool_project (const g4_thread * th, workspace * w, float *out)
 {
+  const double p0 = g4_prof_start (th);
   const g4_vision_model *vm = w->vm;
   const int k = vm->merge, ox = w->nx / k, oy = w->ny / k;
   const int64_t D = vm->n_embd, M = (int64_t) ox * oy;
@@ -266,6 +282,7 @@ pool_project (const g4_thread * th, workspace * w, float *out)
       g4_rmsnorm (s, s, NULL, D, vm->eps);
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "pooling");
   linear (th, w, &vm->mm_proj, w->pooled, M, out);
 }
 

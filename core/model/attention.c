@@ -44,13 +44,16 @@ g4_attention_block (const g4_thread * th, g4_session * s, int l, int T)
   const int half = n_rot / 2;
   int64_t i0, i1;
 
+  double p0 = g4_prof_start (th);
   while (g4_take (th, T, 0, &i0, &i1))
     for (int64_t t = i0; t < i1; t++)
       g4_rmsnorm (s->x + (size_t) t * d, s->h + (size_t) t * d, lw->attn_norm, d, eps);
   g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 
   /* step 2: q = rope(q_norm(Wq x)), one (token, head) pair at a time */
   mm (th, s, &lw->q, s->x, T, s->q);
+  p0 = g4_prof_start (th);
   while (g4_take (th, (int64_t) T * H, 0, &i0, &i1))
     for (int64_t i = i0; i < i1; i++) {
       const int64_t t = i / H;
@@ -59,6 +62,7 @@ g4_attention_block (const g4_thread * th, g4_session * s, int l, int T)
       g4_rope_rotate (qh, 1, hd, n_rot, rcos + t * half, rsin + t * half);
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "q/k/v norms, RoPE, KV store");
 
   /* step 3: this layer's K/V into its cache; shared layers read src's (T7) */
   if (src == l) {
@@ -69,6 +73,7 @@ g4_attention_block (const g4_thread * th, g4_session * s, int l, int T)
     else if (th->id == 0)
       memcpy (s->v, s->k, sizeof (float) * (size_t) T * w);
     g4_barrier (th);
+    p0 = g4_prof_start (th);
     while (g4_take (th, T, 0, &i0, &i1))
       for (int64_t t = i0; t < i1; t++) {
         float *kt = s->k + (size_t) t * w, *vt = s->v + (size_t) t * w;
@@ -81,6 +86,7 @@ g4_attention_block (const g4_thread * th, g4_session * s, int l, int T)
         g4_kv_cache_store (&s->kv, l, pos0 + (int) t, kt, vt);
       }
     g4_barrier (th);
+    g4_prof_stop (th, p0, "q/k/v norms, RoPE, KV store");
   }
 
   /* step 4: per kv head g, scores = K_g q (scale 1), softmax, o = V_g^T a.
@@ -95,30 +101,38 @@ g4_attention_block (const g4_thread * th, g4_session * s, int l, int T)
     chunk = chunk < 1 ? 1 : chunk;
     for (int r0 = 0; r0 < rows_total; r0 += chunk) {
       const int nr = rows_total - r0 < chunk ? rows_total - r0 : chunk;
+      p0 = g4_prof_start (th);
       while (g4_take (th, nr, 0, &i0, &i1))
         for (int64_t r = i0; r < i1; r++) {
           const int t = (r0 + (int) r) / grp, h = g * grp + (r0 + (int) r) % grp;
           memcpy (s->att_q + (size_t) r * hd, s->q + ((size_t) t * H + h) * hd, sizeof (float) * hd);
         }
       g4_barrier (th);
-      g4_matmul_team (th, &K, s->att_q, nr, s->att_s, n_slots, s->mm_scratch);
+      g4_prof_stop (th, p0, "attention gather/scatter");
+      g4_matmul_team (th, "attention scores", &K, s->att_q, nr, s->att_s, n_slots,
+          s->mm_scratch);
+      p0 = g4_prof_start (th);
       while (g4_take (th, nr, 0, &i0, &i1))
         for (int64_t r = i0; r < i1; r++)
           mask_softmax (s->att_s + (size_t) r * n_slots, s, kl, n_slots, last_pos,
               (r0 + (int) r) / grp, window);
       g4_barrier (th);
-      g4_matmul_team (th, &Vt, s->att_s, nr, s->att_o, hd, s->mm_scratch);
+      g4_prof_stop (th, p0, "attention mask and softmax");
+      g4_matmul_team (th, "attention values", &Vt, s->att_s, nr, s->att_o, hd, s->mm_scratch);
+      p0 = g4_prof_start (th);
       while (g4_take (th, nr, 0, &i0, &i1))
         for (int64_t r = i0; r < i1; r++) {
           const int t = (r0 + (int) r) / grp, h = g * grp + (r0 + (int) r) % grp;
           memcpy (s->attn + ((size_t) t * H + h) * hd, s->att_o + (size_t) r * hd, sizeof (float) * hd);
         }
       g4_barrier (th);
+      g4_prof_stop (th, p0, "attention gather/scatter");
     }
   }
 
   /* steps 5-6 */
   mm (th, s, &lw->o, s->attn, T, s->y);
+  p0 = g4_prof_start (th);
   while (g4_take (th, T, 0, &i0, &i1))
     for (int64_t t = i0; t < i1; t++) {
       float *yt = s->y + (size_t) t * d;
@@ -126,4 +140,5 @@ g4_attention_block (const g4_thread * th, g4_session * s, int l, int T)
       g4_add (s->h + (size_t) t * d, yt, d);
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 }

@@ -16,6 +16,7 @@ embed (const g4_thread * th, g4_session * s, const g4_token * tokens, const floa
   const int d = m->hp.info.n_embd;
   const g4_matrix *E = &m->w.token_embd;
   const float scale = sqrtf ((float) d);
+  const double p0 = g4_prof_start (th);
   for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
     for (int64_t t = t0; t < t1; t++) {
       float *h = s->h + (size_t) t * d;
@@ -27,6 +28,7 @@ embed (const g4_thread * th, g4_session * s, const g4_token * tokens, const floa
       }
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "embedding");
 }
 
 /* §3.5 steps 7-8: h += post_ffw_norm(FFN(h)), with the MoE mixture when present. */
@@ -36,13 +38,16 @@ feed_forward_block (const g4_thread * th, g4_session * s, const g4_layer_weights
   const g4_model_info *in = &s->model->hp.info;
   const int d = in->n_embd;
   const float eps = in->rms_eps;
+  double p0 = g4_prof_start (th);
   for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
     for (int64_t t = t0; t < t1; t++)
       g4_rmsnorm (s->x + (size_t) t * d, s->h + (size_t) t * d, lw->ffn_norm, d, eps);
   g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
   g4_feed_forward (th, s, &lw->gate, &lw->up, &lw->down, s->x, T, s->y);
   if (lw->moe)
     g4_moe (th, s, lw, s->h, T, s->y2);
+  p0 = g4_prof_start (th);
   for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
     for (int64_t t = t0; t < t1; t++) {
       float *y = s->y + (size_t) t * d;
@@ -56,6 +61,7 @@ feed_forward_block (const g4_thread * th, g4_session * s, const g4_layer_weights
       g4_add (s->h + (size_t) t * d, y, d);
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 }
 
 /* §3.6: logits of the wanted positions, packed. */
@@ -70,6 +76,7 @@ output (const g4_thread * th, g4_session * s, const bool *want, int T, float *lo
     n += want[t];
   if (n == 0)
     return;
+  double p0 = g4_prof_start (th);
   for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);) {
     int row = 0;
     for (int t = 0; t < t0; t++)
@@ -80,11 +87,15 @@ output (const g4_thread * th, g4_session * s, const bool *want, int T, float *lo
             m->w.output_norm, d, in->rms_eps);
   }
   g4_barrier (th);
-  mm (th, s, &m->w.output, s->logit_rows, n, logits);
+  g4_prof_stop (th, p0, "norms and residuals");
+  g4_matmul_team (th, "LM head", &m->w.output, s->logit_rows, n, logits, m->w.output.n_out,
+      s->mm_scratch);
   if (in->final_softcap > 0.0f) {
+    p0 = g4_prof_start (th);
     for (int64_t i0, i1; g4_take (th, (int64_t) n * m->hp.n_vocab, 0, &i0, &i1);)
       g4_softcap (logits + i0, i1 - i0, in->final_softcap);
     g4_barrier (th);
+    g4_prof_stop (th, p0, "soft-cap");
   }
 }
 
@@ -112,10 +123,12 @@ forward (const g4_thread * th, void *arg)
   embed (th, s, a->tokens, a->embd, a->embd_mask, T);
   if (hp->info.n_embd_per_layer > 0)
     g4_ple_inputs (th, s, a->tokens, a->embd_mask, T);
+  const double p0 = g4_prof_start (th);
   g4_rope_table (th, s->rope_cos[0], s->rope_sin[0], s->n_past, T, hp->n_rot,
       hp->info.rope_theta, m->w.rope_freqs);
   g4_rope_table (th, s->rope_cos[1], s->rope_sin[1], s->n_past, T, hp->n_rot_swa,
       hp->info.rope_theta_swa, NULL);
+  g4_prof_stop (th, p0, "RoPE tables");
 
   for (int l = 0; l < hp->info.n_layer; l++) {
     if (th->id == 0 && s->p.cancel && *s->p.cancel) {
@@ -133,9 +146,11 @@ forward (const g4_thread * th, void *arg)
     /* T10: the scalar scales the whole residual stream */
     if (lw->out_scale != 1.0f) {
       const int d = hp->info.n_embd;
+      const double p1 = g4_prof_start (th);
       for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
         g4_scale (s->h + (size_t) t0 * d, (t1 - t0) * d, lw->out_scale);
       g4_barrier (th);
+      g4_prof_stop (th, p1, "norms and residuals");
     }
   }
   output (th, s, a->want, T, a->logits);

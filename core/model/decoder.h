@@ -7,13 +7,14 @@
 #define G4_DECODER_H
 
 #include "ops.h"
+#include "profile.h"
 #include "session.h"
 
 /* y[T][W.n_out] = W x[T][W.n_in] */
 static inline void
 mm (const g4_thread * th, g4_session * s, const g4_matrix * W, const float *x, int T, float *y)
 {
-  g4_matmul_team (th, W, x, T, y, W->n_out, s->mm_scratch);
+  g4_matmul_team (th, "matmul", W, x, T, y, W->n_out, s->mm_scratch);
 }
 
 /* rope.c (§3.4): cos/sin of positions pos0..pos0+T-1 for a rotary width n_rot,

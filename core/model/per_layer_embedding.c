@@ -19,6 +19,7 @@ g4_ple_inputs (const g4_thread * th, g4_session * s, const g4_token * tokens,
 
   /* context part from the scaled embeddings h0 (already in s->h) */
   mm (th, s, &m->w.ple_model_proj, s->h, T, s->ple_ctx);
+  const double p0 = g4_prof_start (th);
   /* slices of n_sl layers of one token: one layer when P is whole blocks of
    * the table's type (the real files), else the whole row */
   const int n_sl = P % g4_type_traits_get (E->type)->block_size == 0 ? 1 : L;
@@ -41,6 +42,7 @@ g4_ple_inputs (const g4_thread * th, g4_session * s, const g4_token * tokens,
         e[j] = (c[j] + e[j] * sqrt_p) * inv_sqrt2;
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "PLE inputs");
 }
 
 void
@@ -53,13 +55,16 @@ g4_ple_apply (const g4_thread * th, g4_session * s, int l, int T)
   int64_t i0, i1;
 
   mm (th, s, &lw->inp_gate, s->h, T, s->ple_g);
+  double p0 = g4_prof_start (th);
   while (g4_take (th, T, 0, &i0, &i1))
     for (int64_t t = i0; t < i1; t++) {
       float *g = s->ple_g + (size_t) t * P;
       g4_geglu (g, g, s->pli + (size_t) t * LP + (size_t) l * P, P);
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "PLE GeGLU, norm, residual");
   mm (th, s, &lw->proj, s->ple_g, T, s->y);
+  p0 = g4_prof_start (th);
   while (g4_take (th, T, 0, &i0, &i1))
     for (int64_t t = i0; t < i1; t++) {
       float *z = s->y + (size_t) t * d;
@@ -67,4 +72,5 @@ g4_ple_apply (const g4_thread * th, g4_session * s, int l, int T)
       g4_add (s->h + (size_t) t * d, z, d);
     }
   g4_barrier (th);
+  g4_prof_stop (th, p0, "PLE GeGLU, norm, residual");
 }
