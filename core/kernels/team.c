@@ -169,6 +169,15 @@ g4_barrier (const g4_thread *th)
 }
 
 bool
+g4_team_cancelled (const g4_thread *th, const volatile int *cancel, bool *seen)
+{
+  if (th->id == 0 && cancel && *cancel)
+    *seen = true;
+  g4_barrier (th);
+  return *seen;
+}
+
+bool
 g4_take (const g4_thread *th, int64_t n, int64_t chunk, int64_t *i0, int64_t *i1)
 {
   if (chunk <= 0) {

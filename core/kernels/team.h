@@ -38,6 +38,13 @@ void g4_team_run (int n_threads, g4_team_fn * fn, void *arg);
 /* Waits until every member of the team has called it. */
 void g4_barrier (const g4_thread * th);
 
+/* Whether to stop: member 0 reads *cancel (cancel may be NULL) into *seen, the
+ * team's shared copy (false at the start), and after a barrier every member
+ * returns it, so that all stop at the same step. Two calls must be separated
+ * by another barrier (a layer's work), so that no member still reads the
+ * first answer when member 0 writes the second. */
+bool g4_team_cancelled (const g4_thread * th, const volatile int *cancel, bool *seen);
+
 /* Work sharing over n items: hands out the next chunk [*i0, *i1) of at most
  * chunk items (0: a size that gives each member about eight chunks) and
  * returns false when none is left. Which member takes which chunk depends on

@@ -332,7 +332,7 @@ typedef struct {
   const float *pcm;
   int64_t n_samples;
   const volatile int *cancel;
-  bool cancelled;               /* read by member 0 at each layer, seen by all after a barrier */
+  bool cancelled;               /* g4_team_cancelled's shared copy */
   float *out;
 } encode_call;
 
@@ -358,10 +358,7 @@ encode_piece (const g4_thread * th, encode_call * call, const float *pcm, int64_
   add_bias (th, w->h, am->input_proj_bias, N, D);
 
   for (int l = 0; l < am->n_layer; l++) {
-    if (th->id == 0 && call->cancel && *call->cancel)
-      call->cancelled = true;
-    g4_barrier (th);
-    if (call->cancelled)
+    if (g4_team_cancelled (th, call->cancel, &call->cancelled))
       return false;
     const g4_audio_layer *lw = &am->layers[l];
     ffn (th, w, N, lw->ffn_norm, &lw->ffn_up, &lw->ffn_down, lw->ffn_post_norm);

@@ -366,7 +366,7 @@ typedef struct {
   const uint8_t *canvas;
   int W;
   const volatile int *cancel;
-  bool cancelled;               /* read by member 0 at each layer, seen by all after a barrier */
+  bool cancelled;               /* g4_team_cancelled's shared copy */
   float *out;
 } encode_call;
 
@@ -377,10 +377,7 @@ encode (const g4_thread * th, void *arg)
   const g4_vision_model *vm = c->w->vm;
   embed_patches (th, c->w, c->canvas, c->W);
   for (int l = 0; l < vm->n_layer; l++) {
-    if (th->id == 0 && c->cancel && *c->cancel)
-      c->cancelled = true;
-    g4_barrier (th);
-    if (c->cancelled)
+    if (g4_team_cancelled (th, c->cancel, &c->cancelled))
       return;
     layer (th, c->w, &vm->layers[l]);
   }

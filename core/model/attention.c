@@ -132,13 +132,5 @@ g4_attention_block (const g4_thread * th, g4_session * s, int l, int T)
 
   /* steps 5-6 */
   mm (th, s, &lw->o, s->attn, T, s->y);
-  p0 = g4_prof_start (th);
-  while (g4_take (th, T, 0, &i0, &i1))
-    for (int64_t t = i0; t < i1; t++) {
-      float *yt = s->y + (size_t) t * d;
-      g4_rmsnorm (yt, yt, lw->post_attn_norm, d, eps);
-      g4_add (s->h + (size_t) t * d, yt, d);
-    }
-  g4_barrier (th);
-  g4_prof_stop (th, p0, "norms and residuals");
+  g4_norm_add (th, s, s->y, lw->post_attn_norm, T);
 }

@@ -45,20 +45,33 @@ feed_forward_block (const g4_thread * th, g4_session * s, const g4_layer_weights
   g4_barrier (th);
   g4_prof_stop (th, p0, "norms and residuals");
   g4_feed_forward (th, s, &lw->gate, &lw->up, &lw->down, s->x, T, s->y);
-  if (lw->moe)
+  if (lw->moe) {
     g4_moe (th, s, lw, s->h, T, s->y2);
-  p0 = g4_prof_start (th);
-  for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
-    for (int64_t t = t0; t < t1; t++) {
-      float *y = s->y + (size_t) t * d;
-      if (lw->moe) {
-        float *y2 = s->y2 + (size_t) t * d;
+    p0 = g4_prof_start (th);
+    for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
+      for (int64_t t = t0; t < t1; t++) {
+        float *y = s->y + (size_t) t * d, *y2 = s->y2 + (size_t) t * d;
         g4_rmsnorm (y, y, lw->post_ffw_norm_1, d, eps);
         g4_rmsnorm (y2, y2, lw->post_ffw_norm_2, d, eps);
         g4_add (y, y2, d);
       }
-      g4_rmsnorm (y, y, lw->post_ffw_norm, d, eps);
-      g4_add (s->h + (size_t) t * d, y, d);
+    g4_barrier (th);
+    g4_prof_stop (th, p0, "norms and residuals");
+  }
+  g4_norm_add (th, s, s->y, lw->post_ffw_norm, T);
+}
+
+void
+g4_norm_add (const g4_thread * th, g4_session * s, float *y, const float *w, int T)
+{
+  const g4_model_info *in = &s->model->hp.info;
+  const int d = in->n_embd;
+  const double p0 = g4_prof_start (th);
+  for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
+    for (int64_t t = t0; t < t1; t++) {
+      float *yt = y + (size_t) t * d;
+      g4_rmsnorm (yt, yt, w, d, in->rms_eps);
+      g4_add (s->h + (size_t) t * d, yt, d);
     }
   g4_barrier (th);
   g4_prof_stop (th, p0, "norms and residuals");
@@ -106,7 +119,7 @@ typedef struct {
   const bool *embd_mask, *want;
   int T;
   float *logits;
-  bool cancelled;               /* read by member 0 at each layer, seen by all after a barrier */
+  bool cancelled;               /* g4_team_cancelled's shared copy */
   int cancelled_layer;
 } pass;
 
@@ -131,13 +144,10 @@ forward (const g4_thread * th, void *arg)
   g4_prof_stop (th, p0, "RoPE tables");
 
   for (int l = 0; l < hp->info.n_layer; l++) {
-    if (th->id == 0 && s->p.cancel && *s->p.cancel) {
-      a->cancelled = true;
+    if (g4_team_cancelled (th, s->p.cancel, &a->cancelled)) {
       a->cancelled_layer = l;
-    }
-    g4_barrier (th);
-    if (a->cancelled)
       return;
+    }
     const g4_layer_weights *lw = &m->w.layers[l];
     g4_attention_block (th, s, l, T);
     feed_forward_block (th, s, lw, T);

@@ -17,6 +17,10 @@ mm (const g4_thread * th, g4_session * s, const g4_matrix * W, const float *x, i
   g4_matmul_team (th, "matmul", W, x, T, y, W->n_out, s->mm_scratch);
 }
 
+/* decoder.c: h += rmsnorm (y; w) on each of the T rows, the sandwich
+ * post-norm and residual add that ends every block. */
+void g4_norm_add (const g4_thread * th, g4_session * s, float *y, const float *w, int T);
+
 /* rope.c (§3.4): cos/sin of positions pos0..pos0+T-1 for a rotary width n_rot,
  * base theta and optional per-pair frequency divisors (rows shared by the
  * team); then rotation of n_heads heads of one row (NEOX pairing

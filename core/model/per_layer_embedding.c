@@ -51,7 +51,7 @@ g4_ple_apply (const g4_thread * th, g4_session * s, int l, int T)
   const g4_model *m = s->model;
   const g4_model_info *in = &m->hp.info;
   const g4_layer_weights *lw = &m->w.layers[l];
-  const int d = in->n_embd, P = in->n_embd_per_layer, LP = in->n_layer * P;
+  const int P = in->n_embd_per_layer, LP = in->n_layer * P;
   int64_t i0, i1;
 
   mm (th, s, &lw->inp_gate, s->h, T, s->ple_g);
@@ -62,15 +62,7 @@ g4_ple_apply (const g4_thread * th, g4_session * s, int l, int T)
       g4_geglu (g, g, s->pli + (size_t) t * LP + (size_t) l * P, P);
     }
   g4_barrier (th);
-  g4_prof_stop (th, p0, "PLE GeGLU, norm, residual");
+  g4_prof_stop (th, p0, "PLE GeGLU");
   mm (th, s, &lw->proj, s->ple_g, T, s->y);
-  p0 = g4_prof_start (th);
-  while (g4_take (th, T, 0, &i0, &i1))
-    for (int64_t t = i0; t < i1; t++) {
-      float *z = s->y + (size_t) t * d;
-      g4_rmsnorm (z, z, lw->post_norm, d, in->rms_eps);
-      g4_add (s->h + (size_t) t * d, z, d);
-    }
-  g4_barrier (th);
-  g4_prof_stop (th, p0, "PLE GeGLU, norm, residual");
+  g4_norm_add (th, s, s->y, lw->post_norm, T);
 }
