@@ -248,8 +248,9 @@ gst_gemma4_asr_class_init (GstGemma4AsrClass * klass)
       g_param_spec_uint ("chunk-overlap", "Chunk overlap",
           "Audio in ms from the end of the previous chunk put in front of the "
           "next one of the same utterance, so words cut at the seam are "
-          "heard whole; words repeated at the seam are removed. Limited to "
-          "less than chunk-duration and to 30000 - chunk-duration",
+          "heard whole; words repeated at the seam (never more than the overlap "
+          "can hold) are removed. Limited to half of chunk-duration and to "
+          "30000 - chunk-duration",
           0, 10000, DEFAULT_CHUNK_OVERLAP,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
@@ -691,7 +692,6 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   GstClockTime inference, budget;
   gboolean late, utterance_end = job->seg->utterance_end;
   gsize skip = 0;
-  guint max_words;
   GstFlowReturn ret = GST_FLOW_OK;
 
   if (!mm || !g4_mmproj_has_audio (mm)) {
@@ -744,7 +744,6 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
   ctx.partial = self->partial_results;
   ctx.task = task_nick (self->task);
   budget = self->settings.latency_ms * GST_MSECOND;
-  max_words = self->overlap_ms / 200 + 2;
   extra = gst_structure_new ("result", "task", G_TYPE_STRING, ctx.task,
       "model", G_TYPE_STRING, gst_gemma4_model_get_name (model), NULL);
   if (self->language)
@@ -763,8 +762,11 @@ asr_process (GstElement * element, GstGemma4Worker * w, gpointer data)
       (guint) res.n_generated, res.generate_seconds, &inference, extra);
 
   text = g_strstrip (g_strdup (ctx.text->str));
-  if (job->seg->continues)
-    skip = gst_gemma4_text_seam_skip (self->prev_text, text, max_words);
+  /* the audio the overlap really repeated (the configured overlap is cut to
+   * what a chunk can carry) */
+  if (job->seg->continues && job->seg->n_pcm > 0)
+    skip = gst_gemma4_text_seam_skip (self->prev_text, text,
+        (gdouble) (job->seg->start - job->seg->audio_start) / job->seg->n_pcm);
   g_free (self->prev_text);
   self->prev_text = g_strdup (text);
   GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
@@ -823,7 +825,7 @@ configure_segmenter (GstGemma4Asr * self)
 
   GST_OBJECT_LOCK (self);
   chunk = self->chunk_ms;
-  overlap = MIN (self->overlap_ms, MAX_AUDIO_MS - chunk);
+  overlap = MIN (MIN (self->overlap_ms, chunk / 2), MAX_AUDIO_MS - chunk);
   cfg.vad = self->vad == GST_GEMMA4_VAD_ENERGY;
   cfg.threshold_db = self->vad_threshold;
   cfg.min_speech = (guint64) self->min_speech_ms * RATE / 1000;

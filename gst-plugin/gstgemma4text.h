@@ -10,12 +10,17 @@
 G_BEGIN_DECLS
 
 /* When next was transcribed from audio that starts with the end of the audio
- * of prev, the first words of next may repeat the last words of prev.
- * Returns the byte offset in next just after the longest such repetition
- * (words compared case-folded, punctuation ignored, at most max_words), with
- * the following spaces skipped; 0 when nothing repeats. */
+ * of prev (overlap_share: the part of next's audio that prev also had, 0-1),
+ * the first words of next may repeat the last words of prev. Returns the byte
+ * offset in next just after the longest such repetition, with the spaces and
+ * punctuation after it skipped; 0 when nothing repeats. Words are compared
+ * case-folded, punctuation ignored; each character of a script written
+ * without spaces (Chinese, Japanese, Thai, ...) counts as a word. A
+ * repetition is at most what the overlap can hold (its share of next's words,
+ * plus one cut at the seam) and never all of next: a chunk is never dropped
+ * for repeating its predecessor ("yes" after "yes"). */
 gsize gst_gemma4_text_seam_skip (const gchar * prev, const gchar * next,
-    guint max_words);
+    gdouble overlap_share);
 
 /* Appends str as a JSON string literal (quoted, escaped). */
 void gst_gemma4_json_append_string (GString * out, const gchar * str);

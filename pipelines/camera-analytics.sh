@@ -36,7 +36,7 @@ fi
 case "${1:-}" in
   "") src="videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=480,framerate=15/1";;
   rtsp://*|rtsps://*) src="rtspsrc location=\"$1\" latency=200 ! decodebin";;
-  *) src="uridecodebin uri=\"file://$(realpath "$1")\"";;
+  *) src="filesrc location=\"\\\"$(realpath "$1")\\\"\" ! decodebin";;
 esac
 src=${GEMMA4_SOURCE:-$src}
 if [ -n "$out" ]; then

@@ -23,3 +23,12 @@ for f in "$GEMMA4_MODEL" "$GEMMA4_MMPROJ"; do
 done
 # Extra gemma4asr properties, e.g. GEMMA4_ASR_PROPS="language=en latency=3000".
 ASR="gemma4asr model-path=\"$GEMMA4_MODEL\" mmproj-path=\"$GEMMA4_MMPROJ\" ${GEMMA4_ASR_PROPS:-}"
+
+# Runs a command whose pipeline ends in "fdsink fd=1" with its standard
+# output through a pipe: fdsink rewinds a seekable stdout (a file) to its
+# start and would write over what was printed before. Returns the command's
+# exit status.
+to_stdout () {
+  { _rc=$( { { "$@" 4>&-; echo $? >&4; } | cat >&3; } 4>&1 ); } 3>&1
+  return "$_rc"
+}

@@ -30,7 +30,7 @@ if [ -z "$out" ] && [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   out=gemma4-described.mkv
 fi
 if [ $# -ge 1 ] && [ -n "$1" ]; then
-  src="uridecodebin uri=\"file://$(realpath "$1")\""
+  src="filesrc location=\"\\\"$(realpath "$1")\\\"\" ! decodebin"
 else
   src="videotestsrc pattern=ball num-buffers=$((interval * 4)) ! video/x-raw,width=640,height=360,framerate=10/1"
 fi

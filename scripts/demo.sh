@@ -9,7 +9,14 @@
 # project generates, whose text is meaningless.
 set -eu
 cd "$(dirname "$0")/.."
-scripts/setup.sh >/dev/null
+# the installer runs only when something is missing; otherwise the build is
+# brought up to date
+if missing=$(scripts/setup.sh --check); then
+  ninja -C build >/dev/null
+else
+  echo "demo: setting up first: installing and building ($missing)" >&2
+  scripts/setup.sh >&2
+fi
 INPUT=${1:-tests/data/mm/speech.wav}
 pull_why="download skipped: GEMMA4_PULL=0"
 if { [ -z "${GEMMA4_MODEL:-}" ] || [ -z "${GEMMA4_MMPROJ:-}" ]; } && [ "${GEMMA4_PULL:-1}" != 0 ]; then
@@ -48,5 +55,5 @@ fi
 export GEMMA4_MODEL GEMMA4_MMPROJ
 in=$(realpath "$INPUT")
 . pipelines/common.sh
-eval gst-launch-1.0 -q filesrc location="\"$in\"" ! decodebin ! audioconvert ! audioresample ! \
-  $ASR ! srtenc ! fdsink fd=1
+eval to_stdout gst-launch-1.0 -q filesrc location="\"$in\"" ! decodebin ! audioconvert ! \
+  audioresample ! $ASR ! srtenc ! fdsink fd=1

@@ -33,9 +33,10 @@ typedef cli_opt_result (*cli_opt_fn) (const char *opt, const char *value, void *
  * Returns 0, or 2 after printing a usage error. */
 int cli_parse (const cli_command * c, int argc, char **argv, cli_model_opts * o,
     cli_opt_fn fn, void *user);
-/* Parses a strictly formatted number; false with a message otherwise. */
+/* Parse a strictly formatted number in [min, max]; false with a message
+ * otherwise. */
 bool cli_int (const char *opt, const char *s, long min, long max, int *out);
-bool cli_float (const char *opt, const char *s, float *out);
+bool cli_float (const char *opt, const char *s, float min, float max, float *out);
 int cli_usage_error (const cli_command * c, const char *fmt, ...);
 g4_model *cli_load_model (const char *path, bool vocab_only);
 g4_session *cli_new_session (const g4_model * m, const cli_model_opts * o, int n_batch);
@@ -86,8 +87,13 @@ void cli_text_clear (cli_text * t);
  * space, none is left at either end. */
 void cli_squeeze_spaces (char *s);
 
-/* Writes n_rows rows of row_len floats to path; false after printing that
- * it cannot. */
+/* Opens path for writing (binary); NULL after printing why it cannot. */
+FILE *cli_open_output (const char *path);
+/* Closes f, opened on path by cli_open_output; false after printing why what
+ * was written did not all reach the file (the system's reason). */
+bool cli_close_output (FILE * f, const char *path);
+/* Writes n_rows rows of row_len floats to path; false after printing why it
+ * cannot. */
 bool cli_write_rows (const char *path, const float *x, int row_len, int n_rows);
 
 /* Appends SRT block number n: "n", "HH:MM:SS,mmm --> HH:MM:SS,mmm", text, a

@@ -251,8 +251,14 @@ caption_window (captioner * k, const window * w)
   if (c->verbose && !k->bar)
     fprintf (stderr, "caption: window %d (%s-%s): %d frames, %d image tokens, %.2f s\n",
         k->n_windows + 1, t0, t1, w->n, total, now_s () - t_start);
+  /* a cue lasts until the next window starts, as gemma4caption's text
+   * buffers do: subtitles of overlapping windows never overlap; the last
+   * window's lasts to the end of the video */
+  const int64_t next_start = w->start + c->window_ms - c->overlap_ms;
+  const bool last = k->duration > 0 && w->end >= k->duration;
   if (k->srt && *line)
-    cli_srt_block (k->srt, ++k->n_srt, w->start, w->end, line);
+    cli_srt_block (k->srt, ++k->n_srt, w->start, last || w->end < next_start ? w->end : next_start,
+        line);
   k->n_windows++;
   if (c->history > 0) {
     char *keep = strdup (line);
@@ -409,10 +415,8 @@ run (int argc, char **argv)
     fprintf (stderr, "gemma4-cli: out of memory\n");
     goto done;
   }
-  if (c.srt && !(k.srt = fopen (c.srt, "w"))) {
-    fprintf (stderr, "gemma4-cli: cannot write %s\n", c.srt);
+  if (c.srt && !(k.srt = cli_open_output (c.srt)))
     goto done;
-  }
   if (!(k.s = cli_new_session (m, &o, 0)) || !caption_video (&k, video))
     goto done;
   if (k.bar)
@@ -422,10 +426,8 @@ run (int argc, char **argv)
   else
     rc = 0;
 done:
-  if (k.srt && fclose (k.srt) != 0 && rc == 0) {
-    fprintf (stderr, "gemma4-cli: cannot write %s\n", c.srt);
+  if (k.srt && !cli_close_output (k.srt, c.srt) && rc == 0)
     rc = 1;
-  }
   for (int i = 0; i < k.n_history; i++)
     free (k.history[i]);
   free (k.history);

@@ -46,7 +46,8 @@ static const char usage_text[] =
     "  --temp T, --seed S sampling (default greedy); -n most tokens (default 256,\n"
     "                     detect 1024)\n"
     "Detection decodes under a constraint: the answer is a JSON list of\n"
-    "{\"box_2d\", \"label\"} objects whose labels come from --labels. Exit status 1\n"
+    "{\"box_2d\", \"label\"} objects whose labels come from --labels; classification\n"
+    "can only answer one of the --labels, as written. Exit status 1\n"
     "on a missing or unreadable image, a non-image file, or an mmproj file without\n"
     "vision encoder; 2 on bad options.\n";
 
@@ -184,6 +185,8 @@ run (int argc, char **argv)
     return cli_usage_error (&cmd_describe, "--task classify needs --labels");
   if (d.draw && d.task != G4_VISION_DETECT)
     return cli_usage_error (&cmd_describe, "--draw needs --task detect");
+  if (d.draw && !cli_image_output_check (d.draw))
+    return 1;
   if (!d.v.gen.max_tokens)
     d.v.gen.max_tokens = d.task == G4_VISION_DETECT ? 1024 : 256;
 
@@ -227,8 +230,12 @@ run (int argc, char **argv)
     strcat (content, d.v.prompt);
   else
     g4_vision_task_prompt (d.task, joined, content + strlen (content), need + 1);
-  if (d.task == G4_VISION_DETECT && !(cons = g4_constraint_detection_new (g4_model_get_vocab (m),
-              labels, n_labels, d.max_objects, &err))) {
+  const g4_vocab *vocab = g4_model_get_vocab (m);
+  if (d.task == G4_VISION_DETECT)
+    cons = g4_constraint_detection_new (vocab, labels, n_labels, d.max_objects, &err);
+  else if (d.task == G4_VISION_CLASSIFY && n_labels > 0)
+    cons = g4_constraint_choice_new (vocab, labels, n_labels, &err);
+  if (!cons && (d.task == G4_VISION_DETECT || (d.task == G4_VISION_CLASSIFY && n_labels > 0))) {
     fprintf (stderr, "gemma4-cli: %s\n", err.message);
     goto done;
   }

@@ -22,7 +22,21 @@ static const char usage_text[] =
 typedef struct {
   bool hide_thought;
   bool thought_open;
+  char last;                    /* the last byte of the answer written, 0 before one */
 } stream_state;
+
+/* Ends the output as a line: an open thought is closed, an answer that did
+ * not end with a newline gets one. */
+static void
+end_output (stream_state * st)
+{
+  if (st->thought_open && !st->hide_thought)
+    fputs ("\n[/thought]\n", stderr);
+  st->thought_open = false;
+  if (st->last && st->last != '\n')
+    putchar ('\n');
+  fflush (stdout);
+}
 
 static bool
 on_piece (const char *text, int len, bool in_thought, void *user)
@@ -41,15 +55,17 @@ on_piece (const char *text, int len, bool in_thought, void *user)
     fputs ("\n[/thought]\n", stderr);
   st->thought_open = false;
   fwrite (text, 1, (size_t) len, stdout);
+  if (len > 0)
+    st->last = text[len - 1];
   fflush (stdout);
   return true;
 }
 
 typedef struct {
   const char *prompt, *system, *stop[MAX_STOP];
-  int n_stop, max_tokens;
+  int n_stop;
   bool think, raw, hide_thought;
-  g4_sampler_params sp;
+  cli_gen_opts gen;
 } generate_opts;
 
 static cli_opt_result
@@ -57,7 +73,9 @@ opt (const char *a, const char *v, void *user)
 {
   generate_opts *g = user;
   bool ok = true;
-  int seed = 0;
+  const cli_opt_result r = cli_gen_opt (a, v, &g->gen);
+  if (r != CLI_UNKNOWN)
+    return r;
   if (!strcmp (a, "--think") || !strcmp (a, "--raw") || !strcmp (a, "--hide-thought")) {
     g->think |= !strcmp (a, "--think");
     g->raw |= !strcmp (a, "--raw");
@@ -68,22 +86,15 @@ opt (const char *a, const char *v, void *user)
     g->prompt = v;
   else if (!strcmp (a, "--system"))
     g->system = v;
-  else if (!strcmp (a, "-n"))
-    ok = cli_int (a, v, 0, 1 << 24, &g->max_tokens);
-  else if (!strcmp (a, "--temp"))
-    ok = cli_float (a, v, &g->sp.temperature);
   else if (!strcmp (a, "--top-k"))
-    ok = cli_int (a, v, 0, 1 << 24, &g->sp.top_k);
+    ok = cli_int (a, v, 0, 1 << 24, &g->gen.sampling.top_k);
   else if (!strcmp (a, "--top-p"))
-    ok = cli_float (a, v, &g->sp.top_p) && g->sp.top_p > 0 && g->sp.top_p <= 1;
+    ok = cli_float (a, v, 1e-6f, 1.0f, &g->gen.sampling.top_p);
   else if (!strcmp (a, "--min-p"))
-    ok = cli_float (a, v, &g->sp.min_p) && g->sp.min_p >= 0 && g->sp.min_p <= 1;
+    ok = cli_float (a, v, 0.0f, 1.0f, &g->gen.sampling.min_p);
   else if (!strcmp (a, "--repeat-penalty"))
-    ok = cli_float (a, v, &g->sp.repeat_penalty) && g->sp.repeat_penalty > 0;
-  else if (!strcmp (a, "--seed")) {
-    ok = cli_int (a, v, 0, 0x7fffffff, &seed);
-    g->sp.seed = (uint64_t) seed;
-  } else if (!strcmp (a, "--stop")) {
+    ok = cli_float (a, v, 1e-3f, 100.0f, &g->gen.sampling.repeat_penalty);
+  else if (!strcmp (a, "--stop")) {
     ok = g->n_stop < MAX_STOP;
     if (ok)
       g->stop[g->n_stop++] = v;
@@ -96,8 +107,8 @@ static int
 run (int argc, char **argv)
 {
   cli_model_opts o = { 0 };
-  generate_opts go = {.max_tokens = 256,.sp = g4_sampler_default_params () };
-  go.sp.temperature = 0.0f;
+  generate_opts go = {.gen = {.max_tokens = 256,.sampling = g4_sampler_default_params ()} };
+  go.gen.sampling.temperature = 0.0f;
   if (cli_parse (&cmd_generate, argc, argv, &o, opt, &go))
     return 2;
   const char *prompt = go.prompt, *system = go.system;
@@ -139,14 +150,14 @@ run (int argc, char **argv)
   int rc = 1;
   g4_session *s = pr.n > 0 ? cli_new_session (m, &o, 0) : NULL;
   if (s) {
-    g4_generate_params gp = {.max_tokens = go.max_tokens,.stop = go.stop,.n_stop = go.n_stop,
-      .sampling = go.sp,.on_piece = on_piece,.user = &ss
+    g4_generate_params gp = {.max_tokens = go.gen.max_tokens,.stop = go.stop,.n_stop = go.n_stop,
+      .sampling = go.gen.sampling,.on_piece = on_piece,.user = &ss
     };
     g4_generate_result res;
     g4_error err = { 0 };
     g4_batch b = {.n = pr.n,.tokens = pr.tokens };
     g4_status st = g4_generate (s, &b, &gp, &res, &err);
-    putchar ('\n');
+    end_output (&ss);
     if (st)
       fprintf (stderr, "gemma4-cli: %s\n", err.message);
     fprintf (stderr, "prompt: %d tokens, %.2f tok/s; generated: %d tokens, %.2f tok/s\n",

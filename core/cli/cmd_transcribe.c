@@ -85,10 +85,9 @@ opt (const char *a, const char *v, void *user)
     t->task = v;
     ok = v && (!strcmp (v, "transcribe") || !strcmp (v, "translate"));
   } else if (!strcmp (a, "--chunk"))
-    ok = cli_float (a, v, &t->chunk_s) && t->chunk_s >= 0.2f && t->chunk_s <= 30.0f;
+    ok = cli_float (a, v, 0.2f, 30.0f, &t->chunk_s);
   else if (!strcmp (a, "--vad-threshold"))
-    ok = cli_float (a, v, &t->threshold_db) && t->threshold_db >= -120.0f
-        && t->threshold_db <= 0.0f;
+    ok = cli_float (a, v, -120.0f, 0.0f, &t->threshold_db);
   else if (!strcmp (a, "-n"))
     ok = cli_int (a, v, 1, 1 << 20, &t->max_tokens);
   else
@@ -285,10 +284,8 @@ run (int argc, char **argv)
     fprintf (stderr, "gemma4-cli: out of memory\n");
     goto done;
   }
-  if (to.srt && !(srt = fopen (to.srt, "w"))) {
-    fprintf (stderr, "gemma4-cli: cannot write %s\n", to.srt);
+  if (to.srt && !(srt = cli_open_output (to.srt)))
     goto done;
-  }
   if (!(s = cli_new_session (m, &o, 0)))
     goto done;
   const bool progress = to.progress || (n > 60 * G4_AUDIO_SAMPLE_RATE && isatty (2));
@@ -321,10 +318,8 @@ run (int argc, char **argv)
     fprintf (stderr, "gemma4-cli: %s: no speech found (%.2f s of audio)\n", to.file,
         (double) n / G4_AUDIO_SAMPLE_RATE);
 done:
-  if (srt && fclose (srt) != 0 && rc == 0) {
-    fprintf (stderr, "gemma4-cli: cannot write %s\n", to.srt);
+  if (srt && !cli_close_output (srt, to.srt) && rc == 0)
     rc = 1;
-  }
   free (text.s);
   free (prompt);
   free (seg);

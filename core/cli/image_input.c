@@ -3,11 +3,14 @@
  * (the content-probed "*_pipe" ones, image2, gif, apng) pick the decoder and
  * libswscale converts the picture to RGB8 at its own size; without FFmpeg,
  * binary PPM. Writing: PPM here, PNG and JPEG with libavcodec's encoders. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include "cli.h"
 #include "gemma4.h"
 #include "image_input.h"
 #include "vision_ppm.h"
@@ -36,14 +39,57 @@ extension (const char *path)
 static bool
 write_ppm (const char *path, const cli_image * img)
 {
-  FILE *f = fopen (path, "wb");
-  bool ok = f && fprintf (f, "P6\n%d %d\n255\n", img->width, img->height) > 0
-      && fwrite (img->rgb, 3 * (size_t) img->width, (size_t) img->height, f)
-      == (size_t) img->height;
-  if (f && fclose (f) != 0)
-    ok = false;
+  FILE *f = cli_open_output (path);
+  if (!f)
+    return false;
+  fprintf (f, "P6\n%d %d\n255\n", img->width, img->height);
+  fwrite (img->rgb, 3 * (size_t) img->width, (size_t) img->height, f);
+  return cli_close_output (f, path);
+}
+
+/* The image types cli_image_write knows by extension. */
+typedef enum { IMAGE_UNKNOWN, IMAGE_PPM, IMAGE_PNG, IMAGE_JPEG } image_type;
+
+static image_type
+output_type (const char *path)
+{
+  const char *ext = extension (path);
+  if (!strcasecmp (ext, "ppm"))
+    return IMAGE_PPM;
+#ifdef G4_HAVE_FFMPEG
+  if (!strcasecmp (ext, "png"))
+    return IMAGE_PNG;
+  if (!strcasecmp (ext, "jpg") || !strcasecmp (ext, "jpeg"))
+    return IMAGE_JPEG;
+#endif
+  return IMAGE_UNKNOWN;
+}
+
+bool
+cli_image_output_check (const char *path)
+{
+  if (output_type (path) == IMAGE_UNKNOWN) {
+#ifdef G4_HAVE_FFMPEG
+    fprintf (stderr, "gemma4-cli: %s: unknown image type (use .png, .jpg or .ppm)\n", path);
+#else
+    fprintf (stderr, "gemma4-cli: %s: this gemma4-cli was built without FFmpeg: it writes binary "
+        "PPM (.ppm) images only\n", path);
+#endif
+    return false;
+  }
+  /* the file is written only after inference: find now whether it can be */
+  char *dir = strdup (path);
+  if (!dir) {
+    fprintf (stderr, "gemma4-cli: out of memory\n");
+    return false;
+  }
+  char *slash = strrchr (dir, '/');
+  const char *where = !slash ? "." : slash == dir ? "/" : (*slash = '\0', dir);
+  const bool exists = access (path, F_OK) == 0;
+  const bool ok = exists ? access (path, W_OK) == 0 : access (where, W_OK | X_OK) == 0;
   if (!ok)
-    fprintf (stderr, "gemma4-cli: cannot write %s\n", path);
+    fprintf (stderr, "gemma4-cli: cannot write %s: %s\n", path, strerror (errno));
+  free (dir);
   return ok;
 }
 
@@ -150,11 +196,13 @@ encode_image (const char *path, const cli_image * img, enum AVCodecID id, enum A
       why = "encoding failed";
   }
   if (!why) {
-    FILE *f = fopen (path, "wb");
-    if (!f || fwrite (pkt->data, 1, (size_t) pkt->size, f) != (size_t) pkt->size)
-      why = "cannot write the file";
-    if (f && fclose (f) != 0)
-      why = "cannot write the file";
+    FILE *f = cli_open_output (path);
+    if (!f)
+      why = "";
+    else {
+      fwrite (pkt->data, 1, (size_t) pkt->size, f);
+      why = cli_close_output (f, path) ? NULL : "";
+    }
   }
   sws_freeContext (sws);
   av_packet_free (&pkt);
@@ -166,16 +214,14 @@ encode_image (const char *path, const cli_image * img, enum AVCodecID id, enum A
 bool
 cli_image_write (const char *path, const cli_image * img)
 {
-  const char *ext = extension (path), *why;
-  if (!strcasecmp (ext, "ppm"))
+  const image_type t = output_type (path);
+  if (t == IMAGE_UNKNOWN)
+    return cli_image_output_check (path);
+  if (t == IMAGE_PPM)
     return write_ppm (path, img);
-  if (!strcasecmp (ext, "png"))
-    why = encode_image (path, img, AV_CODEC_ID_PNG, AV_PIX_FMT_RGB24);
-  else if (!strcasecmp (ext, "jpg") || !strcasecmp (ext, "jpeg"))
-    why = encode_image (path, img, AV_CODEC_ID_MJPEG, AV_PIX_FMT_YUVJ420P);
-  else
-    why = "unknown image type (use .png, .jpg or .ppm)";
-  if (why)
+  const char *why = t == IMAGE_PNG ? encode_image (path, img, AV_CODEC_ID_PNG, AV_PIX_FMT_RGB24)
+      : encode_image (path, img, AV_CODEC_ID_MJPEG, AV_PIX_FMT_YUVJ420P);
+  if (why && *why)              /* "": the file's own error, already printed */
     fprintf (stderr, "gemma4-cli: %s: %s\n", path, why);
   return why == NULL;
 }
@@ -198,11 +244,7 @@ cli_image_read (const char *path, cli_image * out)
 bool
 cli_image_write (const char *path, const cli_image * img)
 {
-  if (!strcasecmp (extension (path), "ppm"))
-    return write_ppm (path, img);
-  fprintf (stderr, "gemma4-cli: %s: this gemma4-cli was built without FFmpeg: it writes binary "
-      "PPM (.ppm) images only\n", path);
-  return false;
+  return output_type (path) == IMAGE_PPM ? write_ppm (path, img) : cli_image_output_check (path);
 }
 
 #endif

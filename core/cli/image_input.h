@@ -19,6 +19,10 @@ bool cli_image_read (const char *path, cli_image * out);
 /* Writes img as PNG or JPEG (by the extension of path: .png, .jpg, .jpeg;
  * FFmpeg builds only) or binary PPM (.ppm). false after printing why. */
 bool cli_image_write (const char *path, const cli_image * img);
+/* Whether cli_image_write could write path (a known extension, a writable
+ * place), checked before the work that makes the image; false after printing
+ * why not. */
+bool cli_image_output_check (const char *path);
 void cli_image_free (cli_image * img);
 
 #endif

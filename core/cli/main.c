@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* gemma4-cli: the command line tool for files, benchmarks and checks.
  * Dispatches to one subcommand per file (cmd_*.c). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_config.h"
 #include "error.h"
+#include "kernels.h"
 
 static const cli_command *commands[] = {
   &cmd_info, &cmd_tokenize, &cmd_logits, &cmd_generate, &cmd_bench, &cmd_embed, &cmd_transcribe,
@@ -18,7 +21,8 @@ static const cli_command *commands[] = {
 static void
 usage (FILE * f)
 {
-  fprintf (f, "usage: gemma4-cli COMMAND [OPTIONS]   (gemma4-cli COMMAND --help for details)\n\ncommands:\n");
+  fprintf (f, "usage: gemma4-cli COMMAND [OPTIONS]   (gemma4-cli COMMAND --help for details)\n"
+      "       gemma4-cli --version\n\ncommands:\n");
   for (size_t i = 0; i < N_COMMANDS; i++)
     fprintf (f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 }
@@ -38,12 +42,13 @@ cli_int (const char *opt, const char *s, long min, long max, int *out)
 }
 
 bool
-cli_float (const char *opt, const char *s, float *out)
+cli_float (const char *opt, const char *s, float min, float max, float *out)
 {
   char *end;
   float v = s ? strtof (s, &end) : 0;
-  if (!s || *s == '\0' || *end != '\0' || v != v) {
-    fprintf (stderr, "gemma4-cli: %s expects a number, got '%s'\n", opt, s ? s : "");
+  if (!s || *s == '\0' || *end != '\0' || !(v >= min && v <= max)) {
+    fprintf (stderr, "gemma4-cli: %s expects a number in [%g, %g], got '%s'\n", opt, min, max,
+        s ? s : "");
     return false;
   }
   *out = v;
@@ -156,7 +161,7 @@ cli_gen_opt (const char *a, const char *v, cli_gen_opts * o)
   int seed = 0;
   bool ok;
   if (!strcmp (a, "--temp"))
-    ok = cli_float (a, v, &o->sampling.temperature);
+    ok = cli_float (a, v, 0.0f, 100.0f, &o->sampling.temperature);
   else if (!strcmp (a, "--seed")) {
     ok = cli_int (a, v, 0, 0x7fffffff, &seed);
     o->sampling.seed = (uint64_t) seed;
@@ -268,17 +273,35 @@ cli_squeeze_spaces (char *s)
   *w = '\0';
 }
 
+FILE *
+cli_open_output (const char *path)
+{
+  FILE *f = fopen (path, "wb");
+  if (!f)
+    fprintf (stderr, "gemma4-cli: cannot write %s: %s\n", path, strerror (errno));
+  return f;
+}
+
+bool
+cli_close_output (FILE * f, const char *path)
+{
+  /* a full disk shows at the write or only at the close: either is reported */
+  int why = ferror (f) ? (errno ? errno : EIO) : 0;
+  if (fclose (f) != 0 && !why)
+    why = errno;
+  if (why)
+    fprintf (stderr, "gemma4-cli: cannot write %s: %s\n", path, strerror (why));
+  return why == 0;
+}
+
 bool
 cli_write_rows (const char *path, const float *x, int row_len, int n_rows)
 {
-  FILE *f = fopen (path, "wb");
-  bool ok = f && fwrite (x, sizeof (float) * (size_t) row_len, (size_t) n_rows, f)
-      == (size_t) n_rows;
-  if (f && fclose (f) != 0)
-    ok = false;
-  if (!ok)
-    fprintf (stderr, "gemma4-cli: cannot write %s\n", path);
-  return ok;
+  FILE *f = cli_open_output (path);
+  if (!f)
+    return false;
+  fwrite (x, sizeof (float) * (size_t) row_len, (size_t) n_rows, f);
+  return cli_close_output (f, path);
 }
 
 void
@@ -338,6 +361,11 @@ main (int argc, char **argv)
   if (argc < 2 || !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help")) {
     usage (argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
+  }
+  if (!strcmp (argv[1], "-V") || !strcmp (argv[1], "--version")) {
+    printf ("gemma4-cli (gst-gemma4) %s\nkernels: %s (running: %s)\n", G4_VERSION,
+        G4_KERNEL_ISAS, g4_isa_name (g4_kernels_isa ()));
+    return 0;
   }
   for (size_t i = 0; i < N_COMMANDS; i++)
     if (!strcmp (argv[1], commands[i]->name)) {

@@ -19,6 +19,7 @@ struct cli_video {
   AVFrame *cur, *next;          /* the frame shown now, the one decoded after it */
   bool have_cur, have_next, eof;
   int64_t cur_ms, next_ms, gap_ms, n_decoded, duration_ms;
+  int64_t stream_ms;            /* the video stream's own length, -1 unknown */
   uint8_t *rgb;                 /* a frame in RGB8, for formats a view cannot show */
   int64_t rgb_ms;               /* that frame's timestamp, or -1 */
   size_t rgb_size;
@@ -62,9 +63,12 @@ cli_video_open (const char *path)
   v->path = path;
   v->rgb_ms = -1;
   const AVStream *st = v->av.fc->streams[v->av.stream];
-  v->duration_ms = v->av.fc->duration > 0 ? v->av.fc->duration / 1000
-      : st->duration > 0 ? av_rescale_q (st->duration, st->time_base, (AVRational) { 1, 1000 })
-      : -1;
+  /* the video stream's own length: the container's is that of its longest
+   * stream, which may be the sound */
+  v->stream_ms = st->duration > 0 ? av_rescale_q (st->duration, st->time_base,
+      (AVRational) { 1, 1000 }) : -1;
+  v->duration_ms = v->stream_ms > 0 ? v->stream_ms
+      : v->av.fc->duration > 0 ? v->av.fc->duration / 1000 : -1;
   return v;
 }
 
@@ -204,9 +208,11 @@ cli_video_frame_at (cli_video * v, int64_t t_ms, g4_image_view * view, int64_t *
     fprintf (stderr, "gemma4-cli: %s: no frame could be decoded\n", v->path);
     return -1;
   }
-  /* past the last frame: the stream ends with it, or after the container's
-   * duration when that says more */
-  const int64_t end = v->duration_ms > v->cur_ms ? v->duration_ms : v->cur_ms + v->gap_ms;
+  /* past the last frame: the stream ends when that frame's time is over, or
+   * at the stream's own length when that says more (a still picture); never
+   * at the container's, which may be a longer sound track's */
+  const int64_t last = v->cur_ms + v->gap_ms;
+  const int64_t end = v->stream_ms > last ? v->stream_ms : last;
   if (!v->have_next && t_ms >= end && t_ms > v->cur_ms)
     return 0;
   const bool later = v->have_next && v->cur_ms <= t_ms && v->next_ms - t_ms < t_ms - v->cur_ms;

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "error.h"
-#include "kernels.h"
 #include "mapped_file.h"
+#include "type_traits.h"
 
 _Static_assert (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
     "the reader takes values straight from little-endian files");

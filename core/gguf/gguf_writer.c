@@ -11,7 +11,7 @@
 
 #include "error.h"
 #include "gguf.h"
-#include "kernels.h"
+#include "type_traits.h"
 
 #define DEFAULT_ALIGNMENT 32
 

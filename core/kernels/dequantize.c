@@ -83,7 +83,7 @@ dequantize_row_superblock (g4_type t, const void *x, float *y, int64_t n)
 void
 g4_dequantize_row (g4_type type, const void *src, float *dst, int64_t n)
 {
-  assert (g4_type_traits_get (type) && g4_type_traits_get (type)->supported);
+  assert (g4_kernels_supports (type));
   assert (n % g4_type_traits_get (type)->block_size == 0);
 
   switch (type) {

@@ -227,6 +227,14 @@ g4_kernels_entry (g4_type wtype)
   return e->vec_dot ? e : NULL;
 }
 
+/* Every ISA falls back to the scalar kernel of a type it has none for, so
+ * the scalar table is the list of supported types. */
+bool
+g4_kernels_supports (uint32_t type)
+{
+  return type < G4_TYPE_COUNT && scalar_kernels.dot[type] != NULL;
+}
+
 g4_isa
 g4_kernels_isa (void)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The numeric kernels the model code calls: type traits, row dequantization,
+/* The numeric kernels the model code calls: row dequantization,
  * and matrix products working directly on quantized blocks. Model files include
  * only this header: no intrinsics, no ISA #ifdefs outside kernels/. */
 #ifndef G4_KERNELS_H
@@ -11,18 +11,10 @@
 
 #include "gemma4.h"
 #include "team.h"
+#include "type_traits.h"
 
-typedef struct {
-  const char *name;             /* "Q4_K" */
-  int64_t block_size;           /* values per block (1 for F32/F16/BF16) */
-  size_t type_size;             /* bytes per block */
-  bool supported;               /* we can dequantize and multiply it */
-} g4_type_traits;
-
-/* Traits of a ggml type id, or NULL for an unknown id. */
-const g4_type_traits *g4_type_traits_get (uint32_t type);
-/* Bytes of a row of n values (n must be a multiple of the block size). */
-size_t g4_row_size (g4_type type, int64_t n);
+/* Whether the kernels dequantize and multiply weights of this ggml type id. */
+bool g4_kernels_supports (uint32_t type);
 
 /* Scalar conversions shared by every kernel. */
 float g4_fp16_to_fp32 (uint16_t h);

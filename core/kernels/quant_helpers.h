@@ -16,20 +16,20 @@
 
 /* ---- packed sub-block scales ------------------------------------------- */
 
-/* Q4_K / Q5_K: sub-block j (0..7) of the 12 packed scale bytes holds a 6-bit
- * scale and a 6-bit min. Sub-blocks 0-3 sit in the low 6 bits of bytes 0-3
- * (scales) and 4-7 (mins); sub-blocks 4-7 keep their low 4 bits in the
- * nibbles of bytes 8-11 and their top 2 bits in the spare top bits of
- * bytes 0-7. */
+/* Q4_K / Q5_K: the 8 sub-blocks' 6-bit scales and mins packed in 12 bytes.
+ * Bytes 0-3 hold the scales of sub-blocks 0-3 and bytes 4-7 their mins, in
+ * their low 6 bits; sub-blocks 4-7 keep their low 4 bits in bytes 8-11 (the
+ * scale in the low nibble, the min in the high one) and their top 2 bits in
+ * the spare top 2 bits of bytes 0-3 (scales) and 4-7 (mins). */
 static inline void
-get_scale_min_k4 (int j, const uint8_t *q, uint8_t *sc, uint8_t *m)
+unpack_scales_mins_k4 (const uint8_t packed[12], uint8_t scale[8], uint8_t min[8])
 {
-  if (j < 4) {
-    *sc = q[j] & 63;
-    *m = q[j + 4] & 63;
-  } else {
-    *sc = (uint8_t) ((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
-    *m = (uint8_t) ((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+  for (int k = 0; k < 4; k++) {
+    const uint8_t lo_s = packed[k], lo_m = packed[4 + k], hi = packed[8 + k];
+    scale[k] = lo_s & 0x3F;
+    min[k] = lo_m & 0x3F;
+    scale[4 + k] = (uint8_t) ((hi & 0x0F) | (lo_s & 0xC0) >> 2);
+    min[4 + k] = (uint8_t) ((hi >> 4) | (lo_m & 0xC0) >> 2);
   }
 }
 
@@ -225,11 +225,11 @@ unpack_k4 (const uint8_t qs[128], const uint8_t scales[12], superblock *u)
       u->q[64 * g + l] = (int8_t) (qs[32 * g + l] & 0xF);
       u->q[64 * g + 32 + l] = (int8_t) (qs[32 * g + l] >> 4);
     }
+  uint8_t sc[8], m[8];
+  unpack_scales_mins_k4 (scales, sc, m);
   for (int s = 0; s < 8; s++) {
-    uint8_t sc, m;
-    get_scale_min_k4 (s, scales, &sc, &m);
-    u->scale[s] = sc;
-    u->min[s] = m;
+    u->scale[s] = sc[s];
+    u->min[s] = m[s];
   }
 }
 

@@ -11,10 +11,6 @@
 
 #include "kernels.h"
 
-/* These names must not leak out of libgemma4 and clash with another engine
- * loaded in the same process (GStreamer may load several). */
-#pragma GCC visibility push(hidden)
-
 /* Dot product of one weight row of n values (n a multiple of the weight block
  * size) with one activation row already in the partner block type. */
 typedef float g4_vec_dot_kernel (int64_t n, const void *restrict w,
@@ -81,7 +77,5 @@ g4_vec_dot_tile_kernel vec_dot_f32_f32_tile_avx512, vec_dot_f16_f32_tile_avx512,
     vec_dot_iq4_nl_q8_0_tile_avx512, vec_dot_q8_0_q8_0_tile_avx512,
     vec_dot_q4_K_q8_K_tile_avx512, vec_dot_q5_K_q8_K_tile_avx512,
     vec_dot_q6_K_q8_K_tile_avx512;
-
-#pragma GCC visibility pop
 
 #endif

@@ -60,25 +60,26 @@ hsum_epi32 (__m256i v)
 
 /* 16 bytes of packed nibbles -> 32 values 0..15: low nibbles, then high. */
 static inline __m256i
-nibbles_32 (const uint8_t *qs)
+split_nibbles (const uint8_t *qs)
 {
   const __m128i b = _mm_loadu_si128 ((const __m128i *) qs);
   const __m128i m = _mm_set1_epi8 (0x0F);
   return _mm256_set_m128i (_mm_and_si128 (_mm_srli_epi16 (b, 4), m), _mm_and_si128 (b, m));
 }
 
-/* Bit j of the 32-bit word -> byte j = 0xFF or 0x00. */
+/* Q5_0 / Q5_1 keep the fifth bit of value j in bit j of the little-endian
+ * word qh (bit j % 8 of byte j / 8). Byte j of the result is 0xFF where that
+ * bit is set, else 0: multiplying byte k of qh by 0x0101...01 copies it into
+ * the eight bytes of 64-bit lane k, and byte j of the lane keeps only its own
+ * bit j % 8 (the and with 1 << (j % 8) per byte), which the compare widens. */
 static inline __m256i
-bytes_from_bits_32 (const uint8_t *p)
+fifth_bit_mask (const uint8_t qh[4])
 {
-  uint32_t bits;
-  memcpy (&bits, p, 4);
-  const __m256i byte_of_bit = _mm256_set_epi64x (0x0303030303030303, 0x0202020202020202,
-      0x0101010101010101, 0x0000000000000000);
-  __m256i v = _mm256_shuffle_epi8 (_mm256_set1_epi32 ((int) bits), byte_of_bit);
-  /* every bit set except the one byte j is asking about */
-  v = _mm256_or_si256 (v, _mm256_set1_epi64x (0x7fbfdfeff7fbfdfe));
-  return _mm256_cmpeq_epi8 (v, _mm256_set1_epi64x (-1));
+  const uint64_t spread = 0x0101010101010101ull;
+  const __m256i lanes = _mm256_setr_epi64x ((long long) (qh[0] * spread),
+      (long long) (qh[1] * spread), (long long) (qh[2] * spread), (long long) (qh[3] * spread));
+  const __m256i own_bit = _mm256_set1_epi64x ((long long) 0x8040201008040201ull);
+  return _mm256_cmpeq_epi8 (_mm256_and_si256 (lanes, own_bit), own_bit);
 }
 
 /* Unsigned x signed bytes -> 8 int32 lane sums; |u * s| pairs fit int16 for
@@ -308,8 +309,8 @@ vec_dot_bf16_f32_avx2 (int64_t n, const void *restrict w, const void *restrict a
 static inline __m256i
 q5_0_values (const block_q5_0 *b)
 {
-  const __m256i hbit = bytes_from_bits_32 (b->qh);
-  return _mm256_or_si256 (nibbles_32 (b->qs), _mm256_andnot_si256 (hbit, _mm256_set1_epi8 ((char) 0xF0)));
+  const __m256i hbit = fifth_bit_mask (b->qh);
+  return _mm256_or_si256 (split_nibbles (b->qs), _mm256_andnot_si256 (hbit, _mm256_set1_epi8 ((char) 0xF0)));
 }
 
 /* the IQ4_NL codebook in both 128-bit lanes, for pshufb */
@@ -329,7 +330,7 @@ signed_block32 (g4_type t, const void *w, int64_t i, g4_half *d)
     case G4_TYPE_Q4_0: {
       const block_q4_0 *b = (const block_q4_0 *) w + i;
       *d = b->d;
-      return _mm256_sub_epi8 (nibbles_32 (b->qs), _mm256_set1_epi8 (8));
+      return _mm256_sub_epi8 (split_nibbles (b->qs), _mm256_set1_epi8 (8));
     }
     case G4_TYPE_Q5_0: {
       const block_q5_0 *b = (const block_q5_0 *) w + i;
@@ -339,7 +340,7 @@ signed_block32 (g4_type t, const void *w, int64_t i, g4_half *d)
     case G4_TYPE_IQ4_NL: {
       const block_iq4_nl *b = (const block_iq4_nl *) w + i;
       *d = b->d;
-      return _mm256_shuffle_epi8 (iq4nl_table (), nibbles_32 (b->qs));
+      return _mm256_shuffle_epi8 (iq4nl_table (), split_nibbles (b->qs));
     }
     default: {
       const block_q8_0 *b = (const block_q8_0 *) w + i;
@@ -417,12 +418,12 @@ dot_block32_q8_1 (g4_type t, int64_t n, const void *w, const block_q8_1 *a)
     __m256i q;
     g4_half d, m;
     if (t == G4_TYPE_Q5_1) {
-      const __m256i hbit = _mm256_and_si256 (bytes_from_bits_32 (b5->qh), _mm256_set1_epi8 (0x10));
-      q = _mm256_or_si256 (nibbles_32 (b5->qs), hbit);
+      const __m256i hbit = _mm256_and_si256 (fifth_bit_mask (b5->qh), _mm256_set1_epi8 (0x10));
+      q = _mm256_or_si256 (split_nibbles (b5->qs), hbit);
       d = b5->d;
       m = b5->m;
     } else {
-      q = nibbles_32 (b4->qs);
+      q = split_nibbles (b4->qs);
       d = b4->d;
       m = b4->m;
     }
@@ -565,8 +566,7 @@ dot_k4_q8_K (g4_type t, int64_t n, const void *w, const block_q8_K *a)
     const block_q5_K *b5 = (const block_q5_K *) blk;
     const uint8_t *qs = t == G4_TYPE_Q5_K ? b5->qs : b->qs;
     uint8_t sc[8], m[8];
-    for (int j = 0; j < 8; j++)
-      get_scale_min_k4 (j, b->scales, &sc[j], &m[j]);
+    unpack_scales_mins_k4 (b->scales, sc, m);
     const __m256i qh = t == G4_TYPE_Q5_K ? _mm256_loadu_si256 ((const __m256i *) b5->qh)
         : _mm256_setzero_si256 ();
     __m256i acc = _mm256_setzero_si256 ();
@@ -653,7 +653,7 @@ vec_dot_iq4_xs_q8_K_avx2 (int64_t n, const void *restrict vw, const void *restri
   for (int64_t i = 0; i < n / QK_K; i++) {
     __m256i acc = _mm256_setzero_si256 ();
     for (int j = 0; j < QK_K / 32; j++) {
-      const __m256i x = _mm256_shuffle_epi8 (table, nibbles_32 (w[i].qs + 16 * j));
+      const __m256i x = _mm256_shuffle_epi8 (table, split_nibbles (w[i].qs + 16 * j));
       const __m256i y = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 32 * j));
       const __m256i p16 = _mm256_maddubs_epi16 (_mm256_sign_epi8 (x, x), _mm256_sign_epi8 (y, x));
       acc = _mm256_add_epi32 (acc, _mm256_madd_epi16 (p16, _mm256_set1_epi16 ((short) scale_iq4_xs (&w[i], j))));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The gemma4a audio encoder (spec vision-audio §3): the log-mel front end
+/* The gemma4a audio encoder (docs/audio-encoder.md): the log-mel front end
  * (mel_spectrogram.c), the geometry and weights bound into the mapped mmproj
  * file (audio_weights.c) and the conformer (audio_encoder.c). Shapes are in
  * GGUF ne order, ne0 first. */
@@ -8,14 +8,15 @@
 
 #include "mmproj.h"
 
-/* ---- log-mel front end (spec §3.3) ---- */
+/* ---- log-mel front end (docs/audio-encoder.md#log-mel) ---- */
 
 #define G4_MEL_N_FFT 512
 #define G4_MEL_WINDOW 320       /* 20 ms periodic Hann */
 #define G4_MEL_HOP 160          /* 10 ms */
 #define G4_MEL_N_BINS (G4_MEL_N_FFT / 2 + 1)
 #define G4_MEL_MAX_BANDS 256
-/* Audio is encoded in independent pieces of 30 s (the reference's choice, §3.5). */
+/* Audio is encoded in independent pieces of 30 s (the reference's choice,
+ * docs/audio-encoder.md#pieces). */
 #define G4_AUDIO_PIECE_SAMPLES (30 * G4_AUDIO_SAMPLE_RATE)
 
 typedef struct {
@@ -37,7 +38,8 @@ int64_t g4_mel_n_frames (int64_t n);
 void g4_mel_compute (const g4_mel_bank * mb, const float *x, int64_t n, float *out,
     float *work);
 
-/* ---- weights (spec §3.2); optional tensors are NULL / zeroed ---- */
+/* ---- weights (docs/audio-encoder.md#keys-and-tensors); optional tensors are
+ * NULL / zeroed ---- */
 
 #define G4_AUDIO_CONV_K 5       /* depthwise kernel (left padding 4 is fixed) */
 #define G4_AUDIO_CHUNK 12       /* attention: self plus 11 past positions */
@@ -83,7 +85,7 @@ struct g4_audio_model {
 
   /* SSCP convolutions {3, 3, Cin, Cout} as matrices {9 Cin, Cout}. The values
    * are rounded to F16, because the reference's conv_2d multiplies F16 copies
-   * of kernel and input (spec §7.7); owned. */
+   * of kernel and input (docs/mmproj.md#numerics); owned. */
   g4_matrix conv[2];
   float *conv_f16_values;
   const float *conv_bias[2];    /* a.conv1d.j.bias {Cout} */

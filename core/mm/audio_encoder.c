@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The gemma4a conformer (spec vision-audio §3.4): log-mel features, two
- * stride-2 convolutions (SSCP), 12 conformer layers (half-step macaron FFNs,
- * chunked local attention with relative positions and softcap 50, light
+/* The gemma4a conformer (docs/audio-encoder.md#conformer): log-mel features,
+ * two stride-2 convolutions (SSCP), 12 conformer layers (half-step macaron
+ * FFNs, chunked local attention with relative positions and softcap 50, light
  * convolution), output projection and the projector to the text width.
  *
  * Audio longer than 30 s is cut into independent 30 s pieces whose rows are
@@ -21,7 +21,7 @@
 #include "profile.h"
 #include "ops.h"
 
-#define NORM_EPS 1e-6f          /* every gemma4a norm (§3.1), whatever the file says */
+#define NORM_EPS 1e-6f          /* every gemma4a norm, whatever the file says */
 #define SOFTCAP 50.0f
 #define RES_WEIGHT 0.5f         /* half-step FFN residual */
 #define COL_BLOCK_FLOATS (1 << 20)  /* im2col rows built at a time: 4 MiB */
@@ -73,7 +73,7 @@ typedef struct {
  * (kernels/team.h); the per-row work is shared as the products are, each row
  * computed the same way whatever the split. */
 
-/* y[T][n_out] = CL(W, x) (spec §0). */
+/* y[T][n_out] = CL(W, x) (docs/mmproj.md#clippable-linear). */
 static void
 linear (const g4_thread * th, workspace * w, const g4_mm_linear * L, const float *x, int64_t T,
     float *y)
@@ -84,9 +84,9 @@ linear (const g4_thread * th, workspace * w, const g4_mm_linear * L, const float
 static void
 add_bias (const g4_thread * th, float *y, const float *bias, int64_t T, int64_t n)
 {
-  const double p0 = g4_prof_start (th);
   if (!bias)
     return;
+  const double p0 = g4_prof_start (th);
   for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
     for (int64_t t = t0; t < t1; t++)
       g4_add (y + t * n, bias, n);
@@ -143,8 +143,9 @@ round_f16 (float x)
 }
 
 /* 3x3 convolution, stride 2, zero padding 1, over x[t_in][f_in][c_in], then
- * bias, LayerNorm over channels and ReLU (§3.4.1): y[t_out][f_out][c_out].
- * The im2col rows are rounded to F16, as the reference's conv_2d does. */
+ * bias, LayerNorm over channels and ReLU (docs/audio-encoder.md#subsampling):
+ * y[t_out][f_out][c_out]. The im2col rows are rounded to F16, as the
+ * reference's conv_2d does. */
 static void
 conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t t_in,
     int64_t f_in, float *y)
@@ -227,8 +228,9 @@ dot (const float *x, const float *y, int64_t n)
   return s;
 }
 
-/* Chunked local self-attention (§3.4.4): query i sees keys i-11 .. i, with
- * logits q_i k_j + q_i R_{12-(i-j)} softcapped at 50. */
+/* Chunked local self-attention (docs/audio-encoder.md#chunked-attention):
+ * query i sees keys i-11 .. i, with logits q_i k_j + q_i R_{12-(i-j)}
+ * softcapped at 50. */
 static void
 attention (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer * lw)
 {
@@ -291,8 +293,8 @@ attention (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer 
   add_scaled (th, w->h, w->b, 1.0f, N * D);
 }
 
-/* Light convolution (§3.4.4): GLU, causal depthwise conv of 5 taps, norm,
- * SiLU, pointwise projection. */
+/* Light convolution (docs/audio-encoder.md#light-convolution): GLU, causal
+ * depthwise conv of 5 taps, norm, SiLU, pointwise projection. */
 static void
 light_conv (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer * lw)
 {
@@ -395,9 +397,9 @@ encode (const g4_thread * th, void *arg)
   }
 }
 
-/* Sinusoidal relative-position table (§3.4.3): row r holds distance 12 - r,
- * sin in the first D/2 entries and cos in the rest, computed in float as the
- * reference does. */
+/* Sinusoidal relative-position table (docs/audio-encoder.md#chunked-attention):
+ * row r holds distance 12 - r, sin in the first D/2 entries and cos in the
+ * rest, computed in float as the reference does. */
 static void
 position_table (float *pos, int64_t D)
 {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* gemma4a keys and tensors (spec vision-audio §3.1, §3.2): sizes come from the
- * keys and the tensors that define them (C0, C1, FF, Dout, T), then every
- * tensor is checked against them. Tensors the reference treats as optional
- * (norms, biases, relative-position projection, per-dimension scales,
+/* gemma4a keys and tensors (docs/audio-encoder.md#keys-and-tensors): sizes come
+ * from the keys and the tensors that define them (C0, C1, FF, Dout, T), then
+ * every tensor is checked against them. Tensors the reference treats as
+ * optional (norms, biases, relative-position projection, per-dimension scales,
  * pre_encode.out, clamp scalars) are optional here and skipped when absent, as
  * there; the rest must be present. */
 #include <stdio.h>

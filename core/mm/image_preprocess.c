@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Image sizing and resampling for the gemma4v encoder (spec vision-audio
- * §2.3): the reference's native-size rule (float32 arithmetic, as there) with
- * its black letterbox, Hugging Face's budget rule (double, as Python's
- * floats), and a bicubic resampler that reproduces Pillow's Image.resize
- * (a = -0.5 cubic, support widened when shrinking, 22-bit fixed-point
- * weights, uint8 between the two passes), which the reference reimplements,
- * reading the source through an image view one row at a time. */
+/* Image sizing and resampling for the gemma4v encoder
+ * (docs/vision-encoder.md#sizing): the reference's native-size rule (float32
+ * arithmetic, as there) with its black letterbox, Hugging Face's budget rule
+ * (double, as Python's floats), and a bicubic resampler that reproduces
+ * Pillow's Image.resize (a = -0.5 cubic, support widened when shrinking, 22-bit
+ * fixed-point weights, uint8 between the two passes), which the reference
+ * reimplements, reading the source through an image view one row at a time. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Log-mel features of the gemma4a encoder (spec vision-audio §3.3): 16 kHz
- * input, 20 ms periodic Hann window, 10 ms hop, 160 zeros in front
+/* Log-mel features of the gemma4a encoder (docs/audio-encoder.md#log-mel):
+ * 16 kHz input, 20 ms periodic Hann window, 10 ms hop, 160 zeros in front
  * ("semicausal"), 512-point FFT magnitude, HTK mel filters 0-8 kHz without
  * area normalisation, natural log with a floor.
  *

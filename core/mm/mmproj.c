@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* g4_mmproj_load: open an mmproj GGUF (spec vision-audio §1), find which
+/* g4_mmproj_load: open an mmproj GGUF (docs/mmproj.md), find which
  * encoders it holds and their projector types, and bind them. Also the tensor
  * binder both encoders use: every missing tensor, wrong shape or type, and
  * malformed clamp scalar is an error naming the file and the tensor. */
@@ -53,8 +53,7 @@ g4_mm_bind_matrix (g4_mm_binder * b, const char *name, int64_t n_in, int64_t n_o
     return required ? missing (b, name) : G4_OK;
   if (!has_shape (t, n_in, n_out))
     return shape_error (b, t, n_in, n_out);
-  const g4_type_traits *tt = g4_type_traits_get (t->type);
-  if (!tt || !tt->supported)
+  if (!g4_kernels_supports (t->type))
     return g4_set_error (b->err, G4_STATUS_UNSUPPORTED,
         "%s: tensor '%s' has type %s, which is not supported", g4_gguf_path (b->g), name,
         g4_type_name (t->type) ? g4_type_name (t->type) : "unknown");
@@ -198,6 +197,36 @@ audio_load (g4_mmproj * mm, g4_error * err)
   return G4_OK;
 }
 
+/* g4_mmproj_info from the loaded encoders. */
+static void
+describe (g4_mmproj * mm)
+{
+  g4_mmproj_info *in = &mm->info;
+  in->n_embd = mm->n_embd;
+  if (mm->has_vision) {
+    const g4_vision_model *vm = mm->vision;
+    in->vision.projector = "gemma4v";
+    in->vision.patch_size = vm->patch;
+    in->vision.merge = vm->merge;
+    in->vision.n_layer = vm->n_layer;
+    in->vision.n_embd = vm->n_embd;
+    in->vision.n_head = vm->n_head;
+    in->vision.head_dim = vm->head_dim;
+    in->vision.n_ff = vm->n_ff;
+    in->vision.standardized = vm->std_bias != NULL;
+  }
+  if (mm->audio) {
+    const g4_audio_model *am = mm->audio;
+    in->audio.projector = "gemma4a";
+    in->audio.n_mel = am->n_mel;
+    in->audio.n_layer = am->n_layer;
+    in->audio.n_embd = am->n_embd;
+    in->audio.n_head = am->n_head;
+    in->audio.n_ff = am->n_ff;
+    in->audio.n_out = am->n_out;
+  }
+}
+
 g4_status
 g4_mmproj_load (const char *path, g4_mmproj ** out, g4_error * err)
 {
@@ -228,6 +257,7 @@ g4_mmproj_load (const char *path, g4_mmproj ** out, g4_error * err)
     g4_mmproj_free (mm);
     return st;
   }
+  describe (mm);
   *out = mm;
   return G4_OK;
 }
@@ -253,6 +283,12 @@ bool
 g4_mmproj_has_vision (const g4_mmproj * mm)
 {
   return mm && mm->has_vision;
+}
+
+const g4_mmproj_info *
+g4_mmproj_get_info (const g4_mmproj * mm)
+{
+  return mm ? &mm->info : NULL;
 }
 
 int

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The multimodal projector file (mmproj GGUF, spec vision-audio §1): what the
+/* The multimodal projector file (mmproj GGUF, docs/mmproj.md): what the
  * vision and audio encoders share. The tensor binder checks presence, shape and
- * type of every tensor and reads the ClippableLinear clamp scalars (§0); each
+ * type of every tensor and reads the ClippableLinear clamp scalars; each
  * encoder binds its own tensors with it (audio: audio_weights.c). */
 #ifndef G4_MMPROJ_H
 #define G4_MMPROJ_H
@@ -10,8 +10,9 @@
 #include "gguf.h"
 #include "kernels.h"
 
-/* ClippableLinear (spec §0): y = clamp (W clamp (x, in_min, in_max), out_min,
- * out_max); an absent bound is -FLT_MAX / FLT_MAX, as in the reference. */
+/* ClippableLinear (docs/mmproj.md#clippable-linear):
+ * y = clamp (W clamp (x, in_min, in_max), out_min, out_max); an absent bound
+ * is -FLT_MAX / FLT_MAX, as in the reference. */
 typedef struct {
   g4_matrix w;
   float in_min, in_max, out_min, out_max;
@@ -56,6 +57,7 @@ struct g4_mmproj {
   int n_embd;                   /* text width: ne1 of mm.input_projection / mm.a.input_projection */
   g4_audio_model *audio;        /* NULL without an audio encoder */
   g4_vision_model *vision;      /* NULL without a vision encoder */
+  g4_mmproj_info info;
 };
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The gemma4v vision encoder (spec vision-audio §2.4): patch embedding,
+/* The gemma4v vision encoder (docs/vision-encoder.md#vit): patch embedding,
  * factorised 2-D position tables, L pre-norm transformer layers with q/k/v
  * norms, 2-D RoPE (theta 100) and sandwich post-norms, k x k average pooling,
  * optional standardisation and the projector to the text width.
@@ -37,7 +37,7 @@ typedef struct {
   void *scratch;                /* g4_matmul and g4_attention_f32 scratch */
 } workspace;
 
-/* y[T][n_out] = CL(W, x) (spec §0). */
+/* y[T][n_out] = CL(W, x) (docs/mmproj.md#clippable-linear). */
 static void
 linear (const g4_thread * th, workspace * w, const g4_mm_linear * L, const float *x, int64_t T,
     float *y)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The gemma4v vision encoder (spec vision-audio §2): its geometry and weights
+/* The gemma4v vision encoder (docs/vision-encoder.md): its geometry and weights
  * bound into the mapped mmproj file (vision_weights.c), the image sizing rules
  * and Pillow-compatible bicubic resampler (image_preprocess.c) and the ViT,
  * pooler and projector (vision_encoder.c). Shapes are in GGUF ne order. */
@@ -9,7 +9,7 @@
 #include "mmproj.h"
 
 #define G4_VISION_ROPE_THETA 100.0f
-#define G4_IMAGE_MIN_TOKENS 70      /* the reference's token window (spec §2.1) */
+#define G4_IMAGE_MIN_TOKENS 70      /* reference window: docs/vision-encoder.md#native-sizing */
 #define G4_IMAGE_MAX_TOKENS 1120
 #define G4_IMAGE_DEFAULT_BUDGET 280 /* Hugging Face's default budget */
 #define G4_IMAGE_MAX_SIDE 32768     /* largest image side accepted anywhere */
@@ -43,7 +43,8 @@ struct g4_vision_model {
 
   /* v.patch_embd {p, p, 3, D} as an F32 matrix {3 p p, D} whose values are
    * rounded to F16, because the reference's conv_2d multiplies F16 copies of
-   * kernel and input (spec §7.7); owned. Input index c p p + ky p + kx. */
+   * kernel and input (docs/mmproj.md#numerics); owned. Input index
+   * c p p + ky p + kx. */
   g4_matrix patch_embd;
   float *patch_f16_values;
   const float *pos_embd;        /* {D, S, 2}: x table, then y table */
@@ -56,7 +57,7 @@ struct g4_vision_model {
 g4_status g4_vision_model_load (const g4_gguf * g, g4_vision_model ** out, g4_error * err);
 void g4_vision_model_free (g4_vision_model * vm);
 
-/* ---- preprocessing (spec §2.3) ---- */
+/* ---- preprocessing (docs/vision-encoder.md#sizing) ---- */
 
 /* Encoder input size (multiples of p k) for a width x height image; false when
  * the arguments are out of range. max_soft_tokens 0 picks the mode's default. */

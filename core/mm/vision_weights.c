@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* gemma4v keys and tensors (spec vision-audio §2.1, §2.2): sizes come from the
- * keys (D, H, L, p, eps) and from the tensors that define them (F, S, T), then
- * every tensor is checked against them. Both released flavours load: the
- * small one with ClippableLinear scalars, the large one with v.std_bias /
- * v.std_scale; norms, out_scale and the clamp scalars are optional, as in the
- * reference. */
+/* gemma4v keys and tensors (docs/vision-encoder.md#keys-and-tensors): sizes
+ * come from the keys (D, H, L, p, eps) and from the tensors that define them
+ * (F, S, T), then every tensor is checked against them. Both released flavours
+ * load: the small one with ClippableLinear scalars, the large one with
+ * v.std_bias / v.std_scale; norms, out_scale and the clamp scalars are
+ * optional, as in the reference. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,7 +167,8 @@ load (const g4_gguf * g, g4_vision_model * vm, g4_error * err)
   /* Activation: the keys select it as in the reference. Without either key
    * the reference runs GELU-quick, but Hugging Face's Gemma4VisionConfig has
    * hidden_activation "gelu_pytorch_tanh" and the converter writes neither
-   * key, so we follow Hugging Face: tanh GELU (spec §7.1). */
+   * key, so we follow Hugging Face: tanh GELU
+   * (docs/departures.md#vision-activation). */
   bool use_gelu, use_silu;
   if ((st = optional_bool (g, "clip.use_gelu", &use_gelu, err))
       || (st = optional_bool (g, "clip.use_silu", &use_silu, err)))

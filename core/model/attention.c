@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The attention block of one layer (spec text §3.5 steps 1-6, traps T2, T3,
- * T6, T7, T8): q/k norms, weightless v norm, V = raw K when attn_v is absent,
- * RoPE, scale 1, causal mask with the sliding window 0 <= p_q - p_k < W, KV
- * sharing. Both products run as g4_matmul over strided cache views. */
+/* The attention block of one layer (docs/text-decoder.md#attention, traps T2,
+ * T3, T6, T7, T8): q/k norms, weightless v norm, V = raw K when attn_v is
+ * absent, RoPE, scale 1, causal mask with the sliding window
+ * 0 <= p_q - p_k < W, KV sharing. Both products run as g4_matmul over strided
+ * cache views. */
 #include <math.h>
 #include <string.h>
 
@@ -10,8 +11,9 @@
 
 /* Mask and softmax of one row of scores over slots 0..n_slots-1 for the query
  * at batch row t. On sliding layers a media row also sees the later rows of
- * its own span (bidirectional image attention, spec text §3.7); the window
- * only limits the past, as in the reference. */
+ * its own span (bidirectional image attention,
+ * docs/text-decoder.md#image-attention); the window only limits the past,
+ * as in the reference. */
 static void
 mask_softmax (float *row, const g4_session * s, const g4_kv_layer * kl, int n_slots,
     int last_pos, int t, int window)
@@ -64,7 +66,8 @@ g4_attention_block (const g4_thread * th, g4_session * s, int l, int T)
   g4_barrier (th);
   g4_prof_stop (th, p0, "q/k/v norms, RoPE, KV store");
 
-  /* step 3: this layer's K/V into its cache; shared layers read src's (T7) */
+  /* step 3: this layer's K/V into its cache; shared layers read src's
+   * (T7, docs/text-decoder.md#kv-sharing) */
   if (src == l) {
     const int w = Hkv * hd;
     mm (th, s, &lw->k, s->x, T, s->k);

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One forward pass of the Gemma 4 text decoder over T consecutive positions,
- * reading top to bottom like spec text §3.8. */
+ * reading top to bottom like docs/text-decoder.md#forward-pass. */
 #include <math.h>
 #include <string.h>
 
 #include "decoder.h"
 
-/* §3.2: h0 = token_embd[t] * sqrt(d) (exact fp32, trap T4); injected media
- * rows are taken as they are. */
+/* h0 = token_embd[t] * sqrt(d) in exact fp32 (trap T4,
+ * docs/text-decoder.md#embedding); injected media rows are taken as they are. */
 static void
 embed (const g4_thread * th, g4_session * s, const g4_token * tokens, const float *embd,
     const bool *embd_mask, int T)
@@ -31,7 +31,8 @@ embed (const g4_thread * th, g4_session * s, const g4_token * tokens, const floa
   g4_prof_stop (th, p0, "embedding");
 }
 
-/* §3.5 steps 7-8: h += post_ffw_norm(FFN(h)), with the MoE mixture when present. */
+/* h += post_ffw_norm(FFN(h)), with the MoE mixture when present
+ * (docs/text-decoder.md#moe). */
 static void
 feed_forward_block (const g4_thread * th, g4_session * s, const g4_layer_weights * lw, int T)
 {
@@ -77,7 +78,7 @@ g4_norm_add (const g4_thread * th, g4_session * s, float *y, const float *w, int
   g4_prof_stop (th, p0, "norms and residuals");
 }
 
-/* §3.6: logits of the wanted positions, packed. */
+/* Logits of the wanted positions, packed (docs/text-decoder.md#output). */
 static void
 output (const g4_thread * th, g4_session * s, const bool *want, int T, float *logits)
 {
@@ -123,7 +124,7 @@ typedef struct {
   int cancelled_layer;
 } pass;
 
-/* §3.8, run by every member of the pass's team. */
+/* docs/text-decoder.md#forward-pass, run by every member of the pass's team. */
 static void
 forward (const g4_thread * th, void *arg)
 {
@@ -153,7 +154,8 @@ forward (const g4_thread * th, void *arg)
     feed_forward_block (th, s, lw, T);
     if (hp->info.n_embd_per_layer > 0)
       g4_ple_apply (th, s, l, T);
-    /* T10: the scalar scales the whole residual stream */
+    /* T10 (docs/text-decoder.md#layer-scalar): the scalar scales the whole
+     * residual stream */
     if (lw->out_scale != 1.0f) {
       const int d = hp->info.n_embd;
       const double p1 = g4_prof_start (th);
@@ -171,11 +173,9 @@ g4_decoder_forward (g4_session * s, const g4_token * tokens, const float *embd,
     const bool *embd_mask, const bool *bidirectional, const bool *want, int T, float *logits,
     g4_error * err)
 {
-  const g4_model *m = s->model;
   /* contiguous runs of bidirectional media rows form spans (one per image) */
   for (int t = 0, id = -1; t < T; t++) {
-    const bool media = m->media_bidirectional && bidirectional && bidirectional[t]
-        && embd_mask && embd_mask[t];
+    const bool media = bidirectional && bidirectional[t] && embd_mask && embd_mask[t];
     if (media && (t == 0 || s->span[t - 1] < 0))
       id++;
     s->span[t] = media ? id : -1;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The GeGLU MLP of spec text §3.1/§3.5.7, shared by dense layers, the MoE
- * layers' dense branch and each expert. */
+/* The GeGLU MLP of docs/text-decoder.md#feed-forward, shared by dense layers,
+ * the MoE layers' dense branch and each expert. */
 #include "decoder.h"
 
 void

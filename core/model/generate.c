@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The generation loop: prompt prefill, sampling (restricted by a constraint
  * when one is given), streaming valid UTF-8, separating the thought channel
- * (spec text §5.2) from the answer, stop tokens (§5.5), stop strings and max
+ * (docs/tokenizer-and-chat.md#thinking) from the answer, stop tokens
+ * (docs/tokenizer-and-chat.md#stop-and-sampling), stop strings and max
  * tokens. */
 #include <math.h>
 #include <stdlib.h>

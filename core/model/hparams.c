@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Reads the gemma4.* keys (spec text §1.1) and checks them for consistency
- * before any buffer is sized from them. */
+/* Reads the gemma4.* keys (docs/text-decoder.md#hyperparameters) and checks
+ * them for consistency before any buffer is sized from them. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +122,8 @@ g4_hparams_load (const g4_gguf * g, g4_hparams * hp, g4_error * err)
   }
   in->head_dim = key_len;
   in->head_dim_swa = key_len_swa;
-  /* T17: both rotary widths and both bases are read explicitly. */
+  /* T17 (docs/text-decoder.md#hyperparameters): both rotary widths and both
+   * bases are read explicitly. */
   CHECK (get_u32_or (g, ARCH "rope.dimension_count", (uint32_t) key_len, &hp->n_rot, err));
   CHECK (get_u32_or (g, ARCH "rope.dimension_count_swa", (uint32_t) hp->n_rot, &hp->n_rot_swa, err));
   CHECK (get_f32_or (g, ARCH "rope.freq_base", 10000.0f, &in->rope_theta, err));
@@ -213,6 +214,19 @@ g4_hparams_load (const g4_gguf * g, g4_hparams * hp, g4_error * err)
         in->n_expert_used, in->n_ff_expert);
     goto fail;
   }
+  /* Bidirectional image attention is the one model-variant rule of the text
+   * model, and no GGUF key carries it. Hugging Face decides it by
+   * text_config.use_bidirectional_attention == "vision" (Gemma4Model.forward,
+   * modeling_gemma4.py: "Larger Gemma 4 models use Gemma 3's bidirectional
+   * attention mask for vision inputs"), which its converter
+   * (convert_gemma4_weights.py, _VARIANTS) sets on 26B-A4B and 31B and leaves
+   * None on E2B and E4B. What sets those two apart in every file is the
+   * per-layer input embeddings: E2B/E4B have them (hidden_size_per_layer_input
+   * 256), the larger models none (0). So the rule follows the model family,
+   * whatever its width; the reference (mtmd_decode_use_non_causal) instead
+   * tests the width against E2B's 1536 and E4B's 2560, which agrees on the
+   * released models only. */
+  in->media_bidirectional = in->n_embd_per_layer == 0;
   in->rms_eps = in->rms_eps > 0 ? in->rms_eps : 1e-6f;
   in->is_swa = hp->is_swa;
   in->n_head_kv = hp->n_head_kv;

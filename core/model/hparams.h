@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Gemma 4 hyperparameters read from the GGUF metadata (spec text §1), plus the
- * per-layer quantities derived from them (§1.2). Nothing here is hard-coded
- * per model size. */
+/* Gemma 4 hyperparameters read from the GGUF metadata
+ * (docs/text-decoder.md#hyperparameters), plus the per-layer quantities derived
+ * from them. Nothing here is hard-coded per model size. */
 #ifndef G4_HPARAMS_H
 #define G4_HPARAMS_H
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Per-layer K/V storage (spec text §3.7). Full layers hold every position
- * (slot = position); sliding layers are ring buffers of W + n_batch - 1 slots,
- * enough that writing a whole batch never evicts a key an earlier query of the
- * same batch still sees; KV-shared layers own nothing. K is stored row-major
- * per slot, V transposed (one row per value dimension), so that both products
- * of attention are g4_matmul calls on strided views. */
+/* Per-layer K/V storage (docs/text-decoder.md#kv-cache). Full layers hold
+ * every position (slot = position); sliding layers are ring buffers of
+ * W + n_batch - 1 slots, enough that writing a whole batch never evicts a key
+ * an earlier query of the same batch still sees; KV-shared layers own nothing.
+ * K is stored row-major per slot, V transposed (one row per value dimension),
+ * so that both products of attention are g4_matmul calls on strided views. */
 #ifndef G4_KV_CACHE_H
 #define G4_KV_CACHE_H
 

@@ -57,11 +57,6 @@ g4_model_load (const char *path, const g4_model_params * params, g4_model ** out
         g4_vocab_n_tokens (m->vocab), m->hp.n_vocab);
     goto fail;
   }
-  /* No GGUF key says whether media attend bidirectionally; like the reference
-   * (mtmd_decode_use_non_causal), every width but E2B's 1536 and E4B's 2560
-   * does, which is what 26B/31B (HF use_bidirectional_attention "vision")
-   * need and what tiny test models get in the reference. */
-  m->media_bidirectional = m->hp.info.n_embd != 1536 && m->hp.info.n_embd != 2560;
   m->has_weights = true;
   *out = m;
   return G4_OK;

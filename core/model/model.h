@@ -15,9 +15,6 @@ struct g4_model {
   g4_vocab *vocab;              /* NULL when the file has no tokenizer */
   char *chat_template;
   g4_template_flavor flavor;
-  /* Rows of one image attend to each other (both ways) on sliding layers
-   * (26B/31B: use_bidirectional_attention "vision"). */
-  bool media_bidirectional;
 };
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The expert branch of a 26B-A4B layer (spec text §3.5 7b-7c, trap T11):
+/* The expert branch of a 26B-A4B layer (docs/text-decoder.md#moe, trap T11):
  * router on the unweighted-normed residual stream, softmax over all experts,
  * top-k, renormalised, times the per-expert scale; each expert is a GeGLU MLP
  * on pre_ffw_norm_2(h_a). Tokens are grouped by expert so each expert's

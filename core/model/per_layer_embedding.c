@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Per-layer embeddings of E2B/E4B (spec text §3.3 and §3.5 step 9, trap T9).
- * The token part is one row of a 2.35 B-value table, read in place from the
- * mapping; positions holding injected media embeddings use row 0 (<pad>). */
+/* Per-layer embeddings of E2B/E4B (docs/text-decoder.md#per-layer-embeddings,
+ * trap T9). The token part is one row of a 2.35 B-value table, read in place
+ * from the mapping; positions holding injected media embeddings use row 0
+ * (<pad>). */
 #include <math.h>
 
 #include "decoder.h"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Prompt assembly with media (spec vision-audio §4): each placeholder token
- * <|image|> / <|audio|> in the tokenized text becomes begin token, the
- * encoder's rows, end token, as llama.cpp's mtmd lays them out. */
+/* Prompt assembly with media (docs/tokenizer-and-chat.md#prompts-with-media):
+ * each placeholder token <|image|> / <|audio|> in the tokenized text becomes
+ * begin token, the encoder's rows, end token, as llama.cpp's mtmd lays them
+ * out. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,15 +61,17 @@ g4_prompt_build (const g4_model * m, const char *text, const g4_media * media, i
         "the prompt has %d media placeholders but %d media were given", found, n_media);
   }
   const size_t d = m->has_weights ? (size_t) m->hp.info.n_embd : 0;
+  const bool bidi = n_media > 0 && m->has_weights && m->hp.info.media_bidirectional;
   out->n = (int) n;
   out->tokens = malloc (sizeof *out->tokens * (size_t) n);
   if (n_media > 0) {
     out->embd = calloc ((size_t) n * d, sizeof *out->embd);
     out->embd_mask = calloc ((size_t) n, sizeof *out->embd_mask);
-    out->bidirectional = calloc ((size_t) n, sizeof *out->bidirectional);
   }
-  if (!out->tokens || (n_media > 0 && (!out->embd || !out->embd_mask || !out->bidirectional
-              || d == 0))) {
+  if (bidi)
+    out->bidirectional = calloc ((size_t) n, sizeof *out->bidirectional);
+  if (!out->tokens || (n_media > 0 && (!out->embd || !out->embd_mask || d == 0))
+      || (bidi && !out->bidirectional)) {
     free (ids);
     g4_prompt_free (out);
     return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory (or a model without weights)");
@@ -81,7 +84,8 @@ g4_prompt_build (const g4_model * m, const char *text, const g4_media * media, i
       for (int j = 0; j < md->n_tokens; j++, k++) {
         out->tokens[k] = ids[i];
         out->embd_mask[k] = true;
-        out->bidirectional[k] = !md->is_audio;
+        if (out->bidirectional)
+          out->bidirectional[k] = !md->is_audio;
         memcpy (out->embd + (size_t) k * d, md->embd + (size_t) j * d, sizeof (float) * d);
       }
       out->tokens[k++] = md->is_audio ? eoa : eoi;

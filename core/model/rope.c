@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Rotary position embedding, NEOX layout (spec text §3.4). Full layers pass
- * rope_freqs as divisors: pairs with divisor 1e30 are left (numerically)
- * unrotated, which is Gemma 4's proportional RoPE; sliding layers rotate fully. */
+/* Rotary position embedding, NEOX layout (docs/text-decoder.md#rope). Full
+ * layers pass rope_freqs as divisors: pairs with divisor 1e30 are left
+ * (numerically) unrotated, which is Gemma 4's proportional RoPE; sliding layers
+ * rotate fully. */
 #include <math.h>
 
 #include "decoder.h"

@@ -46,7 +46,8 @@ struct g4_session {
   int *span;                    /* [T] media span of each position (-1: text) when media attends bidirectionally */
 };
 
-/* The forward pass of spec §3.8 over T positions at n_past (decoder.c). */
+/* The forward pass (docs/text-decoder.md#forward-pass) over T positions at
+ * n_past (decoder.c). */
 g4_status g4_decoder_forward (g4_session * s, const g4_token * tokens, const float *embd,
     const bool *embd_mask, const bool *bidirectional, const bool *want, int T, float *logits,
     g4_error * err);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tensor table of spec text §2.1/§2.2: every required tensor must be present
- * with the expected shape; types must be ones our kernels multiply. Tensors the
- * model never reads (K/V of KV-shared layers, §2.2) are not touched. */
+/* Tensor table of docs/text-decoder.md#tensors: every required tensor must be
+ * present with the expected shape; types must be ones our kernels multiply.
+ * Tensors the model never reads (K/V of KV-shared layers,
+ * docs/text-decoder.md#kv-sharing) are not touched. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,7 @@ shape_error (binder * b, const g4_gguf_tensor * t, int64_t e0, int64_t e1, int64
 static g4_status
 check_type (binder * b, const g4_gguf_tensor * t)
 {
-  const g4_type_traits *tt = g4_type_traits_get (t->type);
-  if (!tt || !tt->supported)
+  if (!g4_kernels_supports (t->type))
     return g4_set_error (b->err, G4_STATUS_UNSUPPORTED,
         "%s: tensor '%s' has type %s, which is not supported", g4_gguf_path (b->g),
         t->name, g4_type_name (t->type) ? g4_type_name (t->type) : "unknown");
@@ -73,7 +73,8 @@ bind_matrix (binder * b, const char *name, int64_t n_in, int64_t n_out, int64_t 
   return G4_OK;
 }
 
-/* Norms, scales and frequency factors are F32 in every conversion (spec §0.1). */
+/* Norms, scales and frequency factors are F32 in every conversion
+ * (docs/text-decoder.md#conventions). */
 static g4_status
 bind_f32 (binder * b, const char *name, int64_t n, bool required, const float **out)
 {

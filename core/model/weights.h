@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The text decoder's tensors (spec text §2), bound as views into the mapped
- * GGUF file after checking each one's type and shape. */
+/* The text decoder's tensors (docs/text-decoder.md#tensors), bound as views
+ * into the mapped GGUF file after checking each one's type and shape. */
 #ifndef G4_WEIGHTS_H
 #define G4_WEIGHTS_H
 
@@ -10,7 +10,7 @@
 typedef struct {
   const float *attn_norm;       /* attn_norm.weight {d} */
   g4_matrix q;                  /* attn_q {d, H*hd}, or the first rows of attn_qkv */
-  g4_matrix k, v;               /* attn_k / attn_v {d, Hkv*hd}; v.data NULL: V = raw K (§3.5.3) */
+  g4_matrix k, v;               /* attn_k / attn_v {d, Hkv*hd}; v.data NULL: V = raw K (T3) */
   const float *q_norm, *k_norm; /* {hd} */
   g4_matrix o;                  /* attn_output {H*hd, d} */
   const float *post_attn_norm;  /* post_attention_norm.weight {d} */
@@ -19,7 +19,7 @@ typedef struct {
   const float *post_ffw_norm;   /* post_ffw_norm.weight {d} */
   float out_scale;              /* layer_output_scale.weight {1}, 1 if absent */
 
-  /* MoE (26B-A4B, spec §3.5 7a-7d) */
+  /* MoE (26B-A4B, docs/text-decoder.md#moe) */
   bool moe;
   g4_matrix router;             /* ffn_gate_inp.weight {d, n_expert} */
   const float *router_scale;    /* ffn_gate_inp.scale {d} */
@@ -29,7 +29,7 @@ typedef struct {
   size_t exp_gate_stride, exp_up_stride, exp_down_stride;  /* bytes between experts */
   const float *exp_scale;       /* ffn_down_exps.scale {n_expert}, NULL = 1 */
 
-  /* per-layer embeddings (E2B/E4B, §3.3, §3.5.9) */
+  /* per-layer embeddings (E2B/E4B, docs/text-decoder.md#per-layer-embeddings) */
   g4_matrix inp_gate;           /* inp_gate.weight {d, P} */
   g4_matrix proj;               /* proj.weight {P, d} */
   const float *post_norm;       /* post_norm.weight {d} */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The Gemma 4 chat format (spec text §5.1, §5.2) written out in C instead of
- * running the Jinja template: turns, the optional system turn with <|think|>,
- * prior model turns with their thought blocks stripped, the generation prompt
- * of each template flavour, and the split of a raw answer into thought and
- * answer. Trimming follows Jinja's |trim (Python str.strip). */
+/* The Gemma 4 chat format (docs/tokenizer-and-chat.md#chat-format) written out
+ * in C instead of running the Jinja template: turns, the optional system turn
+ * with <|think|>, prior model turns with their thought blocks stripped, the
+ * generation prompt of each template flavour, and the split of a raw answer
+ * into thought and answer. Trimming follows Jinja's |trim (Python
+ * str.strip). */
 #include "vocab.h"
 
 #include <stdlib.h>

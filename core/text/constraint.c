@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Constrained decoding of detection answers: a byte-level pushdown-free
  * automaton (the nesting is fixed) for exactly the JSON of
- * g4_constraint_detection_new, run over token pieces. Pieces are computed
+ * g4_constraint_detection_new, run over token pieces; the same machinery
+ * with only its label trie answers classification (g4_constraint_choice_new:
+ * one of the labels, as it is written). Pieces are computed
  * once and sorted, so one pass over the vocabulary finds the allowed tokens
  * while sharing the automaton's work over common prefixes; greedy decoding
  * only checks the best candidates until one fits. */
@@ -43,6 +45,7 @@ typedef enum {
   S_OBJECT_END,                 /* '}' */
   S_AFTER_OBJECT,               /* ',' or ']' */
   S_NEXT,                       /* '{' of the next object */
+  S_CHOICE,                     /* inside a bare label (choice constraints) */
   S_DONE,
 } phase;
 
@@ -55,6 +58,7 @@ typedef struct {
   uint8_t u8_need, u8_lo, u8_hi; /* continuation bytes of a UTF-8 character */
   uint8_t len;                  /* label bytes written */
   uint16_t value;               /* the coordinate so far */
+  uint16_t first[2];            /* y_min and x_min, which y_max and x_max must differ from */
   int32_t node;                 /* label trie node; -1: any string */
   uint32_t n_objects;
 } cstate;
@@ -79,6 +83,7 @@ enum {
 
 struct g4_constraint {
   cstate state;
+  bool choice;                  /* the answer is one label, not a JSON list */
   uint32_t max_objects;         /* 0: no limit */
   trie_node *nodes;             /* NULL: any label */
   trie_edge *edges;
@@ -195,10 +200,32 @@ go (cstate * s, phase p)
   return true;
 }
 
+/* The box must have a width and a height (g4_detections_parse drops one
+ * without): y_max and x_max differ from y_min and x_min. A coordinate may end
+ * unless it equals its partner. */
+static bool
+may_end (const cstate * s)
+{
+  return s->coord < 2 || s->value != s->first[s->coord - 2];
+}
+
+/* Whether a coordinate whose digits so far make v can still be written: it
+ * may end, or more digits can follow (no leading zero, at most 1000), so the
+ * answer never reaches a dead end. */
+static bool
+may_continue (const cstate * s, int v)
+{
+  return s->coord < 2 || v != s->first[s->coord - 2] || (v != 0 && v * 10 <= 1000);
+}
+
 /* After a coordinate: ',' before the next one, ']' after the fourth. */
 static bool
 end_number (cstate * s, uint8_t b)
 {
+  if (!may_end (s))
+    return false;
+  if (s->coord < 2)
+    s->first[s->coord] = s->value;
   if (b == ',' && s->coord < 3) {
     s->coord++;
     return go (s, S_NUM_START);
@@ -224,12 +251,19 @@ step (const g4_constraint * c, cstate * s, uint8_t b)
     }
     case S_STRING:
       return step_string (c, s, b);
+    case S_CHOICE:{
+      const int32_t next = trie_child (c, s->node, b);
+      if (next < 0)
+        return false;
+      s->node = next;
+      return true;
+    }
     case S_DONE:
       return false;
     case S_NUM:
       if (b >= '0' && b <= '9') {
         int v = s->value * 10 + (b - '0');
-        if (s->value == 0 || v > 1000)
+        if (s->value == 0 || v > 1000 || !may_continue (s, v))
           return false;
         s->value = (uint16_t) v;
         return true;
@@ -240,6 +274,8 @@ step (const g4_constraint * c, cstate * s, uint8_t b)
   }
   if (is_space (b)) {
     if (s->space >= MAX_SPACE)
+      return false;
+    if (s->phase == S_NUM && !may_end (s))
       return false;
     s->space++;
     if (s->phase == S_NUM)
@@ -264,7 +300,7 @@ step (const g4_constraint * c, cstate * s, uint8_t b)
       s->coord = 0;
       return b == '[' && go (s, S_NUM_START);
     case S_NUM_START:
-      if (b < '0' || b > '9')
+      if (b < '0' || b > '9' || !may_continue (s, b - '0'))
         return false;
       s->value = (uint16_t) (b - '0');
       return go (s, S_NUM);
@@ -318,13 +354,16 @@ piece (const g4_constraint * c, g4_token t, int *len)
 void
 g4_constraint_reset (g4_constraint * c)
 {
-  c->state = (cstate) {.phase = S_START,.node = -1 };
+  c->state = c->choice ? (cstate) {.phase = S_CHOICE,.node = 0 }
+  : (cstate) {.phase = S_START,.node = -1 };
 }
 
 bool
 g4_constraint_done (const g4_constraint * c)
 {
-  return c->state.phase == S_DONE;
+  /* a label that is the start of a longer one may end or go on */
+  return c->state.phase == S_DONE
+      || (c->state.phase == S_CHOICE && c->nodes[c->state.node].terminal);
 }
 
 bool
@@ -374,11 +413,11 @@ scan (g4_constraint * c)
 {
   const cstate *s0 = &c->state;
   memset (c->allowed, 0, (size_t) c->n_tokens);
-  if (s0->phase == S_DONE) {
+  if (g4_constraint_done (c))
     for (int i = 0; i < c->n_eog; i++)
       c->allowed[c->eog[i]] = 1;
+  if (s0->phase == S_DONE)
     return;
-  }
   const bool plain_string = s0->phase == S_STRING && s0->node < 0 && !s0->esc && !s0->hex
       && !s0->u8_need;
   cstate *st = c->stack;
@@ -593,8 +632,11 @@ json_escape (const char *label, char *out, int size)
   return n;
 }
 
+/* The labels' trie, of their bytes as written inside a JSON string, or, with
+ * raw, as they are (a bare answer). */
 static g4_status
-build_trie (g4_constraint * c, const char *const *labels, int n_labels, g4_error * err)
+build_trie (g4_constraint * c, const char *const *labels, int n_labels, bool raw,
+    g4_error * err)
 {
   size_t max_nodes = 1;
   for (int i = 0; i < n_labels; i++)
@@ -612,6 +654,8 @@ build_trie (g4_constraint * c, const char *const *labels, int n_labels, g4_error
       return g4_set_error (err, G4_STATUS_INVALID_ARG,
           "label %d (\"%s\") must be 1-%d bytes of valid UTF-8 once escaped as JSON",
           i, labels[i] ? labels[i] : "(null)", MAX_LABEL);
+    if (raw)
+      n = (int) strlen (strcpy (enc, labels[i]));
     int32_t node = 0;
     for (int k = 0; k < n; k++) {
       int32_t next = trie_child (c, node, (uint8_t) enc[k]);
@@ -628,6 +672,26 @@ build_trie (g4_constraint * c, const char *const *labels, int n_labels, g4_error
   return G4_OK;
 }
 
+static g4_constraint *
+constraint_new (const g4_vocab * vocab, const char *const *labels, int n_labels,
+    int max_objects, bool choice, g4_error * err)
+{
+  g4_constraint *c = calloc (1, sizeof *c);
+  if (!c) {
+    g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
+    return NULL;
+  }
+  c->max_objects = (uint32_t) max_objects;
+  c->choice = choice;
+  if ((n_labels > 0 && build_trie (c, labels, n_labels, choice, err))
+      || load_tokens (c, vocab, err)) {
+    g4_constraint_free (c);
+    return NULL;
+  }
+  g4_constraint_reset (c);
+  return c;
+}
+
 g4_constraint *
 g4_constraint_detection_new (const g4_vocab * vocab, const char *const *labels, int n_labels,
     int max_objects, g4_error * err)
@@ -637,18 +701,19 @@ g4_constraint_detection_new (const g4_vocab * vocab, const char *const *labels, 
         !vocab ? "no vocabulary" : max_objects < 0 ? "max_objects < 0" : "bad labels");
     return NULL;
   }
-  g4_constraint *c = calloc (1, sizeof *c);
-  if (!c) {
-    g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
+  return constraint_new (vocab, labels, n_labels, max_objects, false, err);
+}
+
+g4_constraint *
+g4_constraint_choice_new (const g4_vocab * vocab, const char *const *labels, int n_labels,
+    g4_error * err)
+{
+  if (!vocab || n_labels < 1 || !labels) {
+    g4_set_error (err, G4_STATUS_INVALID_ARG, "g4_constraint_choice_new: %s",
+        !vocab ? "no vocabulary" : "no labels to choose from");
     return NULL;
   }
-  c->max_objects = (uint32_t) max_objects;
-  if ((n_labels > 0 && build_trie (c, labels, n_labels, err)) || load_tokens (c, vocab, err)) {
-    g4_constraint_free (c);
-    return NULL;
-  }
-  g4_constraint_reset (c);
-  return c;
+  return constraint_new (vocab, labels, n_labels, 0, true, err);
 }
 
 void

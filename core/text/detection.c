@@ -421,12 +421,20 @@ emit (reader * r, const double *box, const char *label, double confidence)
   }
   for (int i = 0; i < 4; i++)
     b[i] = fractions ? b[i] * 1000.0 : b[i];
+  const float y_min = clampf (fmin (b[0], b[2]), 0.0, 1000.0);
+  const float x_min = clampf (fmin (b[1], b[3]), 0.0, 1000.0);
+  const float y_max = clampf (fmax (b[0], b[2]), 0.0, 1000.0);
+  const float x_max = clampf (fmax (b[1], b[3]), 0.0, 1000.0);
+  /* a box without width or height (or wholly outside the image) locates
+   * nothing: dropped, never widened into a box the model did not draw */
+  if (!(x_max > x_min) || !(y_max > y_min))
+    return;
   if (r->n < r->max_out) {
     g4_detection *d = &r->out[r->n];
-    d->y_min = clampf (fmin (b[0], b[2]), 0.0, 1000.0);
-    d->x_min = clampf (fmin (b[1], b[3]), 0.0, 1000.0);
-    d->y_max = clampf (fmax (b[0], b[2]), 0.0, 1000.0);
-    d->x_max = clampf (fmax (b[1], b[3]), 0.0, 1000.0);
+    d->y_min = y_min;
+    d->x_min = x_min;
+    d->y_max = y_max;
+    d->x_max = x_max;
     /* trimmed: the label was cut on a character boundary already */
     while (is_space ((unsigned char) *label))
       label++;

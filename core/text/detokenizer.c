@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Token -> text (spec text §4.3): NORMAL tokens with U+2581 turned back into
- * spaces, BYTE tokens as their raw byte, USER_DEFINED as their text, CONTROL
- * and UNKNOWN only on request; no "clean spaces" pass. The streaming variant
- * holds back incomplete UTF-8 across tokens and replaces ill-formed bytes by
- * U+FFFD, so every chunk it returns is valid UTF-8. */
+/* Token -> text (docs/tokenizer-and-chat.md#decoding): NORMAL tokens with
+ * U+2581 turned back into spaces, BYTE tokens as their raw byte, USER_DEFINED
+ * as their text, CONTROL and UNKNOWN only on request; no "clean spaces" pass.
+ * The streaming variant holds back incomplete UTF-8 across tokens and replaces
+ * ill-formed bytes by U+FFFD, so every chunk it returns is valid UTF-8. */
 #include "vocab.h"
 
 #include <string.h>

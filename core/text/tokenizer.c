@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* g4_tokenize: the Gemma 4 encoder of spec text §4.2, matching llama.cpp's
- * "gemma4" BPE: special tokens are carved out first (longest first), spaces
- * become U+2581, each newline run is its own word, then BPE merges the lowest
- * rank (leftmost on ties) until none applies, with <0xHH> byte fallback.
- * Invalid UTF-8 is read as llama.cpp reads it: each bad byte is U+FFFD. */
+/* g4_tokenize: the Gemma 4 encoder of docs/tokenizer-and-chat.md#encoding,
+ * matching llama.cpp's "gemma4" BPE: special tokens are carved out first
+ * (longest first), spaces become U+2581, each newline run is its own word, then
+ * BPE merges the lowest rank (leftmost on ties) until none applies, with <0xHH>
+ * byte fallback. Invalid UTF-8 is read as llama.cpp reads it: each bad byte is
+ * U+FFFD. */
 #include "vocab.h"
 
 #include <limits.h>

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Loads the Gemma 4 vocabulary from tokenizer.* GGUF keys (spec text §4.1,
- * §4.4): token views, attributes, byte-fallback ids, the end-of-generation set,
- * a text -> id hash and a (left id, right id) -> merge hash. Every id and
- * length in the file is checked; the strings themselves are not copied. */
+/* Loads the Gemma 4 vocabulary from tokenizer.* GGUF keys
+ * (docs/tokenizer-and-chat.md#vocabulary): token views, attributes,
+ * byte-fallback ids, the end-of-generation set, a text -> id hash and a
+ * (left id, right id) -> merge hash. Every id and length in the file is
+ * checked; the strings themselves are not copied. */
 #include "vocab.h"
 
 #include <stdio.h>
@@ -24,7 +25,7 @@
 #define KEY_SUPPRESS "tokenizer.ggml.suppress_tokens"
 
 /* Token strings that end generation, matched by text as llama.cpp does
- * (spec text §4.4). */
+ * (docs/tokenizer-and-chat.md#vocabulary). */
 static const char *const eog_texts[] = { "<eos>", "<turn|>", "<|tool_response>" };
 
 /* FNV-1a, streamed so a merge's "left" + "right" hashes like the token text

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vocab.h: the Gemma 4 vocabulary as read from a GGUF file's tokenizer.* keys
- * (spec text §4.1, §4.4), shared by the tokenizer, the detokenizer and the
- * model loader. Internal to core: the public calls are in gemma4.h.
- * Token strings are views into the GGUF mapping, so the g4_gguf handle must
- * outlive the vocab. */
+ * (docs/tokenizer-and-chat.md#vocabulary), shared by the tokenizer, the
+ * detokenizer and the model loader. Internal to core: the public calls are in
+ * gemma4.h. Token strings are views into the GGUF mapping, so the g4_gguf
+ * handle must outlive the vocab. */
 #ifndef G4_VOCAB_H
 #define G4_VOCAB_H
 

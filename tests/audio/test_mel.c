@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The log-mel front end (spec vision-audio §3.3) against a direct
- * double-precision evaluation of the spec's formulas (DFT by definition, mel
+/* The log-mel front end (docs/audio-encoder.md#log-mel) against a direct
+ * double-precision evaluation of its formulas (DFT by definition, mel
  * filters recomputed here): frame counts, random noise, silence at the floor,
  * and a 1 kHz tone peaking in the band centred nearest 1 kHz. */
 #include <math.h>

@@ -280,7 +280,8 @@ check_api (const float *pcm, int64_t n)
     return;
   }
   CHECK (g4_mmproj_has_vision (mm) && g4_mmproj_has_audio (mm), "fixture flags");
-  /* spec §3.5: 25 tokens a second; 1..160 samples still one frame, one token */
+  /* 25 tokens a second; 1..160 samples still one frame, one token
+   * (docs/audio-encoder.md#token-counts) */
   const int64_t lens[] = { 1, 160, 161, 16000, 16537, 480000, 480001, 960000 + 16000 };
   const int want[] = { 1, 1, 1, 25, 26, 750, 751, 1525 };
   for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)

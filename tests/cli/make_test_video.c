@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* make_test_video OUT SECONDS FPS WIDTH HEIGHT: writes a short MPEG-4 video
- * (the container from OUT's extension, e.g. .mkv) of moving colour bars with
- * libavformat/libavcodec, for the caption tests when no ffmpeg program is
- * installed. Frame i has timestamp i / FPS. */
+/* make_test_video OUT SECONDS FPS WIDTH HEIGHT [AUDIO_SECONDS]: writes a
+ * short MPEG-4 video (the container from OUT's extension, e.g. .mkv) of
+ * moving colour bars with libavformat/libavcodec, for the caption tests when
+ * no ffmpeg program is installed. Frame i has timestamp i / FPS. With
+ * AUDIO_SECONDS the file also has that much silent 16 kHz PCM sound (longer
+ * than the video: a file whose container outlasts its pictures). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -48,13 +51,40 @@ fill (AVFrame * f, int i, int n)
     }
 }
 
+enum { AUDIO_RATE = 16000, AUDIO_PACKET = 1600 };
+
+/* Writes the silent sound packets that start before t seconds. */
+static int
+write_audio (AVFormatContext * fc, AVStream * st, AVPacket * pkt, int64_t * next, int64_t end,
+    double t)
+{
+  static const uint8_t silence[2 * AUDIO_PACKET];
+  int r = 0;
+  while (r >= 0 && *next < end && *next < t * AUDIO_RATE) {
+    const int64_t n = end - *next < AUDIO_PACKET ? end - *next : AUDIO_PACKET;
+    av_packet_unref (pkt);
+    if ((r = av_new_packet (pkt, (int) (2 * n))) < 0)
+      break;
+    memcpy (pkt->data, silence, (size_t) (2 * n));
+    pkt->pts = pkt->dts = *next;
+    pkt->duration = n;
+    av_packet_rescale_ts (pkt, (AVRational) { 1, AUDIO_RATE }, st->time_base);
+    pkt->stream_index = st->index;
+    r = av_interleaved_write_frame (fc, pkt);
+    *next += n;
+  }
+  return r;
+}
+
 int
 main (int argc, char **argv)
 {
-  if (argc != 6) {
-    fprintf (stderr, "usage: %s OUT SECONDS FPS WIDTH HEIGHT\n", argv[0]);
+  if (argc != 6 && argc != 7) {
+    fprintf (stderr, "usage: %s OUT SECONDS FPS WIDTH HEIGHT [AUDIO_SECONDS]\n", argv[0]);
     return 2;
   }
+  const int64_t audio_end = argc == 7 ? (int64_t) (atof (argv[6]) * AUDIO_RATE) : 0;
+  int64_t audio_next = 0;
   const double seconds = atof (argv[2]);
   const int fps = atoi (argv[3]), w = atoi (argv[4]), h = atoi (argv[5]);
   const int n = (int) (seconds * fps + 0.5);
@@ -63,13 +93,25 @@ main (int argc, char **argv)
   AVCodecContext *cc = codec ? avcodec_alloc_context3 (codec) : NULL;
   AVFrame *frame = av_frame_alloc ();
   AVPacket *pkt = av_packet_alloc ();
-  AVStream *st = NULL;
+  AVStream *st = NULL, *ast = NULL;
   int r = -1;
   if (n < 1 || fps < 1 || w < 16 || h < 16 || (w | h) & 1 || !cc || !frame || !pkt
       || avformat_alloc_output_context2 (&fc, NULL, NULL, argv[1]) < 0
       || !(st = avformat_new_stream (fc, NULL))) {
     fprintf (stderr, "make_test_video: bad arguments or no MPEG-4 encoder\n");
     goto done;
+  }
+  if (audio_end > 0) {
+    if (!(ast = avformat_new_stream (fc, NULL)))
+      goto done;
+    ast->codecpar->codec_type = AVMEDIA_TYPE_AUDIO;
+    ast->codecpar->codec_id = AV_CODEC_ID_PCM_S16LE;
+    ast->codecpar->sample_rate = AUDIO_RATE;
+    ast->codecpar->ch_layout = (AVChannelLayout) AV_CHANNEL_LAYOUT_MONO;
+    ast->codecpar->format = AV_SAMPLE_FMT_S16;
+    ast->codecpar->bits_per_coded_sample = 16;
+    ast->codecpar->block_align = 2;
+    ast->time_base = (AVRational) { 1, AUDIO_RATE };
   }
   cc->width = w;
   cc->height = h;
@@ -94,10 +136,13 @@ main (int argc, char **argv)
       goto done;
     fill (frame, i, n);
     frame->pts = i;
-    if (encode (fc, cc, st, frame, pkt) < 0)
+    if (encode (fc, cc, st, frame, pkt) < 0
+        || (ast && write_audio (fc, ast, pkt, &audio_next, audio_end, (double) (i + 1) / fps) < 0))
       goto done;
   }
-  if (encode (fc, cc, st, NULL, pkt) < 0 || av_write_trailer (fc) < 0)
+  if (encode (fc, cc, st, NULL, pkt) < 0
+      || (ast && write_audio (fc, ast, pkt, &audio_next, audio_end, 1e30) < 0)
+      || av_write_trailer (fc) < 0)
     goto done;
   r = 0;
 done:

@@ -42,6 +42,21 @@ check "--overlap 4s: exit status" "0" "$?"
 check "--overlap 4s: 4 windows every 6 s" \
   "00:00 --> 00:10;00:06 --> 00:16;00:12 --> 00:22;00:18 --> 00:25;" "$(spans "$tmp/b.txt")"
 
+# overlapping windows give subtitles that do not overlap: each cue ends where
+# the next window starts, the last one at the end of the video
+"$CLI" caption "$tmp/v25.mkv" -m "$M" --mmproj "$MM" --window 10s --overlap 4s --frames 1 -n 2 \
+  -t 2 --srt "$tmp/b.srt" > /dev/null 2>&1
+check "--overlap 4s: SRT cues end where the next window starts" \
+  "$(awk 'BEGIN { split ("00:00:00,000 --> 00:00:06,000;00:00:06,000 --> 00:00:12,000;00:00:12,000 --> 00:00:18,000;00:00:18,000 --> 00:00:25,000", t, ";") }
+    /\] .*[^ ]/ { printf "%s;", t[NR] }' "$tmp/b.txt")" "$(srt_times "$tmp/b.srt")"
+
+# a file whose sound outlasts its video: windows end with the pictures
+"$MAKE_VIDEO" "$tmp/av.mkv" 6 5 64 48 20 || { echo "FAIL: make_test_video with sound"; exit 1; }
+"$CLI" caption "$tmp/av.mkv" -m "$M" --mmproj "$MM" --window 2s --frames 1 -n 2 -t 2 \
+  > "$tmp/av.txt" 2> "$tmp/av.err"
+check "6 s of video, 20 s of sound: 3 windows" "00:00 --> 00:02;00:02 --> 00:04;00:04 --> 00:06;" \
+  "$(spans "$tmp/av.txt")"
+
 # ms durations, -v
 "$CLI" caption "$tmp/v3.mkv" -m "$M" --mmproj "$MM" --window 1500ms --frames 3 -n 2 -t 2 -v \
   --srt "$tmp/c.srt" > "$tmp/c.txt" 2> "$tmp/c.err"

@@ -8,9 +8,9 @@ D=$2
 . "$(dirname "$0")/lib.sh"
 VOCAB=$D/vocab/ggml-vocab-gemma-4.gguf
 
-check "tokenize (spec 4.2 example)" "9259,1902,236888,62367,29234,11042,2192,236743,236770,236778,236800,103453" \
+check "tokenize (docs/tokenizer-and-chat.md#encoding example)" "9259,1902,236888,62367,29234,11042,2192,236743,236770,236778,236800,103453" \
   "$("$CLI" tokenize -m "$VOCAB" -p 'Hello world! Café déjà vu — 123 😊' --no-bos)"
-check "tokenize chat prompt (spec 5.1)" "2,105,2364,107,3689,563,506,5279,529,7001,236881,106,107,105,4368,107,100,45518,107,101" \
+check "tokenize chat prompt (docs/tokenizer-and-chat.md#chat-format)" "2,105,2364,107,3689,563,506,5279,529,7001,236881,106,107,105,4368,107,100,45518,107,101" \
   "$("$CLI" tokenize -m "$VOCAB" --no-bos -p '<bos><|turn>user
 What is the capital of France?<turn|>
 <|turn>model
@@ -39,6 +39,15 @@ check "bench --audio gives the encoder time, 83 tokens and 3.33 s" "3" \
 
 out=$("$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 8 --temp 0.8 --seed 5 2>/dev/null)
 check "generate is reproducible for a seed" "$out" "$("$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 8 --temp 0.8 --seed 5 2>/dev/null)"
+
+"$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 3 > "$tmp/gen.txt" 2>/dev/null
+check "generate ends its answer with a newline" "yes" \
+  "$([ -s "$tmp/gen.txt" ] && [ "$(tail -c 1 "$tmp/gen.txt" | od -An -c | tr -d ' ')" = '\n' ] && echo yes || echo no)"
+"$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 3 --temp -1 > "$tmp/out" 2> "$tmp/err"
+check "generate --temp -1 is refused (2)" "2 yes" "$? $(grep -q 'temp expects a number in \[0, 100\]' "$tmp/err" && echo yes || echo no)"
+"$CLI" logits -m "$D/text/e2b-f32.gguf" --tokens 1,2 -o "$tmp/no/such/dir.f32" > /dev/null 2> "$tmp/err"
+check "cannot write says why" "1 yes" \
+  "$? $(grep -q "cannot write $tmp/no/such/dir.f32: No such file or directory" "$tmp/err" && echo yes || echo no)"
 
 for args in "info" "info -m /nonexistent.gguf" "logits -m $D/text/e2b-f32.gguf --tokens 1,x -o $tmp/x" \
     "logits -m $D/text/e2b-f32.gguf --tokens 999 -o $tmp/x" "generate -m $D/text/e2b-f32.gguf -p hi" \

@@ -234,29 +234,39 @@ test_memory_is_bounded (void)
 }
 
 static void
-expect_skip (const gchar * prev, const gchar * next, guint max_words,
+expect_skip (const gchar * prev, const gchar * next, gdouble share,
     const gchar * rest)
 {
-  gsize skip = gst_gemma4_text_seam_skip (prev, next, max_words);
+  gsize skip = gst_gemma4_text_seam_skip (prev, next, share);
   g_assert_cmpstr (next + skip, ==, rest);
 }
 
 static void
 test_seam (void)
 {
-  expect_skip ("the quick brown fox", "brown fox jumps over", 8,
+  expect_skip ("the quick brown fox", "brown fox jumps over", 0.5,
       "jumps over");
-  expect_skip ("Hello, World.", "world! How are you", 8, "How are you");
-  expect_skip ("nothing in common", "entirely new words", 8,
+  expect_skip ("Hello, World.", "world! How are you", 0.2, "How are you");
+  expect_skip ("nothing in common", "entirely new words", 0.5,
       "entirely new words");
-  expect_skip ("a b c d e", "b c d e f", 3, "b c d e f");
-  expect_skip ("a b c d e", "c d e f", 3, "f");
-  expect_skip ("said it twice", "said it twice", 8, "");
-  expect_skip ("добрый день", "День хороший", 8, "хороший");
-  expect_skip (NULL, "first chunk", 8, "first chunk");
-  expect_skip ("end", "", 8, "");
-  g_print ("seam: 9 cases (case, punctuation, UTF-8, word limit, full "
-      "repeat)\n");
+  /* at most the overlap's share of the words, plus one cut at the seam */
+  expect_skip ("a b c d e", "b c d e f g h i j k", 0.2, "b c d e f g h i j k");
+  expect_skip ("a b c d e", "d e f g h i j k l m", 0.1, "f g h i j k l m");
+  expect_skip ("добрый день", "День хороший", 0.3, "хороший");
+  expect_skip (NULL, "first chunk", 0.5, "first chunk");
+  expect_skip ("end", "", 0.5, "");
+  expect_skip ("a b", "a b c", 0.0, "a b c");
+  /* a chunk that repeats its predecessor is speech too: never all of it */
+  expect_skip ("said it twice", "said it twice", 0.5, "said it twice");
+  expect_skip ("yes yes", "yes", 0.5, "yes");
+  expect_skip ("yes, yes, yes", "yes, yes, yes, no", 0.2, "yes, no");
+  /* text without spaces: a character is a word */
+  expect_skip ("今日は晴れです", "です明日も晴れ", 0.3, "明日も晴れ");
+  expect_skip ("我们走吧", "我们走吧", 0.5, "我们走吧");
+  expect_skip ("我们走吧", "走吧我们明天见面了好吗", 0.1, "我们明天见面了好吗");
+  expect_skip ("ครับ", "ครับ", 0.5, "ครับ");
+  g_print ("seam: 16 cases (case, punctuation, UTF-8, the overlap's share, "
+      "repeated chunks kept, CJK and Thai by character)\n");
 }
 
 static void

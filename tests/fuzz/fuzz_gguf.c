@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "gguf.h"
-#include "kernels.h"
+#include "type_traits.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t * data, size_t size);
 

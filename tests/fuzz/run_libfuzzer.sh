@@ -26,9 +26,9 @@ fi
 core=$src/core
 "$cc" -g -O1 -std=gnu11 -D_GNU_SOURCE \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$core" -I"$core/base" -I"$core/gguf" -I"$core/kernels" \
+  -I"$core/include" -I"$core/base" -I"$core/gguf" \
   "$src/tests/fuzz/fuzz_gguf.c" "$core/gguf/gguf.c" "$core/gguf/gguf_writer.c" \
-  "$core/base/error.c" "$core/base/mapped_file.c" "$core/kernels/type_traits.c" \
+  "$core/base/error.c" "$core/base/mapped_file.c" "$core/gguf/type_traits.c" \
   -o "$work/fuzz_gguf" || exit 1
 
 rm -rf "$work/corpus" "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*

@@ -124,18 +124,18 @@ check_traits (void)
     size_t row = (size_t) (1024 / expect[i].block_size) * expect[i].type_size;
     bool ok = strcmp (tt->name, expect[i].name) == 0 &&
         tt->block_size == expect[i].block_size &&
-        tt->type_size == expect[i].type_size && tt->supported &&
+        tt->type_size == expect[i].type_size && g4_kernels_supports (expect[i].type) &&
         g4_row_size (expect[i].type, 1024) == row;
     CHECK (ok, "%s traits: name %s block %lld bytes %zu supported %d row %zu, "
         "expected block %lld bytes %zu row %zu", expect[i].name, tt->name,
-        (long long) tt->block_size, tt->type_size, tt->supported,
+        (long long) tt->block_size, tt->type_size, g4_kernels_supports (expect[i].type),
         g4_row_size (expect[i].type, 1024), (long long) expect[i].block_size,
         expect[i].type_size, row);
     n_ok += ok;
   }
   /* activation-only, removed and unknown ids */
   CHECK (g4_type_traits_get (G4_TYPE_Q8_K)
-      && !g4_type_traits_get (G4_TYPE_Q8_K)->supported, "Q8_K must be known "
+      && !g4_kernels_supports (G4_TYPE_Q8_K), "Q8_K must be known "
       "but unsupported");
   CHECK (g4_type_traits_get (4) == NULL, "removed type 4 (Q4_2) has traits");
   CHECK (g4_type_traits_get (G4_TYPE_COUNT) == NULL, "id G4_TYPE_COUNT has traits");

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Runs the example pipeline scripts of issue 4 with GEMMA4_LAUNCH set to
+# Runs the example pipeline scripts with GEMMA4_LAUNCH set to
 # parse_launch, which builds each pipeline as gst-launch-1.0 would (elements,
 # property names and values, pad links) without starting it, for every way
 # the script can be called; also checks the usage text and exit codes.
@@ -29,6 +29,19 @@ case "$name" in
       exit 1
     fi
     set -- "$input" ;;
+  file-to-srt.sh)
+    if "$script" >/dev/null 2>&1; then
+      echo "$name without INPUT did not fail" >&2
+      exit 1
+    fi
+    set -- "$input" ;;
+  live-console.sh)
+    if "$script" 2s >/dev/null 2>&1; then
+      echo "$name 2s (not a number of seconds) did not fail" >&2
+      exit 1
+    fi
+    set -- "" 3 ;;
+  overlay.sh) set -- "" "$input" ;;
   *) echo "unknown script $name" >&2; exit 1 ;;
 esac
 n=0

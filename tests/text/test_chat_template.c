@@ -100,7 +100,8 @@ check_render (const g4_vocab * v, const chat_case * c, g4_template_flavor flavor
     test_failures++;
     return;
   }
-  /* T16: the template carries <bos>, so no BOS is added here. */
+  /* T16 (docs/tokenizer-and-chat.md#encoding): the template carries <bos>, so
+   * no BOS is added here. */
   int n_got = g4_tokenize (v, got_text, n, false, true, got, MAX_IDS);
   test_same_ids (what, got, n_got, want, n_want);
 }

@@ -4,8 +4,9 @@
  * label set and with any label, are each a complete strict-JSON list that
  * g4_detections_parse reads whole, with labels from the set; the same prompts
  * without the constraint give text that does not parse (the model is random,
- * so the constraint is what makes the difference). Prints the time per token
- * with and without it.
+ * so the constraint is what makes the difference); classification answers
+ * under the choice constraint are exactly one label. Prints the time per
+ * token with and without it.
  * usage: test_constrained_generate MODEL.gguf */
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +249,21 @@ main (int argc, char **argv)
   for (uint64_t seed = 1; seed <= N_SEEDS; seed++)
     check_constrained ("labels", with_labels, labels, 2, 1.0f, seed);
   check_constrained ("any label", any, NULL, 0, 0.0f, 0);
+
+  /* classification: the answer is exactly one of the labels, then the end */
+  const char *classes[] = { "person", "car", "traffic light" };
+  g4_constraint *choice = g4_constraint_choice_new (v, classes, 3, &err);
+  CHECK (choice != NULL, "choice: %s", err.message);
+  for (uint64_t seed = 0; choice && seed <= N_SEEDS; seed++) {
+    static sink k;
+    g4_generate_result r;
+    generate (choice, 16, seed ? 1.0f : 0.0f, seed, &k, &r);
+    printf ("classify T=%d seed %llu: %d tokens: '%s'\n", seed ? 1 : 0,
+        (unsigned long long) seed, r.n_generated, k.text);
+    CHECK (r.stop == G4_STOP_EOG && in_set (k.text, classes, 3),
+        "classify: '%s' is not one of the labels (stop %d)", k.text, r.stop);
+  }
+  g4_constraint_free (choice);
 
   /* the same model and prompts without the constraint */
   int parsed = 0;

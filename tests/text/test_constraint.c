@@ -81,6 +81,15 @@ check_label_set (void)
   refuses_last (c, "[{\"box_2d\": [-");
   refuses_last (c, "[{\"box_2d\": [1.");
   refuses_last (c, "[{\"box_2d\": [1, 2, 3]");
+  /* no box without a width or a height */
+  refuses_last (c, "[{\"box_2d\": [5, 6, 5,");
+  refuses_last (c, "[{\"box_2d\": [5, 6, 5 ");
+  refuses_last (c, "[{\"box_2d\": [5, 6, 7, 6]");
+  /* refused as soon as the coordinate can only equal its partner */
+  refuses_last (c, "[{\"box_2d\": [555, 6, 555");
+  refuses_last (c, "[{\"box_2d\": [0, 6, 0");
+  refuses_last (c, "[{\"box_2d\": [5, 1000, 7, 1000");
+  accepts (c, "[{\"box_2d\": [10, 20, 100, 200], \"label\": \"car\"}]", 1);
   refuses_last (c, "[{\"box_2d\": [1, 2, 3, 4,");
   refuses_last (c, "[{\"box_2d\": [1, 2, 3, 4], \"label\": \"d");
   refuses_last (c, "[{\"box_2d\": [1, 2, 3, 4], \"label\": \"pers\"");
@@ -213,6 +222,68 @@ check_mask (void)
   g4_constraint_free (any);
 }
 
+/* Classification: exactly one label as written, a label that begins a longer
+ * one may end or go on, nothing after a complete label but the end. */
+static void
+check_choice (void)
+{
+  const char *labels[] = { "cat", "cathedral", "traffic light", "caf\xc3\xa9 \"noir\"" };
+  g4_error err = { 0 };
+  g4_constraint *c = g4_constraint_choice_new (vocab, labels, 4, &err);
+  CHECK (c != NULL, "choice: %s", err.message);
+  if (!c)
+    return;
+  for (int i = 0; i < 4; i++) {
+    g4_constraint_reset (c);
+    CHECK (feed (c, labels[i]) < 0 && g4_constraint_done (c)
+        && g4_constraint_allows (c, g4_vocab_eos (vocab)), "label %s refused", labels[i]);
+  }
+  g4_constraint_reset (c);
+  CHECK (!g4_constraint_allows (c, g4_vocab_eos (vocab)), "an empty answer allowed");
+  feed (c, "cat");
+  CHECK (g4_constraint_done (c) && g4_constraint_accept_text (c, "h", 1), "cat then cathedral");
+  CHECK (!g4_constraint_done (c) && !g4_constraint_allows (c, g4_vocab_eos (vocab)),
+      "'cath' taken as complete");
+  const char *bad[] = { "dog", "Cat", " cat", "cat.", "traffic lights", "[\"cat\"]",
+    "caf\xc3\xa9 \\\"noir" };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    g4_constraint_reset (c);
+    const int at = feed (c, bad[i]);
+    CHECK (at >= 0 || !g4_constraint_done (c), "choice accepted '%s'", bad[i]);
+  }
+  /* the token mask and the greedy pick agree with the token-by-token check */
+  float *logits = malloc (sizeof *logits * (size_t) n_vocab);
+  for (int t = 0; t < n_vocab; t++)
+    logits[t] = (float) ((t * 2654435761u) % 1000003) / 1000003.0f;
+  const char *states[] = { "", "ca", "cat", "traffic " };
+  for (size_t i = 0; i < sizeof states / sizeof *states; i++) {
+    g4_constraint_reset (c);
+    feed (c, states[i]);
+    float *masked = malloc (sizeof *masked * (size_t) n_vocab);
+    memcpy (masked, logits, sizeof *logits * (size_t) n_vocab);
+    const int n_allowed = g4_constraint_mask (c, masked, n_vocab);
+    int n_check = 0;
+    g4_token argmax = -1;
+    for (g4_token t = 0; t < n_vocab; t++) {
+      const bool ok = g4_constraint_allows (c, t);
+      n_check += ok;
+      CHECK (ok == (masked[t] > -INFINITY), "state '%s' token %d: mask disagrees", states[i], t);
+      if (ok && (argmax < 0 || logits[t] > logits[argmax]))
+        argmax = t;
+    }
+    CHECK (n_allowed == n_check && n_allowed > 0, "state '%s': %d allowed, %d by check",
+        states[i], n_allowed, n_check);
+    CHECK (g4_constraint_best (c, logits, n_vocab) == argmax, "state '%s': greedy pick",
+        states[i]);
+    free (masked);
+  }
+  printf ("choice: 4 labels, prefixes, quotes and UTF-8 as written, mask and greedy agree\n");
+  free (logits);
+  g4_constraint_free (c);
+  CHECK (!g4_constraint_choice_new (vocab, labels, 0, &err) && err.code == G4_STATUS_INVALID_ARG,
+      "a choice of nothing");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -234,6 +305,7 @@ main (int argc, char **argv)
   check_label_set ();
   check_free_labels ();
   check_mask ();
+  check_choice ();
   g4_model_free (m);
   return test_exit_status ();
 }

@@ -157,7 +157,7 @@ run_api_checks (const g4_vocab * v)
   got[2] = -7;
   CHECK (g4_tokenize (v, s, strlen (s), true, false, got, 2) == n);
   CHECK (got[0] == 2 && got[1] == 9259 && got[2] == -7);
-  /* T16: spaces -> U+2581, digits never merge. */
+  /* T16 (docs/tokenizer-and-chat.md#encoding): spaces -> U+2581, digits never merge. */
   const g4_token hello[] = { 26352, 1902 }, digits[] = { 236800, 236800, 236800, 236800 };
   n = g4_tokenize (v, " Hello world", 12, false, false, got, MAX_IDS);
   test_same_ids ("\" Hello world\"", got, n, hello, 2);

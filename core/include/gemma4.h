@@ -108,6 +108,12 @@ typedef struct {
   float rope_theta, rope_theta_swa, rms_eps, final_softcap;
   const bool *is_swa;
   const int *n_head_kv, *n_ff;
+  /* The rows of one image attend to each other both ways on sliding layers
+   * (Hugging Face's use_bidirectional_attention "vision"): true for the models
+   * without per-layer embeddings (26B, 31B), false for E2B and E4B, whatever
+   * the width (the rule and its sources: core/model/hparams.c).
+   * g4_prompt_build marks image rows in g4_prompt.bidirectional only then. */
+  bool media_bidirectional;
 } g4_model_info;
 
 const g4_model_info *g4_model_get_info (const g4_model * model);
@@ -151,7 +157,7 @@ typedef struct {
 int g4_utf8_stream_push (g4_utf8_stream * s, const g4_vocab * vocab, g4_token t,
     bool render_special, char *out, int out_size);
 
-/* ---- chat template (spec text §5) -------------------------------------- */
+/* ---- chat template (docs/tokenizer-and-chat.md#chat-format) -------- */
 
 typedef enum { G4_ROLE_SYSTEM, G4_ROLE_USER, G4_ROLE_MODEL } g4_role;
 
@@ -239,9 +245,10 @@ typedef struct {
   const float *embd;
   const bool *embd_mask;
   const bool *want_logits;
-  /* NULL, or true on the rows of images: each contiguous run is one image
-   * whose rows attend to each other both ways on sliding layers, for models
-   * that do (26B/31B; see g4_prompt_build). */
+  /* NULL, or true on injected rows (embd_mask) that attend both ways: each
+   * contiguous run is one image whose rows attend to each other on sliding
+   * layers. g4_prompt_build sets it for the models whose
+   * g4_model_info.media_bidirectional is true. */
   const bool *bidirectional;
 } g4_batch;
 
@@ -322,6 +329,28 @@ bool g4_mmproj_has_vision (const g4_mmproj * mm);
 /* Width of the rows the encoders produce: the text model's n_embd. */
 int g4_mmproj_n_embd (const g4_mmproj * mm);
 
+/* The encoders' geometry as read from the file; a part is all zero when the
+ * file has no such encoder. */
+typedef struct {
+  int n_embd;                   /* width of the soft tokens (the text model's) */
+  struct {
+    const char *projector;      /* "gemma4v", or NULL without a vision encoder */
+    int patch_size;             /* p: pixels per patch side */
+    int merge;                  /* k: one soft token pools k x k patches */
+    int n_layer, n_embd, n_head, head_dim, n_ff;
+    bool standardized;          /* 26B/31B flavour (v.std_bias, v.std_scale); else
+                                 * E2B/E4B's, whose linears may carry clamp bounds */
+  } vision;
+  struct {
+    const char *projector;      /* "gemma4a", or NULL without an audio encoder */
+    int n_mel;                  /* mel bins of the 16 kHz front end */
+    int n_layer, n_embd, n_head, n_ff; /* the conformer */
+    int n_out;                  /* width before the projection to n_embd */
+  } audio;
+} g4_mmproj_info;
+
+const g4_mmproj_info *g4_mmproj_get_info (const g4_mmproj * mm);
+
 #define G4_AUDIO_SAMPLE_RATE 16000
 
 /* Soft tokens produced for n_samples of 16 kHz audio (all 30 s pieces). */
@@ -332,7 +361,7 @@ int g4_audio_n_tokens (const g4_mmproj * mm, int64_t n_samples);
 g4_status g4_audio_encode (const g4_mmproj * mm, const float *pcm, int64_t n_samples,
     int n_threads, const volatile int *cancel, float *out, g4_error * err);
 
-/* Image sizing (spec vision-audio §2.3), selectable per call:
+/* Image sizing (docs/vision-encoder.md#sizing), selectable per call:
  * G4_IMAGE_NATIVE: the reference's (llama.cpp) rule: the native size rounded
  *   to the p k = 48 px grid, scaled only to stay within 70 .. max_soft_tokens
  *   soft tokens (0 = 1120), aspect ratio kept with a black letterbox. The
@@ -454,7 +483,9 @@ typedef struct {
  * x_max], "label": ...} objects, also inside a code fence, with text around it,
  * a single object instead of a list, or "box"/"bbox"/"bounding_box" keys;
  * xy_order reads the four numbers as [x_min, y_min, x_max, y_max] (when the
- * prompt asked for that order). Objects without a usable box are skipped.
+ * prompt asked for that order). Objects without a usable box are skipped:
+ * no four numbers, or a box with no width or no height once clamped to the
+ * image (x_min == x_max, a line, or a box wholly outside it).
  * Returns the number of objects found (at most max_out are written), or -1
  * with err set when the text holds no JSON list or object at all. */
 int g4_detections_parse (const char *text, bool xy_order, g4_detection * out,
@@ -462,10 +493,15 @@ int g4_detections_parse (const char *text, bool xy_order, g4_detection * out,
 
 /* Constrained decoding for detection: the answer can only be a JSON list
  * (at most max_objects objects, 0 = no limit) of {"box_2d": [4 integers
- * 0-1000], "label": "..."} objects whose label is one of labels (any string
- * when n_labels == 0), so g4_detections_parse always reads it. */
+ * 0-1000, y_max != y_min, x_max != x_min], "label": "..."} objects whose
+ * label is one of labels (any string when n_labels == 0), so
+ * g4_detections_parse always reads it whole. */
 g4_constraint *g4_constraint_detection_new (const g4_vocab * vocab,
     const char *const *labels, int n_labels, int max_objects, g4_error * err);
+/* Constrained decoding for classification: the answer can only be one of
+ * labels, exactly as it is written (n_labels >= 1). */
+g4_constraint *g4_constraint_choice_new (const g4_vocab * vocab,
+    const char *const *labels, int n_labels, g4_error * err);
 void g4_constraint_free (g4_constraint * c);
 
 /* Drawing on any view (YUV included): box outlines and labels in a built-in
@@ -495,7 +531,7 @@ void g4_draw_label (g4_image_view * img, int x, int y, const char *text, int sca
  * confidence appended as a percentage when the model gave one. */
 void g4_draw_detections (g4_image_view * img, const g4_detection * dets, int n);
 
-/* ---- prompts with media (spec vision-audio §4) ------------------------------ */
+/* ---- prompts with media (docs/tokenizer-and-chat.md#prompts-with-media) -- */
 
 /* One media item's soft tokens: n_tokens rows of the text model's n_embd. */
 typedef struct {
@@ -510,7 +546,7 @@ typedef struct {
   g4_token *tokens;             /* [n] */
   float *embd;                  /* [n][n_embd] or NULL when no media */
   bool *embd_mask;              /* [n] or NULL */
-  bool *bidirectional;          /* [n] image rows, or NULL: pass as g4_batch.bidirectional */
+  bool *bidirectional;          /* [n] image rows when the model's media_bidirectional, else NULL: pass as g4_batch.bidirectional */
 } g4_prompt;
 
 /* Tokenizes text (special tokens parsed, no BOS added: a rendered chat prompt
