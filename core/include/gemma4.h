@@ -555,12 +555,18 @@ typedef struct {
   float *embd;                  /* [n][n_embd] or NULL when no media */
   bool *embd_mask;              /* [n] or NULL */
   bool *bidirectional;          /* [n] image rows when the model's media_bidirectional, else NULL: pass as g4_batch.bidirectional */
+  /* the memory behind the arrays, kept from one g4_prompt_build to the next */
+  void *store[4];
+  size_t reserved[4];
 } g4_prompt;
 
 /* Tokenizes text (special tokens parsed, no BOS added: a rendered chat prompt
  * begins with <bos>) and replaces the i-th "<|image|>" or "<|audio|>"
  * placeholder, in order, by its begin token, media[i]'s rows and its end token.
- * The number of placeholders must equal n_media. */
+ * The number of placeholders must equal n_media. out must be zeroed or a
+ * prompt built before: its memory is reused (a worker building a prompt per
+ * job allocates only while prompts grow); g4_prompt_free releases it. On an
+ * error out holds no prompt (n == 0) but keeps its memory. */
 g4_status g4_prompt_build (const g4_model * m, const char *text, const g4_media * media,
     int n_media, g4_prompt * out, g4_error * err);
 void g4_prompt_free (g4_prompt * p);

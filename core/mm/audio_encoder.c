@@ -19,6 +19,7 @@
 
 #include "audio.h"
 #include "profile.h"
+#include "scratch.h"
 #include "ops.h"
 
 #define NORM_EPS 1e-6f          /* every gemma4a norm, whatever the file says */
@@ -429,7 +430,7 @@ linear_scratch (const g4_mm_linear * L, int64_t T)
 
 /* Carves every buffer out of one allocation sized for pieces of n samples. */
 static g4_status
-workspace_init (workspace * w, const g4_audio_model * am, int64_t n, char **arena,
+workspace_init (workspace * w, const g4_audio_model * am, int64_t n,
     g4_error * err)
 {
   const int64_t M = am->n_mel, D = am->n_embd, Dout = am->n_out;
@@ -459,7 +460,7 @@ workspace_init (workspace * w, const g4_audio_model * am, int64_t n, char **aren
   scratch = max_sz (scratch, linear_scratch (&am->out_proj, N));
   scratch = max_sz (scratch, linear_scratch (&am->mm_proj, N));
 
-  struct { void **p; size_t bytes; } parts[] = {
+  const g4_arena_part parts[] = {
     { (void **) &w->feat, sizeof (float) * (size_t) (Tf * M) },
     { (void **) &w->x0, sizeof (float) * (size_t) (T1 * F1 * am->c0) },
     { (void **) &w->x1, sizeof (float) * (size_t) (N * F2 * am->c1) },
@@ -479,19 +480,9 @@ workspace_init (workspace * w, const g4_audio_model * am, int64_t n, char **aren
     { (void **) &w->fft, sizeof (float) * 2 * G4_MEL_N_FFT },
     { &w->scratch, scratch },
   };
-  const size_t align = 64, n_parts = sizeof parts / sizeof parts[0];
-  size_t total = 0;
-  for (size_t i = 0; i < n_parts; i++)
-    total += (parts[i].bytes + align - 1) / align * align;
-  *arena = aligned_alloc (align, total);
-  if (!*arena)
-    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory (%zu bytes for audio encoding)",
-        total);
-  size_t off = 0;
-  for (size_t i = 0; i < n_parts; i++) {
-    *parts[i].p = *arena + off;
-    off += (parts[i].bytes + align - 1) / align * align;
-  }
+  g4_status st = g4_arena_take (parts, sizeof parts / sizeof parts[0], "audio encoding", err);
+  if (st)
+    return st;
   w->am = am;
   position_table (w->pos, D);
   return G4_OK;
@@ -519,14 +510,12 @@ g4_audio_encode (const g4_mmproj * mm, const float *pcm, int64_t n_samples, int 
   }
   const g4_audio_model *am = mm->audio;
   workspace w = { 0 };
-  char *arena;
   const int64_t longest = n_samples < G4_AUDIO_PIECE_SAMPLES ? n_samples : G4_AUDIO_PIECE_SAMPLES;
-  g4_status st = workspace_init (&w, am, longest, &arena, err);
+  g4_status st = workspace_init (&w, am, longest, err);
   if (st)
     return st;
   encode_call c = {.w = &w,.pcm = pcm,.n_samples = n_samples,.cancel = cancel,.out = out };
   g4_team_run (n_threads, encode, &c);
-  free (arena);
   if (c.cancelled)
     return g4_set_error (err, G4_STATUS_CANCELLED, "audio encoding cancelled");
   return G4_OK;

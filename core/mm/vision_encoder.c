@@ -16,6 +16,7 @@
 #include "kernels.h"
 #include "ops.h"
 #include "profile.h"
+#include "scratch.h"
 #include "vision_model.h"
 
 #define FFN_ROWS 512            /* FFN hidden rows per block */
@@ -299,8 +300,7 @@ linear_scratch (const g4_mm_linear * L, int64_t T)
 }
 
 static g4_status
-workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, char **arena,
-    g4_error * err)
+workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, g4_error * err)
 {
   const int p = vm->patch, dh = vm->head_dim;
   w->vm = vm;
@@ -327,7 +327,7 @@ workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, char **
   }
   scratch = max_sz (scratch, linear_scratch (&vm->mm_proj, N / (vm->merge * vm->merge)));
 
-  struct { void **p; size_t bytes; } parts[] = {
+  const g4_arena_part parts[] = {
     { (void **) &w->col, sizeof (float) * (size_t) (N * 3 * p * p) },
     { (void **) &w->h, sizeof (float) * (size_t) (N * D) },
     { (void **) &w->a, sizeof (float) * (size_t) (N * D) },
@@ -344,19 +344,9 @@ workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, char **
     { (void **) &w->pooled, sizeof (float) * (size_t) (N * D) },
     { &w->scratch, scratch },
   };
-  const size_t align = 64, n_parts = sizeof parts / sizeof parts[0];
-  size_t total = 0;
-  for (size_t i = 0; i < n_parts; i++)
-    total += (parts[i].bytes + align - 1) / align * align;
-  *arena = aligned_alloc (align, total);
-  if (!*arena)
-    return g4_set_error (err, G4_STATUS_NO_MEMORY,
-        "out of memory (%zu bytes for image encoding)", total);
-  size_t off = 0;
-  for (size_t i = 0; i < n_parts; i++) {
-    *parts[i].p = *arena + off;
-    off += (parts[i].bytes + align - 1) / align * align;
-  }
+  g4_status st = g4_arena_take (parts, sizeof parts / sizeof parts[0], "image encoding", err);
+  if (st)
+    return st;
   rope_tables (w);
   return G4_OK;
 }
@@ -421,19 +411,14 @@ g4_image_encode_view (const g4_mmproj * mm, const g4_image_view * img, g4_image_
     return st;
   workspace w = { 0 };
   w.n_threads = n_threads;
-  char *arena;
-  if ((st = workspace_init (&w, vm, W, H, &arena, err))) {
-    free (canvas);
+  if ((st = workspace_init (&w, vm, W, H, err)))
     return st;
-  }
   encode_call c = {.w = &w,.canvas = canvas,.W = W,.cancel = cancel,.out = out };
   g4_team_run (n_threads, encode, &c);
-  free (canvas);
   if (c.cancelled)
     st = g4_set_error (err, G4_STATUS_CANCELLED, "image encoding cancelled");
   else if (n_tokens)
     *n_tokens = (w.nx / vm->merge) * (w.ny / vm->merge);
-  free (arena);
   return st;
 }
 
