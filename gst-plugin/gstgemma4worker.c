@@ -21,6 +21,7 @@ typedef struct
   gpointer data;
   GDestroyNotify destroy;
   gboolean is_job;
+  gboolean is_drop;             /* a job dropped under load, its drop_func to run */
   GstGemma4JobTiming timing;
 } Item;
 
@@ -208,12 +209,17 @@ gst_gemma4_worker_new (GstElement * owner, const GstGemma4Settings * s,
   return w;
 }
 
-/* Call with the lock; returns the items for item_free() outside it. */
+/* Call with the lock; returns the items for item_free() outside it. A drop
+ * taken away before it ran leaves no record: it is not counted either, so
+ * the records of a run are always its jobs plus its drops. */
 static GList *
 take_items (GstGemma4Worker * w)
 {
   GList *items = w->items.head;
 
+  for (GList * l = items; l; l = l->next)
+    if (((Item *) l->data)->is_drop)
+      w->drops--;
   g_queue_init (&w->items);
   w->n_jobs = 0;
   return items;
@@ -357,6 +363,7 @@ gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
       Item *old = l->data;
       if (old->is_job) {
         old->is_job = FALSE;
+        old->is_drop = TRUE;
         old->func = old->drop_func;
         dropped_timing = old->timing;
         break;
