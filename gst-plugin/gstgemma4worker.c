@@ -53,6 +53,11 @@ struct _GstGemma4Worker
   gdouble generate_seconds;
   guint overruns;
   gboolean overrun_warned;
+
+  /* worker thread: memory kept from job to job */
+  g4_prompt prompt;
+  gfloat *media;
+  gsize media_cap;
 };
 
 static void
@@ -250,6 +255,8 @@ gst_gemma4_worker_free (GstGemma4Worker * w)
   g_thread_join (w->thread);
   if (w->session)
     g4_session_free (w->session);
+  g4_prompt_free (&w->prompt);
+  g_free (w->media);
   gst_gemma4_model_unref (w->model);
   g_mutex_clear (&w->lock);
   g_cond_clear (&w->cond);
@@ -395,6 +402,28 @@ gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
     post_drop_qos (w, &dropped_timing, processed, drops);
   }
   return ret;
+}
+
+g4_prompt *
+gst_gemma4_worker_get_prompt (GstGemma4Worker * w)
+{
+  return &w->prompt;
+}
+
+gfloat *
+gst_gemma4_worker_media_rows (GstGemma4Worker * w, gsize n_floats)
+{
+  if (n_floats > w->media_cap || !w->media) {
+    /* half as much again: sizes that creep up reallocate rarely */
+    const gsize cap = MAX (n_floats, w->media_cap + w->media_cap / 2);
+    gfloat *p = g_try_new (gfloat, MAX (cap, 1));
+    if (!p)
+      return NULL;
+    g_free (w->media);
+    w->media = p;
+    w->media_cap = cap;
+  }
+  return w->media;
 }
 
 g4_session *
@@ -605,7 +634,7 @@ gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
       &(g4_batch) {.n = prompt->n,.tokens = prompt->tokens,
       .embd = prompt->embd,.embd_mask = prompt->embd_mask,
       .bidirectional = prompt->bidirectional}, gp, res, err);
-  g4_prompt_free (prompt);
+
   if (st != G4_STATUS_CONTEXT_FULL)
     return st;
   if (GST_CLOCK_TIME_IS_VALID (pts))
