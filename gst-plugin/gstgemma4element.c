@@ -301,8 +301,12 @@ static void
 release_pad (GstElement * element, GstPad * pad)
 {
   GstGemma4Output *out = &core_of (element)->output;
+  gboolean ours;
 
-  if (pad != out->text.pad && pad != out->json.pad)
+  GST_OBJECT_LOCK (element);
+  ours = pad == out->text.pad || pad == out->json.pad;
+  GST_OBJECT_UNLOCK (element);
+  if (!ours)
     return;
   gst_pad_set_active (pad, FALSE);
   gst_gemma4_output_release_pad (out, pad);
