@@ -289,29 +289,32 @@ GST_START_TEST (test_eos_while_json_blocks)
 
 GST_END_TEST;
 
+/* Waits for p to preroll (ASYNC_DONE) within the bound. */
+static void
+wait_preroll (GstBus * bus, const gchar * when)
+{
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, BOUND * GST_SECOND,
+      GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR);
+
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ASYNC_DONE,
+      "no preroll %s", when);
+  gst_message_unref (msg);
+}
+
 /* Both outputs to sinks that block in PAUSED (prerolled, more results
  * coming): a flushing seek, then PAUSED->READY, come through at once. */
 GST_START_TEST (test_flush_while_blocked)
 {
   GstElement *p = make_pipeline (&vision_case, MAIN_SINK, JSON_SINK);
   GstBus *bus = gst_element_get_bus (p);
-  GstMessage *msg;
 
   gst_element_set_state (p, GST_STATE_PAUSED);
-  msg = gst_bus_timed_pop_filtered (bus, BOUND * GST_SECOND,
-      GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR);
-  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ASYNC_DONE,
-      "no preroll");
-  gst_message_unref (msg);
+  wait_preroll (bus, "at first");
   /* the worker has more results queued behind the prerolled ones */
   g_usleep (G_USEC_PER_SEC);
   fail_unless (gst_element_seek_simple (p, GST_FORMAT_TIME,
           GST_SEEK_FLAG_FLUSH, 0));
-  msg = gst_bus_timed_pop_filtered (bus, BOUND * GST_SECOND,
-      GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR);
-  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ASYNC_DONE,
-      "no preroll after the flush");
-  gst_message_unref (msg);
+  wait_preroll (bus, "after the flush");
   g_usleep (G_USEC_PER_SEC);
   set_state_within (p, GST_STATE_READY, BOUND);
   set_state_within (p, GST_STATE_NULL, BOUND);
