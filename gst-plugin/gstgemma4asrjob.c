@@ -109,7 +109,7 @@ publish (GstGemma4Asr * self, const AsrJob * job, GstStructure * result)
 static void
 send_final_transcript (GstGemma4Asr * self)
 {
-  gst_pad_push_event (self->srcpad,
+  gst_gemma4_output_push_pad_event (&self->core.output, FALSE,
       gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
           gst_structure_new_empty ("rstranscribe/final-transcript")));
 }

@@ -284,7 +284,10 @@ void
 gst_gemma4_worker_drain (GstGemma4Worker * w)
 {
   g_mutex_lock (&w->lock);
-  while (!w->flushing && (w->running || !g_queue_is_empty (&w->items)))
+  /* after an error nothing more goes out: the streaming thread goes on to
+   * return it */
+  while (!w->flushing && !w->failed && w->last_flow != GST_FLOW_ERROR
+      && (w->running || !g_queue_is_empty (&w->items)))
     g_cond_wait (&w->cond, &w->lock);
   g_mutex_unlock (&w->lock);
 }

@@ -59,7 +59,9 @@ GstFlowReturn gst_gemma4_worker_get_flow (GstGemma4Worker * w);
 /* TRUE: cancel the running item, drop the queue, refuse new items.
  * FALSE: wait until the running item returned, then accept items again. */
 void gst_gemma4_worker_set_flushing (GstGemma4Worker * w, gboolean flushing);
-/* Waits until the queue is empty and nothing runs (or flushing). */
+/* Waits until the queue is empty and nothing runs, or flushing (a flush,
+ * PAUSED->READY, stopping), or an error (the model failed, a job or push
+ * returned ERROR). */
 void gst_gemma4_worker_drain (GstGemma4Worker * w);
 
 /* For the work functions, on the worker thread. */
