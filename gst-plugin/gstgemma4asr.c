@@ -17,7 +17,9 @@
  *   segment with PTS/DURATION the segment's, GAP events over silence so
  *   textoverlay, srtenc and muxers never wait. After each finished utterance
  *   the custom downstream event `rstranscribe/final-transcript` follows.
- * - `unsynced_src`: `application/x-json`, the result records, one JSON
+ * - request pad `json_src` (`unsynced_src` is another name for it, as
+ *   earlier versions called their always pad): `application/x-json`, the
+ *   result records, one JSON
  *   object per line (schemas/asr.schema.json): `kind` "asr", `status`,
  *   `text`, `is_final`, `start`, `duration`, `timestamp`, `running_time`
  *   and `inference_time` (ns), `tokens`, `late`, `model`, `element`,
@@ -137,10 +139,19 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) utf8"));
 
+/* The JSON records on a request pad, as gemma4vision and gemma4caption have
+ * them; unsynced_src is the same output under its earlier name (one of the
+ * two at a time). */
 static GstStaticPadTemplate json_template =
+GST_STATIC_PAD_TEMPLATE ("json_src",
+    GST_PAD_SRC,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("application/x-json"));
+
+static GstStaticPadTemplate json_alias_template =
 GST_STATIC_PAD_TEMPLATE ("unsynced_src",
     GST_PAD_SRC,
-    GST_PAD_ALWAYS,
+    GST_PAD_REQUEST,
     GST_STATIC_CAPS ("application/x-json"));
 
 #define gst_gemma4_asr_parent_class parent_class
@@ -546,7 +557,7 @@ gst_gemma4_asr_class_init (GstGemma4AsrClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_PARTIAL_RESULTS,
       g_param_spec_boolean ("partial-results", "Partial results",
-          "Push the text so far on unsynced_src (is_final false) while a "
+          "Push the text so far on json_src (is_final false) while a "
           "result is being generated", DEFAULT_PARTIAL_RESULTS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
@@ -562,6 +573,8 @@ gst_gemma4_asr_class_init (GstGemma4AsrClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template (element_class, &json_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &json_alias_template);
 }
 
 static void
@@ -578,8 +591,6 @@ gst_gemma4_asr_init (GstGemma4Asr * self)
 
   gst_gemma4_element_add_src_pad (&self->core,
       gst_pad_new_from_static_template (&src_template, "src"), FALSE);
-  gst_gemma4_element_add_src_pad (&self->core,
-      gst_pad_new_from_static_template (&json_template, "unsynced_src"), TRUE);
 
   self->task = DEFAULT_TASK;
   self->chunk_ms = DEFAULT_CHUNK_DURATION;

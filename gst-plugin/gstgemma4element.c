@@ -272,7 +272,8 @@ gst_gemma4_element_add_src_pad (GstGemma4Element * core, GstPad * pad,
   gst_gemma4_output_add_pad (&core->output, pad, json);
 }
 
-/* text_src or json_src (once each), started at its first output. */
+/* text_src or a JSON pad (json_src, or gemma4asr's unsynced_src, its other
+ * name), once each, started at its first output. */
 static GstPad *
 request_new_pad (GstElement * element, GstPadTemplate * templ,
     const gchar * name, const GstCaps * caps)
@@ -284,7 +285,7 @@ request_new_pad (GstElement * element, GstPadTemplate * templ,
   setup_src_pad (pad);
   /* an output first (activating starts its task), then active */
   if (!gst_gemma4_output_request_pad (&core->output, pad,
-          !strcmp (pad_name, "json_src"))) {
+          strcmp (pad_name, "text_src") != 0)) {
     gst_object_unref (pad);
     GST_WARNING_OBJECT (element, "%s was already requested", pad_name);
     return NULL;

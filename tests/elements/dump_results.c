@@ -148,7 +148,7 @@ main (int argc, char **argv)
       "! audioresample ! gemma4asr name=e model-path=\"%s\" mmproj-path=\"%s\" "
       "n-threads=2 max-tokens=4 vad=none chunk-duration=1000 "
       "partial-results=true language=en ! queue ! " SINK " name=text "
-      "e.unsynced_src ! queue ! " SINK " name=json", argv[4], argv[2],
+      "e.json_src ! queue ! " SINK " name=json", argv[4], argv[2],
       argv[3]);
   run ("asr", desc, (const gchar *[]) { "text", NULL });
   g_free (desc);

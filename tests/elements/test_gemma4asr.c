@@ -147,8 +147,16 @@ GST_START_TEST (test_properties)
   check_stats_fields (e, stats_fields);
 
   src = gst_element_get_static_pad (e, "src");
-  json = gst_element_get_static_pad (e, "unsynced_src");
+  /* the JSON records on json_src, as on the other elements; unsynced_src
+   * is its other name, one of the two at a time */
+  json = gst_element_request_pad_simple (e, "json_src");
   fail_unless (src && json);
+  fail_unless (gst_element_request_pad_simple (e, "unsynced_src") == NULL);
+  gst_element_release_request_pad (e, json);
+  gst_object_unref (json);
+  json = gst_element_request_pad_simple (e, "unsynced_src");
+  fail_unless (json != NULL);
+  gst_element_release_request_pad (e, json);
   gst_object_unref (src);
   gst_object_unref (json);
   g_print ("properties: defaults, round trip, 3 out-of-range values "

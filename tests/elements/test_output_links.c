@@ -37,7 +37,7 @@ typedef struct
 static const ElementCase asr_case = {
   "gemma4asr",
   "audiotestsrc num-buffers=40 ! audioconvert ! audioresample",
-  "", "unsynced_src",
+  "", "json_src",
   "appsink wait-on-eos=false", "fdsink fd=2", TRUE
 };
 
