@@ -441,6 +441,7 @@ static const GstGemma4Field caption_fields[] = {
 static const GstGemma4ElementInfo caption_info = {
   .core_offset = G_STRUCT_OFFSET (GstGemma4Caption, core),
   .name = "gemma4caption",
+  .placeholder = NULL,          /* the frames' own go in front */
   .defaults = &caption_defaults,
   .fields = caption_fields,
   .max_jobs = MAX_PENDING_JOBS,

@@ -39,7 +39,13 @@ typedef struct
   guint max_jobs;
   /* the element's own state, freed at finalize (may be NULL) */
   void (*clear) (GstElement * element);
-  /* its own checks at NULL->READY, under the object lock (may be NULL) */
+  /* the media placeholder its prompt may hold once ("<|image|>",
+   * "<|audio|>"; NULL: none, it lays out the media itself) */
+  const gchar *placeholder;
+  /* its own checks (task, labels...), under the object lock (may be NULL):
+   * with the prompts' at NULL->READY and READY->PAUSED, and in PAUSED and
+   * PLAYING whenever a property is set (a value that fails them is refused
+   * with a warning, the old one kept) */
   GstGemma4CheckFunc check;
   /* its statistics, under the object lock (NULL: the worker's) */
   GstGemma4StatsFunc stats;

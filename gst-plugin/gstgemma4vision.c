@@ -613,8 +613,8 @@ gst_gemma4_vision_query (GstBaseTransform * trans, GstPadDirection direction,
       query);
 }
 
-/* Settings only this element checks, at NULL->READY, under the object
- * lock. */
+/* Settings only this element checks (see GstGemma4ElementInfo.check),
+ * under the object lock. */
 static gboolean
 check_task (GstElement * element, gchar ** why)
 {
@@ -625,6 +625,10 @@ check_task (GstElement * element, gchar ** why)
       || self->core.settings.prompt_path != NULL;
 
   g_strfreev (labels);
+  /* the labels go into the built-in prompts */
+  if (!gst_gemma4_check_placeholders ("gemma4vision", "labels", self->labels,
+          NULL, why))
+    return FALSE;
   if (self->task == GST_GEMMA4_VISION_TASK_CLASSIFY && !labels)
     *why = g_strdup ("task=classify needs labels: name the classes, "
         "comma-separated");
@@ -687,6 +691,7 @@ static const GstGemma4Field vision_fields[] = {
 static const GstGemma4ElementInfo vision_info = {
   .core_offset = G_STRUCT_OFFSET (GstGemma4Vision, core),
   .name = "gemma4vision",
+  .placeholder = "<|image|>",
   .defaults = &vision_defaults,
   .fields = vision_fields,
   .max_jobs = MAX_PENDING_JOBS,

@@ -375,3 +375,77 @@ check_tiling (const Output * out, GstClockTime start, GstClockTime end)
   }
   fail_unless_equals_uint64 (at, end);
 }
+
+/* The property's value in its text form (to compare). */
+static gchar *
+property_text (GstElement * e, const gchar * property)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (e),
+      property);
+  GValue v = G_VALUE_INIT;
+  gchar *text;
+
+  fail_unless (pspec != NULL, "no property %s", property);
+  g_value_init (&v, pspec->value_type);
+  g_object_get_property (G_OBJECT (e), property, &v);
+  text = pspec->value_type == G_TYPE_STRING ? g_value_dup_string (&v) :
+      gst_value_serialize (&v);
+  g_value_unset (&v);
+  return text;
+}
+
+void
+expect_refused (GstElement * e, GstBus * bus, const gchar * property,
+    const gchar * value, const gchar * what)
+{
+  gchar *before = property_text (e, property), *after;
+  GstMessage *m;
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  gst_util_set_object_arg (G_OBJECT (e), property, value);
+  after = property_text (e, property);
+  fail_unless (g_strcmp0 (before, after) == 0, "%s=%s was taken (%s -> %s)",
+      property, value, before, after);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (m != NULL, "%s=%s: no warning", property, value);
+  gst_message_parse_warning (m, &err, &debug);
+  fail_unless (strstr (err->message, property) && strstr (err->message, what),
+      "warning '%s' does not mention %s and '%s'", err->message, property,
+      what);
+  g_print ("  %s=%s refused: %s\n", property, value, err->message);
+  g_error_free (err);
+  g_free (debug);
+  gst_message_unref (m);
+  g_free (before);
+  g_free (after);
+}
+
+void
+expect_taken (GstElement * e, GstBus * bus, const gchar * property,
+    const gchar * value)
+{
+  GstMessage *m;
+  gchar *after;
+
+  gst_util_set_object_arg (G_OBJECT (e), property, value);
+  after = property_text (e, property);
+  fail_unless (g_strcmp0 (after, value) == 0, "%s=%s reads back %s", property,
+      value, after);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (m == NULL, "%s=%s posted a warning", property, value);
+  g_free (after);
+}
+
+void
+expect_load_properties_refused (GstElement * e, GstBus * bus)
+{
+  static const gchar *const props[][2] = {
+    {"model-path", "/tmp/other.gguf"}, {"mmproj-path", "/tmp/other.gguf"},
+    {"model-instance-id", "other"}, {"n-threads", "7"},
+    {"context-size", "999"},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (props); i++)
+    expect_refused (e, bus, props[i][0], props[i][1], "NULL->READY");
+}

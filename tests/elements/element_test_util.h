@@ -30,6 +30,18 @@ void check_error_mentions (GstMessage * msg, const gchar * what);
 /* e (owned) fails NULL->READY with an error mentioning what. */
 void expect_ready_failure (GstElement * e, const gchar * what);
 
+/* Setting property to value (its text form) on e in PAUSED or PLAYING is
+ * refused: it reads back the old value and bus gets a warning naming the
+ * property and mentioning what. */
+void expect_refused (GstElement * e, GstBus * bus, const gchar * property,
+    const gchar * value, const gchar * what);
+/* Setting it is taken without a warning (reads back value). */
+void expect_taken (GstElement * e, GstBus * bus, const gchar * property,
+    const gchar * value);
+/* model-path, mmproj-path, model-instance-id, n-threads and context-size
+ * are refused (e in PAUSED or PLAYING). */
+void expect_load_properties_refused (GstElement * e, GstBus * bus);
+
 /* A field of the "stats" property (guint64 or guint). */
 guint64 stat_u64 (GstElement * e, const gchar * field);
 

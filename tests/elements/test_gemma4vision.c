@@ -309,6 +309,72 @@ GST_START_TEST (test_configuration_errors)
 
 GST_END_TEST;
 
+/* Values the jobs cannot run with are refused in PLAYING (old value kept,
+ * a warning naming the placeholder kind), the model's properties too; the
+ * stream goes on. At startup the same values are errors. */
+GST_START_TEST (test_live_property_checks)
+{
+  GstElement *e = new_vision (NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = video_harness (e, "RGB", W, H, FALSE);
+  GstStructure *r;
+  gchar *path = NULL;
+  gint task;
+
+  wait_loaded (bus);
+  expect_refused (e, bus, "prompt", "describe <|audio|>",
+      "gemma4vision takes <|image|>, the prompt has <|audio|>");
+  expect_refused (e, bus, "prompt", "<|image|> and <|image|>", "2 times");
+  expect_refused (e, bus, "system-prompt", "look <|image|>", "<|image|>");
+  expect_refused (e, bus, "labels", "cat, <|audio|>", "<|audio|>");
+  expect_refused (e, bus, "task", "custom", "prompt");
+  expect_refused (e, bus, "task", "classify", "labels");
+  expect_refused (e, bus, "prompt-path", "/nonexistent/prompt.txt",
+      "Could not read");
+  expect_load_properties_refused (e, bus);
+  /* prompt-path "" is unset */
+  g_object_set (e, "prompt-path", "", NULL);
+  g_object_get (e, "prompt-path", &path, NULL);
+  fail_unless (path == NULL);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  /* in the right order a change is taken */
+  expect_taken (e, bus, "prompt", "<|image|> What is it?");
+  expect_taken (e, bus, "labels", "cat,dog");
+  gst_util_set_object_arg (G_OBJECT (e), "task", "classify");
+  g_object_get (e, "task", &task, NULL);
+  fail_unless_equals_int (task, 3);
+  expect_refused (e, bus, "labels", "", "labels");
+
+  fail_unless_equals_int (gst_harness_push (h, make_frame ("RGB", W, H, 0)),
+      GST_FLOW_OK);
+  r = wait_result (bus);
+  fail_unless (r != NULL, "no result after the refused values");
+  fail_unless_equals_string (gst_structure_get_string (r, "task"),
+      "classify");
+  gst_structure_free (r);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+
+  expect_ready_failure (new_vision ("prompt", "what <|audio|>", NULL),
+      "gemma4vision takes <|image|>, the prompt has <|audio|>");
+  /* set in READY: an error going to PAUSED */
+  e = new_vision (NULL);
+  bus = attach_bus (e);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_set (e, "prompt", "<|audio|>", NULL);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  check_error_mentions (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR),
+      "<|audio|>");
+  gst_element_set_state (e, GST_STATE_NULL);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
 static const gchar *formats[] = { "RGB", "BGR", "RGBA", "BGRA", "ARGB",
   "ABGR", "RGBx", "BGRx", "xRGB", "xBGR", "GRAY8", "I420", "YV12", "NV12"
 };
@@ -1265,6 +1331,7 @@ gemma4vision_suite (void)
   }
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_configuration_errors);
+  tcase_add_test (tc, test_live_property_checks);
   tcase_add_test (tc, test_caps);
   tcase_add_test (tc, test_attach_modes);
   tcase_add_test (tc, test_sampling);
