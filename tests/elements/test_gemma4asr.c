@@ -703,6 +703,42 @@ GST_START_TEST (test_prompting)
 
 GST_END_TEST;
 
+/* A prompt the jobs cannot run with is refused in PLAYING (old value kept,
+ * a warning naming the placeholder kind), the model's properties too; the
+ * stream goes on with the old prompt. At startup it is an error. */
+GST_START_TEST (test_live_property_checks)
+{
+  GstElement *e = new_asr ("vad", 0, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = asr_harness (e, FALSE, F32_CAPS);
+  gsize n;
+  gfloat *x = load_wav ("speech.wav", &n);
+  Output out;
+
+  expect_refused (e, bus, "prompt", "<|image|> what",
+      "gemma4asr takes <|audio|>, the prompt has <|image|>");
+  expect_refused (e, bus, "prompt", "<|audio|> then <|audio|>", "2 times");
+  expect_refused (e, bus, "language", "<|audio|>", "<|audio|>");
+  expect_load_properties_refused (e, bus);
+  expect_taken (e, bus, "prompt", "Write down what you hear: <|audio|>");
+  push_f32 (h, x, RATE, 0, 1600);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  asr_output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 0, GST_SECOND);
+  fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 1);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  output_clear (&out);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+  g_free (x);
+  expect_ready_failure (new_asr ("prompt", "<|image|> what", NULL),
+      "gemma4asr takes <|audio|>, the prompt has <|image|>");
+}
+
+GST_END_TEST;
+
 /* Live with leaky=none and a budget every job exceeds: nothing is dropped,
  * results are flagged late (JSON, bus, stats) and the third overrun in a
  * row posts one warning. */
@@ -1179,6 +1215,7 @@ gemma4asr_suite (void)
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_live_overload);
   tcase_add_test (tc, test_prompting);
+  tcase_add_test (tc, test_live_property_checks);
   tcase_add_test (tc, test_latency_budget);
   tcase_add_test (tc, test_discontinuity);
   tcase_add_test (tc, test_eos_drains);

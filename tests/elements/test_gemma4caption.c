@@ -195,6 +195,37 @@ GST_START_TEST (test_bad_properties)
 
 GST_END_TEST;
 
+/* A prompt with a placeholder of its own is refused in PLAYING (old value
+ * kept, a warning naming the kind: the element places the frames), the
+ * model's properties too; the captions go on. At startup it is an error. */
+GST_START_TEST (test_live_property_checks)
+{
+  GstElement *e = new_caption ("window", 1000, "frames-per-window", 2, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = caption_harness (e, FALSE, 5);
+  Output out;
+
+  expect_refused (e, bus, "prompt", "What happens in <|image|>?",
+      "the prompt may hold no placeholder but has <|image|>");
+  expect_refused (e, bus, "prompt", "<|audio|>", "<|audio|>");
+  expect_load_properties_refused (e, bus);
+  expect_taken (e, bus, "prompt", "Say what happens.");
+  push_frames (h, 5, 5, 0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  caption_output_init (&out);
+  collect_until_eos (h, &out);
+  check_tiling (&out, 0, GST_SECOND);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  output_clear (&out);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+  expect_ready_failure (new_caption ("prompt", "<|image|> what", NULL),
+      "<|image|>");
+}
+
+GST_END_TEST;
+
 /* 25 s at 5 fps, 10 s windows of 5 frames: captions 0-10, 10-20 and the
  * partial 20-25 emitted at EOS, before EOS. Frames are those at the
  * instants 0, 2, 4, 6, 8 s of each window; the partial window's instants
@@ -954,6 +985,7 @@ gemma4caption_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_bad_properties);
+  tcase_add_test (tc, test_live_property_checks);
   tcase_add_test (tc, test_windows);
   tcase_add_test (tc, test_sample_fps);
   tcase_add_test (tc, test_overlap);
