@@ -264,8 +264,7 @@ gst_gemma4_asr_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstFlowReturn ret;
 
   if (!self->live_checked) {
-    gst_gemma4_upstream_query (&self->core.upstream, GST_ELEMENT (self),
-        self->core.sinkpad);
+    gst_gemma4_element_check_live (&self->core, &self->segment, pts);
     self->live_checked = TRUE;
   }
   if (self->anchored && GST_BUFFER_IS_DISCONT (buf)

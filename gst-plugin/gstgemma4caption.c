@@ -212,8 +212,7 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     return GST_FLOW_NOT_NEGOTIATED;
   }
   if (!self->live_checked) {
-    gst_gemma4_upstream_query (&self->core.upstream, GST_ELEMENT (self),
-        self->core.sinkpad);
+    gst_gemma4_element_check_live (&self->core, &self->segment, GST_BUFFER_PTS (buf));
     self->live_checked = TRUE;
   }
   cur.buf = buf;

@@ -505,6 +505,21 @@ gst_gemma4_element_init (GstGemma4Element * core, GstElement * element,
 }
 
 void
+gst_gemma4_element_check_live (GstGemma4Element * core,
+    const GstSegment * segment, GstClockTime pts)
+{
+  gboolean live;
+
+  gst_gemma4_upstream_query (&core->upstream, core->element, core->sinkpad);
+  GST_OBJECT_LOCK (core->element);
+  live = core->upstream.live;
+  GST_OBJECT_UNLOCK (core->element);
+  if (live)
+    gst_gemma4_output_queue_gap (&core->output, core->worker,
+        GST_CLOCK_TIME_IS_VALID (pts) ? pts : segment->start, 0);
+}
+
+void
 gst_gemma4_element_notify_stats (GstGemma4Element * core)
 {
   g_object_notify_by_pspec (G_OBJECT (core->element), core->stats_pspec);

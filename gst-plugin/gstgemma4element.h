@@ -90,6 +90,14 @@ void gst_gemma4_element_init (GstGemma4Element * core, GstElement * element,
 void gst_gemma4_element_add_src_pad (GstGemma4Element * core, GstPad * pad,
     gboolean json);
 
+/* At the first buffer of a segment, pts its timestamp (may be NONE):
+ * asks upstream whether it is live and, when it is, sends a GAP at pts (or
+ * the segment's start) on the text and JSON outputs, through the worker,
+ * unless something was sent there already: their sinks preroll on it, so
+ * PLAYING does not wait for the first result. */
+void gst_gemma4_element_check_live (GstGemma4Element * core,
+    const GstSegment * segment, GstClockTime pts);
+
 /* Tells the application the statistics changed (a job ended). */
 void gst_gemma4_element_notify_stats (GstGemma4Element * core);
 

@@ -122,7 +122,9 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
   g_object_class_install_property (klass, GST_GEMMA4_PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Read-only gemma4-stats structure: jobs (done), drops (jobs dropped "
-          "under load), late (results past the latency budget), "
+          "under load; their QOS messages come at most once a second), late "
+          "(results past the latency budget), overruns (jobs whose inference "
+          "took longer than the budget; warned about at most every 10 s), "
           "mean-inference-time and max-inference-time (ns), "
           "tokens-per-second (generation speed), model-serial (which load "
           "of the model this element uses: equal for elements sharing it), "

@@ -208,20 +208,23 @@ vision_clear (GstElement * element)
 
 /* ---- properties ---------------------------------------------------------- */
 
-/* The running worker's, else the last run's, and the attach=exact frames
- * released without their result. Call with the object lock. */
+/* The running worker's, else the last run's, the attach=exact frames
+ * released without their result and the frames the encoder could not take.
+ * Call with the object lock. */
 static GstStructure *
 vision_stats (GstElement * element)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (element);
   GstStructure *s = gst_gemma4_worker_stats_property (self->core.worker,
       self->core.last_stats);
-  guint64 held;
+  guint64 held, skipped;
 
   g_mutex_lock (&self->result_lock);
   held = self->held_timeouts;
+  skipped = self->skipped_frames;
   g_mutex_unlock (&self->result_lock);
-  gst_structure_set (s, "held-timeouts", G_TYPE_UINT64, held, NULL);
+  gst_structure_set (s, "held-timeouts", G_TYPE_UINT64, held,
+      "skipped-frames", G_TYPE_UINT64, skipped, NULL);
   return s;
 }
 
@@ -484,8 +487,7 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (ret == GST_FLOW_ERROR)
     return ret;
   if (!self->live_checked) {
-    gst_gemma4_upstream_query (&self->core.upstream, GST_ELEMENT (self),
-        GST_BASE_TRANSFORM_SINK_PAD (self));
+    gst_gemma4_element_check_live (&self->core, &trans->segment, GST_BUFFER_PTS (buf));
     self->live_checked = TRUE;
   }
   GST_OBJECT_LOCK (self);

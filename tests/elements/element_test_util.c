@@ -167,12 +167,14 @@ pop_type (GstBus * bus, GstMessageType type)
 }
 
 guint
-count_drop_qos (GstBus * bus, guint64 * last_dropped)
+count_drop_qos (GstBus * bus, guint64 * last_dropped,
+    guint64 * first_processed)
 {
   GstMessage *msg;
   guint qos = 0;
 
   *last_dropped = 0;
+  *first_processed = G_MAXUINT64;
   while ((msg = pop_type (bus, GST_MESSAGE_QOS))) {
     GstFormat format;
     guint64 processed, dropped;
@@ -182,6 +184,8 @@ count_drop_qos (GstBus * bus, guint64 * last_dropped)
     fail_unless (live && format == GST_FORMAT_BUFFERS);
     fail_unless (dropped > *last_dropped);
     *last_dropped = dropped;
+    if (qos == 0)
+      *first_processed = processed;
     qos++;
     gst_message_unref (msg);
   }
@@ -299,7 +303,11 @@ add_event (Output * out, GstEvent * ev)
     case GST_EVENT_GAP:{
       Span s = { 0 };
       gst_event_parse_gap (ev, &s.start, &s.duration);
-      g_array_append_val (out->spans, s);
+      /* an empty GAP covers nothing: it lets a live pipeline preroll */
+      if (s.duration == 0 && out->spans->len == 0)
+        out->preroll_gaps++;
+      else
+        g_array_append_val (out->spans, s);
       break;
     }
     case GST_EVENT_CUSTOM_DOWNSTREAM:

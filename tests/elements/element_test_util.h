@@ -57,8 +57,10 @@ void query_latency (GstHarness * h, gboolean * live, GstClockTime * min,
     GstClockTime * max);
 
 /* The QOS messages of dropped jobs on bus (live, in buffers, the dropped
- * count rising); returns how many, with the last count in last_dropped. */
-guint count_drop_qos (GstBus * bus, guint64 * last_dropped);
+ * count rising); returns how many, with the last count in last_dropped and
+ * the processed count of the first in first_processed. */
+guint count_drop_qos (GstBus * bus, guint64 * last_dropped,
+    guint64 * first_processed);
 
 /* Pops the gemma4-result messages on bus: returns how many, with how many
  * have status in with_status (those neither ok nor late have no text). */
@@ -81,6 +83,7 @@ typedef struct
 {
   GArray *spans;
   guint finals;                 /* rstranscribe/final-transcript events */
+  guint preroll_gaps;           /* empty GAP events before any span */
   gboolean sparse;
   GstCaps *caps;
   const gchar *kind;            /* each result's "kind" */
