@@ -840,9 +840,9 @@ GST_START_TEST (test_overrun_warnings)
       warnings++;
     gst_message_unref (msg);
   }
+  fail_unless_equals_int (warnings, 1);
   fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 8);
   fail_unless_equals_uint64 (stat_u64 (e, "overruns"), 7);
-  fail_unless_equals_int (warnings, 1);
   g_print ("overrun warnings: 7 of 8 live jobs over budget, in two runs, 1 "
       "warning\n");
   output_clear (&out);
