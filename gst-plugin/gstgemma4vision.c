@@ -75,8 +75,12 @@
  *
  * Inference never blocks the streaming thread in a live pipeline: while the
  * model is busy a newer frame replaces the waiting one (counted in
- * #GstGemma4Vision:stats, with a QOS message, a GAP on `text_src`). In a
- * file pipeline every sampled frame is inferred (upstream waits).
+ * #GstGemma4Vision:stats, a GAP on `text_src`, a QOS message at most once a
+ * second). In a file pipeline every sampled frame is inferred (upstream
+ * waits). A frame the vision encoder cannot take (too thin or too small
+ * for #GstGemma4Vision:image-size, such as 1x1000) is skipped: a record
+ * with status dropped, one warning, counted as skipped-frames in
+ * #GstGemma4Vision:stats.
  *
  * Latency: in a live pipeline the video pad reports upstream's latency plus
  * #GstGemma4Vision:latency with attach=exact (frames are held that long at

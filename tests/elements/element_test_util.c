@@ -193,6 +193,29 @@ count_drop_qos (GstBus * bus, guint64 * last_dropped,
 }
 
 guint
+count_warnings (GstBus * bus, const gchar * reason, GstStructure ** last)
+{
+  GstMessage *msg;
+  guint n = 0;
+
+  while ((msg = pop_type (bus, GST_MESSAGE_WARNING))) {
+    const GstStructure *details = NULL;
+    gst_message_parse_warning_details (msg, &details);
+    if (!reason || (details && !g_strcmp0 (gst_structure_get_string (details,
+                    "reason"), reason))) {
+      n++;
+      if (last && details) {
+        if (*last)
+          gst_structure_free (*last);
+        *last = gst_structure_copy (details);
+      }
+    }
+    gst_message_unref (msg);
+  }
+  return n;
+}
+
+guint
 count_results (GstBus * bus, const gchar * status, guint * with_status)
 {
   GstMessage *msg;

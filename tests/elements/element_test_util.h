@@ -62,6 +62,12 @@ void query_latency (GstHarness * h, gboolean * live, GstClockTime * min,
 guint count_drop_qos (GstBus * bus, guint64 * last_dropped,
     guint64 * first_processed);
 
+/* Pops the WARNING messages on bus: returns how many have details with
+ * this reason (NULL: all), the details of the last of them in *last (a
+ * copy, if last is not NULL; *last NULL or a structure to replace). */
+guint count_warnings (GstBus * bus, const gchar * reason,
+    GstStructure ** last);
+
 /* Pops the gemma4-result messages on bus: returns how many, with how many
  * have status in with_status (those neither ok nor late have no text). */
 guint count_results (GstBus * bus, const gchar * status, guint * with_status);
