@@ -252,8 +252,8 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
 
   ret = gst_gemma4_caption_close_windows (self, cur.pts);
-  if (ret == GST_FLOW_OK && !gst_gemma4_caption_open_windows (self, cur.pts))
-    ret = GST_FLOW_ERROR;
+  if (ret == GST_FLOW_OK)
+    gst_gemma4_caption_open_windows (self, cur.pts);
   for (GList * l = self->windows.head; l && ret == GST_FLOW_OK; l = l->next) {
     Window *w = l->data;
     if (cur.pts < w->start || cur.pts >= w->end)

@@ -153,11 +153,14 @@ set_property (GObject * object, guint prop_id, const GValue * value,
   gboolean latency_changed = FALSE, running;
 
   GST_OBJECT_LOCK (object);
-  running = GST_STATE (object) > GST_STATE_READY;
+  /* the target too: READY->PAUSED checks before the state says PAUSED */
+  running = GST_STATE (object) > GST_STATE_READY
+      || GST_STATE_TARGET (object) > GST_STATE_READY;
   if (running && is_load_property (prop_id)) {
     why = g_strdup_printf ("%s cannot change in %s: it is applied at the "
         "next NULL->READY; set it in NULL or READY", pspec->name,
-        gst_element_state_get_name (GST_STATE (object)));
+        gst_element_state_get_name (MAX (GST_STATE (object),
+                GST_STATE_TARGET (object))));
   } else if (running) {
     /* the old value, to go back to */
     g_value_init (&old, pspec->value_type);

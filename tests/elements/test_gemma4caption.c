@@ -196,8 +196,9 @@ GST_START_TEST (test_bad_properties)
 GST_END_TEST;
 
 /* A prompt with a placeholder of its own is refused in PLAYING (old value
- * kept, a warning naming the kind: the element places the frames), the
- * model's properties too; the captions go on. At startup it is an error. */
+ * kept, a warning naming the kind: the element places the frames), so are
+ * windows that cannot be made and the model's properties; the captions go
+ * on. At startup it is an error. */
 GST_START_TEST (test_live_property_checks)
 {
   GstElement *e = new_caption ("window", 1000, "frames-per-window", 2, NULL);
@@ -208,6 +209,8 @@ GST_START_TEST (test_live_property_checks)
   expect_refused (e, bus, "prompt", "What happens in <|image|>?",
       "the prompt may hold no placeholder but has <|image|>");
   expect_refused (e, bus, "prompt", "<|audio|>", "<|audio|>");
+  /* windows that cannot be made: the old shape goes on */
+  expect_refused (e, bus, "window-overlap", "1000", "must be less than");
   expect_load_properties_refused (e, bus);
   expect_taken (e, bus, "prompt", "Say what happens.");
   push_frames (h, 5, 5, 0);
