@@ -589,8 +589,8 @@ gst_gemma4_asr_init (GstGemma4Asr * self)
   gst_element_add_pad (GST_ELEMENT (self), sinkpad);
   gst_gemma4_element_init (&self->core, GST_ELEMENT (self), sinkpad);
 
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_gemma4_element_add_src_pad (&self->core, self->srcpad, FALSE);
+  gst_gemma4_element_add_src_pad (&self->core,
+      gst_pad_new_from_static_template (&src_template, "src"), FALSE);
   gst_gemma4_element_add_src_pad (&self->core,
       gst_pad_new_from_static_template (&json_template, "unsynced_src"), TRUE);
 

@@ -109,7 +109,7 @@ publish (GstGemma4Asr * self, const AsrJob * job, GstStructure * result)
 static void
 send_final_transcript (GstGemma4Asr * self)
 {
-  gst_pad_push_event (self->srcpad,
+  gst_gemma4_output_push_pad_event (&self->core.output, FALSE,
       gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
           gst_structure_new_empty ("rstranscribe/final-transcript")));
 }
@@ -126,7 +126,7 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   const gint64 t0 = g_get_monotonic_time ();
   g4_error err = { 0 };
   g4_status st;
-  g4_prompt prompt = { 0 };
+  g4_prompt *prompt = gst_gemma4_worker_get_prompt (w);
   g4_generate_params gp = { 0 };
   g4_generate_result res = { 0 };
   GenerateContext ctx = { 0 };
@@ -147,7 +147,7 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   }
   n_embd = g4_mmproj_n_embd (mm);
   n_tokens = g4_audio_n_tokens (mm, (int64_t) job->seg->n_pcm);
-  embd = g_try_new (gfloat, (gsize) n_tokens * n_embd);
+  embd = gst_gemma4_worker_media_rows (w, (gsize) n_tokens * n_embd);
   if (!embd) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Out of memory for %d audio embeddings", n_tokens), (NULL));
@@ -156,12 +156,9 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   st = g4_audio_encode (mm, job->seg->pcm, (int64_t) job->seg->n_pcm,
       gst_gemma4_worker_get_n_threads (w), gst_gemma4_worker_get_cancel (w),
       embd, &err);
-  if (st == G4_STATUS_CANCELLED) {
-    g_free (embd);
+  if (st == G4_STATUS_CANCELLED)
     return GST_FLOW_FLUSHING;
-  }
   if (st != G4_OK) {
-    g_free (embd);
     GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
         ("The audio encoder failed: %s", err.message), (NULL));
     return GST_FLOW_ERROR;
@@ -170,9 +167,8 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   rendered = render_prompt (self, lm);
   st = g4_prompt_build (lm, rendered,
       &(g4_media) {.embd = embd,.n_tokens = n_tokens,.is_audio = true}, 1,
-      &prompt, &err);
+      prompt, &err);
   g_free (rendered);
-  g_free (embd);
   if (st != G4_OK) {
     GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
         ("Could not build the prompt: %s", err.message), (NULL));
@@ -193,7 +189,7 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   gp.on_piece = on_piece;
   gp.user = &ctx;
 
-  st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "text", job->pts,
+  st = gst_gemma4_worker_generate (w, prompt, &gp, &res, "text", job->pts,
       "lower chunk-duration", &err);
   ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
   if (ret == GST_FLOW_ERROR) {

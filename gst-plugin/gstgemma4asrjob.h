@@ -22,7 +22,6 @@ struct _GstGemma4Asr
   GstElement parent;
 
   GstGemma4Element core;
-  GstPad *srcpad;
 
   /* properties, under the object lock */
   GstGemma4AsrTask task;

@@ -175,7 +175,7 @@ encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
     }
     total += (gsize) counts[i];
   }
-  embd = g_try_new (gfloat, total * n_embd);
+  embd = gst_gemma4_worker_media_rows (w, total * n_embd);
   if (!embd) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Out of memory for %" G_GSIZE_FORMAT " image embeddings", total),
@@ -194,7 +194,6 @@ encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
         s->max_soft_tokens, gst_gemma4_worker_get_n_threads (w),
         gst_gemma4_worker_get_cancel (w), embd + at * n_embd, &n, &err);
     if (st != G4_OK) {
-      g_free (embd);
       if (st == G4_STATUS_CANCELLED) {
         *ret = GST_FLOW_FLUSHING;
       } else {
@@ -224,7 +223,7 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
   g4_media media[MAX_FRAMES];
   g4_error err = { 0 };
   g4_status st;
-  g4_prompt prompt = { 0 };
+  g4_prompt *prompt = gst_gemma4_worker_get_prompt (w);
   g4_generate_params gp = { 0 };
   g4_generate_result res = { 0 };
   GString *answer;
@@ -239,10 +238,9 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
   if (!embd)
     return ret;
   rendered = render_prompt (self, lm, job, &user_turn);
-  st = g4_prompt_build (lm, rendered, media, (int) job->n_frames, &prompt,
+  st = g4_prompt_build (lm, rendered, media, (int) job->n_frames, prompt,
       &err);
   g_free (rendered);
-  g_free (embd);
   if (st != G4_OK) {
     GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
         ("Could not build the prompt (a prompt may not hold <|image|> of "
@@ -265,7 +263,7 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
   ctx.worker = w;
   gp.on_piece = gst_gemma4_answer_piece;
   gp.user = &ctx;
-  st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "caption",
+  st = gst_gemma4_worker_generate (w, prompt, &gp, &res, "caption",
       job->start, "lower frames-per-window or max-soft-tokens", &err);
   ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
   if (ret != GST_FLOW_OK) {

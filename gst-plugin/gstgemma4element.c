@@ -298,6 +298,10 @@ change_state (GstElement * element, GstStateChange transition)
   if (info->prepare && !info->prepare (element, transition))
     return GST_STATE_CHANGE_FAILURE;
   gst_gemma4_worker_change_state (core->worker, transition);
+  /* a worker waiting for an output to take a result goes on (no sink takes
+   * while paused) */
+  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED)
+    gst_gemma4_output_pads_wake (&core->output.pads);
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
       && !gst_gemma4_worker_open (&core->worker, element, &core->settings,
           info->max_jobs, check_config))
@@ -366,27 +370,34 @@ request_new_pad (GstElement * element, GstPadTemplate * templ,
   GstPad *pad = gst_pad_new_from_template (templ, pad_name);
 
   setup_src_pad (pad);
-  if (GST_STATE (element) > GST_STATE_READY
-      || GST_STATE_TARGET (element) > GST_STATE_READY)
-    gst_pad_set_active (pad, TRUE);
-  /* active before the worker can push on it */
+  /* an output first (activating starts its task), then active */
   if (!gst_gemma4_output_request_pad (&core->output, pad,
           !strcmp (pad_name, "json_src"))) {
-    gst_pad_set_active (pad, FALSE);
     gst_object_unref (pad);
     GST_WARNING_OBJECT (element, "%s was already requested", pad_name);
     return NULL;
   }
+  if (GST_STATE (element) > GST_STATE_READY
+      || GST_STATE_TARGET (element) > GST_STATE_READY)
+    gst_pad_set_active (pad, TRUE);
   gst_element_add_pad (element, pad);
   return pad;
 }
 
+/* Inactive first: its task stops before the output forgets the pad. */
 static void
 release_pad (GstElement * element, GstPad * pad)
 {
-  if (!gst_gemma4_output_release_pad (&core_of (element)->output, pad))
+  GstGemma4Output *out = &core_of (element)->output;
+  gboolean ours;
+
+  GST_OBJECT_LOCK (element);
+  ours = pad == out->text.pad || pad == out->json.pad;
+  GST_OBJECT_UNLOCK (element);
+  if (!ours)
     return;
   gst_pad_set_active (pad, FALSE);
+  gst_gemma4_output_release_pad (out, pad);
   gst_element_remove_pad (element, pad);
 }
 
@@ -504,7 +515,7 @@ gst_gemma4_element_init (GstGemma4Element * core, GstElement * element,
       (element), "stats");
   gst_gemma4_settings_init (&core->settings, core->info->defaults);
   gst_gemma4_output_init (&core->output, element, &core->settings,
-      core->info->name);
+      &core->upstream, core->info->name);
 }
 
 void

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The text and JSON outputs of a gemma4 element (see gstgemma4output.h):
- * starting their sparse streams, pushing results, events and GAPs from the
+ * starting their sparse streams, queuing results, events and GAPs from the
  * worker thread, and the request pads' late start. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -20,20 +20,22 @@ static const gchar *const json_caps = "application/x-json";
 
 void
 gst_gemma4_output_init (GstGemma4Output * out, GstElement * element,
-    const GstGemma4Settings * settings, const gchar * name)
+    const GstGemma4Settings * settings, const GstGemma4Upstream * upstream,
+    const gchar * name)
 {
   memset (out, 0, sizeof *out);
   out->element = element;
   out->settings = settings;
   out->name = name;
-  out->flows = gst_flow_combiner_new ();
+  gst_gemma4_output_pads_init (&out->pads, element);
+  out->pads.upstream = upstream;
   out->position = GST_CLOCK_TIME_NONE;
 }
 
 void
 gst_gemma4_output_clear (GstGemma4Output * out)
 {
-  gst_flow_combiner_free (out->flows);
+  gst_gemma4_output_pads_clear (&out->pads);
   g_free (out->upstream_id);
   gst_clear_event (&out->segment);
 }
@@ -51,10 +53,7 @@ gst_gemma4_output_add_pad (GstGemma4Output * out, GstPad * pad,
   GstGemma4OutputPad *o = output_pad (out, json);
 
   GST_OBJECT_LOCK (out->element);
-  o->pad = pad;
-  o->always = TRUE;
-  o->started = FALSE;
-  gst_flow_combiner_add_pad (out->flows, pad);
+  gst_gemma4_output_pad_set (o, &out->pads, pad, TRUE);
   GST_OBJECT_UNLOCK (out->element);
 }
 
@@ -69,10 +68,7 @@ gst_gemma4_output_request_pad (GstGemma4Output * out, GstPad * pad,
     GST_OBJECT_UNLOCK (out->element);
     return FALSE;
   }
-  o->pad = pad;
-  o->always = FALSE;
-  o->started = FALSE;
-  gst_flow_combiner_add_pad (out->flows, pad);
+  gst_gemma4_output_pad_set (o, &out->pads, pad, FALSE);
   GST_OBJECT_UNLOCK (out->element);
   return TRUE;
 }
@@ -88,8 +84,7 @@ gst_gemma4_output_release_pad (GstGemma4Output * out, GstPad * pad)
     GST_OBJECT_UNLOCK (out->element);
     return FALSE;
   }
-  gst_flow_combiner_remove_pad (out->flows, pad);
-  o->pad = NULL;
+  gst_gemma4_output_pad_unset (o);
   GST_OBJECT_UNLOCK (out->element);
   return TRUE;
 }
@@ -100,13 +95,20 @@ gst_gemma4_output_reset (GstGemma4Output * out)
   out->position = GST_CLOCK_TIME_NONE;
   gst_clear_event (&out->segment);
   GST_OBJECT_LOCK (out->element);
-  gst_flow_combiner_reset (out->flows);
+  gst_flow_combiner_reset (out->pads.flows);
+  out->pads.combined = GST_FLOW_OK;
   GST_OBJECT_UNLOCK (out->element);
+}
+
+static void
+queue_event (GstGemma4OutputPad * o, GstEvent * event)
+{
+  gst_gemma4_output_pad_queue (o, GST_MINI_OBJECT_CAST (event));
 }
 
 /* Stream-start and caps of one output, grouped with the input. */
 static void
-start_pad (GstGemma4Output * out, GstPad * pad, gboolean json)
+start_pad (GstGemma4Output * out, GstGemma4OutputPad * o, gboolean json)
 {
   gchar *id = g_strdup_printf ("%s/%s-%s",
       out->upstream_id ? out->upstream_id : GST_ELEMENT_NAME (out->element),
@@ -118,33 +120,32 @@ start_pad (GstGemma4Output * out, GstPad * pad, gboolean json)
   if (out->has_group)
     gst_event_set_group_id (ev, out->group_id);
   gst_event_set_stream_flags (ev, GST_STREAM_FLAG_SPARSE);
-  gst_pad_push_event (pad, ev);
-  gst_pad_push_event (pad, gst_event_new_caps (caps));
+  queue_event (o, ev);
+  queue_event (o, gst_event_new_caps (caps));
   gst_caps_unref (caps);
 }
 
-/* The output's pad, reffed, with its stream started (a request pad with the
- * last segment too, unless with_segment is FALSE because one follows), or
- * NULL when it is not requested. */
-static GstPad *
+/* The output, with its stream started (a request pad with the last
+ * segment too, unless with_segment is FALSE because one follows), or NULL
+ * when it is not requested. */
+static GstGemma4OutputPad *
 get_pad (GstGemma4Output * out, gboolean json, gboolean with_segment)
 {
   GstGemma4OutputPad *o = output_pad (out, json);
-  GstPad *pad;
-  gboolean start;
+  gboolean there, start;
 
   GST_OBJECT_LOCK (out->element);
-  pad = o->pad ? gst_object_ref (o->pad) : NULL;
-  start = pad && !o->started;
-  if (pad)
+  there = o->pad != NULL;
+  start = there && !o->started;
+  if (there)
     o->started = TRUE;
   GST_OBJECT_UNLOCK (out->element);
   if (start) {
-    start_pad (out, pad, json);
+    start_pad (out, o, json);
     if (with_segment && out->segment)
-      gst_pad_push_event (pad, gst_event_ref (out->segment));
+      queue_event (o, gst_event_ref (out->segment));
   }
-  return pad;
+  return there ? o : NULL;
 }
 
 void
@@ -161,13 +162,12 @@ gst_gemma4_output_start (GstGemma4Output * out, GstEvent * stream_start,
   out->text.started = out->json.started = FALSE;
   GST_OBJECT_UNLOCK (out->element);
   for (gint json = 0; json < 2; json++) {
-    GstPad *pad;
+    GstGemma4OutputPad *o;
     if (!output_pad (out, json)->always)
       continue;
-    pad = get_pad (out, json, FALSE);
-    if (pad && tags && !json)
-      gst_pad_push_event (pad, gst_event_new_tag (gst_tag_list_ref (tags)));
-    gst_clear_object (&pad);
+    o = get_pad (out, json, FALSE);
+    if (o && tags && !json)
+      queue_event (o, gst_event_new_tag (gst_tag_list_ref (tags)));
   }
   if (tags)
     gst_tag_list_unref (tags);
@@ -178,14 +178,12 @@ gst_gemma4_output_push_pad_event (GstGemma4Output * out, gboolean json,
     GstEvent * event)
 {
   gboolean is_segment = GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT;
-  GstPad *pad = get_pad (out, json, !is_segment);
+  GstGemma4OutputPad *o = get_pad (out, json, !is_segment);
 
-  if (pad) {
-    gst_pad_push_event (pad, event);
-    gst_object_unref (pad);
-  } else {
+  if (o)
+    queue_event (o, event);
+  else
     gst_event_unref (event);
-  }
 }
 
 void
@@ -207,10 +205,15 @@ gst_gemma4_output_push_event_now (GstGemma4Output * out, GstEvent * event)
   pads[1] = out->json.pad ? gst_object_ref (out->json.pad) : NULL;
   GST_OBJECT_UNLOCK (out->element);
   for (guint i = 0; i < G_N_ELEMENTS (pads); i++) {
-    if (pads[i]) {
+    if (!pads[i])
+      continue;
+    if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START
+        || GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+      gst_gemma4_output_pad_flush (output_pad (out, i), pads[i],
+          gst_event_ref (event));
+    else
       gst_pad_push_event (pads[i], gst_event_ref (event));
-      gst_object_unref (pads[i]);
-    }
+    gst_object_unref (pads[i]);
   }
   gst_event_unref (event);
 }
@@ -229,21 +232,16 @@ static GstFlowReturn
 push_buffer (GstGemma4Output * out, gboolean json, GstBuffer * buf,
     GstFlowReturn ret)
 {
-  GstPad *pad;
+  GstGemma4OutputPad *o;
 
   if (!buf)
     return ret;
-  pad = get_pad (out, json, TRUE);
-  if (!pad) {
+  o = get_pad (out, json, TRUE);
+  if (!o) {
     gst_buffer_unref (buf);
     return ret;
   }
-  ret = gst_pad_push (pad, buf);
-  GST_OBJECT_LOCK (out->element);
-  ret = gst_flow_combiner_update_pad_flow (out->flows, pad, ret);
-  GST_OBJECT_UNLOCK (out->element);
-  gst_object_unref (pad);
-  return ret;
+  return gst_gemma4_output_pad_queue (o, GST_MINI_OBJECT_CAST (buf));
 }
 
 /* Where the clock says the output stands now. */

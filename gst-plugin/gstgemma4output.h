@@ -2,13 +2,13 @@
 /* The text and JSON outputs of a gemma4 element: two sparse streams started
  * from the input's stream-start (always pads at once, request pads at their
  * first output), their flows combined, GAP events that never go back before
- * what was covered, all pushed from the worker thread in stream order. */
+ * what was covered, all queued by the worker thread in stream order for
+ * each pad's own streaming task. */
 #ifndef __GST_GEMMA4_OUTPUT_H__
 #define __GST_GEMMA4_OUTPUT_H__
 
 #include <gst/gst.h>
-#include <gst/base/gstflowcombiner.h>
-
+#include "gstgemma4outputpad.h"
 #include "gstgemma4settings.h"
 #include "gstgemma4upstream.h"
 #include "gstgemma4worker.h"
@@ -17,20 +17,13 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  GstPad *pad;                  /* NULL: a request pad not requested */
-  gboolean always;              /* started with the input, not at first use */
-  gboolean started;             /* its stream-start went out */
-} GstGemma4OutputPad;
-
-typedef struct
-{
   GstElement *element;
   const GstGemma4Settings *settings;    /* lateness */
   const gchar *name;            /* stream ids: <upstream id>/<name>-text */
 
+  GstGemma4OutputPads pads;
   /* under the element's object lock */
   GstGemma4OutputPad text, json;
-  GstFlowCombiner *flows;
 
   /* worker thread */
   GstClockTime position;        /* end of what the outputs have covered */
@@ -42,8 +35,10 @@ typedef struct
   guint64 restamped_unwarned;   /* late results moved since then */
 } GstGemma4Output;
 
+/* upstream: its liveness lets the worker run ahead of a slow output. */
 void gst_gemma4_output_init (GstGemma4Output * out, GstElement * element,
-    const GstGemma4Settings * settings, const gchar * name);
+    const GstGemma4Settings * settings, const GstGemma4Upstream * upstream,
+    const gchar * name);
 void gst_gemma4_output_clear (GstGemma4Output * out);
 
 /* An always pad (started with the input), json or text. */
@@ -60,7 +55,8 @@ gboolean gst_gemma4_output_release_pad (GstGemma4Output * out, GstPad * pad);
  * worker is idle. */
 void gst_gemma4_output_reset (GstGemma4Output * out);
 
-/* Worker thread. The push functions take the event or buffers. */
+/* Worker thread. The push functions take the event or buffers and queue
+ * them for the pads' tasks. */
 /* Starts the streams after the input's: always pads at once (tags, if any,
  * go on the text one), request pads at their first output. Takes tags. */
 void gst_gemma4_output_start (GstGemma4Output * out, GstEvent * stream_start,
@@ -84,7 +80,7 @@ GstClockTime gst_gemma4_output_restamp_late (GstGemma4Output * out,
     const GstGemma4Upstream * up, const GstSegment * segment,
     GstClockTime start, GstClockTime pts, const gchar * reason);
 /* Pushes buffers (either may be NULL; json is dropped without a JSON pad)
- * and returns the combined flow. */
+ * and returns the combined flow of the pushes so far. */
 GstFlowReturn gst_gemma4_output_push (GstGemma4Output * out, GstBuffer * text,
     GstBuffer * json);
 /* Where the record of the job [start, start + duration) goes: start plus
@@ -119,7 +115,9 @@ void gst_gemma4_output_queue_event (GstGemma4Output * out,
     GstGemma4Worker * w, GstEvent * event);
 void gst_gemma4_output_queue_gap (GstGemma4Output * out, GstGemma4Worker * w,
     GstClockTime start, GstClockTime duration);
-/* Non-serialized events (flushes) at once, on the outputs there are. */
+/* Non-serialized events at once, on the outputs there are: a flush-start
+ * also drops what the pads' tasks have queued and stops them, a flush-stop
+ * restarts them. */
 void gst_gemma4_output_push_event_now (GstGemma4Output * out,
     GstEvent * event);
 

@@ -232,7 +232,7 @@ vision_stats (GstElement * element)
   return s;
 }
 
-/* ---- side pads (text_src, json_src), pushed from the worker thread ------- */
+/* ---- side pads (text_src, json_src), each pushed by its own task ------- */
 
 /* A result is out within the budget after its frame. Call with the object
  * lock. */

@@ -331,7 +331,7 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
   g4_image_view view;
   g4_generate_params gp = c->gp;
   g4_generate_result res = { 0 };
-  g4_prompt prompt = { 0 };
+  g4_prompt *prompt = gst_gemma4_worker_get_prompt (w);
   GstGemma4Answer ctx = { w, text };
   gfloat *embd;
   gint n_tokens;
@@ -350,7 +350,8 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
     return G4_OK;
   }
   *skipped = FALSE;
-  embd = g_try_new (gfloat, (gsize) n_tokens * g4_mmproj_n_embd (mm));
+  embd = gst_gemma4_worker_media_rows (w,
+      (gsize) n_tokens * g4_mmproj_n_embd (mm));
   if (!embd) {
     err->code = G4_STATUS_NO_MEMORY;
     g_snprintf (err->message, sizeof err->message, "out of memory for %d "
@@ -362,9 +363,8 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
       embd, &n_tokens, err);
   if (st == G4_OK)
     st = g4_prompt_build (lm, c->chat, &(g4_media) {
-        .embd = embd,.n_tokens = n_tokens,.is_audio = false}, 1, &prompt,
+        .embd = embd,.n_tokens = n_tokens,.is_audio = false}, 1, prompt,
         err);
-  g_free (embd);
   if (st != G4_OK)
     return st;
 
@@ -372,7 +372,7 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
   gp.user = &ctx;
   gp.constraint = task_constraint (self, lm, c->task, c->labels,
       c->max_objects);
-  st = gst_gemma4_worker_generate (w, &prompt, &gp, &res, "answer",
+  st = gst_gemma4_worker_generate (w, prompt, &gp, &res, "answer",
       GST_CLOCK_TIME_NONE, "lower max-soft-tokens", err);
   *tokens += (guint) res.n_generated;
   *seconds += res.generate_seconds;

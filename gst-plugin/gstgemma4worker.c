@@ -25,6 +25,7 @@ typedef struct
   gpointer data;
   GDestroyNotify destroy;
   gboolean is_job;
+  gboolean is_drop;             /* a job dropped under load, its drop_func to run */
   GstGemma4JobTiming timing;
 } Item;
 
@@ -60,6 +61,11 @@ struct _GstGemma4Worker
   guint64 overruns_total;
   guint64 overruns_unwarned;    /* since the last warning */
   gint64 last_overrun_warning;
+
+  /* worker thread: memory kept from job to job */
+  g4_prompt prompt;
+  gfloat *media;
+  gsize media_cap;
 };
 
 static void
@@ -218,12 +224,17 @@ gst_gemma4_worker_new (GstElement * owner, const GstGemma4Settings * s,
   return w;
 }
 
-/* Call with the lock; returns the items for item_free() outside it. */
+/* Call with the lock; returns the items for item_free() outside it. A drop
+ * taken away before it ran leaves no record: it is not counted either, so
+ * the records of a run are always its jobs plus its drops. */
 static GList *
 take_items (GstGemma4Worker * w)
 {
   GList *items = w->items.head;
 
+  for (GList * l = items; l; l = l->next)
+    if (((Item *) l->data)->is_drop)
+      w->drops--;
   g_queue_init (&w->items);
   w->n_jobs = 0;
   return items;
@@ -254,6 +265,8 @@ gst_gemma4_worker_free (GstGemma4Worker * w)
   g_thread_join (w->thread);
   if (w->session)
     g4_session_free (w->session);
+  g4_prompt_free (&w->prompt);
+  g_free (w->media);
   gst_gemma4_model_unref (w->model);
   g_mutex_clear (&w->lock);
   g_cond_clear (&w->cond);
@@ -281,7 +294,10 @@ void
 gst_gemma4_worker_drain (GstGemma4Worker * w)
 {
   g_mutex_lock (&w->lock);
-  while (!w->flushing && (w->running || !g_queue_is_empty (&w->items)))
+  /* after an error nothing more goes out: the streaming thread goes on to
+   * return it */
+  while (!w->flushing && !w->failed && w->last_flow != GST_FLOW_ERROR
+      && (w->running || !g_queue_is_empty (&w->items)))
     g_cond_wait (&w->cond, &w->lock);
   g_mutex_unlock (&w->lock);
 }
@@ -367,6 +383,7 @@ gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
       Item *old = l->data;
       if (old->is_job) {
         old->is_job = FALSE;
+        old->is_drop = TRUE;
         old->func = old->drop_func;
         dropped_timing = old->timing;
         break;
@@ -403,6 +420,28 @@ gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
       post_drop_qos (w, &dropped_timing, processed, drops);
   }
   return ret;
+}
+
+g4_prompt *
+gst_gemma4_worker_get_prompt (GstGemma4Worker * w)
+{
+  return &w->prompt;
+}
+
+gfloat *
+gst_gemma4_worker_media_rows (GstGemma4Worker * w, gsize n_floats)
+{
+  if (n_floats > w->media_cap || !w->media) {
+    /* half as much again: sizes that creep up reallocate rarely */
+    const gsize cap = MAX (n_floats, w->media_cap + w->media_cap / 2);
+    gfloat *p = g_try_new (gfloat, MAX (cap, 1));
+    if (!p)
+      return NULL;
+    g_free (w->media);
+    w->media = p;
+    w->media_cap = cap;
+  }
+  return w->media;
 }
 
 g4_session *
@@ -624,7 +663,7 @@ gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
       &(g4_batch) {.n = prompt->n,.tokens = prompt->tokens,
       .embd = prompt->embd,.embd_mask = prompt->embd_mask,
       .bidirectional = prompt->bidirectional}, gp, res, err);
-  g4_prompt_free (prompt);
+
   if (st != G4_STATUS_CONTEXT_FULL)
     return st;
   if (GST_CLOCK_TIME_IS_VALID (pts))

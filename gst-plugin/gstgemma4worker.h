@@ -60,10 +60,19 @@ GstFlowReturn gst_gemma4_worker_get_flow (GstGemma4Worker * w);
 /* TRUE: cancel the running item, drop the queue, refuse new items.
  * FALSE: wait until the running item returned, then accept items again. */
 void gst_gemma4_worker_set_flushing (GstGemma4Worker * w, gboolean flushing);
-/* Waits until the queue is empty and nothing runs (or flushing). */
+/* Waits until the queue is empty and nothing runs, or flushing (a flush,
+ * PAUSED->READY, stopping), or an error (the model failed, a job or push
+ * returned ERROR). */
 void gst_gemma4_worker_drain (GstGemma4Worker * w);
 
 /* For the work functions, on the worker thread. */
+/* The worker's prompt, rebuilt in place job after job (g4_prompt_build
+ * reuses its memory; gst_gemma4_worker_generate runs it). */
+g4_prompt *gst_gemma4_worker_get_prompt (GstGemma4Worker * w);
+/* Room for n_floats media embeddings, kept and grown by the worker so that
+ * encoding job after job allocates nothing once warm; NULL when out of
+ * memory. Valid until the next call. */
+gfloat *gst_gemma4_worker_media_rows (GstGemma4Worker * w, gsize n_floats);
 g4_session *gst_gemma4_worker_get_session (GstGemma4Worker * w);
 GstGemma4Model *gst_gemma4_worker_get_model (GstGemma4Worker * w);
 gint gst_gemma4_worker_get_n_threads (GstGemma4Worker * w);
@@ -125,7 +134,8 @@ void gst_gemma4_worker_close (GstGemma4Worker ** worker, GstElement * element,
 GstStructure *gst_gemma4_worker_stats_property (GstGemma4Worker * w,
     const GstStructure * last_stats);
 
-/* Runs prompt (then freed) on the session, from a fresh start. A full
+/* Runs prompt (the worker's, kept for the next job) on the session, from a
+ * fresh start. A full
  * context is no error: it posts a warning ("the <what> [for <pts>] is cut;
  * raise context-size or <advice>") and returns G4_OK with what came. */
 g4_status gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* gemma4-cli bench: prompt-processing and generation throughput, like
- * llama-bench's pp/tg tests (median of the repetitions), and peak RSS. */
+ * llama-bench's pp/tg tests, and the vision and audio encoders' time for one
+ * file (median of the repetitions), and peak RSS. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,14 +9,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audio_input.h"
 #include "cli.h"
+#include "image_input.h"
 
 static const char usage_text[] =
     "usage: gemma4-cli bench -m MODEL.gguf [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]\n"
+    "       gemma4-cli bench --mmproj MMPROJ.gguf --image IMAGE [--image-size native|budget]\n"
+    "                        [--max-soft-tokens N] [-t THREADS] [-r REPS] [--json]\n"
+    "       gemma4-cli bench --mmproj MMPROJ.gguf --audio WAV [-t THREADS] [-r REPS] [--json]\n"
+    "       (any of them with --profile)\n"
     "Measures prompt processing (one batch of -p tokens on an empty context) and\n"
-    "generation (-n tokens one at a time) in tokens/s, the median of -r repetitions\n"
-    "(default 3), and the process's peak RSS. With --json prints one object:\n"
-    "{\"pp_tokens_per_s\":...,\"tg_tokens_per_s\":...,\"peak_rss_bytes\":...}\n";
+    "generation (-n tokens one at a time) in tokens/s, or the time the vision or\n"
+    "audio encoder takes for one file (-m may be given too: both are measured),\n"
+    "the median of -r repetitions (default 3) after one warm-up, and the process's\n"
+    "peak RSS. With --json prints one object with the keys of what was measured:\n"
+    "{\"pp_tokens_per_s\":...,\"tg_tokens_per_s\":...,\"image_encode_ms\":...,\n"
+    "\"image_tokens\":...,\"audio_encode_ms\":...,\"audio_tokens\":...,\"audio_seconds\":...,\n"
+    "\"peak_rss_bytes\":...}\n"
+    "--profile then runs each measured thing once more (a prompt, the generated\n"
+    "tokens, an encoding) and prints where its time went by kind of step (each\n"
+    "matrix product by weight type and shape, attention, norms, ..., thread\n"
+    "wait), to stderr with --json.\n";
 
 static double
 now (void)
@@ -41,16 +56,27 @@ median (double *v, int n)
 
 typedef struct {
   int n_pp, n_tg, reps;
-  bool json;
+  bool json, profile;
+  const char *mmproj, *image, *audio;
+  cli_image_opts img;
 } bench_opts;
 
 static cli_opt_result
 opt (const char *a, const char *v, void *user)
 {
   bench_opts *b = user;
-  if (!strcmp (a, "--json")) {
-    b->json = true;
+  if (!strcmp (a, "--json") || !strcmp (a, "--profile")) {
+    *(a[2] == 'j' ? &b->json : &b->profile) = true;
     return CLI_FLAG;
+  }
+  cli_opt_result r = cli_image_opt (a, v, &b->img);
+  if (r != CLI_UNKNOWN)
+    return r;
+  const char **path = !strcmp (a, "--mmproj") ? &b->mmproj : !strcmp (a, "--image") ? &b->image
+      : !strcmp (a, "--audio") ? &b->audio : NULL;
+  if (path) {
+    *path = v;
+    return v ? CLI_VALUE : CLI_BAD;
   }
   int *dst = !strcmp (a, "-p") ? &b->n_pp : !strcmp (a, "-n") ? &b->n_tg : !strcmp (a, "-r") ? &b->reps : NULL;
   if (!dst)
@@ -58,17 +84,33 @@ opt (const char *a, const char *v, void *user)
   return cli_int (a, v, dst == &b->reps ? 1 : 0, 1 << 20, dst) ? CLI_VALUE : CLI_BAD;
 }
 
-static int
-run (int argc, char **argv)
+/* Prints the steps recorded since g4_profile_enable, longest first, with
+ * their share of wall seconds, and stops profiling. */
+static void
+print_profile (FILE * f, const char *what, double wall)
 {
-  cli_model_opts o = { 0 };
-  bench_opts bo = {.n_pp = 512,.n_tg = 128,.reps = 3 };
-  if (cli_parse (&cmd_bench, argc, argv, &o, opt, &bo))
-    return 2;
-  const int n_pp = bo.n_pp, n_tg = bo.n_tg, reps = bo.reps;
-  const bool json = bo.json;
-  if (!o.model)
-    return cli_usage_error (&cmd_bench, "-m MODEL is required");
+  g4_profile_entry e[96];
+  const int n = g4_profile_get (e, 96);
+  g4_profile_enable (false);
+  fprintf (f, "profile of %s: %.1f ms\n%-48s %10s %8s %6s\n", what, wall * 1e3, "step", "ms",
+      "calls", "%");
+  for (int i = 0; i < n; i++)
+    fprintf (f, "%-48s %10.2f %8lld %6.1f\n", e[i].kind, e[i].seconds * 1e3,
+        (long long) e[i].calls, 100.0 * e[i].seconds / wall);
+}
+
+/* Medians of what was measured; negative: not measured. */
+typedef struct {
+  double pp, tg, image_ms, audio_ms, audio_seconds;
+  int image_tokens, audio_tokens;
+} bench_result;
+
+/* Prompt processing and generation speed of the text model, in *res. */
+static int
+bench_text (const cli_model_opts * o0, const bench_opts * bo, bench_result * res)
+{
+  cli_model_opts o = *o0;
+  const int n_pp = bo->n_pp, n_tg = bo->n_tg, reps = bo->reps;
   g4_model *m = cli_load_model (o.model, false);
   if (!m)
     return 1;
@@ -79,15 +121,14 @@ run (int argc, char **argv)
   g4_token *ids = malloc (sizeof *ids * (size_t) (n_pp + n_tg + 1));
   float *logits = malloc (sizeof (float) * (size_t) in->n_vocab);
   double *pp = calloc ((size_t) reps, sizeof *pp), *tg = calloc ((size_t) reps, sizeof *tg);
-  if (!s || !ids || !logits || !pp || !tg) {
-    g4_model_free (m);
-    return 1;
-  }
+  int rc = 1;
+  if (!s || !ids || !logits || !pp || !tg)
+    goto out;
   srand (42);
   for (int i = 0; i < n_pp + n_tg + 1; i++)
     ids[i] = rand () % in->n_vocab;
   g4_error err = { 0 };
-  int rc = 0;
+  rc = 0;
   /* one untimed warm-up pass pages the weights in, as llama-bench does */
   for (int r = -1; r < reps && rc == 0; r++) {
     if (n_pp > 0) {
@@ -107,23 +148,35 @@ run (int argc, char **argv)
     if (r >= 0 && n_tg > 0)
       tg[r] = n_tg / (now () - t0);
   }
-  if (rc) {
-    fprintf (stderr, "gemma4-cli: %s\n", err.message);
-  } else {
-    struct rusage ru;
-    getrusage (RUSAGE_SELF, &ru);
-    long long rss = (long long) ru.ru_maxrss * 1024;
-    double pp_m = n_pp > 0 ? median (pp, reps) : 0, tg_m = n_tg > 0 ? median (tg, reps) : 0;
-    int threads = o.n_threads ? o.n_threads : (int) sysconf (_SC_NPROCESSORS_ONLN);
-    if (json)
-      printf ("{\"pp_tokens_per_s\":%.3f,\"tg_tokens_per_s\":%.3f,\"peak_rss_bytes\":%lld,"
-          "\"n_prompt\":%d,\"n_gen\":%d,\"threads\":%d,\"reps\":%d}\n", pp_m, tg_m, rss, n_pp,
-          n_tg, threads, reps);
-    else
-      printf ("model: %s\nthreads: %d, reps: %d\npp%d: %.2f tokens/s\ntg%d: %.2f tokens/s\n"
-          "peak RSS: %.1f MiB\n", o.model, threads, reps, n_pp, pp_m, n_tg, tg_m,
-          rss / 1048576.0);
+  if (rc == 0 && bo->profile) {
+    FILE *f = bo->json ? stderr : stdout;
+    char what[64];
+    if (n_pp > 0) {
+      g4_session_reset (s);
+      g4_batch b = {.n = n_pp,.tokens = ids };
+      g4_profile_enable (true);
+      double t0 = now ();
+      rc = g4_session_decode (s, &b, logits, &err) != G4_OK;
+      snprintf (what, sizeof what, "pp%d", n_pp);
+      print_profile (f, what, now () - t0);
+    }
+    g4_session_reset (s);
+    g4_profile_enable (true);
+    double t0 = now ();
+    for (int i = 0; i < n_tg && rc == 0; i++) {
+      g4_batch b = {.n = 1,.tokens = ids + n_pp + i };
+      rc = g4_session_decode (s, &b, logits, &err) != G4_OK;
+    }
+    snprintf (what, sizeof what, "tg%d", n_tg);
+    if (n_tg > 0)
+      print_profile (f, what, now () - t0);
+    g4_profile_enable (false);
   }
+  if (rc)
+    fprintf (stderr, "gemma4-cli: %s\n", err.message);
+  res->pp = n_pp > 0 ? median (pp, reps) : 0;
+  res->tg = n_tg > 0 ? median (tg, reps) : 0;
+out:
   free (pp);
   free (tg);
   free (ids);
@@ -133,4 +186,125 @@ run (int argc, char **argv)
   return rc;
 }
 
-const cli_command cmd_bench = { "bench", "measure prompt and generation speed", usage_text, run };
+/* Encoder time of the image or audio file of bo, in *res. */
+static int
+bench_encoder (const cli_model_opts * o, const bench_opts * bo, bench_result * res)
+{
+  g4_error err = { 0 };
+  g4_mmproj *mm;
+  if (g4_mmproj_load (bo->mmproj, &mm, &err)) {
+    fprintf (stderr, "gemma4-cli: %s\n", err.message);
+    return 1;
+  }
+  const bool audio = bo->audio != NULL;
+  if (audio ? !g4_mmproj_has_audio (mm) : !g4_mmproj_has_vision (mm)) {
+    fprintf (stderr, "gemma4-cli: %s has no %s encoder\n", bo->mmproj, audio ? "audio" : "vision");
+    g4_mmproj_free (mm);
+    return 1;
+  }
+  cli_image img = { 0 };
+  float *pcm = NULL;
+  int64_t n_samples = 0;
+  int n_tokens = -1;
+  if (audio) {
+    if ((pcm = cli_audio_read (bo->audio, &n_samples)))
+      n_tokens = g4_audio_n_tokens (mm, n_samples);
+  } else if (cli_image_read (bo->image, &img)) {
+    n_tokens = g4_image_n_tokens (mm, img.width, img.height, bo->img.sizing,
+        bo->img.max_soft_tokens);
+  }
+  float *out = n_tokens > 0 ? malloc (sizeof (float) * (size_t) n_tokens * g4_mmproj_n_embd (mm)) : NULL;
+  double *ms = calloc ((size_t) bo->reps, sizeof *ms);
+  int rc = 1;
+  if (n_tokens <= 0 && (pcm || img.rgb))
+    fprintf (stderr, "gemma4-cli: %s gives no tokens\n", audio ? bo->audio : bo->image);
+  if (out && ms) {
+    rc = 0;
+    /* with --profile, one more run after the timed ones */
+    for (int r = -1; r < bo->reps + bo->profile && rc == 0; r++) {
+      if (r == bo->reps)
+        g4_profile_enable (true);
+      double t0 = now ();
+      if (audio)
+        rc = g4_audio_encode (mm, pcm, n_samples, o->n_threads, NULL, out, &err) != G4_OK;
+      else
+        rc = g4_image_encode (mm, img.rgb, img.width, img.height, 3 * img.width, bo->img.sizing,
+            bo->img.max_soft_tokens, o->n_threads, NULL, out, NULL, &err) != G4_OK;
+      if (r >= 0 && r < bo->reps)
+        ms[r] = (now () - t0) * 1e3;
+      else if (r == bo->reps)
+        print_profile (bo->json ? stderr : stdout, audio ? "audio encoding" : "image encoding",
+            now () - t0);
+    }
+    if (rc)
+      fprintf (stderr, "gemma4-cli: %s\n", err.message);
+    if (audio) {
+      res->audio_ms = median (ms, bo->reps);
+      res->audio_tokens = n_tokens;
+      res->audio_seconds = (double) n_samples / G4_AUDIO_SAMPLE_RATE;
+    } else {
+      res->image_ms = median (ms, bo->reps);
+      res->image_tokens = n_tokens;
+    }
+  }
+  free (ms);
+  free (out);
+  free (pcm);
+  cli_image_free (&img);
+  g4_mmproj_free (mm);
+  return rc;
+}
+
+static int
+run (int argc, char **argv)
+{
+  cli_model_opts o = { 0 };
+  bench_opts bo = {.n_pp = 512,.n_tg = 128,.reps = 3 };
+  if (cli_parse (&cmd_bench, argc, argv, &o, opt, &bo))
+    return 2;
+  if (!o.model && !bo.mmproj)
+    return cli_usage_error (&cmd_bench, "-m MODEL or --mmproj MMPROJ is required");
+  if (bo.mmproj && !bo.image == !bo.audio)
+    return cli_usage_error (&cmd_bench, "--mmproj needs one of --image IMAGE or --audio WAV");
+  if (!bo.mmproj && (bo.image || bo.audio))
+    return cli_usage_error (&cmd_bench, "--image and --audio need --mmproj MMPROJ");
+  bench_result res = {.pp = -1,.tg = -1,.image_ms = -1,.audio_ms = -1 };
+  int rc = 0;
+  if (o.model)
+    rc = bench_text (&o, &bo, &res);
+  if (!rc && bo.mmproj)
+    rc = bench_encoder (&o, &bo, &res);
+  if (rc)
+    return rc;
+  struct rusage ru;
+  getrusage (RUSAGE_SELF, &ru);
+  long long rss = (long long) ru.ru_maxrss * 1024;
+  int threads = o.n_threads ? o.n_threads : (int) sysconf (_SC_NPROCESSORS_ONLN);
+  if (bo.json) {
+    printf ("{");
+    if (o.model)
+      printf ("\"pp_tokens_per_s\":%.3f,\"tg_tokens_per_s\":%.3f,\"n_prompt\":%d,\"n_gen\":%d,",
+          res.pp, res.tg, bo.n_pp, bo.n_tg);
+    if (res.image_ms >= 0)
+      printf ("\"image_encode_ms\":%.3f,\"image_tokens\":%d,", res.image_ms, res.image_tokens);
+    if (res.audio_ms >= 0)
+      printf ("\"audio_encode_ms\":%.3f,\"audio_tokens\":%d,\"audio_seconds\":%.3f,",
+          res.audio_ms, res.audio_tokens, res.audio_seconds);
+    printf ("\"peak_rss_bytes\":%lld,\"threads\":%d,\"reps\":%d}\n", rss, threads, bo.reps);
+  } else {
+    printf ("threads: %d, reps: %d\n", threads, bo.reps);
+    if (o.model)
+      printf ("model: %s\npp%d: %.2f tokens/s\ntg%d: %.2f tokens/s\n", o.model, bo.n_pp, res.pp,
+          bo.n_tg, res.tg);
+    if (res.image_ms >= 0)
+      printf ("image: %s\nimage encode: %.1f ms, %d tokens\n", bo.image, res.image_ms,
+          res.image_tokens);
+    if (res.audio_ms >= 0)
+      printf ("audio: %s (%.2f s)\naudio encode: %.1f ms, %d tokens\n", bo.audio,
+          res.audio_seconds, res.audio_ms, res.audio_tokens);
+    printf ("peak RSS: %.1f MiB\n", rss / 1048576.0);
+  }
+  return 0;
+}
+
+const cli_command cmd_bench = { "bench", "measure prompt, generation and encoder speed", usage_text, run };

@@ -4,8 +4,10 @@
  *
  * Thread contract: a g4_model is immutable after g4_model_load() and may be
  * shared by any number of threads. A g4_session (KV cache, scratch buffers)
- * has one user at a time. The library starts no threads of its own; OpenMP
- * teams are sized from the session's n_threads, never process-wide.
+ * has one user at a time. The library starts no threads of its own: each
+ * forward pass or encoder call runs on one OpenMP team of at most the
+ * n_threads it is given, drawn from a process-wide thread budget (below),
+ * and its threads sleep rather than spin when they wait for each other.
  *
  * Errors: every fallible call returns a g4_status (G4_OK == 0) and fills the
  * caller-owned g4_error, which may be NULL.
@@ -183,6 +185,32 @@ size_t g4_chat_render (g4_template_flavor flavor, const g4_chat_message * msgs,
  * Both outputs are NUL terminated and trimmed. */
 void g4_chat_split_thought (const char *raw, char *answer, size_t answer_size,
     char *thought, size_t thought_size);
+
+/* ---- threads ---------------------------------------------------------------- */
+
+/* The process-wide thread budget: the most threads that all forward passes and
+ * encoder calls running at the same moment use together, so that several
+ * sessions in one process (a pipeline with three cameras) share the cores
+ * instead of each taking them all. A call takes min(n_threads, what is left),
+ * at least one. n <= 0 restores the default: the CPUs this process may run on
+ * (its affinity mask). Results do not depend on the threads a call gets. */
+void g4_threads_set_budget (int n);
+int g4_threads_budget (void);
+/* Threads the running calls of the process use now. */
+int g4_threads_in_use (void);
+
+/* Profiling (gemma4-cli bench --profile): while enabled, forward passes and
+ * encoder calls record the time of each step by kind ("matmul Q4_0 1536x2048
+ * T>1", "attention", "norms", ..., "thread wait (all threads)": the time all
+ * threads spent waiting at barriers). Enabling clears what was recorded. */
+void g4_profile_enable (bool on);
+typedef struct {
+  const char *kind;
+  double seconds;
+  int64_t calls;
+} g4_profile_entry;
+/* Copies at most max entries, longest first; returns how many. */
+int g4_profile_get (g4_profile_entry * out, int max);
 
 /* ---- session: KV cache and forward pass ----------------------------------- */
 
@@ -527,12 +555,18 @@ typedef struct {
   float *embd;                  /* [n][n_embd] or NULL when no media */
   bool *embd_mask;              /* [n] or NULL */
   bool *bidirectional;          /* [n] image rows when the model's media_bidirectional, else NULL: pass as g4_batch.bidirectional */
+  /* the memory behind the arrays, kept from one g4_prompt_build to the next */
+  void *store[4];
+  size_t reserved[4];
 } g4_prompt;
 
 /* Tokenizes text (special tokens parsed, no BOS added: a rendered chat prompt
  * begins with <bos>) and replaces the i-th "<|image|>" or "<|audio|>"
  * placeholder, in order, by its begin token, media[i]'s rows and its end token.
- * The number of placeholders must equal n_media. */
+ * The number of placeholders must equal n_media. out must be zeroed or a
+ * prompt built before: its memory is reused (a worker building a prompt per
+ * job allocates only while prompts grow); g4_prompt_free releases it. On an
+ * error out holds no prompt (n == 0) but keeps its memory. */
 g4_status g4_prompt_build (const g4_model * m, const char *text, const g4_media * media,
     int n_media, g4_prompt * out, g4_error * err);
 void g4_prompt_free (g4_prompt * p);

@@ -1,17 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* g4_attention_f32: full (unmasked) multi-head attention on F32 rows, for the
  * encoders' bidirectional attention. Each head's keys are packed transposed
- * and its values contiguous, then OpenMP hands out (head, block of
+ * and its values contiguous, then the team's members take (head, block of
  * ATTN_ROWS queries) tasks to the row kernel of the ISA dispatch.c chose
  * (attention.h). Also the scalar row kernel, the executable spec the SIMD
  * ones must equal up to float summation order. */
 #include <assert.h>
 #include <math.h>
 #include <string.h>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "attention.h"
 #include "kernels.h"
@@ -101,7 +97,7 @@ g4_attention_scratch_size (int64_t n_kv, int n_head, int head_dim, int n_threads
 }
 
 void
-g4_attention_f32 (const g4_attention_args *a, void *scratch, int n_threads)
+g4_attention_f32_team (const g4_thread *th, const g4_attention_args *a, void *scratch)
 {
   assert (a->n_q >= 1 && a->n_kv >= 1 && a->head_dim >= 1 && a->scale > 0.0f);
   const int H = a->n_head, dh = a->head_dim;
@@ -109,26 +105,37 @@ g4_attention_f32 (const g4_attention_args *a, void *scratch, int n_threads)
   const int64_t head_vp = n_kv * dh, n_blocks = (a->n_q + ATTN_ROWS - 1) / ATTN_ROWS;
   float *kt = scratch, *vp = kt + H * head_kt, *scores = vp + H * head_vp;
   g4_attention_rows_kernel *kernel = rows_kernel ();
-  if (n_threads < 1)
-    n_threads = 1;
+  int64_t i0, i1;
 
-#pragma omp parallel num_threads(n_threads)
-  {
-    int tid = 0;
-#ifdef _OPENMP
-    tid = omp_get_thread_num ();
-#endif
-#pragma omp for schedule(static)
-    for (int h = 0; h < H; h++)
-      pack_head (a, h, n_pad, kt + h * head_kt, vp + h * head_vp);
-    float *s = scores + (int64_t) tid * ATTN_ROWS * n_pad;
-#pragma omp for schedule(static)
-    for (int64_t t = 0; t < H * n_blocks; t++) {
-      const int h = (int) (t / n_blocks);
-      const int64_t i0 = t % n_blocks * ATTN_ROWS;
-      const int rows = (int) (a->n_q - i0 < ATTN_ROWS ? a->n_q - i0 : ATTN_ROWS);
-      kernel (a->q + i0 * a->ld_q + h * dh, a->ld_q, kt + h * head_kt, vp + h * head_vp, n_kv,
-          n_pad, dh, a->scale, rows, a->o + i0 * a->ld_o + h * dh, a->ld_o, s);
-    }
+  while (g4_take (th, H, 1, &i0, &i1))
+    pack_head (a, (int) i0, n_pad, kt + i0 * head_kt, vp + i0 * head_vp);
+  g4_barrier (th);
+  float *s = scores + (int64_t) th->id * ATTN_ROWS * n_pad;
+  while (g4_take (th, H * n_blocks, 1, &i0, &i1)) {
+    const int h = (int) (i0 / n_blocks);
+    const int64_t q0 = i0 % n_blocks * ATTN_ROWS;
+    const int rows = (int) (a->n_q - q0 < ATTN_ROWS ? a->n_q - q0 : ATTN_ROWS);
+    kernel (a->q + q0 * a->ld_q + h * dh, a->ld_q, kt + h * head_kt, vp + h * head_vp, n_kv,
+        n_pad, dh, a->scale, rows, a->o + q0 * a->ld_o + h * dh, a->ld_o, s);
   }
+  g4_barrier (th);
+}
+
+typedef struct {
+  const g4_attention_args *a;
+  void *scratch;
+} attention_call;
+
+static void
+attention_member (const g4_thread *th, void *arg)
+{
+  const attention_call *c = arg;
+  g4_attention_f32_team (th, c->a, c->scratch);
+}
+
+void
+g4_attention_f32 (const g4_attention_args *a, void *scratch, int n_threads)
+{
+  attention_call c = {.a = a,.scratch = scratch };
+  g4_team_run (n_threads, attention_member, &c);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "gemma4.h"
+#include "team.h"
 #include "type_traits.h"
 
 /* Whether the kernels dequantize and multiply weights of this ggml type id. */
@@ -40,10 +41,15 @@ size_t g4_matmul_scratch_size (g4_type wtype, int64_t n_in, int64_t T);
 /* y[t][o] = sum_i W[o][i] * x[t][i] for t < T, o < n_out.
  * x: T rows of n_in floats (stride n_in); y: T rows of n_out floats (stride ldy).
  * Activations are quantized to the weight type's partner block type (Q8_0, Q8_1,
- * Q8_K) in scratch, as the reference does. OpenMP over output rows with
- * n_threads; results are identical for any thread count. */
+ * Q8_K) in scratch, as the reference does. Runs on a team of n_threads
+ * (g4_team_run); results are identical for any thread count. */
 void g4_matmul (const g4_matrix * w, const float *x, int64_t T, float *y,
     int64_t ldy, void *scratch, int n_threads);
+/* The same product computed by the members of a running team (every member
+ * calls it with the same arguments); y is complete for all of them on return.
+ * what names it in profiles ("matmul", "LM head", ...). */
+void g4_matmul_team (const g4_thread * th, const char *what, const g4_matrix * w,
+    const float *x, int64_t T, float *y, int64_t ldy, void *scratch);
 
 /* Full (unmasked) multi-head attention on F32 rows: for each head h and query
  * row i, o[i][h] = sum_j softmax_j (scale q[i][h] . k[j][h]) v[j][h], where
@@ -60,9 +66,12 @@ typedef struct {
 
 /* Scratch bytes g4_attention_f32 needs (packed keys and values, scores). */
 size_t g4_attention_scratch_size (int64_t n_kv, int n_head, int head_dim, int n_threads);
-/* OpenMP over heads x blocks of queries with n_threads; every output row is
- * computed the same way whatever the thread count (bit-identical results). */
+/* Heads x blocks of queries shared by a team of n_threads; every output row
+ * is computed the same way whatever the thread count (bit-identical results). */
 void g4_attention_f32 (const g4_attention_args * a, void *scratch, int n_threads);
+/* The same, computed by the members of a running team of at most the
+ * n_threads the scratch was sized for; o is complete for all on return. */
+void g4_attention_f32_team (const g4_thread * th, const g4_attention_args * a, void *scratch);
 
 /* Which kernel family runs: set once from cpuid, or from the G4_CPU environment
  * variable (scalar|avx2|avx512), or forced by g4_kernels_force(). */

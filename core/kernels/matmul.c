@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* g4_matmul: y = W x for T activation rows against a quantized weight matrix.
- * The activations are quantized once into the caller's scratch, then each
- * thread takes a fixed range of output rows, so every output element is
+ * The activations are quantized once into the caller's scratch, then the
+ * team's members take chunks of whole row blocks, so every output element is
  * computed by the same kernel call whatever the thread count (no reductions:
  * results are bit-identical for any n_threads). For T > 1 the work is blocked
  * so that a few weight rows stay in cache while a block of activation rows
  * passes over them. */
 #include <assert.h>
+#include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
+#include "profile.h"
+#include "team.h"
 #include "vec.h"
 
 /* Weight rows per cache block: 16 rows of a 6144-wide Q4_0 matrix are 54 KiB,
@@ -79,10 +78,34 @@ dot_range (const g4_kernel_entry *e, const g4_matrix *w, int64_t r_begin,
   }
 }
 
+typedef struct {
+  const g4_matrix *w;
+  const float *x;
+  int64_t T, ldy;
+  float *y;
+  void *scratch;
+} matmul_args;
+
+static void
+matmul_member (const g4_thread *th, void *arg)
+{
+  const matmul_args *a = arg;
+  g4_matmul_team (th, "matmul", a->w, a->x, a->T, a->y, a->ldy, a->scratch);
+}
+
 void
 g4_matmul (const g4_matrix *w, const float *x, int64_t T, float *y,
     int64_t ldy, void *scratch, int n_threads)
 {
+  matmul_args a = {.w = w,.x = x,.T = T,.ldy = ldy,.y = y,.scratch = scratch };
+  g4_team_run (n_threads, matmul_member, &a);
+}
+
+void
+g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
+    const float *x, int64_t T, float *y, int64_t ldy, void *scratch)
+{
+  double p0 = g4_prof_start (th);
   const g4_kernel_entry *e = g4_kernels_entry (w->type);
   assert (e != NULL);
   assert (T >= 1 && ldy >= w->n_out);
@@ -90,32 +113,35 @@ g4_matmul (const g4_matrix *w, const float *x, int64_t T, float *y,
   const int64_t n = w->n_in;
   const char *act = (const char *) x;
   size_t act_stride = (size_t) n * sizeof (float);
+  int64_t i0, i1;
   if (e->quantize_act != NULL) {
     assert (scratch != NULL);
     act = scratch;
     act_stride = g4_row_size (e->vec_dot_type, n);
-  }
-  /* Rows are handed out in whole tiles (ROW_BLOCK is a multiple of every
-   * tile height), so no tile is cut short at a thread boundary. */
-  const int64_t unit = e->vec_dot_tile != NULL ? e->tile_rows : 1;
-  const int64_t n_units = (w->n_out + unit - 1) / unit;
-  if (n_threads < 1)
-    n_threads = 1;
-
-#pragma omp parallel num_threads(n_threads)
-  {
-    int tid = 0, nth = 1;
-#ifdef _OPENMP
-    tid = omp_get_thread_num ();
-    nth = omp_get_num_threads ();
-#endif
-    if (e->quantize_act != NULL) {
-#pragma omp for schedule(static)
-      for (int64_t t = 0; t < T; t++)
+    while (g4_take (th, T, 0, &i0, &i1))
+      for (int64_t t = i0; t < i1; t++)
         e->quantize_act (x + t * n, (char *) scratch + t * act_stride, n);
-    }
-    const int64_t u0 = n_units * tid / nth, u1 = n_units * (tid + 1) / nth;
-    dot_range (e, w, u0 * unit, min_i64 (w->n_out, u1 * unit), act,
-        act_stride, T, y, ldy);
+    g4_barrier (th);
+    g4_prof_stop (th, p0, "activation quantization");
+    p0 = g4_prof_start (th);
   }
+  /* Chunks are whole row blocks counted from row 0 (ROW_BLOCK is a multiple
+   * of every tile height), so every tile is the one a single thread would
+   * compute. About 16 chunks per thread: a member that loses its core holds
+   * back the others by one small chunk at most. */
+  const int64_t n_blocks = (w->n_out + ROW_BLOCK - 1) / ROW_BLOCK;
+  int64_t chunk = n_blocks / (16 * (int64_t) th->n);
+  chunk = chunk < 1 ? 1 : chunk;
+  while (g4_take (th, n_blocks, chunk, &i0, &i1))
+    dot_range (e, w, i0 * ROW_BLOCK, min_i64 (w->n_out, i1 * ROW_BLOCK), act,
+        act_stride, T, y, ldy);
+  g4_barrier (th);
+  /* weights by shape; other products (KV cache views) vary with the context */
+  if (p0 != 0.0 && !strcmp (what, "matmul"))
+    g4_prof_stop (th, p0, g4_prof_name ("matmul %s %lldx%lld %s",
+            g4_type_traits_get (w->type)->name, (long long) w->n_in,
+            (long long) w->n_out, T == 1 ? "T=1" : "T>1"));
+  else if (p0 != 0.0)
+    g4_prof_stop (th, p0, g4_prof_name ("%s %s %s", what,
+            g4_type_traits_get (w->type)->name, T == 1 ? "T=1" : "T>1"));
 }

@@ -63,10 +63,8 @@ g4_gelu_tanh (float *x, int64_t n)
 }
 
 void
-g4_geglu (float *x, const float *g, const float *u, int64_t n, int n_threads)
+g4_geglu (float *x, const float *g, const float *u, int64_t n)
 {
-  /* tanhf dominates prefill time outside the matmuls when done on one core */
-#pragma omp parallel for num_threads(n_threads) if(n > 16384) schedule(static)
   for (int64_t i = 0; i < n; i++)
     x[i] = gelu_tanh (g[i]) * u[i];
 }
@@ -115,11 +113,8 @@ g4_add (float *y, const float *x, int64_t n)
 }
 
 void
-g4_clamp (float *y, const float *x, int64_t n, float lo, float hi, int n_threads)
+g4_clamp (float *y, const float *x, int64_t n, float lo, float hi)
 {
-  /* one core clamping a whole image's activations was 5-10 % of the vision
-   * encoder's time on two */
-#pragma omp parallel for num_threads(n_threads) if(n > 16384) schedule(static)
   for (int64_t i = 0; i < n; i++)
     y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
 }

@@ -12,8 +12,10 @@ void g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps)
 void g4_rmsnorm_rows (float *y, const float *x, const float *w, int64_t T, int64_t n, float eps);
 /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), in place. */
 void g4_gelu_tanh (float *x, int64_t n);
-/* x[i] = gelu_tanh(g[i]) * u[i] (the GeGLU product), split over n_threads. */
-void g4_geglu (float *x, const float *g, const float *u, int64_t n, int n_threads);
+/* x[i] = gelu_tanh(g[i]) * u[i] (the GeGLU product); callers split long
+ * rows over their threads (its tanh dominates prefill time outside the
+ * matmuls when done on one core). */
+void g4_geglu (float *x, const float *g, const float *u, int64_t n);
 /* In-place softmax; entries equal to -INFINITY get weight 0. */
 void g4_softmax (float *x, int64_t n);
 /* x = c * tanh(x / c) */
@@ -21,7 +23,7 @@ void g4_softcap (float *x, int64_t n, float c);
 void g4_scale (float *x, int64_t n, float s);
 /* y += x */
 void g4_add (float *y, const float *x, int64_t n);
-/* y[i] = x[i] limited to [lo, hi] (y may alias x), split over n_threads. */
-void g4_clamp (float *y, const float *x, int64_t n, float lo, float hi, int n_threads);
+/* y[i] = x[i] limited to [lo, hi] (y may alias x). */
+void g4_clamp (float *y, const float *x, int64_t n, float lo, float hi);
 
 #endif

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "audio.h"
+#include "profile.h"
+#include "scratch.h"
 #include "ops.h"
 
 #define NORM_EPS 1e-6f          /* every gemma4a norm, whatever the file says */
@@ -50,7 +52,6 @@ g4_audio_n_tokens (const g4_mmproj * mm, int64_t n_samples)
 /* Buffers of one call, sized for the longest piece. */
 typedef struct {
   const g4_audio_model *am;
-  int n_threads;
   float *feat;                  /* [Tf][M] log-mel */
   float *x0;                    /* [T1][F1][C0] first convolution */
   float *x1;                    /* [T2][F2][C1] second convolution = [N][F2 C1] */
@@ -69,26 +70,54 @@ typedef struct {
   void *scratch;                /* g4_matmul activation scratch */
 } workspace;
 
+/* Every function below is called by all members of the call's thread team
+ * (kernels/team.h); the per-row work is shared as the products are, each row
+ * computed the same way whatever the split. */
+
 /* y[T][n_out] = CL(W, x) (docs/mmproj.md#clippable-linear). */
 static void
-linear (workspace * w, const g4_mm_linear * L, const float *x, int64_t T, float *y)
+linear (const g4_thread * th, workspace * w, const g4_mm_linear * L, const float *x, int64_t T,
+    float *y)
 {
-  g4_mm_linear_apply (L, x, T, y, w->xin, w->scratch, w->n_threads);
+  g4_mm_linear_team (th, L, x, T, y, w->xin, w->scratch);
 }
 
 static void
-add_bias (float *y, const float *bias, int64_t T, int64_t n)
+add_bias (const g4_thread * th, float *y, const float *bias, int64_t T, int64_t n)
 {
-  if (bias)
-    for (int64_t t = 0; t < T; t++)
+  if (!bias)
+    return;
+  const double p0 = g4_prof_start (th);
+  for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
+    for (int64_t t = t0; t < t1; t++)
       g4_add (y + t * n, bias, n);
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 }
 
-/* Row-wise RMSNorm with the encoder's epsilon, in place when y == x; w NULL: unweighted. */
+/* Row-wise RMSNorm with the encoder's epsilon, in place when y == x; w NULL:
+ * unweighted. */
 static void
-rmsnorm_rows (float *y, const float *x, const float *w, int64_t T, int64_t n)
+rmsnorm_rows (const g4_thread * th, float *y, const float *x, const float *w, int64_t T,
+    int64_t n)
 {
-  g4_rmsnorm_rows (y, x, w, T, n, NORM_EPS);
+  const double p0 = g4_prof_start (th);
+  for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
+    g4_rmsnorm_rows (y + t0 * n, x + t0 * n, w, t1 - t0, n, NORM_EPS);
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
+}
+
+/* h += weight b over n values. */
+static void
+add_scaled (const g4_thread * th, float *h, const float *b, float weight, int64_t n)
+{
+  const double p0 = g4_prof_start (th);
+  for (int64_t i0, i1; g4_take (th, n, 0, &i0, &i1);)
+    for (int64_t i = i0; i < i1; i++)
+      h[i] += weight * b[i];
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 }
 
 static float
@@ -98,10 +127,14 @@ sigmoid (float x)
 }
 
 static void
-silu (float *x, int64_t n)
+silu (const g4_thread * th, float *x, int64_t n)
 {
-  for (int64_t i = 0; i < n; i++)
-    x[i] = x[i] * sigmoid (x[i]);
+  const double p0 = g4_prof_start (th);
+  for (int64_t i0, i1; g4_take (th, n, 0, &i0, &i1);)
+    for (int64_t i = i0; i < i1; i++)
+      x[i] = x[i] * sigmoid (x[i]);
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "SiLU");
 }
 
 static float
@@ -115,7 +148,8 @@ round_f16 (float x)
  * y[t_out][f_out][c_out]. The im2col rows are rounded to F16, as the
  * reference's conv_2d does. */
 static void
-conv_block (workspace * w, int j, const float *x, int64_t t_in, int64_t f_in, float *y)
+conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t t_in,
+    int64_t f_in, float *y)
 {
   const g4_audio_model *am = w->am;
   const g4_matrix *K = &am->conv[j];
@@ -127,9 +161,11 @@ conv_block (workspace * w, int j, const float *x, int64_t t_in, int64_t f_in, fl
     rows_per_block = 1;
   for (int64_t t0 = 0; t0 < t_out; t0 += rows_per_block) {
     const int64_t t1 = t0 + rows_per_block < t_out ? t0 + rows_per_block : t_out;
-    for (int64_t t = t0; t < t1; t++)
-      for (int64_t f = 0; f < f_out; f++) {
-        float *c = w->col + ((t - t0) * f_out + f) * row;
+    const double p0 = g4_prof_start (th);
+    for (int64_t i0, i1; g4_take (th, (t1 - t0) * f_out, 0, &i0, &i1);)
+      for (int64_t i = i0; i < i1; i++) {
+        const int64_t t = t0 + i / f_out, f = i % f_out;
+        float *c = w->col + i * row;
         for (int64_t ci = 0; ci < c_in; ci++)
           for (int kt = 0; kt < 3; kt++)
             for (int kf = 0; kf < 3; kf++) {
@@ -138,44 +174,50 @@ conv_block (workspace * w, int j, const float *x, int64_t t_in, int64_t f_in, fl
               c[kf + 3 * kt + 9 * ci] = inside ? round_f16 (x[(ts * f_in + fs) * c_in + ci]) : 0.0f;
             }
       }
-    g4_matmul (K, w->col, (t1 - t0) * f_out, y + t0 * f_out * c_out, c_out, w->scratch,
-        w->n_threads);
+    g4_barrier (th);
+    g4_prof_stop (th, p0, "im2col");
+    g4_matmul_team (th, "conv", K, w->col, (t1 - t0) * f_out, y + t0 * f_out * c_out, c_out,
+        w->scratch);
   }
   const float *bias = am->conv_bias[j], *norm = am->conv_norm[j];
-  for (int64_t p = 0; p < t_out * f_out; p++) {
-    float *v = y + p * c_out;
-    if (bias)
-      g4_add (v, bias, c_out);
-    if (norm) {
-      double mean = 0.0, var = 0.0;
+  int64_t p0, p1;
+  const double prof = g4_prof_start (th);
+  while (g4_take (th, t_out * f_out, 0, &p0, &p1))
+    for (int64_t p = p0; p < p1; p++) {
+      float *v = y + p * c_out;
+      if (bias)
+        g4_add (v, bias, c_out);
+      if (norm) {
+        double mean = 0.0, var = 0.0;
+        for (int64_t c = 0; c < c_out; c++)
+          mean += v[c];
+        mean /= (double) c_out;
+        for (int64_t c = 0; c < c_out; c++)
+          var += ((double) v[c] - mean) * ((double) v[c] - mean);
+        const float r = (float) (1.0 / sqrt (var / (double) c_out + NORM_EPS));
+        for (int64_t c = 0; c < c_out; c++)
+          v[c] = ((float) (v[c] - mean) * r) * norm[c];
+      }
       for (int64_t c = 0; c < c_out; c++)
-        mean += v[c];
-      mean /= (double) c_out;
-      for (int64_t c = 0; c < c_out; c++)
-        var += ((double) v[c] - mean) * ((double) v[c] - mean);
-      const float r = (float) (1.0 / sqrt (var / (double) c_out + NORM_EPS));
-      for (int64_t c = 0; c < c_out; c++)
-        v[c] = ((float) (v[c] - mean) * r) * norm[c];
+        v[c] = v[c] > 0.0f ? v[c] : 0.0f;
     }
-    for (int64_t c = 0; c < c_out; c++)
-      v[c] = v[c] > 0.0f ? v[c] : 0.0f;
-  }
+  g4_barrier (th);
+  g4_prof_stop (th, prof, "conv norm, ReLU");
 }
 
 /* Half-step macaron FFN: h += 0.5 rms (CL (down, silu (CL (up, rms (h))))). */
 static void
-ffn (workspace * w, int64_t N, const float *norm, const g4_mm_linear * up,
+ffn (const g4_thread * th, workspace * w, int64_t N, const float *norm, const g4_mm_linear * up,
     const g4_mm_linear * down, const float *post_norm)
 {
   const int64_t D = w->am->n_embd, FF = up->w.n_out;
-  rmsnorm_rows (w->a, w->h, norm, N, D);
-  linear (w, up, w->a, N, w->big);
-  silu (w->big, N * FF);
-  linear (w, down, w->big, N, w->b);
+  rmsnorm_rows (th, w->a, w->h, norm, N, D);
+  linear (th, w, up, w->a, N, w->big);
+  silu (th, w->big, N * FF);
+  linear (th, w, down, w->big, N, w->b);
   if (post_norm)
-    rmsnorm_rows (w->b, w->b, post_norm, N, D);
-  for (int64_t i = 0; i < N * D; i++)
-    w->h[i] += RES_WEIGHT * w->b[i];
+    rmsnorm_rows (th, w->b, w->b, post_norm, N, D);
+  add_scaled (th, w->h, w->b, RES_WEIGHT, N * D);
 }
 
 static float
@@ -191,35 +233,41 @@ dot (const float *x, const float *y, int64_t n)
  * query i sees keys i-11 .. i, with logits q_i k_j + q_i R_{12-(i-j)}
  * softcapped at 50. */
 static void
-attention (workspace * w, int64_t N, const g4_audio_layer * lw)
+attention (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer * lw)
 {
   const g4_audio_model *am = w->am;
   const int64_t D = am->n_embd, H = am->n_head, dh = am->head_dim;
   const float q_scale = (1.0f / sqrtf ((float) dh)) / logf (2.0f);
   const float k_scale = logf (1.0f + expf (1.0f)) / logf (2.0f);
-  if (lw->attn_norm)
-    rmsnorm_rows (w->a, w->h, lw->attn_norm, N, D);
-  else
-    memcpy (w->a, w->h, sizeof (float) * (size_t) (N * D));
-  linear (w, &lw->q, w->a, N, w->q);
-  linear (w, &lw->k, w->a, N, w->k);
-  linear (w, &lw->v, w->a, N, w->v);
-  for (int64_t t = 0; t < N; t++)
-    for (int64_t hd = 0; hd < D; hd++) {
-      const int64_t d = hd % dh;
-      float *q = &w->q[t * D + hd], *k = &w->k[t * D + hd];
-      *q *= q_scale;
-      if (lw->per_dim_scale)
-        *q *= lw->per_dim_scale[d];
-      *k *= k_scale;
-      if (lw->per_dim_k_scale)
-        *k *= lw->per_dim_k_scale[d];
-    }
+  const float *a = w->h;
+  if (lw->attn_norm) {
+    rmsnorm_rows (th, w->a, w->h, lw->attn_norm, N, D);
+    a = w->a;
+  }
+  linear (th, w, &lw->q, a, N, w->q);
+  linear (th, w, &lw->k, a, N, w->k);
+  linear (th, w, &lw->v, a, N, w->v);
+  int64_t i0, i1;
+  while (g4_take (th, N, 0, &i0, &i1))
+    for (int64_t t = i0; t < i1; t++)
+      for (int64_t hd = 0; hd < D; hd++) {
+        const int64_t d = hd % dh;
+        float *q = &w->q[t * D + hd], *k = &w->k[t * D + hd];
+        *q *= q_scale;
+        if (lw->per_dim_scale)
+          *q *= lw->per_dim_scale[d];
+        *k *= k_scale;
+        if (lw->per_dim_k_scale)
+          *k *= lw->per_dim_k_scale[d];
+      }
+  g4_barrier (th);
   if (lw->k_rel.data)
-    g4_matmul (&lw->k_rel, w->pos, G4_AUDIO_N_REL, w->rel, D, w->scratch, w->n_threads);
+    g4_matmul_team (th, "matmul", &lw->k_rel, w->pos, G4_AUDIO_N_REL, w->rel, D, w->scratch);
   float s[G4_AUDIO_CHUNK];
-  for (int64_t i = 0; i < N; i++)
-    for (int64_t h = 0; h < H; h++) {
+  const double p0 = g4_prof_start (th);
+  while (g4_take (th, N * H, 0, &i0, &i1))
+    for (int64_t ih = i0; ih < i1; ih++) {
+      const int64_t i = ih / H, h = ih % H;
       const float *q = w->q + i * D + h * dh;
       const int64_t j0 = i - (G4_AUDIO_CHUNK - 1) > 0 ? i - (G4_AUDIO_CHUNK - 1) : 0;
       for (int64_t j = j0; j <= i; j++) {
@@ -237,80 +285,117 @@ attention (workspace * w, int64_t N, const g4_audio_layer * lw)
           o[d] += p * v[d];
       }
     }
-  linear (w, &lw->o, w->o, N, w->b);
-  add_bias (w->b, lw->o_bias, N, D);
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "attention");
+  linear (th, w, &lw->o, w->o, N, w->b);
+  add_bias (th, w->b, lw->o_bias, N, D);
   if (lw->attn_post_norm)
-    rmsnorm_rows (w->b, w->b, lw->attn_post_norm, N, D);
-  g4_add (w->h, w->b, N * D);
+    rmsnorm_rows (th, w->b, w->b, lw->attn_post_norm, N, D);
+  add_scaled (th, w->h, w->b, 1.0f, N * D);
 }
 
 /* Light convolution (docs/audio-encoder.md#light-convolution): GLU, causal
  * depthwise conv of 5 taps, norm, SiLU, pointwise projection. */
 static void
-light_conv (workspace * w, int64_t N, const g4_audio_layer * lw)
+light_conv (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer * lw)
 {
   const int64_t D = w->am->n_embd;
-  rmsnorm_rows (w->a, w->h, lw->conv_pre_norm, N, D);
-  linear (w, &lw->conv_pw1, w->a, N, w->big);
+  rmsnorm_rows (th, w->a, w->h, lw->conv_pre_norm, N, D);
+  linear (th, w, &lw->conv_pw1, w->a, N, w->big);
   float *g = w->q, *u = w->o;
-  for (int64_t t = 0; t < N; t++)
-    for (int64_t c = 0; c < D; c++)
-      g[t * D + c] = w->big[t * 2 * D + c] * sigmoid (w->big[t * 2 * D + D + c]);
-  for (int64_t t = 0; t < N; t++)
-    for (int64_t c = 0; c < D; c++) {
-      float acc = 0.0f;
-      for (int k = 0; k < G4_AUDIO_CONV_K; k++) {
-        const int64_t ts = t - (G4_AUDIO_CONV_K - 1) + k;
-        if (ts >= 0)
-          acc += lw->conv_dw[k + G4_AUDIO_CONV_K * c] * g[ts * D + c];
+  const double p0 = g4_prof_start (th);
+  int64_t t0, t1;
+  while (g4_take (th, N, 0, &t0, &t1))
+    for (int64_t t = t0; t < t1; t++)
+      for (int64_t c = 0; c < D; c++)
+        g[t * D + c] = w->big[t * 2 * D + c] * sigmoid (w->big[t * 2 * D + D + c]);
+  g4_barrier (th);
+  while (g4_take (th, N, 0, &t0, &t1))
+    for (int64_t t = t0; t < t1; t++)
+      for (int64_t c = 0; c < D; c++) {
+        float acc = 0.0f;
+        for (int k = 0; k < G4_AUDIO_CONV_K; k++) {
+          const int64_t ts = t - (G4_AUDIO_CONV_K - 1) + k;
+          if (ts >= 0)
+            acc += lw->conv_dw[k + G4_AUDIO_CONV_K * c] * g[ts * D + c];
+        }
+        u[t * D + c] = acc + (lw->conv_dw_bias ? lw->conv_dw_bias[c] : 0.0f);
       }
-      u[t * D + c] = acc + (lw->conv_dw_bias ? lw->conv_dw_bias[c] : 0.0f);
-    }
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "light conv (GLU, depthwise)");
   if (lw->conv_post_norm)
-    rmsnorm_rows (u, u, lw->conv_post_norm, N, D);
-  silu (u, N * D);
-  linear (w, &lw->conv_pw2, u, N, w->b);
-  g4_add (w->h, w->b, N * D);
+    rmsnorm_rows (th, u, u, lw->conv_post_norm, N, D);
+  silu (th, u, N * D);
+  linear (th, w, &lw->conv_pw2, u, N, w->b);
+  add_scaled (th, w->h, w->b, 1.0f, N * D);
 }
 
-/* One piece of at most 30 s into its rows of T floats at out. */
-static g4_status
-encode_piece (workspace * w, const float *pcm, int64_t n, const volatile int *cancel,
-    float *out, g4_error * err)
+typedef struct {
+  workspace *w;
+  const float *pcm;
+  int64_t n_samples;
+  const volatile int *cancel;
+  bool cancelled;               /* g4_team_cancelled's shared copy */
+  float *out;
+} encode_call;
+
+/* One piece of at most 30 s into its rows of T floats at out; false when
+ * cancelled. */
+static bool
+encode_piece (const g4_thread * th, encode_call * call, const float *pcm, int64_t n, float *out)
 {
+  workspace *w = call->w;
   const g4_audio_model *am = w->am;
   const int64_t M = am->n_mel, D = am->n_embd;
   const int64_t Tf = g4_mel_n_frames (n);
   const int64_t T1 = (Tf - 1) / 2 + 1, F1 = (M - 1) / 2 + 1;
   const int64_t N = (T1 - 1) / 2 + 1;
-  g4_mel_compute (&am->mel, pcm, n, w->feat, w->fft);
-  conv_block (w, 0, w->feat, Tf, M, w->x0);
-  conv_block (w, 1, w->x0, T1, F1, w->x1);
-  linear (w, &am->input_proj, w->x1, N, w->h);
-  add_bias (w->h, am->input_proj_bias, N, D);
+  const double p0 = g4_prof_start (th);
+  if (th->id == 0)
+    g4_mel_compute (&am->mel, pcm, n, w->feat, w->fft);
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "mel spectrogram");
+  conv_block (th, w, 0, w->feat, Tf, M, w->x0);
+  conv_block (th, w, 1, w->x0, T1, F1, w->x1);
+  linear (th, w, &am->input_proj, w->x1, N, w->h);
+  add_bias (th, w->h, am->input_proj_bias, N, D);
 
   for (int l = 0; l < am->n_layer; l++) {
-    if (cancel && *cancel)
-      return g4_set_error (err, G4_STATUS_CANCELLED, "audio encoding cancelled");
+    if (g4_team_cancelled (th, call->cancel, &call->cancelled))
+      return false;
     const g4_audio_layer *lw = &am->layers[l];
-    ffn (w, N, lw->ffn_norm, &lw->ffn_up, &lw->ffn_down, lw->ffn_post_norm);
-    attention (w, N, lw);
-    light_conv (w, N, lw);
-    ffn (w, N, lw->ffn_norm_1, &lw->ffn_up_1, &lw->ffn_down_1, lw->ffn_post_norm_1);
+    ffn (th, w, N, lw->ffn_norm, &lw->ffn_up, &lw->ffn_down, lw->ffn_post_norm);
+    attention (th, w, N, lw);
+    light_conv (th, w, N, lw);
+    ffn (th, w, N, lw->ffn_norm_1, &lw->ffn_up_1, &lw->ffn_down_1, lw->ffn_post_norm_1);
     if (lw->out_norm)
-      rmsnorm_rows (w->h, w->h, lw->out_norm, N, D);
+      rmsnorm_rows (th, w->h, w->h, lw->out_norm, N, D);
   }
 
   const int64_t Dout = am->n_out;
   float *x = w->h;
   if (am->out_proj.w.data) {
-    linear (w, &am->out_proj, w->h, N, w->proj);
-    add_bias (w->proj, am->out_proj_bias, N, Dout);
+    linear (th, w, &am->out_proj, w->h, N, w->proj);
+    add_bias (th, w->proj, am->out_proj_bias, N, Dout);
     x = w->proj;
   }
-  rmsnorm_rows (x, x, am->soft_emb_norm, N, Dout);
-  linear (w, &am->mm_proj, x, N, out);
-  return G4_OK;
+  rmsnorm_rows (th, x, x, am->soft_emb_norm, N, Dout);
+  linear (th, w, &am->mm_proj, x, N, out);
+  return true;
+}
+
+static void
+encode (const g4_thread * th, void *arg)
+{
+  encode_call *c = arg;
+  float *dst = c->out;
+  for (int64_t off = 0; off < c->n_samples; off += G4_AUDIO_PIECE_SAMPLES) {
+    const int64_t len = c->n_samples - off < G4_AUDIO_PIECE_SAMPLES ? c->n_samples - off
+        : G4_AUDIO_PIECE_SAMPLES;
+    if (!encode_piece (th, c, c->pcm + off, len, dst))
+      return;
+    dst += piece_tokens (len) * c->w->am->n_embd_text;
+  }
 }
 
 /* Sinusoidal relative-position table (docs/audio-encoder.md#chunked-attention):
@@ -345,7 +430,7 @@ linear_scratch (const g4_mm_linear * L, int64_t T)
 
 /* Carves every buffer out of one allocation sized for pieces of n samples. */
 static g4_status
-workspace_init (workspace * w, const g4_audio_model * am, int64_t n, char **arena,
+workspace_init (workspace * w, const g4_audio_model * am, int64_t n,
     g4_error * err)
 {
   const int64_t M = am->n_mel, D = am->n_embd, Dout = am->n_out;
@@ -375,7 +460,7 @@ workspace_init (workspace * w, const g4_audio_model * am, int64_t n, char **aren
   scratch = max_sz (scratch, linear_scratch (&am->out_proj, N));
   scratch = max_sz (scratch, linear_scratch (&am->mm_proj, N));
 
-  struct { void **p; size_t bytes; } parts[] = {
+  const g4_arena_part parts[] = {
     { (void **) &w->feat, sizeof (float) * (size_t) (Tf * M) },
     { (void **) &w->x0, sizeof (float) * (size_t) (T1 * F1 * am->c0) },
     { (void **) &w->x1, sizeof (float) * (size_t) (N * F2 * am->c1) },
@@ -395,19 +480,9 @@ workspace_init (workspace * w, const g4_audio_model * am, int64_t n, char **aren
     { (void **) &w->fft, sizeof (float) * 2 * G4_MEL_N_FFT },
     { &w->scratch, scratch },
   };
-  const size_t align = 64, n_parts = sizeof parts / sizeof parts[0];
-  size_t total = 0;
-  for (size_t i = 0; i < n_parts; i++)
-    total += (parts[i].bytes + align - 1) / align * align;
-  *arena = aligned_alloc (align, total);
-  if (!*arena)
-    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory (%zu bytes for audio encoding)",
-        total);
-  size_t off = 0;
-  for (size_t i = 0; i < n_parts; i++) {
-    *parts[i].p = *arena + off;
-    off += (parts[i].bytes + align - 1) / align * align;
-  }
+  g4_status st = g4_arena_take (parts, sizeof parts / sizeof parts[0], "audio encoding", err);
+  if (st)
+    return st;
   w->am = am;
   position_table (w->pos, D);
   return G4_OK;
@@ -435,19 +510,13 @@ g4_audio_encode (const g4_mmproj * mm, const float *pcm, int64_t n_samples, int 
   }
   const g4_audio_model *am = mm->audio;
   workspace w = { 0 };
-  w.n_threads = n_threads;
-  char *arena;
   const int64_t longest = n_samples < G4_AUDIO_PIECE_SAMPLES ? n_samples : G4_AUDIO_PIECE_SAMPLES;
-  g4_status st = workspace_init (&w, am, longest, &arena, err);
+  g4_status st = workspace_init (&w, am, longest, err);
   if (st)
     return st;
-  float *dst = out;
-  for (int64_t off = 0; off < n_samples && !st; off += G4_AUDIO_PIECE_SAMPLES) {
-    const int64_t len = n_samples - off < G4_AUDIO_PIECE_SAMPLES ? n_samples - off
-        : G4_AUDIO_PIECE_SAMPLES;
-    st = encode_piece (&w, pcm + off, len, cancel, dst, err);
-    dst += piece_tokens (len) * am->n_embd_text;
-  }
-  free (arena);
-  return st;
+  encode_call c = {.w = &w,.pcm = pcm,.n_samples = n_samples,.cancel = cancel,.out = out };
+  g4_team_run (n_threads, encode, &c);
+  if (c.cancelled)
+    return g4_set_error (err, G4_STATUS_CANCELLED, "audio encoding cancelled");
+  return G4_OK;
 }

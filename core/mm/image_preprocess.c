@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scratch.h"
 #include "vision_model.h"
 
 #define PRECISION_BITS 22       /* 32 bits - 8 for the pixel - 2 of headroom */
@@ -377,14 +378,12 @@ g4_image_prepare (const g4_vision_model * vm, const g4_image_view * img, g4_imag
   int W, H, nw, nh;
   if (!fit_size (vm, img->width, img->height, sizing, max_soft_tokens, &W, &H, &nw, &nh))
     return no_size_error (vm, img, sizing, max_soft_tokens, err);
-  uint8_t *c = malloc ((size_t) W * H * 3);
+  uint8_t *c = g4_scratch_get (G4_SCRATCH_CANVAS, (size_t) W * H * 3);
   if (!c)
     return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory (image %dx%d)", W, H);
   g4_status st = write_canvas (img, W, H, nw, nh, c, (size_t) W * 3, err);
-  if (st) {
-    free (c);
+  if (st)
     return st;
-  }
   *canvas = c;
   *out_w = W;
   *out_h = H;

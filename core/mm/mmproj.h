@@ -23,6 +23,9 @@ typedef struct {
  * scratch is g4_matmul's. */
 void g4_mm_linear_apply (const g4_mm_linear * L, const float *x, int64_t T, float *y,
     float *x_clamped, void *scratch, int n_threads);
+/* The same, computed by the members of a running team. */
+void g4_mm_linear_team (const g4_thread * th, const g4_mm_linear * L, const float *x, int64_t T,
+    float *y, float *x_clamped, void *scratch);
 
 /* Binds tensors of one file, naming it in every message. */
 typedef struct {

@@ -6,7 +6,8 @@
  *
  * Activations are token-major ([patch][feature]); the linears go through
  * g4_matmul, the attention through g4_attention_f32; all buffers come from
- * one arena allocated per call. */
+ * one arena allocated per call. The whole call runs on one thread team
+ * (kernels/team.h): every function below is called by all its members. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 
 #include "kernels.h"
 #include "ops.h"
+#include "profile.h"
+#include "scratch.h"
 #include "vision_model.h"
 
 #define FFN_ROWS 512            /* FFN hidden rows per block */
@@ -37,9 +40,10 @@ typedef struct {
 
 /* y[T][n_out] = CL(W, x) (docs/mmproj.md#clippable-linear). */
 static void
-linear (workspace * w, const g4_mm_linear * L, const float *x, int64_t T, float *y)
+linear (const g4_thread * th, workspace * w, const g4_mm_linear * L, const float *x, int64_t T,
+    float *y)
 {
-  g4_mm_linear_apply (L, x, T, y, w->xin, w->scratch, w->n_threads);
+  g4_mm_linear_team (th, L, x, T, y, w->xin, w->scratch);
 }
 
 /* NEOX rotation of one half (m dims) of a head by the angles of pos. */
@@ -71,65 +75,75 @@ rope_tables (workspace * w)
   }
 }
 
-/* The per-row work between the products runs on the same threads as they do,
+/* The per-row work between the products is shared by the team as they are,
  * so that the others do not wait through it. Each row is computed the same
  * way whatever the split. */
 
 /* dst = rms (src; weight) on every patch row. */
 static void
-norm_rows (workspace * w, float *dst, const float *src, const float *weight)
+norm_rows (const g4_thread * th, workspace * w, float *dst, const float *src,
+    const float *weight)
 {
+  const double p0 = g4_prof_start (th);
   const int64_t D = w->vm->n_embd;
-#pragma omp parallel for num_threads(w->n_threads) schedule(static)
-  for (int64_t n = 0; n < w->N; n++)
-    g4_rmsnorm (dst + n * D, src + n * D, weight, D, w->vm->eps);
+  for (int64_t n0, n1; g4_take (th, w->N, 0, &n0, &n1);)
+    for (int64_t n = n0; n < n1; n++)
+      g4_rmsnorm (dst + n * D, src + n * D, weight, D, w->vm->eps);
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 }
 
 /* h = (h + rms (b; post_norm)) * scale[0]: a sub-block's residual (post_norm,
  * scale NULL: not applied). */
 static void
-add_residual (workspace * w, const float *post_norm, const float *scale)
+add_residual (const g4_thread * th, workspace * w, const float *post_norm, const float *scale)
 {
+  const double p0 = g4_prof_start (th);
   const int64_t D = w->vm->n_embd;
-#pragma omp parallel for num_threads(w->n_threads) schedule(static)
-  for (int64_t n = 0; n < w->N; n++) {
-    float *b = w->b + n * D, *h = w->h + n * D;
-    if (post_norm)
-      g4_rmsnorm (b, b, post_norm, D, w->vm->eps);
-    g4_add (h, b, D);
-    if (scale)
-      g4_scale (h, D, scale[0]);
-  }
+  for (int64_t n0, n1; g4_take (th, w->N, 0, &n0, &n1);)
+    for (int64_t n = n0; n < n1; n++) {
+      float *b = w->b + n * D, *h = w->h + n * D;
+      if (post_norm)
+        g4_rmsnorm (b, b, post_norm, D, w->vm->eps);
+      g4_add (h, b, D);
+      if (scale)
+        g4_scale (h, D, scale[0]);
+    }
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 }
 
 /* Per-head q/k/v norms and the 2-D RoPE: first half by column, second by row. */
 static void
-qkv_heads (workspace * w, const g4_vision_layer * lw)
+qkv_heads (const g4_thread * th, workspace * w, const g4_vision_layer * lw)
 {
+  const double p0 = g4_prof_start (th);
   const g4_vision_model *vm = w->vm;
   const int H = vm->n_head, dh = vm->head_dim, m = dh / 2, r = m / 2;
-#pragma omp parallel for num_threads(w->n_threads) schedule(static)
-  for (int64_t n = 0; n < w->N; n++) {
-    const int px = (int) (n % w->nx), py = (int) (n / w->nx);
-    for (int hh = 0; hh < H; hh++) {
-      const int64_t off = (n * H + hh) * dh;
-      float *q = w->q + off, *k = w->k + off, *v = w->v + off;
-      if (lw->q_norm)
-        g4_rmsnorm (q, q, lw->q_norm, dh, vm->eps);
-      if (lw->k_norm)
-        g4_rmsnorm (k, k, lw->k_norm, dh, vm->eps);
-      g4_rmsnorm (v, v, NULL, dh, vm->eps);
-      rope_half (q, m, w->rope_cos + px * r, w->rope_sin + px * r);
-      rope_half (q + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
-      rope_half (k, m, w->rope_cos + px * r, w->rope_sin + px * r);
-      rope_half (k + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
+  for (int64_t n0, n1; g4_take (th, w->N, 0, &n0, &n1);)
+    for (int64_t n = n0; n < n1; n++) {
+      const int px = (int) (n % w->nx), py = (int) (n / w->nx);
+      for (int hh = 0; hh < H; hh++) {
+        const int64_t off = (n * H + hh) * dh;
+        float *q = w->q + off, *k = w->k + off, *v = w->v + off;
+        if (lw->q_norm)
+          g4_rmsnorm (q, q, lw->q_norm, dh, vm->eps);
+        if (lw->k_norm)
+          g4_rmsnorm (k, k, lw->k_norm, dh, vm->eps);
+        g4_rmsnorm (v, v, NULL, dh, vm->eps);
+        rope_half (q, m, w->rope_cos + px * r, w->rope_sin + px * r);
+        rope_half (q + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
+        rope_half (k, m, w->rope_cos + px * r, w->rope_sin + px * r);
+        rope_half (k + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
+      }
     }
-  }
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "q/k/v norms, RoPE");
 }
 
 /* Full bidirectional attention, scale 1 (the q/k norms set the magnitude). */
 static void
-attention (workspace * w)
+attention (const g4_thread * th, workspace * w)
 {
   const g4_vision_model *vm = w->vm;
   const int64_t HD = (int64_t) vm->n_head * vm->head_dim;
@@ -138,59 +152,67 @@ attention (workspace * w)
     .n_head = vm->n_head, .head_dim = vm->head_dim, .ld_q = HD, .ld_kv = HD, .ld_o = HD,
     .scale = 1.0f,
   };
-  g4_attention_f32 (&a, w->scratch, w->n_threads);
+  const double p0 = g4_prof_start (th);
+  g4_attention_f32_team (th, &a, w->scratch);
+  g4_prof_stop (th, p0, "attention");
 }
 
+/* g = act (g) * u (u NULL: act (g)) over the n values of the hidden rows. */
 static void
-silu_glu (float *g, const float *u, int64_t n)
+gated (const g4_thread * th, workspace * w, int64_t n, bool has_gate)
 {
-  for (int64_t i = 0; i < n; i++)
-    g[i] = g[i] / (1.0f + expf (-g[i])) * (u ? u[i] : 1.0f);
+  const double p0 = g4_prof_start (th);
+  const bool silu = w->vm->act == G4_VISION_ACT_SILU;
+  float *g = w->g;
+  const float *u = has_gate ? w->u : NULL;
+  for (int64_t i0, i1; g4_take (th, n, 0, &i0, &i1);) {
+    if (silu)
+      for (int64_t i = i0; i < i1; i++)
+        g[i] = g[i] / (1.0f + expf (-g[i])) * (u ? u[i] : 1.0f);
+    else if (u)
+      g4_geglu (g + i0, g + i0, u + i0, i1 - i0);
+    else
+      g4_gelu_tanh (g + i0, i1 - i0);
+  }
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "GeGLU / activation");
 }
 
 /* h = (h + post_norm (down (act (gate f) * up f))) * out_scale, f = ln2 (h);
  * the products in row blocks. */
 static void
-feed_forward (workspace * w, const g4_vision_layer * lw)
+feed_forward (const g4_thread * th, workspace * w, const g4_vision_layer * lw)
 {
   const g4_vision_model *vm = w->vm;
   const int64_t D = vm->n_embd, F = vm->n_ff;
-  norm_rows (w, w->a, w->h, lw->ln2);
+  norm_rows (th, w, w->a, w->h, lw->ln2);
   for (int64_t t0 = 0; t0 < w->N; t0 += FFN_ROWS) {
     const int64_t T = w->N - t0 < FFN_ROWS ? w->N - t0 : FFN_ROWS;
     const float *f = w->a + t0 * D;
-    linear (w, &lw->up, f, T, w->u);
-    if (lw->gate.w.data) {
-      linear (w, &lw->gate, f, T, w->g);
-      if (vm->act == G4_VISION_ACT_SILU)
-        silu_glu (w->g, w->u, T * F);
-      else
-        g4_geglu (w->g, w->g, w->u, T * F, w->n_threads);
-    } else {
-      memcpy (w->g, w->u, sizeof (float) * (size_t) (T * F));
-      if (vm->act == G4_VISION_ACT_SILU)
-        silu_glu (w->g, NULL, T * F);
-      else
-        g4_gelu_tanh (w->g, T * F);
-    }
-    linear (w, &lw->down, w->g, T, w->b + t0 * D);
+    const bool has_gate = lw->gate.w.data != NULL;
+    /* without a gate the activation applies to up's output in place */
+    linear (th, w, &lw->up, f, T, has_gate ? w->u : w->g);
+    if (has_gate)
+      linear (th, w, &lw->gate, f, T, w->g);
+    gated (th, w, T * F, has_gate);
+    linear (th, w, &lw->down, w->g, T, w->b + t0 * D);
   }
-  add_residual (w, lw->ffn_post_norm, lw->out_scale);
+  add_residual (th, w, lw->ffn_post_norm, lw->out_scale);
 }
 
 static void
-layer (workspace * w, const g4_vision_layer * lw)
+layer (const g4_thread * th, workspace * w, const g4_vision_layer * lw)
 {
   const int64_t N = w->N;
-  norm_rows (w, w->a, w->h, lw->ln1);
-  linear (w, &lw->q, w->a, N, w->q);
-  linear (w, &lw->k, w->a, N, w->k);
-  linear (w, &lw->v, w->a, N, w->v);
-  qkv_heads (w, lw);
-  attention (w);
-  linear (w, &lw->o, w->o, N, w->b);
-  add_residual (w, lw->attn_post_norm, NULL);
-  feed_forward (w, lw);
+  norm_rows (th, w, w->a, w->h, lw->ln1);
+  linear (th, w, &lw->q, w->a, N, w->q);
+  linear (th, w, &lw->k, w->a, N, w->k);
+  linear (th, w, &lw->v, w->a, N, w->v);
+  qkv_heads (th, w, lw);
+  attention (th, w);
+  linear (th, w, &lw->o, w->o, N, w->b);
+  add_residual (th, w, lw->attn_post_norm, NULL);
+  feed_forward (th, w, lw);
 }
 
 static float
@@ -202,42 +224,53 @@ round_f16 (float x)
 /* Patches of x = 2 v - 1, v = (u / 255 - mean) / std, rounded to F16 as the
  * reference's im2col does, times the patch kernel, plus both position rows. */
 static void
-embed_patches (workspace * w, const uint8_t * img, int W)
+embed_patches (const g4_thread * th, workspace * w, const uint8_t * img, int W)
 {
   const g4_vision_model *vm = w->vm;
   const int p = vm->patch;
   const int64_t D = vm->n_embd, row = (int64_t) 3 * p * p;
-  for (int64_t n = 0; n < w->N; n++) {
-    const int px = (int) (n % w->nx), py = (int) (n / w->nx);
-    float *c = w->col + n * row;
-    for (int ch = 0; ch < 3; ch++)
-      for (int ky = 0; ky < p; ky++)
-        for (int kx = 0; kx < p; kx++) {
-          const uint8_t u = img[((size_t) (py * p + ky) * W + px * p + kx) * 3 + ch];
-          const float v = ((float) u / 255.0f - vm->mean[ch]) / vm->std[ch];
-          c[(ch * p + ky) * p + kx] = round_f16 (v * 2.0f - 1.0f);
-        }
-  }
-  g4_matmul (&vm->patch_embd, w->col, w->N, w->h, D, w->scratch, w->n_threads);
+  int64_t n0, n1;
+  double p0 = g4_prof_start (th);
+  while (g4_take (th, w->N, 0, &n0, &n1))
+    for (int64_t n = n0; n < n1; n++) {
+      const int px = (int) (n % w->nx), py = (int) (n / w->nx);
+      float *c = w->col + n * row;
+      for (int ch = 0; ch < 3; ch++)
+        for (int ky = 0; ky < p; ky++)
+          for (int kx = 0; kx < p; kx++) {
+            const uint8_t u = img[((size_t) (py * p + ky) * W + px * p + kx) * 3 + ch];
+            const float v = ((float) u / 255.0f - vm->mean[ch]) / vm->std[ch];
+            c[(ch * p + ky) * p + kx] = round_f16 (v * 2.0f - 1.0f);
+          }
+    }
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "patching");
+  g4_matmul_team (th, "patch embedding", &vm->patch_embd, w->col, w->N, w->h, D, w->scratch);
   const float *tx = vm->pos_embd, *ty = vm->pos_embd + (int64_t) vm->n_pos * D;
-  for (int64_t n = 0; n < w->N; n++) {
-    float *hn = w->h + n * D;
-    g4_add (hn, tx + (n % w->nx) * D, D);
-    g4_add (hn, ty + (n / w->nx) * D, D);
-  }
+  p0 = g4_prof_start (th);
+  while (g4_take (th, w->N, 0, &n0, &n1))
+    for (int64_t n = n0; n < n1; n++) {
+      float *hn = w->h + n * D;
+      g4_add (hn, tx + (n % w->nx) * D, D);
+      g4_add (hn, ty + (n / w->nx) * D, D);
+    }
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "position embedding");
 }
 
 /* k x k average pooling, times sqrt(D), standardisation, norm and projector. */
 static void
-pool_project (workspace * w, float *out)
+pool_project (const g4_thread * th, workspace * w, float *out)
 {
+  const double p0 = g4_prof_start (th);
   const g4_vision_model *vm = w->vm;
   const int k = vm->merge, ox = w->nx / k, oy = w->ny / k;
   const int64_t D = vm->n_embd, M = (int64_t) ox * oy;
   const float scale = sqrtf ((float) D);
-  for (int Y = 0; Y < oy; Y++)
-    for (int X = 0; X < ox; X++) {
-      float *s = w->pooled + ((int64_t) Y * ox + X) * D;
+  for (int64_t i0, i1; g4_take (th, M, 0, &i0, &i1);)
+    for (int64_t i = i0; i < i1; i++) {
+      const int Y = (int) (i / ox), X = (int) (i % ox);
+      float *s = w->pooled + i * D;
       for (int64_t d = 0; d < D; d++) {
         float acc = 0.0f;
         for (int dy = 0; dy < k; dy++)
@@ -247,9 +280,11 @@ pool_project (workspace * w, float *out)
         if (vm->std_bias)
           s[d] = (s[d] - vm->std_bias[d]) * vm->std_scale[d];
       }
+      g4_rmsnorm (s, s, NULL, D, vm->eps);
     }
-  g4_rmsnorm_rows (w->pooled, w->pooled, NULL, M, D, vm->eps);
-  linear (w, &vm->mm_proj, w->pooled, M, out);
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "pooling");
+  linear (th, w, &vm->mm_proj, w->pooled, M, out);
 }
 
 static size_t
@@ -265,8 +300,7 @@ linear_scratch (const g4_mm_linear * L, int64_t T)
 }
 
 static g4_status
-workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, char **arena,
-    g4_error * err)
+workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, g4_error * err)
 {
   const int p = vm->patch, dh = vm->head_dim;
   w->vm = vm;
@@ -293,7 +327,7 @@ workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, char **
   }
   scratch = max_sz (scratch, linear_scratch (&vm->mm_proj, N / (vm->merge * vm->merge)));
 
-  struct { void **p; size_t bytes; } parts[] = {
+  const g4_arena_part parts[] = {
     { (void **) &w->col, sizeof (float) * (size_t) (N * 3 * p * p) },
     { (void **) &w->h, sizeof (float) * (size_t) (N * D) },
     { (void **) &w->a, sizeof (float) * (size_t) (N * D) },
@@ -310,21 +344,34 @@ workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, char **
     { (void **) &w->pooled, sizeof (float) * (size_t) (N * D) },
     { &w->scratch, scratch },
   };
-  const size_t align = 64, n_parts = sizeof parts / sizeof parts[0];
-  size_t total = 0;
-  for (size_t i = 0; i < n_parts; i++)
-    total += (parts[i].bytes + align - 1) / align * align;
-  *arena = aligned_alloc (align, total);
-  if (!*arena)
-    return g4_set_error (err, G4_STATUS_NO_MEMORY,
-        "out of memory (%zu bytes for image encoding)", total);
-  size_t off = 0;
-  for (size_t i = 0; i < n_parts; i++) {
-    *parts[i].p = *arena + off;
-    off += (parts[i].bytes + align - 1) / align * align;
-  }
+  g4_status st = g4_arena_take (parts, sizeof parts / sizeof parts[0], "image encoding", err);
+  if (st)
+    return st;
   rope_tables (w);
   return G4_OK;
+}
+
+typedef struct {
+  workspace *w;
+  const uint8_t *canvas;
+  int W;
+  const volatile int *cancel;
+  bool cancelled;               /* g4_team_cancelled's shared copy */
+  float *out;
+} encode_call;
+
+static void
+encode (const g4_thread * th, void *arg)
+{
+  encode_call *c = arg;
+  const g4_vision_model *vm = c->w->vm;
+  embed_patches (th, c->w, c->canvas, c->W);
+  for (int l = 0; l < vm->n_layer; l++) {
+    if (g4_team_cancelled (th, c->cancel, &c->cancelled))
+      return;
+    layer (th, c->w, &vm->layers[l]);
+  }
+  pool_project (th, c->w, c->out);
 }
 
 int
@@ -364,25 +411,14 @@ g4_image_encode_view (const g4_mmproj * mm, const g4_image_view * img, g4_image_
     return st;
   workspace w = { 0 };
   w.n_threads = n_threads;
-  char *arena;
-  if ((st = workspace_init (&w, vm, W, H, &arena, err))) {
-    free (canvas);
+  if ((st = workspace_init (&w, vm, W, H, err)))
     return st;
-  }
-  embed_patches (&w, canvas, W);
-  free (canvas);
-  for (int l = 0; l < vm->n_layer && !st; l++) {
-    if (cancel && *cancel)
-      st = g4_set_error (err, G4_STATUS_CANCELLED, "image encoding cancelled");
-    else
-      layer (&w, &vm->layers[l]);
-  }
-  if (!st) {
-    pool_project (&w, out);
-    if (n_tokens)
-      *n_tokens = (w.nx / vm->merge) * (w.ny / vm->merge);
-  }
-  free (arena);
+  encode_call c = {.w = &w,.canvas = canvas,.W = W,.cancel = cancel,.out = out };
+  g4_team_run (n_threads, encode, &c);
+  if (c.cancelled)
+    st = g4_set_error (err, G4_STATUS_CANCELLED, "image encoding cancelled");
+  else if (n_tokens)
+    *n_tokens = (w.nx / vm->merge) * (w.ny / vm->merge);
   return st;
 }
 

@@ -72,7 +72,9 @@ g4_status g4_image_resample (const g4_image_view * img, uint8_t * dst, int dst_w
     size_t dst_stride, g4_error * err);
 
 /* The encoder's canvas for an image: resized to W x H (budget) or resized to
- * fit and centred on black (native), packed RGB8 W * H * 3. */
+ * fit and centred on black (native), packed RGB8 W * H * 3, in the calling
+ * thread's canvas scratch (scratch.h: valid until its next canvas; not to be
+ * freed). */
 g4_status g4_image_prepare (const g4_vision_model * vm, const g4_image_view * img,
     g4_image_sizing sizing, int max_soft_tokens, uint8_t ** canvas, int *out_w, int *out_h,
     g4_error * err);

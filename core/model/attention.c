@@ -29,8 +29,8 @@ mask_softmax (float *row, const g4_session * s, const g4_kv_layer * kl, int n_sl
   g4_softmax (row, n_slots);
 }
 
-g4_status
-g4_attention_block (g4_session * s, int l, int T)
+void
+g4_attention_block (const g4_thread * th, g4_session * s, int l, int T)
 {
   const g4_model *m = s->model;
   const g4_hparams *hp = &m->hp;
@@ -43,39 +43,53 @@ g4_attention_block (g4_session * s, int l, int T)
   const int pos0 = s->n_past, last_pos = pos0 + T - 1;
   const int window = hp->is_swa[l] ? hp->info.sliding_window : 0;
   const float *rcos = s->rope_cos[hp->is_swa[l]], *rsin = s->rope_sin[hp->is_swa[l]];
+  const int half = n_rot / 2;
+  int64_t i0, i1;
 
-  for (int t = 0; t < T; t++)
-    g4_rmsnorm (s->x + (size_t) t * d, s->h + (size_t) t * d, lw->attn_norm, d, eps);
+  double p0 = g4_prof_start (th);
+  while (g4_take (th, T, 0, &i0, &i1))
+    for (int64_t t = i0; t < i1; t++)
+      g4_rmsnorm (s->x + (size_t) t * d, s->h + (size_t) t * d, lw->attn_norm, d, eps);
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "norms and residuals");
 
-  /* step 2: q = rope(q_norm(Wq x)) */
-  mm (s, &lw->q, s->x, T, s->q);
-  for (int t = 0; t < T; t++) {
-    float *qt = s->q + (size_t) t * H * hd;
-    for (int h = 0; h < H; h++)
-      g4_rmsnorm (qt + h * hd, qt + h * hd, lw->q_norm, hd, eps);
-    g4_rope_rotate (qt, H, hd, n_rot, rcos + (size_t) t * (n_rot / 2),
-        rsin + (size_t) t * (n_rot / 2));
-  }
+  /* step 2: q = rope(q_norm(Wq x)), one (token, head) pair at a time */
+  mm (th, s, &lw->q, s->x, T, s->q);
+  p0 = g4_prof_start (th);
+  while (g4_take (th, (int64_t) T * H, 0, &i0, &i1))
+    for (int64_t i = i0; i < i1; i++) {
+      const int64_t t = i / H;
+      float *qh = s->q + (size_t) i * hd;
+      g4_rmsnorm (qh, qh, lw->q_norm, hd, eps);
+      g4_rope_rotate (qh, 1, hd, n_rot, rcos + t * half, rsin + t * half);
+    }
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "q/k/v norms, RoPE, KV store");
 
   /* step 3: this layer's K/V into its cache; shared layers read src's
    * (T7, docs/text-decoder.md#kv-sharing) */
   if (src == l) {
     const int w = Hkv * hd;
-    mm (s, &lw->k, s->x, T, s->k);
+    mm (th, s, &lw->k, s->x, T, s->k);
     if (lw->v.data)
-      mm (s, &lw->v, s->x, T, s->v);
-    else
+      mm (th, s, &lw->v, s->x, T, s->v);
+    else if (th->id == 0)
       memcpy (s->v, s->k, sizeof (float) * (size_t) T * w);
-    for (int t = 0; t < T; t++) {
-      float *kt = s->k + (size_t) t * w, *vt = s->v + (size_t) t * w;
-      for (int g = 0; g < Hkv; g++) {
-        g4_rmsnorm (kt + g * hd, kt + g * hd, lw->k_norm, hd, eps);
-        g4_rmsnorm (vt + g * hd, vt + g * hd, NULL, hd, eps);
+    g4_barrier (th);
+    p0 = g4_prof_start (th);
+    while (g4_take (th, T, 0, &i0, &i1))
+      for (int64_t t = i0; t < i1; t++) {
+        float *kt = s->k + (size_t) t * w, *vt = s->v + (size_t) t * w;
+        for (int g = 0; g < Hkv; g++) {
+          g4_rmsnorm (kt + g * hd, kt + g * hd, lw->k_norm, hd, eps);
+          g4_rmsnorm (vt + g * hd, vt + g * hd, NULL, hd, eps);
+        }
+        g4_rope_rotate (kt, Hkv, hd, n_rot, rcos + t * half, rsin + t * half);
+        /* distinct slots: the ring holds a whole batch */
+        g4_kv_cache_store (&s->kv, l, pos0 + (int) t, kt, vt);
       }
-      g4_rope_rotate (kt, Hkv, hd, n_rot, rcos + (size_t) t * (n_rot / 2),
-          rsin + (size_t) t * (n_rot / 2));
-      g4_kv_cache_store (&s->kv, l, pos0 + t, kt, vt);
-    }
+    g4_barrier (th);
+    g4_prof_stop (th, p0, "q/k/v norms, RoPE, KV store");
   }
 
   /* step 4: per kv head g, scores = K_g q (scale 1), softmax, o = V_g^T a.
@@ -90,28 +104,36 @@ g4_attention_block (g4_session * s, int l, int T)
     chunk = chunk < 1 ? 1 : chunk;
     for (int r0 = 0; r0 < rows_total; r0 += chunk) {
       const int nr = rows_total - r0 < chunk ? rows_total - r0 : chunk;
-      for (int r = 0; r < nr; r++) {
-        const int t = (r0 + r) / grp, h = g * grp + (r0 + r) % grp;
-        memcpy (s->att_q + (size_t) r * hd, s->q + ((size_t) t * H + h) * hd, sizeof (float) * hd);
-      }
-      g4_matmul (&K, s->att_q, nr, s->att_s, n_slots, s->mm_scratch, s->p.n_threads);
-      for (int r = 0; r < nr; r++)
-        mask_softmax (s->att_s + (size_t) r * n_slots, s, kl, n_slots, last_pos,
-            (r0 + r) / grp, window);
-      g4_matmul (&Vt, s->att_s, nr, s->att_o, hd, s->mm_scratch, s->p.n_threads);
-      for (int r = 0; r < nr; r++) {
-        const int t = (r0 + r) / grp, h = g * grp + (r0 + r) % grp;
-        memcpy (s->attn + ((size_t) t * H + h) * hd, s->att_o + (size_t) r * hd, sizeof (float) * hd);
-      }
+      p0 = g4_prof_start (th);
+      while (g4_take (th, nr, 0, &i0, &i1))
+        for (int64_t r = i0; r < i1; r++) {
+          const int t = (r0 + (int) r) / grp, h = g * grp + (r0 + (int) r) % grp;
+          memcpy (s->att_q + (size_t) r * hd, s->q + ((size_t) t * H + h) * hd, sizeof (float) * hd);
+        }
+      g4_barrier (th);
+      g4_prof_stop (th, p0, "attention gather/scatter");
+      g4_matmul_team (th, "attention scores", &K, s->att_q, nr, s->att_s, n_slots,
+          s->mm_scratch);
+      p0 = g4_prof_start (th);
+      while (g4_take (th, nr, 0, &i0, &i1))
+        for (int64_t r = i0; r < i1; r++)
+          mask_softmax (s->att_s + (size_t) r * n_slots, s, kl, n_slots, last_pos,
+              (r0 + (int) r) / grp, window);
+      g4_barrier (th);
+      g4_prof_stop (th, p0, "attention mask and softmax");
+      g4_matmul_team (th, "attention values", &Vt, s->att_s, nr, s->att_o, hd, s->mm_scratch);
+      p0 = g4_prof_start (th);
+      while (g4_take (th, nr, 0, &i0, &i1))
+        for (int64_t r = i0; r < i1; r++) {
+          const int t = (r0 + (int) r) / grp, h = g * grp + (r0 + (int) r) % grp;
+          memcpy (s->attn + ((size_t) t * H + h) * hd, s->att_o + (size_t) r * hd, sizeof (float) * hd);
+        }
+      g4_barrier (th);
+      g4_prof_stop (th, p0, "attention gather/scatter");
     }
   }
 
   /* steps 5-6 */
-  mm (s, &lw->o, s->attn, T, s->y);
-  for (int t = 0; t < T; t++) {
-    float *yt = s->y + (size_t) t * d;
-    g4_rmsnorm (yt, yt, lw->post_attn_norm, d, eps);
-    g4_add (s->h + (size_t) t * d, yt, d);
-  }
-  return G4_OK;
+  mm (th, s, &lw->o, s->attn, T, s->y);
+  g4_norm_add (th, s, s->y, lw->post_attn_norm, T);
 }

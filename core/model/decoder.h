@@ -1,40 +1,50 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The pieces of one forward pass (docs/text-decoder.md#forward-pass), shared by
  * decoder.c and the files that implement each block. All work on the session's
- * buffers. */
+ * buffers and are called by every member of the pass's team (kernels/team.h):
+ * each splits its work with g4_take and returns after a barrier, its output
+ * complete for all. */
 #ifndef G4_DECODER_H
 #define G4_DECODER_H
 
 #include "ops.h"
+#include "profile.h"
 #include "session.h"
 
 /* y[T][W.n_out] = W x[T][W.n_in] */
 static inline void
-mm (g4_session * s, const g4_matrix * W, const float *x, int T, float *y)
+mm (const g4_thread * th, g4_session * s, const g4_matrix * W, const float *x, int T, float *y)
 {
-  g4_matmul (W, x, T, y, W->n_out, s->mm_scratch, s->p.n_threads);
+  g4_matmul_team (th, "matmul", W, x, T, y, W->n_out, s->mm_scratch);
 }
 
+/* decoder.c: h += rmsnorm (y; w) on each of the T rows, the sandwich
+ * post-norm and residual add that ends every block. */
+void g4_norm_add (const g4_thread * th, g4_session * s, float *y, const float *w, int T);
+
 /* rope.c (docs/text-decoder.md#rope): cos/sin of positions pos0..pos0+T-1 for a
- * rotary width n_rot, base theta and optional per-pair frequency divisors; then
- * rotation of n_heads heads of one row (NEOX pairing (i, i + n_rot/2)). */
-void g4_rope_table (float *cos_t, float *sin_t, int pos0, int T, int n_rot, float theta,
-    const float *freq_div);
+ * rotary width n_rot, base theta and optional per-pair frequency divisors (rows
+ * shared by the team); then rotation of n_heads heads of one row (NEOX pairing
+ * (i, i + n_rot/2)). */
+void g4_rope_table (const g4_thread * th, float *cos_t, float *sin_t, int pos0, int T,
+    int n_rot, float theta, const float *freq_div);
 void g4_rope_rotate (float *x, int n_heads, int hd, int n_rot, const float *cos_t,
     const float *sin_t);
 
 /* attention.c (docs/text-decoder.md#attention): h += post_norm(attn(attn_norm(h))). */
-g4_status g4_attention_block (g4_session * s, int l, int T);
+void g4_attention_block (const g4_thread * th, g4_session * s, int l, int T);
 
 /* feed_forward.c (docs/text-decoder.md#feed-forward): out = down(gelu(gate u) * up u). */
-void g4_feed_forward (g4_session * s, const g4_matrix * gate, const g4_matrix * up,
-    const g4_matrix * down, const float *u, int T, float *out);
+void g4_feed_forward (const g4_thread * th, g4_session * s, const g4_matrix * gate,
+    const g4_matrix * up, const g4_matrix * down, const float *u, int T, float *out);
 /* moe.c (docs/text-decoder.md#moe): out = expert mixture of h_a, before
  * post_ffw_norm_2. */
-void g4_moe (g4_session * s, const g4_layer_weights * lw, const float *h_a, int T, float *out);
+void g4_moe (const g4_thread * th, g4_session * s, const g4_layer_weights * lw,
+    const float *h_a, int T, float *out);
 
 /* per_layer_embedding.c (docs/text-decoder.md#per-layer-embeddings) */
-void g4_ple_inputs (g4_session * s, const g4_token * tokens, const bool *embd_mask, int T);
-void g4_ple_apply (g4_session * s, int l, int T);
+void g4_ple_inputs (const g4_thread * th, g4_session * s, const g4_token * tokens,
+    const bool *embd_mask, int T);
+void g4_ple_apply (const g4_thread * th, g4_session * s, int l, int T);
 
 #endif

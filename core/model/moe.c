@@ -47,47 +47,70 @@ expert (const g4_matrix * m0, size_t stride, int e)
 }
 
 void
-g4_moe (g4_session * s, const g4_layer_weights * lw, const float *h_a, int T, float *out)
+g4_moe (const g4_thread * th, g4_session * s, const g4_layer_weights * lw, const float *h_a,
+    int T, float *out)
 {
   const g4_model_info *in = &s->model->hp.info;
   const int d = in->n_embd, E = in->n_expert, k = in->n_expert_used;
   const float eps = in->rms_eps;
+  int64_t i0, i1;
 
   /* router input: rms_unweighted(h_a) / sqrt(d) * scale; expert input in s->x */
-  for (int t = 0; t < T; t++) {
-    float *r = s->y2 + (size_t) t * d;
-    g4_rmsnorm (r, h_a + (size_t) t * d, NULL, d, eps);
-    const float inv_sqrt_d = 1.0f / sqrtf ((float) d);
-    for (int i = 0; i < d; i++)
-      r[i] = r[i] * inv_sqrt_d * lw->router_scale[i];
-    g4_rmsnorm (s->x + (size_t) t * d, h_a + (size_t) t * d, lw->pre_ffw_norm_2, d, eps);
-  }
-  mm (s, &lw->router, s->y2, T, s->router);
-  for (int t = 0; t < T; t++)
-    route (s, lw, t);
+  while (g4_take (th, T, 0, &i0, &i1))
+    for (int64_t t = i0; t < i1; t++) {
+      float *r = s->y2 + (size_t) t * d;
+      g4_rmsnorm (r, h_a + (size_t) t * d, NULL, d, eps);
+      const float inv_sqrt_d = 1.0f / sqrtf ((float) d);
+      for (int i = 0; i < d; i++)
+        r[i] = r[i] * inv_sqrt_d * lw->router_scale[i];
+      g4_rmsnorm (s->x + (size_t) t * d, h_a + (size_t) t * d, lw->pre_ffw_norm_2, d, eps);
+    }
+  g4_barrier (th);
+  mm (th, s, &lw->router, s->y2, T, s->router);
+  while (g4_take (th, T, 0, &i0, &i1))
+    for (int64_t t = i0; t < i1; t++) {
+      route (s, lw, (int) t);
+      /* out may be the router input, read by the product above */
+      memset (out + (size_t) t * d, 0, sizeof (float) * d);
+    }
+  g4_barrier (th);
 
-  memset (out, 0, sizeof (float) * (size_t) T * d);
   for (int e = 0; e < E; e++) {
+    /* every member lists the expert's tokens itself: no barrier needed */
     int n = 0;
     for (int t = 0; t < T; t++)
       for (int j = 0; j < k; j++)
-        if (s->sel[t * k + j] == e) {
-          s->exp_tokens[n] = t;
-          s->exp_w[n++] = s->sel_w[t * k + j];
-        }
+        if (s->sel[t * k + j] == e)
+          n++;
     if (n == 0)
       continue;
-    for (int i = 0; i < n; i++)
-      memcpy (s->exp_x + (size_t) i * d, s->x + (size_t) s->exp_tokens[i] * d, sizeof (float) * d);
+    if (th->id == 0) {
+      n = 0;
+      for (int t = 0; t < T; t++)
+        for (int j = 0; j < k; j++)
+          if (s->sel[t * k + j] == e) {
+            s->exp_tokens[n] = t;
+            s->exp_w[n++] = s->sel_w[t * k + j];
+          }
+    }
+    g4_barrier (th);
+    while (g4_take (th, n, 0, &i0, &i1))
+      for (int64_t i = i0; i < i1; i++)
+        memcpy (s->exp_x + (size_t) i * d, s->x + (size_t) s->exp_tokens[i] * d,
+            sizeof (float) * d);
+    g4_barrier (th);
     const g4_matrix G = expert (&lw->exp_gate, lw->exp_gate_stride, e);
     const g4_matrix U = expert (&lw->exp_up, lw->exp_up_stride, e);
     const g4_matrix D = expert (&lw->exp_down, lw->exp_down_stride, e);
-    g4_feed_forward (s, &G, &U, &D, s->exp_x, n, s->exp_out);
-    for (int i = 0; i < n; i++) {
-      float *o = out + (size_t) s->exp_tokens[i] * d;
-      const float *z = s->exp_out + (size_t) i * d;
-      for (int c = 0; c < d; c++)
-        o[c] += s->exp_w[i] * z[c];
-    }
+    g4_feed_forward (th, s, &G, &U, &D, s->exp_x, n, s->exp_out);
+    /* a token takes an expert at most once: rows are distinct */
+    while (g4_take (th, n, 0, &i0, &i1))
+      for (int64_t i = i0; i < i1; i++) {
+        float *o = out + (size_t) s->exp_tokens[i] * d;
+        const float *z = s->exp_out + (size_t) i * d;
+        for (int c = 0; c < d; c++)
+          o[c] += s->exp_w[i] * z[c];
+      }
+    g4_barrier (th);
   }
 }

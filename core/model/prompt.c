@@ -18,11 +18,35 @@ need_token (const g4_vocab * v, const char *text, g4_status * st, g4_error * err
   return t;
 }
 
+/* bytes of p's memory store i, zeroed (rows without media must read as
+ * zero); kept when big enough, else grown by half as much again. NULL when
+ * out of memory. */
+static void *
+reserve (g4_prompt * p, int i, size_t bytes)
+{
+  if (bytes > p->reserved[i] || !p->store[i]) {
+    size_t cap = p->reserved[i] + p->reserved[i] / 2;
+    cap = cap > bytes ? cap : bytes;
+    void *q = malloc (cap ? cap : 1);
+    if (!q)
+      return NULL;
+    free (p->store[i]);
+    p->store[i] = q;
+    p->reserved[i] = cap;
+  }
+  memset (p->store[i], 0, bytes);
+  return p->store[i];
+}
+
 g4_status
 g4_prompt_build (const g4_model * m, const char *text, const g4_media * media, int n_media,
     g4_prompt * out, g4_error * err)
 {
-  memset (out, 0, sizeof *out);
+  out->n = 0;
+  out->tokens = NULL;
+  out->embd = NULL;
+  out->embd_mask = NULL;
+  out->bidirectional = NULL;
   const g4_vocab *v = m->vocab;
   if (!v)
     return g4_set_error (err, G4_STATUS_UNSUPPORTED, "the model has no tokenizer");
@@ -62,20 +86,23 @@ g4_prompt_build (const g4_model * m, const char *text, const g4_media * media, i
   }
   const size_t d = m->has_weights ? (size_t) m->hp.info.n_embd : 0;
   const bool bidi = n_media > 0 && m->has_weights && m->hp.info.media_bidirectional;
-  out->n = (int) n;
-  out->tokens = malloc (sizeof *out->tokens * (size_t) n);
+  out->tokens = reserve (out, 0, sizeof *out->tokens * (size_t) n);
   if (n_media > 0) {
-    out->embd = calloc ((size_t) n * d, sizeof *out->embd);
-    out->embd_mask = calloc ((size_t) n, sizeof *out->embd_mask);
+    out->embd = reserve (out, 1, sizeof *out->embd * (size_t) n * d);
+    out->embd_mask = reserve (out, 2, sizeof *out->embd_mask * (size_t) n);
   }
   if (bidi)
-    out->bidirectional = calloc ((size_t) n, sizeof *out->bidirectional);
+    out->bidirectional = reserve (out, 3, sizeof *out->bidirectional * (size_t) n);
   if (!out->tokens || (n_media > 0 && (!out->embd || !out->embd_mask || d == 0))
       || (bidi && !out->bidirectional)) {
     free (ids);
-    g4_prompt_free (out);
+    out->tokens = NULL;
+    out->embd = NULL;
+    out->embd_mask = NULL;
+    out->bidirectional = NULL;
     return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory (or a model without weights)");
   }
+  out->n = (int) n;
   int k = 0, mi = 0;
   for (int i = 0; i < n_text; i++) {
     if (n_media > 0 && (ids[i] == img || ids[i] == aud)) {
@@ -100,9 +127,7 @@ g4_prompt_build (const g4_model * m, const char *text, const g4_media * media, i
 void
 g4_prompt_free (g4_prompt * p)
 {
-  free (p->tokens);
-  free (p->embd);
-  free (p->embd_mask);
-  free (p->bidirectional);
+  for (int i = 0; i < 4; i++)
+    free (p->store[i]);
   memset (p, 0, sizeof *p);
 }

@@ -8,20 +8,22 @@
 #include "decoder.h"
 
 void
-g4_rope_table (float *cos_t, float *sin_t, int pos0, int T, int n_rot, float theta,
-    const float *freq_div)
+g4_rope_table (const g4_thread * th, float *cos_t, float *sin_t, int pos0, int T, int n_rot,
+    float theta, const float *freq_div)
 {
   const int half = n_rot / 2;
-  for (int t = 0; t < T; t++)
-    for (int i = 0; i < half; i++) {
-      /* double: angles of late positions lose precision in float */
-      double inv_freq = pow ((double) theta, -2.0 * i / n_rot);
-      if (freq_div)
-        inv_freq /= freq_div[i];
-      double phi = (double) (pos0 + t) * inv_freq;
-      cos_t[t * half + i] = (float) cos (phi);
-      sin_t[t * half + i] = (float) sin (phi);
-    }
+  for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
+    for (int64_t t = t0; t < t1; t++)
+      for (int i = 0; i < half; i++) {
+        /* double: angles of late positions lose precision in float */
+        double inv_freq = pow ((double) theta, -2.0 * i / n_rot);
+        if (freq_div)
+          inv_freq /= freq_div[i];
+        double phi = (double) (pos0 + t) * inv_freq;
+        cos_t[t * half + i] = (float) cos (phi);
+        sin_t[t * half + i] = (float) sin (phi);
+      }
+  g4_barrier (th);
 }
 
 void

@@ -77,9 +77,28 @@ main (int argc, char **argv)
     printf (*c == '\n' ? "\\n" : "%c", *c);
   printf ("\n");
   g4_media media = { emb, nt, true };
-  g4_prompt p;
+  g4_prompt p = { 0 };
+  /* a prompt built again in the same g4_prompt reuses its memory: a text
+   * prompt first, then the one with the audio (its arrays grow), then the
+   * same again (nothing allocated), which must equal the first build */
+  if (g4_prompt_build (m, "<bos>hi", NULL, 0, &p, &err) || p.embd != NULL)
+    return fail ("text prompt", err.message);
   if (g4_prompt_build (m, text, &media, 1, &p, &err))
     return fail ("prompt", err.message);
+  g4_prompt again = { 0 };
+  if (g4_prompt_build (m, text, &media, 1, &again, &err))
+    return fail ("prompt again", err.message);
+  void *const store[4] = { p.store[0], p.store[1], p.store[2], p.store[3] };
+  if (g4_prompt_build (m, "<bos>hi", NULL, 0, &again, &err) || again.embd != NULL
+      || g4_prompt_build (m, text, &media, 1, &again, &err))
+    return fail ("prompt rebuilt", err.message);
+  if (g4_prompt_build (m, text, &media, 1, &p, &err) || memcmp (store, p.store, sizeof store)
+      || again.n != p.n || memcmp (again.tokens, p.tokens, sizeof *p.tokens * (size_t) p.n)
+      || memcmp (again.embd, p.embd, sizeof *p.embd * (size_t) p.n * (size_t) d)
+      || memcmp (again.embd_mask, p.embd_mask, sizeof *p.embd_mask * (size_t) p.n))
+    return fail ("prompt reuse", "a rebuilt prompt differs or was allocated again");
+  g4_prompt_free (&again);
+  printf ("prompt rebuilt in place: same rows, no new memory\n");
 
   g4_session_params sp = g4_session_default_params ();
   sp.n_ctx = p.n + 8;

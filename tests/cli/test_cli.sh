@@ -30,6 +30,13 @@ json=$("$CLI" bench -m "$D/text/e2b-f32.gguf" -p 8 -n 4 -r 1 --json)
 check "bench --json has the three keys" "3" \
   "$(echo "$json" | grep -o '"pp_tokens_per_s":[0-9.]*\|"tg_tokens_per_s":[0-9.]*\|"peak_rss_bytes":[0-9]*' | wc -l | tr -d ' ')"
 
+json=$("$CLI" bench --mmproj "$D/mm/mmproj-f32.gguf" --image "$D/vision/img_160x120.ppm" -r 1 --json)
+check "bench --image gives the encoder time and 130 tokens" "2" \
+  "$(echo "$json" | grep -o '"image_encode_ms":[0-9.]*\|"image_tokens":130' | wc -l | tr -d ' ')"
+json=$("$CLI" bench --mmproj "$D/mm/mmproj-f32.gguf" --audio "$D/mm/speech.wav" -r 1 --json)
+check "bench --audio gives the encoder time, 83 tokens and 3.33 s" "3" \
+  "$(echo "$json" | grep -o '"audio_encode_ms":[0-9.]*\|"audio_tokens":83\|"audio_seconds":3.330' | wc -l | tr -d ' ')"
+
 out=$("$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 8 --temp 0.8 --seed 5 2>/dev/null)
 check "generate is reproducible for a seed" "$out" "$("$CLI" generate -m "$D/text-extra/rv-q4_0.gguf" -p "Hi" -n 8 --temp 0.8 --seed 5 2>/dev/null)"
 
@@ -45,6 +52,9 @@ check "cannot write says why" "1 yes" \
 for args in "info" "info -m /nonexistent.gguf" "logits -m $D/text/e2b-f32.gguf --tokens 1,x -o $tmp/x" \
     "logits -m $D/text/e2b-f32.gguf --tokens 999 -o $tmp/x" "generate -m $D/text/e2b-f32.gguf -p hi" \
     "bench -m $D/gguf-bad/truncated-header.gguf" "tokenize -m $D/text/e2b-f32.gguf -p hi" \
+    "bench --mmproj $D/mm/mmproj-f32.gguf" "bench --image $D/vision/img_160x120.ppm" \
+    "bench --mmproj $D/mm/mmproj-f32.gguf --audio $D/mm/speech.wav --image $D/vision/img_160x120.ppm" \
+    "bench --mmproj $D/text/e2b-f32.gguf --image $D/vision/img_160x120.ppm" \
     "generate -m $D/text-extra/rv-q4_0.gguf -p hi --top-p 2" "nosuchcommand"; do
   # shellcheck disable=SC2086
   "$CLI" $args > "$tmp/out" 2> "$tmp/err"

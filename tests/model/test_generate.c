@@ -133,7 +133,7 @@ main (int argc, char **argv)
   for (int i = 0; i < 5 * d; i++)
     rows[i] = (float) i;
   g4_media md[2] = { {rows, 3, true}, {rows + 3 * d, 2, false} };
-  g4_prompt pr;
+  g4_prompt pr = { 0 };
   const char *mtext = "<bos><|turn>user\n<|audio|> and <|image|><turn|>";
   CHECK (g4_prompt_build (model, mtext, md, 2, &pr, &err) == G4_OK, "prompt_build: %s", err.message);
   g4_token plain[64];

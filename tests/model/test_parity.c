@@ -5,7 +5,9 @@
  * REF holds n_tokens rows, or only the last position's row (the real-vocabulary
  * model, whose full logits would be 1 MiB per position).
  * MODE: batch (one forward pass, default), single (one token per pass),
- *       chunked (n_batch 7, exercising the sliding-window ring buffer), f16kv.
+ *       chunked (n_batch 7, exercising the sliding-window ring buffer), f16kv,
+ *       threads (batch on 1 thread, then bit-identical logits on 2 and 3, also
+ *       one token per pass).
  * Tolerances, from issue 2 (Δ = ours - reference, rel_rms = rms(Δ)/std(ref)):
  *   float: rel_rms <= 1%, max|Δ| <= 0.25 at >= 99% of positions, same argmax at >= 99%
  *   moe:   rel_rms <= 3%, the other two at >= 97%
@@ -79,6 +81,9 @@ main (int argc, char **argv)
   sp.kv_type = strcmp (mode, "f16kv") ? G4_KV_F32 : G4_KV_F16;
   if (!strcmp (mode, "chunked"))
     sp.n_batch = 7;
+  const bool threads = !strcmp (mode, "threads");
+  if (threads)
+    sp.n_threads = 1;
   g4_session *s;
   if (g4_session_new (m, &sp, &s, &err)) {
     fprintf (stderr, "session: %s\n", err.message);
@@ -103,6 +108,33 @@ main (int argc, char **argv)
     }
   }
 
+  int fail = 0;
+  for (int nt = 2; threads && nt <= 3; nt++) {
+    g4_session_params sp2 = sp;
+    sp2.n_threads = nt;
+    g4_session *s2;
+    float *other = malloc (sizeof (float) * (size_t) n * V);
+    if (g4_session_new (m, &sp2, &s2, &err)) {
+      fprintf (stderr, "session: %s\n", err.message);
+      return 1;
+    }
+    g4_batch b = {.n = n,.tokens = tokens,.want_logits = want };
+    int bad = g4_session_decode (s2, &b, other, &err) != G4_OK
+        || memcmp (other, ours, sizeof (float) * (size_t) n * V) != 0;
+    /* one more token alone: the decode path's team splits a single row */
+    g4_batch one = {.n = 1,.tokens = tokens,.want_logits = want };
+    g4_session_reset (s2);
+    g4_session_reset (s);
+    bad |= g4_session_decode (s2, &one, other, &err) != G4_OK;
+    bad |= g4_session_decode (s, &one, other + V, &err) != G4_OK;
+    bad |= memcmp (other, other + V, sizeof (float) * V) != 0;
+    printf ("%d threads: %s\n", nt, bad ? "logits differ from 1 thread" : "bit-identical to 1 thread");
+    fail |= bad;
+    g4_session_free (s2);
+    free (other);
+    g4_session_reset (s);
+  }
+
   double worst = 0;
   int close = 0, same = 0, worst_pos = 0;
   for (int t = first; t < n; t++) {
@@ -120,7 +152,7 @@ main (int argc, char **argv)
   printf ("%s [%s, %s]: %d positions, rel_rms %.4f%% (limit %.1f%%), max|d| %.4f at position %d, "
       "max|d|<=%.2f at %d/%d, same argmax %d/%d\n", argv[1], cls, mode, np, 100 * rel_rms,
       100 * max_rel_rms, worst, worst_pos, close_tol, close, np, same, np);
-  int fail = !(rel_rms <= max_rel_rms) || close < min_frac_close * np || same < min_frac_argmax * np;
+  fail |= !(rel_rms <= max_rel_rms) || close < min_frac_close * np || same < min_frac_argmax * np;
   g4_session_free (s);
   g4_model_free (m);
   free (ref);

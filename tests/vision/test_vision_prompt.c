@@ -66,7 +66,7 @@ main (int argc, char **argv)
   char text[1024];
   g4_chat_render (g4_model_template_flavor (m), &msg, 1, false, true, text, sizeof text);
   g4_media media = { emb, nt, false };
-  g4_prompt p;
+  g4_prompt p = { 0 };
   if (g4_prompt_build (m, text, &media, 1, &p, &err))
     return fail ("prompt", err.message);
 
