@@ -275,8 +275,7 @@ gst_gemma4_asr_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstFlowReturn ret;
 
   if (!self->live_checked) {
-    gst_gemma4_upstream_query (&self->core.upstream, GST_ELEMENT (self),
-        self->core.sinkpad);
+    gst_gemma4_element_check_live (&self->core, &self->segment, pts);
     self->live_checked = TRUE;
   }
   if (self->anchored && GST_BUFFER_IS_DISCONT (buf)
@@ -458,6 +457,18 @@ asr_finish (GstElement * element, GstStateChange transition)
     reset_output (GST_GEMMA4_ASR (element));
 }
 
+/* The languages go into the built-in prompt (see
+ * GstGemma4ElementInfo.check); under the object lock. */
+static gboolean
+check_languages (GstElement * element, gchar ** why)
+{
+  GstGemma4Asr *self = GST_GEMMA4_ASR (element);
+
+  return gst_gemma4_check_placeholders ("gemma4asr", "language",
+      self->language, NULL, why) && gst_gemma4_check_placeholders ("gemma4asr",
+      "target-language", self->target_language, NULL, why);
+}
+
 /* ---- the element -------------------------------------------------------- */
 
 #define FIELD(id, member, latency) \
@@ -480,6 +491,8 @@ static const GstGemma4Field asr_fields[] = {
 static const GstGemma4ElementInfo asr_info = {
   .core_offset = G_STRUCT_OFFSET (GstGemma4Asr, core),
   .name = "gemma4asr",
+  .placeholder = "<|audio|>",
+  .check = check_languages,
   .defaults = &asr_defaults,
   .fields = asr_fields,
   .max_jobs = MAX_PENDING_JOBS,

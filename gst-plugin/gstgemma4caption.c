@@ -212,8 +212,7 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     return GST_FLOW_NOT_NEGOTIATED;
   }
   if (!self->live_checked) {
-    gst_gemma4_upstream_query (&self->core.upstream, GST_ELEMENT (self),
-        self->core.sinkpad);
+    gst_gemma4_element_check_live (&self->core, &self->segment, GST_BUFFER_PTS (buf));
     self->live_checked = TRUE;
   }
   cur.buf = buf;
@@ -253,8 +252,8 @@ gst_gemma4_caption_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
 
   ret = gst_gemma4_caption_close_windows (self, cur.pts);
-  if (ret == GST_FLOW_OK && !gst_gemma4_caption_open_windows (self, cur.pts))
-    ret = GST_FLOW_ERROR;
+  if (ret == GST_FLOW_OK)
+    gst_gemma4_caption_open_windows (self, cur.pts);
   for (GList * l = self->windows.head; l && ret == GST_FLOW_OK; l = l->next) {
     Window *w = l->data;
     if (cur.pts < w->start || cur.pts >= w->end)
@@ -441,6 +440,7 @@ static const GstGemma4Field caption_fields[] = {
 static const GstGemma4ElementInfo caption_info = {
   .core_offset = G_STRUCT_OFFSET (GstGemma4Caption, core),
   .name = "gemma4caption",
+  .placeholder = NULL,          /* the frames' own go in front */
   .defaults = &caption_defaults,
   .fields = caption_fields,
   .max_jobs = MAX_PENDING_JOBS,

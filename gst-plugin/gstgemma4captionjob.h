@@ -97,8 +97,7 @@ struct _GstGemma4Caption
   gboolean anchored;
   GstClockTime next_start;      /* start of the next window to open */
   GstClockTime next_pts;        /* time of a next frame without one, or NONE */
-  WindowShape shape;            /* the last valid one */
-  gboolean have_shape, shape_warned;
+  WindowShape shape;            /* of the window opened last */
   GQueue windows;               /* open windows, oldest first */
   Candidate prev;
 

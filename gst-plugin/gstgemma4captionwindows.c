@@ -351,49 +351,28 @@ open_window (GstGemma4Caption * self, GstClockTime start,
   g_queue_push_tail (&self->windows, w);
 }
 
-/* Reads the window shape into self->shape. Properties that disagree in the
- * middle of a stream (window and window-overlap set one after the other)
- * leave the last valid shape in use with a warning; before any they are an
- * error. */
-static gboolean
+/* Reads the window shape into self->shape: valid, since the element core
+ * checks the window properties (gst_gemma4_caption_windows_valid) before
+ * READY->PAUSED and refuses a value that breaks them after. */
+static void
 read_shape (GstGemma4Caption * self)
 {
-  gchar *why = NULL;
-
   GST_OBJECT_LOCK (self);
-  if (gst_gemma4_caption_windows_valid (GST_ELEMENT (self), &why)) {
-    self->shape.window = self->window_ms * GST_MSECOND;
-    self->shape.step = (self->window_ms - self->overlap_ms) * GST_MSECOND;
-    self->shape.n = (guint) frames_wanted (self);
-    self->shape.fps = self->sample_fps;
-    self->have_shape = TRUE;
-    self->shape_warned = FALSE;
-    GST_OBJECT_UNLOCK (self);
-    return TRUE;
-  }
+  self->shape.window = self->window_ms * GST_MSECOND;
+  self->shape.step = (self->window_ms - self->overlap_ms) * GST_MSECOND;
+  self->shape.n = (guint) frames_wanted (self);
+  self->shape.fps = self->sample_fps;
   GST_OBJECT_UNLOCK (self);
-  if (!self->have_shape)
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", why), (NULL));
-  else if (!self->shape_warned)
-    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS, ("%s: the windows keep "
-            "their last valid shape (%" G_GUINT64_FORMAT " ms every %"
-            G_GUINT64_FORMAT " ms) until it is fixed", why,
-            self->shape.window / GST_MSECOND, self->shape.step / GST_MSECOND),
-        (NULL));
-  self->shape_warned = self->have_shape;
-  g_free (why);
-  return self->have_shape;
 }
 
 /* Opens the windows that start at or before t. Windows that also end
  * before t (video jumped over them) have no frames: one GAP covers them. */
-gboolean
+void
 gst_gemma4_caption_open_windows (GstGemma4Caption * self, GstClockTime t)
 {
   while (self->next_start <= t) {
     const WindowShape *shape = &self->shape;
-    if (!read_shape (self))
-      return FALSE;
+    read_shape (self);
     if (self->next_start + shape->window <= t) {
       guint64 skip = (t - self->next_start - shape->window) / shape->step + 1;
       GstClockTime from = self->next_start;
@@ -405,7 +384,6 @@ gst_gemma4_caption_open_windows (GstGemma4Caption * self, GstClockTime t)
     open_window (self, self->next_start, shape);
     self->next_start += shape->step;
   }
-  return TRUE;
 }
 
 /* Keeps the previous frame only while an open window may still pick it. */

@@ -31,10 +31,8 @@ GstFlowReturn gst_gemma4_caption_close_windows (GstGemma4Caption * self,
  * video. The next frame starts new windows. */
 GstFlowReturn gst_gemma4_caption_finish_windows (GstGemma4Caption * self);
 /* Opens the windows that start at or before t. Windows that also end
- * before t (video jumped over them) have no frames: one GAP covers them.
- * FALSE when the window properties disagree before any valid shape
- * (error posted). */
-gboolean gst_gemma4_caption_open_windows (GstGemma4Caption * self,
+ * before t (video jumped over them) have no frames: one GAP covers them. */
+void gst_gemma4_caption_open_windows (GstGemma4Caption * self,
     GstClockTime t);
 /* cur becomes the previous frame, kept only while an open window may
  * still pick it. */

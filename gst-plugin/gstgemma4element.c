@@ -92,40 +92,117 @@ field_get (GObject * object, const GstGemma4Field * f, GValue * value)
   }
 }
 
-/* A common property under the object lock (a model property set while
- * the worker holds a model warns that it waits for the next NULL->READY;
- * prompt-path that cannot be read posts a warning), an own one from the
- * table; a LATENCY message when the reported latency changed. */
+/* The properties the model and the context are made with. */
+static gboolean
+is_load_property (guint prop_id)
+{
+  return prop_id == GST_GEMMA4_PROP_MODEL_PATH
+      || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
+      || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
+      || prop_id == GST_GEMMA4_PROP_N_THREADS
+      || prop_id == GST_GEMMA4_PROP_CONTEXT_SIZE;
+}
+
+/* The prompts' checks and the element's own. Call with the object lock. */
+static gboolean
+check_config (GstElement * element, gchar ** why)
+{
+  GstGemma4Element *core = core_of (element);
+  const GstGemma4ElementInfo *info = core->info;
+
+  return gst_gemma4_settings_check_prompts (&core->settings, info->name,
+      info->placeholder, why) && (!info->check || info->check (element, why));
+}
+
+/* Sets a common or own property; TRUE when the reported latency changed.
+ * error: prompt-path could not be read. Call with the object lock. */
+static gboolean
+apply_property (GstGemma4Element * core, GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec, GError ** error)
+{
+  const GstGemma4Field *f = find_field (core->info->fields, prop_id);
+  gboolean latency_changed = FALSE;
+
+  if (prop_id == GST_GEMMA4_PROP_LATENCY)
+    latency_changed = g_value_get_uint (value) != core->settings.latency_ms;
+  if (f)
+    latency_changed = field_set (object, f, value);
+  else if (!gst_gemma4_settings_set_property (&core->settings, prop_id, value,
+          error))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  return latency_changed;
+}
+
+/* In PAUSED and PLAYING a value is checked as it is set: one the jobs
+ * could not run with (prompt-path unreadable, a wrong placeholder, a task
+ * without what it needs) is refused with a warning and the old value
+ * kept, since the stream would otherwise end at the next job; the model's
+ * files, threads and context are refused (the worker was made with them).
+ * In NULL and READY every value is taken and checked when the element
+ * goes to READY or PAUSED. */
 static void
 set_property (GObject * object, guint prop_id, const GValue * value,
     GParamSpec * pspec)
 {
   GstGemma4Element *core = core_of (object);
   const GstGemma4Field *f = find_field (core->info->fields, prop_id);
+  GstGemma4Settings old_settings;
+  GValue old = G_VALUE_INIT;
   GError *error = NULL;
-  gboolean latency_changed = FALSE;
+  gchar *why = NULL;
+  gboolean latency_changed = FALSE, running;
 
   GST_OBJECT_LOCK (object);
-  if (prop_id == GST_GEMMA4_PROP_LATENCY)
-    latency_changed = g_value_get_uint (value) != core->settings.latency_ms;
-  if (f)
-    latency_changed = field_set (object, f, value);
-  else if (!gst_gemma4_settings_set_property (&core->settings, prop_id, value,
-          &error))
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-  else if (core->worker && (prop_id == GST_GEMMA4_PROP_MODEL_PATH
-          || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
-          || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
-          || prop_id == GST_GEMMA4_PROP_N_THREADS
-          || prop_id == GST_GEMMA4_PROP_CONTEXT_SIZE))
-    GST_WARNING_OBJECT (object, "%s takes effect at the next NULL->READY",
-        pspec->name);
+  /* the target too: READY->PAUSED checks before the state says PAUSED */
+  running = GST_STATE (object) > GST_STATE_READY
+      || GST_STATE_TARGET (object) > GST_STATE_READY;
+  if (running && is_load_property (prop_id)) {
+    why = g_strdup_printf ("%s cannot change in %s: it is applied at the "
+        "next NULL->READY; set it in NULL or READY", pspec->name,
+        gst_element_state_get_name (MAX (GST_STATE (object),
+                GST_STATE_TARGET (object))));
+  } else if (running) {
+    /* the old value, to go back to */
+    g_value_init (&old, pspec->value_type);
+    if (f)
+      field_get (object, f, &old);
+    gst_gemma4_settings_copy (&old_settings, &core->settings);
+    latency_changed = apply_property (core, object, prop_id, value, pspec,
+        &error);
+    if (error)
+      why = g_strdup_printf ("Could not read prompt-path: %s",
+          error->message);
+    else
+      check_config (GST_ELEMENT (object), &why);
+    if (why) {
+      latency_changed = FALSE;
+      if (f)
+        field_set (object, f, &old);
+      gst_gemma4_settings_clear (&core->settings);
+      core->settings = old_settings;
+    } else {
+      gst_gemma4_settings_clear (&old_settings);
+    }
+    g_value_unset (&old);
+  } else {
+    latency_changed = apply_property (core, object, prop_id, value, pspec,
+        &error);
+    if (core->worker && is_load_property (prop_id))
+      GST_INFO_OBJECT (object, "%s takes effect at the next NULL->READY",
+          pspec->name);
+  }
   GST_OBJECT_UNLOCK (object);
-  if (error) {
+  if (why) {
+    GST_ELEMENT_WARNING_WITH_DETAILS (object, LIBRARY, SETTINGS,
+        ("%s refused (the old value is kept): %s", pspec->name, why), (NULL),
+        ("reason", G_TYPE_STRING, "gemma4/property-refused",
+            "property", G_TYPE_STRING, pspec->name, NULL));
+  } else if (error) {
     GST_ELEMENT_WARNING (object, RESOURCE, OPEN_READ,
         ("Could not read prompt-path: %s", error->message), (NULL));
-    g_clear_error (&error);
   }
+  g_clear_error (&error);
+  g_free (why);
   if (latency_changed)
     gst_gemma4_post_latency_changed (GST_ELEMENT (object));
 }
@@ -207,6 +284,17 @@ change_state (GstElement * element, GstStateChange transition)
   const GstGemma4ElementInfo *info = core->info;
   GstStateChangeReturn ret;
 
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    gchar *why = NULL;
+    GST_OBJECT_LOCK (element);
+    check_config (element, &why);
+    GST_OBJECT_UNLOCK (element);
+    if (why) {
+      GST_ELEMENT_ERROR (element, LIBRARY, SETTINGS, ("%s", why), (NULL));
+      g_free (why);
+      return GST_STATE_CHANGE_FAILURE;
+    }
+  }
   if (info->prepare && !info->prepare (element, transition))
     return GST_STATE_CHANGE_FAILURE;
   gst_gemma4_worker_change_state (core->worker, transition);
@@ -216,7 +304,7 @@ change_state (GstElement * element, GstStateChange transition)
     gst_gemma4_output_pads_wake (&core->output.pads);
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
       && !gst_gemma4_worker_open (&core->worker, element, &core->settings,
-          info->max_jobs, info->check))
+          info->max_jobs, check_config))
     return GST_STATE_CHANGE_FAILURE;
 
   ret = GST_ELEMENT_CLASS (parent_class_of (element))->change_state (element,
@@ -429,6 +517,21 @@ gst_gemma4_element_init (GstGemma4Element * core, GstElement * element,
   gst_gemma4_settings_init (&core->settings, core->info->defaults);
   gst_gemma4_output_init (&core->output, element, &core->settings,
       &core->upstream, core->info->name);
+}
+
+void
+gst_gemma4_element_check_live (GstGemma4Element * core,
+    const GstSegment * segment, GstClockTime pts)
+{
+  gboolean live;
+
+  gst_gemma4_upstream_query (&core->upstream, core->element, core->sinkpad);
+  GST_OBJECT_LOCK (core->element);
+  live = core->upstream.live;
+  GST_OBJECT_UNLOCK (core->element);
+  if (live)
+    gst_gemma4_output_queue_gap (&core->output, core->worker,
+        GST_CLOCK_TIME_IS_VALID (pts) ? pts : segment->start, 0);
 }
 
 void

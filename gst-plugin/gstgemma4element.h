@@ -39,7 +39,13 @@ typedef struct
   guint max_jobs;
   /* the element's own state, freed at finalize (may be NULL) */
   void (*clear) (GstElement * element);
-  /* its own checks at NULL->READY, under the object lock (may be NULL) */
+  /* the media placeholder its prompt may hold once ("<|image|>",
+   * "<|audio|>"; NULL: none, it lays out the media itself) */
+  const gchar *placeholder;
+  /* its own checks (task, labels...), under the object lock (may be NULL):
+   * with the prompts' at NULL->READY and READY->PAUSED, and in PAUSED and
+   * PLAYING whenever a property is set (a value that fails them is refused
+   * with a warning, the old one kept) */
   GstGemma4CheckFunc check;
   /* its statistics, under the object lock (NULL: the worker's) */
   GstGemma4StatsFunc stats;
@@ -83,6 +89,14 @@ void gst_gemma4_element_init (GstGemma4Element * core, GstElement * element,
  * and, as an always pad, to the outputs. */
 void gst_gemma4_element_add_src_pad (GstGemma4Element * core, GstPad * pad,
     gboolean json);
+
+/* At the first buffer of a segment, pts its timestamp (may be NONE):
+ * asks upstream whether it is live and, when it is, sends a GAP at pts (or
+ * the segment's start) on the text and JSON outputs, through the worker,
+ * unless something was sent there already: their sinks preroll on it, so
+ * PLAYING does not wait for the first result. */
+void gst_gemma4_element_check_live (GstGemma4Element * core,
+    const GstSegment * segment, GstClockTime pts);
 
 /* Tells the application the statistics changed (a job ended). */
 void gst_gemma4_element_notify_stats (GstGemma4Element * core);

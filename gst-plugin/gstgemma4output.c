@@ -12,6 +12,9 @@
 #include "gstgemma4output.h"
 #include "gstgemma4result.h"
 
+/* Under steady overload, at most one late-result warning this often (us). */
+#define LATE_WARNING_INTERVAL (10 * G_USEC_PER_SEC)
+
 static const gchar *const text_caps = "text/x-raw, format=(string)utf8";
 static const gchar *const json_caps = "application/x-json";
 
@@ -272,20 +275,28 @@ gst_gemma4_output_restamp_late (GstGemma4Output * out,
 {
   GstClockTime pos = clock_position (out->element, up, segment);
   gint64 now = g_get_monotonic_time ();
+  guint64 n;
 
-  if (GST_CLOCK_TIME_IS_VALID (pos) && pos > pts)
-    pts = pos;
-  if (now - out->last_late_warning > G_USEC_PER_SEC) {
-    out->last_late_warning = now;
-    GST_ELEMENT_WARNING_WITH_DETAILS (out->element, STREAM, FAILED,
-        ("The result for %" GST_TIME_FORMAT " came late; it was "
-            "re-stamped to %" GST_TIME_FORMAT, GST_TIME_ARGS (start),
-            GST_TIME_ARGS (pts)), (NULL),
-        ("reason", G_TYPE_STRING, reason,
-            "start", G_TYPE_UINT64, start,
-            "timestamp", G_TYPE_UINT64, pts, NULL));
-  }
-  return pts;
+  /* still in time for the clock: nothing to move, nothing to say */
+  if (!GST_CLOCK_TIME_IS_VALID (pos) || pos <= pts)
+    return pts;
+  n = ++out->restamped_unwarned;
+  if (out->last_late_warning
+      && now - out->last_late_warning < LATE_WARNING_INTERVAL)
+    return pos;
+  out->last_late_warning = now;
+  out->restamped_unwarned = 0;
+  GST_ELEMENT_WARNING_WITH_DETAILS (out->element, STREAM, FAILED,
+      ("The result for %" GST_TIME_FORMAT " came late; it was re-stamped "
+          "to %" GST_TIME_FORMAT " (%" G_GUINT64_FORMAT " re-stamped since "
+          "the last warning, at most one every %d s; \"late\" in stats "
+          "counts them all)", GST_TIME_ARGS (start), GST_TIME_ARGS (pos), n,
+          (gint) (LATE_WARNING_INTERVAL / G_USEC_PER_SEC)), (NULL),
+      ("reason", G_TYPE_STRING, reason,
+          "start", G_TYPE_UINT64, start,
+          "timestamp", G_TYPE_UINT64, pos,
+          "restamped", G_TYPE_UINT64, n, NULL));
+  return pos;
 }
 
 GstFlowReturn
@@ -369,10 +380,12 @@ gst_gemma4_output_push_gap (GstGemma4Output * out, GstClockTime start,
     return;
   start += gst_gemma4_settings_lateness (out->settings, out->element);
   end = start + duration;
-  if (GST_CLOCK_TIME_IS_VALID (out->position))
+  /* an empty one only first: it lets the sinks preroll */
+  if (GST_CLOCK_TIME_IS_VALID (out->position)) {
     start = MAX (start, out->position);
-  if (end <= start)
-    return;
+    if (end <= start)
+      return;
+  }
   gst_gemma4_output_push_event (out, gst_event_new_gap (start, end - start));
   out->position = end;
 }

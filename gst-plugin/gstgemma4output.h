@@ -32,6 +32,7 @@ typedef struct
   gboolean has_group;
   GstEvent *segment;            /* the last one, for a pad started late */
   gint64 last_late_warning;     /* monotonic time of the last one */
+  guint64 restamped_unwarned;   /* late results moved since then */
 } GstGemma4Output;
 
 /* upstream: its liveness lets the worker run ahead of a slow output. */
@@ -72,8 +73,9 @@ GstClockTime gst_gemma4_output_place (GstGemma4Output * out, GstClockTime pts,
 /* The timestamp of a late live result that would have been at pts (start
  * of what it describes): where the clock says the output stands now
  * (running time minus the latency up answered, in segment), when that is
- * later. Posts a warning (at most one a second) with details reason, start
- * and timestamp. */
+ * later. When it moved, posts a warning (at most one every 10 s, with
+ * the count since the last one) with details reason, start, timestamp and
+ * restamped. */
 GstClockTime gst_gemma4_output_restamp_late (GstGemma4Output * out,
     const GstGemma4Upstream * up, const GstSegment * segment,
     GstClockTime start, GstClockTime pts, const gchar * reason);
@@ -100,7 +102,8 @@ GstFlowReturn gst_gemma4_output_publish (GstGemma4Output * out,
  * the JSON pad. Takes result. */
 GstFlowReturn gst_gemma4_output_publish_partial (GstGemma4Output * out,
     GstStructure * result, GstClockTime pts, GstClockTime duration);
-/* A span without a result, after lateness, as GAP events on both outputs. */
+/* A span without a result, after lateness, as GAP events on both outputs
+ * (an empty span only when nothing was covered yet). */
 void gst_gemma4_output_push_gap (GstGemma4Output * out, GstClockTime start,
     GstClockTime duration);
 

@@ -21,6 +21,9 @@
 
 #define READY_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
     GST_PARAM_MUTABLE_READY)
+/* What the blurb of a property the model or context is made with says. */
+#define LOAD_DOC "Changeable in NULL and READY only (applied at the next " \
+    "NULL->READY); refused with a warning in PAUSED and PLAYING"
 #define PLAYING_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
     GST_PARAM_MUTABLE_PLAYING)
 
@@ -33,34 +36,37 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
           "Gemma 4 language model GGUF file (for example "
           "gemma-4-E2B-it-Q4_0.gguf). Loaded on a worker thread when the "
           "element goes to READY; elements naming the same files share one "
-          "copy", NULL, READY_FLAGS));
+          "copy. " LOAD_DOC, NULL, READY_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_MMPROJ_PATH,
       g_param_spec_string ("mmproj-path", "Multimodal projector path",
           "mmproj GGUF file holding the audio and vision encoders that match "
-          "model-path", NULL, READY_FLAGS));
+          "model-path. " LOAD_DOC, NULL, READY_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_MODEL_INSTANCE_ID,
       g_param_spec_string ("model-instance-id", "Model instance id",
           "Elements of one process with the same id share one loaded model "
           "(each keeps its own context); an element that sets only this id "
           "uses the model another element loaded under it. NULL: share by "
-          "file names", NULL, READY_FLAGS));
+          "file names. " LOAD_DOC, NULL, READY_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_N_THREADS,
       g_param_spec_int ("n-threads", "Threads",
-          "CPU threads per inference (0 = one per core)", 0, 1024,
+          "CPU threads per inference (0 = one per core). " LOAD_DOC, 0, 1024,
           DEFAULT_N_THREADS, READY_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_CONTEXT_SIZE,
       g_param_spec_uint ("context-size", "Context size",
           "Positions of the element's context, prompt and media included "
-          "(0 = the smaller of the model's trained context and 4096)",
+          "(0 = the smaller of the model's trained context and 4096). "
+          LOAD_DOC,
           0, 1 << 20, DEFAULT_CONTEXT_SIZE, READY_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_PROMPT,
       g_param_spec_string ("prompt", "Prompt",
           d->prompt_doc, NULL, PLAYING_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_PROMPT_PATH,
       g_param_spec_string ("prompt-path", "Prompt file",
-          "UTF-8 file holding the prompt (exclusive with prompt: setting "
-          "both is an error when the element goes to READY). Read when the "
-          "property is set and applied to the next job", NULL,
+          "UTF-8 file holding the prompt (NULL or \"\" = none; exclusive "
+          "with prompt: setting both is an error when the element goes to "
+          "READY). Read when the property is set and applied to the next "
+          "job; in PAUSED or PLAYING a file that cannot be read or holds a "
+          "wrong placeholder is refused with a warning", NULL,
           PLAYING_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_SYSTEM_PROMPT,
       g_param_spec_string ("system-prompt", "System prompt",
@@ -116,7 +122,9 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
   g_object_class_install_property (klass, GST_GEMMA4_PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Read-only gemma4-stats structure: jobs (done), drops (jobs dropped "
-          "under load), late (results past the latency budget), "
+          "under load; their QOS messages come at most once a second), late "
+          "(results past the latency budget), overruns (jobs whose inference "
+          "took longer than the budget; warned about at most every 10 s), "
           "mean-inference-time and max-inference-time (ns), "
           "tokens-per-second (generation speed), model-serial (which load "
           "of the model this element uses: equal for elements sharing it), "
@@ -174,6 +182,20 @@ gst_gemma4_settings_clear (GstGemma4Settings * s)
   memset (s, 0, sizeof *s);
 }
 
+void
+gst_gemma4_settings_copy (GstGemma4Settings * dest,
+    const GstGemma4Settings * src)
+{
+  *dest = *src;
+  dest->model_path = g_strdup (src->model_path);
+  dest->mmproj_path = g_strdup (src->mmproj_path);
+  dest->model_instance_id = g_strdup (src->model_instance_id);
+  dest->prompt = g_strdup (src->prompt);
+  dest->prompt_path = g_strdup (src->prompt_path);
+  dest->prompt_file_text = g_strdup (src->prompt_file_text);
+  dest->system_prompt = g_strdup (src->system_prompt);
+}
+
 static gboolean
 read_prompt_file (const gchar * path, gchar ** text, GError ** error)
 {
@@ -223,6 +245,9 @@ gst_gemma4_settings_set_property (GstGemma4Settings * s, guint prop_id,
     case GST_GEMMA4_PROP_PROMPT_PATH:
       g_free (s->prompt_path);
       s->prompt_path = g_value_dup_string (value);
+      /* "" is unset, as gst-launch-1.0 lets one write it */
+      if (s->prompt_path && !*s->prompt_path)
+        g_clear_pointer (&s->prompt_path, g_free);
       g_clear_pointer (&s->prompt_file_text, g_free);
       if (s->prompt_path)
         read_prompt_file (s->prompt_path, &s->prompt_file_text, error);
@@ -400,6 +425,55 @@ done:
   g_free (id);
   g_free (prompt_path);
   return ok;
+}
+
+/* g4_prompt_build puts media where the tokenizer finds these special
+ * tokens, which it carves out of the text wherever they occur. */
+static const gchar *const placeholders[] = { "<|image|>", "<|audio|>" };
+
+static guint
+count_substring (const gchar * text, const gchar * what)
+{
+  guint n = 0;
+
+  for (const gchar * p = text; p && (p = strstr (p, what)); p += strlen (what))
+    n++;
+  return n;
+}
+
+gboolean
+gst_gemma4_check_placeholders (const gchar * element, const gchar * property,
+    const gchar * text, const gchar * takes, gchar ** why)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (placeholders); i++) {
+    const gchar *kind = placeholders[i];
+    guint n = count_substring (text, kind);
+
+    if (n == 0 || (!g_strcmp0 (kind, takes) && n == 1))
+      continue;
+    if (!g_strcmp0 (kind, takes))
+      *why = g_strdup_printf ("%s holds %s %u times: %s takes one %s", property,
+          kind, n, element, kind);
+    else if (takes)
+      *why = g_strdup_printf ("%s: %s takes %s, the %s has %s", property,
+          element, takes, property, kind);
+    else
+      *why = g_strdup_printf ("%s: %s places the media itself, the %s may "
+          "hold no placeholder but has %s", property, element, property, kind);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+gst_gemma4_settings_check_prompts (const GstGemma4Settings * s,
+    const gchar * element, const gchar * takes, gchar ** why)
+{
+  return gst_gemma4_check_placeholders (element, "prompt", s->prompt, takes,
+      why) && gst_gemma4_check_placeholders (element, "prompt-path",
+      s->prompt_path ? s->prompt_file_text : NULL, takes, why)
+      && gst_gemma4_check_placeholders (element, "system-prompt",
+      s->system_prompt, NULL, why);
 }
 
 const gchar *

@@ -100,6 +100,24 @@ gboolean gst_gemma4_settings_get_property (const GstGemma4Settings * s,
 gboolean gst_gemma4_settings_check (GstGemma4Settings * s,
     GstElement * element, gboolean need_mmproj);
 
+/* The configuration checks of the prompts, at NULL->READY and READY->PAUSED
+ * and whenever one is set in PAUSED or PLAYING (under the object lock):
+ * prompt and the text of prompt-path hold at most one placeholder, takes
+ * ("<|image|>", "<|audio|>"; NULL: none, the element places the media
+ * itself); system-prompt holds none. FALSE with why set (naming element,
+ * the property and the placeholder kinds) when one does not. */
+gboolean gst_gemma4_settings_check_prompts (const GstGemma4Settings * s,
+    const gchar * element, const gchar * takes, gchar ** why);
+/* The same check of one text going into element's prompt (property: what
+ * it is, for why); text may be NULL. */
+gboolean gst_gemma4_check_placeholders (const gchar * element,
+    const gchar * property, const gchar * text, const gchar * takes,
+    gchar ** why);
+
+/* A deep copy of src into dest (free with gst_gemma4_settings_clear). */
+void gst_gemma4_settings_copy (GstGemma4Settings * dest,
+    const GstGemma4Settings * src);
+
 /* The user instruction: prompt, or the text of prompt-path, or NULL. */
 const gchar *gst_gemma4_settings_instruction (const GstGemma4Settings * s);
 

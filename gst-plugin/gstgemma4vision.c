@@ -75,8 +75,12 @@
  *
  * Inference never blocks the streaming thread in a live pipeline: while the
  * model is busy a newer frame replaces the waiting one (counted in
- * #GstGemma4Vision:stats, with a QOS message, a GAP on `text_src`). In a
- * file pipeline every sampled frame is inferred (upstream waits).
+ * #GstGemma4Vision:stats, a GAP on `text_src`, a QOS message at most once a
+ * second). In a file pipeline every sampled frame is inferred (upstream
+ * waits). A frame the vision encoder cannot take (too thin or too small
+ * for #GstGemma4Vision:image-size, such as 1x1000) is skipped: a record
+ * with status dropped, one warning, counted as skipped-frames in
+ * #GstGemma4Vision:stats.
  *
  * Latency: in a live pipeline the video pad reports upstream's latency plus
  * #GstGemma4Vision:latency with attach=exact (frames are held that long at
@@ -208,20 +212,23 @@ vision_clear (GstElement * element)
 
 /* ---- properties ---------------------------------------------------------- */
 
-/* The running worker's, else the last run's, and the attach=exact frames
- * released without their result. Call with the object lock. */
+/* The running worker's, else the last run's, the attach=exact frames
+ * released without their result and the frames the encoder could not take.
+ * Call with the object lock. */
 static GstStructure *
 vision_stats (GstElement * element)
 {
   GstGemma4Vision *self = GST_GEMMA4_VISION (element);
   GstStructure *s = gst_gemma4_worker_stats_property (self->core.worker,
       self->core.last_stats);
-  guint64 held;
+  guint64 held, skipped;
 
   g_mutex_lock (&self->result_lock);
   held = self->held_timeouts;
+  skipped = self->skipped_frames;
   g_mutex_unlock (&self->result_lock);
-  gst_structure_set (s, "held-timeouts", G_TYPE_UINT64, held, NULL);
+  gst_structure_set (s, "held-timeouts", G_TYPE_UINT64, held,
+      "skipped-frames", G_TYPE_UINT64, skipped, NULL);
   return s;
 }
 
@@ -484,8 +491,7 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (ret == GST_FLOW_ERROR)
     return ret;
   if (!self->live_checked) {
-    gst_gemma4_upstream_query (&self->core.upstream, GST_ELEMENT (self),
-        GST_BASE_TRANSFORM_SINK_PAD (self));
+    gst_gemma4_element_check_live (&self->core, &trans->segment, GST_BUFFER_PTS (buf));
     self->live_checked = TRUE;
   }
   GST_OBJECT_LOCK (self);
@@ -613,8 +619,8 @@ gst_gemma4_vision_query (GstBaseTransform * trans, GstPadDirection direction,
       query);
 }
 
-/* Settings only this element checks, at NULL->READY, under the object
- * lock. */
+/* Settings only this element checks (see GstGemma4ElementInfo.check),
+ * under the object lock. */
 static gboolean
 check_task (GstElement * element, gchar ** why)
 {
@@ -625,6 +631,10 @@ check_task (GstElement * element, gchar ** why)
       || self->core.settings.prompt_path != NULL;
 
   g_strfreev (labels);
+  /* the labels go into the built-in prompts */
+  if (!gst_gemma4_check_placeholders ("gemma4vision", "labels", self->labels,
+          NULL, why))
+    return FALSE;
   if (self->task == GST_GEMMA4_VISION_TASK_CLASSIFY && !labels)
     *why = g_strdup ("task=classify needs labels: name the classes, "
         "comma-separated");
@@ -687,6 +697,7 @@ static const GstGemma4Field vision_fields[] = {
 static const GstGemma4ElementInfo vision_info = {
   .core_offset = G_STRUCT_OFFSET (GstGemma4Vision, core),
   .name = "gemma4vision",
+  .placeholder = "<|image|>",
   .defaults = &vision_defaults,
   .fields = vision_fields,
   .max_jobs = MAX_PENDING_JOBS,

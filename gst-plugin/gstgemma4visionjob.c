@@ -342,19 +342,12 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
     return G4_OK;
   n_tokens = g4_image_n_tokens (mm, view.width, view.height, c->sizing,
       c->max_soft_tokens);
-  if (n_tokens <= 0 && reg->id >= 0) {
-    /* one odd upstream region (a sliver) must not stop the stream */
+  if (n_tokens <= 0) {
+    /* one odd upstream region (a sliver) must not stop the stream; a
+     * whole frame like that never gets here (skip_unencodable) */
     GST_DEBUG_OBJECT (self, "region %d (%dx%d) gives no image tokens: "
         "skipped", reg->id, view.width, view.height);
     return G4_OK;
-  }
-  if (n_tokens <= 0) {
-    err->code = G4_STATUS_INVALID_ARG;
-    g_snprintf (err->message, sizeof err->message, "no image tokens for a "
-        "%dx%d frame with max-soft-tokens %d (too narrow for the vision "
-        "encoder: crop or scale it)", view.width, view.height,
-        c->max_soft_tokens);
-    return err->code;
   }
   *skipped = FALSE;
   embd = gst_gemma4_worker_media_rows (w,
@@ -474,6 +467,39 @@ publish_no_result (GstGemma4Vision * self, GstGemma4Worker * w,
       job->span);
 }
 
+/* A whole frame the encoder cannot take (too thin or too small for its
+ * sizing rule): one warning, then counted in the stats ("skipped-frames");
+ * its record says dropped. TRUE when the frame is skipped. */
+static gboolean
+skip_unencodable (GstGemma4Vision * self, GstGemma4Worker * w,
+    const VisionJob * job, const JobConfig * c, const gchar * task)
+{
+  const g4_mmproj *mm =
+      gst_gemma4_model_get_mmproj (gst_gemma4_worker_get_model (w));
+  gint width = GST_VIDEO_INFO_WIDTH (&job->info);
+  gint height = GST_VIDEO_INFO_HEIGHT (&job->info);
+  guint64 skipped;
+
+  if (c->region != GST_GEMMA4_INFERENCE_REGION_FULL_FRAME
+      || g4_image_n_tokens (mm, width, height, c->sizing,
+          c->max_soft_tokens) > 0)
+    return FALSE;
+  g_mutex_lock (&self->result_lock);
+  skipped = ++self->skipped_frames;
+  g_mutex_unlock (&self->result_lock);
+  if (skipped == 1)
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FORMAT,
+        ("The vision encoder cannot take a %dx%d frame with image-size=%s "
+            "and max-soft-tokens=%d (too thin or too small): such frames "
+            "are skipped (\"skipped-frames\" in stats); scale or crop "
+            "them", width, height, c->sizing == G4_IMAGE_NATIVE ? "native" :
+            "budget", c->max_soft_tokens), (NULL),
+        ("reason", G_TYPE_STRING, "gemma4vision/unencodable-frame",
+            "width", G_TYPE_INT, width, "height", G_TYPE_INT, height, NULL));
+  publish_no_result (self, w, job, task, GST_GEMMA4_STATUS_DROPPED);
+  return TRUE;
+}
+
 GstFlowReturn
 gst_gemma4_vision_process (GstElement * element, GstGemma4Worker * w,
     gpointer data)
@@ -515,6 +541,13 @@ gst_gemma4_vision_process (GstElement * element, GstGemma4Worker * w,
   gst_gemma4_frame_view (&frame, &view);
   job_config_read (self, gst_gemma4_model_get_model (model), &c);
   task = task_nick (c.task);
+  if (skip_unencodable (self, w, job, &c, task)) {
+    gst_video_frame_unmap (&frame);
+    job_config_clear (&c);
+    g_string_free (all, TRUE);
+    gst_gemma4_element_notify_stats (&self->core);
+    return GST_FLOW_OK;
+  }
   regions = job_regions (job, &c);
   if (regions->len == 0) {
     /* roi-list and no region of the wanted types: nothing to ask */

@@ -74,6 +74,7 @@ struct _GstGemma4Vision
   gboolean flushing;
   VisionResult *last;           /* attach=repeat */
   guint64 held_timeouts;
+  guint64 skipped_frames;       /* too thin or small for the encoder */
 
   /* worker thread */
   GHashTable *seen_labels;      /* label -> itself, at most MAX_LABEL_QUARKS */

@@ -13,6 +13,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_worker_debug);
 
 /* Consecutive over-budget jobs before a warning: one slow job is noise. */
 #define OVERRUNS_BEFORE_WARNING 3
+/* Under steady overload: at most one overrun warning this often (us), and
+ * one QOS message of drops (as GStreamer's decoders throttle theirs). */
+#define WARNING_INTERVAL (10 * G_USEC_PER_SEC)
+#define QOS_INTERVAL G_USEC_PER_SEC
 
 typedef struct
 {
@@ -49,10 +53,14 @@ struct _GstGemma4Worker
   gboolean has_turn;            /* worker thread only: holds the model's turn */
 
   guint64 jobs, drops, late, tokens;
+  guint64 started;              /* jobs the thread took (QOS "processed") */
+  gint64 last_qos;              /* monotonic time of the last QOS message */
   GstClockTime inference_sum, inference_max;
   gdouble generate_seconds;
-  guint overruns;
-  gboolean overrun_warned;
+  guint overruns;               /* in a row */
+  guint64 overruns_total;
+  guint64 overruns_unwarned;    /* since the last warning */
+  gint64 last_overrun_warning;
 
   /* worker thread: memory kept from job to job */
   g4_prompt prompt;
@@ -152,8 +160,10 @@ worker_thread (gpointer data)
       break;
     item = g_queue_pop_head (&w->items);
     item_was_job = item->is_job;
-    if (item->is_job)
+    if (item->is_job) {
       w->n_jobs--;
+      w->started++;
+    }
     w->running = TRUE;
     g_cond_broadcast (&w->cond);
     g_mutex_unlock (&w->lock);
@@ -355,7 +365,7 @@ gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
 {
   Item *item = g_new0 (Item, 1);
   GstGemma4JobTiming dropped_timing = { 0 };
-  gboolean dropped = FALSE;
+  gboolean dropped = FALSE, post_qos = FALSE;
   guint64 processed = 0, drops = 0;
   GstFlowReturn ret;
 
@@ -382,8 +392,12 @@ gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
     w->n_jobs--;
     w->drops++;
     dropped = TRUE;
-    processed = w->jobs;
+    processed = w->started;
     drops = w->drops;
+    post_qos = !w->last_qos
+        || g_get_monotonic_time () - w->last_qos >= QOS_INTERVAL;
+    if (post_qos)
+      w->last_qos = g_get_monotonic_time ();
   }
   while (!w->flushing && !w->quit && w->n_jobs >= w->max_jobs)
     g_cond_wait (&w->cond, &w->lock);
@@ -402,7 +416,8 @@ gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
     GST_DEBUG_OBJECT (w->owner, "dropped the job at %" GST_TIME_FORMAT
         " (%" G_GUINT64_FORMAT " drops)",
         GST_TIME_ARGS (dropped_timing.timestamp), drops);
-    post_drop_qos (w, &dropped_timing, processed, drops);
+    if (post_qos)
+      post_drop_qos (w, &dropped_timing, processed, drops);
   }
   return ret;
 }
@@ -484,8 +499,9 @@ gst_gemma4_worker_record (GstGemma4Worker * w, GstClockTime inference,
     guint tokens, gdouble generate_seconds, gboolean late,
     GstClockTime budget)
 {
+  const gint64 now = g_get_monotonic_time ();
   gboolean warn = FALSE;
-  guint overruns;
+  guint64 overruns = 0;
 
   g_mutex_lock (&w->lock);
   w->jobs++;
@@ -496,24 +512,32 @@ gst_gemma4_worker_record (GstGemma4Worker * w, GstClockTime inference,
   w->inference_max = MAX (w->inference_max, inference);
   if (GST_CLOCK_TIME_IS_VALID (budget) && inference > budget) {
     w->overruns++;
-    warn = w->overruns >= OVERRUNS_BEFORE_WARNING && !w->overrun_warned;
-    w->overrun_warned |= warn;
+    w->overruns_total++;
+    w->overruns_unwarned++;
+    warn = w->overruns >= OVERRUNS_BEFORE_WARNING && (!w->last_overrun_warning
+        || now - w->last_overrun_warning >= WARNING_INTERVAL);
   } else {
     w->overruns = 0;
-    w->overrun_warned = FALSE;
   }
-  overruns = w->overruns;
+  if (warn) {
+    overruns = w->overruns_unwarned;
+    w->overruns_unwarned = 0;
+    w->last_overrun_warning = now;
+  }
   g_mutex_unlock (&w->lock);
 
   if (warn) {
     GST_ELEMENT_WARNING_WITH_DETAILS (w->owner, CORE, CLOCK,
         ("Inference took %" G_GUINT64_FORMAT " ms, over the latency budget "
-            "of %" G_GUINT64_FORMAT " ms, %u times in a row: raise the "
-            "latency property or use a smaller model", inference / GST_MSECOND,
-            budget / GST_MSECOND, overruns), (NULL),
+            "of %" G_GUINT64_FORMAT " ms (%" G_GUINT64_FORMAT " jobs over it "
+            "since the last warning, at most one every %d s; the total is "
+            "\"overruns\" in stats): raise the latency property or use a "
+            "smaller model", inference / GST_MSECOND, budget / GST_MSECOND,
+            overruns, (gint) (WARNING_INTERVAL / G_USEC_PER_SEC)), (NULL),
         ("reason", G_TYPE_STRING, "gemma4/overrun",
             "inference_time", G_TYPE_UINT64, inference,
-            "latency", G_TYPE_UINT64, budget, NULL));
+            "latency", G_TYPE_UINT64, budget,
+            "overruns", G_TYPE_UINT64, overruns, NULL));
   }
 }
 
@@ -531,7 +555,7 @@ gst_gemma4_worker_get_drops (GstGemma4Worker * w)
 GstStructure *
 gst_gemma4_worker_get_stats (GstGemma4Worker * w)
 {
-  guint64 jobs = 0, drops = 0, late = 0, tokens = 0;
+  guint64 jobs = 0, drops = 0, late = 0, tokens = 0, overruns = 0;
   GstClockTime sum = 0, max = 0;
   gdouble gen = 0.0;
   guint serial = 0, users = 0;
@@ -541,6 +565,7 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
     jobs = w->jobs;
     drops = w->drops;
     late = w->late;
+    overruns = w->overruns_total;
     tokens = w->tokens;
     sum = w->inference_sum;
     max = w->inference_max;
@@ -553,6 +578,7 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
       "jobs", G_TYPE_UINT64, jobs,
       "drops", G_TYPE_UINT64, drops,
       "late", G_TYPE_UINT64, late,
+      "overruns", G_TYPE_UINT64, overruns,
       "mean-inference-time", G_TYPE_UINT64, jobs ? sum / jobs : 0,
       "max-inference-time", G_TYPE_UINT64, max,
       "tokens-per-second", G_TYPE_DOUBLE, gen > 0.0 ? tokens / gen : 0.0,

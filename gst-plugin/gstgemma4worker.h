@@ -45,7 +45,8 @@ void gst_gemma4_worker_free (GstGemma4Worker * w);
 GstFlowReturn gst_gemma4_worker_queue (GstGemma4Worker * w,
     GstGemma4WorkFunc func, gpointer data, GDestroyNotify destroy);
 /* Queues a job. When max_jobs are pending: leaky drops the oldest pending
- * job (its drop_func then runs in its place, counted, with a QOS message),
+ * job (its drop_func then runs in its place, counted, with a QOS message
+ * at most once a second carrying the jobs started and dropped so far),
  * otherwise the call waits for room (or flushing). Returns the flow of the
  * last item run, FLUSHING when flushing, ERROR when the model failed. */
 GstFlowReturn gst_gemma4_worker_queue_job (GstGemma4Worker * w,
@@ -95,7 +96,9 @@ bool gst_gemma4_answer_piece (const char *text, int len, bool in_thought,
     void *answer);
 
 /* Accounts a finished job. With budget valid (live), inference time over
- * budget three times in a row posts a warning (once, until it recovers). */
+ * budget three times in a row posts a warning, at most once every 10 s,
+ * with the count of overruns since the last one (their total is in the
+ * stats). */
 void gst_gemma4_worker_record (GstGemma4Worker * w, GstClockTime inference,
     guint tokens, gdouble generate_seconds, gboolean late,
     GstClockTime budget);

@@ -167,12 +167,14 @@ pop_type (GstBus * bus, GstMessageType type)
 }
 
 guint
-count_drop_qos (GstBus * bus, guint64 * last_dropped)
+count_drop_qos (GstBus * bus, guint64 * last_dropped,
+    guint64 * first_processed)
 {
   GstMessage *msg;
   guint qos = 0;
 
   *last_dropped = 0;
+  *first_processed = G_MAXUINT64;
   while ((msg = pop_type (bus, GST_MESSAGE_QOS))) {
     GstFormat format;
     guint64 processed, dropped;
@@ -182,10 +184,35 @@ count_drop_qos (GstBus * bus, guint64 * last_dropped)
     fail_unless (live && format == GST_FORMAT_BUFFERS);
     fail_unless (dropped > *last_dropped);
     *last_dropped = dropped;
+    if (qos == 0)
+      *first_processed = processed;
     qos++;
     gst_message_unref (msg);
   }
   return qos;
+}
+
+guint
+count_warnings (GstBus * bus, const gchar * reason, GstStructure ** last)
+{
+  GstMessage *msg;
+  guint n = 0;
+
+  while ((msg = pop_type (bus, GST_MESSAGE_WARNING))) {
+    const GstStructure *details = NULL;
+    gst_message_parse_warning_details (msg, &details);
+    if (!reason || (details && !g_strcmp0 (gst_structure_get_string (details,
+                    "reason"), reason))) {
+      n++;
+      if (last && details) {
+        if (*last)
+          gst_structure_free (*last);
+        *last = gst_structure_copy (details);
+      }
+    }
+    gst_message_unref (msg);
+  }
+  return n;
 }
 
 guint
@@ -299,7 +326,11 @@ add_event (Output * out, GstEvent * ev)
     case GST_EVENT_GAP:{
       Span s = { 0 };
       gst_event_parse_gap (ev, &s.start, &s.duration);
-      g_array_append_val (out->spans, s);
+      /* an empty GAP covers nothing: it lets a live pipeline preroll */
+      if (s.duration == 0 && out->spans->len == 0)
+        out->preroll_gaps++;
+      else
+        g_array_append_val (out->spans, s);
       break;
     }
     case GST_EVENT_CUSTOM_DOWNSTREAM:
@@ -374,4 +405,78 @@ check_tiling (const Output * out, GstClockTime start, GstClockTime end)
     at = s->start + s->duration;
   }
   fail_unless_equals_uint64 (at, end);
+}
+
+/* The property's value in its text form (to compare). */
+static gchar *
+property_text (GstElement * e, const gchar * property)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (e),
+      property);
+  GValue v = G_VALUE_INIT;
+  gchar *text;
+
+  fail_unless (pspec != NULL, "no property %s", property);
+  g_value_init (&v, pspec->value_type);
+  g_object_get_property (G_OBJECT (e), property, &v);
+  text = pspec->value_type == G_TYPE_STRING ? g_value_dup_string (&v) :
+      gst_value_serialize (&v);
+  g_value_unset (&v);
+  return text;
+}
+
+void
+expect_refused (GstElement * e, GstBus * bus, const gchar * property,
+    const gchar * value, const gchar * what)
+{
+  gchar *before = property_text (e, property), *after;
+  GstMessage *m;
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  gst_util_set_object_arg (G_OBJECT (e), property, value);
+  after = property_text (e, property);
+  fail_unless (g_strcmp0 (before, after) == 0, "%s=%s was taken (%s -> %s)",
+      property, value, before, after);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (m != NULL, "%s=%s: no warning", property, value);
+  gst_message_parse_warning (m, &err, &debug);
+  fail_unless (strstr (err->message, property) && strstr (err->message, what),
+      "warning '%s' does not mention %s and '%s'", err->message, property,
+      what);
+  g_print ("  %s=%s refused: %s\n", property, value, err->message);
+  g_error_free (err);
+  g_free (debug);
+  gst_message_unref (m);
+  g_free (before);
+  g_free (after);
+}
+
+void
+expect_taken (GstElement * e, GstBus * bus, const gchar * property,
+    const gchar * value)
+{
+  GstMessage *m;
+  gchar *after;
+
+  gst_util_set_object_arg (G_OBJECT (e), property, value);
+  after = property_text (e, property);
+  fail_unless (g_strcmp0 (after, value) == 0, "%s=%s reads back %s", property,
+      value, after);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (m == NULL, "%s=%s posted a warning", property, value);
+  g_free (after);
+}
+
+void
+expect_load_properties_refused (GstElement * e, GstBus * bus)
+{
+  static const gchar *const props[][2] = {
+    {"model-path", "/tmp/other.gguf"}, {"mmproj-path", "/tmp/other.gguf"},
+    {"model-instance-id", "other"}, {"n-threads", "7"},
+    {"context-size", "999"},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (props); i++)
+    expect_refused (e, bus, props[i][0], props[i][1], "NULL->READY");
 }

@@ -30,6 +30,18 @@ void check_error_mentions (GstMessage * msg, const gchar * what);
 /* e (owned) fails NULL->READY with an error mentioning what. */
 void expect_ready_failure (GstElement * e, const gchar * what);
 
+/* Setting property to value (its text form) on e in PAUSED or PLAYING is
+ * refused: it reads back the old value and bus gets a warning naming the
+ * property and mentioning what. */
+void expect_refused (GstElement * e, GstBus * bus, const gchar * property,
+    const gchar * value, const gchar * what);
+/* Setting it is taken without a warning (reads back value). */
+void expect_taken (GstElement * e, GstBus * bus, const gchar * property,
+    const gchar * value);
+/* model-path, mmproj-path, model-instance-id, n-threads and context-size
+ * are refused (e in PAUSED or PLAYING). */
+void expect_load_properties_refused (GstElement * e, GstBus * bus);
+
 /* A field of the "stats" property (guint64 or guint). */
 guint64 stat_u64 (GstElement * e, const gchar * field);
 
@@ -45,8 +57,16 @@ void query_latency (GstHarness * h, gboolean * live, GstClockTime * min,
     GstClockTime * max);
 
 /* The QOS messages of dropped jobs on bus (live, in buffers, the dropped
- * count rising); returns how many, with the last count in last_dropped. */
-guint count_drop_qos (GstBus * bus, guint64 * last_dropped);
+ * count rising); returns how many, with the last count in last_dropped and
+ * the processed count of the first in first_processed. */
+guint count_drop_qos (GstBus * bus, guint64 * last_dropped,
+    guint64 * first_processed);
+
+/* Pops the WARNING messages on bus: returns how many have details with
+ * this reason (NULL: all), the details of the last of them in *last (a
+ * copy, if last is not NULL; *last NULL or a structure to replace). */
+guint count_warnings (GstBus * bus, const gchar * reason,
+    GstStructure ** last);
 
 /* Pops the gemma4-result messages on bus: returns how many, with how many
  * have status in with_status (those neither ok nor late have no text). */
@@ -69,6 +89,7 @@ typedef struct
 {
   GArray *spans;
   guint finals;                 /* rstranscribe/final-transcript events */
+  guint preroll_gaps;           /* empty GAP events before any span */
   gboolean sparse;
   GstCaps *caps;
   const gchar *kind;            /* each result's "kind" */

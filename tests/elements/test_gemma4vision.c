@@ -309,6 +309,105 @@ GST_START_TEST (test_configuration_errors)
 
 GST_END_TEST;
 
+/* Values the jobs cannot run with are refused in PLAYING (old value kept,
+ * a warning naming the placeholder kind), the model's properties too; the
+ * stream goes on. At startup the same values are errors. */
+GST_START_TEST (test_live_property_checks)
+{
+  GstElement *e = new_vision (NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = video_harness (e, "RGB", W, H, FALSE);
+  GstStructure *r;
+  gchar *path = NULL;
+  gint task;
+
+  wait_loaded (bus);
+  expect_refused (e, bus, "prompt", "describe <|audio|>",
+      "gemma4vision takes <|image|>, the prompt has <|audio|>");
+  expect_refused (e, bus, "prompt", "<|image|> and <|image|>", "2 times");
+  expect_refused (e, bus, "system-prompt", "look <|image|>", "<|image|>");
+  expect_refused (e, bus, "labels", "cat, <|audio|>", "<|audio|>");
+  expect_refused (e, bus, "task", "custom", "prompt");
+  expect_refused (e, bus, "task", "classify", "labels");
+  expect_refused (e, bus, "prompt-path", "/nonexistent/prompt.txt",
+      "Could not read");
+  expect_load_properties_refused (e, bus);
+  /* prompt-path "" is unset */
+  g_object_set (e, "prompt-path", "", NULL);
+  g_object_get (e, "prompt-path", &path, NULL);
+  fail_unless (path == NULL);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  /* in the right order a change is taken */
+  expect_taken (e, bus, "prompt", "<|image|> What is it?");
+  expect_taken (e, bus, "labels", "cat,dog");
+  gst_util_set_object_arg (G_OBJECT (e), "task", "classify");
+  g_object_get (e, "task", &task, NULL);
+  fail_unless_equals_int (task, 3);
+  expect_refused (e, bus, "labels", "", "labels");
+
+  fail_unless_equals_int (gst_harness_push (h, make_frame ("RGB", W, H, 0)),
+      GST_FLOW_OK);
+  r = wait_result (bus);
+  fail_unless (r != NULL, "no result after the refused values");
+  fail_unless_equals_string (gst_structure_get_string (r, "task"),
+      "classify");
+  gst_structure_free (r);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+
+  expect_ready_failure (new_vision ("prompt", "what <|audio|>", NULL),
+      "gemma4vision takes <|image|>, the prompt has <|audio|>");
+  /* set in READY: an error going to PAUSED */
+  e = new_vision (NULL);
+  bus = attach_bus (e);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_set (e, "prompt", "<|audio|>", NULL);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  check_error_mentions (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR),
+      "<|audio|>");
+  gst_element_set_state (e, GST_STATE_NULL);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* image-size=native: a frame the encoder cannot take (1x1000) is skipped
+ * with one warning, counted, its record dropped; the stream goes on. */
+GST_START_TEST (test_unencodable_frame)
+{
+  GstElement *e = new_vision ("image-size", 0, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = video_harness (e, "RGB", 1, 1000, FALSE);
+  guint dropped;
+
+  for (guint i = 0; i < 2; i++)
+    fail_unless_equals_int (gst_harness_push (h, make_frame ("RGB", 1, 1000,
+                i)), GST_FLOW_OK);
+  gst_harness_set_src_caps_str (h, "video/x-raw, format=RGB, width=64, "
+      "height=48, framerate=10/1");
+  fail_unless_equals_int (gst_harness_push (h, make_frame ("RGB", W, H, 2)),
+      GST_FLOW_OK);
+  /* EOS waits for the jobs */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (count_results (bus, "dropped", &dropped), 3);
+  fail_unless_equals_int (dropped, 2);
+  fail_unless_equals_int (count_warnings (bus, NULL, NULL), 1);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  fail_unless_equals_uint64 (stat_u64 (e, "skipped-frames"), 2);
+  fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 1);
+  g_print ("unencodable frame: two 1x1000 frames skipped (dropped records, "
+      "1 warning), then a 64x48 one inferred\n");
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
 static const gchar *formats[] = { "RGB", "BGR", "RGBA", "BGRA", "ARGB",
   "ABGR", "RGBx", "BGRx", "xRGB", "xBGR", "GRAY8", "I420", "YV12", "NV12"
 };
@@ -496,10 +595,12 @@ GST_START_TEST (test_live_overload)
   gint64 worst = 0;
   guint64 jobs, drops, qos = 0, gaps = 0;
   guint dropped, results;
-  GstMessage *m;
+  guint64 last_dropped, first_processed;
+  gint64 pushing;
   const guint n = 30;
 
   wait_loaded (bus);
+  pushing = g_get_monotonic_time ();
   /* 50 fps: far faster than an inference of 40 tokens */
   for (guint i = 0; i < n; i++) {
     GstBuffer *b = make_frame ("RGB", 160, 120, i);
@@ -509,15 +610,13 @@ GST_START_TEST (test_live_overload)
     gst_buffer_unref (gst_harness_pull (h));
     g_usleep (20000);
   }
+  pushing = g_get_monotonic_time () - pushing;
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   jobs = stat_u64 (e, "jobs");
   drops = stat_u64 (e, "drops");
   /* every sampled frame ends in one record: the dropped ones say so */
   results = count_results (bus, "dropped", &dropped);
-  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_QOS))) {
-    qos++;
-    gst_message_unref (m);
-  }
+  qos = count_drop_qos (bus, &last_dropped, &first_processed);
   while ((ev = gst_harness_try_pull_event (th))) {
     gaps += GST_EVENT_TYPE (ev) == GST_EVENT_GAP;
     gst_event_unref (ev);
@@ -531,7 +630,12 @@ GST_START_TEST (test_live_overload)
   fail_unless (drops > 0, "nothing dropped under overload");
   fail_unless (jobs >= 2, "the worker ran %" G_GUINT64_FORMAT " jobs", jobs);
   fail_unless_equals_uint64 (jobs + drops, n);
-  fail_unless_equals_uint64 (qos, drops);
+  /* throttled: the first drop, then at most one a second, with the jobs
+   * started (the first one was running) */
+  fail_unless (qos >= 1 && qos <= 1 + (guint64) pushing / G_USEC_PER_SEC, "%"
+      G_GUINT64_FORMAT " QOS messages for %" G_GUINT64_FORMAT " drops in "
+      "%.1f s", qos, drops, pushing / 1e6);
+  fail_unless (first_processed >= 1);
   fail_unless_equals_int (results, n);
   fail_unless_equals_int (dropped, drops);
   /* a push only refs the frame and queues a job: bounded well below one
@@ -663,8 +767,8 @@ GST_START_TEST (test_exact_live)
   GstBus *bus = attach_bus (e);
   GstHarness *h = video_harness (e, "RGB", 160, 120, TRUE);
   gint64 worst = 0;
-  guint64 jobs;
-  guint with_result = 0;
+  guint64 jobs, last_dropped, first_processed;
+  guint with_result = 0, qos;
   gint wrong_size = 0;
   const guint n = 30;
   GstPad *src = gst_element_get_static_pad (e, "src");
@@ -704,6 +808,11 @@ GST_START_TEST (test_exact_live)
     gst_buffer_unref (out);
   }
   jobs = stat_u64 (e, "jobs");
+  /* QOS of the frames dropped while a job ran: processed counts it */
+  qos = count_drop_qos (bus, &last_dropped, &first_processed);
+  fail_unless (qos >= 1, "no frame dropped");
+  fail_unless (first_processed >= 1, "the first QOS says processed=%"
+      G_GUINT64_FORMAT, first_processed);
   g_print ("exact live: %u frames pushed, slowest push %.1f ms, %"
       G_GUINT64_FORMAT " jobs run, %u frames out in order with their own "
       "result, %d after caps they do not match\n", n, worst / 1000.0, jobs,
@@ -1265,6 +1374,8 @@ gemma4vision_suite (void)
   }
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_configuration_errors);
+  tcase_add_test (tc, test_live_property_checks);
+  tcase_add_test (tc, test_unencodable_frame);
   tcase_add_test (tc, test_caps);
   tcase_add_test (tc, test_attach_modes);
   tcase_add_test (tc, test_sampling);
