@@ -17,7 +17,9 @@
 #include <gst/gst.h>
 
 #define GROWTH_LIMIT (16u << 20)
-/* a preroll waits at most for the slowest live source's next frame */
+/* After a flushing seek this live pipeline prerolls again in up to about
+ * its latency (seconds: the elements' windows and budgets), the time its
+ * sources wait on the clock before their next buffer. */
 #define PREROLL_TIMEOUT (30 * GST_SECOND)
 #define EOS_TIMEOUT (60 * G_USEC_PER_SEC)
 
@@ -165,8 +167,10 @@ send_eos (gpointer pipe)
  * pipeline's state lock while a live source's EOS handling takes the
  * source's stream lock, and a streaming thread that reached a prerolled
  * sink keeps that lock until the pipeline goes to PLAYING, which needs the
- * state lock. The event goes from another thread so that a hang fails the
- * test: a pipeline stuck like that cannot be shut down, the test exits. */
+ * state lock (the same happens with videotestsrc ! identity ! fakesink
+ * branches and the pipeline's latency set to 4 s). The event goes from
+ * another thread so that a hang fails the test: a pipeline stuck like that
+ * cannot be shut down, the test exits. */
 static void
 end_with_eos (GstElement * pipe, GstBus * bus, gboolean * eos)
 {
