@@ -255,6 +255,17 @@ typedef struct {
 g4_status g4_session_decode (g4_session * s, const g4_batch * batch,
     float *logits, g4_error * err);
 
+/* The batches of n distinct sessions of one model decoded together: each as
+ * g4_session_decode would (same results), but the positions of all of them
+ * share forward passes of at most the largest n_batch rows, so that every
+ * weight is read once per pass for all sequences (several camera streams
+ * decoding at once cost little more than one). logits[i] receives session
+ * i's wanted logits. Nothing is decoded when any batch is invalid or does not
+ * fit its context (the error names it). A pass stops with
+ * G4_STATUS_CANCELLED only when every session's cancel flag is raised. */
+g4_status g4_session_decode_many (g4_session * const *s, const g4_batch * batch, int n,
+    float *const *logits, g4_error * err);
+
 /* ---- sampling and generation ---------------------------------------------- */
 
 typedef struct {

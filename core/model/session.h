@@ -44,12 +44,29 @@ struct g4_session {
   float *logit_rows;            /* [T][d] normed final states of wanted positions */
   bool *want;                   /* [T] which positions of the current batch give logits */
   int *span;                    /* [T] media span of each position (-1: text) when media attends bidirectionally */
+  /* where each row of a pass comes from: several sessions' rows share one
+   * pass (g4_session_decode_many), decoded in this session's buffers */
+  g4_token *row_token;          /* [T] token, or the placeholder of a media row */
+  const float **row_embd;       /* [T] injected media row, NULL for a token */
+  int *row_pos;                 /* [T] position in its sequence */
+  int *row_seq;                 /* [T] index of its sequence in the pass */
+  float *logits_rows;           /* packed logits of a pass's wanted rows */
+  size_t logits_cap;            /* floats allocated there */
 };
 
-/* The forward pass (docs/text-decoder.md#forward-pass) over T positions at
- * n_past (decoder.c). */
-g4_status g4_decoder_forward (g4_session * s, const g4_token * tokens, const float *embd,
-    const bool *embd_mask, const bool *bidirectional, const bool *want, int T, float *logits,
-    g4_error * err);
+/* One session's rows [row0, row0 + n) of a pass: its positions n_past.. */
+typedef struct {
+  g4_session *s;
+  int row0, n;
+} g4_pass_seq;
+
+/* The forward pass (docs/text-decoder.md#forward-pass) over the T rows
+ * described by w's row arrays, want and span, which belong to the n_seq
+ * sequences of seqs (each at its own n_past, with its own KV cache), in the
+ * buffers of session w (decoder.c). Logits of the wanted rows are packed into
+ * logits. The pass stops when every sequence's cancel flag is raised;
+ * otherwise each sequence's n_past advances by its rows. */
+g4_status g4_decoder_forward (g4_session * w, const g4_pass_seq * seqs, int n_seq, int T,
+    float *logits, g4_error * err);
 
 #endif
