@@ -329,6 +329,31 @@ typedef struct {
 g4_status g4_generate (g4_session * s, const g4_batch * prompt,
     const g4_generate_params * p, g4_generate_result * res, g4_error * err);
 
+/* Generation in steps, several at once: a g4_generation is what g4_generate
+ * runs, advanced one forward pass at a time by g4_generation_step, which runs
+ * one pass for every unfinished generation it is given (on distinct sessions
+ * of one model), so that generations join and leave a running batch between
+ * steps. Greedy results equal g4_generate's. The prompt's arrays and the
+ * parameters' stop strings and constraint must stay valid until it is done
+ * (the batch and parameters themselves are copied). */
+typedef struct g4_generation g4_generation;
+g4_status g4_generation_new (g4_session * s, const g4_batch * prompt,
+    const g4_generate_params * p, g4_generation ** out, g4_error * err);
+/* One pass: each generation still in its prompt feeds at most max_prefill
+ * more positions (<= 0: the whole rest; an image is never split), the others
+ * their last token; then each that finished its prompt samples. A generation
+ * that stops, runs out of context or whose session's cancel flag is raised
+ * ends (g4_generation_done); the step fails only when no pass could run (out
+ * of memory), ending them all. */
+g4_status g4_generation_step (g4_generation * const *g, int n, int max_prefill,
+    g4_error * err);
+bool g4_generation_done (const g4_generation * g);
+/* How it went so far; once done, G4_OK or why it ended (with err), as
+ * g4_generate returns it. */
+g4_status g4_generation_result (const g4_generation * g, g4_generate_result * res,
+    g4_error * err);
+void g4_generation_free (g4_generation * g);
+
 /* ---- multimodal projector: vision and audio encoders (mmproj GGUF) -------- */
 
 typedef struct g4_mmproj g4_mmproj;

@@ -198,12 +198,11 @@ g4_session_n_past (const g4_session * s)
   return s->n_past;
 }
 
-/* Whether b fits s: a non-empty batch of valid tokens within the context. */
-static g4_status
-check_batch (const g4_session * s, const g4_batch * b, int i, g4_error * err)
+g4_status
+g4_session_check (const g4_session * s, const g4_batch * b, g4_error * err)
 {
   if (!s || !b || b->n < 1 || (!b->tokens && !b->embd))
-    return g4_set_error (err, G4_STATUS_INVALID_ARG, "empty batch (sequence %d)", i);
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "empty batch");
   const g4_hparams *hp = &s->model->hp;
   if (s->n_past + b->n > s->p.n_ctx)
     return g4_set_error (err, G4_STATUS_CONTEXT_FULL,
@@ -319,7 +318,7 @@ g4_session_decode_many (g4_session * const *s, const g4_batch * b, int n, float 
   if (!s || !b || !logits || n < 1)
     return g4_set_error (err, G4_STATUS_INVALID_ARG, "no sessions to decode");
   for (int i = 0; i < n; i++) {
-    g4_status st = check_batch (s[i], &b[i], i, err);
+    g4_status st = g4_session_check (s[i], &b[i], err);
     if (st)
       return st;
     for (int j = 0; j < i; j++)

@@ -60,6 +60,10 @@ typedef struct {
   int row0, n;
 } g4_pass_seq;
 
+/* Whether b fits s: a non-empty batch of valid tokens within the context
+ * (what g4_session_decode_many checks of each batch). */
+g4_status g4_session_check (const g4_session * s, const g4_batch * b, g4_error * err);
+
 /* The forward pass (docs/text-decoder.md#forward-pass) over the T rows
  * described by w's row arrays, want and span, which belong to the n_seq
  * sequences of seqs (each at its own n_past, with its own KV cache), in the
