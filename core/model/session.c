@@ -76,10 +76,10 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
         "context size %d exceeds the model's trained context %d", p.n_ctx, in->n_ctx_train);
   if (p.n_threads == 0)
     p.n_threads = n_cores ();
+  /* a batch larger than the context is only of use to passes that decode
+   * several sessions' positions in this session's buffers */
   if (p.n_batch == 0)
-    p.n_batch = 512;
-  if (p.n_batch > p.n_ctx)
-    p.n_batch = p.n_ctx;
+    p.n_batch = 512 < p.n_ctx ? 512 : p.n_ctx;
 
   g4_session *s = calloc (1, sizeof *s);
   if (!s)
