@@ -337,6 +337,11 @@ g4_generation_step (g4_generation * const *gens, int n, int max_prefill, g4_erro
   g4_status st = G4_OK;
   if (!s || !b || !l || !in) {
     st = g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
+    for (int i = 0; i < n; i++)
+      if (!gens[i]->done) {
+        gens[i]->err = *err;
+        finish (gens[i], st);
+      }
     goto out;
   }
   int k = 0;
