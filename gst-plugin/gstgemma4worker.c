@@ -673,15 +673,17 @@ gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
     const gchar * what, GstClockTime pts, const gchar * advice,
     g4_error * err)
 {
+  g4_generate_params p = *gp;
   g4_generation *g;
   g4_status st;
 
   *res = (g4_generate_result) { 0 };
-  g4_session_reset (w->session);
+  /* the head of the prompt before the media is usually the previous job's */
+  p.reuse_prefix = true;
   st = g4_generation_new (w->session,
       &(g4_batch) {.n = prompt->n,.tokens = prompt->tokens,
       .embd = prompt->embd,.embd_mask = prompt->embd_mask,
-      .bidirectional = prompt->bidirectional}, gp, &g, err);
+      .bidirectional = prompt->bidirectional}, &p, &g, err);
   if (st != G4_OK)
     return st;
   /* the next element may encode while this one decodes */

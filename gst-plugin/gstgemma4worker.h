@@ -136,7 +136,8 @@ GstStructure *gst_gemma4_worker_stats_property (GstGemma4Worker * w,
     const GstStructure * last_stats);
 
 /* Runs prompt (the worker's, kept for the next job) on the session, from a
- * fresh start, in the model's batch with the generations of every element
+ * fresh start (keeping what the previous job computed of the same prompt
+ * head), in the model's batch with the generations of every element
  * sharing it (scheduling-policy, max-batch); the job's turn ends first, so
  * that the next job may encode meanwhile. A full
  * context is no error: it posts a warning ("the <what> [for <pts>] is cut;

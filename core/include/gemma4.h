@@ -308,6 +308,12 @@ typedef struct {
    * that keep the answer valid can be sampled, and generation ends (G4_STOP_EOG)
    * once the answer is complete. Owned by the caller; one generation at a time. */
   g4_constraint *constraint;
+  /* true: the prompt starts a new conversation (as after g4_session_reset),
+   * but the positions the session holds that equal the prompt's head
+   * (tokens before the first media, e.g. system prompt and instructions of
+   * the previous job) are kept instead of computed again: same results,
+   * less prefill. */
+  bool reuse_prefix;
 } g4_generate_params;
 
 typedef enum {
@@ -319,6 +325,7 @@ typedef enum {
 
 typedef struct {
   int n_prompt, n_generated;
+  int n_prompt_reused;          /* prompt positions kept from the session (reuse_prefix) */
   double prompt_seconds, generate_seconds;
   g4_stop_reason stop;
 } g4_generate_result;

@@ -182,6 +182,8 @@ g4_generation_new (g4_session * s, const g4_batch * prompt, const g4_generate_pa
   g->suppress = g4_vocab_suppress_tokens (vocab, &g->n_suppress);
   if (p->constraint)
     g4_constraint_reset (p->constraint);
+  if (p->reuse_prefix)
+    g->fed = g->r.n_prompt_reused = g4_session_keep_prefix (s, prompt);
   g->r.n_prompt = prompt->n;
   g->r.stop = G4_STOP_MAX_TOKENS;
   g->t0 = now_seconds ();

@@ -149,6 +149,7 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
   ALLOC (s->row_embd, T);
   ALLOC (s->row_pos, T);
   ALLOC (s->row_seq, T);
+  ALLOC (s->held, (size_t) p.n_ctx);
 #undef ALLOC
   s->mm_scratch_size = scratch_size (m, (int) T, (int) hd_max, (int) slots, (int) att_q_rows);
   s->mm_scratch = malloc (s->mm_scratch_size ? s->mm_scratch_size : 1);
@@ -180,6 +181,7 @@ g4_session_free (g4_session * s)
   free (s->row_embd);
   free (s->row_pos);
   free (s->row_seq);
+  free (s->held);
   free (s->logits_rows);
   free (s->exp_tokens);
   free (s->mm_scratch);
@@ -190,6 +192,29 @@ void
 g4_session_reset (g4_session * s)
 {
   s->n_past = 0;
+  s->kv_top = 0;
+}
+
+int
+g4_session_keep_prefix (g4_session * s, const g4_batch * b)
+{
+  const g4_hparams *hp = &s->model->hp;
+  int k = 0;
+  while (k < s->n_past && k < b->n - 1 && b->tokens && !(b->embd_mask && b->embd_mask[k])
+      && s->held[k] == b->tokens[k])
+    k++;
+  /* ring slots of positions a later query still sees (the window before k)
+   * must not have been overwritten by positions written after them */
+  const int W = hp->info.sliding_window;
+  for (int l = 0; l < s->kv.n_layer; l++) {
+    const g4_kv_layer *kl = &s->kv.layers[l];
+    if (hp->is_swa[l] && kl->cap > 0 && kl->cap < s->p.n_ctx
+        && (k - W > 0 ? k - W : 0) < s->kv_top - kl->cap)
+      k = 0;
+  }
+  s->n_past = k;
+  s->kv_top = k > 0 ? s->kv_top : 0;
+  return k;
 }
 
 int
@@ -271,8 +296,11 @@ decode_passes (g4_session * const *s, const g4_batch * b, int n, float *const *l
       lay_rows (w, &b[i], n_seq, done[i], k, T);
       for (int j = 0; j < k; j++) {
         w->row_pos[T + j] = s[i]->n_past + j;
+        s[i]->held[s[i]->n_past + j] = w->row_embd[T + j] ? -1 : w->row_token[T + j];
         n_out += w->want[T + j];
       }
+      const int top = s[i]->n_past + k;
+      s[i]->kv_top = top > s[i]->kv_top ? top : s[i]->kv_top;
       seqs[n_seq++] = (g4_pass_seq) {.s = s[i],.row0 = T,.n = k };
       T += k;
     }

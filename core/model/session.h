@@ -12,6 +12,8 @@ struct g4_session {
   g4_session_params p;
   g4_kv_cache kv;
   int n_past;
+  int kv_top;                   /* 1 + the last position written since the reset, cancelled passes too */
+  g4_token *held;               /* [n_ctx] token of each position held, -1 for media */
 
   /* activations of one batch, T <= p.n_batch rows each */
   float *h;                     /* [T][d] residual stream */
@@ -63,6 +65,12 @@ typedef struct {
 /* Whether b fits s: a non-empty batch of valid tokens within the context
  * (what g4_session_decode_many checks of each batch). */
 g4_status g4_session_check (const g4_session * s, const g4_batch * b, g4_error * err);
+
+/* Keeps the longest head of the positions s holds that equals the head of
+ * b (tokens, up to the first media row, at most b->n - 1 positions) when
+ * the sliding layers' rings still hold what later positions see of it, and
+ * forgets the rest; returns the positions kept. */
+int g4_session_keep_prefix (g4_session * s, const g4_batch * b);
 
 /* The forward pass (docs/text-decoder.md#forward-pass) over the T rows
  * described by w's row arrays, want and span, which belong to the n_seq

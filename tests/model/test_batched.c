@@ -12,7 +12,11 @@
  *   seeded sampling, one cancelled mid-batch: the others' outputs equal their
  *   runs alone, and a chunked prefill equals g4_generate's whole one;
  * - bad calls: the same session twice, a bad token in one batch (nothing is
- *   decoded).
+ *   decoded);
+ * - prefix reuse (g4_generate_params.reuse_prefix): a prompt whose head
+ *   (before its media) is the previous job's keeps those positions and gives
+ *   what a fresh session gives; when the sliding layers' ring no longer holds
+ *   the window before the head, nothing is kept (same result).
  * usage: test_batched MODEL.gguf (the real-vocabulary model) */
 #include <math.h>
 #include <stdio.h>
@@ -305,6 +309,57 @@ check_generation_steps (void)
   CHECK (max_together >= 4, "at most %d generations ran together", max_together);
 }
 
+/* ---- prefix reuse --------------------------------------------------------- */
+
+/* Runs prompt p on s with reuse_prefix (seeded sampling, n tokens). */
+static void
+run_reusing (g4_session * s, const prompt * p, int n, outcome * o)
+{
+  memset (o, 0, sizeof *o);
+  g4_generate_params gp = params_of (3, &o->out);
+  gp.max_tokens = n;
+  gp.reuse_prefix = true;
+  g4_batch pb = batch_of (p);
+  g4_error err = { 0 };
+  o->st = g4_generate (s, &pb, &gp, &o->r, &err);
+  CHECK (o->st == G4_OK, "generate: %s", err.message);
+}
+
+static void
+check_prefix_reuse (void)
+{
+  enum { HEAD = 9 };
+  prompt first, second;
+  make_prompt (&first, 30, 31, HEAD, 8, true);
+  make_prompt (&second, 27, 32, HEAD, 5, true);
+  memcpy (second.tok, first.tok, sizeof (g4_token) * HEAD);
+  /* ring of the whole context; a ring of 6 + 8 - 1 slots overwritten by a
+   * long first job; the same ring after a short first job */
+  const struct {
+    int n_batch, first_tokens, reused;
+  } cases[] = { {0, 20, HEAD}, {8, 20, 0}, {8, 1, HEAD} };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    g4_session *s = new_session (cases[c].n_batch, NULL);
+    g4_session *fresh = new_session (cases[c].n_batch, NULL);
+    outcome a, b, ref;
+    first.n = cases[c].first_tokens == 1 ? HEAD + 4 : 30;
+    run_reusing (s, &first, cases[c].first_tokens, &a);
+    run_reusing (s, &second, 12, &b);
+    run_reusing (fresh, &second, 12, &ref);
+    CHECK (a.r.n_prompt_reused == 0 && ref.r.n_prompt_reused == 0, "nothing to reuse at first");
+    CHECK (b.r.n_prompt_reused == cases[c].reused, "case %zu: %d positions reused, expected %d",
+        c, b.r.n_prompt_reused, cases[c].reused);
+    CHECK (b.r.n_generated == ref.r.n_generated && !strcmp (b.out.text, ref.out.text),
+        "case %zu: reusing the prefix changed the answer", c);
+    printf ("prefix reuse (n_batch %d, first job %d tokens): %d positions kept, answer as "
+        "fresh\n", cases[c].n_batch, cases[c].first_tokens, b.r.n_prompt_reused);
+    g4_session_free (s);
+    g4_session_free (fresh);
+  }
+  free (first.embd);
+  free (second.embd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -320,6 +375,7 @@ main (int argc, char **argv)
   for (int i = 0; i < N_SEQ; i++)
     free (pre[i].embd);
   check_generation_steps ();
+  check_prefix_reuse ();
   g4_model_free (model);
   printf ("%s\n", test_failures ? "FAILED" : "batched decoding checks passed");
   return test_exit_status ();
