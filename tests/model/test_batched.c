@@ -176,39 +176,21 @@ check_decode_many (void)
 
 /* ---- g4_generation_step -------------------------------------------------- */
 
-typedef struct {
-  char text[4096];
-  size_t len;
-} sink;
-
-static bool
-collect (const char *t, int n, bool thought, void *user)
-{
-  sink *k = user;
-  (void) thought;
-  if (k->len + (size_t) n < sizeof k->text) {
-    memcpy (k->text + k->len, t, (size_t) n);
-    k->len += (size_t) n;
-    k->text[k->len] = '\0';
-  }
-  return true;
-}
-
 enum { N_JOB = 5, CHUNK = 7, CANCELLED_JOB = 1 };
 static prompt jp[N_JOB];
 static const int max_tokens[N_JOB] = { 8, 40, 13, 30, 5 };
 
 typedef struct {
-  sink out;
+  test_answer out;
   g4_generate_result r;
   g4_status st;
 } outcome;
 
 static g4_generate_params
-params_of (int j, sink * k)
+params_of (int j, test_answer * k)
 {
   g4_generate_params gp = {.max_tokens = max_tokens[j],.sampling = g4_sampler_default_params (),
-    .on_piece = collect,.user = k };
+    .on_piece = test_collect_answer,.user = k };
   gp.sampling.temperature = 0;
   if (j >= 3) {
     gp.sampling.temperature = 1.0f;
@@ -364,11 +346,8 @@ int
 main (int argc, char **argv)
 {
   test_usage (argc, argv, 1, "MODEL.gguf");
-  g4_error err = { 0 };
-  if (g4_model_load (argv[1], NULL, &model, &err)) {
-    printf ("load: %s\n", err.message);
+  if (!(model = test_load_model (argv[1])))
     return 1;
-  }
   V = g4_model_get_info (model)->n_vocab;
   d = g4_model_get_info (model)->n_embd;
   check_decode_many ();
