@@ -750,6 +750,62 @@ GST_START_TEST (test_shared_batch)
 
 GST_END_TEST;
 
+/* The answer of a gemma4vision (max-tokens 30) on frame n; with_other:
+ * while another element sharing the model generates a long answer in the
+ * same batch, which is then flushed out of it. */
+static gchar *
+answer_beside (guint n, gboolean with_other)
+{
+  GstElement *e = new_vision ("max-tokens", 30, NULL);
+  GstElement *o = with_other ? new_vision ("max-tokens", 3000, NULL) : NULL;
+  GstBus *bus = attach_bus (e), *obus = o ? attach_bus (o) : NULL;
+  GstHarness *h = video_harness (e, "RGB", W, H, FALSE);
+  GstHarness *oh = o ? video_harness (o, "RGB", W, H, FALSE) : NULL;
+  GstStructure *r;
+  gchar *text;
+
+  wait_loaded (bus);
+  if (o) {
+    wait_loaded (obus);
+    gst_buffer_unref (push_pull (oh, "RGB", W, H, 7));
+  }
+  gst_buffer_unref (push_pull (h, "RGB", W, H, n));
+  r = wait_result (bus);
+  fail_unless (r != NULL, "no answer");
+  text = g_strdup (gst_structure_get_string (r, "text"));
+  gst_structure_free (r);
+  if (o) {
+    fail_unless (stat_u64 (e, "batch-max") >= 2, "never in a batch with the "
+        "other element");
+    /* the long generation leaves the batch at once */
+    check_flush_cancels (oh, o);
+  }
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+  if (o) {
+    gst_harness_teardown (oh);
+    detach_bus (o, obus);
+    gst_object_unref (o);
+  }
+  return text;
+}
+
+GST_START_TEST (test_shared_flush)
+{
+  gchar *alone = answer_beside (3, FALSE);
+  gchar *beside = answer_beside (3, TRUE);
+
+  fail_unless_equals_string (beside, alone);
+  g_print ("shared flush: an answer decoded beside another element's is the "
+      "one given alone (%zu bytes); that element's flush ended its long "
+      "generation at once\n", strlen (alone));
+  g_free (alone);
+  g_free (beside);
+}
+
+GST_END_TEST;
+
 /* appsrc ! gemma4vision inference-region=roi-list ! videoscale (2x) !
  * appsink: the answers on the upstream regions come out as region metas
  * scaled with the frame. */
@@ -1461,6 +1517,7 @@ gemma4vision_suite (void)
   tcase_add_test (tc, test_live_property_checks);
   tcase_add_test (tc, test_unencodable_frame);
   tcase_add_test (tc, test_shared_batch);
+  tcase_add_test (tc, test_shared_flush);
   tcase_add_test (tc, test_caps);
   tcase_add_test (tc, test_attach_modes);
   tcase_add_test (tc, test_sampling);
