@@ -414,10 +414,10 @@ g4_generate (g4_session * s, const g4_batch * prompt, const g4_generate_params *
       *res = (g4_generate_result) { 0 };
     return st;
   }
-  while (!g->done && st == G4_OK)
-    st = g4_generation_step (&g, 1, 0, err);
-  if (st == G4_OK)
-    st = g4_generation_result (g, res, err);
+  /* every step feeds g or ends it (a failed step with its error) */
+  while (!g->done)
+    g4_generation_step (&g, 1, 0, err);
+  st = g4_generation_result (g, res, err);
   g4_generation_free (g);
   return st;
 }
