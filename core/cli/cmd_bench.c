@@ -171,7 +171,7 @@ bench_text (const cli_model_opts * o0, const bench_opts * bo, bench_result * res
     goto out;
   for (int i = 0; i < N; i++) {
     /* the first session's buffers serve the passes: room for every prompt */
-    const int n_batch = n_pp > 0 ? (i == 0 ? N * n_pp : n_pp) : 1;
+    const int n_batch = (n_pp > 0 ? n_pp : 1) * (i == 0 ? N : 1);
     if (!(t.s[i] = cli_new_session (m, &o, n_batch))
         || !(t.logits[i] = malloc (sizeof (float) * (size_t) in->n_vocab)))
       goto out;

@@ -258,10 +258,12 @@ g4_status g4_session_decode (g4_session * s, const g4_batch * batch,
 
 /* The batches of n distinct sessions of one model decoded together: each as
  * g4_session_decode would (same results), but the positions of all of them
- * share forward passes of at most the largest n_batch rows, so that every
+ * share forward passes, so that every
  * weight is read once per pass for all sequences (several camera streams
- * decoding at once cost little more than one). logits[i] receives session
- * i's wanted logits. Nothing is decoded when any batch is invalid or does not
+ * decoding at once cost little more than one). A pass is computed in the
+ * buffers of the session with the largest n_ctx (then n_batch) and holds at
+ * most its n_batch rows, and at most each session's own n_batch of that
+ * session. logits[i] receives session i's wanted logits. Nothing is decoded when any batch is invalid or does not
  * fit its context (the error names it). A pass stops with
  * G4_STATUS_CANCELLED only when every session's cancel flag is raised. */
 g4_status g4_session_decode_many (g4_session * const *s, const g4_batch * batch, int n,
