@@ -275,9 +275,9 @@ queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
     GstClockTime display)
 {
   CaptionJob *job;
-  GstGemma4JobTiming timing = gst_gemma4_job_timing (&self->segment, w->start,
-      duration);
   gboolean live, leaky = gst_gemma4_element_is_leaky (&self->core, &live);
+  GstGemma4JobTiming timing = gst_gemma4_job_timing (&self->segment, w->start,
+      duration, live);
 
   if (w->n_frames == 0) {
     gst_gemma4_output_queue_gap (&self->core.output, self->core.worker,
