@@ -81,6 +81,45 @@ gst_gemma4_remote_ask (GstGemma4Worker * w, GstElement * element,
   return GST_GEMMA4_FLOW_DROPPED;
 }
 
+/* The resized image as an I420 buffer: jpegenc takes RGB too, but writes
+ * an RGB JPEG then, which not every server's decoder reads. */
+static GstBuffer *
+i420_of (const g4_image_view * view, gint width, gint height,
+    GstVideoInfo * out, GError ** error)
+{
+  GstVideoInfo in;
+  GstBuffer *rgb, *yuv;
+  GstVideoFrame src, dest;
+  GstVideoConverter *conv;
+  GstMapInfo map;
+  g4_error err = { 0 };
+  g4_status st;
+
+  gst_video_info_set_format (&in, GST_VIDEO_FORMAT_RGB, width, height);
+  gst_video_info_set_format (out, GST_VIDEO_FORMAT_I420, width, height);
+  rgb = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&in), NULL);
+  gst_buffer_map (rgb, &map, GST_MAP_WRITE);
+  st = g4_image_resize (view, width, height, map.data,
+      GST_VIDEO_INFO_PLANE_STRIDE (&in, 0), &err);
+  gst_buffer_unmap (rgb, &map);
+  if (st != G4_OK) {
+    gst_buffer_unref (rgb);
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_ENCODE,
+        "could not scale the image: %s", err.message);
+    return NULL;
+  }
+  yuv = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (out), NULL);
+  gst_video_frame_map (&src, &in, rgb, GST_MAP_READ);
+  gst_video_frame_map (&dest, out, yuv, GST_MAP_WRITE);
+  conv = gst_video_converter_new (&in, out, NULL);
+  gst_video_converter_frame (conv, &src, &dest);
+  gst_video_converter_free (conv);
+  gst_video_frame_unmap (&dest);
+  gst_video_frame_unmap (&src);
+  gst_buffer_unref (rgb);
+  return yuv;
+}
+
 GBytes *
 gst_gemma4_remote_jpeg (const g4_image_view * view, guint max_soft_tokens,
     GError ** error)
@@ -89,29 +128,18 @@ gst_gemma4_remote_jpeg (const g4_image_view * view, guint max_soft_tokens,
   const gdouble budget = (gdouble) max_soft_tokens * PIXELS_PER_TOKEN *
       PIXELS_PER_TOKEN;
   const gdouble scale = area > budget ? sqrt (budget / area) : 1.0;
-  const gint width = MAX ((gint) (view->width * scale), 1);
-  const gint height = MAX ((gint) (view->height * scale), 1);
-  const gsize stride = GST_ROUND_UP_4 ((gsize) width * 3);
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, stride * height, NULL);
+  const gint width = MAX ((gint) (view->width * scale), 2);
+  const gint height = MAX ((gint) (view->height * scale), 2);
+  GstVideoInfo info;
+  GstBuffer *buf = i420_of (view, width, height, &info, error);
   GstCaps *caps, *to;
   GstSample *sample, *jpeg;
   GstMapInfo map;
-  g4_error err = { 0 };
   GBytes *out = NULL;
 
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  if (g4_image_resize (view, width, height, map.data, (int) stride,
-          &err) != G4_OK) {
-    gst_buffer_unmap (buf, &map);
-    gst_buffer_unref (buf);
-    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_ENCODE,
-        "could not scale the image: %s", err.message);
+  if (!buf)
     return NULL;
-  }
-  gst_buffer_unmap (buf, &map);
-  caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGB",
-      "width", G_TYPE_INT, width, "height", G_TYPE_INT, height,
-      "framerate", GST_TYPE_FRACTION, 0, 1, NULL);
+  caps = gst_video_info_to_caps (&info);
   to = gst_caps_new_empty_simple ("image/jpeg");
   sample = gst_sample_new (buf, caps, NULL, NULL);
   /* jpegenc through GStreamer's own conversion pipeline (plugins-good) */
