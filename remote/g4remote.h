@@ -165,7 +165,7 @@ const gchar *g4remote_pool_root (G4RemotePool * p, guint i);
  * backing off, with *retry_at the earliest end of it (monotonic us). */
 gint g4remote_pool_take (G4RemotePool * p, gboolean * probe, gint64 * retry_at);
 /* Ends a request on server i: failed puts it in back-off (doubling from
- * 0.5 s to 10 s), success ends that. */
+ * 0.25 s to 2 s), success ends that. */
 void g4remote_pool_release (G4RemotePool * p, guint i, gboolean failed);
 
 G_END_DECLS

@@ -3,9 +3,10 @@
 """A fault-injecting OpenAI-compatible server on 127.0.0.1 for the
 backend=openai tests (standard library only).
 
-usage: fake_server.py NAME [MODE] [ARG]
+usage: fake_server.py NAME [MODE] [ARG] [PORT]
 
-Prints "PORT <n>" once it listens. GET /health, GET /v1/models and
+Prints "PORT <n>" once it listens (on PORT, default any free one) and
+stops when its standard input closes. GET /health, GET /v1/models and
 POST /v1/chat/completions behave as MODE says; GET /control?mode=M&arg=A
 switches the mode, GET /control/stats returns what was asked so far
 ({"chat": n, "health": n, "models": n, "last": the last chat body}).
@@ -37,7 +38,7 @@ from urllib.parse import parse_qs, urlparse
 
 NAME = sys.argv[1] if len(sys.argv) > 1 else 'fake'
 STATE = {'mode': sys.argv[2] if len(sys.argv) > 2 else 'ok',
-         'arg': sys.argv[3] if len(sys.argv) > 3 else None,
+         'arg': sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None,
          'start': time.monotonic(), 'chat': 0, 'health': 0, 'models': 0,
          'last': None}
 LOCK = threading.Lock()
@@ -206,10 +207,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    port = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else 0
+    server = ThreadingHTTPServer(('127.0.0.1', port), Handler)
     server.daemon_threads = True
     print('PORT %d' % server.server_address[1], flush=True)
-    # ends when the test closes our stdin (or dies)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sys.stdin.read()
     STOP.set()
