@@ -120,22 +120,34 @@ i420_of (const g4_image_view * view, gint width, gint height,
   return yuv;
 }
 
+void
+gst_gemma4_remote_image_size (gint width, gint height, guint max_soft_tokens,
+    gint * out_width, gint * out_height)
+{
+  const gdouble area = (gdouble) width * height;
+  const gdouble budget = (gdouble) max_soft_tokens * PIXELS_PER_TOKEN *
+      PIXELS_PER_TOKEN;
+  const gdouble scale = area > budget ? sqrt (budget / area) : 1.0;
+
+  *out_width = MAX ((gint) (width * scale), 2);
+  *out_height = MAX ((gint) (height * scale), 2);
+}
+
 GBytes *
 gst_gemma4_remote_jpeg (const g4_image_view * view, guint max_soft_tokens,
     GError ** error)
 {
-  const gdouble area = (gdouble) view->width * view->height;
-  const gdouble budget = (gdouble) max_soft_tokens * PIXELS_PER_TOKEN *
-      PIXELS_PER_TOKEN;
-  const gdouble scale = area > budget ? sqrt (budget / area) : 1.0;
-  const gint width = MAX ((gint) (view->width * scale), 2);
-  const gint height = MAX ((gint) (view->height * scale), 2);
   GstVideoInfo info;
-  GstBuffer *buf = i420_of (view, width, height, &info, error);
+  GstBuffer *buf;
+  gint width, height;
   GstCaps *caps, *to;
   GstSample *sample, *jpeg;
   GstMapInfo map;
   GBytes *out = NULL;
+
+  gst_gemma4_remote_image_size (view->width, view->height, max_soft_tokens,
+      &width, &height);
+  buf = i420_of (view, width, height, &info, error);
 
   if (!buf)
     return NULL;

@@ -568,6 +568,12 @@ gst_gemma4_worker_get_model_name (GstGemma4Worker * w)
       g4remote_client_get_model (w->remote);
 }
 
+gboolean
+gst_gemma4_worker_is_remote (GstGemma4Worker * w)
+{
+  return w->model == NULL;
+}
+
 G4RemoteClient *
 gst_gemma4_worker_get_remote (GstGemma4Worker * w)
 {

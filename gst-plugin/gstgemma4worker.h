@@ -79,6 +79,8 @@ g4_session *gst_gemma4_worker_get_session (GstGemma4Worker * w);
 GstGemma4Model *gst_gemma4_worker_get_model (GstGemma4Worker * w);
 /* The model's name (backend=openai: the server's), for the records. */
 const gchar *gst_gemma4_worker_get_model_name (GstGemma4Worker * w);
+/* Whether the worker runs jobs on a server (backend=openai); any thread. */
+gboolean gst_gemma4_worker_is_remote (GstGemma4Worker * w);
 /* backend=openai: the client (worker thread), else NULL. */
 G4RemoteClient *gst_gemma4_worker_get_remote (GstGemma4Worker * w);
 /* Cancelled once flushing or stopping, as the engine's cancel flag. */

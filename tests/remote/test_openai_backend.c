@@ -425,6 +425,38 @@ GST_START_TEST (test_vision_detect)
 
 GST_END_TEST;
 
+/* gemma4caption: a window's frames as JPEGs in the places the user turn
+ * gives them (each after its time stamp), one caption per window. */
+GST_START_TEST (test_caption_window)
+{
+  Server *s = server_start ("alpha", "ok", NULL);
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=90 ! "
+      "video/x-raw,width=320,height=240,framerate=30/1 ! gemma4caption "
+      "name=e backend=openai server-url=%s window=3000 window-overlap=0 "
+      "frames-per-window=4 ! fakesink sync=false", s->url);
+  gchar *body, *p;
+  guint images = 0;
+  Run r;
+
+  run_pipeline (desc, &r, NULL, NULL);
+  print_case ("caption-window", &r);
+  fail_unless (r.eos && !r.error);
+  fail_unless_equals_int (r.ok, 1);
+  fail_unless_equals_string (g_ptr_array_index (r.texts, 0),
+      "hello from alpha");
+  body = server_last_body (s);
+  for (p = body; (p = strstr (p, "data:image/jpeg;base64,")); p++)
+    images++;
+  fail_unless_equals_int (images, 4);
+  fail_unless (strstr (body, "\"text\":\"00:00 \""), "%.200s", body);
+  g_free (body);
+  run_clear (&r);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
 /* Two servers: requests alternate (fewest in flight, ties in turn). */
 GST_START_TEST (test_two_servers_share)
 {
@@ -931,6 +963,7 @@ openai_suite (void)
   tcase_add_test (tc, test_asr_happy);
   tcase_add_test (tc, test_asr_thinking_sglang);
   tcase_add_test (tc, test_vision_detect);
+  tcase_add_test (tc, test_caption_window);
   tcase_add_test (tc, test_two_servers_share);
   tcase_add_test (tc, test_server_goes_away);
   tcase_add_test (tc, test_server_returns);
