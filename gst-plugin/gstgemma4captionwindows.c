@@ -154,7 +154,7 @@ candidate_sample (GstGemma4Caption * self, Candidate * c)
   GST_OBJECT_UNLOCK (self);
   /* backend=openai: the size the JPEG goes at, else the encoder's canvas */
   if (remote)
-    gst_gemma4_remote_image_size (GST_VIDEO_INFO_WIDTH (&self->info),
+    g4remote_image_size (GST_VIDEO_INFO_WIDTH (&self->info),
         GST_VIDEO_INFO_HEIGHT (&self->info), (guint) max_soft, &w, &h);
   else if (!g4_image_resample_size (mm, GST_VIDEO_INFO_WIDTH (&self->info),
           GST_VIDEO_INFO_HEIGHT (&self->info), sizing, max_soft, &w, &h)) {

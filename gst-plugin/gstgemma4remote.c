@@ -4,15 +4,10 @@
 #include "config.h"
 #endif
 
-#include <math.h>
-
 #include <gst/video/video.h>
 
 #include "gstgemma4remote.h"
 
-/* One soft token of the vision encoder covers this many pixels a side
- * (16-pixel patches pooled 3 x 3). */
-#define PIXELS_PER_TOKEN 48
 
 typedef struct
 {
@@ -120,19 +115,6 @@ i420_of (const g4_image_view * view, gint width, gint height,
   return yuv;
 }
 
-void
-gst_gemma4_remote_image_size (gint width, gint height, guint max_soft_tokens,
-    gint * out_width, gint * out_height)
-{
-  const gdouble area = (gdouble) width * height;
-  const gdouble budget = (gdouble) max_soft_tokens * PIXELS_PER_TOKEN *
-      PIXELS_PER_TOKEN;
-  const gdouble scale = area > budget ? sqrt (budget / area) : 1.0;
-
-  *out_width = MAX ((gint) (width * scale), 2);
-  *out_height = MAX ((gint) (height * scale), 2);
-}
-
 GBytes *
 gst_gemma4_remote_jpeg (const g4_image_view * view, guint max_soft_tokens,
     GError ** error)
@@ -145,7 +127,7 @@ gst_gemma4_remote_jpeg (const g4_image_view * view, guint max_soft_tokens,
   GstMapInfo map;
   GBytes *out = NULL;
 
-  gst_gemma4_remote_image_size (view->width, view->height, max_soft_tokens,
+  g4remote_image_size (view->width, view->height, max_soft_tokens,
       &width, &height);
   buf = i420_of (view, width, height, &info, error);
 

@@ -39,12 +39,7 @@ GstFlowReturn gst_gemma4_remote_ask (GstGemma4Worker * w,
     GstElement * element, const GstGemma4Settings * s,
     const GstGemma4RemoteAsk * ask, guint * tokens, gdouble * seconds);
 
-/* The size of a width x height image scaled down (never up) to about
- * max_soft_tokens 48-pixel patches, as image-size=budget sizes it. */
-void gst_gemma4_remote_image_size (gint width, gint height,
-    guint max_soft_tokens, gint * out_width, gint * out_height);
-
-/* view as JPEG at gst_gemma4_remote_image_size; NULL with error. */
+/* view as JPEG at g4remote_image_size; NULL with error. */
 GBytes *gst_gemma4_remote_jpeg (const g4_image_view * view,
     guint max_soft_tokens, GError ** error);
 

@@ -3,6 +3,7 @@
  * renders (see g4remote.h): the system turn, the user turn cut at its media
  * placeholders into text and media parts, thinking through
  * chat_template_kwargs, the sampling settings, and the detection schema. */
+#include <math.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -11,6 +12,8 @@
 
 #define IMAGE_PLACEHOLDER "<|image|>"
 #define AUDIO_PLACEHOLDER "<|audio|>"
+/* pixels a side of one soft token of the vision encoder */
+#define PIXELS_PER_TOKEN 48
 
 static gchar *
 data_uri (const gchar * mime, GBytes * data)
@@ -272,6 +275,20 @@ g4remote_detection_schema (const gchar * const *labels, guint n_labels,
   json_node_unref (root);
   g_object_unref (b);
   return out;
+}
+
+void
+g4remote_image_size (gint width, gint height, guint max_soft_tokens,
+    gint * out_width, gint * out_height)
+{
+  const gdouble area = (gdouble) width * height;
+  const gdouble budget = (gdouble) max_soft_tokens * PIXELS_PER_TOKEN *
+      PIXELS_PER_TOKEN;
+  const gdouble scale = area > budget ? sqrt (budget / area) : 1.0;
+
+  /* even: JPEG's 4:2:0 chroma */
+  *out_width = MAX ((gint) (width * scale) & ~1, 2);
+  *out_height = MAX ((gint) (height * scale) & ~1, 2);
 }
 
 GBytes *

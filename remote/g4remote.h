@@ -123,6 +123,11 @@ gchar *g4remote_chat_body (const G4RemoteChat * chat, const gchar * model,
  * string when n_labels is 0}. */
 gchar *g4remote_detection_schema (const gchar * const *labels, guint n_labels,
     guint max_objects);
+/* The size a width x height image goes to a server at: scaled down (never
+ * up) to about max_soft_tokens patches of 48 pixels (the vision encoder's
+ * 16-pixel patches pooled 3 x 3), as image-size=budget sizes it. */
+void g4remote_image_size (gint width, gint height, guint max_soft_tokens,
+    gint * out_width, gint * out_height);
 /* 16-bit PCM WAV of mono float samples at rate. */
 GBytes *g4remote_wav_new (const gfloat * pcm, gsize n, guint rate);
 
