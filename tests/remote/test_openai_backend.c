@@ -368,6 +368,50 @@ GST_START_TEST (test_asr_thinking_sglang)
 
 GST_END_TEST;
 
+static void
+count_partials (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer n)
+{
+  GstMapInfo map;
+
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  if (g_strstr_len ((const gchar *) map.data, map.size, "\"is_final\":false"))
+    g_atomic_int_inc ((gint *) n);
+  gst_buffer_unmap (buf, &map);
+}
+
+/* partial-results: the streamed answer goes out piece by piece on the JSON
+ * pad ("hello from alpha" comes in three pieces), then the final record. */
+GST_START_TEST (test_asr_partial_results)
+{
+  Server *s = server_start ("alpha", "ok", NULL);
+  gchar *desc = g_strdup_printf ("audiotestsrc num-buffers=10 "
+      "samplesperbuffer=1600 ! audio/x-raw,format=S16LE,rate=16000,channels=1 "
+      "! gemma4asr name=e backend=openai server-url=%s vad=none "
+      "chunk-duration=1000 partial-results=true ! fakesink sync=false "
+      "e.json_src ! fakesink name=j sync=false signal-handoffs=true", s->url);
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstElement *j = gst_bin_get_by_name (GST_BIN (p), "j");
+  GstBus *bus = gst_element_get_bus (p);
+  GstMessage *m;
+  gint partials = 0;
+
+  g_signal_connect (j, "handoff", G_CALLBACK (count_partials), &partials);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  m = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS);
+  gst_message_unref (m);
+  gst_element_set_state (p, GST_STATE_NULL);
+  fail_unless_equals_int (g_atomic_int_get (&partials), 3);
+  gst_object_unref (j);
+  gst_object_unref (bus);
+  gst_object_unref (p);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
 static GstPadProbeReturn
 count_rois (GstPad * pad, GstPadProbeInfo * info, gpointer n)
 {
@@ -962,6 +1006,7 @@ openai_suite (void)
   tcase_add_test (tc, test_configuration_errors);
   tcase_add_test (tc, test_asr_happy);
   tcase_add_test (tc, test_asr_thinking_sglang);
+  tcase_add_test (tc, test_asr_partial_results);
   tcase_add_test (tc, test_vision_detect);
   tcase_add_test (tc, test_caption_window);
   tcase_add_test (tc, test_two_servers_share);
