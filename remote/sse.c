@@ -82,8 +82,12 @@ take_chunk (G4RemoteSse * s, JsonNode * root, const gchar * part,
   if (!JSON_NODE_HOLDS_OBJECT (root))
     return protocol_error (error, "not a JSON object", "");
   obj = json_node_get_object (root);
-  if (json_object_has_member (obj, "error"))
-    return protocol_error (error, "an error", json_to_string (root, FALSE));
+  if (json_object_has_member (obj, "error")) {
+    gchar *text = json_to_string (root, FALSE);
+    protocol_error (error, "an error", text);
+    g_free (text);
+    return FALSE;
+  }
   n = json_object_get_member (obj, "usage");
   if (n && JSON_NODE_HOLDS_OBJECT (n))
     s->usage_tokens = (guint) json_object_get_int_member_with_default
