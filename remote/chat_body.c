@@ -15,6 +15,27 @@
 /* pixels a side of one soft token of the vision encoder */
 #define PIXELS_PER_TOKEN 48
 
+static void
+set_double (JsonBuilder * b, const gchar * name, gdouble v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_double_value (b, v);
+}
+
+static void
+set_int (JsonBuilder * b, const gchar * name, gint64 v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, v);
+}
+
+static void
+set_string (JsonBuilder * b, const gchar * name, const gchar * v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, v);
+}
+
 static gchar *
 data_uri (const gchar * mime, GBytes * data)
 {
@@ -36,49 +57,48 @@ add_text_part (JsonBuilder * b, const gchar * text, gsize len)
     return;
   t = g_strndup (text, len);
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "text");
-  json_builder_set_member_name (b, "text");
-  json_builder_add_string_value (b, t);
+  set_string (b, "type", "text");
+  set_string (b, "text", t);
   json_builder_end_object (b);
   g_free (t);
+}
+
+/* {"type": type, type: {"url": a data URI of data}} */
+static void
+add_url_part (JsonBuilder * b, const gchar * type, const gchar * mime,
+    GBytes * data)
+{
+  gchar *uri = data_uri (mime, data);
+
+  set_string (b, "type", type);
+  json_builder_set_member_name (b, type);
+  json_builder_begin_object (b);
+  set_string (b, "url", uri);
+  json_builder_end_object (b);
+  g_free (uri);
 }
 
 static void
 add_media_part (JsonBuilder * b, const G4RemoteMedia * m,
     G4RemoteDialect dialect)
 {
+  gsize len;
+  const guint8 *p;
+  gchar *b64;
+
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
   if (!m->is_audio) {
-    gchar *uri = data_uri ("image/jpeg", m->data);
-    json_builder_add_string_value (b, "image_url");
-    json_builder_set_member_name (b, "image_url");
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "url");
-    json_builder_add_string_value (b, uri);
-    json_builder_end_object (b);
-    g_free (uri);
+    add_url_part (b, "image_url", "image/jpeg", m->data);
   } else if (dialect == G4REMOTE_DIALECT_SGLANG) {
-    gchar *uri = data_uri ("audio/wav", m->data);
-    json_builder_add_string_value (b, "audio_url");
-    json_builder_set_member_name (b, "audio_url");
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "url");
-    json_builder_add_string_value (b, uri);
-    json_builder_end_object (b);
-    g_free (uri);
+    add_url_part (b, "audio_url", "audio/wav", m->data);
   } else {
-    gsize len;
-    const guint8 *p = g_bytes_get_data (m->data, &len);
-    gchar *b64 = g_base64_encode (p, len);
-    json_builder_add_string_value (b, "input_audio");
+    p = g_bytes_get_data (m->data, &len);
+    b64 = g_base64_encode (p, len);
+    set_string (b, "type", "input_audio");
     json_builder_set_member_name (b, "input_audio");
     json_builder_begin_object (b);
-    json_builder_set_member_name (b, "data");
-    json_builder_add_string_value (b, b64);
-    json_builder_set_member_name (b, "format");
-    json_builder_add_string_value (b, "wav");
+    set_string (b, "data", b64);
+    set_string (b, "format", "wav");
     json_builder_end_object (b);
     g_free (b64);
   }
@@ -127,20 +147,6 @@ add_user_content (JsonBuilder * b, const G4RemoteChat * chat,
   return TRUE;
 }
 
-static void
-set_double (JsonBuilder * b, const gchar * name, gdouble v)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_double_value (b, v);
-}
-
-static void
-set_int (JsonBuilder * b, const gchar * name, gint64 v)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, v);
-}
-
 gchar *
 g4remote_chat_body (const G4RemoteChat * chat, const gchar * model,
     G4RemoteDialect dialect, GError ** error)
@@ -152,22 +158,18 @@ g4remote_chat_body (const G4RemoteChat * chat, const gchar * model,
 
   json_builder_begin_object (b);
   if (model) {
-    json_builder_set_member_name (b, "model");
-    json_builder_add_string_value (b, model);
+    set_string (b, "model", model);
   }
   json_builder_set_member_name (b, "messages");
   json_builder_begin_array (b);
   if (chat->system) {
     json_builder_begin_object (b);
-    json_builder_set_member_name (b, "role");
-    json_builder_add_string_value (b, "system");
-    json_builder_set_member_name (b, "content");
-    json_builder_add_string_value (b, chat->system);
+    set_string (b, "role", "system");
+    set_string (b, "content", chat->system);
     json_builder_end_object (b);
   }
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "role");
-  json_builder_add_string_value (b, "user");
+  set_string (b, "role", "user");
   json_builder_set_member_name (b, "content");
   ok = add_user_content (b, chat, dialect, error);
   json_builder_end_object (b);
@@ -195,12 +197,10 @@ g4remote_chat_body (const G4RemoteChat * chat, const gchar * model,
     JsonNode *schema = json_from_string (chat->json_schema, NULL);
     json_builder_set_member_name (b, "response_format");
     json_builder_begin_object (b);
-    json_builder_set_member_name (b, "type");
-    json_builder_add_string_value (b, "json_schema");
+    set_string (b, "type", "json_schema");
     json_builder_set_member_name (b, "json_schema");
     json_builder_begin_object (b);
-    json_builder_set_member_name (b, "name");
-    json_builder_add_string_value (b, "answer");
+    set_string (b, "name", "answer");
     json_builder_set_member_name (b, "schema");
     json_builder_add_value (b, schema ? schema : json_node_new (JSON_NODE_NULL));
     json_builder_end_object (b);
@@ -225,14 +225,12 @@ g4remote_detection_schema (const gchar * const *labels, guint n_labels,
   gchar *out;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "array");
+  set_string (b, "type", "array");
   if (max_objects > 0)
     set_int (b, "maxItems", max_objects);
   json_builder_set_member_name (b, "items");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "object");
+  set_string (b, "type", "object");
   json_builder_set_member_name (b, "required");
   json_builder_begin_array (b);
   json_builder_add_string_value (b, "box_2d");
@@ -242,22 +240,19 @@ g4remote_detection_schema (const gchar * const *labels, guint n_labels,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "box_2d");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "array");
+  set_string (b, "type", "array");
   set_int (b, "minItems", 4);
   set_int (b, "maxItems", 4);
   json_builder_set_member_name (b, "items");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "integer");
+  set_string (b, "type", "integer");
   set_int (b, "minimum", 0);
   set_int (b, "maximum", 1000);
   json_builder_end_object (b);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "label");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "string");
+  set_string (b, "type", "string");
   if (n_labels > 0) {
     json_builder_set_member_name (b, "enum");
     json_builder_begin_array (b);
