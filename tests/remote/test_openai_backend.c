@@ -287,7 +287,8 @@ stat (const Run * r, const gchar * field)
 }
 
 /* n_chunks 1-s chunks of a tone to gemma4asr on url, with extra
- * properties. */
+ * properties (after a request-timeout of 10 s: the start on a loaded
+ * machine needs more than the default 1.5 s; extra may set another). */
 static gchar *
 asr_desc (const gchar * url, guint n_chunks, gboolean live,
     const gchar * extra)
@@ -295,7 +296,8 @@ asr_desc (const gchar * url, guint n_chunks, gboolean live,
   return g_strdup_printf ("audiotestsrc num-buffers=%u samplesperbuffer=1600 "
       "is-live=%s ! audio/x-raw,format=S16LE,rate=16000,channels=1 ! "
       "gemma4asr name=e backend=openai server-url=%s vad=none "
-      "chunk-duration=1000 chunk-overlap=0 %s ! fakesink sync=false",
+      "chunk-duration=1000 chunk-overlap=0 request-timeout=10000 %s ! "
+      "fakesink sync=false",
       n_chunks * 10, live ? "true" : "false", url, extra ? extra : "");
 }
 
@@ -401,7 +403,8 @@ GST_START_TEST (test_asr_partial_results)
   gchar *desc = g_strdup_printf ("audiotestsrc num-buffers=10 "
       "samplesperbuffer=1600 ! audio/x-raw,format=S16LE,rate=16000,channels=1 "
       "! gemma4asr name=e backend=openai server-url=%s vad=none "
-      "chunk-duration=1000 partial-results=true ! fakesink sync=false "
+      "chunk-duration=1000 partial-results=true request-timeout=10000 ! "
+      "fakesink sync=false "
       "e.json_src ! fakesink name=j sync=false signal-handoffs=true", s->url);
   GstElement *p = gst_parse_launch (desc, NULL);
   GstElement *j = gst_bin_get_by_name (GST_BIN (p), "j");
@@ -491,7 +494,8 @@ GST_START_TEST (test_caption_window)
   gchar *desc = g_strdup_printf ("videotestsrc num-buffers=90 ! "
       "video/x-raw,width=320,height=240,framerate=30/1 ! gemma4caption "
       "name=e backend=openai server-url=%s window=3000 window-overlap=0 "
-      "frames-per-window=4 ! fakesink sync=false", s->url);
+      "frames-per-window=4 request-timeout=10000 ! fakesink sync=false",
+      s->url);
   gchar *body, *p;
   guint images = 0;
   Run r;
@@ -615,7 +619,7 @@ outage (const Run * r, gpointer data)
 GST_START_TEST (test_server_returns)
 {
   Outage o = { server_start ("alpha", "ok", NULL), 0, 0, 0 };
-  gchar *desc = asr_desc (o.s->url, 8, TRUE, "request-timeout=600");
+  gchar *desc = asr_desc (o.s->url, 8, TRUE, "request-timeout=1500");
   Run r;
 
   o.port = o.s->port;
