@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* AVX2 kernels of the packed GEMM (packed.h): each 16-row group is two
+ * halves of 8 rows, one 256-bit register per quant word; maddubs + madd do
+ * what VNNI's dpbusd does. Q4_0's products are summed in int16 over the whole
+ * block (8 words x 2 pairs x 15 x 127 < 32768) before one madd; Q8_0's are
+ * signed on both sides (the stored sign flip is undone, |w| times a with w's
+ * sign), so their K * sum term vanishes. Bit-identical to
+ * gemm_packed_*_scalar. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "packed.h"
+#include "vec.h"
+
+#define ALWAYS_INLINE static inline __attribute__ ((always_inline))
+
+/* activation rows per pass over a half group's weights */
+#define PACK_COLS 4
+
+ALWAYS_INLINE int32_t
+word (const int8_t *p)
+{
+  int32_t v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+/* The int32 dots of 8 rows (half h of a group block p) with block ab. */
+ALWAYS_INLINE __m256i
+dot_q4_0 (const __m256i wq[8], const block_q8_0 *ab, int32_t sum)
+{
+  __m256i p16 = _mm256_maddubs_epi16 (wq[0], _mm256_set1_epi32 (word (ab->qs)));
+#pragma GCC unroll 8
+  for (int k = 1; k < 8; k++)
+    p16 = _mm256_add_epi16 (p16, _mm256_maddubs_epi16 (wq[k], _mm256_set1_epi32 (word (ab->qs + 4 * k))));
+  const __m256i dot = _mm256_madd_epi16 (p16, _mm256_set1_epi16 (1));
+  return _mm256_add_epi32 (dot, _mm256_set1_epi32 (-G4_PACK_K_Q4_0 * sum));
+}
+
+ALWAYS_INLINE __m256i
+dot_q8_0 (const __m256i wa[8], const char *q, const block_q8_0 *ab)
+{
+  const __m256i flip = _mm256_set1_epi8 ((char) 0x80), ones = _mm256_set1_epi16 (1);
+  __m256i dot = _mm256_setzero_si256 ();
+#pragma GCC unroll 8
+  for (int k = 0; k < 8; k++) {
+    const __m256i ws = _mm256_xor_si256 (_mm256_loadu_si256 ((const __m256i *) (q + 64 * k)), flip);
+    const __m256i as = _mm256_sign_epi8 (_mm256_set1_epi32 (word (ab->qs + 4 * k)), ws);
+    dot = _mm256_add_epi32 (dot, _mm256_madd_epi16 (_mm256_maddubs_epi16 (wa[k], as), ones));
+  }
+  return dot;
+}
+
+ALWAYS_INLINE void
+packed_half (g4_type t, int C, int h, int64_t n, const char *w, const char *a,
+    size_t as, const int32_t *sums, float *y, int64_t ldy)
+{
+  const bool q8 = t == G4_TYPE_Q8_0;
+  const size_t gbs = q8 ? G4_PACK_BLOCK_Q8_0 : G4_PACK_BLOCK_Q4_0;
+  const int64_t nb = n / QK8_0;
+  const __m256i m4 = _mm256_set1_epi8 (0x0F), flip = _mm256_set1_epi8 ((char) 0x80);
+  __m256 acc[PACK_COLS];
+#pragma GCC unroll 4
+  for (int c = 0; c < C; c++)
+    acc[c] = _mm256_setzero_ps ();
+  for (int64_t b = 0; b < nb; b++) {
+    const char *p = w + b * gbs;
+    const char *q = p + G4_PACK_SCALES + 32 * h;
+    const __m256 dw = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (p + 16 * h)));
+    __m256i wq[8];
+    if (q8) {
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; k++)
+        wq[k] = _mm256_abs_epi8 (_mm256_xor_si256 (_mm256_loadu_si256 ((const __m256i *) (q + 64 * k)), flip));
+    } else {
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; k++) {
+        const __m256i v = _mm256_loadu_si256 ((const __m256i *) (q + 64 * k));
+        wq[k] = _mm256_and_si256 (v, m4);
+        wq[k + 4] = _mm256_and_si256 (_mm256_srli_epi16 (v, 4), m4);
+      }
+    }
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++) {
+      const block_q8_0 *ab = (const block_q8_0 *) (a + c * as) + b;
+      const __m256i dot = q8 ? dot_q8_0 (wq, q, ab) : dot_q4_0 (wq, ab, sums[c * nb + b]);
+      const __m256 scale = _mm256_mul_ps (dw, _mm256_set1_ps (_cvtsh_ss (ab->d)));
+      acc[c] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (dot), scale, acc[c]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int c = 0; c < C; c++)
+    _mm256_storeu_ps (y + c * ldy + 8 * h, acc[c]);
+}
+
+#define DEFINE_PACKED(NAME, TYPE)                                              \
+  static void NAME##_c (int C, int h, int64_t n, const char *w, const char *a, \
+      size_t as, const int32_t *sums, float *y, int64_t ldy)                   \
+  {                                                                            \
+    switch (C) {                                                               \
+      case 4: packed_half (TYPE, 4, h, n, w, a, as, sums, y, ldy); break;      \
+      case 3: packed_half (TYPE, 3, h, n, w, a, as, sums, y, ldy); break;      \
+      case 2: packed_half (TYPE, 2, h, n, w, a, as, sums, y, ldy); break;      \
+      default: packed_half (TYPE, 1, h, n, w, a, as, sums, y, ldy); break;     \
+    }                                                                          \
+  }                                                                            \
+  void NAME (int64_t n, const void *restrict w, const void *restrict a,        \
+      size_t as, const int32_t *restrict sums, int nc, float *restrict y,      \
+      int64_t ldy)                                                             \
+  {                                                                            \
+    const int64_t nb = n / QK8_0;                                              \
+    for (int c0 = 0; c0 < nc; c0 += PACK_COLS) {                               \
+      const int C = nc - c0 < PACK_COLS ? nc - c0 : PACK_COLS;                 \
+      for (int h = 0; h < 2; h++)                                              \
+        NAME##_c (C, h, n, w, (const char *) a + c0 * as, as, sums + c0 * nb,  \
+            y + c0 * ldy, ldy);                                                \
+    }                                                                          \
+  }
+
+DEFINE_PACKED (gemm_packed_q4_0_avx2, G4_TYPE_Q4_0)
+DEFINE_PACKED (gemm_packed_q8_0_avx2, G4_TYPE_Q8_0)
