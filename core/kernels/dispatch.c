@@ -79,6 +79,7 @@ static const isa_kernels scalar_kernels = {
   .packed = {
     [G4_TYPE_Q4_0] = gemm_packed_q4_0_scalar,
     [G4_TYPE_Q8_0] = gemm_packed_q8_0_scalar,
+    [G4_TYPE_Q4_K] = gemm_packed_q4_K_scalar,
   },
 };
 
@@ -109,6 +110,7 @@ static const isa_kernels avx2_kernels = {
   .packed = {
     [G4_TYPE_Q4_0] = gemm_packed_q4_0_avx2,
     [G4_TYPE_Q8_0] = gemm_packed_q8_0_avx2,
+    [G4_TYPE_Q4_K] = gemm_packed_q4_K_avx2,
   },
 };
 #endif
@@ -145,6 +147,7 @@ fill_avx512 (g4_kernel_entry *t)
   AVX512 (t, G4_TYPE_Q6_K, q6_K_q8_K);
   t[G4_TYPE_Q4_0].gemm_packed = gemm_packed_q4_0_avx512;
   t[G4_TYPE_Q8_0].gemm_packed = gemm_packed_q8_0_avx512;
+  t[G4_TYPE_Q4_K].gemm_packed = gemm_packed_q4_K_avx512;
 }
 #endif
 

@@ -93,29 +93,110 @@ packed_half (g4_type t, int C, int h, int64_t n, const char *w, const char *a,
     _mm256_storeu_ps (y + c * ldy + 8 * h, acc[c]);
 }
 
-#define DEFINE_PACKED(NAME, TYPE)                                              \
+/* Q4_K against Q8_K (as gemm_packed_avx512.c): scales and mins unpacked
+ * once per super-block, one sub-block's nibbles at a time. */
+ALWAYS_INLINE __m256i
+byte_lane (__m256i v, int k)
+{
+  return _mm256_and_si256 (_mm256_srli_epi32 (v, 8 * k), _mm256_set1_epi32 (0xFF));
+}
+
+ALWAYS_INLINE void
+packed_half_q4_K (int C, int h, int64_t n, const char *w, const char *a,
+    size_t as, float *y, int64_t ldy)
+{
+  const int64_t nsb = n / QK_K;
+  const __m256i m4 = _mm256_set1_epi8 (0x0F), m6 = _mm256_set1_epi8 (0x3F),
+      top = _mm256_set1_epi8 (0x30), ones = _mm256_set1_epi16 (1);
+  __m256 acc[PACK_COLS];
+#pragma GCC unroll 4
+  for (int c = 0; c < C; c++)
+    acc[c] = _mm256_setzero_ps ();
+  for (int64_t i = 0; i < nsb; i++) {
+    const char *p = w + i * G4_PACK_BLOCK_Q4_K;
+    const char *sp = p + G4_PACK_Q4_K_SCALES + 32 * h;
+    const __m256i s0 = _mm256_loadu_si256 ((const __m256i *) sp);
+    const __m256i s1 = _mm256_loadu_si256 ((const __m256i *) (sp + 64));
+    const __m256i s2 = _mm256_loadu_si256 ((const __m256i *) (sp + 128));
+    const __m256i sc_lo = _mm256_and_si256 (s0, m6), m_lo = _mm256_and_si256 (s1, m6);
+    const __m256i sc_hi = _mm256_or_si256 (_mm256_and_si256 (s2, m4),
+        _mm256_and_si256 (_mm256_srli_epi32 (s0, 2), top));
+    const __m256i m_hi = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi32 (s2, 4), m4),
+        _mm256_and_si256 (_mm256_srli_epi32 (s1, 2), top));
+    __m256i isum[PACK_COLS], imin[PACK_COLS];
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++)
+      isum[c] = imin[c] = _mm256_setzero_si256 ();
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; j++) {
+      const __m256i sc = byte_lane (j < 4 ? sc_lo : sc_hi, j % 4);
+      const __m256i mn = byte_lane (j < 4 ? m_lo : m_hi, j % 4);
+      const __m256i mn2 = _mm256_or_si256 (mn, _mm256_slli_epi32 (mn, 16));
+      __m256i wq[8];
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; k++) {
+        const __m256i v = _mm256_loadu_si256 ((const __m256i *) (p + G4_PACK_Q4_K_QS
+                + 64 * (8 * (j / 2) + k) + 32 * h));
+        wq[k] = j % 2 ? _mm256_and_si256 (_mm256_srli_epi16 (v, 4), m4) : _mm256_and_si256 (v, m4);
+      }
+#pragma GCC unroll 4
+      for (int c = 0; c < C; c++) {
+        const block_q8_K *ab = (const block_q8_K *) (a + c * as) + i;
+        __m256i p16 = _mm256_maddubs_epi16 (wq[0], _mm256_set1_epi32 (word (ab->qs + 32 * j)));
+#pragma GCC unroll 8
+        for (int k = 1; k < 8; k++)
+          p16 = _mm256_add_epi16 (p16, _mm256_maddubs_epi16 (wq[k],
+                  _mm256_set1_epi32 (word (ab->qs + 32 * j + 4 * k))));
+        const __m256i dot = _mm256_madd_epi16 (p16, ones);
+        isum[c] = _mm256_add_epi32 (isum[c], _mm256_mullo_epi32 (dot, sc));
+        int32_t bs;
+        memcpy (&bs, ab->bsums + 2 * j, sizeof bs);
+        imin[c] = _mm256_add_epi32 (imin[c], _mm256_madd_epi16 (mn2, _mm256_set1_epi32 (bs)));
+      }
+    }
+    const __m256 dw = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (p + 16 * h)));
+    const __m256 dmw = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (p + G4_PACK_Q4_K_DMIN + 16 * h)));
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++) {
+      const __m256 ad = _mm256_set1_ps (((const block_q8_K *) (a + c * as) + i)->d);
+      acc[c] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (isum[c]), _mm256_mul_ps (dw, ad), acc[c]);
+      acc[c] = _mm256_fnmadd_ps (_mm256_cvtepi32_ps (imin[c]), _mm256_mul_ps (dmw, ad), acc[c]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int c = 0; c < C; c++)
+    _mm256_storeu_ps (y + c * ldy + 8 * h, acc[c]);
+}
+
+/* One instance per column count (TILE (C, h, ...) up to PACK_COLS), so every
+ * loop over columns is unrolled; the exported kernel takes any nc. */
+#define DEFINE_PACKED(NAME, TILE, SUMS_PER_ROW)                                \
   static void NAME##_c (int C, int h, int64_t n, const char *w, const char *a, \
       size_t as, const int32_t *sums, float *y, int64_t ldy)                   \
   {                                                                            \
     switch (C) {                                                               \
-      case 4: packed_half (TYPE, 4, h, n, w, a, as, sums, y, ldy); break;      \
-      case 3: packed_half (TYPE, 3, h, n, w, a, as, sums, y, ldy); break;      \
-      case 2: packed_half (TYPE, 2, h, n, w, a, as, sums, y, ldy); break;      \
-      default: packed_half (TYPE, 1, h, n, w, a, as, sums, y, ldy); break;     \
+      case 4: TILE (4, h, n, w, a, as, sums, y, ldy); break;                   \
+      case 3: TILE (3, h, n, w, a, as, sums, y, ldy); break;                   \
+      case 2: TILE (2, h, n, w, a, as, sums, y, ldy); break;                   \
+      default: TILE (1, h, n, w, a, as, sums, y, ldy); break;                  \
     }                                                                          \
   }                                                                            \
   void NAME (int64_t n, const void *restrict w, const void *restrict a,        \
       size_t as, const int32_t *restrict sums, int nc, float *restrict y,      \
       int64_t ldy)                                                             \
   {                                                                            \
-    const int64_t nb = n / QK8_0;                                              \
     for (int c0 = 0; c0 < nc; c0 += PACK_COLS) {                               \
       const int C = nc - c0 < PACK_COLS ? nc - c0 : PACK_COLS;                 \
       for (int h = 0; h < 2; h++)                                              \
-        NAME##_c (C, h, n, w, (const char *) a + c0 * as, as, sums + c0 * nb,  \
-            y + c0 * ldy, ldy);                                                \
+        NAME##_c (C, h, n, w, (const char *) a + c0 * as, as,                  \
+            sums ? sums + c0 * (SUMS_PER_ROW) : NULL, y + c0 * ldy, ldy);      \
     }                                                                          \
   }
 
-DEFINE_PACKED (gemm_packed_q4_0_avx2, G4_TYPE_Q4_0)
-DEFINE_PACKED (gemm_packed_q8_0_avx2, G4_TYPE_Q8_0)
+#define TILE_Q4_0(C, h, n, w, a, as, sums, y, ldy) packed_half (G4_TYPE_Q4_0, C, h, n, w, a, as, sums, y, ldy)
+#define TILE_Q8_0(C, h, n, w, a, as, sums, y, ldy) packed_half (G4_TYPE_Q8_0, C, h, n, w, a, as, sums, y, ldy)
+#define TILE_Q4_K(C, h, n, w, a, as, sums, y, ldy) packed_half_q4_K (C, h, n, w, a, as, y, ldy)
+
+DEFINE_PACKED (gemm_packed_q4_0_avx2, TILE_Q4_0, n / QK8_0)
+DEFINE_PACKED (gemm_packed_q8_0_avx2, TILE_Q8_0, n / QK8_0)
+DEFINE_PACKED (gemm_packed_q4_K_avx2, TILE_Q4_K, 0)

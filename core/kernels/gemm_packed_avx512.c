@@ -68,33 +68,113 @@ packed_tile (g4_type t, int C, int64_t n, const char *w, const char *a,
     _mm512_storeu_ps (y + c * ldy, acc[c]);
 }
 
-/* One instance per column count, so every loop over columns is unrolled. */
-#define DEFINE_PACKED(NAME, TYPE)                                              \
+/* Q4_K against Q8_K, one super-block of 256 at a time: the 16 rows' scales
+ * and mins are unpacked once (byte j of lane r: sub-block j of row r), each
+ * sub-block's nibbles once; per activation row, 8 dpbusd per sub-block, its
+ * scale applied in int32, and the mins against the bsums pairs by dpwssd. */
+ALWAYS_INLINE __m512i
+byte_lane (__m512i v, int k)
+{
+  return _mm512_and_si512 (_mm512_srli_epi32 (v, 8 * k), _mm512_set1_epi32 (0xFF));
+}
+
+ALWAYS_INLINE void
+packed_tile_q4_K (int C, int64_t n, const char *w, const char *a, size_t as,
+    float *y, int64_t ldy)
+{
+  const int64_t nsb = n / QK_K;
+  const __m512i m4 = _mm512_set1_epi8 (0x0F), m6 = _mm512_set1_epi8 (0x3F);
+  __m512 acc[PACK_COLS];
+#pragma GCC unroll 8
+  for (int c = 0; c < C; c++)
+    acc[c] = _mm512_setzero_ps ();
+  for (int64_t i = 0; i < nsb; i++) {
+    const char *p = w + i * G4_PACK_BLOCK_Q4_K;
+    const __m512i s0 = _mm512_loadu_si512 (p + G4_PACK_Q4_K_SCALES);
+    const __m512i s1 = _mm512_loadu_si512 (p + G4_PACK_Q4_K_SCALES + 64);
+    const __m512i s2 = _mm512_loadu_si512 (p + G4_PACK_Q4_K_SCALES + 128);
+    const __m512i top = _mm512_set1_epi8 (0x30);
+    /* bytes of lane r: sc_lo scales 0-3, sc_hi 4-7, m_lo mins 0-3, m_hi 4-7 */
+    const __m512i sc_lo = _mm512_and_si512 (s0, m6), m_lo = _mm512_and_si512 (s1, m6);
+    const __m512i sc_hi = _mm512_or_si512 (_mm512_and_si512 (s2, m4),
+        _mm512_and_si512 (_mm512_srli_epi32 (s0, 2), top));
+    const __m512i m_hi = _mm512_or_si512 (_mm512_and_si512 (_mm512_srli_epi32 (s2, 4), m4),
+        _mm512_and_si512 (_mm512_srli_epi32 (s1, 2), top));
+    __m512i isum[PACK_COLS], imin[PACK_COLS];
+#pragma GCC unroll 8
+    for (int c = 0; c < C; c++)
+      isum[c] = imin[c] = _mm512_setzero_si512 ();
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; j++) {
+      const __m512i sc = byte_lane (j < 4 ? sc_lo : sc_hi, j % 4);
+      const __m512i mn = byte_lane (j < 4 ? m_lo : m_hi, j % 4);
+      /* the min in both int16 halves, against bsums[2j] and bsums[2j + 1] */
+      const __m512i mn2 = _mm512_or_si512 (mn, _mm512_slli_epi32 (mn, 16));
+      __m512i wq[8];
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; k++) {
+        const __m512i v = _mm512_loadu_si512 (p + G4_PACK_Q4_K_QS + 64 * (8 * (j / 2) + k));
+        wq[k] = j % 2 ? _mm512_and_si512 (_mm512_srli_epi16 (v, 4), m4) : _mm512_and_si512 (v, m4);
+      }
+#pragma GCC unroll 8
+      for (int c = 0; c < C; c++) {
+        const block_q8_K *ab = (const block_q8_K *) (a + c * as) + i;
+        __m512i dot = _mm512_setzero_si512 ();
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++)
+          dot = _mm512_dpbusd_epi32 (dot, wq[k], _mm512_set1_epi32 (word (ab->qs + 32 * j + 4 * k)));
+        isum[c] = _mm512_add_epi32 (isum[c], _mm512_mullo_epi32 (dot, sc));
+        int32_t bs;
+        memcpy (&bs, ab->bsums + 2 * j, sizeof bs);
+        imin[c] = _mm512_dpwssd_epi32 (imin[c], mn2, _mm512_set1_epi32 (bs));
+      }
+    }
+    const __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) p));
+    const __m512 dmw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (p + G4_PACK_Q4_K_DMIN)));
+#pragma GCC unroll 8
+    for (int c = 0; c < C; c++) {
+      const __m512 ad = _mm512_set1_ps (((const block_q8_K *) (a + c * as) + i)->d);
+      acc[c] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (isum[c]), _mm512_mul_ps (dw, ad), acc[c]);
+      acc[c] = _mm512_fnmadd_ps (_mm512_cvtepi32_ps (imin[c]), _mm512_mul_ps (dmw, ad), acc[c]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int c = 0; c < C; c++)
+    _mm512_storeu_ps (y + c * ldy, acc[c]);
+}
+
+/* One instance per column count (TILE (C, ...) up to PACK_COLS), so every
+ * loop over columns is unrolled; the exported kernel takes any nc. */
+#define DEFINE_PACKED(NAME, TILE, SUMS_PER_ROW)                                \
   static void NAME##_c (int C, int64_t n, const char *w, const char *a,        \
       size_t as, const int32_t *sums, float *y, int64_t ldy)                   \
   {                                                                            \
     switch (C) {                                                               \
-      case 8: packed_tile (TYPE, 8, n, w, a, as, sums, y, ldy); break;         \
-      case 7: packed_tile (TYPE, 7, n, w, a, as, sums, y, ldy); break;         \
-      case 6: packed_tile (TYPE, 6, n, w, a, as, sums, y, ldy); break;         \
-      case 5: packed_tile (TYPE, 5, n, w, a, as, sums, y, ldy); break;         \
-      case 4: packed_tile (TYPE, 4, n, w, a, as, sums, y, ldy); break;         \
-      case 3: packed_tile (TYPE, 3, n, w, a, as, sums, y, ldy); break;         \
-      case 2: packed_tile (TYPE, 2, n, w, a, as, sums, y, ldy); break;         \
-      default: packed_tile (TYPE, 1, n, w, a, as, sums, y, ldy); break;        \
+      case 8: TILE (8, n, w, a, as, sums, y, ldy); break;                      \
+      case 7: TILE (7, n, w, a, as, sums, y, ldy); break;                      \
+      case 6: TILE (6, n, w, a, as, sums, y, ldy); break;                      \
+      case 5: TILE (5, n, w, a, as, sums, y, ldy); break;                      \
+      case 4: TILE (4, n, w, a, as, sums, y, ldy); break;                      \
+      case 3: TILE (3, n, w, a, as, sums, y, ldy); break;                      \
+      case 2: TILE (2, n, w, a, as, sums, y, ldy); break;                      \
+      default: TILE (1, n, w, a, as, sums, y, ldy); break;                     \
     }                                                                          \
   }                                                                            \
   void NAME (int64_t n, const void *restrict w, const void *restrict a,        \
       size_t as, const int32_t *restrict sums, int nc, float *restrict y,      \
       int64_t ldy)                                                             \
   {                                                                            \
-    const int64_t nb = n / QK8_0;                                              \
     for (int c0 = 0; c0 < nc; c0 += PACK_COLS) {                               \
       const int C = nc - c0 < PACK_COLS ? nc - c0 : PACK_COLS;                 \
-      NAME##_c (C, n, w, (const char *) a + c0 * as, as, sums + c0 * nb,       \
-          y + c0 * ldy, ldy);                                                  \
+      NAME##_c (C, n, w, (const char *) a + c0 * as, as,                       \
+          sums ? sums + c0 * (SUMS_PER_ROW) : NULL, y + c0 * ldy, ldy);        \
     }                                                                          \
   }
 
-DEFINE_PACKED (gemm_packed_q4_0_avx512, G4_TYPE_Q4_0)
-DEFINE_PACKED (gemm_packed_q8_0_avx512, G4_TYPE_Q8_0)
+#define TILE_Q4_0(C, n, w, a, as, sums, y, ldy) packed_tile (G4_TYPE_Q4_0, C, n, w, a, as, sums, y, ldy)
+#define TILE_Q8_0(C, n, w, a, as, sums, y, ldy) packed_tile (G4_TYPE_Q8_0, C, n, w, a, as, sums, y, ldy)
+#define TILE_Q4_K(C, n, w, a, as, sums, y, ldy) packed_tile_q4_K (C, n, w, a, as, y, ldy)
+
+DEFINE_PACKED (gemm_packed_q4_0_avx512, TILE_Q4_0, n / QK8_0)
+DEFINE_PACKED (gemm_packed_q8_0_avx512, TILE_Q8_0, n / QK8_0)
+DEFINE_PACKED (gemm_packed_q4_K_avx512, TILE_Q4_K, 0)

@@ -29,6 +29,14 @@ min_i64 (int64_t a, int64_t b)
   return a < b ? a : b;
 }
 
+/* The packed kernels of the Q8_0 family take the sum of each activation
+ * block; the K-quants' partner blocks carry theirs. */
+static bool
+needs_sums (const g4_kernel_entry *e)
+{
+  return e->gemm_packed != NULL && e->vec_dot_type == G4_TYPE_Q8_0;
+}
+
 /* Where the activation block sums of the packed path start in the scratch,
  * after the T quantized rows. */
 static size_t
@@ -44,7 +52,7 @@ g4_matmul_scratch_size (g4_type wtype, int64_t n_in, int64_t T)
   const g4_kernel_entry *e = g4_kernels_entry (wtype);
   if (e == NULL || e->quantize_act == NULL)
     return 0;
-  if (e->gemm_packed == NULL)
+  if (!needs_sums (e))
     return (size_t) T * g4_row_size (e->vec_dot_type, n_in);
   return sums_offset (e, n_in, T) + (size_t) T * (n_in / QK8_0) * sizeof (int32_t);
 }
@@ -74,7 +82,7 @@ packed_range (const g4_kernel_entry *e, const g4_matrix *w, int64_t g_begin,
     const int nc = (int) min_i64 (COL_BLOCK, T - t0);
     for (int64_t g = g_begin; g < g_end; g++)
       e->gemm_packed (w->n_in, (const char *) w->data + g * group_bytes,
-          act + t0 * act_stride, act_stride, sums + t0 * nb, nc,
+          act + t0 * act_stride, act_stride, sums ? sums + t0 * nb : NULL, nc,
           y + t0 * ldy + g * G4_PACK_ROWS, ldy);
   }
 }
@@ -162,7 +170,8 @@ g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
     assert (scratch != NULL);
     act = scratch;
     act_stride = g4_row_size (e->vec_dot_type, n);
-    int32_t *sums = w->packed ? (int32_t *) ((char *) scratch + sums_offset (e, n, T)) : NULL;
+    int32_t *sums = w->packed && needs_sums (e)
+        ? (int32_t *) ((char *) scratch + sums_offset (e, n, T)) : NULL;
     while (g4_take (th, T, 0, &i0, &i1))
       for (int64_t t = i0; t < i1; t++) {
         e->quantize_act (x + t * n, (char *) scratch + t * act_stride, n);
@@ -183,7 +192,8 @@ g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
   chunk = chunk < 1 ? 1 : chunk;
   if (w->packed) {
     assert (e->gemm_packed != NULL);
-    const int32_t *sums = (const int32_t *) ((const char *) scratch + sums_offset (e, n, T));
+    const int32_t *sums = needs_sums (e)
+        ? (const int32_t *) ((const char *) scratch + sums_offset (e, n, T)) : NULL;
     while (g4_take (th, n_blocks, chunk, &i0, &i1))
       packed_range (e, w, i0, i1, act, act_stride, sums, T, y, ldy);
   } else {
