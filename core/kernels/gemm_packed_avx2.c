@@ -168,6 +168,65 @@ packed_half_q4_K (int C, int h, int64_t n, const char *w, const char *a,
     _mm256_storeu_ps (y + c * ldy + 8 * h, acc[c]);
 }
 
+/* IQ4_XS against Q8_K: signed codebook values on both sides (|v| times a
+ * with v's sign, as Q8_0), so no offset term. */
+ALWAYS_INLINE void
+packed_half_iq4_xs (int C, int h, int64_t n, const char *w, const char *a,
+    size_t as, float *y, int64_t ldy)
+{
+  const int64_t nsb = n / QK_K;
+  const __m256i m4 = _mm256_set1_epi8 (0x0F), ones = _mm256_set1_epi16 (1);
+  const __m256i book = _mm256_broadcastsi128_si256 (_mm_loadu_si128 ((const __m128i *) g4_iq4nl_values));
+  __m256 acc[PACK_COLS];
+#pragma GCC unroll 4
+  for (int c = 0; c < C; c++)
+    acc[c] = _mm256_setzero_ps ();
+  for (int64_t i = 0; i < nsb; i++) {
+    const char *p = w + i * G4_PACK_BLOCK_IQ4_XS;
+    const __m256i sl = _mm256_loadu_si256 ((const __m256i *) (p + G4_PACK_IQ4_XS_SCALES_L + 32 * h));
+    const __m256i sh = _mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const __m128i *) (p + G4_PACK_IQ4_XS_SCALES_H + 16 * h)));
+    __m256i isum[PACK_COLS];
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++)
+      isum[c] = _mm256_setzero_si256 ();
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; j++) {
+      const __m256i lo = _mm256_and_si256 (_mm256_srli_epi32 (sl, 4 * j), _mm256_set1_epi32 (0xF));
+      const __m256i hi = _mm256_and_si256 (_mm256_srli_epi32 (sh, 2 * j), _mm256_set1_epi32 (3));
+      const __m256i sc = _mm256_sub_epi32 (_mm256_or_si256 (lo, _mm256_slli_epi32 (hi, 4)),
+          _mm256_set1_epi32 (32));
+      __m256i wv[8];
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; k++) {
+        const __m256i v = _mm256_loadu_si256 ((const __m256i *) (p + G4_PACK_IQ4_XS_QS
+                + 64 * (4 * j + k) + 32 * h));
+        wv[k] = _mm256_shuffle_epi8 (book, _mm256_and_si256 (v, m4));
+        wv[k + 4] = _mm256_shuffle_epi8 (book, _mm256_and_si256 (_mm256_srli_epi16 (v, 4), m4));
+      }
+#pragma GCC unroll 4
+      for (int c = 0; c < C; c++) {
+        const block_q8_K *ab = (const block_q8_K *) (a + c * as) + i;
+        __m256i dot = _mm256_setzero_si256 ();
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) {
+          const __m256i sa = _mm256_sign_epi8 (_mm256_set1_epi32 (word (ab->qs + 32 * j + 4 * k)), wv[k]);
+          dot = _mm256_add_epi32 (dot, _mm256_madd_epi16 (_mm256_maddubs_epi16 (_mm256_abs_epi8 (wv[k]), sa), ones));
+        }
+        isum[c] = _mm256_add_epi32 (isum[c], _mm256_mullo_epi32 (dot, sc));
+      }
+    }
+    const __m256 dw = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (p + 16 * h)));
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++) {
+      const __m256 ad = _mm256_set1_ps (((const block_q8_K *) (a + c * as) + i)->d);
+      acc[c] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (isum[c]), _mm256_mul_ps (dw, ad), acc[c]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int c = 0; c < C; c++)
+    _mm256_storeu_ps (y + c * ldy + 8 * h, acc[c]);
+}
+
 /* One instance per column count (TILE (C, h, ...) up to PACK_COLS), so every
  * loop over columns is unrolled; the exported kernel takes any nc. */
 #define DEFINE_PACKED(NAME, TILE, SUMS_PER_ROW)                                \
@@ -199,4 +258,6 @@ packed_half_q4_K (int C, int h, int64_t n, const char *w, const char *a,
 
 DEFINE_PACKED (gemm_packed_q4_0_avx2, TILE_Q4_0, n / QK8_0)
 DEFINE_PACKED (gemm_packed_q8_0_avx2, TILE_Q8_0, n / QK8_0)
+#define TILE_IQ4_XS(C, h, n, w, a, as, sums, y, ldy) packed_half_iq4_xs (C, h, n, w, a, as, y, ldy)
 DEFINE_PACKED (gemm_packed_q4_K_avx2, TILE_Q4_K, 0)
+DEFINE_PACKED (gemm_packed_iq4_xs_avx2, TILE_IQ4_XS, 0)

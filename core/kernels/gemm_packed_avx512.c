@@ -143,6 +143,72 @@ packed_tile_q4_K (int C, int64_t n, const char *w, const char *a, size_t as,
     _mm512_storeu_ps (y + c * ldy, acc[c]);
 }
 
+/* IQ4_XS against Q8_K: the codebook lookup gives v + 128 (unsigned for
+ * dpbusd); 128 * scale_j * sum(a_j) is taken back through the bsums pairs.
+ * Sub-block j's 16 quant bytes are words 4j..4j+3: low nibbles values 0-15,
+ * high nibbles 16-31. */
+ALWAYS_INLINE void
+packed_tile_iq4_xs (int C, int64_t n, const char *w, const char *a, size_t as,
+    float *y, int64_t ldy)
+{
+  const int64_t nsb = n / QK_K;
+  const __m512i m4 = _mm512_set1_epi8 (0x0F);
+  const __m512i book = _mm512_broadcast_i32x4 (_mm_add_epi8 (
+          _mm_loadu_si128 ((const __m128i *) g4_iq4nl_values), _mm_set1_epi8 ((char) 0x80)));
+  __m512 acc[PACK_COLS];
+#pragma GCC unroll 8
+  for (int c = 0; c < C; c++)
+    acc[c] = _mm512_setzero_ps ();
+  for (int64_t i = 0; i < nsb; i++) {
+    const char *p = w + i * G4_PACK_BLOCK_IQ4_XS;
+    const __m512i sl = _mm512_loadu_si512 (p + G4_PACK_IQ4_XS_SCALES_L);
+    const __m512i sh = _mm512_cvtepu16_epi32 (_mm256_loadu_si256 ((const __m256i *) (p + G4_PACK_IQ4_XS_SCALES_H)));
+    __m512i isum[PACK_COLS];
+#pragma GCC unroll 8
+    for (int c = 0; c < C; c++)
+      isum[c] = _mm512_setzero_si512 ();
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; j++) {
+      const __m512i lo = _mm512_and_si512 (_mm512_srli_epi32 (sl, 4 * j), _mm512_set1_epi32 (0xF));
+      const __m512i hi = _mm512_and_si512 (_mm512_srli_epi32 (sh, 2 * j), _mm512_set1_epi32 (3));
+      const __m512i sc = _mm512_sub_epi32 (_mm512_or_si512 (lo, _mm512_slli_epi32 (hi, 4)),
+          _mm512_set1_epi32 (32));
+      /* -128 * scale in both int16 halves, against bsums[2j] and bsums[2j + 1] */
+      const __m512i o = _mm512_mullo_epi32 (sc, _mm512_set1_epi32 (-128));
+      const __m512i off = _mm512_or_si512 (_mm512_and_si512 (o, _mm512_set1_epi32 (0xFFFF)),
+          _mm512_slli_epi32 (o, 16));
+      __m512i wq[8];
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; k++) {
+        const __m512i v = _mm512_loadu_si512 (p + G4_PACK_IQ4_XS_QS + 64 * (4 * j + k));
+        wq[k] = _mm512_shuffle_epi8 (book, _mm512_and_si512 (v, m4));
+        wq[k + 4] = _mm512_shuffle_epi8 (book, _mm512_and_si512 (_mm512_srli_epi16 (v, 4), m4));
+      }
+#pragma GCC unroll 8
+      for (int c = 0; c < C; c++) {
+        const block_q8_K *ab = (const block_q8_K *) (a + c * as) + i;
+        int32_t bs;
+        memcpy (&bs, ab->bsums + 2 * j, sizeof bs);
+        __m512i dot = _mm512_setzero_si512 ();
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++)
+          dot = _mm512_dpbusd_epi32 (dot, wq[k], _mm512_set1_epi32 (word (ab->qs + 32 * j + 4 * k)));
+        isum[c] = _mm512_add_epi32 (isum[c], _mm512_mullo_epi32 (dot, sc));
+        isum[c] = _mm512_dpwssd_epi32 (isum[c], off, _mm512_set1_epi32 (bs));
+      }
+    }
+    const __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) p));
+#pragma GCC unroll 8
+    for (int c = 0; c < C; c++) {
+      const __m512 ad = _mm512_set1_ps (((const block_q8_K *) (a + c * as) + i)->d);
+      acc[c] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (isum[c]), _mm512_mul_ps (dw, ad), acc[c]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int c = 0; c < C; c++)
+    _mm512_storeu_ps (y + c * ldy, acc[c]);
+}
+
 /* One instance per column count (TILE (C, ...) up to PACK_COLS), so every
  * loop over columns is unrolled; the exported kernel takes any nc. */
 #define DEFINE_PACKED(NAME, TILE, SUMS_PER_ROW)                                \
@@ -177,4 +243,6 @@ packed_tile_q4_K (int C, int64_t n, const char *w, const char *a, size_t as,
 
 DEFINE_PACKED (gemm_packed_q4_0_avx512, TILE_Q4_0, n / QK8_0)
 DEFINE_PACKED (gemm_packed_q8_0_avx512, TILE_Q8_0, n / QK8_0)
+#define TILE_IQ4_XS(C, n, w, a, as, sums, y, ldy) packed_tile_iq4_xs (C, n, w, a, as, y, ldy)
 DEFINE_PACKED (gemm_packed_q4_K_avx512, TILE_Q4_K, 0)
+DEFINE_PACKED (gemm_packed_iq4_xs_avx512, TILE_IQ4_XS, 0)

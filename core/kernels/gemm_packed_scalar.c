@@ -99,3 +99,35 @@ gemm_packed_q4_K_scalar (int64_t n, const void *restrict w, const void *restrict
     }
   }
 }
+
+/* IQ4_XS: per super-block sum_j scale_j (v_j . a_j) over its 8 sub-blocks of
+ * 32 codebook values, exact in int32. */
+void
+gemm_packed_iq4_xs_scalar (int64_t n, const void *restrict w, const void *restrict a,
+    size_t as, const int32_t *restrict sums, int nc, float *restrict y, int64_t ldy)
+{
+  (void) sums;
+  const g4_pack_format *f = g4_pack_format_get (G4_TYPE_IQ4_XS);
+  const int64_t nsb = n / QK_K;
+  block_iq4_xs blk;
+  superblock u;
+  for (int c = 0; c < nc; c++) {
+    const block_q8_K *ab = (const block_q8_K *) ((const char *) a + c * as);
+    for (int r = 0; r < G4_PACK_ROWS; r++) {
+      float acc = 0.0f;
+      for (int64_t i = 0; i < nsb; i++) {
+        g4_pack_gather (f, (const uint8_t *) w + i * G4_PACK_BLOCK_IQ4_XS, r, (uint8_t *) &blk);
+        unpack_iq4_xs (&blk, &u);
+        int isum = 0;
+        for (int j = 0; j < 8; j++) {
+          int dot = 0;
+          for (int l = 0; l < 32; l++)
+            dot += u.q[32 * j + l] * ab[i].qs[32 * j + l];
+          isum += u.scale[j] * dot;
+        }
+        acc = fmaf ((float) isum, g4_fp16_to_fp32 (blk.d) * ab[i].d, acc);
+      }
+      y[c * ldy + r] = acc;
+    }
+  }
+}

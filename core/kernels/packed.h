@@ -15,7 +15,8 @@
  * already are; Q8_0's bytes are stored with the sign bit flipped); the Q8_0
  * family's kernels take back K times each activation block's sum, which
  * matmul computes once per activation row. Q4_K's offset is its mins, taken
- * back through the Q8_K activations' bsums. */
+ * back through the Q8_K activations' bsums, and so is IQ4_XS's offset: its
+ * codebook values v are looked up as v + 128. */
 #ifndef G4_PACKED_H
 #define G4_PACKED_H
 
@@ -54,6 +55,9 @@ void g4_pack_gather (const g4_pack_format *f, const uint8_t *group_block, int r,
 #define G4_PACK_Q4_K_DMIN 32
 #define G4_PACK_Q4_K_SCALES 64
 #define G4_PACK_Q4_K_QS 256
+#define G4_PACK_IQ4_XS_SCALES_H 32
+#define G4_PACK_IQ4_XS_SCALES_L 64
+#define G4_PACK_IQ4_XS_QS 128
 
 /* A 16-row group (n values per row) against nc activation rows (stride
  * a_stride bytes) in the weight type's partner blocks: y[c * ldy + r] for the
@@ -76,10 +80,12 @@ typedef g4_gemm_packed_kernel *g4_gemm_packed_fn;
 #define G4_PACK_BLOCK_Q4_0 (G4_PACK_ROWS * sizeof (block_q4_0))
 #define G4_PACK_BLOCK_Q8_0 (G4_PACK_ROWS * sizeof (block_q8_0))
 #define G4_PACK_BLOCK_Q4_K (G4_PACK_ROWS * sizeof (block_q4_K))
+#define G4_PACK_BLOCK_IQ4_XS (G4_PACK_ROWS * sizeof (block_iq4_xs))
 
 g4_gemm_packed_kernel gemm_packed_q4_0_scalar, gemm_packed_q8_0_scalar,
     gemm_packed_q4_K_scalar, gemm_packed_q4_0_avx2, gemm_packed_q8_0_avx2,
     gemm_packed_q4_K_avx2, gemm_packed_q4_0_avx512, gemm_packed_q8_0_avx512,
-    gemm_packed_q4_K_avx512;
+    gemm_packed_q4_K_avx512, gemm_packed_iq4_xs_scalar, gemm_packed_iq4_xs_avx2,
+    gemm_packed_iq4_xs_avx512;
 
 #endif

@@ -27,6 +27,14 @@ static const g4_pack_format q4_K_format = {
     { offsetof (block_q4_K, qs), G4_PACK_Q4_K_QS, 4, QK_K / 8, 0 },
   },
 };
+static const g4_pack_format iq4_xs_format = {
+  sizeof (block_iq4_xs), QK_K, 4, {
+    { offsetof (block_iq4_xs, d), 0, 2, 1, 0 },
+    { offsetof (block_iq4_xs, scales_h), G4_PACK_IQ4_XS_SCALES_H, 2, 1, 0 },
+    { offsetof (block_iq4_xs, scales_l), G4_PACK_IQ4_XS_SCALES_L, 4, 1, 0 },
+    { offsetof (block_iq4_xs, qs), G4_PACK_IQ4_XS_QS, 4, QK_K / 8, 0 },
+  },
+};
 /* clang-format on */
 
 const g4_pack_format *
@@ -39,6 +47,8 @@ g4_pack_format_get (g4_type t)
       return &q8_0_format;
     case G4_TYPE_Q4_K:
       return &q4_K_format;
+    case G4_TYPE_IQ4_XS:
+      return &iq4_xs_format;
     default:
       return NULL;
   }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Not a test: throughput of g4_matmul on a 1536 x 6144 weight matrix (n_out
- * 1536, n_in 6144, Gemma 4 E2B's ffn_down) in Q4_0, Q4_K, Q6_K, Q8_0 and F16,
+ * 1536, n_in 6144, Gemma 4 E2B's ffn_down) in Q4_0, Q4_K, Q6_K, Q8_0, IQ4_XS and F16,
  * for T = 1 (decode: weight bytes per second is what counts) and T = 64, 256
- * (prefill: GFLOP/s), under every ISA this CPU has; Q4_0 and Q8_0 also
- * repacked (type shown as Q4_0p, Q8_0p). Times are the fastest
+ * (prefill: GFLOP/s), under every ISA this CPU has; the types with a packed layout also
+ * repacked (type shown as Q4_0 p...). Times are the fastest
  * call, so that a shared machine disturbs them less.
  * Usage: bench_matmul [N_THREADS [ISA]] (ISA: scalar, avx2 or avx512; all
  * by default) */
@@ -34,7 +34,8 @@ main (int argc, char **argv)
   int n_threads = argc > 1 ? atoi (argv[1]) : 1;
   const char *only = argc > 2 ? argv[2] : NULL;
   const int64_t n_out = 1536, n_in = 6144;
-  static const g4_type types[] = { G4_TYPE_Q4_0, G4_TYPE_Q4_K, G4_TYPE_Q6_K, G4_TYPE_Q8_0, G4_TYPE_F16 };
+  static const g4_type types[] = { G4_TYPE_Q4_0, G4_TYPE_Q4_K, G4_TYPE_Q6_K, G4_TYPE_Q8_0,
+    G4_TYPE_IQ4_XS, G4_TYPE_F16 };
   static const int Ts[] = { 1, 64, 256 };
   const int T_max = 256;
 

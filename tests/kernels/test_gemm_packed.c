@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The packed GEMM path: g4_repack of Q4_0 / Q8_0 / Q4_K matrices, multiplied by
+/* The packed GEMM path: g4_repack of Q4_0 / Q8_0 / Q4_K / IQ4_XS matrices, multiplied by
  * g4_matmul under every ISA this CPU has. Each ISA's packed result is
  * bit-identical to the scalar reference of the packed layout, for 1, 2 and 3
  * threads, and agrees with the plain row-major product to float rounding
@@ -20,7 +20,7 @@
 #define N_OUT 48
 #define LDY (N_OUT + 5)
 
-static const g4_type types[] = { G4_TYPE_Q4_0, G4_TYPE_Q8_0, G4_TYPE_Q4_K };
+static const g4_type types[] = { G4_TYPE_Q4_0, G4_TYPE_Q8_0, G4_TYPE_Q4_K, G4_TYPE_IQ4_XS };
 
 /* y of T rows for 1, 2 and 3 threads, checked identical; returns the first. */
 static float *
@@ -52,7 +52,7 @@ check_type (g4_type wt, int64_t n_in, int T)
   for (int o = 0; o < N_OUT; o++)
     test_random_row (wt, w + o * rb, n_in);
   /* the largest magnitudes: row 5 of Q8_0 all -128, row 6 all 127; Q4_0 all 0 and 15 */
-  for (int o = 5; o <= 6 && wt != G4_TYPE_Q4_K; o++)
+  for (int o = 5; o <= 6 && g4_type_traits_get (wt)->block_size == 32; o++)
     for (int64_t b = 0; b < n_in / 32; b++) {
       unsigned char *q = w + o * rb + b * (rb / (n_in / 32)) + 2;
       memset (q, wt == G4_TYPE_Q8_0 ? (o == 5 ? 0x80 : 0x7F) : (o == 5 ? 0x00 : 0xFF),
@@ -129,7 +129,7 @@ main (void)
     for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
       for (size_t i = 0; i < sizeof Ts / sizeof Ts[0]; i++) {
         check_type (types[k], 512, Ts[i]);
-        if (types[k] != G4_TYPE_Q4_K)
+        if (g4_type_traits_get (types[k])->block_size == 32)
           check_type (types[k], 544, Ts[i]);
         else
           check_type (types[k], 768, Ts[i]);
