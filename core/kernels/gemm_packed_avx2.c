@@ -227,6 +227,87 @@ packed_half_iq4_xs (int C, int h, int64_t n, const char *w, const char *a,
     _mm256_storeu_ps (y + c * ldy + 8 * h, acc[c]);
 }
 
+/* Q6_K against Q8_K (as gemm_packed_avx512.c); maddubs pairs of u <= 63
+ * sum over two words at most in int16 (4 x 63 x 127 < 32768). */
+ALWAYS_INLINE void
+packed_half_q6_K (int C, int h8, int64_t n, const char *w, const char *a,
+    size_t as, float *y, int64_t ldy)
+{
+  const int64_t nsb = n / QK_K;
+  const __m256i m4 = _mm256_set1_epi8 (0x0F), m2 = _mm256_set1_epi8 (0x03), ones = _mm256_set1_epi16 (1);
+  __m256 acc[PACK_COLS];
+#pragma GCC unroll 4
+  for (int c = 0; c < C; c++)
+    acc[c] = _mm256_setzero_ps ();
+  for (int64_t i = 0; i < nsb; i++) {
+    const char *p = w + i * G4_PACK_BLOCK_Q6_K;
+    __m256i isum[PACK_COLS];
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++)
+      isum[c] = _mm256_setzero_si256 ();
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) {
+      const __m256i sw = _mm256_loadu_si256 ((const __m256i *) (p + G4_PACK_Q6_K_SCALES + 64 * k + 32 * h8));
+      const __m256i lo16 = _mm256_srai_epi16 (_mm256_slli_epi16 (sw, 8), 8), hi16 = _mm256_srai_epi16 (sw, 8);
+      const __m256i keep_lo = _mm256_set1_epi32 (0xFFFF);
+      const __m256i pair0 = _mm256_or_si256 (_mm256_and_si256 (lo16, keep_lo), _mm256_slli_epi32 (hi16, 16));
+      const __m256i pair1 = _mm256_or_si256 (_mm256_srli_epi32 (lo16, 16), _mm256_andnot_si256 (keep_lo, hi16));
+      const __m256i off[2] = {
+        _mm256_mullo_epi16 (pair0, _mm256_set1_epi16 (-32)),
+        _mm256_mullo_epi16 (pair1, _mm256_set1_epi16 (-32)),
+      };
+#pragma GCC unroll 2
+      for (int g = 0; g < 2; g++) {
+        const int h = k / 2, qq = 2 * (k % 2) + g;
+        __m256i wq[8];
+#pragma GCC unroll 8
+        for (int m = 0; m < 8; m++) {
+          const __m256i l = _mm256_loadu_si256 ((const __m256i *) (p + G4_PACK_Q6_K_QL
+                  + 64 * (16 * h + 8 * (qq % 2) + m) + 32 * h8));
+          const __m256i hb = _mm256_loadu_si256 ((const __m256i *) (p + G4_PACK_Q6_K_QH
+                  + 64 * (8 * h + m) + 32 * h8));
+          const __m256i lo = qq / 2 ? _mm256_and_si256 (_mm256_srli_epi16 (l, 4), m4) : _mm256_and_si256 (l, m4);
+          const __m256i hi = _mm256_and_si256 (_mm256_srli_epi16 (hb, 2 * qq), m2);
+          wq[m] = _mm256_or_si256 (lo, _mm256_slli_epi16 (hi, 4));
+        }
+        const __m256i sc0 = _mm256_srai_epi32 (_mm256_slli_epi32 (sw, 24 - 16 * g), 24);
+        const __m256i sc1 = _mm256_srai_epi32 (_mm256_slli_epi32 (sw, 16 - 16 * g), 24);
+#pragma GCC unroll 4
+        for (int c = 0; c < C; c++) {
+          const block_q8_K *ab = (const block_q8_K *) (a + c * as) + i;
+          const int8_t *aq = ab->qs + 128 * h + 32 * qq;
+          __m256i d[2];
+#pragma GCC unroll 2
+          for (int s = 0; s < 2; s++) {
+            const int8_t *q = aq + 16 * s;
+            const __m256i p01 = _mm256_add_epi16 (
+                _mm256_maddubs_epi16 (wq[4 * s], _mm256_set1_epi32 (word (q))),
+                _mm256_maddubs_epi16 (wq[4 * s + 1], _mm256_set1_epi32 (word (q + 4))));
+            const __m256i p23 = _mm256_add_epi16 (
+                _mm256_maddubs_epi16 (wq[4 * s + 2], _mm256_set1_epi32 (word (q + 8))),
+                _mm256_maddubs_epi16 (wq[4 * s + 3], _mm256_set1_epi32 (word (q + 12))));
+            d[s] = _mm256_add_epi32 (_mm256_madd_epi16 (p01, ones), _mm256_madd_epi16 (p23, ones));
+          }
+          isum[c] = _mm256_add_epi32 (isum[c], _mm256_mullo_epi32 (d[0], sc0));
+          isum[c] = _mm256_add_epi32 (isum[c], _mm256_mullo_epi32 (d[1], sc1));
+          int32_t bs;
+          memcpy (&bs, ab->bsums + 4 * k + 2 * g, sizeof bs);
+          isum[c] = _mm256_add_epi32 (isum[c], _mm256_madd_epi16 (off[g], _mm256_set1_epi32 (bs)));
+        }
+      }
+    }
+    const __m256 dw = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (p + 16 * h8)));
+#pragma GCC unroll 4
+    for (int c = 0; c < C; c++) {
+      const __m256 ad = _mm256_set1_ps (((const block_q8_K *) (a + c * as) + i)->d);
+      acc[c] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (isum[c]), _mm256_mul_ps (dw, ad), acc[c]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int c = 0; c < C; c++)
+    _mm256_storeu_ps (y + c * ldy + 8 * h8, acc[c]);
+}
+
 /* One instance per column count (TILE (C, h, ...) up to PACK_COLS), so every
  * loop over columns is unrolled; the exported kernel takes any nc. */
 #define DEFINE_PACKED(NAME, TILE, SUMS_PER_ROW)                                \
@@ -261,3 +342,5 @@ DEFINE_PACKED (gemm_packed_q8_0_avx2, TILE_Q8_0, n / QK8_0)
 #define TILE_IQ4_XS(C, h, n, w, a, as, sums, y, ldy) packed_half_iq4_xs (C, h, n, w, a, as, y, ldy)
 DEFINE_PACKED (gemm_packed_q4_K_avx2, TILE_Q4_K, 0)
 DEFINE_PACKED (gemm_packed_iq4_xs_avx2, TILE_IQ4_XS, 0)
+#define TILE_Q6_K(C, h, n, w, a, as, sums, y, ldy) packed_half_q6_K (C, h, n, w, a, as, y, ldy)
+DEFINE_PACKED (gemm_packed_q6_K_avx2, TILE_Q6_K, 0)

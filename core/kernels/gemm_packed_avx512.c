@@ -209,6 +209,86 @@ packed_tile_iq4_xs (int C, int64_t n, const char *w, const char *a, size_t as,
     _mm512_storeu_ps (y + c * ldy, acc[c]);
 }
 
+/* Q6_K against Q8_K: u = q + 32 from 4 low bits in ql and 2 high bits in
+ * qh; 16 sub-blocks of 16 values with signed 8-bit scales, the offset
+ * -32 * scale_s * bsums[s] taken back by dpwssd over pairs of sub-blocks.
+ * Values 128h + 32qq + 4m .. + 3 (m < 8) are ql word 16h + 8(qq % 2) + m
+ * (nibble qq / 2) and qh word 8h + m (bits 2qq, 2qq + 1). */
+ALWAYS_INLINE void
+packed_tile_q6_K (int C, int64_t n, const char *w, const char *a, size_t as,
+    float *y, int64_t ldy)
+{
+  const int64_t nsb = n / QK_K;
+  const __m512i m4 = _mm512_set1_epi8 (0x0F), m2 = _mm512_set1_epi8 (0x03);
+  __m512 acc[PACK_COLS];
+#pragma GCC unroll 8
+  for (int c = 0; c < C; c++)
+    acc[c] = _mm512_setzero_ps ();
+  for (int64_t i = 0; i < nsb; i++) {
+    const char *p = w + i * G4_PACK_BLOCK_Q6_K;
+    __m512i isum[PACK_COLS];
+#pragma GCC unroll 8
+    for (int c = 0; c < C; c++)
+      isum[c] = _mm512_setzero_si512 ();
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) {
+      /* scales 4k..4k+3 of each row: int32 each, and -32 times the pairs
+       * (4k, 4k+1), (4k+2, 4k+3) as int16 pairs */
+      const __m512i sw = _mm512_loadu_si512 (p + G4_PACK_Q6_K_SCALES + 64 * k);
+      const __m512i lo16 = _mm512_srai_epi16 (_mm512_slli_epi16 (sw, 8), 8), hi16 = _mm512_srai_epi16 (sw, 8);
+      const __m512i keep_lo = _mm512_set1_epi32 (0xFFFF);
+      const __m512i pair0 = _mm512_or_si512 (_mm512_and_si512 (lo16, keep_lo), _mm512_slli_epi32 (hi16, 16));
+      const __m512i pair1 = _mm512_or_si512 (_mm512_srli_epi32 (lo16, 16), _mm512_andnot_si512 (keep_lo, hi16));
+      const __m512i off[2] = {
+        _mm512_mullo_epi16 (pair0, _mm512_set1_epi16 (-32)),
+        _mm512_mullo_epi16 (pair1, _mm512_set1_epi16 (-32)),
+      };
+      /* sub-blocks 4k..4k+3 are the 64 values of (h, qq) = (k / 2, 2 (k % 2)) and
+       * (k / 2, 2 (k % 2) + 1) */
+#pragma GCC unroll 2
+      for (int g = 0; g < 2; g++) {
+        const int h = k / 2, qq = 2 * (k % 2) + g;
+        __m512i wq[8];
+#pragma GCC unroll 8
+        for (int m = 0; m < 8; m++) {
+          const __m512i l = _mm512_loadu_si512 (p + G4_PACK_Q6_K_QL + 64 * (16 * h + 8 * (qq % 2) + m));
+          const __m512i hb = _mm512_loadu_si512 (p + G4_PACK_Q6_K_QH + 64 * (8 * h + m));
+          const __m512i lo = qq / 2 ? _mm512_and_si512 (_mm512_srli_epi16 (l, 4), m4) : _mm512_and_si512 (l, m4);
+          const __m512i hi = _mm512_and_si512 (_mm512_srli_epi16 (hb, 2 * qq), m2);
+          wq[m] = _mm512_or_si512 (lo, _mm512_slli_epi16 (hi, 4));
+        }
+        const __m512i sc0 = _mm512_srai_epi32 (_mm512_slli_epi32 (sw, 24 - 16 * g), 24);
+        const __m512i sc1 = _mm512_srai_epi32 (_mm512_slli_epi32 (sw, 16 - 16 * g), 24);
+#pragma GCC unroll 8
+        for (int c = 0; c < C; c++) {
+          const block_q8_K *ab = (const block_q8_K *) (a + c * as) + i;
+          const int8_t *aq = ab->qs + 128 * h + 32 * qq;
+          __m512i d0 = _mm512_setzero_si512 (), d1 = _mm512_setzero_si512 ();
+#pragma GCC unroll 4
+          for (int m = 0; m < 4; m++) {
+            d0 = _mm512_dpbusd_epi32 (d0, wq[m], _mm512_set1_epi32 (word (aq + 4 * m)));
+            d1 = _mm512_dpbusd_epi32 (d1, wq[m + 4], _mm512_set1_epi32 (word (aq + 16 + 4 * m)));
+          }
+          isum[c] = _mm512_add_epi32 (isum[c], _mm512_mullo_epi32 (d0, sc0));
+          isum[c] = _mm512_add_epi32 (isum[c], _mm512_mullo_epi32 (d1, sc1));
+          int32_t bs;
+          memcpy (&bs, ab->bsums + 4 * k + 2 * g, sizeof bs);
+          isum[c] = _mm512_dpwssd_epi32 (isum[c], off[g], _mm512_set1_epi32 (bs));
+        }
+      }
+    }
+    const __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) p));
+#pragma GCC unroll 8
+    for (int c = 0; c < C; c++) {
+      const __m512 ad = _mm512_set1_ps (((const block_q8_K *) (a + c * as) + i)->d);
+      acc[c] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (isum[c]), _mm512_mul_ps (dw, ad), acc[c]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int c = 0; c < C; c++)
+    _mm512_storeu_ps (y + c * ldy, acc[c]);
+}
+
 /* One instance per column count (TILE (C, ...) up to PACK_COLS), so every
  * loop over columns is unrolled; the exported kernel takes any nc. */
 #define DEFINE_PACKED(NAME, TILE, SUMS_PER_ROW)                                \
@@ -246,3 +326,5 @@ DEFINE_PACKED (gemm_packed_q8_0_avx512, TILE_Q8_0, n / QK8_0)
 #define TILE_IQ4_XS(C, n, w, a, as, sums, y, ldy) packed_tile_iq4_xs (C, n, w, a, as, y, ldy)
 DEFINE_PACKED (gemm_packed_q4_K_avx512, TILE_Q4_K, 0)
 DEFINE_PACKED (gemm_packed_iq4_xs_avx512, TILE_IQ4_XS, 0)
+#define TILE_Q6_K(C, n, w, a, as, sums, y, ldy) packed_tile_q6_K (C, n, w, a, as, y, ldy)
+DEFINE_PACKED (gemm_packed_q6_K_avx512, TILE_Q6_K, 0)

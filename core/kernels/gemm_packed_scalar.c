@@ -100,34 +100,51 @@ gemm_packed_q4_K_scalar (int64_t n, const void *restrict w, const void *restrict
   }
 }
 
-/* IQ4_XS: per super-block sum_j scale_j (v_j . a_j) over its 8 sub-blocks of
- * 32 codebook values, exact in int32. */
-void
-gemm_packed_iq4_xs_scalar (int64_t n, const void *restrict w, const void *restrict a,
-    size_t as, const int32_t *restrict sums, int nc, float *restrict y, int64_t ldy)
+/* IQ4_XS and Q6_K: per super-block sum_s scale_s (q_s . a_s) over its
+ * sub-blocks (8 of 32 codebook values, 16 of 16 signed 6-bit quants), exact
+ * in int32. */
+ALWAYS_INLINE void
+gemm_packed_scaled (g4_type t, int64_t n, const void *restrict w, const void *restrict a,
+    size_t as, int nc, float *restrict y, int64_t ldy)
 {
-  (void) sums;
-  const g4_pack_format *f = g4_pack_format_get (G4_TYPE_IQ4_XS);
+  const g4_pack_format *f = g4_pack_format_get (t);
   const int64_t nsb = n / QK_K;
-  block_iq4_xs blk;
+  const int sub = superblock_sub (t);
+  uint8_t blk[sizeof (block_q6_K)];
   superblock u;
   for (int c = 0; c < nc; c++) {
     const block_q8_K *ab = (const block_q8_K *) ((const char *) a + c * as);
     for (int r = 0; r < G4_PACK_ROWS; r++) {
       float acc = 0.0f;
       for (int64_t i = 0; i < nsb; i++) {
-        g4_pack_gather (f, (const uint8_t *) w + i * G4_PACK_BLOCK_IQ4_XS, r, (uint8_t *) &blk);
-        unpack_iq4_xs (&blk, &u);
+        g4_pack_gather (f, (const uint8_t *) w + i * G4_PACK_ROWS * f->block_bytes, r, blk);
+        unpack_superblock (t, blk, 0, &u);
         int isum = 0;
-        for (int j = 0; j < 8; j++) {
+        for (int j = 0; j < QK_K / sub; j++) {
           int dot = 0;
-          for (int l = 0; l < 32; l++)
-            dot += u.q[32 * j + l] * ab[i].qs[32 * j + l];
+          for (int l = 0; l < sub; l++)
+            dot += u.q[sub * j + l] * ab[i].qs[sub * j + l];
           isum += u.scale[j] * dot;
         }
-        acc = fmaf ((float) isum, g4_fp16_to_fp32 (blk.d) * ab[i].d, acc);
+        acc = fmaf ((float) isum, g4_fp16_to_fp32 (u.d) * ab[i].d, acc);
       }
       y[c * ldy + r] = acc;
     }
   }
+}
+
+void
+gemm_packed_iq4_xs_scalar (int64_t n, const void *restrict w, const void *restrict a,
+    size_t as, const int32_t *restrict sums, int nc, float *restrict y, int64_t ldy)
+{
+  (void) sums;
+  gemm_packed_scaled (G4_TYPE_IQ4_XS, n, w, a, as, nc, y, ldy);
+}
+
+void
+gemm_packed_q6_K_scalar (int64_t n, const void *restrict w, const void *restrict a,
+    size_t as, const int32_t *restrict sums, int nc, float *restrict y, int64_t ldy)
+{
+  (void) sums;
+  gemm_packed_scaled (G4_TYPE_Q6_K, n, w, a, as, nc, y, ldy);
 }

@@ -16,7 +16,8 @@
  * family's kernels take back K times each activation block's sum, which
  * matmul computes once per activation row. Q4_K's offset is its mins, taken
  * back through the Q8_K activations' bsums, and so is IQ4_XS's offset: its
- * codebook values v are looked up as v + 128. */
+ * codebook values v are looked up as v + 128, and Q6_K's: its 6-bit quants
+ * are q + 32. */
 #ifndef G4_PACKED_H
 #define G4_PACKED_H
 
@@ -58,6 +59,9 @@ void g4_pack_gather (const g4_pack_format *f, const uint8_t *group_block, int r,
 #define G4_PACK_IQ4_XS_SCALES_H 32
 #define G4_PACK_IQ4_XS_SCALES_L 64
 #define G4_PACK_IQ4_XS_QS 128
+#define G4_PACK_Q6_K_SCALES 32
+#define G4_PACK_Q6_K_QL 288
+#define G4_PACK_Q6_K_QH 2336
 
 /* A 16-row group (n values per row) against nc activation rows (stride
  * a_stride bytes) in the weight type's partner blocks: y[c * ldy + r] for the
@@ -81,11 +85,13 @@ typedef g4_gemm_packed_kernel *g4_gemm_packed_fn;
 #define G4_PACK_BLOCK_Q8_0 (G4_PACK_ROWS * sizeof (block_q8_0))
 #define G4_PACK_BLOCK_Q4_K (G4_PACK_ROWS * sizeof (block_q4_K))
 #define G4_PACK_BLOCK_IQ4_XS (G4_PACK_ROWS * sizeof (block_iq4_xs))
+#define G4_PACK_BLOCK_Q6_K (G4_PACK_ROWS * sizeof (block_q6_K))
 
 g4_gemm_packed_kernel gemm_packed_q4_0_scalar, gemm_packed_q8_0_scalar,
     gemm_packed_q4_K_scalar, gemm_packed_q4_0_avx2, gemm_packed_q8_0_avx2,
     gemm_packed_q4_K_avx2, gemm_packed_q4_0_avx512, gemm_packed_q8_0_avx512,
     gemm_packed_q4_K_avx512, gemm_packed_iq4_xs_scalar, gemm_packed_iq4_xs_avx2,
-    gemm_packed_iq4_xs_avx512;
+    gemm_packed_iq4_xs_avx512, gemm_packed_q6_K_scalar, gemm_packed_q6_K_avx2,
+    gemm_packed_q6_K_avx512;
 
 #endif

@@ -35,6 +35,14 @@ static const g4_pack_format iq4_xs_format = {
     { offsetof (block_iq4_xs, qs), G4_PACK_IQ4_XS_QS, 4, QK_K / 8, 0 },
   },
 };
+static const g4_pack_format q6_K_format = {
+  sizeof (block_q6_K), QK_K, 4, {
+    { offsetof (block_q6_K, d), 0, 2, 1, 0 },
+    { offsetof (block_q6_K, scales), G4_PACK_Q6_K_SCALES, 4, QK_K / 64, 0 },
+    { offsetof (block_q6_K, ql), G4_PACK_Q6_K_QL, 4, QK_K / 8, 0 },
+    { offsetof (block_q6_K, qh), G4_PACK_Q6_K_QH, 4, QK_K / 16, 0 },
+  },
+};
 /* clang-format on */
 
 const g4_pack_format *
@@ -49,6 +57,8 @@ g4_pack_format_get (g4_type t)
       return &q4_K_format;
     case G4_TYPE_IQ4_XS:
       return &iq4_xs_format;
+    case G4_TYPE_Q6_K:
+      return &q6_K_format;
     default:
       return NULL;
   }
