@@ -79,15 +79,14 @@ copy_row (const g4_pack_format *f, uint8_t *block, uint8_t *group_block, int r, 
 {
   for (int i = 0; i < f->n_fields; i++) {
     const g4_pack_field *fl = &f->field[i];
-    for (int e = 0; e < fl->count; e++)
-      for (int j = 0; j < fl->elem; j++) {
-        uint8_t *plain = block + fl->src + e * fl->elem + j;
-        uint8_t *packed = group_block + fl->dst + (size_t) (e * G4_PACK_ROWS + r) * fl->elem + j;
-        if (to_group)
-          *packed = *plain ^ fl->flip;
-        else
-          *plain = *packed ^ fl->flip;
-      }
+    for (int e = 0; e < fl->count; e++) {
+      uint8_t *plain = block + fl->src + e * fl->elem;
+      uint8_t *packed = group_block + fl->dst + (size_t) (e * G4_PACK_ROWS + r) * fl->elem;
+      uint8_t *to = to_group ? packed : plain;
+      memcpy (to, to_group ? plain : packed, fl->elem);
+      for (int j = 0; fl->flip && j < fl->elem; j++)
+        to[j] ^= fl->flip;
+    }
   }
 }
 
