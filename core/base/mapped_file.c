@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -42,4 +43,14 @@ g4_mapped_file_close (g4_mapped_file * mf)
     munmap ((void *) mf->data, mf->size);
   mf->data = NULL;
   mf->size = 0;
+}
+
+void
+g4_mapped_release (const void *p, size_t n)
+{
+  const uintptr_t page = (uintptr_t) sysconf (_SC_PAGESIZE);
+  const uintptr_t first = ((uintptr_t) p + page - 1) & ~(page - 1);
+  const uintptr_t end = ((uintptr_t) p + n) & ~(page - 1);
+  if (end > first)
+    madvise ((void *) first, end - first, MADV_DONTNEED);
 }

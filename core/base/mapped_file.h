@@ -12,5 +12,9 @@ typedef struct {
 
 g4_status g4_mapped_file_open (const char *path, g4_mapped_file * mf, g4_error * err);
 void g4_mapped_file_close (g4_mapped_file * mf);
+/* Gives back the resident pages wholly inside [p, p + n) of a mapping, once
+ * their contents live elsewhere (repacked weights): they leave the process's
+ * RSS, and a later read would map them again from the file. */
+void g4_mapped_release (const void *p, size_t n);
 
 #endif

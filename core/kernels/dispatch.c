@@ -35,6 +35,7 @@ static const g4_type act_type[G4_TYPE_COUNT] = {
 typedef struct {
   g4_vec_dot_fn dot[G4_TYPE_COUNT];
   g4_quantize_row_fn quantize[G4_TYPE_COUNT];
+  g4_gemm_packed_fn packed[G4_TYPE_COUNT];      /* types repack.c interleaves */
 } isa_kernels;
 
 /* Entries for every weight type k has a dot product for. */
@@ -47,6 +48,7 @@ fill (g4_kernel_entry *table, const isa_kernels *k)
         .vec_dot = k->dot[w],
         .vec_dot_type = act_type[w],
         .quantize_act = k->quantize[act_type[w]],
+        .gemm_packed = k->packed[w],
       };
 }
 
@@ -74,6 +76,13 @@ static const isa_kernels scalar_kernels = {
     [G4_TYPE_Q8_1] = quantize_row_q8_1_scalar,
     [G4_TYPE_Q8_K] = quantize_row_q8_K_scalar,
   },
+  .packed = {
+    [G4_TYPE_Q4_0] = gemm_packed_q4_0_scalar,
+    [G4_TYPE_Q8_0] = gemm_packed_q8_0_scalar,
+    [G4_TYPE_Q4_K] = gemm_packed_q4_K_scalar,
+    [G4_TYPE_IQ4_XS] = gemm_packed_iq4_xs_scalar,
+    [G4_TYPE_Q6_K] = gemm_packed_q6_K_scalar,
+  },
 };
 
 #ifdef G4_HAVE_AVX2
@@ -99,6 +108,13 @@ static const isa_kernels avx2_kernels = {
     [G4_TYPE_Q8_0] = quantize_row_q8_0_avx2,
     [G4_TYPE_Q8_1] = quantize_row_q8_1_avx2,
     [G4_TYPE_Q8_K] = quantize_row_q8_K_avx2,
+  },
+  .packed = {
+    [G4_TYPE_Q4_0] = gemm_packed_q4_0_avx2,
+    [G4_TYPE_Q8_0] = gemm_packed_q8_0_avx2,
+    [G4_TYPE_Q4_K] = gemm_packed_q4_K_avx2,
+    [G4_TYPE_IQ4_XS] = gemm_packed_iq4_xs_avx2,
+    [G4_TYPE_Q6_K] = gemm_packed_q6_K_avx2,
   },
 };
 #endif
@@ -133,6 +149,11 @@ fill_avx512 (g4_kernel_entry *t)
   AVX512 (t, G4_TYPE_Q4_K, q4_K_q8_K);
   AVX512 (t, G4_TYPE_Q5_K, q5_K_q8_K);
   AVX512 (t, G4_TYPE_Q6_K, q6_K_q8_K);
+  t[G4_TYPE_Q4_0].gemm_packed = gemm_packed_q4_0_avx512;
+  t[G4_TYPE_Q8_0].gemm_packed = gemm_packed_q8_0_avx512;
+  t[G4_TYPE_Q4_K].gemm_packed = gemm_packed_q4_K_avx512;
+  t[G4_TYPE_IQ4_XS].gemm_packed = gemm_packed_iq4_xs_avx512;
+  t[G4_TYPE_Q6_K].gemm_packed = gemm_packed_q6_K_avx512;
 }
 #endif
 

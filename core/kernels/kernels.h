@@ -33,7 +33,16 @@ typedef struct {
   int64_t n_in, n_out;
   size_t row_bytes;
   const void *data;
+  bool packed;                  /* data is in g4_repack's layout: g4_matmul reads it, nothing else */
 } g4_matrix;
+
+/* Whether g4_repack takes m: Q4_0 / Q8_0, plain rows of their own size,
+ * n_out a multiple of 16. */
+bool g4_repack_supported (const g4_matrix * m);
+/* Writes m's rows into dst (n_out * row_bytes bytes, 64-byte aligned) in the
+ * interleaved layout of the many-token GEMM, and returns the matrix viewing
+ * them. Views of rows [16i, 16j) of it are taken as of a plain matrix. */
+g4_matrix g4_repack (const g4_matrix * m, void *dst);
 
 /* Scratch bytes g4_matmul needs for T activation rows of n_in values. */
 size_t g4_matmul_scratch_size (g4_type wtype, int64_t n_in, int64_t T);

@@ -9,6 +9,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "packed.h"
 #include "profile.h"
 #include "team.h"
 #include "vec.h"
@@ -19,11 +20,30 @@
 /* Activation rows per cache block: 64 quantized rows of 6144 values are
  * 410-450 KiB, about half of a 1-2 MiB L2. */
 #define COL_BLOCK 64
+/* a row block of a packed matrix is one interleaved group */
+static_assert (ROW_BLOCK == G4_PACK_ROWS, "row blocks are packed groups");
 
 static inline int64_t
 min_i64 (int64_t a, int64_t b)
 {
   return a < b ? a : b;
+}
+
+/* The packed kernels of the Q8_0 family take the sum of each activation
+ * block; the K-quants' partner blocks carry theirs. */
+static bool
+needs_sums (const g4_kernel_entry *e)
+{
+  return e->gemm_packed != NULL && e->vec_dot_type == G4_TYPE_Q8_0;
+}
+
+/* Where the activation block sums of the packed path start in the scratch,
+ * after the T quantized rows. */
+static size_t
+sums_offset (const g4_kernel_entry *e, int64_t n_in, int64_t T)
+{
+  const size_t rows = (size_t) T * g4_row_size (e->vec_dot_type, n_in);
+  return (rows + 63) & ~(size_t) 63;
 }
 
 size_t
@@ -32,7 +52,39 @@ g4_matmul_scratch_size (g4_type wtype, int64_t n_in, int64_t T)
   const g4_kernel_entry *e = g4_kernels_entry (wtype);
   if (e == NULL || e->quantize_act == NULL)
     return 0;
-  return (size_t) T * g4_row_size (e->vec_dot_type, n_in);
+  if (!needs_sums (e))
+    return (size_t) T * g4_row_size (e->vec_dot_type, n_in);
+  return sums_offset (e, n_in, T) + (size_t) T * (n_in / QK8_0) * sizeof (int32_t);
+}
+
+/* The sum of each Q8_0 block's quants, for the packed kernels' offset term. */
+static void
+block_sums (const block_q8_0 *a, int64_t nb, int32_t *sums)
+{
+  for (int64_t b = 0; b < nb; b++) {
+    int32_t s = 0;
+    for (int j = 0; j < QK8_0; j++)
+      s += a[b].qs[j];
+    sums[b] = s;
+  }
+}
+
+/* Groups [g_begin, g_end) of a packed matrix against all T activation rows,
+ * COL_BLOCK rows at a time so that they stay in cache across the groups. */
+static void
+packed_range (const g4_kernel_entry *e, const g4_matrix *w, int64_t g_begin,
+    int64_t g_end, const char *act, size_t act_stride, const int32_t *sums,
+    int64_t T, float *y, int64_t ldy)
+{
+  const int64_t nb = w->n_in / QK8_0;
+  const size_t group_bytes = G4_PACK_ROWS * w->row_bytes;
+  for (int64_t t0 = 0; t0 < T; t0 += COL_BLOCK) {
+    const int nc = (int) min_i64 (COL_BLOCK, T - t0);
+    for (int64_t g = g_begin; g < g_end; g++)
+      e->gemm_packed (w->n_in, (const char *) w->data + g * group_bytes,
+          act + t0 * act_stride, act_stride, sums ? sums + t0 * nb : NULL, nc,
+          y + t0 * ldy + g * G4_PACK_ROWS, ldy);
+  }
 }
 
 /* y[t][r] for weight rows [r0, r1) and activation rows [t0, t1). */
@@ -118,9 +170,15 @@ g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
     assert (scratch != NULL);
     act = scratch;
     act_stride = g4_row_size (e->vec_dot_type, n);
+    int32_t *sums = w->packed && needs_sums (e)
+        ? (int32_t *) ((char *) scratch + sums_offset (e, n, T)) : NULL;
     while (g4_take (th, T, 0, &i0, &i1))
-      for (int64_t t = i0; t < i1; t++)
+      for (int64_t t = i0; t < i1; t++) {
         e->quantize_act (x + t * n, (char *) scratch + t * act_stride, n);
+        if (sums != NULL)
+          block_sums ((const block_q8_0 *) ((char *) scratch + t * act_stride),
+              n / QK8_0, sums + t * (n / QK8_0));
+      }
     g4_barrier (th);
     g4_prof_stop (th, p0, "activation quantization");
     p0 = g4_prof_start (th);
@@ -132,15 +190,23 @@ g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
   const int64_t n_blocks = (w->n_out + ROW_BLOCK - 1) / ROW_BLOCK;
   int64_t chunk = n_blocks / (16 * (int64_t) th->n);
   chunk = chunk < 1 ? 1 : chunk;
-  while (g4_take (th, n_blocks, chunk, &i0, &i1))
-    dot_range (e, w, i0 * ROW_BLOCK, min_i64 (w->n_out, i1 * ROW_BLOCK), act,
-        act_stride, T, y, ldy);
+  if (w->packed) {
+    assert (e->gemm_packed != NULL);
+    const int32_t *sums = needs_sums (e)
+        ? (const int32_t *) ((const char *) scratch + sums_offset (e, n, T)) : NULL;
+    while (g4_take (th, n_blocks, chunk, &i0, &i1))
+      packed_range (e, w, i0, i1, act, act_stride, sums, T, y, ldy);
+  } else {
+    while (g4_take (th, n_blocks, chunk, &i0, &i1))
+      dot_range (e, w, i0 * ROW_BLOCK, min_i64 (w->n_out, i1 * ROW_BLOCK), act,
+          act_stride, T, y, ldy);
+  }
   g4_barrier (th);
   /* weights by shape; other products (KV cache views) vary with the context */
   if (p0 != 0.0 && !strcmp (what, "matmul"))
-    g4_prof_stop (th, p0, g4_prof_name ("matmul %s %lldx%lld %s",
-            g4_type_traits_get (w->type)->name, (long long) w->n_in,
-            (long long) w->n_out, T == 1 ? "T=1" : "T>1"));
+    g4_prof_stop (th, p0, g4_prof_name ("matmul %s%s %lldx%lld %s",
+            g4_type_traits_get (w->type)->name, w->packed ? " packed" : "",
+            (long long) w->n_in, (long long) w->n_out, T == 1 ? "T=1" : "T>1"));
   else if (p0 != 0.0)
     g4_prof_stop (th, p0, g4_prof_name ("%s %s %s", what,
             g4_type_traits_get (w->type)->name, T == 1 ? "T=1" : "T>1"));

@@ -3,6 +3,7 @@
 
 #include "ops.h"
 
+
 void
 g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps)
 {
@@ -62,11 +63,45 @@ g4_gelu_tanh (float *x, int64_t n)
     x[i] = gelu_tanh (x[i]);
 }
 
-void
-g4_geglu (float *x, const float *g, const float *u, int64_t n)
+static inline __attribute__ ((always_inline)) void
+geglu_loop (float *x, const float *g, const float *u, int64_t n)
 {
   for (int64_t i = 0; i < n; i++)
     x[i] = gelu_tanh (g[i]) * u[i];
+}
+
+/* The GeGLU loop is compute-bound in prefill (a sixth of its time on 4-wide
+ * SSE): on x86-64 it is also compiled for AVX2 and AVX-512, and the widest
+ * the CPU has runs. */
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__ ((target ("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma"))) static void
+geglu_avx512 (float *x, const float *g, const float *u, int64_t n)
+{
+  geglu_loop (x, g, u, n);
+}
+
+__attribute__ ((target ("avx2,fma"))) static void
+geglu_avx2 (float *x, const float *g, const float *u, int64_t n)
+{
+  geglu_loop (x, g, u, n);
+}
+#endif
+
+void
+g4_geglu (float *x, const float *g, const float *u, int64_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512dq")
+      && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("avx512bw")) {
+    geglu_avx512 (x, g, u, n);
+    return;
+  }
+  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")) {
+    geglu_avx2 (x, g, u, n);
+    return;
+  }
+#endif
+  geglu_loop (x, g, u, n);
 }
 
 void

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "kernels.h"
+#include "packed.h"
 
 /* Dot product of one weight row of n values (n a multiple of the weight block
  * size) with one activation row already in the partner block type. */
@@ -38,6 +39,7 @@ typedef struct {
   g4_quantize_row_fn quantize_act;      /* NULL when vec_dot_type is F32 */
   g4_vec_dot_tile_fn vec_dot_tile;      /* NULL: matmul loops over vec_dot */
   int tile_rows, tile_cols;     /* the largest nr and nc vec_dot_tile takes */
+  g4_gemm_packed_fn gemm_packed;        /* NULL: the type has no packed layout */
 } g4_kernel_entry;
 
 /* The entry for a weight type under the current ISA, or NULL when the type

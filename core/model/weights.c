@@ -237,12 +237,15 @@ g4_weights_bind (const g4_gguf * g, g4_hparams * hp, g4_weights * w, g4_error * 
       g4_weights_clear (w);
       return st;
     }
-  return G4_OK;
+  if ((st = g4_weights_repack (w, (int) L, err)))
+    g4_weights_clear (w);
+  return st;
 }
 
 void
 g4_weights_clear (g4_weights * w)
 {
   free (w->layers);
+  free (w->packed);
   memset (w, 0, sizeof *w);
 }

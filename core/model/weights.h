@@ -44,10 +44,14 @@ typedef struct {
   g4_matrix ple_model_proj;     /* per_layer_model_proj {d, P*L} */
   const float *ple_proj_norm;   /* per_layer_proj_norm {P} */
   g4_layer_weights *layers;     /* [n_layer] */
+  void *packed;                 /* the repacked layer matrices (weights_repack.c), or NULL */
 } g4_weights;
 
 /* Binds and checks every tensor; sets hp->n_vocab from token_embd. */
 g4_status g4_weights_bind (const g4_gguf * g, g4_hparams * hp, g4_weights * w, g4_error * err);
 void g4_weights_clear (g4_weights * w);
+/* Moves the layer matrices g4_repack takes into its layout (one buffer owned
+ * by w) and gives their mapped pages back; g4_weights_bind calls it. */
+g4_status g4_weights_repack (g4_weights * w, int n_layer, g4_error * err);
 
 #endif
