@@ -8,6 +8,7 @@
 
 #include "gstgemma4asrjob.h"
 #include "gstgemma4output.h"
+#include "gstgemma4remote.h"
 #include "gstgemma4result.h"
 #include "gstgemma4text.h"
 #include "gstgemma4worker.h"
@@ -35,7 +36,7 @@ static GstStructure *
 new_result (GstGemma4Asr * self, GstGemma4Worker * w, const AsrJob * job)
 {
   GstStructure *s = gst_gemma4_result_new ("asr", GST_ELEMENT (self),
-      gst_gemma4_model_get_name (gst_gemma4_worker_get_model (w)),
+      gst_gemma4_worker_get_model_name (w),
       &job->segment, job->pts, job->duration);
 
   GST_OBJECT_LOCK (self);
@@ -66,32 +67,6 @@ on_piece (const char *text, int len, bool in_thought, void *user)
   return true;
 }
 
-/* The request as the chat template lays it out, audio placeholder included. */
-static gchar *
-render_prompt (GstGemma4Asr * self, const g4_model * model)
-{
-  const gchar *user;
-  gchar *instruction, *out;
-
-  GST_OBJECT_LOCK (self);
-  user = gst_gemma4_settings_instruction (&self->core.settings);
-  if (user) {
-    instruction = g_strdup (user);
-  } else {
-    gboolean translate = self->task == GST_GEMMA4_ASR_TASK_TRANSLATE;
-    gsize len = g4_asr_prompt (translate, self->language,
-        self->target_language, NULL, 0);
-    instruction = g_malloc (len + 1);
-    g4_asr_prompt (translate, self->language, self->target_language,
-        instruction, len + 1);
-  }
-  GST_OBJECT_UNLOCK (self);
-  out = gst_gemma4_settings_render_chat (&self->core.settings,
-      GST_ELEMENT (self), model, instruction, "<|audio|>");
-  g_free (instruction);
-  return out;
-}
-
 /* The job's one record (bus, meta, text or GAP, JSON). */
 static GstFlowReturn
 publish (GstGemma4Asr * self, const AsrJob * job, GstStructure * result)
@@ -114,30 +89,47 @@ send_final_transcript (GstGemma4Asr * self)
           gst_structure_new_empty ("rstranscribe/final-transcript")));
 }
 
-GstFlowReturn
-gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
-    gpointer data)
+/* The instruction of a chunk: prompt, or the task's. */
+static gchar *
+instruction_of (GstGemma4Asr * self)
 {
-  GstGemma4Asr *self = GST_GEMMA4_ASR (element);
-  AsrJob *job = data;
+  const gchar *user;
+  gchar *instruction;
+  gboolean translate;
+  gsize len;
+
+  GST_OBJECT_LOCK (self);
+  user = gst_gemma4_settings_instruction (&self->core.settings);
+  if (user) {
+    instruction = g_strdup (user);
+  } else {
+    translate = self->task == GST_GEMMA4_ASR_TASK_TRANSLATE;
+    len = g4_asr_prompt (translate, self->language, self->target_language,
+        NULL, 0);
+    instruction = g_malloc (len + 1);
+    g4_asr_prompt (translate, self->language, self->target_language,
+        instruction, len + 1);
+  }
+  GST_OBJECT_UNLOCK (self);
+  return instruction;
+}
+
+/* The chunk on the local engine: audio encoded, prompt built and run. */
+static GstFlowReturn
+infer_local (GstGemma4Asr * self, GstGemma4Worker * w, const AsrJob * job,
+    g4_generate_params * gp, guint * tokens, gdouble * seconds)
+{
   GstGemma4Model *model = gst_gemma4_worker_get_model (w);
   const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
   const g4_model *lm = gst_gemma4_model_get_model (model);
-  const gint64 t0 = g_get_monotonic_time ();
+  g4_prompt *prompt = gst_gemma4_worker_get_prompt (w);
+  g4_generate_result res = { 0 };
   g4_error err = { 0 };
   g4_status st;
-  g4_prompt *prompt = gst_gemma4_worker_get_prompt (w);
-  g4_generate_params gp = { 0 };
-  g4_generate_result res = { 0 };
-  GenerateContext ctx = { 0 };
-  GstStructure *result;
-  gchar *rendered, *text;
+  gchar *instruction, *rendered;
   gfloat *embd;
   gint n_tokens, n_embd;
-  GstClockTime inference, budget;
-  gboolean utterance_end = job->seg->utterance_end;
-  gsize skip = 0;
-  GstFlowReturn ret = GST_FLOW_OK;
+  GstFlowReturn ret;
 
   if (!mm || !g4_mmproj_has_audio (mm)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -164,7 +156,10 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
     return GST_FLOW_ERROR;
   }
 
-  rendered = render_prompt (self, lm);
+  instruction = instruction_of (self);
+  rendered = gst_gemma4_settings_render_chat (&self->core.settings,
+      GST_ELEMENT (self), lm, instruction, "<|audio|>");
+  g_free (instruction);
   st = g4_prompt_build (lm, rendered,
       &(g4_media) {.embd = embd,.n_tokens = n_tokens,.is_audio = true}, 1,
       prompt, &err);
@@ -174,6 +169,54 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
         ("Could not build the prompt: %s", err.message), (NULL));
     return GST_FLOW_ERROR;
   }
+  st = gst_gemma4_worker_generate (w, prompt, gp, &res, "text", job->pts,
+      "lower chunk-duration", &err);
+  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
+  *tokens = (guint) res.n_generated;
+  *seconds = res.generate_seconds;
+  return ret;
+}
+
+/* The chunk on the server (backend=openai): the same chat, the audio as
+ * WAV. */
+static GstFlowReturn
+infer_remote (GstGemma4Asr * self, GstGemma4Worker * w, const AsrJob * job,
+    g4_generate_params * gp, guint * tokens, gdouble * seconds)
+{
+  const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
+      job->pts, job->duration);
+  G4RemoteMedia audio = { TRUE, g4remote_wav_new (job->seg->pcm,
+          job->seg->n_pcm, G4_AUDIO_SAMPLE_RATE)
+  };
+  gchar *instruction = instruction_of (self);
+  GstGemma4RemoteAsk ask = { instruction, "<|audio|>", &audio, 1, NULL,
+    gp->on_piece, gp->user, &timing
+  };
+  GstFlowReturn ret = gst_gemma4_remote_ask (w, GST_ELEMENT (self),
+      &self->core.settings, &ask, tokens, seconds);
+
+  g_bytes_unref (audio.data);
+  g_free (instruction);
+  return ret;
+}
+
+GstFlowReturn
+gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
+    gpointer data)
+{
+  GstGemma4Asr *self = GST_GEMMA4_ASR (element);
+  AsrJob *job = data;
+  const gint64 t0 = g_get_monotonic_time ();
+  g4_generate_params gp = { 0 };
+  GenerateContext ctx = { 0 };
+  GstStructure *result;
+  gchar *text;
+  GstClockTime inference, budget;
+  gboolean utterance_end = job->seg->utterance_end;
+  guint tokens = 0;
+  gdouble seconds = 0.0;
+  gsize skip = 0;
+  GstFlowReturn ret = GST_FLOW_OK;
 
   ctx.self = self;
   ctx.answer.worker = w;
@@ -189,9 +232,9 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   gp.on_piece = on_piece;
   gp.user = &ctx;
 
-  st = gst_gemma4_worker_generate (w, prompt, &gp, &res, "text", job->pts,
-      "lower chunk-duration", &err);
-  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
+  ret = gst_gemma4_worker_get_remote (w) ?
+      infer_remote (self, w, job, &gp, &tokens, &seconds) :
+      infer_local (self, w, job, &gp, &tokens, &seconds);
   if (ret == GST_FLOW_ERROR) {
     gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_ERROR);
     publish (self, job, result);
@@ -200,10 +243,11 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
     if (ret != GST_FLOW_ERROR)
       gst_structure_free (result);
     g_string_free (ctx.answer.text, TRUE);
-    return ret;
+    return ret == GST_GEMMA4_FLOW_DROPPED ?
+        gst_gemma4_asr_drop (element, w, data) : ret;
   }
   gst_gemma4_worker_account (w, t0, job->ready_at, job->live, budget,
-      (guint) res.n_generated, res.generate_seconds, &inference, result);
+      tokens, seconds, &inference, result);
 
   text = g_strstrip (g_string_free (ctx.answer.text, FALSE));
   /* the audio the overlap really repeated (the configured overlap is cut to
@@ -214,9 +258,9 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   g_free (self->prev_text);
   self->prev_text = g_strdup (text);
   GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
-      ": \"%s\" (seam skip %" G_GSIZE_FORMAT ", %d tokens, %.0f ms)",
+      ": \"%s\" (seam skip %" G_GSIZE_FORMAT ", %u tokens, %.0f ms)",
       GST_TIME_ARGS (job->pts), GST_TIME_ARGS (job->duration), text, skip,
-      res.n_generated, inference / 1e6);
+      tokens, inference / 1e6);
   gst_gemma4_result_set_text (result, text + skip);
   g_free (text);
   ret = publish (self, job, result);

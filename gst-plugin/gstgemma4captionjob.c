@@ -8,6 +8,7 @@
 
 #include "gstgemma4captionjob.h"
 #include "gstgemma4output.h"
+#include "gstgemma4remote.h"
 #include "gstgemma4result.h"
 #include "gstgemma4worker.h"
 
@@ -77,25 +78,6 @@ build_user_turn (GstGemma4Caption * self, const CaptionJob * job,
   return out;
 }
 
-/* The whole prompt through the chat template; *user_turn gets the user
- * turn for the JSON result. */
-static gchar *
-render_prompt (GstGemma4Caption * self, const g4_model * model,
-    const CaptionJob * job, gchar ** user_turn)
-{
-  gchar *instruction, *out;
-
-  GST_OBJECT_LOCK (self);
-  instruction =
-      g_strdup (gst_gemma4_settings_instruction (&self->core.settings));
-  GST_OBJECT_UNLOCK (self);
-  *user_turn = build_user_turn (self, job, instruction);
-  out = gst_gemma4_settings_render_chat (&self->core.settings,
-      GST_ELEMENT (self), model, *user_turn, NULL);
-  g_free (instruction);
-  return out;
-}
-
 /* The caption record of job: the common fields, the sampled frames' PTS
  * and, once built, the user turn. */
 static GstStructure *
@@ -103,7 +85,7 @@ new_result (GstGemma4Caption * self, GstGemma4Worker * w,
     const CaptionJob * job)
 {
   GstStructure *s = gst_gemma4_result_new ("caption", GST_ELEMENT (self),
-      gst_gemma4_model_get_name (gst_gemma4_worker_get_model (w)),
+      gst_gemma4_worker_get_model_name (w),
       &job->segment, job->start, job->duration);
   GValue frames = G_VALUE_INIT, v = G_VALUE_INIT;
 
@@ -210,34 +192,27 @@ encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
   return embd;
 }
 
-GstFlowReturn
-gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
-    gpointer data)
+/* The window on the local engine: frames encoded, prompt built and run. */
+static GstFlowReturn
+infer_local (GstGemma4Caption * self, GstGemma4Worker * w,
+    const CaptionJob * job, const gchar * user_turn,
+    g4_generate_params * gp, guint * tokens, gdouble * seconds)
 {
-  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
-  CaptionJob *job = data;
   GstGemma4Model *model = gst_gemma4_worker_get_model (w);
   const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
   const g4_model *lm = gst_gemma4_model_get_model (model);
-  const gint64 t0 = g_get_monotonic_time ();
   g4_media media[MAX_FRAMES];
   g4_error err = { 0 };
   g4_status st;
   g4_prompt *prompt = gst_gemma4_worker_get_prompt (w);
-  g4_generate_params gp = { 0 };
   g4_generate_result res = { 0 };
-  GString *answer;
-  GstGemma4Answer ctx;
-  GstStructure *result;
-  gchar *rendered, *user_turn = NULL, *text;
-  gfloat *embd;
-  GstClockTime inference, budget;
+  gchar *rendered;
   GstFlowReturn ret = GST_FLOW_OK;
 
-  embd = encode_frames (self, w, mm, job, media, &ret);
-  if (!embd)
+  if (!encode_frames (self, w, mm, job, media, &ret))
     return ret;
-  rendered = render_prompt (self, lm, job, &user_turn);
+  rendered = gst_gemma4_settings_render_chat (&self->core.settings,
+      GST_ELEMENT (self), lm, user_turn, NULL);
   st = g4_prompt_build (lm, rendered, media, (int) job->n_frames, prompt,
       &err);
   g_free (rendered);
@@ -245,27 +220,95 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
     GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
         ("Could not build the prompt (a prompt may not hold <|image|> of "
             "its own): %s", err.message), (NULL));
-    g_free (user_turn);
     return GST_FLOW_ERROR;
   }
+  st = gst_gemma4_worker_generate (w, prompt, gp, &res, "caption",
+      job->start, "lower frames-per-window or max-soft-tokens", &err);
+  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
+  *tokens = (guint) res.n_generated;
+  *seconds = res.generate_seconds;
+  return ret;
+}
+
+/* The window on the server (backend=openai): the same user turn, each
+ * frame's copy as a JPEG in its place. */
+static GstFlowReturn
+infer_remote (GstGemma4Caption * self, GstGemma4Worker * w,
+    const CaptionJob * job, const gchar * user_turn,
+    g4_generate_params * gp, guint * tokens, gdouble * seconds)
+{
+  const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
+      job->start, job->duration);
+  G4RemoteMedia media[MAX_FRAMES];
+  GstGemma4RemoteAsk ask = { user_turn, NULL, media, job->n_frames, NULL,
+    gp->on_piece, gp->user, &timing
+  };
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint made = 0;
+
+  for (; made < job->n_frames; made++) {
+    Sample *s = job->frames[made];
+    g4_image_view view = g4_image_view_rgb (s->rgb, s->width, s->height,
+        s->width * 3);
+    GError *error = NULL;
+    media[made].is_audio = FALSE;
+    /* the copy is already at the size the budget gives */
+    media[made].data = gst_gemma4_remote_jpeg (&view,
+        (guint) s->max_soft_tokens, &error);
+    if (!media[made].data) {
+      GST_ELEMENT_ERROR (self, STREAM, ENCODE, ("Could not make a JPEG of a "
+              "frame for the server: %s", error->message), (NULL));
+      g_error_free (error);
+      ret = GST_FLOW_ERROR;
+      break;
+    }
+  }
+  if (ret == GST_FLOW_OK)
+    ret = gst_gemma4_remote_ask (w, GST_ELEMENT (self), &self->core.settings,
+        &ask, tokens, seconds);
+  for (guint i = 0; i < made; i++)
+    g_bytes_unref (media[i].data);
+  return ret;
+}
+
+GstFlowReturn
+gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
+    gpointer data)
+{
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+  CaptionJob *job = data;
+  const gint64 t0 = g_get_monotonic_time ();
+  g4_generate_params gp = { 0 };
+  GString *answer;
+  GstGemma4Answer ctx;
+  GstStructure *result;
+  gchar *instruction, *user_turn, *text;
+  GstClockTime inference, budget;
+  guint tokens = 0;
+  gdouble seconds = 0.0;
+  GstFlowReturn ret = GST_FLOW_OK;
 
   answer = g_string_new (NULL);
   GST_OBJECT_LOCK (self);
+  instruction =
+      g_strdup (gst_gemma4_settings_instruction (&self->core.settings));
   gp.max_tokens = (int) self->core.settings.max_tokens;
   gp.sampling = gst_gemma4_settings_sampling (&self->core.settings);
   budget = self->core.settings.latency_ms * GST_MSECOND;
   GST_OBJECT_UNLOCK (self);
+  user_turn = build_user_turn (self, job, instruction);
+  g_free (instruction);
   result = new_result (self, w, job);
   gst_structure_set (result, "prompt", G_TYPE_STRING, user_turn, NULL);
-  g_free (user_turn);
 
   ctx.text = answer;
   ctx.worker = w;
   gp.on_piece = gst_gemma4_answer_piece;
   gp.user = &ctx;
-  st = gst_gemma4_worker_generate (w, prompt, &gp, &res, "caption",
-      job->start, "lower frames-per-window or max-soft-tokens", &err);
-  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Generation failed");
+  ret = gst_gemma4_worker_is_remote (w) ?
+      infer_remote (self, w, job, user_turn, &gp, &tokens, &seconds) :
+      infer_local (self, w, job, user_turn, &gp, &tokens, &seconds);
+  g_free (user_turn);
   if (ret != GST_FLOW_OK) {
     if (ret == GST_FLOW_ERROR) {
       gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_ERROR);
@@ -274,15 +317,16 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
       gst_structure_free (result);
     }
     g_string_free (answer, TRUE);
-    return ret;
+    return ret == GST_GEMMA4_FLOW_DROPPED ?
+        gst_gemma4_caption_drop (element, w, data) : ret;
   }
   gst_gemma4_worker_account (w, t0, job->ready_at, job->live, budget,
-      (guint) res.n_generated, res.generate_seconds, &inference, result);
+      tokens, seconds, &inference, result);
 
   text = g_strstrip (g_string_free (answer, FALSE));
   GST_DEBUG_OBJECT (self, "%" GST_TIME_FORMAT " +%" GST_TIME_FORMAT
-      ", %u frames: \"%s\" (%d tokens, %.0f ms)", GST_TIME_ARGS (job->start),
-      GST_TIME_ARGS (job->duration), job->n_frames, text, res.n_generated,
+      ", %u frames: \"%s\" (%u tokens, %.0f ms)", GST_TIME_ARGS (job->start),
+      GST_TIME_ARGS (job->duration), job->n_frames, text, tokens,
       inference / 1e6);
   gst_gemma4_result_set_text (result, text);
   ret = publish (self, job, result);

@@ -12,6 +12,7 @@
 #include "gstgemma4frame.h"
 #include "gstgemma4modelregistry.h"
 #include "gstgemma4output.h"
+#include "gstgemma4remote.h"
 #include "gstgemma4worker.h"
 
 #define GST_CAT_DEFAULT gst_gemma4_caption_debug
@@ -133,7 +134,8 @@ encoder (GstGemma4Caption * self)
 static Sample *
 candidate_sample (GstGemma4Caption * self, Candidate * c)
 {
-  const g4_mmproj *mm = encoder (self);
+  const gboolean remote = gst_gemma4_worker_is_remote (self->core.worker);
+  const g4_mmproj *mm = remote ? NULL : encoder (self);
   g4_image_sizing sizing;
   gint max_soft, w, h;
   GstVideoFrame frame;
@@ -143,14 +145,18 @@ candidate_sample (GstGemma4Caption * self, Candidate * c)
   Sample *s;
   guint alive;
 
-  if (c->sample || !mm)
+  if (c->sample || (!mm && !remote))
     return c->sample;
   GST_OBJECT_LOCK (self);
   sizing = self->image_size == GST_GEMMA4_IMAGE_SIZE_NATIVE ?
       G4_IMAGE_NATIVE : G4_IMAGE_BUDGET;
   max_soft = (gint) self->max_soft_tokens;
   GST_OBJECT_UNLOCK (self);
-  if (!g4_image_resample_size (mm, GST_VIDEO_INFO_WIDTH (&self->info),
+  /* backend=openai: the size the JPEG goes at, else the encoder's canvas */
+  if (remote)
+    g4remote_image_size (GST_VIDEO_INFO_WIDTH (&self->info),
+        GST_VIDEO_INFO_HEIGHT (&self->info), (guint) max_soft, &w, &h);
+  else if (!g4_image_resample_size (mm, GST_VIDEO_INFO_WIDTH (&self->info),
           GST_VIDEO_INFO_HEIGHT (&self->info), sizing, max_soft, &w, &h)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("The vision encoder refuses %dx%d frames with image-size=%s and "
@@ -168,8 +174,9 @@ candidate_sample (GstGemma4Caption * self, Candidate * c)
   }
   rgb = g_try_malloc ((gsize) w * h * 3);
   if (!rgb || !gst_gemma4_frame_view (&frame, &view)
-      || g4_image_resize_canvas (mm, &view, sizing, max_soft, rgb, w * 3,
-          &err) != G4_OK) {
+      || (remote ? g4_image_resize (&view, w, h, rgb, w * 3, &err) :
+          g4_image_resize_canvas (mm, &view, sizing, max_soft, rgb, w * 3,
+              &err)) != G4_OK) {
     gst_video_frame_unmap (&frame);
     g_free (rgb);
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,

@@ -92,11 +92,18 @@ field_get (GObject * object, const GstGemma4Field * f, GValue * value)
   }
 }
 
-/* The properties the model and the context are made with. */
+/* The properties the model, the context or the server client are made
+ * with. */
 static gboolean
 is_load_property (guint prop_id)
 {
   return prop_id == GST_GEMMA4_PROP_MODEL_PATH
+      || prop_id == GST_GEMMA4_PROP_BACKEND
+      || prop_id == GST_GEMMA4_PROP_SERVER_URL
+      || prop_id == GST_GEMMA4_PROP_SERVER_MODEL
+      || prop_id == GST_GEMMA4_PROP_API_KEY_ENV
+      || prop_id == GST_GEMMA4_PROP_MAX_INFLIGHT
+      || prop_id == GST_GEMMA4_PROP_API_DIALECT
       || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
       || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
       || prop_id == GST_GEMMA4_PROP_N_THREADS

@@ -30,6 +30,48 @@ gst_gemma4_leaky_get_type (void)
 }
 
 GType
+gst_gemma4_backend_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GEMMA4_BACKEND_LOCAL, "The engine in this process (model-path, "
+          "mmproj-path)", "local"},
+    {GST_GEMMA4_BACKEND_OPENAI, "An OpenAI-compatible server (server-url): "
+          "llama-server, vLLM, SGLang", "openai"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGemma4Backend", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_gemma4_api_dialect_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GEMMA4_API_DIALECT_AUTO, "sglang when the server's model list "
+          "says it is SGLang, else openai", "auto"},
+    {GST_GEMMA4_API_DIALECT_OPENAI, "Audio as input_audio {data, format} "
+          "(llama-server, vLLM)", "openai"},
+    {GST_GEMMA4_API_DIALECT_SGLANG, "Audio as an audio_url data URI "
+          "(SGLang)", "sglang"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGemma4ApiDialect", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
 gst_gemma4_asr_task_get_type (void)
 {
   static GType type = 0;

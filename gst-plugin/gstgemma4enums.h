@@ -108,6 +108,39 @@ typedef enum
   GST_GEMMA4_INFERENCE_REGION_ROI_LIST,
 } GstGemma4InferenceRegion;
 
+/**
+ * GstGemma4Backend:
+ * @GST_GEMMA4_BACKEND_LOCAL: the engine in this process (model-path)
+ * @GST_GEMMA4_BACKEND_OPENAI: an OpenAI-compatible server (server-url)
+ *
+ * Where inference runs.
+ */
+typedef enum
+{
+  GST_GEMMA4_BACKEND_LOCAL,
+  GST_GEMMA4_BACKEND_OPENAI,
+} GstGemma4Backend;
+
+/**
+ * GstGemma4ApiDialect:
+ * @GST_GEMMA4_API_DIALECT_AUTO: sglang when the server's model list says
+ *   so, else openai
+ * @GST_GEMMA4_API_DIALECT_OPENAI: audio as input_audio (llama-server, vLLM)
+ * @GST_GEMMA4_API_DIALECT_SGLANG: audio as an audio_url data URI
+ *
+ * How a request carries audio.
+ */
+typedef enum
+{
+  GST_GEMMA4_API_DIALECT_AUTO,
+  GST_GEMMA4_API_DIALECT_OPENAI,
+  GST_GEMMA4_API_DIALECT_SGLANG,
+} GstGemma4ApiDialect;
+
+#define GST_TYPE_GEMMA4_BACKEND (gst_gemma4_backend_get_type ())
+GType gst_gemma4_backend_get_type (void);
+#define GST_TYPE_GEMMA4_API_DIALECT (gst_gemma4_api_dialect_get_type ())
+GType gst_gemma4_api_dialect_get_type (void);
 #define GST_TYPE_GEMMA4_LEAKY (gst_gemma4_leaky_get_type ())
 GType gst_gemma4_leaky_get_type (void);
 #define GST_TYPE_GEMMA4_ASR_TASK (gst_gemma4_asr_task_get_type ())

@@ -18,6 +18,13 @@
 #define DEFAULT_SEED 0
 #define DEFAULT_LATENESS 0
 #define DEFAULT_LEAKY GST_GEMMA4_LEAKY_AUTO
+#define DEFAULT_BACKEND GST_GEMMA4_BACKEND_LOCAL
+#define DEFAULT_REQUEST_TIMEOUT 0
+#define DEFAULT_MAX_INFLIGHT 2
+#define DEFAULT_MAX_RETRIES 2
+#define DEFAULT_API_DIALECT GST_GEMMA4_API_DIALECT_AUTO
+/* request-timeout 0 follows latency, but never below this (ms) */
+#define MIN_AUTO_TIMEOUT 1000
 
 #define READY_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
     GST_PARAM_MUTABLE_READY)
@@ -128,8 +135,57 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
           "mean-inference-time and max-inference-time (ns), "
           "tokens-per-second (generation speed), model-serial (which load "
           "of the model this element uses: equal for elements sharing it), "
-          "model-users (elements sharing it now)", GST_TYPE_STRUCTURE,
+          "model-users (elements sharing it now), server-failures "
+          "(backend=openai: jobs whose request failed or timed out, "
+          "dropped and counted in drops too)", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_BACKEND,
+      g_param_spec_enum ("backend", "Backend",
+          "Where inference runs: local (this process, model-path and "
+          "mmproj-path) or openai (an OpenAI-compatible server at "
+          "server-url: llama-server, vLLM, SGLang; model-path and "
+          "mmproj-path are then not needed). " LOAD_DOC,
+          GST_TYPE_GEMMA4_BACKEND, DEFAULT_BACKEND, READY_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_SERVER_URL,
+      g_param_spec_string ("server-url", "Server URL",
+          "backend=openai: base URL of the server (http://host:8080; /v1 "
+          "is appended when absent), or a comma-separated list: each "
+          "request goes to the server with the fewest requests in flight, "
+          "one that fails is skipped for a back-off period and probed "
+          "again. " LOAD_DOC, NULL, READY_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_SERVER_MODEL,
+      g_param_spec_string ("server-model", "Server model",
+          "backend=openai: the model field of the requests (NULL = the "
+          "first model of GET /v1/models). " LOAD_DOC, NULL, READY_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_API_KEY_ENV,
+      g_param_spec_string ("api-key-env", "API key variable",
+          "backend=openai: name of the environment variable holding the "
+          "bearer token (NULL = no Authorization header); the key itself "
+          "never appears in a property, a log or a message. " LOAD_DOC,
+          NULL, READY_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_REQUEST_TIMEOUT,
+      g_param_spec_uint ("request-timeout", "Request timeout",
+          "backend=openai: ms a job may wait for its answer, retries "
+          "included (then it is dropped), and ms the element waits for "
+          "a server when it starts (0 = the latency property, at least "
+          "1000)", 0, 3600000, DEFAULT_REQUEST_TIMEOUT, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_MAX_INFLIGHT,
+      g_param_spec_uint ("max-inflight", "Maximum requests in flight",
+          "backend=openai: jobs of this element pending at once, the one "
+          "at the server included; more apply the leaky policy. "
+          LOAD_DOC, 1, 64, DEFAULT_MAX_INFLIGHT, READY_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_MAX_RETRIES,
+      g_param_spec_uint ("max-retries", "Maximum retries",
+          "backend=openai: retries of a request after a connection "
+          "error, 429 (after its Retry-After), 502, 503 or 504, with "
+          "exponential back-off and jitter, never past request-timeout",
+          0, 16, DEFAULT_MAX_RETRIES, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_API_DIALECT,
+      g_param_spec_enum ("api-dialect", "API dialect",
+          "backend=openai: how requests carry audio: openai (input_audio: "
+          "llama-server, vLLM), sglang (audio_url), auto (sglang when the "
+          "server's model list says so). " LOAD_DOC,
+          GST_TYPE_GEMMA4_API_DIALECT, DEFAULT_API_DIALECT, READY_FLAGS));
 }
 
 void
@@ -167,6 +223,11 @@ gst_gemma4_settings_init (GstGemma4Settings * s,
   s->latency_ms = d->latency_ms;
   s->lateness_ms = DEFAULT_LATENESS;
   s->leaky = DEFAULT_LEAKY;
+  s->backend = DEFAULT_BACKEND;
+  s->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT;
+  s->max_inflight = DEFAULT_MAX_INFLIGHT;
+  s->max_retries = DEFAULT_MAX_RETRIES;
+  s->api_dialect = DEFAULT_API_DIALECT;
 }
 
 void
@@ -179,6 +240,9 @@ gst_gemma4_settings_clear (GstGemma4Settings * s)
   g_free (s->prompt_path);
   g_free (s->prompt_file_text);
   g_free (s->system_prompt);
+  g_free (s->server_url);
+  g_free (s->server_model);
+  g_free (s->api_key_env);
   memset (s, 0, sizeof *s);
 }
 
@@ -194,6 +258,9 @@ gst_gemma4_settings_copy (GstGemma4Settings * dest,
   dest->prompt_path = g_strdup (src->prompt_path);
   dest->prompt_file_text = g_strdup (src->prompt_file_text);
   dest->system_prompt = g_strdup (src->system_prompt);
+  dest->server_url = g_strdup (src->server_url);
+  dest->server_model = g_strdup (src->server_model);
+  dest->api_key_env = g_strdup (src->api_key_env);
 }
 
 static gboolean
@@ -286,6 +353,33 @@ gst_gemma4_settings_set_property (GstGemma4Settings * s, guint prop_id,
     case GST_GEMMA4_PROP_LEAKY:
       s->leaky = g_value_get_enum (value);
       break;
+    case GST_GEMMA4_PROP_BACKEND:
+      s->backend = g_value_get_enum (value);
+      break;
+    case GST_GEMMA4_PROP_SERVER_URL:
+      g_free (s->server_url);
+      s->server_url = g_value_dup_string (value);
+      break;
+    case GST_GEMMA4_PROP_SERVER_MODEL:
+      g_free (s->server_model);
+      s->server_model = g_value_dup_string (value);
+      break;
+    case GST_GEMMA4_PROP_API_KEY_ENV:
+      g_free (s->api_key_env);
+      s->api_key_env = g_value_dup_string (value);
+      break;
+    case GST_GEMMA4_PROP_REQUEST_TIMEOUT:
+      s->request_timeout_ms = g_value_get_uint (value);
+      break;
+    case GST_GEMMA4_PROP_MAX_INFLIGHT:
+      s->max_inflight = g_value_get_uint (value);
+      break;
+    case GST_GEMMA4_PROP_MAX_RETRIES:
+      s->max_retries = g_value_get_uint (value);
+      break;
+    case GST_GEMMA4_PROP_API_DIALECT:
+      s->api_dialect = g_value_get_enum (value);
+      break;
     default:
       return FALSE;
   }
@@ -351,6 +445,30 @@ gst_gemma4_settings_get_property (const GstGemma4Settings * s, guint prop_id,
     case GST_GEMMA4_PROP_LEAKY:
       g_value_set_enum (value, s->leaky);
       break;
+    case GST_GEMMA4_PROP_BACKEND:
+      g_value_set_enum (value, s->backend);
+      break;
+    case GST_GEMMA4_PROP_SERVER_URL:
+      g_value_set_string (value, s->server_url);
+      break;
+    case GST_GEMMA4_PROP_SERVER_MODEL:
+      g_value_set_string (value, s->server_model);
+      break;
+    case GST_GEMMA4_PROP_API_KEY_ENV:
+      g_value_set_string (value, s->api_key_env);
+      break;
+    case GST_GEMMA4_PROP_REQUEST_TIMEOUT:
+      g_value_set_uint (value, s->request_timeout_ms);
+      break;
+    case GST_GEMMA4_PROP_MAX_INFLIGHT:
+      g_value_set_uint (value, s->max_inflight);
+      break;
+    case GST_GEMMA4_PROP_MAX_RETRIES:
+      g_value_set_uint (value, s->max_retries);
+      break;
+    case GST_GEMMA4_PROP_API_DIALECT:
+      g_value_set_enum (value, s->api_dialect);
+      break;
     default:
       return FALSE;
   }
@@ -373,10 +491,18 @@ gst_gemma4_settings_check (GstGemma4Settings * s, GstElement * element,
     gboolean need_mmproj)
 {
   gchar *model = NULL, *mmproj = NULL, *id = NULL, *prompt_path = NULL;
-  gboolean has_prompt, ok = FALSE;
+  gboolean has_prompt, remote, ok = FALSE;
   GError *error = NULL;
 
   GST_OBJECT_LOCK (element);
+  remote = s->backend == GST_GEMMA4_BACKEND_OPENAI;
+  if (remote && !s->server_url) {
+    GST_OBJECT_UNLOCK (element);
+    GST_ELEMENT_ERROR (element, LIBRARY, SETTINGS,
+        ("backend=openai and server-url is not set: name the server, for "
+            "example http://127.0.0.1:8080"), (NULL));
+    return FALSE;
+  }
   model = g_strdup (s->model_path);
   mmproj = g_strdup (s->mmproj_path);
   id = g_strdup (s->model_instance_id);
@@ -390,20 +516,22 @@ gst_gemma4_settings_check (GstGemma4Settings * s, GstElement * element,
             "one of them", prompt_path), (NULL));
     goto done;
   }
-  if (!model && !id) {
+  if (remote) {
+    /* the server holds the model */
+  } else if (!model && !id) {
     GST_ELEMENT_ERROR (element, LIBRARY, SETTINGS,
         ("model-path is not set: name a Gemma 4 GGUF file"), (NULL));
     goto done;
   }
-  if (need_mmproj && !mmproj && !id) {
+  if (!remote && need_mmproj && !mmproj && !id) {
     GST_ELEMENT_ERROR (element, LIBRARY, SETTINGS,
         ("mmproj-path is not set: this element needs the multimodal "
             "projector GGUF that matches %s", model), (NULL));
     goto done;
   }
-  if (model && !check_file (element, "model-path", model))
+  if (!remote && model && !check_file (element, "model-path", model))
     goto done;
-  if (mmproj && !check_file (element, "mmproj-path", mmproj))
+  if (!remote && mmproj && !check_file (element, "mmproj-path", mmproj))
     goto done;
   if (prompt_path) {
     gchar *text = NULL;
@@ -499,6 +627,26 @@ gst_gemma4_settings_sampling (const GstGemma4Settings * s)
   return p;
 }
 
+void
+gst_gemma4_settings_chat (const GstGemma4Settings * s, GstElement * element,
+    const gchar * instruction, const gchar * placeholder, gchar ** system,
+    gchar ** user, gboolean * thinking)
+{
+  GST_OBJECT_LOCK (element);
+  *system = g_strdup (s->system_prompt);
+  *thinking = s->thinking;
+  GST_OBJECT_UNLOCK (element);
+  *user = placeholder && !strstr (instruction, placeholder) ?
+      g_strconcat (placeholder, instruction, NULL) : g_strdup (instruction);
+}
+
+guint
+gst_gemma4_settings_request_timeout (const GstGemma4Settings * s)
+{
+  return s->request_timeout_ms ? s->request_timeout_ms :
+      MAX (s->latency_ms, MIN_AUTO_TIMEOUT);
+}
+
 gchar *
 gst_gemma4_settings_render_chat (const GstGemma4Settings * s,
     GstElement * element, const g4_model * model, const gchar * instruction,
@@ -506,25 +654,24 @@ gst_gemma4_settings_render_chat (const GstGemma4Settings * s,
 {
   const g4_template_flavor flavor = g4_model_template_flavor (model);
   g4_chat_message msgs[2];
+  gchar *system, *user;
   gint n = 0;
   gboolean thinking;
   gchar *out;
   gsize len;
 
-  GST_OBJECT_LOCK (element);
-  if (s->system_prompt)
+  gst_gemma4_settings_chat (s, element, instruction, placeholder, &system,
+      &user, &thinking);
+  if (system)
     msgs[n++] = (g4_chat_message) {
-    G4_ROLE_SYSTEM, g_strdup (s->system_prompt)};
-  thinking = s->thinking;
-  GST_OBJECT_UNLOCK (element);
+    G4_ROLE_SYSTEM, system};
   msgs[n++] = (g4_chat_message) {
-  G4_ROLE_USER, placeholder && !strstr (instruction, placeholder) ?
-        g_strconcat (placeholder, instruction, NULL) : g_strdup (instruction)};
+  G4_ROLE_USER, user};
   len = g4_chat_render (flavor, msgs, n, thinking, true, NULL, 0);
   out = g_malloc (len + 1);
   g4_chat_render (flavor, msgs, n, thinking, true, out, len + 1);
-  for (gint i = 0; i < n; i++)
-    g_free ((gchar *) msgs[i].content);
+  g_free (system);
+  g_free (user);
   return out;
 }
 

@@ -36,6 +36,14 @@ enum
   GST_GEMMA4_PROP_LATENESS,
   GST_GEMMA4_PROP_LEAKY,
   GST_GEMMA4_PROP_STATS,
+  GST_GEMMA4_PROP_BACKEND,
+  GST_GEMMA4_PROP_SERVER_URL,
+  GST_GEMMA4_PROP_SERVER_MODEL,
+  GST_GEMMA4_PROP_API_KEY_ENV,
+  GST_GEMMA4_PROP_REQUEST_TIMEOUT,
+  GST_GEMMA4_PROP_MAX_INFLIGHT,
+  GST_GEMMA4_PROP_MAX_RETRIES,
+  GST_GEMMA4_PROP_API_DIALECT,
   GST_GEMMA4_PROP_LAST
 };
 
@@ -69,6 +77,15 @@ typedef struct
   guint latency_ms;
   guint lateness_ms;
   GstGemma4Leaky leaky;
+  /* backend=openai */
+  GstGemma4Backend backend;
+  gchar *server_url;
+  gchar *server_model;
+  gchar *api_key_env;
+  guint request_timeout_ms;
+  guint max_inflight;
+  guint max_retries;
+  GstGemma4ApiDialect api_dialect;
 } GstGemma4Settings;
 
 void gst_gemma4_settings_install_properties (GObjectClass * klass,
@@ -92,7 +109,8 @@ gboolean gst_gemma4_settings_set_property (GstGemma4Settings * s,
 gboolean gst_gemma4_settings_get_property (const GstGemma4Settings * s,
     guint prop_id, GValue * value);
 
-/* The configuration checks of NULL->READY: a model file is named (or a
+/* The configuration checks of NULL->READY: with backend=openai a
+ * server-url is set; else a model file is named (or a
  * model-instance-id, which another element may already have loaded), prompt
  * and prompt-path are not both set, prompt-path is readable, the files exist.
  * On failure posts GST_ELEMENT_ERROR on element and returns FALSE. Call
@@ -122,6 +140,20 @@ void gst_gemma4_settings_copy (GstGemma4Settings * dest,
 const gchar *gst_gemma4_settings_instruction (const GstGemma4Settings * s);
 
 g4_sampler_params gst_gemma4_settings_sampling (const GstGemma4Settings * s);
+
+/* The chat of a request: *system (system-prompt, or NULL), *user (the user
+ * turn: instruction with placeholder in front unless it places it itself,
+ * placeholder NULL: it is complete) and *thinking; free the strings. Takes
+ * the object lock of element. The local engine renders it with the chat
+ * template, backend=openai sends it as messages. */
+void gst_gemma4_settings_chat (const GstGemma4Settings * s,
+    GstElement * element, const gchar * instruction,
+    const gchar * placeholder, gchar ** system, gchar ** user,
+    gboolean * thinking);
+
+/* The request timeout in ms: request-timeout, or the latency budget when
+ * 0. Call with the object lock. */
+guint gst_gemma4_settings_request_timeout (const GstGemma4Settings * s);
 
 /* The whole prompt through model's chat template: system-prompt when set,
  * then the user turn instruction, which gets placeholder (the media,

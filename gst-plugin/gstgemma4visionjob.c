@@ -9,6 +9,7 @@
 
 #include "gstgemma4frame.h"
 #include "gstgemma4output.h"
+#include "gstgemma4remote.h"
 #include "gstgemma4result.h"
 #include "gstgemma4settings.h"
 #include "gstgemma4visionjob.h"
@@ -145,7 +146,8 @@ typedef struct
 {
   GstGemma4VisionTask task;
   gchar **labels;
-  gchar *chat;                  /* rendered prompt with one <|image|> */
+  gchar *instruction;           /* the user instruction */
+  gchar *chat;                  /* rendered prompt with one <|image|> (local) */
   g4_image_sizing sizing;
   gint max_soft_tokens;
   gint max_objects;
@@ -203,9 +205,10 @@ job_config_read (GstGemma4Vision * self, const g4_model * lm, JobConfig * c)
   GST_OBJECT_UNLOCK (self);
 
   c->max_objects = CLAMP (c->gp.max_tokens / TOKENS_PER_BOX, 1, 64);
-  c->chat = gst_gemma4_settings_render_chat (&self->core.settings,
-      GST_ELEMENT (self), lm, instruction, "<|image|>");
-  g_free (instruction);
+  c->instruction = instruction;
+  if (lm)
+    c->chat = gst_gemma4_settings_render_chat (&self->core.settings,
+        GST_ELEMENT (self), lm, instruction, "<|image|>");
 }
 
 static void
@@ -213,6 +216,7 @@ job_config_clear (JobConfig * c)
 {
   g_strfreev (c->labels);
   g_strfreev (c->object_class);
+  g_free (c->instruction);
   g_free (c->chat);
 }
 
@@ -316,6 +320,55 @@ add_detections (GstGemma4Vision * self, const JobConfig * c,
     g_array_append_val (objects, o);
   }
   g_free (dets);
+}
+
+/* The region on the server (backend=openai): its crop as JPEG, the same
+ * chat, the box list's schema for detection. The flow of
+ * gst_gemma4_remote_ask. */
+static GstFlowReturn
+ask_region (GstGemma4Vision * self, GstGemma4Worker * w,
+    const VisionJob * job, const JobConfig * c, const g4_image_view * frame,
+    const Region * reg, GString * text, gboolean * skipped, guint * tokens,
+    gdouble * seconds)
+{
+  const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
+      GST_BUFFER_PTS (job->buf), job->span);
+  GstGemma4Answer ctx = { w, text };
+  G4RemoteMedia image = { FALSE, NULL };
+  GstGemma4RemoteAsk ask = { c->instruction, "<|image|>", &image, 1, NULL,
+    gst_gemma4_answer_piece, &ctx, &timing
+  };
+  gchar *schema = NULL;
+  GError *error = NULL;
+  g4_image_view view;
+  guint n = 0;
+  gdouble t = 0.0;
+  GstFlowReturn ret;
+
+  *skipped = TRUE;
+  if (!g4_image_view_crop (frame, reg->x, reg->y, reg->w, reg->h, &view))
+    return GST_FLOW_OK;
+  *skipped = FALSE;
+  image.data = gst_gemma4_remote_jpeg (&view, (guint) c->max_soft_tokens,
+      &error);
+  if (!image.data) {
+    GST_ELEMENT_ERROR (self, STREAM, ENCODE, ("Could not make a JPEG of the "
+            "frame for the server: %s", error->message), (NULL));
+    g_error_free (error);
+    return GST_FLOW_ERROR;
+  }
+  if (c->task == GST_GEMMA4_VISION_TASK_DETECT) {
+    schema = g4remote_detection_schema ((const gchar * const *) c->labels,
+        c->labels ? g_strv_length (c->labels) : 0, (guint) c->max_objects);
+    ask.json_schema = schema;
+  }
+  ret = gst_gemma4_remote_ask (w, GST_ELEMENT (self), &self->core.settings,
+      &ask, &n, &t);
+  *tokens += n;
+  *seconds += t;
+  g_free (schema);
+  g_bytes_unref (image.data);
+  return ret;
 }
 
 /* Encodes the region, runs the prompt; the answer in text. */
@@ -437,7 +490,7 @@ new_result (GstGemma4Vision * self, GstGemma4Worker * w,
     const VisionJob * job, const gchar * task, const VisionResult * r)
 {
   GstStructure *s = gst_gemma4_result_new ("vision", GST_ELEMENT (self),
-      gst_gemma4_model_get_name (gst_gemma4_worker_get_model (w)),
+      gst_gemma4_worker_get_model_name (w),
       &job->segment, GST_BUFFER_PTS (job->buf), job->span);
   gint width = GST_VIDEO_INFO_WIDTH (&job->info);
   gint height = GST_VIDEO_INFO_HEIGHT (&job->info);
@@ -475,12 +528,13 @@ skip_unencodable (GstGemma4Vision * self, GstGemma4Worker * w,
     const VisionJob * job, const JobConfig * c, const gchar * task)
 {
   const g4_mmproj *mm =
-      gst_gemma4_model_get_mmproj (gst_gemma4_worker_get_model (w));
+      gst_gemma4_worker_get_model (w) ?
+      gst_gemma4_model_get_mmproj (gst_gemma4_worker_get_model (w)) : NULL;
   gint width = GST_VIDEO_INFO_WIDTH (&job->info);
   gint height = GST_VIDEO_INFO_HEIGHT (&job->info);
   guint64 skipped;
 
-  if (c->region != GST_GEMMA4_INFERENCE_REGION_FULL_FRAME
+  if (!mm || c->region != GST_GEMMA4_INFERENCE_REGION_FULL_FRAME
       || g4_image_n_tokens (mm, width, height, c->sizing,
           c->max_soft_tokens) > 0)
     return FALSE;
@@ -507,7 +561,7 @@ gst_gemma4_vision_process (GstElement * element, GstGemma4Worker * w,
   GstGemma4Vision *self = GST_GEMMA4_VISION (element);
   VisionJob *job = data;
   GstGemma4Model *model = gst_gemma4_worker_get_model (w);
-  const g4_mmproj *mm = gst_gemma4_model_get_mmproj (model);
+  const g4_mmproj *mm = model ? gst_gemma4_model_get_mmproj (model) : NULL;
   const gint64 t0 = g_get_monotonic_time ();
   GstVideoFrame frame;
   g4_image_view view;
@@ -523,9 +577,9 @@ gst_gemma4_vision_process (GstElement * element, GstGemma4Worker * w,
   gboolean late;
   gchar *text;
   const gchar *task;
-  GstFlowReturn ret;
+  GstFlowReturn ret = GST_FLOW_OK;
 
-  if (!mm || !g4_mmproj_has_vision (mm)) {
+  if (model && (!mm || !g4_mmproj_has_vision (mm))) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("mmproj-path does not hold a vision encoder: use the mmproj file "
             "that comes with the Gemma 4 model"), (NULL));
@@ -539,7 +593,8 @@ gst_gemma4_vision_process (GstElement * element, GstGemma4Worker * w,
     return GST_FLOW_ERROR;
   }
   gst_gemma4_frame_view (&frame, &view);
-  job_config_read (self, gst_gemma4_model_get_model (model), &c);
+  job_config_read (self, model ? gst_gemma4_model_get_model (model) : NULL,
+      &c);
   task = task_nick (c.task);
   if (skip_unencodable (self, w, job, &c, task)) {
     gst_video_frame_unmap (&frame);
@@ -569,18 +624,25 @@ gst_gemma4_vision_process (GstElement * element, GstGemma4Worker * w,
   r->objects = g_array_new (FALSE, TRUE, sizeof (VisionObject));
   g_array_set_clear_func (r->objects, object_clear);
 
-  for (guint i = 0; i < regions->len && st == G4_OK; i++) {
+  for (guint i = 0; i < regions->len && st == G4_OK && ret == GST_FLOW_OK;
+      i++) {
     const Region *reg = &g_array_index (regions, Region, i);
     GString *answer = g_string_new (NULL);
     gboolean skipped;
 
-    st = infer_region (self, w, &c, &view, reg, answer, &skipped, &tokens,
-        &seconds, &err);
+    if (model)
+      st = infer_region (self, w, &c, &view, reg, answer, &skipped, &tokens,
+          &seconds, &err);
+    else
+      ret = ask_region (self, w, job, &c, &view, reg, answer, &skipped,
+          &tokens, &seconds);
     g_strstrip (answer->str);
     answer->len = strlen (answer->str);
-    if (st == G4_OK && c.task == GST_GEMMA4_VISION_TASK_DETECT)
+    /* an answer cut by a failure or a flush gives no objects */
+    if (ret == GST_FLOW_OK && st == G4_OK
+        && c.task == GST_GEMMA4_VISION_TASK_DETECT)
       add_detections (self, &c, reg, answer->str, r->objects);
-    else if (st == G4_OK && reg->id >= 0 && !skipped) {
+    else if (ret == GST_FLOW_OK && st == G4_OK && reg->id >= 0 && !skipped) {
       VisionObject o = { reg->x, reg->y, reg->w, reg->h, {-1, -1, -1, -1},
         g_strdup (g_quark_to_string (reg->roi_type)), reg->roi_type, -1.0f,
         g_strdup (answer->str), reg->id
@@ -594,7 +656,14 @@ gst_gemma4_vision_process (GstElement * element, GstGemma4Worker * w,
   }
   gst_video_frame_unmap (&frame);
   g_array_free (regions, TRUE);
-  ret = gst_gemma4_worker_finish_compute (w, st, &err, "Inference failed");
+  if (ret == GST_GEMMA4_FLOW_DROPPED) {
+    job_config_clear (&c);
+    vision_result_unref (r);
+    g_string_free (all, TRUE);
+    return gst_gemma4_vision_drop (element, w, data);
+  }
+  if (ret == GST_FLOW_OK)
+    ret = gst_gemma4_worker_finish_compute (w, st, &err, "Inference failed");
   if (ret == GST_FLOW_ERROR)
     publish_no_result (self, w, job, task, GST_GEMMA4_STATUS_ERROR);
   if (ret != GST_FLOW_OK) {

@@ -17,6 +17,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_worker_debug);
  * one QOS message of drops (as GStreamer's decoders throttle theirs). */
 #define WARNING_INTERVAL (10 * G_USEC_PER_SEC)
 #define QOS_INTERVAL G_USEC_PER_SEC
+/* backend=openai: at most one warning of failed requests this often (us) */
+#define FAILURE_WARNING_INTERVAL G_USEC_PER_SEC
 
 typedef struct
 {
@@ -48,8 +50,20 @@ struct _GstGemma4Worker
   volatile gint cancel;
   GstFlowReturn last_flow;
 
-  GstGemma4Model *model;
+  GstGemma4Model *model;       /* NULL with backend=openai */
   g4_session *session;          /* worker thread only */
+
+  /* backend=openai: the client (worker thread only) and what it is made
+   * of; the cancellable ends a request on a flush */
+  G4RemoteClient *remote;
+  gchar *server_url, *server_model, *api_key_env;
+  G4RemoteDialect dialect;
+  guint max_retries;
+  guint connect_timeout_ms;
+  GCancellable *cancellable;
+  guint64 remote_failures;
+  guint64 failures_unwarned;
+  gint64 last_failure_warning;
   gboolean has_turn;            /* worker thread only: holds the model's turn */
 
   guint64 jobs, drops, late, tokens;
@@ -92,6 +106,52 @@ mark_failed (GstGemma4Worker * w)
   w->failed = TRUE;
   g_cond_broadcast (&w->cond);
   g_mutex_unlock (&w->lock);
+}
+
+static void
+remote_progress (const gchar * text, gpointer w)
+{
+  post_progress (w, GST_PROGRESS_TYPE_CONTINUE, text);
+}
+
+/* backend=openai: the client, and a server answering within
+ * request-timeout, on the worker thread (its libsoup context is this
+ * thread's). */
+static gboolean
+worker_connect (GstGemma4Worker * w)
+{
+  G4RemoteConfig config = { w->server_url, w->server_model, w->api_key_env,
+    w->dialect, w->max_retries
+  };
+  GError *error = NULL;
+  gchar *text;
+
+  text = g_strdup_printf ("Connecting to %s", w->server_url);
+  post_progress (w, GST_PROGRESS_TYPE_START, text);
+  g_free (text);
+  w->remote = g4remote_client_new (&config, &error);
+  if (w->remote && !g4remote_client_connect (w->remote,
+          g_get_monotonic_time () + w->connect_timeout_ms * (gint64) 1000,
+          remote_progress, w, w->cancellable, &error))
+    g_clear_pointer (&w->remote, g4remote_client_free);
+  if (!w->remote) {
+    mark_failed (w);
+    post_progress (w, GST_PROGRESS_TYPE_ERROR, error->message);
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      GST_ELEMENT_ERROR (w->owner, RESOURCE, OPEN_READ,
+          ("backend=openai: %s (server-url %s, waited %u ms: "
+              "request-timeout)", error->message, w->server_url,
+              w->connect_timeout_ms), (NULL));
+    g_clear_error (&error);
+    return FALSE;
+  }
+  text = g_strdup_printf ("Using %s at %s",
+      g4remote_client_get_model (w->remote),
+      g4remote_client_get_urls (w->remote));
+  GST_INFO_OBJECT (w->owner, "%s", text);
+  post_progress (w, GST_PROGRESS_TYPE_COMPLETE, text);
+  g_free (text);
+  return TRUE;
 }
 
 /* Model and session, on the worker thread so NULL->READY never waits for
@@ -146,7 +206,7 @@ static gpointer
 worker_thread (gpointer data)
 {
   GstGemma4Worker *w = data;
-  gboolean ok = worker_load (w);
+  gboolean ok = w->model ? worker_load (w) : worker_connect (w);
 
   g_mutex_lock (&w->lock);
   for (;;) {
@@ -172,6 +232,8 @@ worker_thread (gpointer data)
       ret = GST_FLOW_ERROR;
     } else if (!item->is_job) {
       ret = item->func (w->owner, w, item->data);
+    } else if (!w->model) {
+      ret = item->func (w->owner, w, item->data);
     } else if (gst_gemma4_model_acquire (w->model, &w->cancel)) {
       w->has_turn = TRUE;
       ret = item->func (w->owner, w, item->data);
@@ -190,6 +252,7 @@ worker_thread (gpointer data)
     g_cond_broadcast (&w->cond);
   }
   g_mutex_unlock (&w->lock);
+  g4remote_client_free (w->remote);
   return NULL;
 }
 
@@ -203,16 +266,26 @@ gst_gemma4_worker_new (GstElement * owner, const GstGemma4Settings * s,
 
   GST_DEBUG_CATEGORY_INIT (gst_gemma4_worker_debug, "gemma4worker", 0,
       "gemma4 inference worker");
-  model = gst_gemma4_model_get (s->model_path, s->mmproj_path,
-      s->model_instance_id, error);
-  if (!model)
+  if (s->backend == GST_GEMMA4_BACKEND_OPENAI) {
+    model = NULL;
+    max_jobs = s->max_inflight;
+  } else if (!(model = gst_gemma4_model_get (s->model_path, s->mmproj_path,
+              s->model_instance_id, error))) {
     return NULL;
+  }
   w = g_new0 (GstGemma4Worker, 1);
   w->owner = owner;
   w->model = model;
   w->n_threads = s->n_threads;
   w->n_ctx = s->context_size;
   w->max_jobs = MAX (max_jobs, 1);
+  w->server_url = g_strdup (s->server_url);
+  w->server_model = g_strdup (s->server_model);
+  w->api_key_env = g_strdup (s->api_key_env);
+  w->dialect = (G4RemoteDialect) s->api_dialect;
+  w->max_retries = s->max_retries;
+  w->connect_timeout_ms = gst_gemma4_settings_request_timeout (s);
+  w->cancellable = g_cancellable_new ();
   w->flushing = TRUE;
   w->last_flow = GST_FLOW_OK;
   g_mutex_init (&w->lock);
@@ -252,7 +325,9 @@ raise_cancel (GstGemma4Worker * w, gboolean quit)
   items = take_items (w);
   g_cond_broadcast (&w->cond);
   g_mutex_unlock (&w->lock);
-  gst_gemma4_model_wake (w->model);
+  g_cancellable_cancel (w->cancellable);
+  if (w->model)
+    gst_gemma4_model_wake (w->model);
   g_list_free_full (items, (GDestroyNotify) item_free);
 }
 
@@ -267,7 +342,12 @@ gst_gemma4_worker_free (GstGemma4Worker * w)
     g4_session_free (w->session);
   g4_prompt_free (&w->prompt);
   g_free (w->media);
-  gst_gemma4_model_unref (w->model);
+  if (w->model)
+    gst_gemma4_model_unref (w->model);
+  g_object_unref (w->cancellable);
+  g_free (w->server_url);
+  g_free (w->server_model);
+  g_free (w->api_key_env);
   g_mutex_clear (&w->lock);
   g_cond_clear (&w->cond);
   g_free (w);
@@ -284,6 +364,8 @@ gst_gemma4_worker_set_flushing (GstGemma4Worker * w, gboolean flushing)
   while (w->running)
     g_cond_wait (&w->cond, &w->lock);
   g_atomic_int_set (&w->cancel, 0);
+  /* nothing runs: no request holds it */
+  g_cancellable_reset (w->cancellable);
   w->flushing = FALSE;
   w->last_flow = GST_FLOW_OK;
   w->overruns = 0;
@@ -358,6 +440,35 @@ post_drop_qos (GstGemma4Worker * w, const GstGemma4JobTiming * t,
   gst_element_post_message (w->owner, msg);
 }
 
+/* Call with the lock: one more drop; TRUE when its QOS message is due. */
+static gboolean
+count_drop (GstGemma4Worker * w, guint64 * processed, guint64 * drops)
+{
+  const gint64 now = g_get_monotonic_time ();
+  gboolean due = !w->last_qos || now - w->last_qos >= QOS_INTERVAL;
+
+  w->drops++;
+  *processed = w->started;
+  *drops = w->drops;
+  if (due)
+    w->last_qos = now;
+  return due;
+}
+
+void
+gst_gemma4_worker_drop_running (GstGemma4Worker * w,
+    const GstGemma4JobTiming * timing)
+{
+  guint64 processed, drops;
+  gboolean post_qos;
+
+  g_mutex_lock (&w->lock);
+  post_qos = count_drop (w, &processed, &drops);
+  g_mutex_unlock (&w->lock);
+  if (post_qos)
+    post_drop_qos (w, timing, processed, drops);
+}
+
 GstFlowReturn
 gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
     GstGemma4WorkFunc drop_func, gpointer data, GDestroyNotify destroy,
@@ -390,14 +501,8 @@ gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
       }
     }
     w->n_jobs--;
-    w->drops++;
     dropped = TRUE;
-    processed = w->started;
-    drops = w->drops;
-    post_qos = !w->last_qos
-        || g_get_monotonic_time () - w->last_qos >= QOS_INTERVAL;
-    if (post_qos)
-      w->last_qos = g_get_monotonic_time ();
+    post_qos = count_drop (w, &processed, &drops);
   }
   while (!w->flushing && !w->quit && w->n_jobs >= w->max_jobs)
     g_cond_wait (&w->cond, &w->lock);
@@ -454,6 +559,66 @@ GstGemma4Model *
 gst_gemma4_worker_get_model (GstGemma4Worker * w)
 {
   return w->model;
+}
+
+const gchar *
+gst_gemma4_worker_get_model_name (GstGemma4Worker * w)
+{
+  return w->model ? gst_gemma4_model_get_name (w->model) :
+      g4remote_client_get_model (w->remote);
+}
+
+gboolean
+gst_gemma4_worker_is_remote (GstGemma4Worker * w)
+{
+  return w->model == NULL;
+}
+
+G4RemoteClient *
+gst_gemma4_worker_get_remote (GstGemma4Worker * w)
+{
+  return w->remote;
+}
+
+GCancellable *
+gst_gemma4_worker_get_cancellable (GstGemma4Worker * w)
+{
+  return w->cancellable;
+}
+
+void
+gst_gemma4_worker_remote_failed (GstGemma4Worker * w, const GError * error)
+{
+  const gint64 now = g_get_monotonic_time ();
+  guint64 failures = 0, total;
+  gboolean warn;
+
+  g_mutex_lock (&w->lock);
+  total = ++w->remote_failures;
+  w->failures_unwarned++;
+  warn = !w->last_failure_warning
+      || now - w->last_failure_warning >= FAILURE_WARNING_INTERVAL;
+  if (warn) {
+    failures = w->failures_unwarned;
+    w->failures_unwarned = 0;
+    w->last_failure_warning = now;
+  }
+  g_mutex_unlock (&w->lock);
+  GST_DEBUG_OBJECT (w->owner, "request failed: %s", error->message);
+  if (!warn)
+    return;
+  GST_ELEMENT_WARNING_WITH_DETAILS (w->owner, RESOURCE, READ,
+      ("The server did not answer a job, which is dropped: %s (%"
+          G_GUINT64_FORMAT " failed jobs since the last warning, at most one "
+          "warning every %d s; the total is \"server-failures\" in stats)",
+          error->message, failures,
+          (gint) (FAILURE_WARNING_INTERVAL / G_USEC_PER_SEC)), (NULL),
+      ("reason", G_TYPE_STRING, error->domain == G4REMOTE_ERROR
+          && error->code == G4REMOTE_ERROR_TIMEOUT ? "gemma4/server-timeout" :
+          "gemma4/server-failed",
+          "server-url", G_TYPE_STRING, w->server_url,
+          "failures", G_TYPE_UINT64, failures,
+          "total", G_TYPE_UINT64, total, NULL));
 }
 
 void
@@ -556,6 +721,7 @@ GstStructure *
 gst_gemma4_worker_get_stats (GstGemma4Worker * w)
 {
   guint64 jobs = 0, drops = 0, late = 0, tokens = 0, overruns = 0;
+  guint64 server_failures = 0;
   GstClockTime sum = 0, max = 0;
   gdouble gen = 0.0;
   guint serial = 0, users = 0;
@@ -566,13 +732,16 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
     drops = w->drops;
     late = w->late;
     overruns = w->overruns_total;
+    server_failures = w->remote_failures;
     tokens = w->tokens;
     sum = w->inference_sum;
     max = w->inference_max;
     gen = w->generate_seconds;
     g_mutex_unlock (&w->lock);
-    serial = gst_gemma4_model_get_serial (w->model);
-    users = gst_gemma4_model_get_users (w->model);
+    if (w->model) {
+      serial = gst_gemma4_model_get_serial (w->model);
+      users = gst_gemma4_model_get_users (w->model);
+    }
   }
   return gst_structure_new ("gemma4-stats",
       "jobs", G_TYPE_UINT64, jobs,
@@ -583,7 +752,8 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
       "max-inference-time", G_TYPE_UINT64, max,
       "tokens-per-second", G_TYPE_DOUBLE, gen > 0.0 ? tokens / gen : 0.0,
       "model-serial", G_TYPE_UINT, serial,
-      "model-users", G_TYPE_UINT, users, NULL);
+      "model-users", G_TYPE_UINT, users,
+      "server-failures", G_TYPE_UINT64, server_failures, NULL);
 }
 
 gboolean

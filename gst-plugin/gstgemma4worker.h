@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 
 #include "gemma4.h"
+#include "g4remote.h"
 #include "gstgemma4modelregistry.h"
 #include "gstgemma4settings.h"
 
@@ -74,7 +75,24 @@ g4_prompt *gst_gemma4_worker_get_prompt (GstGemma4Worker * w);
  * memory. Valid until the next call. */
 gfloat *gst_gemma4_worker_media_rows (GstGemma4Worker * w, gsize n_floats);
 g4_session *gst_gemma4_worker_get_session (GstGemma4Worker * w);
+/* NULL with backend=openai */
 GstGemma4Model *gst_gemma4_worker_get_model (GstGemma4Worker * w);
+/* The model's name (backend=openai: the server's), for the records. */
+const gchar *gst_gemma4_worker_get_model_name (GstGemma4Worker * w);
+/* Whether the worker runs jobs on a server (backend=openai); any thread. */
+gboolean gst_gemma4_worker_is_remote (GstGemma4Worker * w);
+/* backend=openai: the client (worker thread), else NULL. */
+G4RemoteClient *gst_gemma4_worker_get_remote (GstGemma4Worker * w);
+/* Cancelled once flushing or stopping, as the engine's cancel flag. */
+GCancellable *gst_gemma4_worker_get_cancellable (GstGemma4Worker * w);
+/* backend=openai: the running job's request failed (error): counted
+ * ("server-failures" in stats), warned about at most once a second. */
+void gst_gemma4_worker_remote_failed (GstGemma4Worker * w,
+    const GError * error);
+/* The running job is dropped (its request failed or missed its deadline):
+ * counted with the jobs dropped under load, with their QOS message. */
+void gst_gemma4_worker_drop_running (GstGemma4Worker * w,
+    const GstGemma4JobTiming * timing);
 gint gst_gemma4_worker_get_n_threads (GstGemma4Worker * w);
 /* A job calls this when it is done with the model, before pushing its
  * results downstream (where it may block), so elements sharing the model

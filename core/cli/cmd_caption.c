@@ -13,13 +13,16 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "remote_ask.h"
 #ifdef G4_HAVE_FFMPEG
+#include "image_input.h"
 #include "result_json.h"
 #include "video_input.h"
 #endif
 
 static const char usage_text[] =
-    "usage: gemma4-cli caption VIDEO -m MODEL.gguf --mmproj MMPROJ.gguf [--srt OUT.srt]\n"
+    "usage: gemma4-cli caption VIDEO (-m MODEL.gguf --mmproj MMPROJ.gguf | --server URL)\n"
+    "                          [--srt OUT.srt]\n"
     "                          [--window DUR] [--overlap DUR] [--frames N] [--history N]\n"
     "                          [-p PROMPT] [--image-size native|budget] [--max-soft-tokens N]\n"
     "                          [--temp T] [--seed S] [-n MAX_TOKENS] [--json] [-v] [-t THREADS]\n"
@@ -48,6 +51,9 @@ static const char usage_text[] =
     "                     sampling (default greedy)\n"
     "  -v                 a progress line per window on stderr (a progress bar is\n"
     "                     shown anyway when stderr is a terminal)\n"
+    CLI_SERVER_USAGE
+    "                     (each frame as a JPEG at the --max-soft-tokens budget's\n"
+    "                     size)\n"
     "Exit status 1 on an unreadable file or one without video, or an mmproj file\n"
     "without vision encoder; 2 on bad options.\n"
 #ifndef G4_HAVE_FFMPEG
@@ -63,6 +69,7 @@ typedef struct {
   int64_t window_ms, overlap_ms;
   int frames, history;
   bool verbose, json;
+  cli_server_opts server;
 } caption_opts;
 
 /* "10s", "1500ms", "1m", "2.5" (seconds) to ms; -1 when malformed. */
@@ -82,7 +89,9 @@ static cli_opt_result
 opt (const char *a, const char *v, void *user)
 {
   caption_opts *c = user;
-  const cli_opt_result r = cli_vision_opt (a, v, &c->v);
+  cli_opt_result r = cli_vision_opt (a, v, &c->v);
+  if (r == CLI_UNKNOWN)
+    r = cli_server_opt (a, v, &c->server);
   if (r != CLI_UNKNOWN)
     return r;
   if (!strcmp (a, "-v") || !strcmp (a, "--json")) {
@@ -170,6 +179,7 @@ typedef struct {
   const char *model_path;
   const g4_model *m;
   const g4_mmproj *mm;
+  cli_remote *remote;           /* --server, instead of m and mm */
   g4_session *s;
   int n_threads;
   bool bar;
@@ -215,29 +225,23 @@ print_json (const captioner * k, const window * w, const char *prompt, const cha
   cli_result_print (b);
 }
 
-/* Encodes the window's frames, writes its caption and keeps it as history. */
+/* The window's frames encoded and the caption generated into k->text;
+ * *total: the image tokens. */
 static bool
-caption_window (captioner * k, const window * w)
+answer_local (captioner * k, const window * w, const char *prompt, int *tokens, int *total)
 {
   const caption_opts *c = k->c;
   const int d = g4_mmproj_n_embd (k->mm);
-  const double t_start = now_s ();
   g4_media *media = calloc ((size_t) w->n, sizeof *media);
-  int64_t *pts = calloc ((size_t) w->n, sizeof *pts);
   float *emb = NULL;
-  char *prompt = NULL;
   g4_error err = { 0 };
-  int total = 0;
   bool ok = false;
-  for (int i = 0; media && pts && i < w->n; i++) {
-    pts[i] = w->f[i].pts;
+  for (int i = 0; media && i < w->n; i++) {
     media[i].n_tokens = g4_image_n_tokens (k->mm, w->f[i].width, w->f[i].height,
         c->v.img.sizing, c->v.img.max_soft_tokens);
-    total += media[i].n_tokens > 0 ? media[i].n_tokens : 0;
+    *total += media[i].n_tokens > 0 ? media[i].n_tokens : 0;
   }
-  if (!media || !pts || !(emb = malloc (sizeof (float) * (size_t) total * (size_t) d))
-      || !(prompt = window_prompt (c, w->start, w->end, pts, w->n, k->history,
-              k->n_history))) {
+  if (!media || !(emb = malloc (sizeof (float) * (size_t) * total * (size_t) d))) {
     fprintf (stderr, "gemma4-cli: out of memory\n");
     goto done;
   }
@@ -248,7 +252,7 @@ caption_window (captioner * k, const window * w)
     if (g4_image_encode_view (k->mm, &v, c->v.img.sizing, c->v.img.max_soft_tokens, k->n_threads,
             NULL, (float *) media[i].embd, &media[i].n_tokens, &err)) {
       fprintf (stderr, "%sgemma4-cli: frame at %lld ms: %s\n", k->bar ? "\n" : "",
-          (long long) pts[i], err.message);
+          (long long) w->f[i].pts, err.message);
       goto done;
     }
   }
@@ -257,12 +261,65 @@ caption_window (captioner * k, const window * w)
     .on_piece = cli_text_piece,.user = &k->text
   };
   g4_generate_result res = { 0 };
-  const int64_t t0_ns = cli_now_ns ();
   if (cli_generate_media (k->s, k->m, prompt, media, w->n, &gp, &res, &err)) {
     fprintf (stderr, "%sgemma4-cli: window at %lld ms: %s\n", k->bar ? "\n" : "",
         (long long) w->start, err.message);
     goto done;
   }
+  *tokens = res.n_generated;
+  ok = true;
+done:
+  free (emb);
+  free (media);
+  return ok;
+}
+
+/* The caption from the server (--server): the frames as JPEGs. */
+static bool
+answer_remote (captioner * k, const window * w, const char *prompt, int *tokens)
+{
+  G4RemoteMedia *media = calloc ((size_t) w->n, sizeof *media);
+  int made = 0;
+  bool ok = media != NULL;
+  if (!ok)
+    fprintf (stderr, "gemma4-cli: out of memory\n");
+  for (; ok && made < w->n; made++) {
+    const cli_image img = { w->f[made].rgb, w->f[made].width, w->f[made].height };
+    uint8_t *jpeg;
+    size_t size;
+    if (!(ok = cli_image_jpeg (&img, &jpeg, &size)))
+      break;
+    media[made] = (G4RemoteMedia) { FALSE, g_bytes_new_take (jpeg, size) };
+  }
+  if (ok)
+    ok = cli_remote_ask (k->remote, prompt, media, w->n, NULL, &k->c->v.gen, &k->text, tokens);
+  for (int i = 0; i < made; i++)
+    g_bytes_unref (media[i].data);
+  free (media);
+  return ok;
+}
+
+/* Captions the window, writes the caption and keeps it as history. */
+static bool
+caption_window (captioner * k, const window * w)
+{
+  const caption_opts *c = k->c;
+  const double t_start = now_s ();
+  int64_t *pts = calloc ((size_t) w->n, sizeof *pts);
+  char *prompt = NULL;
+  int total = 0, tokens = 0;
+  bool ok = false;
+  for (int i = 0; pts && i < w->n; i++)
+    pts[i] = w->f[i].pts;
+  if (!pts || !(prompt = window_prompt (c, w->start, w->end, pts, w->n, k->history,
+              k->n_history))) {
+    fprintf (stderr, "gemma4-cli: out of memory\n");
+    goto done;
+  }
+  const int64_t t0_ns = cli_now_ns ();
+  if (!(k->remote ? answer_remote (k, w, prompt, &tokens) : answer_local (k, w, prompt, &tokens,
+              &total)))
+    goto done;
   if (k->text.s)
     cli_squeeze_spaces (k->text.s);
   const char *line = k->text.s ? k->text.s : "";
@@ -272,7 +329,7 @@ caption_window (captioner * k, const window * w)
   format_mmss (w->start, t0, sizeof t0);
   format_mmss (w->end, t1, sizeof t1);
   if (c->json)
-    print_json (k, w, prompt, line, pts, cli_now_ns () - t0_ns, res.n_generated);
+    print_json (k, w, prompt, line, pts, cli_now_ns () - t0_ns, tokens);
   else
     printf ("[%s --> %s] %s\n", t0, t1, line);
   fflush (stdout);
@@ -305,9 +362,7 @@ caption_window (captioner * k, const window * w)
   ok = true;
 done:
   free (prompt);
-  free (emb);
   free (pts);
-  free (media);
   return ok;
 }
 
@@ -329,7 +384,11 @@ sample_frame (captioner * k, cli_video * video, window * w, bool *ended)
   if (w->n > 0 && w->f[w->n - 1].pts == pts)
     return true;
   small_frame *f = &w->f[w->n];
-  if (!g4_image_resample_size (k->mm, view.width, view.height, c->v.img.sizing,
+  /* --server: the size the JPEG goes at, else the encoder's canvas */
+  if (k->remote)
+    g4remote_image_size (view.width, view.height, (guint) c->v.img.max_soft_tokens, &f->width,
+        &f->height);
+  else if (!g4_image_resample_size (k->mm, view.width, view.height, c->v.img.sizing,
           c->v.img.max_soft_tokens, &f->width, &f->height)) {
     fprintf (stderr, "gemma4-cli: no encoder size fits the %dx%d frames (--max-soft-tokens %d)\n",
         view.width, view.height, c->v.img.max_soft_tokens);
@@ -337,8 +396,9 @@ sample_frame (captioner * k, cli_video * video, window * w, bool *ended)
   }
   f->pts = pts;
   if (!(f->rgb = malloc (3 * (size_t) f->width * (size_t) f->height))
-      || g4_image_resize_canvas (k->mm, &view, c->v.img.sizing, c->v.img.max_soft_tokens,
-          f->rgb, 3 * f->width, &err)) {
+      || (k->remote ? g4_image_resize (&view, f->width, f->height, f->rgb, 3 * f->width, &err)
+          : g4_image_resize_canvas (k->mm, &view, c->v.img.sizing, c->v.img.max_soft_tokens,
+              f->rgb, 3 * f->width, &err))) {
     fprintf (stderr, "gemma4-cli: %s\n", f->rgb ? err.message : "out of memory");
     free (f->rgb);
     f->rgb = NULL;
@@ -425,8 +485,9 @@ run (int argc, char **argv)
   c.v.gen.sampling.temperature = 0.0f;
   if (cli_parse (&cmd_caption, argc, argv, &o, opt, &c))
     return 2;
-  if (!c.v.file || !o.model || !c.v.mmproj)
-    return cli_usage_error (&cmd_caption, "VIDEO, -m MODEL and --mmproj MMPROJ are required");
+  if (!c.v.file || (!c.server.url && (!o.model || !c.v.mmproj)))
+    return cli_usage_error (&cmd_caption, "VIDEO, -m MODEL and --mmproj MMPROJ (or --server URL) "
+        "are required");
   if (2 * c.overlap_ms > c.window_ms)
     return cli_usage_error (&cmd_caption, "--overlap must be at most half of --window");
   captioner k = {.c = &c,.model_path = o.model,.n_threads = o.n_threads,.bar = isatty (2) };
@@ -434,7 +495,13 @@ run (int argc, char **argv)
   g4_model *m = NULL;
   int rc = 1;
   cli_video *video = cli_video_open (c.v.file);
-  if (!video || !cli_load_mm (o.model, c.v.mmproj, false, &m, &mm))
+  if (!video)
+    goto done;
+  if (c.server.url) {
+    if (!(k.remote = cli_remote_connect (&c.server)))
+      goto done;
+    k.model_path = cli_remote_model (k.remote);
+  } else if (!cli_load_mm (o.model, c.v.mmproj, false, &m, &mm))
     goto done;
   k.m = m;
   k.mm = mm;
@@ -445,7 +512,7 @@ run (int argc, char **argv)
   }
   if (c.srt && !(k.srt = cli_open_output (c.srt)))
     goto done;
-  if (!(k.s = cli_new_session (m, &o, 0)) || !caption_video (&k, video))
+  if ((!k.remote && !(k.s = cli_new_session (m, &o, 0))) || !caption_video (&k, video))
     goto done;
   if (k.bar)
     fprintf (stderr, "\r%*s\r", 72, "");
@@ -463,6 +530,7 @@ done:
   g4_session_free (k.s);
   g4_model_free (m);
   g4_mmproj_free (mm);
+  cli_remote_free (k.remote);
   cli_video_close (video);
   return rc;
 }

@@ -11,10 +11,12 @@
 
 #include "cli.h"
 #include "image_input.h"
+#include "remote_ask.h"
 #include "result_json.h"
 
 static const char usage_text[] =
-    "usage: gemma4-cli describe IMAGE -m MODEL.gguf --mmproj MMPROJ.gguf [-p PROMPT]\n"
+    "usage: gemma4-cli describe IMAGE (-m MODEL.gguf --mmproj MMPROJ.gguf | --server URL)\n"
+    "                           [-p PROMPT]\n"
     "                           [--task describe|detect|ocr|classify] [--labels A,B,...]\n"
     "                           [--max-objects N] [--json] [--draw OUT.png]\n"
     "                           [--image-size native|budget] [--max-soft-tokens N]\n"
@@ -49,6 +51,9 @@ static const char usage_text[] =
     "                     reference's rule, 70-1120 tokens)\n"
     "  --temp T, --seed S sampling (default greedy); -n most tokens (default 256,\n"
     "                     detect 1024)\n"
+    CLI_SERVER_USAGE
+    "                     (the image as a JPEG at the --max-soft-tokens budget's\n"
+    "                     size; detect sends the box list's JSON schema)\n"
     "Detection decodes under a constraint: the answer is a JSON list of\n"
     "{\"box_2d\", \"label\"} objects whose labels come from --labels; classification\n"
     "can only answer one of the --labels, as written. Exit status 1\n"
@@ -63,6 +68,7 @@ typedef struct {
   g4_vision_task task;
   bool json;
   int max_objects;
+  cli_server_opts server;
 } describe_opts;
 
 static const char *const task_names[] = { "describe", "detect", "ocr", "classify" };
@@ -71,7 +77,9 @@ static cli_opt_result
 opt (const char *a, const char *v, void *user)
 {
   describe_opts *d = user;
-  const cli_opt_result r = cli_vision_opt (a, v, &d->v);
+  cli_opt_result r = cli_vision_opt (a, v, &d->v);
+  if (r == CLI_UNKNOWN)
+    r = cli_server_opt (a, v, &d->server);
   if (r != CLI_UNKNOWN)
     return r;
   if (!strcmp (a, "--json")) {
@@ -190,6 +198,107 @@ print_json (const describe_opts * d, const char *model, const char *text,
   cli_result_print (b);
 }
 
+/* The answer of the model in this process: the image encoded, generated
+ * under the task's constraint. false after printing why. */
+static bool
+answer_local (const cli_model_opts * o, const describe_opts * d, const cli_image * img,
+    const char *content, const char *const *labels, int n_labels, cli_text * text, int *tokens)
+{
+  g4_error err = { 0 };
+  g4_mmproj *mm = NULL;
+  g4_model *m = NULL;
+  g4_session *s = NULL;
+  g4_constraint *cons = NULL;
+  float *emb = NULL;
+  int nt = 0;
+  bool ok = false;
+  if (!cli_load_mm (o->model, d->v.mmproj, false, &m, &mm))
+    goto done;
+  const int n = g4_image_n_tokens (mm, img->width, img->height, d->v.img.sizing,
+      d->v.img.max_soft_tokens);
+  if (n < 1) {
+    fprintf (stderr, "gemma4-cli: %s: no encoder size fits this %dx%d image (--max-soft-tokens "
+        "%d)\n", d->v.file, img->width, img->height, d->v.img.max_soft_tokens);
+    goto done;
+  }
+  const g4_image_view view = g4_image_view_rgb (img->rgb, img->width, img->height,
+      3 * img->width);
+  emb = malloc (sizeof (float) * (size_t) n * (size_t) g4_mmproj_n_embd (mm));
+  if (!emb || g4_image_encode_view (mm, &view, d->v.img.sizing, d->v.img.max_soft_tokens,
+          o->n_threads, NULL, emb, &nt, &err)) {
+    fprintf (stderr, "gemma4-cli: %s\n", emb ? err.message : "out of memory");
+    goto done;
+  }
+  const g4_vocab *vocab = g4_model_get_vocab (m);
+  if (d->task == G4_VISION_DETECT)
+    cons = g4_constraint_detection_new (vocab, labels, n_labels, d->max_objects, &err);
+  else if (d->task == G4_VISION_CLASSIFY && n_labels > 0)
+    cons = g4_constraint_choice_new (vocab, labels, n_labels, &err);
+  if (!cons && (d->task == G4_VISION_DETECT || (d->task == G4_VISION_CLASSIFY && n_labels > 0))) {
+    fprintf (stderr, "gemma4-cli: %s\n", err.message);
+    goto done;
+  }
+  if (!(s = cli_new_session (m, o, 0)))
+    goto done;
+  g4_generate_params gp = {.max_tokens = d->v.gen.max_tokens,.sampling = d->v.gen.sampling,
+    .on_piece = cli_text_piece,.user = text,.constraint = cons
+  };
+  g4_generate_result res = { 0 };
+  if (cli_generate_media (s, m, content, &(g4_media) {.embd = emb,.n_tokens = nt}, 1, &gp,
+          &res, &err)) {
+    fprintf (stderr, "%sgemma4-cli: %s\n", text->echo && text->len ? "\n" : "", err.message);
+    goto done;
+  }
+  *tokens = res.n_generated;
+  ok = true;
+done:
+  free (emb);
+  g4_constraint_free (cons);
+  g4_session_free (s);
+  g4_model_free (m);
+  g4_mmproj_free (mm);
+  return ok;
+}
+
+/* The answer of the server (--server): the image as a JPEG at the size the
+ * soft-token budget gives, detect with the box list's schema. */
+static bool
+answer_remote (const describe_opts * d, const cli_image * img, const char *content,
+    const char *const *labels, int n_labels, cli_text * text, int *tokens, char **model)
+{
+  const int budget = d->v.img.max_soft_tokens > 0 ? d->v.img.max_soft_tokens : 280;
+  cli_remote *r = cli_remote_connect (&d->server);
+  cli_image small = { 0 };
+  uint8_t *jpeg = NULL;
+  size_t jpeg_size = 0;
+  char *schema = NULL;
+  g4_error err = { 0 };
+  bool ok = false;
+  if (!r)
+    return false;
+  g4remote_image_size (img->width, img->height, (guint) budget, &small.width, &small.height);
+  const g4_image_view view = g4_image_view_rgb (img->rgb, img->width, img->height,
+      3 * img->width);
+  if (!(small.rgb = malloc ((size_t) small.width * (size_t) small.height * 3))
+      || g4_image_resize (&view, small.width, small.height, small.rgb, 3 * small.width, &err)) {
+    fprintf (stderr, "gemma4-cli: %s\n", small.rgb ? err.message : "out of memory");
+    goto done;
+  }
+  if (!cli_image_jpeg (&small, &jpeg, &jpeg_size))
+    goto done;
+  if (d->task == G4_VISION_DETECT)
+    schema = g4remote_detection_schema (labels, (guint) n_labels, (guint) d->max_objects);
+  G4RemoteMedia image = { FALSE, g_bytes_new_take (jpeg, jpeg_size) };
+  ok = cli_remote_ask (r, content, &image, 1, schema, &d->v.gen, text, tokens);
+  g_bytes_unref (image.data);
+  *model = g_strdup (cli_remote_model (r));
+done:
+  g_free (schema);
+  cli_image_free (&small);
+  cli_remote_free (r);
+  return ok;
+}
+
 static int
 run (int argc, char **argv)
 {
@@ -200,8 +309,9 @@ run (int argc, char **argv)
   d.v.gen.sampling.temperature = 0.0f;
   if (cli_parse (&cmd_describe, argc, argv, &o, opt, &d))
     return 2;
-  if (!d.v.file || !o.model || !d.v.mmproj)
-    return cli_usage_error (&cmd_describe, "IMAGE, -m MODEL and --mmproj MMPROJ are required");
+  if (!d.v.file || (!d.server.url && (!o.model || !d.v.mmproj)))
+    return cli_usage_error (&cmd_describe, "IMAGE, -m MODEL and --mmproj MMPROJ (or --server "
+        "URL) are required");
   char label_buf[4096];
   const char *labels[MAX_LABELS];
   const int n_labels = split_labels (d.labels, label_buf, sizeof label_buf, labels);
@@ -218,32 +328,13 @@ run (int argc, char **argv)
     d.v.gen.max_tokens = d.task == G4_VISION_DETECT ? 1024 : 256;
 
   g4_error err = { 0 };
-  g4_mmproj *mm = NULL;
-  g4_model *m = NULL;
-  g4_session *s = NULL;
-  g4_constraint *cons = NULL;
   g4_detection *dets = NULL;
-  float *emb = NULL;
-  char *content = NULL;
+  char *content = NULL, *server_model = NULL;
   cli_text text = {.echo = !d.json && d.task != G4_VISION_DETECT };
   cli_image img = { 0 };
-  int rc = 1, nt = 0;
-  if (!cli_image_read (d.v.file, &img) || !cli_load_mm (o.model, d.v.mmproj, false, &m, &mm))
+  int rc = 1, tokens = 0;
+  if (!cli_image_read (d.v.file, &img))
     goto done;
-  const int n = g4_image_n_tokens (mm, img.width, img.height, d.v.img.sizing,
-      d.v.img.max_soft_tokens);
-  if (n < 1) {
-    fprintf (stderr, "gemma4-cli: %s: no encoder size fits this %dx%d image (--max-soft-tokens "
-        "%d)\n", d.v.file, img.width, img.height, d.v.img.max_soft_tokens);
-    goto done;
-  }
-  const g4_image_view view = g4_image_view_rgb (img.rgb, img.width, img.height, 3 * img.width);
-  emb = malloc (sizeof (float) * (size_t) n * (size_t) g4_mmproj_n_embd (mm));
-  if (!emb || g4_image_encode_view (mm, &view, d.v.img.sizing, d.v.img.max_soft_tokens,
-          o.n_threads, NULL, emb, &nt, &err)) {
-    fprintf (stderr, "gemma4-cli: %s\n", emb ? err.message : "out of memory");
-    goto done;
-  }
   const char *joined = n_labels ? d.labels : NULL;
   const size_t need = d.v.prompt ? strlen (d.v.prompt) : g4_vision_task_prompt (d.task, joined,
       NULL, 0);
@@ -257,27 +348,11 @@ run (int argc, char **argv)
     strcat (content, d.v.prompt);
   else
     g4_vision_task_prompt (d.task, joined, content + strlen (content), need + 1);
-  const g4_vocab *vocab = g4_model_get_vocab (m);
-  if (d.task == G4_VISION_DETECT)
-    cons = g4_constraint_detection_new (vocab, labels, n_labels, d.max_objects, &err);
-  else if (d.task == G4_VISION_CLASSIFY && n_labels > 0)
-    cons = g4_constraint_choice_new (vocab, labels, n_labels, &err);
-  if (!cons && (d.task == G4_VISION_DETECT || (d.task == G4_VISION_CLASSIFY && n_labels > 0))) {
-    fprintf (stderr, "gemma4-cli: %s\n", err.message);
-    goto done;
-  }
-  if (!(s = cli_new_session (m, &o, 0)))
-    goto done;
-  g4_generate_params gp = {.max_tokens = d.v.gen.max_tokens,.sampling = d.v.gen.sampling,
-    .on_piece = cli_text_piece,.user = &text,.constraint = cons
-  };
-  g4_generate_result res = { 0 };
   const int64_t t0 = cli_now_ns ();
-  if (cli_generate_media (s, m, content, &(g4_media) {.embd = emb,.n_tokens = nt}, 1, &gp,
-          &res, &err)) {
-    fprintf (stderr, "%sgemma4-cli: %s\n", text.echo && text.len ? "\n" : "", err.message);
+  if (!(d.server.url ? answer_remote (&d, &img, content, labels, n_labels, &text, &tokens,
+              &server_model) : answer_local (&o, &d, &img, content, labels, n_labels, &text,
+              &tokens)))
     goto done;
-  }
   int n_dets = 0;
   if (d.task == G4_VISION_DETECT) {
     if (!(dets = malloc (sizeof *dets * (size_t) d.max_objects))) {
@@ -296,8 +371,8 @@ run (int argc, char **argv)
   if (text.echo)
     putchar ('\n');
   else
-    print_json (&d, o.model, text.s ? text.s : "", dets, n_dets, img.width, img.height,
-        cli_now_ns () - t0, res.n_generated);
+    print_json (&d, server_model ? server_model : o.model, text.s ? text.s : "", dets, n_dets,
+        img.width, img.height, cli_now_ns () - t0, tokens);
   fflush (stdout);
   rc = 0;
   if (d.draw) {
@@ -310,12 +385,8 @@ done:
   free (text.s);
   free (content);
   free (dets);
-  free (emb);
+  g_free (server_model);
   cli_image_free (&img);
-  g4_constraint_free (cons);
-  g4_session_free (s);
-  g4_model_free (m);
-  g4_mmproj_free (mm);
   return rc;
 }
 

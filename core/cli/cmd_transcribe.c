@@ -14,10 +14,12 @@
 
 #include "audio_input.h"
 #include "cli.h"
+#include "remote_ask.h"
 #include "result_json.h"
 
 static const char usage_text[] =
-    "usage: gemma4-cli transcribe FILE -m MODEL.gguf --mmproj MMPROJ.gguf [--srt OUT.srt]\n"
+    "usage: gemma4-cli transcribe FILE (-m MODEL.gguf --mmproj MMPROJ.gguf | --server URL)\n"
+    "                             [--srt OUT.srt]\n"
     "                             [--chunk SECONDS] [--vad-threshold DB] [-n MAX_TOKENS]\n"
     "                             [--language L] [--task transcribe|translate]\n"
     "                             [--target-language L] [--progress] [--json] [-t THREADS]\n"
@@ -46,6 +48,7 @@ static const char usage_text[] =
     "                     pad writes it (schemas/asr.schema.json)\n"
     "  --progress         progress bar on stderr even when it is not a terminal\n"
     "                     (otherwise shown on a terminal for files over a minute)\n"
+    CLI_SERVER_USAGE
     "Greedy decoding, thinking off. Exit status 1 on an unreadable or non-audio\n"
     "file, a model without a tokenizer or an mmproj file without audio encoder.\n";
 
@@ -58,6 +61,7 @@ typedef struct {
   float chunk_s, threshold_db;
   int max_tokens;
   bool progress, json;
+  cli_server_opts server;
 } transcribe_opts;
 
 typedef struct {
@@ -69,6 +73,9 @@ opt (const char *a, const char *v, void *user)
 {
   transcribe_opts *t = user;
   bool ok = true;
+  const cli_opt_result r = cli_server_opt (a, v, &t->server);
+  if (r != CLI_UNKNOWN)
+    return r;
   if (!strcmp (a, "--progress") || !strcmp (a, "--json")) {
     *(a[2] == 'p' ? &t->progress : &t->json) = true;
     return CLI_FLAG;
@@ -170,14 +177,21 @@ find_segments (const float *x, int64_t n, double threshold_db, int64_t chunk, in
 }
 
 /* The user turn gemma4asr sends with each piece of audio. */
+static void
+user_turn (const transcribe_opts * t, char *instr, size_t size)
+{
+  const bool translate = t->task && !strcmp (t->task, "translate");
+  snprintf (instr, size, "<|audio|>");
+  g4_asr_prompt (translate, t->language, t->target, instr + strlen (instr),
+      size - strlen (instr));
+}
+
+/* That turn through the model's chat template. */
 static char *
 render_prompt (const g4_model * m, const transcribe_opts * t)
 {
-  const bool translate = t->task && !strcmp (t->task, "translate");
   char instr[512];
-  memcpy (instr, "<|audio|>", sizeof "<|audio|>");
-  g4_asr_prompt (translate, t->language, t->target, instr + strlen (instr),
-      sizeof instr - strlen (instr));
+  user_turn (t, instr, sizeof instr);
   const g4_chat_message msg = { G4_ROLE_USER, instr };
   const g4_template_flavor fl = g4_model_template_flavor (m);
   const size_t need = g4_chat_render (fl, &msg, 1, false, true, NULL, 0);
@@ -266,6 +280,23 @@ transcribe_segment (const g4_model * m, const g4_mmproj * mm, g4_session * s, co
   return st;
 }
 
+/* One segment on the server: the same user turn, the audio as WAV. */
+static bool
+ask_segment (cli_remote * r, const transcribe_opts * t, const float *x, int64_t n,
+    cli_text * text, int *tokens)
+{
+  char instr[512];
+  cli_gen_opts gen = {.sampling = g4_sampler_default_params (),.max_tokens = t->max_tokens };
+  G4RemoteMedia audio = { TRUE, g4remote_wav_new (x, (gsize) n, G4_AUDIO_SAMPLE_RATE) };
+  gen.sampling.temperature = 0.0f;
+  user_turn (t, instr, sizeof instr);
+  const bool ok = cli_remote_ask (r, instr, &audio, 1, NULL, &gen, text, tokens);
+  g_bytes_unref (audio.data);
+  if (ok && text->s)
+    cli_squeeze_spaces (text->s);
+  return ok;
+}
+
 static int
 run (int argc, char **argv)
 {
@@ -273,8 +304,11 @@ run (int argc, char **argv)
   transcribe_opts to = {.chunk_s = 5.0f,.threshold_db = -40.0f,.max_tokens = 256 };
   if (cli_parse (&cmd_transcribe, argc, argv, &o, opt, &to))
     return 2;
-  if (!to.file || !o.model || !to.mmproj)
-    return cli_usage_error (&cmd_transcribe, "FILE, -m MODEL and --mmproj MMPROJ are required");
+  const char *server = to.server.url;
+  cli_remote *remote = NULL;
+  if (!to.file || (!server && (!o.model || !to.mmproj)))
+    return cli_usage_error (&cmd_transcribe, "FILE, -m MODEL and --mmproj MMPROJ (or --server "
+        "URL) are required");
   if (to.target && !(to.task && !strcmp (to.task, "translate")))
     return cli_usage_error (&cmd_transcribe, "--target-language needs --task translate");
   g4_error err = { 0 };
@@ -290,9 +324,11 @@ run (int argc, char **argv)
   float *x = cli_audio_read (to.file, &n);
   if (!x)
     goto done;
-  if (!cli_load_mm (o.model, to.mmproj, true, &m, &mm))
+  if (server && !(remote = cli_remote_connect (&to.server)))
     goto done;
-  if (!(prompt = render_prompt (m, &to))
+  if (!server && !cli_load_mm (o.model, to.mmproj, true, &m, &mm))
+    goto done;
+  if ((!server && !(prompt = render_prompt (m, &to)))
       || !(seg = find_segments (x, n, to.threshold_db,
               (int64_t) lroundf (to.chunk_s * G4_AUDIO_SAMPLE_RATE), &ns))) {
     fprintf (stderr, "gemma4-cli: out of memory\n");
@@ -300,8 +336,9 @@ run (int argc, char **argv)
   }
   if (to.srt && !(srt = cli_open_output (to.srt)))
     goto done;
-  if (!(s = cli_new_session (m, &o, 0)))
+  if (!server && !(s = cli_new_session (m, &o, 0)))
     goto done;
+  const char *model_name = remote ? cli_remote_model (remote) : o.model;
   const bool progress = to.progress || (n > 60 * G4_AUDIO_SAMPLE_RATE && isatty (2));
   for (int i = 0; i < ns; i++) {
     char t0[32], t1[32];
@@ -309,7 +346,11 @@ run (int argc, char **argv)
       show_progress (seg[i].start, n);
     const int64_t t_ns = cli_now_ns ();
     int tokens = 0;
-    if (transcribe_segment (m, mm, s, prompt, x + seg[i].start, seg[i].end - seg[i].start,
+    if (remote) {
+      if (!ask_segment (remote, &to, x + seg[i].start, seg[i].end - seg[i].start, &text,
+              &tokens))
+        goto done;
+    } else if (transcribe_segment (m, mm, s, prompt, x + seg[i].start, seg[i].end - seg[i].start,
             o.n_threads, to.max_tokens, &text, &tokens, &err)) {
       fprintf (stderr, "%sgemma4-cli: segment %d: %s\n", progress ? "\n" : "", i + 1, err.message);
       goto done;
@@ -320,7 +361,7 @@ run (int argc, char **argv)
     cli_format_hms (to_ms (seg[i].start), '.', t0, sizeof t0);
     cli_format_hms (to_ms (seg[i].end), '.', t1, sizeof t1);
     if (to.json)
-      print_json (&to, o.model, &seg[i], line, cli_now_ns () - t_ns, tokens);
+      print_json (&to, model_name, &seg[i], line, cli_now_ns () - t_ns, tokens);
     else
       printf ("[%s --> %s] %s\n", t0, t1, line);
     fflush (stdout);
@@ -346,6 +387,7 @@ done:
   g4_session_free (s);
   g4_model_free (m);
   g4_mmproj_free (mm);
+  cli_remote_free (remote);
   return rc;
 }
 

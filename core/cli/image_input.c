@@ -161,9 +161,11 @@ cli_image_read (const char *path, cli_image * out)
 }
 
 /* Encodes img with one of libavcodec's still-image encoders (its output
- * packet is the whole file) in the pixel format that encoder takes. */
+ * packet is the whole file) in the pixel format that encoder takes: the
+ * file's bytes in *data (free with av_free), or why not. */
 static const char *
-encode_image (const char *path, const cli_image * img, enum AVCodecID id, enum AVPixelFormat fmt)
+encode_image (const cli_image * img, enum AVCodecID id, enum AVPixelFormat fmt, uint8_t ** data,
+    size_t *size)
 {
   const AVCodec *codec = avcodec_find_encoder (id);
   AVCodecContext *cc = codec ? avcodec_alloc_context3 (codec) : NULL;
@@ -195,20 +197,52 @@ encode_image (const char *path, const cli_image * img, enum AVCodecID id, enum A
         || avcodec_receive_packet (cc, pkt) < 0)
       why = "encoding failed";
   }
-  if (!why) {
-    FILE *f = cli_open_output (path);
-    if (!f)
-      why = "";
-    else {
-      fwrite (pkt->data, 1, (size_t) pkt->size, f);
-      why = cli_close_output (f, path) ? NULL : "";
-    }
-  }
+  if (!why && !(*data = av_memdup (pkt->data, (size_t) pkt->size)))
+    why = "out of memory";
+  *size = why ? 0 : (size_t) pkt->size;
   sws_freeContext (sws);
   av_packet_free (&pkt);
   av_frame_free (&fr);
   avcodec_free_context (&cc);
   return why;
+}
+
+/* Writes the file encode_image makes. */
+static const char *
+write_encoded (const char *path, const cli_image * img, enum AVCodecID id,
+    enum AVPixelFormat fmt)
+{
+  uint8_t *data = NULL;
+  size_t size = 0;
+  const char *why = encode_image (img, id, fmt, &data, &size);
+  if (!why) {
+    FILE *f = cli_open_output (path);
+    if (!f)
+      why = "";
+    else {
+      fwrite (data, 1, size, f);
+      why = cli_close_output (f, path) ? NULL : "";
+    }
+  }
+  av_free (data);
+  return why;
+}
+
+bool
+cli_image_jpeg (const cli_image * img, uint8_t ** data, size_t *size)
+{
+  uint8_t *p = NULL;
+  const char *why = encode_image (img, AV_CODEC_ID_MJPEG, AV_PIX_FMT_YUVJ420P, &p, size);
+  if (why) {
+    fprintf (stderr, "gemma4-cli: could not make a JPEG: %s\n", why);
+    return false;
+  }
+  /* the caller frees with free() */
+  *data = malloc (*size);
+  if (*data)
+    memcpy (*data, p, *size);
+  av_free (p);
+  return *data != NULL;
 }
 
 bool
@@ -219,8 +253,8 @@ cli_image_write (const char *path, const cli_image * img)
     return cli_image_output_check (path);
   if (t == IMAGE_PPM)
     return write_ppm (path, img);
-  const char *why = t == IMAGE_PNG ? encode_image (path, img, AV_CODEC_ID_PNG, AV_PIX_FMT_RGB24)
-      : encode_image (path, img, AV_CODEC_ID_MJPEG, AV_PIX_FMT_YUVJ420P);
+  const char *why = t == IMAGE_PNG ? write_encoded (path, img, AV_CODEC_ID_PNG, AV_PIX_FMT_RGB24)
+      : write_encoded (path, img, AV_CODEC_ID_MJPEG, AV_PIX_FMT_YUVJ420P);
   if (why && *why)              /* "": the file's own error, already printed */
     fprintf (stderr, "gemma4-cli: %s: %s\n", path, why);
   return why == NULL;
@@ -245,6 +279,14 @@ bool
 cli_image_write (const char *path, const cli_image * img)
 {
   return output_type (path) == IMAGE_PPM ? write_ppm (path, img) : cli_image_output_check (path);
+}
+
+bool
+cli_image_jpeg (const cli_image * img, uint8_t ** data, size_t *size)
+{
+  fprintf (stderr, "gemma4-cli: --server sends images as JPEG, which needs FFmpeg (this "
+      "gemma4-cli was built without it)\n");
+  return false;
 }
 
 #endif

@@ -23,6 +23,9 @@ bool cli_image_write (const char *path, const cli_image * img);
  * place), checked before the work that makes the image; false after printing
  * why not. */
 bool cli_image_output_check (const char *path);
+/* img as a JPEG file in memory (FFmpeg builds; free *data with free()).
+ * false after printing why. */
+bool cli_image_jpeg (const cli_image * img, uint8_t ** data, size_t *size);
 void cli_image_free (cli_image * img);
 
 #endif

@@ -6,9 +6,9 @@ usage: check_layers.py includes COMPILE_COMMANDS.json
        check_layers.py symbols PLUGIN.so
 
 includes: for one source file of each layer (core/base ... core/cli,
-gst-plugin), with that file's own compiler command, a probe file including
+remote, gst-plugin), with that file's own compiler command, a probe file including
 one header of every layer must compile exactly when the included layer is
-the file's own or one below it; gst-plugin sees the public gemma4.h only.
+the file's own or one below it; remote sees the public gemma4.h only, gst-plugin that and remote.
 symbols: the plugin's exported (dynamic, defined) symbols are its
 GST_PLUGIN_DEFINE entry points and nothing else.
 """
@@ -24,6 +24,7 @@ import tempfile
 HEADER = {
     'include': 'gemma4.h', 'base': 'mapped_file.h', 'gguf': 'gguf.h', 'kernels': 'kernels.h',
     'text': 'vocab.h', 'mm': 'mmproj.h', 'model': 'model.h', 'cli': 'cli.h',
+    'remote': 'g4remote.h',
 }
 BELOW = {
     'base': {'include'},
@@ -32,8 +33,9 @@ BELOW = {
     'text': {'include', 'base', 'gguf'},
     'mm': {'include', 'base', 'gguf', 'kernels'},
     'model': {'include', 'base', 'gguf', 'kernels', 'text'},
-    'cli': {'include', 'base', 'gguf', 'kernels', 'text', 'mm', 'model'},
-    'gst-plugin': {'include'},
+    'cli': {'include', 'base', 'gguf', 'kernels', 'text', 'mm', 'model', 'remote'},
+    'remote': {'include'},
+    'gst-plugin': {'include', 'remote'},
 }
 PLUGIN_EXPORTS = {'gst_plugin_gemma4_get_desc', 'gst_plugin_gemma4_register'}
 
@@ -42,6 +44,8 @@ def layer_of(path):
     parts = os.path.normpath(path).split(os.sep)
     if 'gst-plugin' in parts:
         return 'gst-plugin'
+    if 'remote' in parts:
+        return 'remote'
     if 'core' in parts:
         i = parts.index('core')
         if i + 1 < len(parts) and parts[i + 1] in BELOW:

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* backend=openai for the jobs (see gstgemma4remote.h). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/video/video.h>
+
+#include "gstgemma4remote.h"
+
+
+typedef struct
+{
+  g4_piece_fn on_piece;
+  void *user;
+} Pieces;
+
+static gboolean
+relay_piece (const gchar * text, gsize len, gboolean in_thought,
+    gpointer data)
+{
+  Pieces *p = data;
+
+  return p->on_piece (text, (int) len, in_thought, p->user);
+}
+
+GstFlowReturn
+gst_gemma4_remote_ask (GstGemma4Worker * w, GstElement * element,
+    const GstGemma4Settings * s, const GstGemma4RemoteAsk * ask,
+    guint * tokens, gdouble * seconds)
+{
+  G4RemoteChat chat = { 0 };
+  G4RemoteUsage usage = { 0 };
+  Pieces pieces = { ask->on_piece, ask->user };
+  gchar *system, *user;
+  GError *error = NULL;
+  gint64 deadline;
+  gboolean ok;
+
+  gst_gemma4_settings_chat (s, element, ask->instruction, ask->placeholder,
+      &system, &user, &chat.thinking);
+  GST_OBJECT_LOCK (element);
+  chat.max_tokens = s->max_tokens;
+  chat.temperature = s->temperature;
+  chat.top_p = s->top_p;
+  chat.min_p = s->min_p;
+  chat.top_k = s->top_k;
+  chat.seed = s->seed;
+  deadline = g_get_monotonic_time () +
+      gst_gemma4_settings_request_timeout (s) * (gint64) 1000;
+  GST_OBJECT_UNLOCK (element);
+  chat.system = system;
+  chat.user = user;
+  chat.media = ask->media;
+  chat.n_media = ask->n_media;
+  chat.json_schema = ask->json_schema;
+
+  ok = g4remote_client_chat (gst_gemma4_worker_get_remote (w), &chat,
+      deadline, relay_piece, &pieces, gst_gemma4_worker_get_cancellable (w),
+      &usage, &error);
+  g_free (system);
+  g_free (user);
+  *tokens = usage.tokens;
+  *seconds = usage.seconds;
+  if (ok)
+    return gst_gemma4_worker_is_cancelled (w) ? GST_FLOW_FLUSHING :
+        GST_FLOW_OK;
+  if (gst_gemma4_worker_is_cancelled (w)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_error_free (error);
+    return GST_FLOW_FLUSHING;
+  }
+  gst_gemma4_worker_remote_failed (w, error);
+  gst_gemma4_worker_drop_running (w, ask->timing);
+  g_error_free (error);
+  return GST_GEMMA4_FLOW_DROPPED;
+}
+
+/* The resized image as an I420 buffer: jpegenc takes RGB too, but writes
+ * an RGB JPEG then, which not every server's decoder reads. */
+static GstBuffer *
+i420_of (const g4_image_view * view, gint width, gint height,
+    GstVideoInfo * out, GError ** error)
+{
+  GstVideoInfo in;
+  GstBuffer *rgb, *yuv;
+  GstVideoFrame src, dest;
+  GstVideoConverter *conv;
+  GstMapInfo map;
+  g4_error err = { 0 };
+  g4_status st;
+
+  gst_video_info_set_format (&in, GST_VIDEO_FORMAT_RGB, width, height);
+  gst_video_info_set_format (out, GST_VIDEO_FORMAT_I420, width, height);
+  rgb = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&in), NULL);
+  gst_buffer_map (rgb, &map, GST_MAP_WRITE);
+  st = g4_image_resize (view, width, height, map.data,
+      GST_VIDEO_INFO_PLANE_STRIDE (&in, 0), &err);
+  gst_buffer_unmap (rgb, &map);
+  if (st != G4_OK) {
+    gst_buffer_unref (rgb);
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_ENCODE,
+        "could not scale the image: %s", err.message);
+    return NULL;
+  }
+  yuv = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (out), NULL);
+  gst_video_frame_map (&src, &in, rgb, GST_MAP_READ);
+  gst_video_frame_map (&dest, out, yuv, GST_MAP_WRITE);
+  conv = gst_video_converter_new (&in, out, NULL);
+  gst_video_converter_frame (conv, &src, &dest);
+  gst_video_converter_free (conv);
+  gst_video_frame_unmap (&dest);
+  gst_video_frame_unmap (&src);
+  gst_buffer_unref (rgb);
+  return yuv;
+}
+
+GBytes *
+gst_gemma4_remote_jpeg (const g4_image_view * view, guint max_soft_tokens,
+    GError ** error)
+{
+  GstVideoInfo info;
+  GstBuffer *buf;
+  gint width, height;
+  GstCaps *caps, *to;
+  GstSample *sample, *jpeg;
+  GstMapInfo map;
+  GBytes *out = NULL;
+
+  g4remote_image_size (view->width, view->height, max_soft_tokens,
+      &width, &height);
+  buf = i420_of (view, width, height, &info, error);
+
+  if (!buf)
+    return NULL;
+  caps = gst_video_info_to_caps (&info);
+  to = gst_caps_new_empty_simple ("image/jpeg");
+  sample = gst_sample_new (buf, caps, NULL, NULL);
+  /* jpegenc through GStreamer's own conversion pipeline (plugins-good) */
+  jpeg = gst_video_convert_sample (sample, to, GST_CLOCK_TIME_NONE, error);
+  if (jpeg) {
+    GstBuffer *b = gst_sample_get_buffer (jpeg);
+    gst_buffer_map (b, &map, GST_MAP_READ);
+    out = g_bytes_new (map.data, map.size);
+    gst_buffer_unmap (b, &map);
+    gst_sample_unref (jpeg);
+  }
+  gst_sample_unref (sample);
+  gst_caps_unref (caps);
+  gst_caps_unref (to);
+  gst_buffer_unref (buf);
+  return out;
+}
