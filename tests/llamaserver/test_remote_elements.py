@@ -4,7 +4,8 @@
 # backend=openai against llama-server serving the same files as
 # backend=local. usage: test_remote_elements.py CASE, CASE one of
 #   agreement    the same jobs with the same timing as backend=local, and the
-#                same greedy answers for at least 90 % of them (rate printed)
+#                same greedy answers for at least 90 % of the audio jobs
+#                (rates printed; see IMAGE_ATTENTION for the image jobs)
 #   two-servers  two servers in server-url share the load
 #   failover     one of two servers killed mid-stream: nothing lost beyond
 #                the jobs in flight, the other takes over
@@ -25,16 +26,25 @@ DATA = os.environ["GEMMA4_TEST_DATA"]
 LOCAL = f"model-path={MODEL} mmproj-path={MMPROJ} n-threads=1"
 GREEDY = "temperature=0"
 MIN_AGREEMENT = 0.9
+# The image jobs' answers are printed, not required to agree: the tiny
+# model's width (128) is neither E2B's nor E4B's, so llama.cpp attends the
+# image rows bidirectionally as for 26B/31B while our engine, following the
+# family, attends them causally as for E2B (tests/data/vision/README.md);
+# the two compute different things there. The audio jobs compute the same.
+IMAGE_ATTENTION = {"describe", "detect", "caption"}
 
 
-def remote(*servers, extra=""):
+def remote(*servers, timeout=120000):
+    # file jobs wait for their answer however loaded the machine is
     urls = ",".join(s.url for s in servers)
-    return f"backend=openai server-url={urls} {extra}".strip()
+    return f"backend=openai server-url={urls} request-timeout={timeout}"
 
 
 def server():
-    # four slots: up to four requests decode together, as with a real engine
-    return LlamaServer(MODEL, MMPROJ, parallel=4, ctx=8192, extra=("--metrics",))
+    # four slots: up to four requests decode together, as with a real engine;
+    # an image's rows must fit one micro-batch (non-causal attention)
+    return LlamaServer(MODEL, MMPROJ, parallel=4, ctx=8192,
+                       extra=("--metrics", "-b", "2048", "-ub", "2048"))
 
 
 # The file jobs of the agreement test: every element and task in one pipeline.
@@ -85,7 +95,8 @@ def case_agreement():
         served = run(file_jobs(remote(srv)), timeout=600)
     if not check_run("backend=openai", served):
         return 1
-    failures, same, total = 0, 0, 0
+    failures = 0
+    same, total = {True: 0, False: 0}, {True: 0, False: 0}
     want, got = by_element(local.records), by_element(served.records)
     for element in sorted(want):
         a, b = want[element], got.get(element, [])
@@ -103,8 +114,8 @@ def case_agreement():
         for x, y in zip(a, b):
             if x["text"] != y["text"]:
                 print(f"  at {x['start']}: local {x['text']!r}, openai {y['text']!r}")
-        same += n_same
-        total += len(a)
+        same[element in IMAGE_ATTENTION] += n_same
+        total[element in IMAGE_ATTENTION] += len(a)
     for sink in sorted(local.buffers):
         ta = [(p, d) for p, d, _ in local.buffers[sink]]
         tb = [(p, d) for p, d, _ in served.buffers.get(sink, [])]
@@ -113,11 +124,13 @@ def case_agreement():
             failures += 1
         else:
             print(f"{sink}: {len(ta)} text buffers with the same PTS/duration")
-    rate = same / total if total else 0.0
-    print(f"agreement: {same}/{total} jobs = {100 * rate:.1f} % "
-          f"(wall: local {local.wall:.1f} s, openai {served.wall:.1f} s)")
-    if rate < MIN_AGREEMENT:
-        print(f"FAIL: agreement below {100 * MIN_AGREEMENT:.0f} %")
+    for images in (False, True):
+        rate = same[images] / total[images] if total[images] else 0.0
+        print(f"agreement, {'image' if images else 'audio'} jobs: {same[images]}/{total[images]} "
+              f"= {100 * rate:.1f} %")
+    print(f"wall: local {local.wall:.1f} s, openai {served.wall:.1f} s")
+    if not total[False] or same[False] < MIN_AGREEMENT * total[False]:
+        print(f"FAIL: audio agreement below {100 * MIN_AGREEMENT:.0f} %")
         failures += 1
     return 1 if failures else 0
 
@@ -136,23 +149,23 @@ def metric(srv, name):
     return 0.0
 
 
-def describe_frames(backend, n, live=False, extra=""):
-    frames = "video/x-raw,width=160,height=120,framerate=10/1"
-    return (f"videotestsrc pattern=ball num-buffers={n} is-live={str(live).lower()} ! "
-            f"{frames} ! gemma4vision name=describe {backend} {GREEDY} max-tokens=4 {extra} ! "
-            f"fakesink sync={str(live).lower()}")
+def describe_frames(backend, n, name="describe"):
+    return (f"videotestsrc pattern=ball num-buffers={n} ! "
+            "video/x-raw,width=160,height=120,framerate=10/1 ! "
+            f"gemma4vision name={name} {backend} {GREEDY} max-tokens=4 ! fakesink sync=false ")
 
 
 def case_two_servers():
     with server() as a, server() as b:
-        result = run(describe_frames(remote(a, b, extra="max-inflight=4"), 24), timeout=300)
-        share = [metric(s, "llamacpp:requests_processing") for s in (a, b)]
+        both = remote(a, b)
+        result = run(describe_frames(both, 12, "one") + describe_frames(both, 12, "two"),
+                     timeout=300)
         done = [metric(s, "llamacpp:tokens_predicted_total") for s in (a, b)]
     if not check_run("two servers", result):
         return 1
     ok = [r for r in result.records if r["status"] in ("ok", "empty")]
-    print(f"{len(ok)}/{len(result.records)} jobs answered; tokens predicted per server: "
-          f"{done[0]:.0f}, {done[1]:.0f} (still processing {share})")
+    print(f"two elements, two servers: {len(ok)}/{len(result.records)} jobs answered; "
+          f"tokens predicted per server: {done[0]:.0f}, {done[1]:.0f}")
     if len(result.records) != 24 or len(ok) != 24:
         print("FAIL: every frame should have been answered")
         return 1
@@ -185,7 +198,7 @@ def case_failover():
     if len(result.records) != 40:
         print("FAIL: every frame should have a record")
         failures += 1
-    if len(lost) > 2:  # max-inflight's default: at most the jobs in flight at the kill
+    if len(lost) > 1:  # an element has one request out at a time
         print(f"FAIL: {len(lost)} jobs lost, more than were in flight")
         failures += 1
     if b_after <= killed.get("b_before", 0):
@@ -200,7 +213,7 @@ def case_live_restart():
     video = ("videotestsrc is-live=true pattern=ball num-buffers=300 ! "
              "video/x-raw,width=160,height=120,framerate=30/1 ! ")
     with server() as srv:
-        backend = remote(srv, extra="request-timeout=2000")
+        backend = remote(srv, timeout=2000)
         desc = (f"{audio} gemma4asr name=asr {backend} {GREEDY} max-tokens=4 vad=none "
                 "chunk-duration=2000 chunk-overlap=0 ! appsink name=text_asr sync=true "
                 f"{video} gemma4vision name=describe {backend} {GREEDY} max-tokens=2 ! "
