@@ -95,6 +95,7 @@ class LlamaServer:
         self.args += list(extra)
         self.port = None
         self.proc = None
+        self.ready_after = 0.0  # seconds the last start took
         self.log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log", delete=False)
 
     @property
@@ -110,7 +111,9 @@ class LlamaServer:
                 stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent)
             _running.append(self)
+            started = time.monotonic()
             if self._wait_ready(timeout):
+                self.ready_after = time.monotonic() - started
                 return self
             self.kill()
             if port or "bind" not in self.log_tail().lower():
