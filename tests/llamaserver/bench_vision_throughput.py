@@ -40,7 +40,8 @@ def main():
           f"element; local n-threads={threads}; llama-server -t {threads} -np 4")
     print("elements  local results/s  llama-server results/s  ratio")
     with LlamaServer(MODEL, MMPROJ, parallel=4, ctx=8192, threads=threads) as srv:
-        remote = f"backend=openai server-url={srv.url} max-inflight=4"
+        # file jobs: wait for every answer, as the local engine does
+        remote = f"backend=openai server-url={srv.url} request-timeout=120000"
         for n in (1, 2, 4):
             a = run(pipeline(n, frames, local), timeout=900)
             b = run(pipeline(n, frames, remote), timeout=900)
