@@ -8,7 +8,7 @@
 # UI, HTTPS or downloads. The binary is cached under
 # $GEMMA4_CACHE/llama-server/KEY (default $HOME/.cache/gst-gemma4), KEY being
 # the package version and the CPU it was tuned for, so that a CI machine
-# builds it once. About 10 minutes on 2 cores.
+# builds it once. About 15 CPU-minutes (some 8 minutes on 2 idle cores).
 set -eu
 NLC_VERSION=3.22.1
 CACHE=${GEMMA4_CACHE:-$HOME/.cache/gst-gemma4}/llama-server
@@ -28,6 +28,7 @@ done
 mkdir -p "$CACHE"
 work=$(mktemp -d "$CACHE/work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM
 start=$(date +%s)
 (
   cd "$work"
