@@ -232,7 +232,7 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   gp.on_piece = on_piece;
   gp.user = &ctx;
 
-  ret = gst_gemma4_worker_get_remote (w) ?
+  ret = gst_gemma4_worker_is_remote (w) ?
       infer_remote (self, w, job, &gp, &tokens, &seconds) :
       infer_local (self, w, job, &gp, &tokens, &seconds);
   if (ret == GST_FLOW_ERROR) {

@@ -103,6 +103,7 @@ is_load_property (guint prop_id)
       || prop_id == GST_GEMMA4_PROP_SERVER_MODEL
       || prop_id == GST_GEMMA4_PROP_API_KEY_ENV
       || prop_id == GST_GEMMA4_PROP_MAX_INFLIGHT
+      || prop_id == GST_GEMMA4_PROP_MAX_RETRIES
       || prop_id == GST_GEMMA4_PROP_API_DIALECT
       || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
       || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID

@@ -178,8 +178,8 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
       g_param_spec_uint ("max-retries", "Maximum retries",
           "backend=openai: retries of a request after a connection "
           "error, 429 (after its Retry-After), 502, 503 or 504, with "
-          "exponential back-off and jitter, never past request-timeout",
-          0, 16, DEFAULT_MAX_RETRIES, PLAYING_FLAGS));
+          "exponential back-off and jitter, never past request-timeout. "
+          LOAD_DOC, 0, 16, DEFAULT_MAX_RETRIES, READY_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_API_DIALECT,
       g_param_spec_enum ("api-dialect", "API dialect",
           "backend=openai: how requests carry audio: openai (input_audio: "

@@ -61,6 +61,7 @@ struct _GstGemma4Worker
   guint max_retries;
   guint connect_timeout_ms;
   GCancellable *cancellable;
+  GCancellable *stop;           /* the connection attempt: only stopping ends it */
   guint64 remote_failures;
   guint64 failures_unwarned;
   gint64 last_failure_warning;
@@ -132,7 +133,7 @@ worker_connect (GstGemma4Worker * w)
   w->remote = g4remote_client_new (&config, &error);
   if (w->remote && !g4remote_client_connect (w->remote,
           g_get_monotonic_time () + w->connect_timeout_ms * (gint64) 1000,
-          remote_progress, w, w->cancellable, &error))
+          remote_progress, w, w->stop, &error))
     g_clear_pointer (&w->remote, g4remote_client_free);
   if (!w->remote) {
     mark_failed (w);
@@ -286,6 +287,7 @@ gst_gemma4_worker_new (GstElement * owner, const GstGemma4Settings * s,
   w->max_retries = s->max_retries;
   w->connect_timeout_ms = gst_gemma4_settings_request_timeout (s);
   w->cancellable = g_cancellable_new ();
+  w->stop = g_cancellable_new ();
   w->flushing = TRUE;
   w->last_flow = GST_FLOW_OK;
   g_mutex_init (&w->lock);
@@ -326,6 +328,8 @@ raise_cancel (GstGemma4Worker * w, gboolean quit)
   g_cond_broadcast (&w->cond);
   g_mutex_unlock (&w->lock);
   g_cancellable_cancel (w->cancellable);
+  if (quit)
+    g_cancellable_cancel (w->stop);
   if (w->model)
     gst_gemma4_model_wake (w->model);
   g_list_free_full (items, (GDestroyNotify) item_free);
@@ -345,6 +349,7 @@ gst_gemma4_worker_free (GstGemma4Worker * w)
   if (w->model)
     gst_gemma4_model_unref (w->model);
   g_object_unref (w->cancellable);
+  g_object_unref (w->stop);
   g_free (w->server_url);
   g_free (w->server_model);
   g_free (w->api_key_env);

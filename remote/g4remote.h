@@ -112,7 +112,7 @@ gboolean g4remote_client_chat (G4RemoteClient * c, const G4RemoteChat * chat,
     gint64 deadline, G4RemotePieceFunc on_piece, gpointer user,
     GCancellable * cancellable, G4RemoteUsage * usage, GError ** error);
 
-/* ---- request parts (chat_body.c, media.c) ------------------------------- */
+/* ---- request parts (chat_body.c) -------------------------------------- */
 
 /* The request body of chat for model in dialect (JSON text). FALSE with
  * error when the placeholders and the media disagree. */

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Inside the remote layer: the client's state and the HTTP plumbing its
+ * calls share (http.c): libsoup 3 operations started asynchronously on the
+ * client's own GMainContext and waited for by iterating it, each attempt
+ * with a GCancellable that the caller's cancellable or the deadline
+ * cancels, which closes the connection so that the server stops
+ * generating. */
+#ifndef G4REMOTE_HTTP_H
+#define G4REMOTE_HTTP_H
+
+#include <libsoup/soup.h>
+
+#include "g4remote.h"
+
+/* An error answer is read this far, for its message. */
+#define MAX_ERROR_BYTES 4096
+
+struct _G4RemoteClient
+{
+  GMainContext *context;
+  SoupSession *session;
+  G4RemotePool *pool;
+  gchar *urls;                  /* the servers' roots, for messages */
+  gchar *model;
+  gchar *bearer;                /* "Bearer <key>", never logged */
+  G4RemoteDialect dialect;
+  guint max_retries;
+};
+
+/* An attempt's cancellable: cancelled by the caller's or at the deadline. */
+typedef struct
+{
+  GCancellable *op;
+  GCancellable *outer;
+  gulong handler;
+  GSource *timer;
+  gboolean timed_out;
+} Attempt;
+
+/* Starts an attempt ending at deadline (monotonic us) or when outer (may
+ * be NULL) is cancelled. */
+void http_attempt_begin (G4RemoteClient * c, Attempt * a, GCancellable * outer,
+    gint64 deadline);
+void http_attempt_end (Attempt * a);
+/* Sleeps on the client's context until until (monotonic us) or a cancel. */
+void http_sleep_until (G4RemoteClient * c, gint64 until,
+    GCancellable * cancellable);
+/* A request to url with the client's Authorization header. */
+SoupMessage *http_message_new (G4RemoteClient * c, const gchar * method,
+    const gchar * url);
+/* Sends msg; the response stream, or NULL with error. */
+GInputStream *http_send (G4RemoteClient * c, SoupMessage * msg, Attempt * a,
+    GError ** error);
+/* Reads the body of in (at most max bytes, else a PROTOCOL error) into out,
+ * or hands it to sse when not NULL (FALSE without error: sse stopped). */
+gboolean http_read_body (G4RemoteClient * c, GInputStream * in, Attempt * a,
+    gsize max, G4RemoteSse * sse, GByteArray * out, GError ** error);
+/* Closes and releases in. */
+void http_close (G4RemoteClient * c, GInputStream * in);
+/* The error of a cancelled attempt: the caller's, or the deadline's. */
+void http_cancel_error (Attempt * a, const gchar * url, GError ** error);
+/* GET url: the body (at most 64 KiB) and status; NULL with error when
+ * nothing came. */
+GByteArray *http_get (G4RemoteClient * c, const gchar * url, gint64 deadline,
+    GCancellable * cancellable, guint * status, GError ** error);
+/* /health of server i (client.c): TRUE when it says ok or has none. */
+gboolean remote_probe_health (G4RemoteClient * c, guint i, gint64 deadline,
+    GCancellable * cancellable, GError ** error);
+
+#endif /* G4REMOTE_HTTP_H */
