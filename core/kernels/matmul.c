@@ -7,6 +7,7 @@
  * so that a few weight rows stay in cache while a block of activation rows
  * passes over them. */
 #include <assert.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "profile.h"
@@ -128,13 +129,19 @@ g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
   /* Chunks are whole row blocks counted from row 0 (ROW_BLOCK is a multiple
    * of every tile height), so every tile is the one a single thread would
    * compute. About 16 chunks per thread: a member that loses its core holds
-   * back the others by one small chunk at most. */
-  const int64_t n_blocks = (w->n_out + ROW_BLOCK - 1) / ROW_BLOCK;
+   * back the others by one small chunk at most. The GEMM's results do not
+   * depend on its blocks; its chunks are whole panels. */
+  const bool gemm = e->gemm_rows != NULL && T >= G4_GEMM_MIN_T;
+  const int64_t block = gemm ? e->gemm_panel : ROW_BLOCK;
+  const int64_t n_blocks = (w->n_out + block - 1) / block;
   int64_t chunk = n_blocks / (16 * (int64_t) th->n);
   chunk = chunk < 1 ? 1 : chunk;
   while (g4_take (th, n_blocks, chunk, &i0, &i1))
-    dot_range (e, w, i0 * ROW_BLOCK, min_i64 (w->n_out, i1 * ROW_BLOCK), act,
-        act_stride, T, y, ldy);
+    if (gemm)
+      e->gemm_rows (w, i0 * block, min_i64 (w->n_out, i1 * block), x, T, y, ldy);
+    else
+      dot_range (e, w, i0 * ROW_BLOCK, min_i64 (w->n_out, i1 * ROW_BLOCK), act,
+          act_stride, T, y, ldy);
   g4_barrier (th);
   /* weights by shape; other products (KV cache views) vary with the context */
   if (p0 != 0.0 && !strcmp (what, "matmul"))

@@ -2,8 +2,10 @@
 /* g4_matmul for every weight type under every ISA this CPU has, T in {1, 2,
  * 7, 33}, an odd n_out and a padded ldy: close to a naive dequantize + double
  * dot loop, bit-identical to the ISA's single-row vec_dot on the quantized
- * activations, and bit-identical for 1, 2 and 3 threads. F16/F32 also run
- * with a ragged n_in and a row stride larger than the row (KV cache views). */
+ * activations (float weights under an ISA with a GEMM: to the scalar GEMM
+ * from G4_GEMM_MIN_T rows on), and bit-identical for 1, 2 and 3 threads.
+ * F16/F32 also run with a ragged n_in and a row stride larger than the row
+ * (KV cache views). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +68,13 @@ check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
             isa, g4_type_name (wt), T, t, o);
         continue;
       }
-      float single = e->vec_dot (n_in, w + o * row_bytes, act + t * act_stride);
+      float single;
+      if (e->gemm_rows != NULL && T >= G4_GEMM_MIN_T) {
+        const g4_matrix row = {.type = wt,.n_in = n_in,.n_out = 1,.row_bytes = row_bytes,
+          .data = w + o * row_bytes };
+        gemm_float_rows_scalar (&row, 0, 1, x + t * n_in, 1, &single, 1);
+      } else
+        single = e->vec_dot (n_in, w + o * row_bytes, act + t * act_stride);
       if (memcmp (&got, &single, sizeof got) != 0)
         mismatches++;
       g4_dequantize_row (wt, w + o * row_bytes, wf, n_in);
@@ -84,7 +92,7 @@ check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
     }
   }
   CHECK (mismatches == 0, "%s %s T=%d: %d outputs differ from a single-row "
-      "vec_dot", isa, g4_type_name (wt), T, mismatches);
+      "vec_dot (or the scalar GEMM's)", isa, g4_type_name (wt), T, mismatches);
   if (T == 33)
     printf ("%-6s %-6s n_in=%-4lld T=1,2,7,33: worst rel err vs naive %.2e\n",
         isa, g4_type_name (wt), (long long) n_in, worst);
