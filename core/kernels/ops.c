@@ -69,6 +69,27 @@ g4_geglu (float *x, const float *g, const float *u, int64_t n)
     x[i] = gelu_tanh (g[i]) * u[i];
 }
 
+/* x sigmoid(g), with the same exponential as GELU */
+static inline float
+times_sigmoid (float x, float g)
+{
+  return x / (1.0f + exp_approx (-g));
+}
+
+void
+g4_silu (float *x, int64_t n)
+{
+  for (int64_t i = 0; i < n; i++)
+    x[i] = times_sigmoid (x[i], x[i]);
+}
+
+void
+g4_glu (float *y, const float *a, const float *g, int64_t n)
+{
+  for (int64_t i = 0; i < n; i++)
+    y[i] = times_sigmoid (a[i], g[i]);
+}
+
 void
 g4_softmax (float *x, int64_t n)
 {

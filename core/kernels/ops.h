@@ -16,6 +16,10 @@ void g4_gelu_tanh (float *x, int64_t n);
  * rows over their threads (its tanh dominates prefill time outside the
  * matmuls when done on one core). */
 void g4_geglu (float *x, const float *g, const float *u, int64_t n);
+/* x sigmoid(x), in place. */
+void g4_silu (float *x, int64_t n);
+/* y[i] = a[i] sigmoid(g[i]) (the gated linear unit; y may alias a). */
+void g4_glu (float *y, const float *a, const float *g, int64_t n);
 /* In-place softmax; entries equal to -INFINITY get weight 0. */
 void g4_softmax (float *x, int64_t n);
 /* x = c * tanh(x / c) */

@@ -120,19 +120,12 @@ add_scaled (const g4_thread * th, float *h, const float *b, float weight, int64_
   g4_prof_stop (th, p0, "norms and residuals");
 }
 
-static float
-sigmoid (float x)
-{
-  return 1.0f / (1.0f + expf (-x));
-}
-
 static void
 silu (const g4_thread * th, float *x, int64_t n)
 {
   const double p0 = g4_prof_start (th);
   for (int64_t i0, i1; g4_take (th, n, 0, &i0, &i1);)
-    for (int64_t i = i0; i < i1; i++)
-      x[i] = x[i] * sigmoid (x[i]);
+    g4_silu (x + i0, i1 - i0);
   g4_barrier (th);
   g4_prof_stop (th, p0, "SiLU");
 }
@@ -307,8 +300,7 @@ light_conv (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer
   int64_t t0, t1;
   while (g4_take (th, N, 0, &t0, &t1))
     for (int64_t t = t0; t < t1; t++)
-      for (int64_t c = 0; c < D; c++)
-        g[t * D + c] = w->big[t * 2 * D + c] * sigmoid (w->big[t * 2 * D + D + c]);
+      g4_glu (g + t * D, w->big + t * 2 * D, w->big + t * 2 * D + D, D);
   g4_barrier (th);
   while (g4_take (th, N, 0, &t0, &t1))
     for (int64_t t = t0; t < t1; t++)

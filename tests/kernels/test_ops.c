@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The row ops against double precision: GELU (tanh form, computed through a
- * branch-free exp), GeGLU, RMSNorm, softmax (masked entries), soft-cap.
+ * branch-free exp), GeGLU, SiLU and GLU (the same exp), RMSNorm, softmax
+ * (masked entries), soft-cap.
  * Tolerances: GELU |error| <= 2e-6 |gelu(x)| + 1e-9 (the absolute term only
  * matters for outputs below 1e-3, where float exp's own rounding dominates),
  * the others <= 1e-6 relative. */
@@ -45,6 +46,28 @@ main (void)
   g4_geglu (o, g, u, 5);
   for (int i = 0; i < 5; i++)
     fails += fabs (o[i] - gelu_ref (g[i]) * u[i]) > OPS_REL_TOL * (1 + fabs (o[i]));
+
+  /* SiLU over the same range, and GLU with the gate over it */
+  double worst_silu = 0, worst_glu = 0;
+  for (int i = 0; i < N; i++)
+    y[i] = x[i];
+  g4_silu (y, N);
+  for (int i = 0; i < N; i++) {
+    const double e = x[i] / (1.0 + exp (-(double) x[i]));
+    const double rel = fabs (y[i] - e) <= 1e-9 ? 0 : fabs (y[i] - e) / fabs (e);
+    worst_silu = rel > worst_silu ? rel : worst_silu;
+  }
+  for (int i = 0; i < N; i++)
+    y[i] = 0.5f + (float) (i % 7);
+  g4_glu (y, y, x, N);
+  for (int i = 0; i < N; i++) {
+    const double a = 0.5 + i % 7, e = a / (1.0 + exp (-(double) x[i]));
+    const double rel = fabs (y[i] - e) <= 1e-9 ? 0 : fabs (y[i] - e) / fabs (e);
+    worst_glu = rel > worst_glu ? rel : worst_glu;
+  }
+  printf ("silu, glu on [-40, 40]: max relative error %.3g, %.3g (limit %.1g)\n", worst_silu,
+      worst_glu, GELU_REL_TOL);
+  fails += !(worst_silu <= GELU_REL_TOL) + !(worst_glu <= GELU_REL_TOL);
 
   float v[4] = { 1, -2, 3, 0.5f }, w[4] = { 1, 0.5f, 2, -1 }, r[4];
   double ms = (1 + 4 + 9 + 0.25) / 4.0;
