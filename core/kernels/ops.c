@@ -3,19 +3,47 @@
 
 #include "ops.h"
 
+/* Independent partial sums, so that the loops vectorize without
+ * reassociation flags; the order is fixed, so results do not depend on the
+ * ISA the compiler picked. */
+#define LANES 16
+
 void
 g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps)
 {
-  double ss = 0.0;              /* double: long rows of large activations lose bits in float */
-  for (int64_t i = 0; i < n; i++)
+  double part[LANES] = { 0 };   /* double: long rows of large activations lose bits in float */
+  int64_t i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int j = 0; j < LANES; j++)
+      part[j] += (double) x[i + j] * x[i + j];
+  double ss = 0.0;
+  for (int j = 0; j < LANES; j++)
+    ss += part[j];
+  for (; i < n; i++)
     ss += (double) x[i] * x[i];
   const float r = (float) (1.0 / sqrt (ss / (double) n + eps));
   if (w)
-    for (int64_t i = 0; i < n; i++)
+    for (i = 0; i < n; i++)
       y[i] = x[i] * r * w[i];
   else
-    for (int64_t i = 0; i < n; i++)
+    for (i = 0; i < n; i++)
       y[i] = x[i] * r;
+}
+
+float
+g4_dot (const float *x, const float *y, int64_t n)
+{
+  float part[LANES] = { 0 };
+  int64_t i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int j = 0; j < LANES; j++)
+      part[j] += x[i + j] * y[i + j];
+  float s = 0.0f;
+  for (int j = 0; j < LANES; j++)
+    s += part[j];
+  for (; i < n; i++)
+    s += x[i] * y[i];
+  return s;
 }
 
 void

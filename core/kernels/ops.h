@@ -10,6 +10,8 @@
 void g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps);
 /* g4_rmsnorm on each of T rows of n values (row stride n). */
 void g4_rmsnorm_rows (float *y, const float *x, const float *w, int64_t T, int64_t n, float eps);
+/* sum x[i] y[i] in float (short rows: attention heads). */
+float g4_dot (const float *x, const float *y, int64_t n);
 /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), in place. */
 void g4_gelu_tanh (float *x, int64_t n);
 /* x[i] = gelu_tanh(g[i]) * u[i] (the GeGLU product); callers split long

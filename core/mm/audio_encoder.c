@@ -139,9 +139,10 @@ round_f16 (float x)
 /* 3x3 convolution, stride 2, zero padding 1, over x[t_in][f_in][c_in], then
  * bias, LayerNorm over channels and ReLU (docs/audio-encoder.md#subsampling):
  * y[t_out][f_out][c_out]. The im2col rows are rounded to F16, as the
- * reference's conv_2d does. */
+ * reference's conv_2d does: x is rounded in place once (each value lands in
+ * up to 9 rows). */
 static void
-conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t t_in,
+conv_block (const g4_thread * th, workspace * w, int j, float *x, int64_t t_in,
     int64_t f_in, float *y)
 {
   const g4_audio_model *am = w->am;
@@ -152,6 +153,12 @@ conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t 
   int64_t rows_per_block = w->col_floats / (f_out * row);
   if (rows_per_block < 1)
     rows_per_block = 1;
+  double prof = g4_prof_start (th);
+  for (int64_t i0, i1; g4_take (th, t_in * f_in * c_in, 0, &i0, &i1);)
+    for (int64_t i = i0; i < i1; i++)
+      x[i] = round_f16 (x[i]);
+  g4_barrier (th);
+  g4_prof_stop (th, prof, "im2col");
   for (int64_t t0 = 0; t0 < t_out; t0 += rows_per_block) {
     const int64_t t1 = t0 + rows_per_block < t_out ? t0 + rows_per_block : t_out;
     const double p0 = g4_prof_start (th);
@@ -164,7 +171,7 @@ conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t 
             for (int kf = 0; kf < 3; kf++) {
               const int64_t ts = 2 * t + kt - 1, fs = 2 * f + kf - 1;
               const bool inside = ts >= 0 && ts < t_in && fs >= 0 && fs < f_in;
-              c[kf + 3 * kt + 9 * ci] = inside ? round_f16 (x[(ts * f_in + fs) * c_in + ci]) : 0.0f;
+              c[kf + 3 * kt + 9 * ci] = inside ? x[(ts * f_in + fs) * c_in + ci] : 0.0f;
             }
       }
     g4_barrier (th);
@@ -174,7 +181,7 @@ conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t 
   }
   const float *bias = am->conv_bias[j], *norm = am->conv_norm[j];
   int64_t p0, p1;
-  const double prof = g4_prof_start (th);
+  prof = g4_prof_start (th);
   while (g4_take (th, t_out * f_out, 0, &p0, &p1))
     for (int64_t p = p0; p < p1; p++) {
       float *v = y + p * c_out;
@@ -211,15 +218,6 @@ ffn (const g4_thread * th, workspace * w, int64_t N, const float *norm, const g4
   if (post_norm)
     rmsnorm_rows (th, w->b, w->b, post_norm, N, D);
   add_scaled (th, w->h, w->b, RES_WEIGHT, N * D);
-}
-
-static float
-dot (const float *x, const float *y, int64_t n)
-{
-  float s = 0.0f;
-  for (int64_t i = 0; i < n; i++)
-    s += x[i] * y[i];
-  return s;
 }
 
 /* Chunked local self-attention (docs/audio-encoder.md#chunked-attention):
@@ -264,9 +262,9 @@ attention (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer 
       const float *q = w->q + i * D + h * dh;
       const int64_t j0 = i - (G4_AUDIO_CHUNK - 1) > 0 ? i - (G4_AUDIO_CHUNK - 1) : 0;
       for (int64_t j = j0; j <= i; j++) {
-        float ac = dot (q, w->k + j * D + h * dh, dh);
+        float ac = g4_dot (q, w->k + j * D + h * dh, dh);
         if (lw->k_rel.data)
-          ac += dot (q, w->rel + (G4_AUDIO_N_REL - 1 - (i - j)) * D + h * dh, dh);
+          ac += g4_dot (q, w->rel + (G4_AUDIO_N_REL - 1 - (i - j)) * D + h * dh, dh);
         s[j - j0] = SOFTCAP * tanhf (ac * (1.0f / SOFTCAP));
       }
       g4_softmax (s, i - j0 + 1);
