@@ -75,6 +75,19 @@ main (void)
   for (int i = 0; i < 4; i++)
     fails += fabs (r[i] - v[i] / sqrt (ms + 1e-6) * w[i]) > OPS_REL_TOL;
 
+  /* every length around the 16 partial sums, values of both signs */
+  for (int n = 0; n <= 40; n++) {
+    float a[40], b[40];
+    double e = 0, mag = 0;
+    for (int i = 0; i < n; i++) {
+      a[i] = x[i * 9973];
+      b[i] = x[N - 1 - i * 7919] * 0.25f;
+      e += (double) a[i] * b[i];
+      mag += fabs ((double) a[i] * b[i]);
+    }
+    fails += !(fabs (g4_dot (a, b, n) - e) <= OPS_REL_TOL * mag);
+  }
+
   float s[4] = { 1, -INFINITY, 3, 2 };
   g4_softmax (s, 4);
   double z = exp (1 - 3.0) + 1 + exp (2 - 3.0);
