@@ -14,7 +14,7 @@ void g4_rmsnorm_rows (float *y, const float *x, const float *w, int64_t T, int64
 float g4_dot (const float *x, const float *y, int64_t n);
 /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), in place. */
 void g4_gelu_tanh (float *x, int64_t n);
-/* x[i] = gelu_tanh(g[i]) * u[i] (the GeGLU product); callers split long
+/* x[i] = gelu_tanh(g[i]) * u[i] (the GeGLU product; x may be g); callers split long
  * rows over their threads (its tanh dominates prefill time outside the
  * matmuls when done on one core). */
 void g4_geglu (float *x, const float *g, const float *u, int64_t n);
