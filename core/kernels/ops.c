@@ -6,7 +6,9 @@
 /* The element-wise loops are compiled for AVX-512 and AVX2 as well, the
  * loader picking the CPU's (a tenth of the time of the baseline's 4 lanes
  * for GELU); results may differ in the last bits between CPUs, never
- * between threads. */
+ * between threads. The clones are static functions behind the g4_ ones at
+ * the end: a cloned global function would be exported whatever its
+ * visibility. */
 #ifdef G4_OPS_CLONES
 #define MULTI_ISA __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
@@ -20,8 +22,8 @@
  * overlap check would send the in-place calls to the scalar loop. */
 #define LANES 16
 
-MULTI_ISA void
-g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps)
+static MULTI_ISA void
+rmsnorm_any (float *y, const float *x, const float *w, int64_t n, float eps)
 {
   double part[LANES] = { 0 };   /* double: long rows of large activations lose bits in float */
   int64_t i = 0;
@@ -45,8 +47,8 @@ g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps)
   }
 }
 
-MULTI_ISA float
-g4_dot (const float *x, const float *y, int64_t n)
+static MULTI_ISA float
+dot_any (const float *x, const float *y, int64_t n)
 {
   float part[LANES] = { 0 };
   int64_t i = 0;
@@ -98,15 +100,15 @@ gelu_tanh (float x)
   return x / (1.0f + exp_approx (-two_k * (x + 0.044715f * x * x * x)));
 }
 
-MULTI_ISA void
-g4_gelu_tanh (float *x, int64_t n)
+static MULTI_ISA void
+gelu_tanh_any (float *x, int64_t n)
 {
   for (int64_t i = 0; i < n; i++)
     x[i] = gelu_tanh (x[i]);
 }
 
-MULTI_ISA void
-g4_geglu (float *x, const float *g, const float *u, int64_t n)
+static MULTI_ISA void
+geglu_any (float *x, const float *g, const float *u, int64_t n)
 {
 #pragma GCC ivdep
   for (int64_t i = 0; i < n; i++)
@@ -120,15 +122,15 @@ times_sigmoid (float x, float g)
   return x / (1.0f + exp_approx (-g));
 }
 
-MULTI_ISA void
-g4_silu (float *x, int64_t n)
+static MULTI_ISA void
+silu_any (float *x, int64_t n)
 {
   for (int64_t i = 0; i < n; i++)
     x[i] = times_sigmoid (x[i], x[i]);
 }
 
-MULTI_ISA void
-g4_glu (float *y, const float *a, const float *g, int64_t n)
+static MULTI_ISA void
+glu_any (float *y, const float *a, const float *g, int64_t n)
 {
 #pragma GCC ivdep
   for (int64_t i = 0; i < n; i++)
@@ -164,24 +166,80 @@ g4_softcap (float *x, int64_t n, float c)
     x[i] = c * tanhf (x[i] * inv);
 }
 
-MULTI_ISA void
-g4_scale (float *x, int64_t n, float s)
+static MULTI_ISA void
+scale_any (float *x, int64_t n, float s)
 {
   for (int64_t i = 0; i < n; i++)
     x[i] *= s;
 }
 
-MULTI_ISA void
-g4_add (float *y, const float *x, int64_t n)
+static MULTI_ISA void
+add_any (float *y, const float *x, int64_t n)
 {
   for (int64_t i = 0; i < n; i++)
     y[i] += x[i];
 }
 
-MULTI_ISA void
-g4_clamp (float *y, const float *x, int64_t n, float lo, float hi)
+static MULTI_ISA void
+clamp_any (float *y, const float *x, int64_t n, float lo, float hi)
 {
 #pragma GCC ivdep
   for (int64_t i = 0; i < n; i++)
     y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
+}
+
+/* The entry points of the cloned loops. */
+
+void
+g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps)
+{
+  rmsnorm_any (y, x, w, n, eps);
+}
+
+float
+g4_dot (const float *x, const float *y, int64_t n)
+{
+  return dot_any (x, y, n);
+}
+
+void
+g4_gelu_tanh (float *x, int64_t n)
+{
+  gelu_tanh_any (x, n);
+}
+
+void
+g4_geglu (float *x, const float *g, const float *u, int64_t n)
+{
+  geglu_any (x, g, u, n);
+}
+
+void
+g4_silu (float *x, int64_t n)
+{
+  silu_any (x, n);
+}
+
+void
+g4_glu (float *y, const float *a, const float *g, int64_t n)
+{
+  glu_any (y, a, g, n);
+}
+
+void
+g4_scale (float *x, int64_t n, float s)
+{
+  scale_any (x, n, s);
+}
+
+void
+g4_add (float *y, const float *x, int64_t n)
+{
+  add_any (y, x, n);
+}
+
+void
+g4_clamp (float *y, const float *x, int64_t n, float lo, float hi)
+{
+  clamp_any (y, x, n, lo, hi);
 }
