@@ -7,9 +7,11 @@
  * so that a few weight rows stay in cache while a block of activation rows
  * passes over them. */
 #include <assert.h>
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include "ops.h"
 #include "profile.h"
 #include "team.h"
 #include "vec.h"
@@ -102,9 +104,27 @@ g4_matmul (const g4_matrix *w, const float *x, int64_t T, float *y,
   g4_team_run (n_threads, matmul_member, &a);
 }
 
+/* y[t][r0, r1) limited to [lo, hi], by the member that just computed them
+ * (still in its cache; no pass of its own, no barrier). */
+static void
+clamp_rows (float *y, int64_t ldy, int64_t T, int64_t r0, int64_t r1, float lo, float hi)
+{
+  if (lo == -INFINITY && hi == INFINITY)
+    return;
+  for (int64_t t = 0; t < T; t++)
+    g4_clamp (y + t * ldy + r0, y + t * ldy + r0, r1 - r0, lo, hi);
+}
+
 void
 g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
     const float *x, int64_t T, float *y, int64_t ldy, void *scratch)
+{
+  g4_matmul_clamp_team (th, what, w, x, T, y, ldy, scratch, -INFINITY, INFINITY);
+}
+
+void
+g4_matmul_clamp_team (const g4_thread *th, const char *what, const g4_matrix *w,
+    const float *x, int64_t T, float *y, int64_t ldy, void *scratch, float lo, float hi)
 {
   double p0 = g4_prof_start (th);
   const g4_kernel_entry *e = g4_kernels_entry (w->type);
@@ -136,12 +156,14 @@ g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
   const int64_t n_blocks = (w->n_out + block - 1) / block;
   int64_t chunk = n_blocks / (16 * (int64_t) th->n);
   chunk = chunk < 1 ? 1 : chunk;
-  while (g4_take (th, n_blocks, chunk, &i0, &i1))
+  while (g4_take (th, n_blocks, chunk, &i0, &i1)) {
+    const int64_t r0 = i0 * block, r1 = min_i64 (w->n_out, i1 * block);
     if (gemm)
-      e->gemm_rows (w, i0 * block, min_i64 (w->n_out, i1 * block), x, T, y, ldy);
+      e->gemm_rows (w, r0, r1, x, T, y, ldy);
     else
-      dot_range (e, w, i0 * ROW_BLOCK, min_i64 (w->n_out, i1 * ROW_BLOCK), act,
-          act_stride, T, y, ldy);
+      dot_range (e, w, r0, r1, act, act_stride, T, y, ldy);
+    clamp_rows (y, ldy, T, r0, r1, lo, hi);
+  }
   g4_barrier (th);
   /* weights by shape; other products (KV cache views) vary with the context */
   if (p0 != 0.0 && !strcmp (what, "matmul"))
