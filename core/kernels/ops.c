@@ -181,6 +181,25 @@ add_any (float *y, const float *x, int64_t n)
 }
 
 static MULTI_ISA void
+mul_add_any (float *y, const float *a, const float *b, int64_t n)
+{
+  for (int64_t i = 0; i < n; i++)
+    y[i] += a[i] * b[i];
+}
+
+static MULTI_ISA void
+rope_neox_any (float *x, int64_t n, const float *c, const float *s)
+{
+  const int64_t r = n / 2;
+  float *x1 = x + r;
+  for (int64_t i = 0; i < r; i++) {
+    const float a = x[i], b = x1[i];
+    x[i] = a * c[i] - b * s[i];
+    x1[i] = b * c[i] + a * s[i];
+  }
+}
+
+static MULTI_ISA void
 clamp_any (float *y, const float *x, int64_t n, float lo, float hi)
 {
 #pragma GCC ivdep
@@ -242,4 +261,16 @@ void
 g4_clamp (float *y, const float *x, int64_t n, float lo, float hi)
 {
   clamp_any (y, x, n, lo, hi);
+}
+
+void
+g4_mul_add (float *y, const float *a, const float *b, int64_t n)
+{
+  mul_add_any (y, a, b, n);
+}
+
+void
+g4_rope_neox (float *x, int64_t n, const float *c, const float *s)
+{
+  rope_neox_any (x, n, c, s);
 }

@@ -29,6 +29,11 @@ void g4_softcap (float *x, int64_t n, float c);
 void g4_scale (float *x, int64_t n, float s);
 /* y += x */
 void g4_add (float *y, const float *x, int64_t n);
+/* y += a * b, element by element. */
+void g4_mul_add (float *y, const float *a, const float *b, int64_t n);
+/* NEOX rotation of n values (n even): each pair (x[i], x[i + n/2]) turned by
+ * the angle whose cosine and sine are c[i] and s[i]. */
+void g4_rope_neox (float *x, int64_t n, const float *c, const float *s);
 /* y[i] = x[i] limited to [lo, hi] (y may alias x). */
 void g4_clamp (float *y, const float *x, int64_t n, float lo, float hi);
 

@@ -65,6 +65,7 @@ typedef struct {
   float *xin;                   /* [N][largest n_in] clamped input */
   float *pos;                   /* [13][D] sinusoids, row r = distance 12 - r */
   float *rel;                   /* [13][D] relative keys of one layer */
+  float *taps;                  /* [5][D] depthwise kernel of one layer, tap-major */
   float *proj;                  /* [N][Dout] */
   float *fft;                   /* [2][512] */
   void *scratch;                /* g4_matmul activation scratch */
@@ -293,24 +294,31 @@ light_conv (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer
   const int64_t D = w->am->n_embd;
   rmsnorm_rows (th, w->a, w->h, lw->conv_pre_norm, N, D);
   linear (th, w, &lw->conv_pw1, w->a, N, w->big);
-  float *g = w->q, *u = w->o;
+  float *g = w->q, *u = w->o, *taps = w->taps;
   const double p0 = g4_prof_start (th);
   int64_t t0, t1;
+  /* the kernel tap-major, so that the convolution runs along channels (a few
+   * thousand values: member 0 alone, before its share of the GLU) */
+  if (th->id == 0)
+    for (int64_t c = 0; c < D; c++)
+      for (int k = 0; k < G4_AUDIO_CONV_K; k++)
+        taps[k * D + c] = lw->conv_dw[k + G4_AUDIO_CONV_K * c];
   while (g4_take (th, N, 0, &t0, &t1))
     for (int64_t t = t0; t < t1; t++)
       g4_glu (g + t * D, w->big + t * 2 * D, w->big + t * 2 * D + D, D);
   g4_barrier (th);
   while (g4_take (th, N, 0, &t0, &t1))
-    for (int64_t t = t0; t < t1; t++)
-      for (int64_t c = 0; c < D; c++) {
-        float acc = 0.0f;
-        for (int k = 0; k < G4_AUDIO_CONV_K; k++) {
-          const int64_t ts = t - (G4_AUDIO_CONV_K - 1) + k;
-          if (ts >= 0)
-            acc += lw->conv_dw[k + G4_AUDIO_CONV_K * c] * g[ts * D + c];
-        }
-        u[t * D + c] = acc + (lw->conv_dw_bias ? lw->conv_dw_bias[c] : 0.0f);
+    for (int64_t t = t0; t < t1; t++) {
+      float *ut = u + t * D;
+      memset (ut, 0, sizeof (float) * (size_t) D);
+      for (int k = 0; k < G4_AUDIO_CONV_K; k++) {
+        const int64_t ts = t - (G4_AUDIO_CONV_K - 1) + k;
+        if (ts >= 0)
+          g4_mul_add (ut, taps + k * D, g + ts * D, D);
       }
+      if (lw->conv_dw_bias)
+        g4_add (ut, lw->conv_dw_bias, D);
+    }
   g4_barrier (th);
   g4_prof_stop (th, p0, "light conv (GLU, depthwise)");
   if (lw->conv_post_norm)
@@ -466,6 +474,7 @@ workspace_init (workspace * w, const g4_audio_model * am, int64_t n,
     { (void **) &w->xin, sizeof (float) * (size_t) (N * n_in_max) },
     { (void **) &w->pos, sizeof (float) * (size_t) (G4_AUDIO_N_REL * D) },
     { (void **) &w->rel, sizeof (float) * (size_t) (G4_AUDIO_N_REL * D) },
+    { (void **) &w->taps, sizeof (float) * (size_t) (G4_AUDIO_CONV_K * D) },
     { (void **) &w->proj, sizeof (float) * (size_t) (N * Dout) },
     { (void **) &w->fft, sizeof (float) * 2 * G4_MEL_N_FFT },
     { &w->scratch, scratch },

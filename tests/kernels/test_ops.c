@@ -88,6 +88,32 @@ main (void)
     fails += !(fabs (g4_dot (a, b, n) - e) <= OPS_REL_TOL * mag);
   }
 
+  /* y += a b on 37 values (vector bodies and a tail), in place of a too */
+  float ma[37], mb[37], my[37];
+  for (int i = 0; i < 37; i++) {
+    ma[i] = x[i * 1000];
+    mb[i] = x[N - 1 - i * 999] * 0.1f;
+    my[i] = (float) i;
+  }
+  g4_mul_add (my, ma, mb, 37);
+  for (int i = 0; i < 37; i++)
+    fails += fabs (my[i] - (i + (double) ma[i] * mb[i])) > OPS_REL_TOL * (1 + fabs (my[i]));
+
+  /* rotating 2 x 19 pairs by angles th: (a, b) -> (a cos - b sin, b cos + a sin) */
+  float rx[38], rc[19], rs[19];
+  for (int i = 0; i < 19; i++) {
+    rx[i] = ma[i];
+    rx[i + 19] = mb[i];
+    rc[i] = (float) cos (0.3 * i + 0.1);
+    rs[i] = (float) sin (0.3 * i + 0.1);
+  }
+  g4_rope_neox (rx, 38, rc, rs);
+  for (int i = 0; i < 19; i++) {
+    const double a = ma[i], b = mb[i];
+    fails += fabs (rx[i] - (a * rc[i] - b * rs[i])) > OPS_REL_TOL * (1 + fabs (a) + fabs (b));
+    fails += fabs (rx[i + 19] - (b * rc[i] + a * rs[i])) > OPS_REL_TOL * (1 + fabs (a) + fabs (b));
+  }
+
   float s[4] = { 1, -INFINITY, 3, 2 };
   g4_softmax (s, 4);
   double z = exp (1 - 3.0) + 1 + exp (2 - 3.0);
