@@ -15,6 +15,7 @@
 #include <immintrin.h>
 #include <stdbool.h>
 
+#include "float_weights_avx512.h"
 #include "vec.h"
 
 #define ALWAYS_INLINE static inline __attribute__ ((always_inline))
@@ -26,20 +27,6 @@
 #define KC 512
 
 static_assert (PANEL == 32, "the tile holds two 16-float vectors of rows");
-
-enum { W_F32, W_F16, W_BF16 };
-
-/* 16 weights of a row from column i on (the lanes of m, zeros elsewhere). */
-ALWAYS_INLINE __m512
-load_16 (int kind, const char *row, int64_t i, __mmask16 m)
-{
-  if (kind == W_F32)
-    return _mm512_maskz_loadu_ps (m, (const float *) row + i);
-  const __m256i h = _mm256_maskz_loadu_epi16 (m, (const uint16_t *) row + i);
-  if (kind == W_F16)
-    return _mm512_cvtph_ps (h);
-  return _mm512_castsi512_ps (_mm512_slli_epi32 (_mm512_cvtepu16_epi32 (h), 16));
-}
 
 /* r[j] becomes column j of the 16 x 16 block whose rows were r[0..15]. */
 ALWAYS_INLINE void
@@ -85,8 +72,8 @@ pack_panel (int kind, const g4_matrix *w, int64_t r0, int nr, int64_t k0, int kc
       __m512 r[16];
 #pragma GCC unroll 16
       for (int i = 0; i < 16; i++)
-        r[i] = rb + i < nr ? load_16 (kind, (const char *) w->data + (r0 + rb + i) * w->row_bytes,
-            k0 + k, m) : _mm512_setzero_ps ();
+        r[i] = rb + i < nr ? load_weights_16 (kind, (const char *) w->data
+            + (r0 + rb + i) * w->row_bytes, k0 + k, m) : _mm512_setzero_ps ();
       transpose_16x16 (r);
       const int n = kc - k < 16 ? kc - k : 16;
       for (int j = 0; j < n; j++)

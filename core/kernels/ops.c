@@ -6,9 +6,7 @@
 /* The element-wise loops are compiled for AVX-512 and AVX2 as well, the
  * loader picking the CPU's (a tenth of the time of the baseline's 4 lanes
  * for GELU); results may differ in the last bits between CPUs, never
- * between threads. The clones are static functions behind the g4_ ones at
- * the end: a cloned global function would be exported whatever its
- * visibility. */
+ * between threads. */
 #ifdef G4_OPS_CLONES
 #define MULTI_ISA __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
@@ -207,70 +205,27 @@ clamp_any (float *y, const float *x, int64_t n, float lo, float hi)
     y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
 }
 
-/* The entry points of the cloned loops. */
-
-void
-g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps)
-{
-  rmsnorm_any (y, x, w, n, eps);
-}
-
-float
-g4_dot (const float *x, const float *y, int64_t n)
-{
-  return dot_any (x, y, n);
-}
-
-void
-g4_gelu_tanh (float *x, int64_t n)
-{
-  gelu_tanh_any (x, n);
-}
-
-void
-g4_geglu (float *x, const float *g, const float *u, int64_t n)
-{
-  geglu_any (x, g, u, n);
-}
-
-void
-g4_silu (float *x, int64_t n)
-{
-  silu_any (x, n);
-}
-
-void
-g4_glu (float *y, const float *a, const float *g, int64_t n)
-{
-  glu_any (y, a, g, n);
-}
-
-void
-g4_scale (float *x, int64_t n, float s)
-{
-  scale_any (x, n, s);
-}
-
-void
-g4_add (float *y, const float *x, int64_t n)
-{
-  add_any (y, x, n);
-}
-
-void
-g4_clamp (float *y, const float *x, int64_t n, float lo, float hi)
-{
-  clamp_any (y, x, n, lo, hi);
-}
-
-void
-g4_mul_add (float *y, const float *a, const float *b, int64_t n)
-{
-  mul_add_any (y, a, b, n);
-}
-
-void
-g4_rope_neox (float *x, int64_t n, const float *c, const float *s)
-{
-  rope_neox_any (x, n, c, s);
-}
+/* The entry points: aliases of the cloned loops (a cloned global function
+ * would be exported whatever its visibility). */
+void g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps)
+    __attribute__ ((alias ("rmsnorm_any")));
+float g4_dot (const float *x, const float *y, int64_t n)
+    __attribute__ ((alias ("dot_any")));
+void g4_gelu_tanh (float *x, int64_t n)
+    __attribute__ ((alias ("gelu_tanh_any")));
+void g4_geglu (float *x, const float *g, const float *u, int64_t n)
+    __attribute__ ((alias ("geglu_any")));
+void g4_silu (float *x, int64_t n)
+    __attribute__ ((alias ("silu_any")));
+void g4_glu (float *y, const float *a, const float *g, int64_t n)
+    __attribute__ ((alias ("glu_any")));
+void g4_scale (float *x, int64_t n, float s)
+    __attribute__ ((alias ("scale_any")));
+void g4_add (float *y, const float *x, int64_t n)
+    __attribute__ ((alias ("add_any")));
+void g4_clamp (float *y, const float *x, int64_t n, float lo, float hi)
+    __attribute__ ((alias ("clamp_any")));
+void g4_mul_add (float *y, const float *a, const float *b, int64_t n)
+    __attribute__ ((alias ("mul_add_any")));
+void g4_rope_neox (float *x, int64_t n, const float *c, const float *s)
+    __attribute__ ((alias ("rope_neox_any")));
