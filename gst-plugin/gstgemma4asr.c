@@ -207,7 +207,7 @@ queue_segments (GstGemma4Asr * self, GQueue * segs)
     GstClockTime start = sample_time (self, seg->start);
     GstClockTime duration = sample_time (self, seg->end) - start;
     GstGemma4JobTiming timing = gst_gemma4_job_timing (&self->segment, start,
-        duration);
+        duration, live);
     AsrJob *job;
 
     if (ret != GST_FLOW_OK || !seg->speech) {

@@ -48,6 +48,11 @@
  * captioned: the element could not keep up), late or error; the text pad
  * gets a GAP for each record without text.
  *
+ * A frame the vision encoder cannot take (too thin or too small for
+ * #GstGemma4Caption:image-size, such as 1x1000) is not sampled: one
+ * warning, counted as skipped-frames in #GstGemma4Caption:stats; a window
+ * left without a frame gets a GAP on the text and no record.
+ *
  * A frame without a timestamp follows the previous one (the first starts the
  * segment); when neither the buffers nor the caps give frame durations
  * (still images, variable-rate video), the last caption runs to the end of
@@ -176,6 +181,7 @@ make_stats (GstElement * element)
 
   gst_structure_set (s, "frames", G_TYPE_UINT64, self->frames_in,
       "samples", G_TYPE_UINT64, self->samples_made,
+      "skipped-frames", G_TYPE_UINT64, self->skipped_frames,
       "samples-alive-max", G_TYPE_UINT, self->samples_alive_max,
       "sample-bytes-max", G_TYPE_UINT64, self->sample_bytes_max, NULL);
   return s;
@@ -392,7 +398,7 @@ caption_prepare (GstElement * element, GstStateChange transition)
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
       GST_OBJECT_LOCK (self);
-      self->frames_in = self->samples_made = 0;
+      self->frames_in = self->samples_made = self->skipped_frames = 0;
       self->samples_alive_max = 0;
       self->sample_bytes_max = 0;
       GST_OBJECT_UNLOCK (self);

@@ -42,6 +42,7 @@ typedef struct
   GstClockTime pts;
   GstClockTime end;             /* NONE when unknown: the end of its windows */
   Sample *sample;
+  gboolean unencodable;         /* skipped: the encoder cannot take it */
 } Candidate;
 
 typedef struct
@@ -82,6 +83,7 @@ struct _GstGemma4Caption
 
   /* counters for stats: written on the streaming thread */
   guint64 frames_in, samples_made;
+  guint64 skipped_frames;       /* too thin or small for the encoder */
   guint samples_alive_max;
   guint64 sample_bytes_max;
 

@@ -142,14 +142,27 @@ candidate_sample (GstGemma4Caption * self, Candidate * c)
   guint8 *rgb;
   Sample *s;
   guint alive;
+  guint64 skipped = 0;
 
-  if (c->sample || !mm)
+  if (c->sample || c->unencodable || !mm)
     return c->sample;
   GST_OBJECT_LOCK (self);
   sizing = self->image_size == GST_GEMMA4_IMAGE_SIZE_NATIVE ?
       G4_IMAGE_NATIVE : G4_IMAGE_BUDGET;
   max_soft = (gint) self->max_soft_tokens;
+  c->unencodable = !gst_gemma4_frame_encodable (mm,
+      GST_VIDEO_INFO_WIDTH (&self->info), GST_VIDEO_INFO_HEIGHT (&self->info),
+      sizing, max_soft);
+  if (c->unencodable)
+    skipped = ++self->skipped_frames;
   GST_OBJECT_UNLOCK (self);
+  if (c->unencodable) {
+    if (skipped == 1)
+      gst_gemma4_frame_warn_unencodable (GST_ELEMENT (self),
+          self->core.info->name, GST_VIDEO_INFO_WIDTH (&self->info),
+          GST_VIDEO_INFO_HEIGHT (&self->info), sizing, max_soft);
+    return NULL;
+  }
   if (!g4_image_resample_size (mm, GST_VIDEO_INFO_WIDTH (&self->info),
           GST_VIDEO_INFO_HEIGHT (&self->info), sizing, max_soft, &w, &h)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -206,14 +219,15 @@ candidate_sample (GstGemma4Caption * self, Candidate * c)
 }
 
 /* Gives the window c's frame (once, even if it is the closest to several
- * instants). */
+ * instants); a frame the encoder cannot take is skipped. FALSE on an
+ * error (posted). */
 static gboolean
 pick (GstGemma4Caption * self, Window * w, Candidate * c)
 {
   Sample *s = candidate_sample (self, c);
 
   if (!s)
-    return FALSE;
+    return c->unencodable;
   if (w->n_frames == 0 || w->frames[w->n_frames - 1] != s)
     w->frames[w->n_frames++] = sample_ref (s);
   return TRUE;
@@ -261,9 +275,9 @@ queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
     GstClockTime display)
 {
   CaptionJob *job;
-  GstGemma4JobTiming timing = gst_gemma4_job_timing (&self->segment, w->start,
-      duration);
   gboolean live, leaky = gst_gemma4_element_is_leaky (&self->core, &live);
+  GstGemma4JobTiming timing = gst_gemma4_job_timing (&self->segment, w->start,
+      duration, live);
 
   if (w->n_frames == 0) {
     gst_gemma4_output_queue_gap (&self->core.output, self->core.worker,

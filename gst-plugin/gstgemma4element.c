@@ -100,7 +100,9 @@ is_load_property (guint prop_id)
       || prop_id == GST_GEMMA4_PROP_MMPROJ_PATH
       || prop_id == GST_GEMMA4_PROP_MODEL_INSTANCE_ID
       || prop_id == GST_GEMMA4_PROP_N_THREADS
-      || prop_id == GST_GEMMA4_PROP_CONTEXT_SIZE;
+      || prop_id == GST_GEMMA4_PROP_CONTEXT_SIZE
+      || prop_id == GST_GEMMA4_PROP_SCHEDULING_POLICY
+      || prop_id == GST_GEMMA4_PROP_MAX_BATCH;
 }
 
 /* The prompts' checks and the element's own. Call with the object lock. */

@@ -30,6 +30,28 @@ gst_gemma4_leaky_get_type (void)
 }
 
 GType
+gst_gemma4_scheduling_policy_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_GEMMA4_SCHEDULING_AUTO, "latency when upstream is live, throughput "
+          "when it is not", "auto"},
+    {GST_GEMMA4_SCHEDULING_LATENCY, "Earliest deadline first; prompts join "
+          "the running batch in short pieces", "latency"},
+    {GST_GEMMA4_SCHEDULING_THROUGHPUT, "Arrival order; prompts join whole: "
+          "the largest batches", "throughput"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGemma4SchedulingPolicy", values);
+    gst_type_mark_as_plugin_api (t, 0);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
 gst_gemma4_asr_task_get_type (void)
 {
   static GType type = 0;

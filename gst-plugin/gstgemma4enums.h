@@ -27,6 +27,25 @@ typedef enum
 } GstGemma4Leaky;
 
 /**
+ * GstGemma4SchedulingPolicy:
+ * @GST_GEMMA4_SCHEDULING_AUTO: latency when upstream is live, throughput
+ *   when it is not
+ * @GST_GEMMA4_SCHEDULING_LATENCY: of the jobs waiting for a place in the
+ *   running batch, the earliest deadline goes first, and long prompts enter
+ *   in short pieces so that the batch's answers keep coming
+ * @GST_GEMMA4_SCHEDULING_THROUGHPUT: jobs join in arrival order and prompts
+ *   enter whole: the largest batches, the most results per second
+ *
+ * How the model's scheduler batches the jobs of the elements that share it.
+ */
+typedef enum
+{
+  GST_GEMMA4_SCHEDULING_AUTO,
+  GST_GEMMA4_SCHEDULING_LATENCY,
+  GST_GEMMA4_SCHEDULING_THROUGHPUT,
+} GstGemma4SchedulingPolicy;
+
+/**
  * GstGemma4AsrTask:
  * @GST_GEMMA4_ASR_TASK_TRANSCRIBE: write down what is said, in its language
  * @GST_GEMMA4_ASR_TASK_TRANSLATE: translate what is said into the target language
@@ -110,6 +129,8 @@ typedef enum
 
 #define GST_TYPE_GEMMA4_LEAKY (gst_gemma4_leaky_get_type ())
 GType gst_gemma4_leaky_get_type (void);
+#define GST_TYPE_GEMMA4_SCHEDULING_POLICY (gst_gemma4_scheduling_policy_get_type ())
+GType gst_gemma4_scheduling_policy_get_type (void);
 #define GST_TYPE_GEMMA4_ASR_TASK (gst_gemma4_asr_task_get_type ())
 GType gst_gemma4_asr_task_get_type (void);
 #define GST_TYPE_GEMMA4_VAD (gst_gemma4_vad_get_type ())

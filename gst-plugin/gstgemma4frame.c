@@ -63,3 +63,27 @@ gst_gemma4_frame_view (const GstVideoFrame * frame, g4_image_view * view)
   }
   return TRUE;
 }
+
+gboolean
+gst_gemma4_frame_encodable (const g4_mmproj * mm, gint width, gint height,
+    g4_image_sizing sizing, gint max_soft_tokens)
+{
+  return g4_image_n_tokens (mm, width, height, sizing, max_soft_tokens) > 0;
+}
+
+void
+gst_gemma4_frame_warn_unencodable (GstElement * element, const gchar * name,
+    gint width, gint height, g4_image_sizing sizing, gint max_soft_tokens)
+{
+  gchar *reason = g_strdup_printf ("%s/unencodable-frame", name);
+
+  GST_ELEMENT_WARNING_WITH_DETAILS (element, STREAM, FORMAT,
+      ("The vision encoder cannot take a %dx%d frame with image-size=%s "
+          "and max-soft-tokens=%d (too thin or too small): such frames "
+          "are skipped (\"skipped-frames\" in stats); scale or crop "
+          "them", width, height, sizing == G4_IMAGE_NATIVE ? "native" :
+          "budget", max_soft_tokens), (NULL),
+      ("reason", G_TYPE_STRING, reason,
+          "width", G_TYPE_INT, width, "height", G_TYPE_INT, height, NULL));
+  g_free (reason);
+}

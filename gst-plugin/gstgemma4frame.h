@@ -23,5 +23,16 @@ gboolean gst_gemma4_frame_format_supported (GstVideoFormat format);
  * GST_GEMMA4_VIDEO_FORMATS. */
 gboolean gst_gemma4_frame_view (const GstVideoFrame * frame, g4_image_view * view);
 
+/* Whether the vision encoder takes a width x height frame with this sizing
+ * (one too thin or too small for it gives no token). */
+gboolean gst_gemma4_frame_encodable (const g4_mmproj * mm, gint width,
+    gint height, g4_image_sizing sizing, gint max_soft_tokens);
+
+/* The one warning of element (named name) skipping such frames; it counts
+ * them as "skipped-frames" in its stats. */
+void gst_gemma4_frame_warn_unencodable (GstElement * element,
+    const gchar * name, gint width, gint height, g4_image_sizing sizing,
+    gint max_soft_tokens);
+
 G_END_DECLS
 #endif /* __GST_GEMMA4_FRAME_H__ */

@@ -3,6 +3,11 @@
  * gstgemma4modelregistry.h). Entries live in one hash table under one lock;
  * each entry has its own lock for loading and scheduling, so a slow load
  * never blocks elements that use other models. */
+
+/* Prompt positions a generation feeds per step while a latency job is in the
+ * batch: a 280-token image prompt costs the others' next token a few
+ * passes' time instead of one long one (images are never split). */
+#define LATENCY_PREFILL_CHUNK 64
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -38,7 +43,22 @@ struct _GstGemma4Model
   GCond turn_cond;
   GQueue waiters;               /* callers waiting for their turn, in order */
   gboolean busy;                /* someone holds the turn */
+
+  /* the batch (under lock) */
+  GCond batch_cond;
+  GQueue pending;               /* BatchJob waiting for a place */
+  GPtrArray *active;            /* BatchJob in the batch, in order of joining */
+  gboolean stepping;            /* a caller's thread runs a step */
+  guint64 arrivals;
 };
+
+typedef struct
+{
+  g4_generation *g;
+  GstGemma4BatchOptions *o;
+  guint64 order;                /* arrival */
+  gboolean done;
+} BatchJob;
 
 static GMutex registry_lock;
 static GHashTable *registry;    /* key -> GstGemma4Model */
@@ -68,6 +88,9 @@ static void
 model_free (GstGemma4Model * m)
 {
   g_assert (m->waiters.length == 0);
+  g_assert (m->pending.length == 0 && m->active->len == 0);
+  g_ptr_array_free (m->active, TRUE);
+  g_cond_clear (&m->batch_cond);
   if (m->mmproj)
     g4_mmproj_free (m->mmproj);
   if (m->model)
@@ -135,6 +158,9 @@ gst_gemma4_model_get (const gchar * model_path, const gchar * mmproj_path,
     g_cond_init (&m->load_cond);
     g_cond_init (&m->turn_cond);
     g_queue_init (&m->waiters);
+    g_cond_init (&m->batch_cond);
+    g_queue_init (&m->pending);
+    m->active = g_ptr_array_new ();
     g_hash_table_insert (registry, key, m);
   }
   g_mutex_unlock (&registry_lock);
@@ -321,5 +347,105 @@ gst_gemma4_model_wake (GstGemma4Model * m)
 {
   g_mutex_lock (&m->lock);
   g_cond_broadcast (&m->turn_cond);
+  g_cond_broadcast (&m->batch_cond);
   g_mutex_unlock (&m->lock);
+}
+
+/* The waiting job that joins next: latency jobs by deadline before the
+ * others, then arrival order. Call with m->lock. */
+static BatchJob *
+next_pending (GstGemma4Model * m)
+{
+  BatchJob *best = NULL;
+  GList *l;
+
+  for (l = m->pending.head; l; l = l->next) {
+    BatchJob *j = l->data;
+    gint64 dj = j->o->latency ? j->o->deadline : G_MAXINT64;
+    gint64 db = best && best->o->latency ? best->o->deadline : G_MAXINT64;
+    if (!best || dj < db || (dj == db && j->order < best->order))
+      best = j;
+  }
+  return best;
+}
+
+/* Moves waiting jobs into the batch while every job in it, the newcomer
+ * included, allows one more. Call with m->lock. */
+static void
+admit (GstGemma4Model * m)
+{
+  BatchJob *j;
+
+  while ((j = next_pending (m))) {
+    guint limit = j->o->max_batch, i;
+    for (i = 0; i < m->active->len; i++)
+      limit = MIN (limit, ((BatchJob *) g_ptr_array_index (m->active,
+                  i))->o->max_batch);
+    if (m->active->len >= limit)
+      return;
+    g_queue_remove (&m->pending, j);
+    g_ptr_array_add (m->active, j);
+  }
+}
+
+/* One forward pass for the whole batch, run without the lock by the calling
+ * job's thread; finished generations leave. Call with m->lock. */
+static void
+step_batch (GstGemma4Model * m)
+{
+  guint n, i;
+  gint chunk = 0;
+  g4_generation **gens;
+  g4_error err = { 0 };
+
+  admit (m);
+  n = m->active->len;
+  if (n == 0)
+    return;
+  gens = g_newa (g4_generation *, n);
+  for (i = 0; i < n; i++) {
+    BatchJob *j = g_ptr_array_index (m->active, i);
+    gens[i] = j->g;
+    j->o->batch_seen = MAX (j->o->batch_seen, n);
+    if (j->o->latency)
+      chunk = LATENCY_PREFILL_CHUNK;
+  }
+  m->stepping = TRUE;
+  g_mutex_unlock (&m->lock);
+  /* a failed step ends every generation in it, with the error */
+  g4_generation_step (gens, (int) n, chunk, &err);
+  g_mutex_lock (&m->lock);
+  m->stepping = FALSE;
+  for (i = m->active->len; i-- > 0;) {
+    BatchJob *j = g_ptr_array_index (m->active, i);
+    if (g4_generation_done (j->g)) {
+      j->done = TRUE;
+      g_ptr_array_remove_index (m->active, i);
+    }
+  }
+  g_cond_broadcast (&m->batch_cond);
+}
+
+gboolean
+gst_gemma4_model_generate (GstGemma4Model * m, g4_generation * g,
+    GstGemma4BatchOptions * o)
+{
+  BatchJob job = { g, o, 0, FALSE };
+  gboolean joined = TRUE;
+
+  g_mutex_lock (&m->lock);
+  job.order = m->arrivals++;
+  g_queue_push_tail (&m->pending, &job);
+  while (!job.done) {
+    if (g_atomic_int_get (o->cancel) && g_queue_remove (&m->pending, &job)) {
+      joined = FALSE;
+      break;
+    }
+    if (!m->stepping)
+      step_batch (m);
+    else
+      g_cond_wait (&m->batch_cond, &m->lock);
+  }
+  g_mutex_unlock (&m->lock);
+  return joined;
 }

@@ -2,9 +2,12 @@
 /* Process-wide registry of loaded Gemma 4 models: elements naming the same
  * files (or the same model-instance-id) share one refcounted g4_model and
  * g4_mmproj. The first user loads them on its own thread; the others wait.
- * Each shared model also has a fair (first come, first served) scheduler so
- * elements sharing it run their inference one at a time instead of fighting
- * over the CPU cores. */
+ * Each shared model also has a fair (first come, first served) turn for the
+ * encoders, so elements run them one at a time instead of fighting over the
+ * CPU cores, and a continuous batcher for text generation: the generations
+ * of all elements sharing the model join one running batch as they arrive,
+ * every forward pass decoding all of them (the weights are read once for
+ * all), and leave it as they finish. */
 #ifndef __GST_GEMMA4_MODEL_REGISTRY_H__
 #define __GST_GEMMA4_MODEL_REGISTRY_H__
 
@@ -41,13 +44,36 @@ const gchar *gst_gemma4_model_get_path (GstGemma4Model * m);
 guint gst_gemma4_model_get_serial (GstGemma4Model * m);
 guint gst_gemma4_model_get_users (GstGemma4Model * m);
 
-/* The scheduler: waits for this caller's turn, in arrival order. Returns
+/* The encoders' turn: waits for this caller's, in arrival order. Returns
  * FALSE without the turn when *cancel becomes non-zero (callers raise it and
  * then call gst_gemma4_model_wake()). */
 gboolean gst_gemma4_model_acquire (GstGemma4Model * m,
     const volatile gint * cancel);
 void gst_gemma4_model_release (GstGemma4Model * m);
+/* Wakes the callers waiting for a turn or in the batch to check their cancel
+ * flag. */
 void gst_gemma4_model_wake (GstGemma4Model * m);
+
+/* How a generation takes part in the batch. */
+typedef struct
+{
+  /* latency: among the generations waiting for a place, the earliest
+   * deadline joins first, and while it is in the batch prompts enter in
+   * short pieces; otherwise arrival order and whole prompts */
+  gboolean latency;
+  gint64 deadline;              /* monotonic us */
+  guint max_batch;              /* most generations in the batch while it is */
+  const volatile gint *cancel;  /* its session's cancel flag */
+  guint batch_seen;             /* out: the most generations a step of it ran */
+} GstGemma4BatchOptions;
+
+/* Runs g (made on the caller's own session) in the model's batch until it is
+ * done. The thread of one waiting caller runs each step for all of them.
+ * FALSE when *cancel was raised before g joined the batch (g did not run);
+ * once in the batch a raised cancel ends g at the next step (its result is
+ * G4_STATUS_CANCELLED), the others going on. */
+gboolean gst_gemma4_model_generate (GstGemma4Model * m, g4_generation * g,
+    GstGemma4BatchOptions * o);
 
 #define GST_GEMMA4_MODEL_ERROR (gst_gemma4_model_error_quark ())
 GQuark gst_gemma4_model_error_quark (void);

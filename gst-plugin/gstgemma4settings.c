@@ -18,6 +18,9 @@
 #define DEFAULT_SEED 0
 #define DEFAULT_LATENESS 0
 #define DEFAULT_LEAKY GST_GEMMA4_LEAKY_AUTO
+#define DEFAULT_SCHEDULING_POLICY GST_GEMMA4_SCHEDULING_AUTO
+/* what bench --parallel showed best on 2 cores (docs in the report) */
+#define DEFAULT_MAX_BATCH 4
 
 #define READY_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
     GST_PARAM_MUTABLE_READY)
@@ -119,6 +122,19 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
           "queue is full: wait (none), drop the oldest pending job (newest), "
           "or none for files and newest for live sources (auto)",
           GST_TYPE_GEMMA4_LEAKY, DEFAULT_LEAKY, PLAYING_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_SCHEDULING_POLICY,
+      g_param_spec_enum ("scheduling-policy", "Scheduling policy",
+          "How this element's jobs join the batch that every element sharing "
+          "the model decodes together: latency (earliest deadline first, "
+          "prompts in short pieces), throughput (arrival order, whole "
+          "prompts), or latency for live sources and throughput otherwise "
+          "(auto). " LOAD_DOC, GST_TYPE_GEMMA4_SCHEDULING_POLICY,
+          DEFAULT_SCHEDULING_POLICY, READY_FLAGS));
+  g_object_class_install_property (klass, GST_GEMMA4_PROP_MAX_BATCH,
+      g_param_spec_uint ("max-batch", "Maximum batch",
+          "Most sequences decoded together while a job of this element is "
+          "in the model's batch (1 = one job at a time). " LOAD_DOC,
+          1, 64, DEFAULT_MAX_BATCH, READY_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Read-only gemma4-stats structure: jobs (done), drops (jobs dropped "
@@ -128,7 +144,9 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
           "mean-inference-time and max-inference-time (ns), "
           "tokens-per-second (generation speed), model-serial (which load "
           "of the model this element uses: equal for elements sharing it), "
-          "model-users (elements sharing it now)", GST_TYPE_STRUCTURE,
+          "model-users (elements sharing it now), batch-max (the most "
+          "generations of elements sharing the model decoded together with "
+          "one of this element's)", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
@@ -167,6 +185,8 @@ gst_gemma4_settings_init (GstGemma4Settings * s,
   s->latency_ms = d->latency_ms;
   s->lateness_ms = DEFAULT_LATENESS;
   s->leaky = DEFAULT_LEAKY;
+  s->scheduling_policy = DEFAULT_SCHEDULING_POLICY;
+  s->max_batch = DEFAULT_MAX_BATCH;
 }
 
 void
@@ -286,6 +306,12 @@ gst_gemma4_settings_set_property (GstGemma4Settings * s, guint prop_id,
     case GST_GEMMA4_PROP_LEAKY:
       s->leaky = g_value_get_enum (value);
       break;
+    case GST_GEMMA4_PROP_SCHEDULING_POLICY:
+      s->scheduling_policy = g_value_get_enum (value);
+      break;
+    case GST_GEMMA4_PROP_MAX_BATCH:
+      s->max_batch = g_value_get_uint (value);
+      break;
     default:
       return FALSE;
   }
@@ -350,6 +376,12 @@ gst_gemma4_settings_get_property (const GstGemma4Settings * s, guint prop_id,
       break;
     case GST_GEMMA4_PROP_LEAKY:
       g_value_set_enum (value, s->leaky);
+      break;
+    case GST_GEMMA4_PROP_SCHEDULING_POLICY:
+      g_value_set_enum (value, s->scheduling_policy);
+      break;
+    case GST_GEMMA4_PROP_MAX_BATCH:
+      g_value_set_uint (value, s->max_batch);
       break;
     default:
       return FALSE;

@@ -36,6 +36,8 @@ enum
   GST_GEMMA4_PROP_LATENESS,
   GST_GEMMA4_PROP_LEAKY,
   GST_GEMMA4_PROP_STATS,
+  GST_GEMMA4_PROP_SCHEDULING_POLICY,
+  GST_GEMMA4_PROP_MAX_BATCH,
   GST_GEMMA4_PROP_LAST
 };
 
@@ -69,6 +71,8 @@ typedef struct
   guint latency_ms;
   guint lateness_ms;
   GstGemma4Leaky leaky;
+  GstGemma4SchedulingPolicy scheduling_policy;
+  guint max_batch;
 } GstGemma4Settings;
 
 void gst_gemma4_settings_install_properties (GObjectClass * klass,

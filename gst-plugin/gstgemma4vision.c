@@ -500,9 +500,9 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   if (sample_frame (self, buf, &span)) {
     VisionJob *job = g_new0 (VisionJob, 1);
-    GstGemma4JobTiming timing = gst_gemma4_job_timing (&trans->segment,
-        GST_BUFFER_PTS (buf), GST_BUFFER_DURATION (buf));
     gboolean leaky = gst_gemma4_element_is_leaky (&self->core, &job->live);
+    GstGemma4JobTiming timing = gst_gemma4_job_timing (&trans->segment,
+        GST_BUFFER_PTS (buf), GST_BUFFER_DURATION (buf), job->live);
 
     job->self = self;
     /* a shallow copy shares the pixels (read-only here) and leaves buf

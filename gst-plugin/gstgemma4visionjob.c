@@ -481,21 +481,15 @@ skip_unencodable (GstGemma4Vision * self, GstGemma4Worker * w,
   guint64 skipped;
 
   if (c->region != GST_GEMMA4_INFERENCE_REGION_FULL_FRAME
-      || g4_image_n_tokens (mm, width, height, c->sizing,
-          c->max_soft_tokens) > 0)
+      || gst_gemma4_frame_encodable (mm, width, height, c->sizing,
+          c->max_soft_tokens))
     return FALSE;
   g_mutex_lock (&self->result_lock);
   skipped = ++self->skipped_frames;
   g_mutex_unlock (&self->result_lock);
   if (skipped == 1)
-    GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FORMAT,
-        ("The vision encoder cannot take a %dx%d frame with image-size=%s "
-            "and max-soft-tokens=%d (too thin or too small): such frames "
-            "are skipped (\"skipped-frames\" in stats); scale or crop "
-            "them", width, height, c->sizing == G4_IMAGE_NATIVE ? "native" :
-            "budget", c->max_soft_tokens), (NULL),
-        ("reason", G_TYPE_STRING, "gemma4vision/unencodable-frame",
-            "width", G_TYPE_INT, width, "height", G_TYPE_INT, height, NULL));
+    gst_gemma4_frame_warn_unencodable (GST_ELEMENT (self),
+        self->core.info->name, width, height, c->sizing, c->max_soft_tokens);
   publish_no_result (self, w, job, task, GST_GEMMA4_STATUS_DROPPED);
   return TRUE;
 }

@@ -27,6 +27,7 @@ typedef struct
   gboolean is_job;
   gboolean is_drop;             /* a job dropped under load, its drop_func to run */
   GstGemma4JobTiming timing;
+  gint64 queued_at;             /* monotonic us */
 } Item;
 
 struct _GstGemma4Worker
@@ -35,6 +36,9 @@ struct _GstGemma4Worker
   gint n_threads;
   guint n_ctx;
   guint max_jobs;
+  GstGemma4SchedulingPolicy policy;
+  guint max_batch;
+  guint latency_ms;
 
   GThread *thread;
   GMutex lock;
@@ -51,8 +55,10 @@ struct _GstGemma4Worker
   GstGemma4Model *model;
   g4_session *session;          /* worker thread only */
   gboolean has_turn;            /* worker thread only: holds the model's turn */
+  GstGemma4BatchOptions batch;  /* worker thread only: the running job's */
 
   guint64 jobs, drops, late, tokens;
+  guint batch_max;              /* the most generations decoded together */
   guint64 started;              /* jobs the thread took (QOS "processed") */
   gint64 last_qos;              /* monotonic time of the last QOS message */
   GstClockTime inference_sum, inference_max;
@@ -174,6 +180,10 @@ worker_thread (gpointer data)
       ret = item->func (w->owner, w, item->data);
     } else if (gst_gemma4_model_acquire (w->model, &w->cancel)) {
       w->has_turn = TRUE;
+      w->batch.latency = w->policy == GST_GEMMA4_SCHEDULING_LATENCY
+          || (w->policy == GST_GEMMA4_SCHEDULING_AUTO && item->timing.live);
+      w->batch.deadline = item->queued_at + (gint64) w->latency_ms * 1000;
+      w->batch.max_batch = w->max_batch;
       ret = item->func (w->owner, w, item->data);
       gst_gemma4_worker_end_compute (w);
     } else {
@@ -213,6 +223,10 @@ gst_gemma4_worker_new (GstElement * owner, const GstGemma4Settings * s,
   w->n_threads = s->n_threads;
   w->n_ctx = s->context_size;
   w->max_jobs = MAX (max_jobs, 1);
+  w->policy = s->scheduling_policy;
+  w->max_batch = s->max_batch;
+  w->latency_ms = s->latency_ms;
+  w->batch.cancel = &w->cancel;
   w->flushing = TRUE;
   w->last_flow = GST_FLOW_OK;
   g_mutex_init (&w->lock);
@@ -375,6 +389,7 @@ gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
   item->destroy = destroy;
   item->is_job = TRUE;
   item->timing = *timing;
+  item->queued_at = g_get_monotonic_time ();
 
   g_mutex_lock (&w->lock);
   if (leaky && w->n_jobs >= w->max_jobs) {
@@ -558,7 +573,7 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
   guint64 jobs = 0, drops = 0, late = 0, tokens = 0, overruns = 0;
   GstClockTime sum = 0, max = 0;
   gdouble gen = 0.0;
-  guint serial = 0, users = 0;
+  guint serial = 0, users = 0, batch_max = 0;
 
   if (w) {
     g_mutex_lock (&w->lock);
@@ -570,6 +585,7 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
     sum = w->inference_sum;
     max = w->inference_max;
     gen = w->generate_seconds;
+    batch_max = w->batch_max;
     g_mutex_unlock (&w->lock);
     serial = gst_gemma4_model_get_serial (w->model);
     users = gst_gemma4_model_get_users (w->model);
@@ -583,7 +599,8 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
       "max-inference-time", G_TYPE_UINT64, max,
       "tokens-per-second", G_TYPE_DOUBLE, gen > 0.0 ? tokens / gen : 0.0,
       "model-serial", G_TYPE_UINT, serial,
-      "model-users", G_TYPE_UINT, users, NULL);
+      "model-users", G_TYPE_UINT, users,
+      "batch-max", G_TYPE_UINT, batch_max, NULL);
 }
 
 gboolean
@@ -656,13 +673,32 @@ gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
     const gchar * what, GstClockTime pts, const gchar * advice,
     g4_error * err)
 {
+  g4_generate_params p = *gp;
+  g4_generation *g;
   g4_status st;
 
-  g4_session_reset (w->session);
-  st = g4_generate (w->session,
+  *res = (g4_generate_result) { 0 };
+  /* the head of the prompt before the media is usually the previous job's */
+  p.reuse_prefix = true;
+  st = g4_generation_new (w->session,
       &(g4_batch) {.n = prompt->n,.tokens = prompt->tokens,
       .embd = prompt->embd,.embd_mask = prompt->embd_mask,
-      .bidirectional = prompt->bidirectional}, gp, res, err);
+      .bidirectional = prompt->bidirectional}, &p, &g, err);
+  if (st != G4_OK)
+    return st;
+  /* the next element may encode while this one decodes */
+  gst_gemma4_worker_end_compute (w);
+  w->batch.batch_seen = 0;
+  if (gst_gemma4_model_generate (w->model, g, &w->batch)) {
+    g_mutex_lock (&w->lock);
+    w->batch_max = MAX (w->batch_max, w->batch.batch_seen);
+    g_mutex_unlock (&w->lock);
+    st = g4_generation_result (g, res, err);
+  } else {
+    st = err->code = G4_STATUS_CANCELLED;
+    g_strlcpy (err->message, "cancelled before its turn", sizeof err->message);
+  }
+  g4_generation_free (g);
 
   if (st != G4_STATUS_CONTEXT_FULL)
     return st;
@@ -714,10 +750,11 @@ gst_gemma4_worker_account (GstGemma4Worker * w, gint64 t0, gint64 ready_at,
 
 GstGemma4JobTiming
 gst_gemma4_job_timing (const GstSegment * segment, GstClockTime timestamp,
-    GstClockTime duration)
+    GstClockTime duration, gboolean live)
 {
   GstGemma4JobTiming t;
 
+  t.live = live;
   t.timestamp = timestamp;
   t.duration = duration;
   t.running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME,

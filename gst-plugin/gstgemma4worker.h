@@ -25,11 +25,12 @@ typedef struct
 {
   GstClockTime timestamp, duration;
   GstClockTime running_time, stream_time;
+  gboolean live;                /* upstream is live (scheduling-policy=auto) */
 } GstGemma4JobTiming;
 
-/* The timing of a job at timestamp in segment. */
+/* The timing of a job at timestamp in segment, upstream live or not. */
 GstGemma4JobTiming gst_gemma4_job_timing (const GstSegment * segment,
-    GstClockTime timestamp, GstClockTime duration);
+    GstClockTime timestamp, GstClockTime duration, gboolean live);
 
 /* Takes what it needs from settings (call with the owner's object lock
  * held), finds the shared model and starts the thread, which loads it with
@@ -135,7 +136,10 @@ GstStructure *gst_gemma4_worker_stats_property (GstGemma4Worker * w,
     const GstStructure * last_stats);
 
 /* Runs prompt (the worker's, kept for the next job) on the session, from a
- * fresh start. A full
+ * fresh start (keeping what the previous job computed of the same prompt
+ * head), in the model's batch with the generations of every element
+ * sharing it (scheduling-policy, max-batch); the job's turn ends first, so
+ * that the next job may encode meanwhile. A full
  * context is no error: it posts a warning ("the <what> [for <pts>] is cut;
  * raise context-size or <advice>") and returns G4_OK with what came. */
 g4_status gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,

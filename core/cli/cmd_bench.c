@@ -14,7 +14,8 @@
 #include "image_input.h"
 
 static const char usage_text[] =
-    "usage: gemma4-cli bench -m MODEL.gguf [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]\n"
+    "usage: gemma4-cli bench -m MODEL.gguf [-p 512] [-n 128] [-t THREADS] [-r REPS]\n"
+    "                        [--parallel N] [--json]\n"
     "       gemma4-cli bench --mmproj MMPROJ.gguf --image IMAGE [--image-size native|budget]\n"
     "                        [--max-soft-tokens N] [-t THREADS] [-r REPS] [--json]\n"
     "       gemma4-cli bench --mmproj MMPROJ.gguf --audio WAV [-t THREADS] [-r REPS] [--json]\n"
@@ -23,8 +24,11 @@ static const char usage_text[] =
     "generation (-n tokens one at a time) in tokens/s, or the time the vision or\n"
     "audio encoder takes for one file (-m may be given too: both are measured),\n"
     "the median of -r repetitions (default 3) after one warm-up, and the process's\n"
-    "peak RSS. With --json prints one object with the keys of what was measured:\n"
-    "{\"pp_tokens_per_s\":...,\"tg_tokens_per_s\":...,\"image_encode_ms\":...,\n"
+    "peak RSS. --parallel N (default 1) runs N sequences together, each pass\n"
+    "holding all of them (N prompts, then one token of each): the speeds are\n"
+    "aggregate tokens/s of all N. With --json prints one object with the keys of\n"
+    "what was measured:\n"
+    "{\"pp_tokens_per_s\":...,\"tg_tokens_per_s\":...,\"parallel\":...,\"image_encode_ms\":...,\n"
     "\"image_tokens\":...,\"audio_encode_ms\":...,\"audio_tokens\":...,\"audio_seconds\":...,\n"
     "\"peak_rss_bytes\":...}\n"
     "--profile then runs each measured thing once more (a prompt, the generated\n"
@@ -55,7 +59,7 @@ median (double *v, int n)
 }
 
 typedef struct {
-  int n_pp, n_tg, reps;
+  int n_pp, n_tg, reps, parallel;
   bool json, profile;
   const char *mmproj, *image, *audio;
   cli_image_opts img;
@@ -78,10 +82,13 @@ opt (const char *a, const char *v, void *user)
     *path = v;
     return v ? CLI_VALUE : CLI_BAD;
   }
-  int *dst = !strcmp (a, "-p") ? &b->n_pp : !strcmp (a, "-n") ? &b->n_tg : !strcmp (a, "-r") ? &b->reps : NULL;
+  int *dst = !strcmp (a, "-p") ? &b->n_pp : !strcmp (a, "-n") ? &b->n_tg : !strcmp (a, "-r") ? &b->reps
+      : !strcmp (a, "--parallel") ? &b->parallel : NULL;
   if (!dst)
     return CLI_UNKNOWN;
-  return cli_int (a, v, dst == &b->reps ? 1 : 0, 1 << 20, dst) ? CLI_VALUE : CLI_BAD;
+  const int lo = dst == &b->reps || dst == &b->parallel ? 1 : 0;
+  const int hi = dst == &b->parallel ? 64 : 1 << 20;
+  return cli_int (a, v, lo, hi, dst) ? CLI_VALUE : CLI_BAD;
 }
 
 /* Prints the steps recorded since g4_profile_enable, longest first, with
@@ -105,68 +112,102 @@ typedef struct {
   int image_tokens, audio_tokens;
 } bench_result;
 
-/* Prompt processing and generation speed of the text model, in *res. */
+/* The measured steps of bench_text on its n sessions: every prompt of n_pp
+ * tokens decoded together from empty contexts, or n_tg tokens of each
+ * sequence one at a time, all sequences in each pass. */
+typedef struct {
+  g4_session **s;
+  int n, n_pp, n_tg;
+  const g4_token *ids;          /* per sequence: n_pp + n_tg tokens */
+  float **logits;
+  g4_batch *b;
+} text_run;
+
+static g4_status
+run_prompts (text_run * t, g4_error * err)
+{
+  for (int i = 0; i < t->n; i++) {
+    g4_session_reset (t->s[i]);
+    t->b[i] = (g4_batch) {.n = t->n_pp,.tokens = t->ids + (size_t) i * (t->n_pp + t->n_tg) };
+  }
+  return g4_session_decode_many (t->s, t->b, t->n, t->logits, err);
+}
+
+static g4_status
+run_tokens (text_run * t, g4_error * err)
+{
+  for (int i = 0; i < t->n; i++)
+    g4_session_reset (t->s[i]);
+  g4_status st = G4_OK;
+  for (int k = 0; k < t->n_tg && st == G4_OK; k++) {
+    for (int i = 0; i < t->n; i++)
+      t->b[i] = (g4_batch) {.n = 1,.tokens = t->ids + (size_t) i * (t->n_pp + t->n_tg) + t->n_pp + k };
+    st = g4_session_decode_many (t->s, t->b, t->n, t->logits, err);
+  }
+  return st;
+}
+
+/* Prompt processing and generation speed of the text model, in *res: with
+ * --parallel N, N sequences decoded together (aggregate tokens/s). */
 static int
 bench_text (const cli_model_opts * o0, const bench_opts * bo, bench_result * res)
 {
   cli_model_opts o = *o0;
-  const int n_pp = bo->n_pp, n_tg = bo->n_tg, reps = bo->reps;
+  const int n_pp = bo->n_pp, n_tg = bo->n_tg, reps = bo->reps, N = bo->parallel;
   g4_model *m = cli_load_model (o.model, false);
   if (!m)
     return 1;
   const g4_model_info *in = g4_model_get_info (m);
   if (o.n_ctx == 0)
     o.n_ctx = (n_pp > n_tg ? n_pp : n_tg) + 1;
-  g4_session *s = cli_new_session (m, &o, n_pp > 0 ? n_pp : 1);
-  g4_token *ids = malloc (sizeof *ids * (size_t) (n_pp + n_tg + 1));
-  float *logits = malloc (sizeof (float) * (size_t) in->n_vocab);
+  text_run t = {.n = N,.n_pp = n_pp,.n_tg = n_tg };
+  t.s = calloc ((size_t) N, sizeof *t.s);
+  t.logits = calloc ((size_t) N, sizeof *t.logits);
+  t.b = calloc ((size_t) N, sizeof *t.b);
+  g4_token *ids = malloc (sizeof *ids * (size_t) N * (n_pp + n_tg));
   double *pp = calloc ((size_t) reps, sizeof *pp), *tg = calloc ((size_t) reps, sizeof *tg);
   int rc = 1;
-  if (!s || !ids || !logits || !pp || !tg)
+  if (!t.s || !t.logits || !t.b || !ids || !pp || !tg)
     goto out;
+  for (int i = 0; i < N; i++) {
+    /* the first session's buffers serve the passes: room for every prompt */
+    const int n_batch = (n_pp > 0 ? n_pp : 1) * (i == 0 ? N : 1);
+    if (!(t.s[i] = cli_new_session (m, &o, n_batch))
+        || !(t.logits[i] = malloc (sizeof (float) * (size_t) in->n_vocab)))
+      goto out;
+  }
   srand (42);
-  for (int i = 0; i < n_pp + n_tg + 1; i++)
+  for (int i = 0; i < N * (n_pp + n_tg); i++)
     ids[i] = rand () % in->n_vocab;
+  t.ids = ids;
   g4_error err = { 0 };
   rc = 0;
   /* one untimed warm-up pass pages the weights in, as llama-bench does */
   for (int r = -1; r < reps && rc == 0; r++) {
-    if (n_pp > 0) {
-      g4_session_reset (s);
-      g4_batch b = {.n = n_pp,.tokens = ids };
-      double t0 = now ();
-      rc = g4_session_decode (s, &b, logits, &err) != G4_OK;
-      if (r >= 0)
-        pp[r] = n_pp / (now () - t0);
-    }
-    g4_session_reset (s);
     double t0 = now ();
-    for (int i = 0; i < n_tg && rc == 0; i++) {
-      g4_batch b = {.n = 1,.tokens = ids + n_pp + i };
-      rc = g4_session_decode (s, &b, logits, &err) != G4_OK;
+    if (n_pp > 0) {
+      rc = run_prompts (&t, &err) != G4_OK;
+      if (r >= 0)
+        pp[r] = (double) N * n_pp / (now () - t0);
     }
+    t0 = now ();
+    rc = rc || run_tokens (&t, &err) != G4_OK;
     if (r >= 0 && n_tg > 0)
-      tg[r] = n_tg / (now () - t0);
+      tg[r] = (double) N * n_tg / (now () - t0);
   }
   if (rc == 0 && bo->profile) {
     FILE *f = bo->json ? stderr : stdout;
     char what[64];
     if (n_pp > 0) {
-      g4_session_reset (s);
-      g4_batch b = {.n = n_pp,.tokens = ids };
       g4_profile_enable (true);
       double t0 = now ();
-      rc = g4_session_decode (s, &b, logits, &err) != G4_OK;
+      rc = run_prompts (&t, &err) != G4_OK;
       snprintf (what, sizeof what, "pp%d", n_pp);
       print_profile (f, what, now () - t0);
     }
-    g4_session_reset (s);
     g4_profile_enable (true);
     double t0 = now ();
-    for (int i = 0; i < n_tg && rc == 0; i++) {
-      g4_batch b = {.n = 1,.tokens = ids + n_pp + i };
-      rc = g4_session_decode (s, &b, logits, &err) != G4_OK;
-    }
+    rc = rc || run_tokens (&t, &err) != G4_OK;
     snprintf (what, sizeof what, "tg%d", n_tg);
     if (n_tg > 0)
       print_profile (f, what, now () - t0);
@@ -177,11 +218,16 @@ bench_text (const cli_model_opts * o0, const bench_opts * bo, bench_result * res
   res->pp = n_pp > 0 ? median (pp, reps) : 0;
   res->tg = n_tg > 0 ? median (tg, reps) : 0;
 out:
+  for (int i = 0; t.s && i < N; i++) {
+    g4_session_free (t.s[i]);
+    free (t.logits[i]);
+  }
+  free (t.s);
+  free (t.logits);
+  free (t.b);
   free (pp);
   free (tg);
   free (ids);
-  free (logits);
-  g4_session_free (s);
   g4_model_free (m);
   return rc;
 }
@@ -259,7 +305,7 @@ static int
 run (int argc, char **argv)
 {
   cli_model_opts o = { 0 };
-  bench_opts bo = {.n_pp = 512,.n_tg = 128,.reps = 3 };
+  bench_opts bo = {.n_pp = 512,.n_tg = 128,.reps = 3,.parallel = 1 };
   if (cli_parse (&cmd_bench, argc, argv, &o, opt, &bo))
     return 2;
   if (!o.model && !bo.mmproj)
@@ -283,8 +329,8 @@ run (int argc, char **argv)
   if (bo.json) {
     printf ("{");
     if (o.model)
-      printf ("\"pp_tokens_per_s\":%.3f,\"tg_tokens_per_s\":%.3f,\"n_prompt\":%d,\"n_gen\":%d,",
-          res.pp, res.tg, bo.n_pp, bo.n_tg);
+      printf ("\"pp_tokens_per_s\":%.3f,\"tg_tokens_per_s\":%.3f,\"n_prompt\":%d,\"n_gen\":%d,"
+          "\"parallel\":%d,", res.pp, res.tg, bo.n_pp, bo.n_tg, bo.parallel);
     if (res.image_ms >= 0)
       printf ("\"image_encode_ms\":%.3f,\"image_tokens\":%d,", res.image_ms, res.image_tokens);
     if (res.audio_ms >= 0)
@@ -294,8 +340,8 @@ run (int argc, char **argv)
   } else {
     printf ("threads: %d, reps: %d\n", threads, bo.reps);
     if (o.model)
-      printf ("model: %s\npp%d: %.2f tokens/s\ntg%d: %.2f tokens/s\n", o.model, bo.n_pp, res.pp,
-          bo.n_tg, res.tg);
+      printf ("model: %s\nparallel: %d\npp%d: %.2f tokens/s\ntg%d: %.2f tokens/s\n", o.model,
+          bo.parallel, bo.n_pp, res.pp, bo.n_tg, res.tg);
     if (res.image_ms >= 0)
       printf ("image: %s\nimage encode: %.1f ms, %d tokens\n", bo.image, res.image_ms,
           res.image_tokens);

@@ -221,7 +221,8 @@ typedef enum { G4_KV_F16, G4_KV_F32 } g4_kv_type;
 typedef struct {
   int n_ctx;                    /* max positions (0 = min(n_ctx_train, 4096)) */
   int n_threads;                /* 0 = number of cores */
-  int n_batch;                  /* max tokens per forward pass (0 = 512) */
+  int n_batch;                  /* max tokens per forward pass (0 = min(512, n_ctx)); more
+                                 * than n_ctx serves g4_session_decode_many */
   g4_kv_type kv_type;
   const volatile int *cancel;   /* when non-NULL and *cancel != 0, decode stops with G4_STATUS_CANCELLED */
 } g4_session_params;
@@ -254,6 +255,19 @@ typedef struct {
 
 g4_status g4_session_decode (g4_session * s, const g4_batch * batch,
     float *logits, g4_error * err);
+
+/* The batches of n distinct sessions of one model decoded together: each as
+ * g4_session_decode would (same results), but the positions of all of them
+ * share forward passes, so that every
+ * weight is read once per pass for all sequences (several camera streams
+ * decoding at once cost little more than one). A pass is computed in the
+ * buffers of the session with the largest n_ctx (then n_batch) and holds at
+ * most its n_batch rows, and at most each session's own n_batch of that
+ * session. logits[i] receives session i's wanted logits. Nothing is decoded when any batch is invalid or does not
+ * fit its context (the error names it). A pass stops with
+ * G4_STATUS_CANCELLED only when every session's cancel flag is raised. */
+g4_status g4_session_decode_many (g4_session * const *s, const g4_batch * batch, int n,
+    float *const *logits, g4_error * err);
 
 /* ---- sampling and generation ---------------------------------------------- */
 
@@ -296,6 +310,12 @@ typedef struct {
    * that keep the answer valid can be sampled, and generation ends (G4_STOP_EOG)
    * once the answer is complete. Owned by the caller; one generation at a time. */
   g4_constraint *constraint;
+  /* true: the prompt starts a new conversation (as after g4_session_reset),
+   * but the positions the session holds that equal the prompt's head
+   * (tokens before the first media, e.g. system prompt and instructions of
+   * the previous job) are kept instead of computed again: same results,
+   * less prefill. */
+  bool reuse_prefix;
 } g4_generate_params;
 
 typedef enum {
@@ -307,6 +327,7 @@ typedef enum {
 
 typedef struct {
   int n_prompt, n_generated;
+  int n_prompt_reused;          /* prompt positions kept from the session (reuse_prefix) */
   double prompt_seconds, generate_seconds;
   g4_stop_reason stop;
 } g4_generate_result;
@@ -317,6 +338,31 @@ typedef struct {
  * G4_STATUS_CONTEXT_FULL, with the text produced so far already delivered. */
 g4_status g4_generate (g4_session * s, const g4_batch * prompt,
     const g4_generate_params * p, g4_generate_result * res, g4_error * err);
+
+/* Generation in steps, several at once: a g4_generation is what g4_generate
+ * runs, advanced one forward pass at a time by g4_generation_step, which runs
+ * one pass for every unfinished generation it is given (on distinct sessions
+ * of one model), so that generations join and leave a running batch between
+ * steps. Greedy results equal g4_generate's. The prompt's arrays and the
+ * parameters' stop strings and constraint must stay valid until it is done
+ * (the batch and parameters themselves are copied). */
+typedef struct g4_generation g4_generation;
+g4_status g4_generation_new (g4_session * s, const g4_batch * prompt,
+    const g4_generate_params * p, g4_generation ** out, g4_error * err);
+/* One pass: each generation still in its prompt feeds at most max_prefill
+ * more positions (<= 0: the whole rest; an image is never split), the others
+ * their last token; then each that finished its prompt samples. A generation
+ * that stops, runs out of context or whose session's cancel flag is raised
+ * ends (g4_generation_done); the step fails only when no pass could run (out
+ * of memory), ending them all. */
+g4_status g4_generation_step (g4_generation * const *g, int n, int max_prefill,
+    g4_error * err);
+bool g4_generation_done (const g4_generation * g);
+/* How it went so far; once done, G4_OK or why it ended (with err), as
+ * g4_generate returns it. */
+g4_status g4_generation_result (const g4_generation * g, g4_generate_result * res,
+    g4_error * err);
+void g4_generation_free (g4_generation * g);
 
 /* ---- multimodal projector: vision and audio encoders (mmproj GGUF) -------- */
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One forward pass of the Gemma 4 text decoder over T consecutive positions,
- * reading top to bottom like docs/text-decoder.md#forward-pass. */
+/* One forward pass of the Gemma 4 text decoder over T positions,
+ * reading top to bottom like docs/text-decoder.md#forward-pass. The rows may
+ * belong to several sequences: only attention tells them apart. */
 #include <math.h>
 #include <string.h>
 
@@ -9,8 +10,7 @@
 /* h0 = token_embd[t] * sqrt(d) in exact fp32 (trap T4,
  * docs/text-decoder.md#embedding); injected media rows are taken as they are. */
 static void
-embed (const g4_thread * th, g4_session * s, const g4_token * tokens, const float *embd,
-    const bool *embd_mask, int T)
+embed (const g4_thread * th, g4_session * s, int T)
 {
   const g4_model *m = s->model;
   const int d = m->hp.info.n_embd;
@@ -20,10 +20,10 @@ embed (const g4_thread * th, g4_session * s, const g4_token * tokens, const floa
   for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
     for (int64_t t = t0; t < t1; t++) {
       float *h = s->h + (size_t) t * d;
-      if (embd_mask && embd_mask[t]) {
-        memcpy (h, embd + (size_t) t * d, sizeof (float) * d);
+      if (s->row_embd[t]) {
+        memcpy (h, s->row_embd[t], sizeof (float) * d);
       } else {
-        g4_dequantize_row (E->type, (const uint8_t *) E->data + (size_t) tokens[t] * E->row_bytes, h, d);
+        g4_dequantize_row (E->type, (const uint8_t *) E->data + (size_t) s->row_token[t] * E->row_bytes, h, d);
         g4_scale (h, d, scale);
       }
     }
@@ -114,15 +114,25 @@ output (const g4_thread * th, g4_session * s, const bool *want, int T, float *lo
 }
 
 typedef struct {
-  g4_session *s;
-  const g4_token *tokens;
-  const float *embd;
-  const bool *embd_mask, *want;
-  int T;
+  g4_session *s;                /* whose buffers the pass uses */
+  const g4_pass_seq *seqs;
+  int n_seq, T;
   float *logits;
+  int all_cancelled;            /* member 0's reading of the sequences' cancel flags */
   bool cancelled;               /* g4_team_cancelled's shared copy */
   int cancelled_layer;
 } pass;
+
+static int
+all_cancelled (const g4_pass_seq * seqs, int n_seq)
+{
+  for (int i = 0; i < n_seq; i++) {
+    const volatile int *c = seqs[i].s->p.cancel;
+    if (!c || !*c)
+      return 0;
+  }
+  return 1;
+}
 
 /* docs/text-decoder.md#forward-pass, run by every member of the pass's team. */
 static void
@@ -134,23 +144,25 @@ forward (const g4_thread * th, void *arg)
   const g4_hparams *hp = &m->hp;
   const int T = a->T;
 
-  embed (th, s, a->tokens, a->embd, a->embd_mask, T);
+  embed (th, s, T);
   if (hp->info.n_embd_per_layer > 0)
-    g4_ple_inputs (th, s, a->tokens, a->embd_mask, T);
+    g4_ple_inputs (th, s, T);
   const double p0 = g4_prof_start (th);
-  g4_rope_table (th, s->rope_cos[0], s->rope_sin[0], s->n_past, T, hp->n_rot,
+  g4_rope_table (th, s->rope_cos[0], s->rope_sin[0], s->row_pos, T, hp->n_rot,
       hp->info.rope_theta, m->w.rope_freqs);
-  g4_rope_table (th, s->rope_cos[1], s->rope_sin[1], s->n_past, T, hp->n_rot_swa,
+  g4_rope_table (th, s->rope_cos[1], s->rope_sin[1], s->row_pos, T, hp->n_rot_swa,
       hp->info.rope_theta_swa, NULL);
   g4_prof_stop (th, p0, "RoPE tables");
 
   for (int l = 0; l < hp->info.n_layer; l++) {
-    if (g4_team_cancelled (th, s->p.cancel, &a->cancelled)) {
+    if (th->id == 0)
+      a->all_cancelled = all_cancelled (a->seqs, a->n_seq);
+    if (g4_team_cancelled (th, &a->all_cancelled, &a->cancelled)) {
       a->cancelled_layer = l;
       return;
     }
     const g4_layer_weights *lw = &m->w.layers[l];
-    g4_attention_block (th, s, l, T);
+    g4_attention_block (th, s, a->seqs, a->n_seq, l, T);
     feed_forward_block (th, s, lw, T);
     if (hp->info.n_embd_per_layer > 0)
       g4_ple_apply (th, s, l, T);
@@ -165,27 +177,22 @@ forward (const g4_thread * th, void *arg)
       g4_prof_stop (th, p1, "norms and residuals");
     }
   }
-  output (th, s, a->want, T, a->logits);
+  output (th, s, s->want, T, a->logits);
 }
 
 g4_status
-g4_decoder_forward (g4_session * s, const g4_token * tokens, const float *embd,
-    const bool *embd_mask, const bool *bidirectional, const bool *want, int T, float *logits,
-    g4_error * err)
+g4_decoder_forward (g4_session * w, const g4_pass_seq * seqs, int n_seq, int T,
+    float *logits, g4_error * err)
 {
-  /* contiguous runs of bidirectional media rows form spans (one per image) */
-  for (int t = 0, id = -1; t < T; t++) {
-    const bool media = bidirectional && bidirectional[t] && embd_mask && embd_mask[t];
-    if (media && (t == 0 || s->span[t - 1] < 0))
-      id++;
-    s->span[t] = media ? id : -1;
-  }
-  pass a = {.s = s,.tokens = tokens,.embd = embd,.embd_mask = embd_mask,.want = want,
-    .T = T,.logits = logits };
-  g4_team_run (s->p.n_threads, forward, &a);
+  int n_threads = 0;
+  for (int i = 0; i < n_seq; i++)
+    n_threads = seqs[i].s->p.n_threads > n_threads ? seqs[i].s->p.n_threads : n_threads;
+  pass a = {.s = w,.seqs = seqs,.n_seq = n_seq,.T = T,.logits = logits };
+  g4_team_run (n_threads, forward, &a);
   if (a.cancelled)
     return g4_set_error (err, G4_STATUS_CANCELLED, "decode cancelled at layer %d",
         a.cancelled_layer);
-  s->n_past += T;
+  for (int i = 0; i < n_seq; i++)
+    seqs[i].s->n_past += seqs[i].n;
   return G4_OK;
 }

@@ -22,17 +22,19 @@ mm (const g4_thread * th, g4_session * s, const g4_matrix * W, const float *x, i
  * post-norm and residual add that ends every block. */
 void g4_norm_add (const g4_thread * th, g4_session * s, float *y, const float *w, int T);
 
-/* rope.c (docs/text-decoder.md#rope): cos/sin of positions pos0..pos0+T-1 for a
+/* rope.c (docs/text-decoder.md#rope): cos/sin of positions pos[0..T) for a
  * rotary width n_rot, base theta and optional per-pair frequency divisors (rows
  * shared by the team); then rotation of n_heads heads of one row (NEOX pairing
  * (i, i + n_rot/2)). */
-void g4_rope_table (const g4_thread * th, float *cos_t, float *sin_t, int pos0, int T,
+void g4_rope_table (const g4_thread * th, float *cos_t, float *sin_t, const int *pos, int T,
     int n_rot, float theta, const float *freq_div);
 void g4_rope_rotate (float *x, int n_heads, int hd, int n_rot, const float *cos_t,
     const float *sin_t);
 
-/* attention.c (docs/text-decoder.md#attention): h += post_norm(attn(attn_norm(h))). */
-void g4_attention_block (const g4_thread * th, g4_session * s, int l, int T);
+/* attention.c (docs/text-decoder.md#attention): h += post_norm(attn(attn_norm(h))),
+ * each sequence of seqs attending to its own KV cache. */
+void g4_attention_block (const g4_thread * th, g4_session * s, const g4_pass_seq * seqs,
+    int n_seq, int l, int T);
 
 /* feed_forward.c (docs/text-decoder.md#feed-forward): out = down(gelu(gate u) * up u). */
 void g4_feed_forward (const g4_thread * th, g4_session * s, const g4_matrix * gate,
@@ -43,8 +45,7 @@ void g4_moe (const g4_thread * th, g4_session * s, const g4_layer_weights * lw,
     const float *h_a, int T, float *out);
 
 /* per_layer_embedding.c (docs/text-decoder.md#per-layer-embeddings) */
-void g4_ple_inputs (const g4_thread * th, g4_session * s, const g4_token * tokens,
-    const bool *embd_mask, int T);
+void g4_ple_inputs (const g4_thread * th, g4_session * s, int T);
 void g4_ple_apply (const g4_thread * th, g4_session * s, int l, int T);
 
 #endif

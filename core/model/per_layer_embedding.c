@@ -8,8 +8,7 @@
 #include "decoder.h"
 
 void
-g4_ple_inputs (const g4_thread * th, g4_session * s, const g4_token * tokens,
-    const bool *embd_mask, int T)
+g4_ple_inputs (const g4_thread * th, g4_session * s, int T)
 {
   const g4_model *m = s->model;
   const g4_model_info *in = &m->hp.info;
@@ -29,8 +28,7 @@ g4_ple_inputs (const g4_thread * th, g4_session * s, const g4_token * tokens,
   while (g4_take (th, (int64_t) T * per_token, 0, &i0, &i1))
     for (int64_t i = i0; i < i1; i++) {
       const int64_t t = i / per_token, l0 = i % per_token * n_sl;
-      const bool media = embd_mask && embd_mask[t];
-      const g4_token id = media ? 0 : tokens[t];
+      const g4_token id = s->row_embd[t] ? 0 : s->row_token[t];
       float *e = s->pli + (size_t) t * LP + l0 * P, *c = s->ple_ctx + (size_t) t * LP + l0 * P;
       g4_dequantize_row (E->type, (const uint8_t *) E->data + (size_t) id * E->row_bytes
           + g4_row_size (E->type, l0 * P), e, (int64_t) n_sl * P);

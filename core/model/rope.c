@@ -8,7 +8,7 @@
 #include "decoder.h"
 
 void
-g4_rope_table (const g4_thread * th, float *cos_t, float *sin_t, int pos0, int T, int n_rot,
+g4_rope_table (const g4_thread * th, float *cos_t, float *sin_t, const int *pos, int T, int n_rot,
     float theta, const float *freq_div)
 {
   const int half = n_rot / 2;
@@ -19,7 +19,7 @@ g4_rope_table (const g4_thread * th, float *cos_t, float *sin_t, int pos0, int T
         double inv_freq = pow ((double) theta, -2.0 * i / n_rot);
         if (freq_div)
           inv_freq /= freq_div[i];
-        double phi = (double) (pos0 + t) * inv_freq;
+        double phi = (double) pos[t] * inv_freq;
         cos_t[t * half + i] = (float) cos (phi);
         sin_t[t * half + i] = (float) sin (phi);
       }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Session lifetime and g4_session_decode: argument checks, context limits and
- * splitting a request into batches of at most n_batch positions. */
+/* Session lifetime and g4_session_decode(_many): argument checks, context
+ * limits and laying the sequences' positions out into passes of at most
+ * n_batch rows. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -75,10 +76,10 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
         "context size %d exceeds the model's trained context %d", p.n_ctx, in->n_ctx_train);
   if (p.n_threads == 0)
     p.n_threads = n_cores ();
+  /* a batch larger than the context is only of use to passes that decode
+   * several sessions' positions in this session's buffers */
   if (p.n_batch == 0)
-    p.n_batch = 512;
-  if (p.n_batch > p.n_ctx)
-    p.n_batch = p.n_ctx;
+    p.n_batch = 512 < p.n_ctx ? 512 : p.n_ctx;
 
   g4_session *s = calloc (1, sizeof *s);
   if (!s)
@@ -144,6 +145,11 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
   ALLOC (s->logit_rows, T * d);
   ALLOC (s->want, T);
   ALLOC (s->span, T);
+  ALLOC (s->row_token, T);
+  ALLOC (s->row_embd, T);
+  ALLOC (s->row_pos, T);
+  ALLOC (s->row_seq, T);
+  ALLOC (s->held, (size_t) p.n_ctx);
 #undef ALLOC
   s->mm_scratch_size = scratch_size (m, (int) T, (int) hd_max, (int) slots, (int) att_q_rows);
   s->mm_scratch = malloc (s->mm_scratch_size ? s->mm_scratch_size : 1);
@@ -171,6 +177,12 @@ g4_session_free (g4_session * s)
   free (s->sel);
   free (s->want);
   free (s->span);
+  free (s->row_token);
+  free (s->row_embd);
+  free (s->row_pos);
+  free (s->row_seq);
+  free (s->held);
+  free (s->logits_rows);
   free (s->exp_tokens);
   free (s->mm_scratch);
   free (s);
@@ -180,6 +192,29 @@ void
 g4_session_reset (g4_session * s)
 {
   s->n_past = 0;
+  s->kv_top = 0;
+}
+
+int
+g4_session_keep_prefix (g4_session * s, const g4_batch * b)
+{
+  const g4_hparams *hp = &s->model->hp;
+  int k = 0;
+  while (k < s->n_past && k < b->n - 1 && b->tokens && !(b->embd_mask && b->embd_mask[k])
+      && s->held[k] == b->tokens[k])
+    k++;
+  /* ring slots of positions a later query still sees (the window before k)
+   * must not have been overwritten by positions written after them */
+  const int W = hp->info.sliding_window;
+  for (int l = 0; l < s->kv.n_layer; l++) {
+    const g4_kv_layer *kl = &s->kv.layers[l];
+    if (hp->is_swa[l] && kl->cap > 0 && kl->cap < s->p.n_ctx
+        && (k - W > 0 ? k - W : 0) < s->kv_top - kl->cap)
+      k = 0;
+  }
+  s->n_past = k;
+  s->kv_top = k > 0 ? s->kv_top : 0;
+  return k;
 }
 
 int
@@ -189,7 +224,7 @@ g4_session_n_past (const g4_session * s)
 }
 
 g4_status
-g4_session_decode (g4_session * s, const g4_batch * b, float *logits, g4_error * err)
+g4_session_check (const g4_session * s, const g4_batch * b, g4_error * err)
 {
   if (!s || !b || b->n < 1 || (!b->tokens && !b->embd))
     return g4_set_error (err, G4_STATUS_INVALID_ARG, "empty batch");
@@ -198,29 +233,154 @@ g4_session_decode (g4_session * s, const g4_batch * b, float *logits, g4_error *
     return g4_set_error (err, G4_STATUS_CONTEXT_FULL,
         "context full: %d positions used, %d more requested, context size %d",
         s->n_past, b->n, s->p.n_ctx);
-  for (int i = 0; i < b->n; i++) {
-    bool media = b->embd && b->embd_mask && b->embd_mask[i];
-    if (!media && (!b->tokens || b->tokens[i] < 0 || b->tokens[i] >= hp->n_vocab))
+  for (int j = 0; j < b->n; j++) {
+    bool media = b->embd && b->embd_mask && b->embd_mask[j];
+    if (!media && (!b->tokens || b->tokens[j] < 0 || b->tokens[j] >= hp->n_vocab))
       return g4_set_error (err, G4_STATUS_INVALID_ARG,
           "token %d at batch position %d is out of range [0, %d)",
-          b->tokens ? b->tokens[i] : -1, i, hp->n_vocab);
-  }
-  float *out = logits;
-  for (int i0 = 0; i0 < b->n; i0 += s->p.n_batch) {
-    const int T = b->n - i0 < s->p.n_batch ? b->n - i0 : s->p.n_batch;
-    int n_out = 0;
-    for (int t = 0; t < T; t++) {
-      /* without want_logits only the last position of the whole batch is wanted */
-      s->want[t] = b->want_logits ? b->want_logits[i0 + t] : i0 + t == b->n - 1;
-      n_out += s->want[t];
-    }
-    g4_status st = g4_decoder_forward (s, b->tokens ? b->tokens + i0 : NULL,
-        b->embd ? b->embd + (size_t) i0 * hp->info.n_embd : NULL,
-        b->embd_mask ? b->embd_mask + i0 : NULL,
-        b->bidirectional ? b->bidirectional + i0 : NULL, s->want, T, out, err);
-    if (st)
-      return st;
-    out += (size_t) n_out * hp->n_vocab;
+          b->tokens ? b->tokens[j] : -1, j, hp->n_vocab);
   }
   return G4_OK;
+}
+
+/* The session whose buffers a pass over all of s uses: the largest context
+ * (its attention buffers hold any of the others'), then the largest batch. */
+static g4_session *
+workspace (g4_session * const *s, int n)
+{
+  g4_session *w = s[0];
+  for (int i = 1; i < n; i++)
+    if (s[i]->p.n_ctx > w->p.n_ctx
+        || (s[i]->p.n_ctx == w->p.n_ctx && s[i]->p.n_batch > w->p.n_batch))
+      w = s[i];
+  return w;
+}
+
+/* Rows [from, from + k) of b as rows row0.. of w's pass, sequence seq. */
+static void
+lay_rows (g4_session * w, const g4_batch * b, int seq, int from, int k, int row0)
+{
+  const int d = w->model->hp.info.n_embd;
+  for (int j = 0; j < k; j++) {
+    const int i = from + j, t = row0 + j;
+    const bool media = b->embd && b->embd_mask && b->embd_mask[i];
+    w->row_token[t] = b->tokens ? b->tokens[i] : 0;
+    w->row_embd[t] = media ? b->embd + (size_t) i * d : NULL;
+    w->row_seq[t] = seq;
+    /* without want_logits only the last position of the whole batch is wanted */
+    w->want[t] = b->want_logits ? b->want_logits[i] : i == b->n - 1;
+    /* contiguous runs of bidirectional media rows form spans (one per image) */
+    const bool bidi = media && b->bidirectional && b->bidirectional[i];
+    w->span[t] = !bidi ? -1 : j > 0 && w->span[t - 1] >= 0 ? w->span[t - 1] : t;
+  }
+}
+
+/* Passes over the batches until every row is decoded; done[i]: rows of
+ * sequence i decoded, out_rows[i]: its logits rows written; seqs: room for n. */
+static g4_status
+decode_passes (g4_session * const *s, const g4_batch * b, int n, float *const *logits,
+    int *done, int *out_rows, g4_pass_seq * seqs, g4_error * err)
+{
+  g4_session *w = workspace (s, n);
+  const int V = w->model->hp.n_vocab;
+  for (;;) {
+    /* each sequence's next rows, as many as its own batch size and what is
+     * left of the pass allow */
+    int T = 0, n_seq = 0, n_out = 0;
+    for (int i = 0; i < n && T < w->p.n_batch; i++) {
+      int k = b[i].n - done[i];
+      k = k < s[i]->p.n_batch ? k : s[i]->p.n_batch;
+      k = k < w->p.n_batch - T ? k : w->p.n_batch - T;
+      if (k <= 0)
+        continue;
+      lay_rows (w, &b[i], n_seq, done[i], k, T);
+      for (int j = 0; j < k; j++) {
+        w->row_pos[T + j] = s[i]->n_past + j;
+        s[i]->held[s[i]->n_past + j] = w->row_embd[T + j] ? -1 : w->row_token[T + j];
+        n_out += w->want[T + j];
+      }
+      const int top = s[i]->n_past + k;
+      s[i]->kv_top = top > s[i]->kv_top ? top : s[i]->kv_top;
+      seqs[n_seq++] = (g4_pass_seq) {.s = s[i],.row0 = T,.n = k };
+      T += k;
+    }
+    if (n_seq == 0)
+      return G4_OK;
+    float *out;
+    if (n == 1) {
+      out = logits[0] + (size_t) out_rows[0] * V;
+    } else {
+      if ((size_t) n_out * V > w->logits_cap) {
+        float *p = realloc (w->logits_rows, sizeof (float) * (size_t) n_out * V);
+        if (!p)
+          return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory for logits");
+        w->logits_rows = p;
+        w->logits_cap = (size_t) n_out * V;
+      }
+      out = w->logits_rows;
+    }
+    g4_status st = g4_decoder_forward (w, seqs, n_seq, T, out, err);
+    if (st)
+      return st;
+    for (int q = 0, packed = 0, i = 0; q < n_seq; q++) {
+      while (s[i] != seqs[q].s)
+        i++;
+      int k = 0;
+      for (int j = 0; j < seqs[q].n; j++)
+        k += w->want[seqs[q].row0 + j];
+      if (n > 1)
+        memcpy (logits[i] + (size_t) out_rows[i] * V, out + (size_t) packed * V,
+            sizeof (float) * (size_t) k * V);
+      packed += k;
+      out_rows[i] += k;
+      done[i] += seqs[q].n;
+    }
+  }
+}
+
+
+g4_status
+g4_session_decode_many (g4_session * const *s, const g4_batch * b, int n, float *const *logits,
+    g4_error * err)
+{
+  if (!s || !b || !logits || n < 1)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "no sessions to decode");
+  for (int i = 0; i < n; i++) {
+    g4_status st = g4_session_check (s[i], &b[i], err);
+    if (st)
+      return st;
+    for (int j = 0; j < i; j++)
+      if (s[j] == s[i] || s[j]->model != s[i]->model)
+        return g4_set_error (err, G4_STATUS_INVALID_ARG, "sequences %d and %d %s", j, i,
+            s[j] == s[i] ? "are the same session" : "use different models");
+  }
+  /* per sequence: rows done, logits rows written, its part of a pass */
+  enum { ON_STACK = 16 };
+  int stack_counts[2 * ON_STACK];
+  g4_pass_seq stack_seqs[ON_STACK];
+  int *done = n <= ON_STACK ? stack_counts : calloc ((size_t) n * 2, sizeof *done);
+  g4_pass_seq *seqs = n <= ON_STACK ? stack_seqs : malloc (sizeof *seqs * (size_t) n);
+  if (!done || !seqs) {
+    if (n > ON_STACK) {
+      free (done);
+      free (seqs);
+    }
+    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
+  }
+  int *out_rows = done + n;
+  memset (done, 0, sizeof *done * (size_t) n * 2);
+  g4_status st = decode_passes (s, b, n, logits, done, out_rows, seqs, err);
+  if (n > ON_STACK) {
+    free (done);
+    free (seqs);
+  }
+  return st;
+}
+
+g4_status
+g4_session_decode (g4_session * s, const g4_batch * b, float *logits, g4_error * err)
+{
+  if (!s || !b)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "empty batch");
+  return g4_session_decode_many (&s, b, 1, &logits, err);
 }

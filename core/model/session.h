@@ -12,6 +12,8 @@ struct g4_session {
   g4_session_params p;
   g4_kv_cache kv;
   int n_past;
+  int kv_top;                   /* 1 + the last position written since the reset, cancelled passes too */
+  g4_token *held;               /* [n_ctx] token of each position held, -1 for media */
 
   /* activations of one batch, T <= p.n_batch rows each */
   float *h;                     /* [T][d] residual stream */
@@ -44,12 +46,39 @@ struct g4_session {
   float *logit_rows;            /* [T][d] normed final states of wanted positions */
   bool *want;                   /* [T] which positions of the current batch give logits */
   int *span;                    /* [T] media span of each position (-1: text) when media attends bidirectionally */
+  /* where each row of a pass comes from: several sessions' rows share one
+   * pass (g4_session_decode_many), decoded in this session's buffers */
+  g4_token *row_token;          /* [T] token, or the placeholder of a media row */
+  const float **row_embd;       /* [T] injected media row, NULL for a token */
+  int *row_pos;                 /* [T] position in its sequence */
+  int *row_seq;                 /* [T] index of its sequence in the pass */
+  float *logits_rows;           /* packed logits of a pass's wanted rows */
+  size_t logits_cap;            /* floats allocated there */
 };
 
-/* The forward pass (docs/text-decoder.md#forward-pass) over T positions at
- * n_past (decoder.c). */
-g4_status g4_decoder_forward (g4_session * s, const g4_token * tokens, const float *embd,
-    const bool *embd_mask, const bool *bidirectional, const bool *want, int T, float *logits,
-    g4_error * err);
+/* One session's rows [row0, row0 + n) of a pass: its positions n_past.. */
+typedef struct {
+  g4_session *s;
+  int row0, n;
+} g4_pass_seq;
+
+/* Whether b fits s: a non-empty batch of valid tokens within the context
+ * (what g4_session_decode_many checks of each batch). */
+g4_status g4_session_check (const g4_session * s, const g4_batch * b, g4_error * err);
+
+/* Keeps the longest head of the positions s holds that equals the head of
+ * b (tokens, up to the first media row, at most b->n - 1 positions) when
+ * the sliding layers' rings still hold what later positions see of it, and
+ * forgets the rest; returns the positions kept. */
+int g4_session_keep_prefix (g4_session * s, const g4_batch * b);
+
+/* The forward pass (docs/text-decoder.md#forward-pass) over the T rows
+ * described by w's row arrays, want and span, which belong to the n_seq
+ * sequences of seqs (each at its own n_past, with its own KV cache), in the
+ * buffers of session w (decoder.c). Logits of the wanted rows are packed into
+ * logits. The pass stops when every sequence's cancel flag is raised;
+ * otherwise each sequence's n_past advances by its rows. */
+g4_status g4_decoder_forward (g4_session * w, const g4_pass_seq * seqs, int n_seq, int T,
+    float *logits, g4_error * err);
 
 #endif

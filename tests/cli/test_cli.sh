@@ -30,6 +30,10 @@ json=$("$CLI" bench -m "$D/text/e2b-f32.gguf" -p 8 -n 4 -r 1 --json)
 check "bench --json has the three keys" "3" \
   "$(echo "$json" | grep -o '"pp_tokens_per_s":[0-9.]*\|"tg_tokens_per_s":[0-9.]*\|"peak_rss_bytes":[0-9]*' | wc -l | tr -d ' ')"
 
+json=$("$CLI" bench -m "$D/text/e2b-f32.gguf" -p 8 -n 4 -r 1 --parallel 3 --json)
+check "bench --parallel 3 reports both speeds and parallel 3" "3" \
+  "$(echo "$json" | grep -o '"pp_tokens_per_s":[0-9.]*\|"tg_tokens_per_s":[0-9.]*\|"parallel":3,' | wc -l | tr -d ' ')"
+
 json=$("$CLI" bench --mmproj "$D/mm/mmproj-f32.gguf" --image "$D/vision/img_160x120.ppm" -r 1 --json)
 check "bench --image gives the encoder time and 130 tokens" "2" \
   "$(echo "$json" | grep -o '"image_encode_ms":[0-9.]*\|"image_tokens":130' | wc -l | tr -d ' ')"
@@ -55,7 +59,8 @@ for args in "info" "info -m /nonexistent.gguf" "logits -m $D/text/e2b-f32.gguf -
     "bench --mmproj $D/mm/mmproj-f32.gguf" "bench --image $D/vision/img_160x120.ppm" \
     "bench --mmproj $D/mm/mmproj-f32.gguf --audio $D/mm/speech.wav --image $D/vision/img_160x120.ppm" \
     "bench --mmproj $D/text/e2b-f32.gguf --image $D/vision/img_160x120.ppm" \
-    "generate -m $D/text-extra/rv-q4_0.gguf -p hi --top-p 2" "nosuchcommand"; do
+    "generate -m $D/text-extra/rv-q4_0.gguf -p hi --top-p 2" "bench -m $D/text/e2b-f32.gguf --parallel 0" \
+    "nosuchcommand"; do
   # shellcheck disable=SC2086
   "$CLI" $args > "$tmp/out" 2> "$tmp/err"
   rc=$?

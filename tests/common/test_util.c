@@ -327,3 +327,27 @@ test_gguf_rewrite (const char *src, test_rewrite_fn fn, void *user)
   g4_gguf_close (g);
   return path;
 }
+
+bool
+test_collect_answer (const char *t, int n, bool thought, void *user)
+{
+  test_answer *k = user;
+  if (!thought && k->len + (size_t) n < sizeof k->text) {
+    memcpy (k->text + k->len, t, (size_t) n);
+    k->len += (size_t) n;
+    k->text[k->len] = '\0';
+  }
+  return true;
+}
+
+g4_model *
+test_load_model (const char *path)
+{
+  g4_model *m = NULL;
+  g4_error err = { 0 };
+  if (g4_model_load (path, NULL, &m, &err)) {
+    printf ("load %s: %s\n", path, err.message);
+    return NULL;
+  }
+  return m;
+}

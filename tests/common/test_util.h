@@ -83,6 +83,21 @@ test_diff test_compare_f32 (const float *got, const float *want, size_t n);
 /* Index of the first largest value. */
 size_t test_argmax_f32 (const float *x, size_t n);
 
+/* ---- generation ------------------------------------------------------------- */
+
+/* The answer text of a generation (thoughts left out), cut at its size. */
+typedef struct {
+  char text[8192];
+  size_t len;
+} test_answer;
+
+/* g4_model_load of path with its default options; NULL (the error printed)
+ * when it fails. */
+g4_model *test_load_model (const char *path);
+
+/* g4_piece_fn appending to the test_answer user. */
+bool test_collect_answer (const char *text, int len, bool in_thought, void *user);
+
 /* ---- hand-built files ------------------------------------------------------- */
 
 /* Bytes appended at the end, growing as needed; free p when done. */

@@ -90,7 +90,7 @@ asr_output_init (Output * out)
 
 static const gchar *const stats_fields[] = { "jobs", "drops", "late",
   "mean-inference-time", "max-inference-time", "tokens-per-second",
-  "model-serial", "model-users", NULL
+  "model-serial", "model-users", "batch-max", NULL
 };
 
 GST_START_TEST (test_properties)

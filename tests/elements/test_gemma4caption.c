@@ -111,8 +111,8 @@ check_caption (const Span * s, GstClockTime start, GstClockTime display,
 }
 
 static const gchar *const stats_fields[] = { "jobs", "drops", "late",
-  "mean-inference-time", "frames", "samples", "samples-alive-max",
-  "sample-bytes-max", NULL
+  "mean-inference-time", "frames", "samples", "skipped-frames",
+  "samples-alive-max", "sample-bytes-max", NULL
 };
 
 GST_START_TEST (test_properties)
@@ -509,6 +509,46 @@ GST_START_TEST (test_native_size)
       stat_u64 (e, "sample-bytes-max"));
   output_clear (&out);
   gst_harness_teardown (h);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* image-size=native: frames the encoder cannot take (1x1000) are skipped
+ * with one warning and counted, as gemma4vision does, not an error: their
+ * window has no frame (a GAP), the next one is captioned. */
+GST_START_TEST (test_unencodable_frames)
+{
+  GstElement *e = new_caption ("image-size", 0, "window", 1000,
+      "frames-per-window", 2, NULL);
+  GstBus *bus = attach_bus (e);
+  GstHarness *h = caption_harness (e, FALSE, 5);
+  const guint f1[] = { 1000, 1400 };
+  Output out;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw, format=RGB, width=1, "
+      "height=1000, framerate=5/1");
+  for (guint i = 0; i < 5; i++)
+    push_frame (h, 1 * 1000 * 3, i, i * 200 * MS, 200 * MS);
+  gst_harness_set_src_caps_str (h, "video/x-raw, format=RGB, width=32, "
+      "height=24, framerate=5/1");
+  push_frames (h, 5, 5, GST_SECOND);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  caption_output_init (&out);
+  collect_until_eos (h, &out);
+  fail_unless_equals_int (count_warnings (bus,
+          "gemma4caption/unencodable-frame", NULL), 1);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  fail_unless_equals_uint64 (stat_u64 (e, "skipped-frames"), 2);
+  fail_unless_equals_uint64 (stat_u64 (e, "jobs"), 1);
+  fail_unless_equals_int (out.spans->len, 2);
+  fail_unless (span (&out, 0)->text == NULL, "the skipped window has text");
+  check_caption (span (&out, 1), GST_SECOND, GST_SECOND, GST_SECOND, f1, 2);
+  g_print ("unencodable frames: two 1x1000 frames skipped (1 warning, a "
+      "GAP for their window), the next window captioned\n");
+  output_clear (&out);
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
   gst_object_unref (e);
 }
 
@@ -1068,6 +1108,7 @@ gemma4caption_suite (void)
   tcase_add_test (tc, test_memory_bound);
   tcase_add_test (tc, test_gaps);
   tcase_add_test (tc, test_native_size);
+  tcase_add_test (tc, test_unencodable_frames);
   tcase_add_test (tc, test_live_overload);
   tcase_add_test (tc, test_late_results);
   tcase_add_test (tc, test_srt_pipeline);

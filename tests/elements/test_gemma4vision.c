@@ -666,6 +666,146 @@ find_answer (GstBuffer * buf, gint parent)
   return NULL;
 }
 
+/* Four gemma4vision elements sharing one model in one pipeline: with
+ * max-batch=4 their jobs are decoded together (batch-max > 1) and every
+ * element's answers are those of max-batch=1 (one job at a time): batched
+ * decoding is bit-identical, greedy. Runs the pipeline to EOS; returns each
+ * element's answers in order, joined by newlines. */
+static void
+run_shared (guint max_batch, gchar ** texts, guint * batch_max)
+{
+  GString *desc = g_string_new (NULL);
+  const gint patterns[4] = { 0, 4, 7, 18 };
+  GstElement *pipe;
+  GstBus *bus;
+  GstMessage *msg;
+  gboolean eos = FALSE;
+
+  for (guint i = 0; i < 4; i++) {
+    g_string_append_printf (desc, "videotestsrc num-buffers=3 pattern=%d ! "
+        "video/x-raw,format=RGB,width=64,height=48,framerate=10/1 ! "
+        "gemma4vision name=v%u model-path=\"%s\" mmproj-path=\"%s\" "
+        "max-tokens=8 max-batch=%u scheduling-policy=throughput ! "
+        "fakesink sync=false ", patterns[i], i, model_path, mmproj_path,
+        max_batch);
+    texts[i] = g_strdup ("");
+  }
+  pipe = gst_parse_launch (desc->str, NULL);
+  g_string_free (desc, TRUE);
+  fail_unless (pipe != NULL);
+  bus = gst_element_get_bus (pipe);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while (!eos && (msg = gst_bus_timed_pop (bus, RESULT_TIMEOUT))) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+      check_error_mentions (msg, "(no error expected)");
+    else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
+      eos = TRUE;
+    else if (gst_message_has_name (msg, "gemma4-result")) {
+      const gchar *name = GST_OBJECT_NAME (GST_MESSAGE_SRC (msg));
+      guint i = (guint) (name[1] - '0');
+      gchar *t = texts[i];
+      fail_unless (i < 4, "%s", name);
+      texts[i] = g_strconcat (t, gst_structure_get_string
+          (gst_message_get_structure (msg), "text"), "\n", NULL);
+      g_free (t);
+    }
+    if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ERROR)
+      gst_message_unref (msg);
+  }
+  fail_unless (eos, "no EOS");
+  for (guint i = 0; i < 4; i++) {
+    gchar *name = g_strdup_printf ("v%u", i);
+    GstElement *v = gst_bin_get_by_name (GST_BIN (pipe), name);
+    batch_max[i] = (guint) stat_u64 (v, "batch-max");
+    fail_unless_equals_uint64 (stat_u64 (v, "jobs"), 3);
+    fail_unless_equals_uint64 (stat_u64 (v, "model-users"), 4);
+    gst_object_unref (v);
+    g_free (name);
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+GST_START_TEST (test_shared_batch)
+{
+  gchar *alone[4], *together[4];
+  guint max_alone[4], max_together[4], most = 0;
+
+  run_shared (1, alone, max_alone);
+  run_shared (4, together, max_together);
+  for (guint i = 0; i < 4; i++) {
+    fail_unless_equals_int (max_alone[i], 1);
+    most = MAX (most, max_together[i]);
+    fail_unless_equals_int (strlen (together[i]) > 3, TRUE);
+    fail_unless_equals_string (together[i], alone[i]);
+    g_free (alone[i]);
+    g_free (together[i]);
+  }
+  fail_unless (most >= 2, "the four elements never decoded together");
+  g_print ("shared batch: 4 elements x 3 frames, max-batch=4 decoded up to "
+      "%u together, every answer equal to max-batch=1's\n", most);
+}
+
+GST_END_TEST;
+
+/* The answer of a gemma4vision (max-tokens 30) on frame n; with_other:
+ * while another element sharing the model generates a long answer in the
+ * same batch, which is then flushed out of it. */
+static gchar *
+answer_beside (guint n, gboolean with_other)
+{
+  GstElement *e = new_vision ("max-tokens", 30, NULL);
+  GstElement *o = with_other ? new_vision ("max-tokens", 3000, NULL) : NULL;
+  GstBus *bus = attach_bus (e), *obus = o ? attach_bus (o) : NULL;
+  GstHarness *h = video_harness (e, "RGB", W, H, FALSE);
+  GstHarness *oh = o ? video_harness (o, "RGB", W, H, FALSE) : NULL;
+  GstStructure *r;
+  gchar *text;
+
+  wait_loaded (bus);
+  if (o) {
+    wait_loaded (obus);
+    gst_buffer_unref (push_pull (oh, "RGB", W, H, 7));
+  }
+  gst_buffer_unref (push_pull (h, "RGB", W, H, n));
+  r = wait_result (bus);
+  fail_unless (r != NULL, "no answer");
+  text = g_strdup (gst_structure_get_string (r, "text"));
+  gst_structure_free (r);
+  if (o) {
+    fail_unless (stat_u64 (e, "batch-max") >= 2, "never in a batch with the "
+        "other element");
+    /* the long generation leaves the batch at once */
+    check_flush_cancels (oh, o);
+  }
+  gst_harness_teardown (h);
+  detach_bus (e, bus);
+  gst_object_unref (e);
+  if (o) {
+    gst_harness_teardown (oh);
+    detach_bus (o, obus);
+    gst_object_unref (o);
+  }
+  return text;
+}
+
+GST_START_TEST (test_shared_flush)
+{
+  gchar *alone = answer_beside (3, FALSE);
+  gchar *beside = answer_beside (3, TRUE);
+
+  fail_unless_equals_string (beside, alone);
+  g_print ("shared flush: an answer decoded beside another element's is the "
+      "one given alone (%zu bytes); that element's flush ended its long "
+      "generation at once\n", strlen (alone));
+  g_free (alone);
+  g_free (beside);
+}
+
+GST_END_TEST;
+
 /* appsrc ! gemma4vision inference-region=roi-list ! videoscale (2x) !
  * appsink: the answers on the upstream regions come out as region metas
  * scaled with the frame. */
@@ -1376,6 +1516,8 @@ gemma4vision_suite (void)
   tcase_add_test (tc, test_configuration_errors);
   tcase_add_test (tc, test_live_property_checks);
   tcase_add_test (tc, test_unencodable_frame);
+  tcase_add_test (tc, test_shared_batch);
+  tcase_add_test (tc, test_shared_flush);
   tcase_add_test (tc, test_caps);
   tcase_add_test (tc, test_attach_modes);
   tcase_add_test (tc, test_sampling);

@@ -56,10 +56,8 @@ main (int argc, char **argv)
 {
   test_usage (argc, argv, 1, "MODEL.gguf");
   g4_error err = { 0 };
-  if (g4_model_load (argv[1], NULL, &model, &err)) {
-    printf ("load: %s\n", err.message);
+  if (!(model = test_load_model (argv[1])))
     return 1;
-  }
   const g4_vocab *v = g4_model_get_vocab (model);
   g4_chat_message msg = { G4_ROLE_USER, "Write a long story about a cat." };
   char text[512];

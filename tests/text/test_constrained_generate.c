@@ -20,23 +20,6 @@
 #define UNCONSTRAINED_TOKENS 24
 #define N_SEEDS 4
 
-typedef struct {
-  char text[8192];
-  size_t len;
-} sink;
-
-static bool
-collect (const char *t, int n, bool thought, void *user)
-{
-  sink *k = user;
-  if (!thought && k->len + (size_t) n < sizeof k->text) {
-    memcpy (k->text + k->len, t, (size_t) n);
-    k->len += (size_t) n;
-    k->text[k->len] = '\0';
-  }
-  return true;
-}
-
 /* ---- a strict JSON reader: is the text exactly one JSON value? ---------------- */
 
 static const char *json_value (const char *s, int depth);
@@ -161,7 +144,7 @@ static double total_seconds[2];
 static int total_tokens[2];
 
 static void
-generate (g4_constraint * c, int max_tokens, float temperature, uint64_t seed, sink * k,
+generate (g4_constraint * c, int max_tokens, float temperature, uint64_t seed, test_answer * k,
     g4_generate_result * r)
 {
   g4_session_params sp = g4_session_default_params ();
@@ -169,14 +152,14 @@ generate (g4_constraint * c, int max_tokens, float temperature, uint64_t seed, s
   sp.n_threads = 2;
   g4_session *s;
   g4_error err = { 0 };
-  *k = (sink) { 0 };
+  *k = (test_answer) { 0 };
   *r = (g4_generate_result) { 0 };
   if (g4_session_new (model, &sp, &s, &err)) {
     CHECK (false, "session: %s", err.message);
     return;
   }
   g4_generate_params gp = {.max_tokens = max_tokens,.sampling = g4_sampler_default_params (),
-    .on_piece = collect,.user = k,.constraint = c
+    .on_piece = test_collect_answer,.user = k,.constraint = c
   };
   gp.sampling.temperature = temperature;
   gp.sampling.seed = seed;
@@ -201,7 +184,7 @@ static void
 check_constrained (const char *what, g4_constraint * c, const char *const *labels, int n_labels,
     float temperature, uint64_t seed)
 {
-  static sink k;
+  static test_answer k;
   g4_generate_result r;
   generate (c, MAX_TOKENS, temperature, seed, &k, &r);
   g4_detection d[64];
@@ -255,7 +238,7 @@ main (int argc, char **argv)
   g4_constraint *choice = g4_constraint_choice_new (v, classes, 3, &err);
   CHECK (choice != NULL, "choice: %s", err.message);
   for (uint64_t seed = 0; choice && seed <= N_SEEDS; seed++) {
-    static sink k;
+    static test_answer k;
     g4_generate_result r;
     generate (choice, 16, seed ? 1.0f : 0.0f, seed, &k, &r);
     printf ("classify T=%d seed %llu: %d tokens: '%s'\n", seed ? 1 : 0,
@@ -268,7 +251,7 @@ main (int argc, char **argv)
   /* the same model and prompts without the constraint */
   int parsed = 0;
   for (uint64_t seed = 0; seed <= 2; seed++) {
-    static sink k;
+    static test_answer k;
     g4_generate_result r;
     generate (NULL, UNCONSTRAINED_TOKENS, seed ? 1.0f : 0.0f, seed, &k, &r);
     g4_detection d[8];
