@@ -6,7 +6,8 @@
 # with --llama DIR or LLAMA_CPP_BIN (e.g. .../llama.cpp/build/bin).
 #
 # The reference's encoder time is what llama-mtmd-cli logs as "image slice
-# encoded in N ms" (the encoder alone, the image already resized); ours is
+# encoded in N ms" or "mtmd batch encoding done in N ms" (the encoder alone,
+# the image already resized); ours is
 # g4_image_encode, resizing included, so the ratio slightly favours it.
 set -eu
 
@@ -101,9 +102,13 @@ for t in tests:
 ' "$1" "$2"
 }
 
-# the sum of the slice times llama-mtmd-cli logs for one file
+# the sum of the encoder times llama-mtmd-cli logs for one file: per slice
+# ("image slice encoded in N ms", older versions) or per batch of media
+# chunks ("mtmd batch encoding done in N ms")
 llama_encode_ms () {
-  sed -n "s/.*$2 slice encoded in \([0-9]*\) ms.*/\1/p" "$1" | awk '{ s += $1 } END { if (NR) print s }'
+  sed -n -e "s/.*$2 slice encoded in \([0-9]*\) ms.*/\1/p" \
+    -e "s/.*mtmd batch encoding done in \([0-9]*\) ms.*/\1/p" "$1" \
+    | awk '{ s += $1 } END { if (NR) print s }'
 }
 
 # record NAME VALUE: one sample of a measurement (empty VALUE: the tool failed)
@@ -137,8 +142,9 @@ ref_round () {
   for kind in image audio; do
     eval "file=\$$kind"
     [ -n "$file" ] || continue
+    # --jinja: the legacy template parser refuses some Gemma 4 templates
     "$llama/llama-mtmd-cli" -m "$model" --mmproj "$mmproj" --"$kind" "$file" -p "Describe." \
-      -n 1 -t "$threads" > "$tmp/mtmd.log" 2>&1 || die "llama-mtmd-cli failed: $(tail -n 1 "$tmp/mtmd.log")"
+      -n 1 -t "$threads" --jinja > "$tmp/mtmd.log" 2>&1 || die "llama-mtmd-cli failed: $(tail -n 1 "$tmp/mtmd.log")"
     record "ref_$kind" "$(llama_encode_ms "$tmp/mtmd.log" "$kind")" "$tmp/mtmd.log"
   done
 }

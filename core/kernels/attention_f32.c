@@ -2,7 +2,7 @@
 /* g4_attention_f32: full (unmasked) multi-head attention on F32 rows, for the
  * encoders' bidirectional attention. Each head's keys are packed transposed
  * and its values contiguous, then the team's members take (head, block of
- * ATTN_ROWS queries) tasks to the row kernel of the ISA dispatch.c chose
+ * queries) tasks to the row kernel of the ISA dispatch.c chose
  * (attention.h). Also the scalar row kernel, the executable spec the SIMD
  * ones must equal up to float summation order. */
 #include <assert.h>
@@ -12,10 +12,23 @@
 #include "attention.h"
 #include "kernels.h"
 
+/* Bytes of one call's scores that stay in L2 beside a key block. */
+#define SCORE_BYTES (384 * 1024)
+
 static int64_t
 pad_keys (int64_t n_kv)
 {
   return (n_kv + ATTN_KEY_PAD - 1) / ATTN_KEY_PAD * ATTN_KEY_PAD;
+}
+
+/* Query rows per kernel call: whole register tiles whose scores fit
+ * SCORE_BYTES, at least one tile. */
+static int
+query_block (int64_t n_pad)
+{
+  int64_t rows = SCORE_BYTES / (int64_t) sizeof (float) / n_pad / ATTN_ROWS * ATTN_ROWS;
+  rows = rows < ATTN_ROWS ? ATTN_ROWS : rows;
+  return (int) (rows < ATTN_QUERY_BLOCK ? rows : ATTN_QUERY_BLOCK);
 }
 
 void
@@ -93,7 +106,7 @@ g4_attention_scratch_size (int64_t n_kv, int n_head, int head_dim, int n_threads
 {
   const int64_t n_pad = pad_keys (n_kv);
   const int64_t packed = (int64_t) n_head * head_dim * (n_pad + n_kv);
-  return sizeof (float) * (size_t) (packed + (int64_t) n_threads * ATTN_ROWS * n_pad);
+  return sizeof (float) * (size_t) (packed + (int64_t) n_threads * query_block (n_pad) * n_pad);
 }
 
 void
@@ -102,7 +115,8 @@ g4_attention_f32_team (const g4_thread *th, const g4_attention_args *a, void *sc
   assert (a->n_q >= 1 && a->n_kv >= 1 && a->head_dim >= 1 && a->scale > 0.0f);
   const int H = a->n_head, dh = a->head_dim;
   const int64_t n_kv = a->n_kv, n_pad = pad_keys (n_kv), head_kt = (int64_t) dh * n_pad;
-  const int64_t head_vp = n_kv * dh, n_blocks = (a->n_q + ATTN_ROWS - 1) / ATTN_ROWS;
+  const int qb = query_block (n_pad);
+  const int64_t head_vp = n_kv * dh, n_blocks = (a->n_q + qb - 1) / qb;
   float *kt = scratch, *vp = kt + H * head_kt, *scores = vp + H * head_vp;
   g4_attention_rows_kernel *kernel = rows_kernel ();
   int64_t i0, i1;
@@ -110,11 +124,11 @@ g4_attention_f32_team (const g4_thread *th, const g4_attention_args *a, void *sc
   while (g4_take (th, H, 1, &i0, &i1))
     pack_head (a, (int) i0, n_pad, kt + i0 * head_kt, vp + i0 * head_vp);
   g4_barrier (th);
-  float *s = scores + (int64_t) th->id * ATTN_ROWS * n_pad;
+  float *s = scores + (int64_t) th->id * qb * n_pad;
   while (g4_take (th, H * n_blocks, 1, &i0, &i1)) {
     const int h = (int) (i0 / n_blocks);
-    const int64_t q0 = i0 % n_blocks * ATTN_ROWS;
-    const int rows = (int) (a->n_q - q0 < ATTN_ROWS ? a->n_q - q0 : ATTN_ROWS);
+    const int64_t q0 = i0 % n_blocks * qb;
+    const int rows = (int) (a->n_q - q0 < qb ? a->n_q - q0 : qb);
     kernel (a->q + q0 * a->ld_q + h * dh, a->ld_q, kt + h * head_kt, vp + h * head_vp, n_kv,
         n_pad, dh, a->scale, rows, a->o + q0 * a->ld_o + h * dh, a->ld_o, s);
   }

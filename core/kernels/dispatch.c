@@ -142,6 +142,11 @@ fill_avx512 (g4_kernel_entry *t)
   AVX512 (t, G4_TYPE_F32, f32_f32);
   AVX512 (t, G4_TYPE_F16, f16_f32);
   AVX512 (t, G4_TYPE_BF16, bf16_f32);
+  static const g4_type float_types[] = { G4_TYPE_F32, G4_TYPE_F16, G4_TYPE_BF16 };
+  for (size_t i = 0; i < sizeof float_types / sizeof float_types[0]; i++) {
+    t[float_types[i]].gemm_rows = gemm_float_rows_avx512;
+    t[float_types[i]].gemm_panel = GEMM_PANEL_AVX512;
+  }
   AVX512 (t, G4_TYPE_Q4_0, q4_0_q8_0);
   AVX512 (t, G4_TYPE_Q5_0, q5_0_q8_0);
   AVX512 (t, G4_TYPE_Q8_0, q8_0_q8_0);

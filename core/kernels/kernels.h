@@ -59,6 +59,10 @@ void g4_matmul (const g4_matrix * w, const float *x, int64_t T, float *y,
  * what names it in profiles ("matmul", "LM head", ...). */
 void g4_matmul_team (const g4_thread * th, const char *what, const g4_matrix * w,
     const float *x, int64_t T, float *y, int64_t ldy, void *scratch);
+/* The same with every output limited to [lo, hi] (the encoders' clippable
+ * linears), done as each member's rows are computed. */
+void g4_matmul_clamp_team (const g4_thread * th, const char *what, const g4_matrix * w,
+    const float *x, int64_t T, float *y, int64_t ldy, void *scratch, float lo, float hi);
 
 /* Full (unmasked) multi-head attention on F32 rows: for each head h and query
  * row i, o[i][h] = sum_j softmax_j (scale q[i][h] . k[j][h]) v[j][h], where

@@ -7,8 +7,11 @@
  * so that a few weight rows stay in cache while a block of activation rows
  * passes over them. */
 #include <assert.h>
+#include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
+#include "ops.h"
 #include "packed.h"
 #include "profile.h"
 #include "team.h"
@@ -153,9 +156,27 @@ g4_matmul (const g4_matrix *w, const float *x, int64_t T, float *y,
   g4_team_run (n_threads, matmul_member, &a);
 }
 
+/* y[t][r0, r1) limited to [lo, hi], by the member that just computed them
+ * (still in its cache; no pass of its own, no barrier). */
+static void
+clamp_rows (float *y, int64_t ldy, int64_t T, int64_t r0, int64_t r1, float lo, float hi)
+{
+  if (lo == -INFINITY && hi == INFINITY)
+    return;
+  for (int64_t t = 0; t < T; t++)
+    g4_clamp (y + t * ldy + r0, y + t * ldy + r0, r1 - r0, lo, hi);
+}
+
 void
 g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
     const float *x, int64_t T, float *y, int64_t ldy, void *scratch)
+{
+  g4_matmul_clamp_team (th, what, w, x, T, y, ldy, scratch, -INFINITY, INFINITY);
+}
+
+void
+g4_matmul_clamp_team (const g4_thread *th, const char *what, const g4_matrix *w,
+    const float *x, int64_t T, float *y, int64_t ldy, void *scratch, float lo, float hi)
 {
   double p0 = g4_prof_start (th);
   const g4_kernel_entry *e = g4_kernels_entry (w->type);
@@ -186,20 +207,25 @@ g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
   /* Chunks are whole row blocks counted from row 0 (ROW_BLOCK is a multiple
    * of every tile height), so every tile is the one a single thread would
    * compute. About 16 chunks per thread: a member that loses its core holds
-   * back the others by one small chunk at most. */
-  const int64_t n_blocks = (w->n_out + ROW_BLOCK - 1) / ROW_BLOCK;
+   * back the others by one small chunk at most. The GEMM's results do not
+   * depend on its blocks; its chunks are whole panels. */
+  const bool gemm = e->gemm_rows != NULL && T >= G4_GEMM_MIN_T;
+  const int64_t block = gemm ? e->gemm_panel : ROW_BLOCK;
+  const int64_t n_blocks = (w->n_out + block - 1) / block;
   int64_t chunk = n_blocks / (16 * (int64_t) th->n);
   chunk = chunk < 1 ? 1 : chunk;
-  if (w->packed) {
-    assert (e->gemm_packed != NULL);
-    const int32_t *sums = needs_sums (e)
-        ? (const int32_t *) ((const char *) scratch + sums_offset (e, n, T)) : NULL;
-    while (g4_take (th, n_blocks, chunk, &i0, &i1))
+  const int32_t *sums = w->packed && needs_sums (e)
+      ? (const int32_t *) ((const char *) scratch + sums_offset (e, n, T)) : NULL;
+  assert (!w->packed || e->gemm_packed != NULL);
+  while (g4_take (th, n_blocks, chunk, &i0, &i1)) {
+    const int64_t r0 = i0 * block, r1 = min_i64 (w->n_out, i1 * block);
+    if (w->packed)
       packed_range (e, w, i0, i1, act, act_stride, sums, T, y, ldy);
-  } else {
-    while (g4_take (th, n_blocks, chunk, &i0, &i1))
-      dot_range (e, w, i0 * ROW_BLOCK, min_i64 (w->n_out, i1 * ROW_BLOCK), act,
-          act_stride, T, y, ldy);
+    else if (gemm)
+      e->gemm_rows (w, r0, r1, x, T, y, ldy);
+    else
+      dot_range (e, w, r0, r1, act, act_stride, T, y, ldy);
+    clamp_rows (y, ldy, T, r0, r1, lo, hi);
   }
   g4_barrier (th);
   /* weights by shape; other products (KV cache views) vary with the context */

@@ -3,20 +3,62 @@
 
 #include "ops.h"
 
+/* The element-wise loops are compiled for AVX-512 and AVX2 as well, the
+ * loader picking the CPU's (a tenth of the time of the baseline's 4 lanes
+ * for GELU); results may differ in the last bits between CPUs, never
+ * between threads. */
+#ifdef G4_OPS_CLONES
+#define MULTI_ISA __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define MULTI_ISA
+#endif
 
-void
-g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps)
+/* Independent partial sums, so that the loops vectorize without
+ * reassociation flags; the order is fixed, so results do not depend on the
+ * ISA the compiler picked. Element-wise loops whose output may be their
+ * input (y == x, never partly overlapping) say so with ivdep: the runtime
+ * overlap check would send the in-place calls to the scalar loop. */
+#define LANES 16
+
+static MULTI_ISA void
+rmsnorm_any (float *y, const float *x, const float *w, int64_t n, float eps)
 {
-  double ss = 0.0;              /* double: long rows of large activations lose bits in float */
-  for (int64_t i = 0; i < n; i++)
+  double part[LANES] = { 0 };   /* double: long rows of large activations lose bits in float */
+  int64_t i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int j = 0; j < LANES; j++)
+      part[j] += (double) x[i + j] * x[i + j];
+  double ss = 0.0;
+  for (int j = 0; j < LANES; j++)
+    ss += part[j];
+  for (; i < n; i++)
     ss += (double) x[i] * x[i];
   const float r = (float) (1.0 / sqrt (ss / (double) n + eps));
-  if (w)
-    for (int64_t i = 0; i < n; i++)
+  if (w) {
+#pragma GCC ivdep
+    for (i = 0; i < n; i++)
       y[i] = x[i] * r * w[i];
-  else
-    for (int64_t i = 0; i < n; i++)
+  } else {
+#pragma GCC ivdep
+    for (i = 0; i < n; i++)
       y[i] = x[i] * r;
+  }
+}
+
+static MULTI_ISA float
+dot_any (const float *x, const float *y, int64_t n)
+{
+  float part[LANES] = { 0 };
+  int64_t i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int j = 0; j < LANES; j++)
+      part[j] += x[i + j] * y[i + j];
+  float s = 0.0f;
+  for (int j = 0; j < LANES; j++)
+    s += part[j];
+  for (; i < n; i++)
+    s += x[i] * y[i];
+  return s;
 }
 
 void
@@ -56,52 +98,41 @@ gelu_tanh (float x)
   return x / (1.0f + exp_approx (-two_k * (x + 0.044715f * x * x * x)));
 }
 
-void
-g4_gelu_tanh (float *x, int64_t n)
+static MULTI_ISA void
+gelu_tanh_any (float *x, int64_t n)
 {
   for (int64_t i = 0; i < n; i++)
     x[i] = gelu_tanh (x[i]);
 }
 
-static inline __attribute__ ((always_inline)) void
-geglu_loop (float *x, const float *g, const float *u, int64_t n)
+static MULTI_ISA void
+geglu_any (float *x, const float *g, const float *u, int64_t n)
 {
+#pragma GCC ivdep
   for (int64_t i = 0; i < n; i++)
     x[i] = gelu_tanh (g[i]) * u[i];
 }
 
-/* The GeGLU loop is compute-bound in prefill (a sixth of its time on 4-wide
- * SSE): on x86-64 it is also compiled for AVX2 and AVX-512, and the widest
- * the CPU has runs. */
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__ ((target ("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma"))) static void
-geglu_avx512 (float *x, const float *g, const float *u, int64_t n)
+/* x sigmoid(g), with the same exponential as GELU */
+static inline float
+times_sigmoid (float x, float g)
 {
-  geglu_loop (x, g, u, n);
+  return x / (1.0f + exp_approx (-g));
 }
 
-__attribute__ ((target ("avx2,fma"))) static void
-geglu_avx2 (float *x, const float *g, const float *u, int64_t n)
+static MULTI_ISA void
+silu_any (float *x, int64_t n)
 {
-  geglu_loop (x, g, u, n);
+  for (int64_t i = 0; i < n; i++)
+    x[i] = times_sigmoid (x[i], x[i]);
 }
-#endif
 
-void
-g4_geglu (float *x, const float *g, const float *u, int64_t n)
+static MULTI_ISA void
+glu_any (float *y, const float *a, const float *g, int64_t n)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512dq")
-      && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("avx512bw")) {
-    geglu_avx512 (x, g, u, n);
-    return;
-  }
-  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")) {
-    geglu_avx2 (x, g, u, n);
-    return;
-  }
-#endif
-  geglu_loop (x, g, u, n);
+#pragma GCC ivdep
+  for (int64_t i = 0; i < n; i++)
+    y[i] = times_sigmoid (a[i], g[i]);
 }
 
 void
@@ -133,23 +164,68 @@ g4_softcap (float *x, int64_t n, float c)
     x[i] = c * tanhf (x[i] * inv);
 }
 
-void
-g4_scale (float *x, int64_t n, float s)
+static MULTI_ISA void
+scale_any (float *x, int64_t n, float s)
 {
   for (int64_t i = 0; i < n; i++)
     x[i] *= s;
 }
 
-void
-g4_add (float *y, const float *x, int64_t n)
+static MULTI_ISA void
+add_any (float *y, const float *x, int64_t n)
 {
   for (int64_t i = 0; i < n; i++)
     y[i] += x[i];
 }
 
-void
-g4_clamp (float *y, const float *x, int64_t n, float lo, float hi)
+static MULTI_ISA void
+mul_add_any (float *y, const float *a, const float *b, int64_t n)
 {
+  for (int64_t i = 0; i < n; i++)
+    y[i] += a[i] * b[i];
+}
+
+static MULTI_ISA void
+rope_neox_any (float *x, int64_t n, const float *c, const float *s)
+{
+  const int64_t r = n / 2;
+  float *x1 = x + r;
+  for (int64_t i = 0; i < r; i++) {
+    const float a = x[i], b = x1[i];
+    x[i] = a * c[i] - b * s[i];
+    x1[i] = b * c[i] + a * s[i];
+  }
+}
+
+static MULTI_ISA void
+clamp_any (float *y, const float *x, int64_t n, float lo, float hi)
+{
+#pragma GCC ivdep
   for (int64_t i = 0; i < n; i++)
     y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
 }
+
+/* The entry points: aliases of the cloned loops (a cloned global function
+ * would be exported whatever its visibility). */
+void g4_rmsnorm (float *y, const float *x, const float *w, int64_t n, float eps)
+    __attribute__ ((alias ("rmsnorm_any")));
+float g4_dot (const float *x, const float *y, int64_t n)
+    __attribute__ ((alias ("dot_any")));
+void g4_gelu_tanh (float *x, int64_t n)
+    __attribute__ ((alias ("gelu_tanh_any")));
+void g4_geglu (float *x, const float *g, const float *u, int64_t n)
+    __attribute__ ((alias ("geglu_any")));
+void g4_silu (float *x, int64_t n)
+    __attribute__ ((alias ("silu_any")));
+void g4_glu (float *y, const float *a, const float *g, int64_t n)
+    __attribute__ ((alias ("glu_any")));
+void g4_scale (float *x, int64_t n, float s)
+    __attribute__ ((alias ("scale_any")));
+void g4_add (float *y, const float *x, int64_t n)
+    __attribute__ ((alias ("add_any")));
+void g4_clamp (float *y, const float *x, int64_t n, float lo, float hi)
+    __attribute__ ((alias ("clamp_any")));
+void g4_mul_add (float *y, const float *a, const float *b, int64_t n)
+    __attribute__ ((alias ("mul_add_any")));
+void g4_rope_neox (float *x, int64_t n, const float *c, const float *s)
+    __attribute__ ((alias ("rope_neox_any")));

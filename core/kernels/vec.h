@@ -29,9 +29,17 @@ typedef void g4_vec_dot_tile_kernel (int64_t n, const void *restrict w,
 typedef void g4_quantize_row_kernel (const float *restrict x, void *restrict y,
     int64_t n);
 
+/* y[t][o] for the weight rows [r0, r1) of a float matrix (F32, F16, BF16)
+ * and all T activation rows of n_in floats at x: each output is one chain of
+ * float FMAs over i = 0 .. n_in - 1, whatever the ISA, tiling or split, so
+ * every variant equals gemm_float_rows_scalar bit for bit. */
+typedef void g4_gemm_rows_kernel (const g4_matrix * w, int64_t r0, int64_t r1,
+    const float *restrict x, int64_t T, float *restrict y, int64_t ldy);
+
 typedef g4_vec_dot_kernel *g4_vec_dot_fn;
 typedef g4_vec_dot_tile_kernel *g4_vec_dot_tile_fn;
 typedef g4_quantize_row_kernel *g4_quantize_row_fn;
+typedef g4_gemm_rows_kernel *g4_gemm_rows_fn;
 
 typedef struct {
   g4_vec_dot_fn vec_dot;
@@ -40,7 +48,13 @@ typedef struct {
   g4_vec_dot_tile_fn vec_dot_tile;      /* NULL: matmul loops over vec_dot */
   int tile_rows, tile_cols;     /* the largest nr and nc vec_dot_tile takes */
   g4_gemm_packed_fn gemm_packed;        /* NULL: the type has no packed layout */
+  g4_gemm_rows_fn gemm_rows;    /* NULL: every product goes through vec_dot(_tile) */
+  int gemm_panel;               /* the row count gemm_rows packs at a time */
 } g4_kernel_entry;
+
+/* From this many activation rows on, matmul uses the entry's gemm_rows: below
+ * it packing the weights costs more than the register tile saves. */
+#define G4_GEMM_MIN_T 4
 
 /* The entry for a weight type under the current ISA, or NULL when the type
  * cannot be multiplied. */
@@ -58,6 +72,9 @@ g4_vec_dot_kernel vec_dot_f32_f32_scalar, vec_dot_f16_f32_scalar, vec_dot_bf16_f
     vec_dot_q5_1_q8_1_scalar, vec_dot_q8_0_q8_0_scalar, vec_dot_q2_K_q8_K_scalar,
     vec_dot_q3_K_q8_K_scalar, vec_dot_q4_K_q8_K_scalar, vec_dot_q5_K_q8_K_scalar,
     vec_dot_q6_K_q8_K_scalar, vec_dot_iq4_nl_q8_0_scalar, vec_dot_iq4_xs_q8_K_scalar;
+
+/* The float GEMM's reference (vec_scalar.c). */
+g4_gemm_rows_kernel gemm_float_rows_scalar;
 
 /* ---- AVX2 + FMA + F16C (vec_avx2.c) ------------------------------------ */
 
@@ -79,5 +96,8 @@ g4_vec_dot_tile_kernel vec_dot_f32_f32_tile_avx512, vec_dot_f16_f32_tile_avx512,
     vec_dot_iq4_nl_q8_0_tile_avx512, vec_dot_q8_0_q8_0_tile_avx512,
     vec_dot_q4_K_q8_K_tile_avx512, vec_dot_q5_K_q8_K_tile_avx512,
     vec_dot_q6_K_q8_K_tile_avx512;
+/* gemm_float_avx512.c: packed panels of GEMM_PANEL_AVX512 weight rows */
+g4_gemm_rows_kernel gemm_float_rows_avx512;
+#define GEMM_PANEL_AVX512 32
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "float_weights_avx512.h"
 #include "quant_blocks.h"
 #include "quant_helpers.h"
 #include "vec.h"
@@ -105,20 +106,6 @@ load_half (const char *p)
 }
 
 /* ---- float weights: F32, F16, BF16 against f32 activations ----------- */
-
-enum { W_F32, W_F16, W_BF16 };
-
-/* 16 weights from element i on (only the lanes in m). */
-ALWAYS_INLINE __m512
-load_weights_16 (int kind, const char *w, int64_t i, __mmask16 m)
-{
-  if (kind == W_F32)
-    return _mm512_maskz_loadu_ps (m, (const float *) w + i);
-  const __m256i h = _mm256_maskz_loadu_epi16 (m, (const uint16_t *) w + i);
-  if (kind == W_F16)
-    return _mm512_cvtph_ps (h);
-  return _mm512_castsi512_ps (_mm512_slli_epi32 (_mm512_cvtepu16_epi32 (h), 16));
-}
 
 ALWAYS_INLINE void
 float_step (int kind, int R, int C, const char *w, size_t ws, const char *a,

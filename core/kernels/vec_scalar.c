@@ -6,6 +6,8 @@
  * (sub-block scales applied in integers) and adds block * scale in float, the
  * same math as ggml's vec_dot_*_generic. Float weights keep f32 activations
  * and sum in double. */
+#include <math.h>
+
 #include "quant_blocks.h"
 #include "quant_helpers.h"
 #include "vec.h"
@@ -191,4 +193,22 @@ float
 vec_dot_iq4_xs_q8_K_scalar (int64_t n, const void *restrict w, const void *restrict a)
 {
   return dot_superblock_q8_K (G4_TYPE_IQ4_XS, n, w, a);
+}
+
+/* The float GEMM's spec: each output the chain of float FMAs over its row in
+ * order, from 0 (gemm_float_avx512.c keeps one such chain per accumulator
+ * lane across its tiles and column blocks). */
+void
+gemm_float_rows_scalar (const g4_matrix *w, int64_t r0, int64_t r1, const float *restrict x,
+    int64_t T, float *restrict y, int64_t ldy)
+{
+  const int64_t n = w->n_in;
+  for (int64_t t = 0; t < T; t++)
+    for (int64_t o = r0; o < r1; o++) {
+      const void *row = (const char *) w->data + o * w->row_bytes;
+      float acc = 0.0f;
+      for (int64_t i = 0; i < n; i++)
+        acc = fmaf (float_weight (w->type, row, i), x[t * n + i], acc);
+      y[t * ldy + o] = acc;
+    }
 }

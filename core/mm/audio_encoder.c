@@ -65,6 +65,7 @@ typedef struct {
   float *xin;                   /* [N][largest n_in] clamped input */
   float *pos;                   /* [13][D] sinusoids, row r = distance 12 - r */
   float *rel;                   /* [13][D] relative keys of one layer */
+  float *taps;                  /* [5][D] depthwise kernel of one layer, tap-major */
   float *proj;                  /* [N][Dout] */
   float *fft;                   /* [2][512] */
   void *scratch;                /* g4_matmul activation scratch */
@@ -120,19 +121,12 @@ add_scaled (const g4_thread * th, float *h, const float *b, float weight, int64_
   g4_prof_stop (th, p0, "norms and residuals");
 }
 
-static float
-sigmoid (float x)
-{
-  return 1.0f / (1.0f + expf (-x));
-}
-
 static void
 silu (const g4_thread * th, float *x, int64_t n)
 {
   const double p0 = g4_prof_start (th);
   for (int64_t i0, i1; g4_take (th, n, 0, &i0, &i1);)
-    for (int64_t i = i0; i < i1; i++)
-      x[i] = x[i] * sigmoid (x[i]);
+    g4_silu (x + i0, i1 - i0);
   g4_barrier (th);
   g4_prof_stop (th, p0, "SiLU");
 }
@@ -146,9 +140,10 @@ round_f16 (float x)
 /* 3x3 convolution, stride 2, zero padding 1, over x[t_in][f_in][c_in], then
  * bias, LayerNorm over channels and ReLU (docs/audio-encoder.md#subsampling):
  * y[t_out][f_out][c_out]. The im2col rows are rounded to F16, as the
- * reference's conv_2d does. */
+ * reference's conv_2d does: x is rounded in place once (each value lands in
+ * up to 9 rows). */
 static void
-conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t t_in,
+conv_block (const g4_thread * th, workspace * w, int j, float *x, int64_t t_in,
     int64_t f_in, float *y)
 {
   const g4_audio_model *am = w->am;
@@ -159,6 +154,12 @@ conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t 
   int64_t rows_per_block = w->col_floats / (f_out * row);
   if (rows_per_block < 1)
     rows_per_block = 1;
+  double prof = g4_prof_start (th);
+  for (int64_t i0, i1; g4_take (th, t_in * f_in * c_in, 0, &i0, &i1);)
+    for (int64_t i = i0; i < i1; i++)
+      x[i] = round_f16 (x[i]);
+  g4_barrier (th);
+  g4_prof_stop (th, prof, "im2col");
   for (int64_t t0 = 0; t0 < t_out; t0 += rows_per_block) {
     const int64_t t1 = t0 + rows_per_block < t_out ? t0 + rows_per_block : t_out;
     const double p0 = g4_prof_start (th);
@@ -171,7 +172,7 @@ conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t 
             for (int kf = 0; kf < 3; kf++) {
               const int64_t ts = 2 * t + kt - 1, fs = 2 * f + kf - 1;
               const bool inside = ts >= 0 && ts < t_in && fs >= 0 && fs < f_in;
-              c[kf + 3 * kt + 9 * ci] = inside ? round_f16 (x[(ts * f_in + fs) * c_in + ci]) : 0.0f;
+              c[kf + 3 * kt + 9 * ci] = inside ? x[(ts * f_in + fs) * c_in + ci] : 0.0f;
             }
       }
     g4_barrier (th);
@@ -181,7 +182,7 @@ conv_block (const g4_thread * th, workspace * w, int j, const float *x, int64_t 
   }
   const float *bias = am->conv_bias[j], *norm = am->conv_norm[j];
   int64_t p0, p1;
-  const double prof = g4_prof_start (th);
+  prof = g4_prof_start (th);
   while (g4_take (th, t_out * f_out, 0, &p0, &p1))
     for (int64_t p = p0; p < p1; p++) {
       float *v = y + p * c_out;
@@ -218,15 +219,6 @@ ffn (const g4_thread * th, workspace * w, int64_t N, const float *norm, const g4
   if (post_norm)
     rmsnorm_rows (th, w->b, w->b, post_norm, N, D);
   add_scaled (th, w->h, w->b, RES_WEIGHT, N * D);
-}
-
-static float
-dot (const float *x, const float *y, int64_t n)
-{
-  float s = 0.0f;
-  for (int64_t i = 0; i < n; i++)
-    s += x[i] * y[i];
-  return s;
 }
 
 /* Chunked local self-attention (docs/audio-encoder.md#chunked-attention):
@@ -271,9 +263,9 @@ attention (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer 
       const float *q = w->q + i * D + h * dh;
       const int64_t j0 = i - (G4_AUDIO_CHUNK - 1) > 0 ? i - (G4_AUDIO_CHUNK - 1) : 0;
       for (int64_t j = j0; j <= i; j++) {
-        float ac = dot (q, w->k + j * D + h * dh, dh);
+        float ac = g4_dot (q, w->k + j * D + h * dh, dh);
         if (lw->k_rel.data)
-          ac += dot (q, w->rel + (G4_AUDIO_N_REL - 1 - (i - j)) * D + h * dh, dh);
+          ac += g4_dot (q, w->rel + (G4_AUDIO_N_REL - 1 - (i - j)) * D + h * dh, dh);
         s[j - j0] = SOFTCAP * tanhf (ac * (1.0f / SOFTCAP));
       }
       g4_softmax (s, i - j0 + 1);
@@ -302,25 +294,31 @@ light_conv (const g4_thread * th, workspace * w, int64_t N, const g4_audio_layer
   const int64_t D = w->am->n_embd;
   rmsnorm_rows (th, w->a, w->h, lw->conv_pre_norm, N, D);
   linear (th, w, &lw->conv_pw1, w->a, N, w->big);
-  float *g = w->q, *u = w->o;
+  float *g = w->q, *u = w->o, *taps = w->taps;
   const double p0 = g4_prof_start (th);
   int64_t t0, t1;
+  /* the kernel tap-major, so that the convolution runs along channels (a few
+   * thousand values: member 0 alone, before its share of the GLU) */
+  if (th->id == 0)
+    for (int64_t c = 0; c < D; c++)
+      for (int k = 0; k < G4_AUDIO_CONV_K; k++)
+        taps[k * D + c] = lw->conv_dw[k + G4_AUDIO_CONV_K * c];
   while (g4_take (th, N, 0, &t0, &t1))
     for (int64_t t = t0; t < t1; t++)
-      for (int64_t c = 0; c < D; c++)
-        g[t * D + c] = w->big[t * 2 * D + c] * sigmoid (w->big[t * 2 * D + D + c]);
+      g4_glu (g + t * D, w->big + t * 2 * D, w->big + t * 2 * D + D, D);
   g4_barrier (th);
   while (g4_take (th, N, 0, &t0, &t1))
-    for (int64_t t = t0; t < t1; t++)
-      for (int64_t c = 0; c < D; c++) {
-        float acc = 0.0f;
-        for (int k = 0; k < G4_AUDIO_CONV_K; k++) {
-          const int64_t ts = t - (G4_AUDIO_CONV_K - 1) + k;
-          if (ts >= 0)
-            acc += lw->conv_dw[k + G4_AUDIO_CONV_K * c] * g[ts * D + c];
-        }
-        u[t * D + c] = acc + (lw->conv_dw_bias ? lw->conv_dw_bias[c] : 0.0f);
+    for (int64_t t = t0; t < t1; t++) {
+      float *ut = u + t * D;
+      memset (ut, 0, sizeof (float) * (size_t) D);
+      for (int k = 0; k < G4_AUDIO_CONV_K; k++) {
+        const int64_t ts = t - (G4_AUDIO_CONV_K - 1) + k;
+        if (ts >= 0)
+          g4_mul_add (ut, taps + k * D, g + ts * D, D);
       }
+      if (lw->conv_dw_bias)
+        g4_add (ut, lw->conv_dw_bias, D);
+    }
   g4_barrier (th);
   g4_prof_stop (th, p0, "light conv (GLU, depthwise)");
   if (lw->conv_post_norm)
@@ -476,6 +474,7 @@ workspace_init (workspace * w, const g4_audio_model * am, int64_t n,
     { (void **) &w->xin, sizeof (float) * (size_t) (N * n_in_max) },
     { (void **) &w->pos, sizeof (float) * (size_t) (G4_AUDIO_N_REL * D) },
     { (void **) &w->rel, sizeof (float) * (size_t) (G4_AUDIO_N_REL * D) },
+    { (void **) &w->taps, sizeof (float) * (size_t) (G4_AUDIO_CONV_K * D) },
     { (void **) &w->proj, sizeof (float) * (size_t) (N * Dout) },
     { (void **) &w->fft, sizeof (float) * 2 * G4_MEL_N_FFT },
     { &w->scratch, scratch },

@@ -313,14 +313,10 @@ g4_mm_linear_team (const g4_thread * th, const g4_mm_linear * L, const float *x,
     g4_prof_stop (th, p0, "clamp");
     x = x_clamped;
   }
-  g4_matmul_team (th, "matmul", &L->w, x, T, y, n_out, scratch);
-  if (L->clamp_out) {
-    p0 = g4_prof_start (th);
-    while (g4_take (th, T * n_out, 0, &i0, &i1))
-      g4_clamp (y + i0, y + i0, i1 - i0, L->out_min, L->out_max);
-    g4_barrier (th);
-    g4_prof_stop (th, p0, "clamp");
-  }
+  if (L->clamp_out)
+    g4_matmul_clamp_team (th, "matmul", &L->w, x, T, y, n_out, scratch, L->out_min, L->out_max);
+  else
+    g4_matmul_team (th, "matmul", &L->w, x, T, y, n_out, scratch);
 }
 
 typedef struct {

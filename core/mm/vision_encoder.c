@@ -46,18 +46,6 @@ linear (const g4_thread * th, workspace * w, const g4_mm_linear * L, const float
   g4_mm_linear_team (th, L, x, T, y, w->xin, w->scratch);
 }
 
-/* NEOX rotation of one half (m dims) of a head by the angles of pos. */
-static void
-rope_half (float *z, int m, const float *c, const float *s)
-{
-  const int r = m / 2;
-  for (int j = 0; j < r; j++) {
-    const float x0 = z[j], x1 = z[j + r];
-    z[j] = x0 * c[j] - x1 * s[j];
-    z[j + r] = x1 * c[j] + x0 * s[j];
-  }
-}
-
 /* cos / sin of pos theta^(-2j/m), the angle stepped by repeated products in
  * float as the reference's rope cache does. */
 static void
@@ -131,10 +119,10 @@ qkv_heads (const g4_thread * th, workspace * w, const g4_vision_layer * lw)
         if (lw->k_norm)
           g4_rmsnorm (k, k, lw->k_norm, dh, vm->eps);
         g4_rmsnorm (v, v, NULL, dh, vm->eps);
-        rope_half (q, m, w->rope_cos + px * r, w->rope_sin + px * r);
-        rope_half (q + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
-        rope_half (k, m, w->rope_cos + px * r, w->rope_sin + px * r);
-        rope_half (k + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
+        g4_rope_neox (q, m, w->rope_cos + px * r, w->rope_sin + px * r);
+        g4_rope_neox (q + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
+        g4_rope_neox (k, m, w->rope_cos + px * r, w->rope_sin + px * r);
+        g4_rope_neox (k + m, m, w->rope_cos + py * r, w->rope_sin + py * r);
       }
     }
   g4_barrier (th);

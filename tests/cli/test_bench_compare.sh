@@ -22,10 +22,15 @@ while [ $# -gt 0 ]; do [ "$1" = -t ] && t=$2; shift; done
 echo "ref-bench t=$t" >> "$CALLS"
 echo '[{"n_prompt": 8, "n_gen": 0, "avg_ts": 200.0}, {"n_prompt": 0, "n_gen": 4, "avg_ts": 20.0}]'
 EOS
-# llama-mtmd-cli: an image in two slices, 30 + 20 ms
+# llama-mtmd-cli: an image in two slices, 30 + 20 ms (newer versions: one
+# batch, 40 ms)
 cat > "$ref/llama-mtmd-cli" <<'EOS'
 #!/bin/sh
 echo "ref-mtmd" >> "$CALLS"
+if [ -n "${MTMD_BATCH:-}" ]; then
+  echo "mtmd batch encoding done in 40 ms" >&2
+  exit 0
+fi
 echo "encoding image slice..." >&2
 echo "image slice encoded in 30 ms" >&2
 echo "image slice encoded in 20 ms" >&2
@@ -76,6 +81,8 @@ check "the sides alternate, ours first in odd rounds" \
   "ours -m;ours --mmproj;ref-bench t=1;ref-mtmd;ref-bench t=1;ref-mtmd;ours -m;ours --mmproj;ours -m;ours --mmproj;ref-bench t=1;ref-mtmd;" \
   "$(tr '\n' ';' < "$tmp/calls")"
 check "the machine is named" "1" "$(echo "$out" | grep -c '^machine: ')"
+out=$(MTMD_BATCH=1 "$BC" --llama "$ref" -m "$MODEL" --mmproj "$MM" --image "$IMG" -p 8 -n 4 -t 1 -r 1 2> "$tmp/err")
+check "reference image time from a batch log" "40.00" "$(echo "$out" | awk -F' [|] ' '/^[|] image/ { print $3 }')"
 rm -f "$tmp/calls"
 "$BC" --llama "$ref" -m "$MODEL" -p 8 -n 4 -r 1 --busy > /dev/null 2>&1
 check "--llama DIR, --busy: one round each" "ours -m;ref-bench t=2;" "$(tr '\n' ';' < "$tmp/calls")"

@@ -2,8 +2,11 @@
 /* g4_matmul for every weight type under every ISA this CPU has, T in {1, 2,
  * 7, 33}, an odd n_out and a padded ldy: close to a naive dequantize + double
  * dot loop, bit-identical to the ISA's single-row vec_dot on the quantized
- * activations, and bit-identical for 1, 2 and 3 threads. F16/F32 also run
- * with a ragged n_in and a row stride larger than the row (KV cache views). */
+ * activations (float weights under an ISA with a GEMM: to the scalar GEMM
+ * from G4_GEMM_MIN_T rows on), and bit-identical for 1, 2 and 3 threads;
+ * g4_matmul_clamp_team gives the same outputs limited to its bounds.
+ * F16/F32 also run with a ragged n_in and a row stride larger than the row
+ * (KV cache views). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,43 @@ static const g4_type weight_types[] = {
   G4_TYPE_Q4_K, G4_TYPE_Q5_K, G4_TYPE_Q6_K, G4_TYPE_IQ4_NL, G4_TYPE_IQ4_XS,
 };
 
+typedef struct {
+  const g4_matrix *m;
+  const float *x;
+  int T;
+  float *y;
+  void *scratch;
+} clamp_call;
+
+static void
+clamp_member (const g4_thread *th, void *arg)
+{
+  const clamp_call *c = arg;
+  g4_matmul_clamp_team (th, "matmul", c->m, c->x, c->T, c->y, LDY, c->scratch, -0.25f, 0.5f);
+}
+
+/* g4_matmul_clamp_team on 2 threads gives y (from g4_matmul) limited to
+ * [-0.25, 0.5], and nothing past n_out */
+static void
+check_clamp (const g4_matrix *m, const float *x, int T, const float *y, void *scratch)
+{
+  float *yc = malloc ((size_t) T * LDY * sizeof (float));
+  for (int i = 0; i < T * LDY; i++)
+    yc[i] = SENTINEL;
+  clamp_call c = {.m = m,.x = x,.T = T,.y = yc,.scratch = scratch };
+  g4_team_run (2, clamp_member, &c);
+  int bad = 0;
+  for (int t = 0; t < T; t++)
+    for (int o = 0; o < LDY; o++) {
+      const float v = y[t * LDY + o];
+      const float want = o >= N_OUT ? SENTINEL : v < -0.25f ? -0.25f : v > 0.5f ? 0.5f : v;
+      bad += memcmp (&yc[t * LDY + o], &want, sizeof want) != 0;
+    }
+  CHECK (bad == 0, "%s %s T=%d: %d clamped outputs wrong", g4_isa_name (g4_kernels_isa ()),
+      g4_type_name (m->type), T, bad);
+  free (yc);
+}
+
 static void
 check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
 {
@@ -48,6 +88,7 @@ check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
       y[k][i] = SENTINEL;
     g4_matmul (&m, x, T, y[k], LDY, scratch, k + 1);
   }
+  check_clamp (&m, x, T, y[0], scratch);
   CHECK (memcmp (y[0], y[1], (size_t) T * LDY * sizeof (float)) == 0
       && memcmp (y[0], y[2], (size_t) T * LDY * sizeof (float)) == 0,
       "%s %s T=%d: 1, 2 and 3 threads differ", isa, g4_type_name (wt), T);
@@ -66,7 +107,13 @@ check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
             isa, g4_type_name (wt), T, t, o);
         continue;
       }
-      float single = e->vec_dot (n_in, w + o * row_bytes, act + t * act_stride);
+      float single;
+      if (e->gemm_rows != NULL && T >= G4_GEMM_MIN_T) {
+        const g4_matrix row = {.type = wt,.n_in = n_in,.n_out = 1,.row_bytes = row_bytes,
+          .data = w + o * row_bytes };
+        gemm_float_rows_scalar (&row, 0, 1, x + t * n_in, 1, &single, 1);
+      } else
+        single = e->vec_dot (n_in, w + o * row_bytes, act + t * act_stride);
       if (memcmp (&got, &single, sizeof got) != 0)
         mismatches++;
       g4_dequantize_row (wt, w + o * row_bytes, wf, n_in);
@@ -84,7 +131,7 @@ check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
     }
   }
   CHECK (mismatches == 0, "%s %s T=%d: %d outputs differ from a single-row "
-      "vec_dot", isa, g4_type_name (wt), T, mismatches);
+      "vec_dot (or the scalar GEMM's)", isa, g4_type_name (wt), T, mismatches);
   if (T == 33)
     printf ("%-6s %-6s n_in=%-4lld T=1,2,7,33: worst rel err vs naive %.2e\n",
         isa, g4_type_name (wt), (long long) n_in, worst);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* g4_attention_f32 (the vision encoder's attention) in every ISA this CPU has
  * against a double-precision softmax(q k^T) v computed here, on shapes that
- * hit the kernels' edges: key counts off the 64-key padding, head sizes that
- * are not whole vectors (72, 4), query counts off the 6-row blocks, padded
- * row strides, scale != 1, and scores of several tens (the max subtraction
+ * hit the kernels' edges: key counts off the 64-key padding and the 128-key
+ * cache blocks, head sizes that are not whole vectors (72, 4), query counts
+ * off the 6-row tiles and the 48-row calls, rows too long for 48 of them per
+ * call, padded row strides, scale != 1, and scores of several tens (the max subtraction
  * must keep the exponentials finite). Outputs are convex combinations of values
  * in [-1, 1): max |diff| <= 1e-5. Also checks that 1 and 3 threads give the
  * same bits. */
@@ -113,6 +114,8 @@ main (void)
     { 13, 100, 3, 72, 3, 0.125f, 2.0f },
     { 64, 130, 2, 64, 0, 1.0f, 1.0f },
     { 20, 70, 1, 36, 1, 1.0f, 2.2f },       /* scores of several tens */
+    { 100, 300, 2, 72, 0, 1.0f, 1.0f },     /* query blocks of 48, key blocks of 128 */
+    { 20, 2100, 1, 16, 2, 1.0f, 1.0f },     /* rows so long that fewer fit a call */
   };
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
     run_shape (&shapes[i]);
