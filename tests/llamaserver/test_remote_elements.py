@@ -27,11 +27,16 @@ DATA = os.environ["GEMMA4_TEST_DATA"]
 LOCAL = f"model-path={MODEL} mmproj-path={MMPROJ} n-threads=1"
 GREEDY = "temperature=0"
 MIN_AGREEMENT = 0.9
-# The image jobs' answers are printed, not required to agree: the tiny
-# model's width (128) is neither E2B's nor E4B's, so llama.cpp attends the
-# image rows bidirectionally as for 26B/31B while our engine, following the
-# family, attends them causally as for E2B (tests/data/vision/README.md);
-# the two compute different things there. The audio jobs compute the same.
+# The image jobs' answers are printed, not required to agree: backend=openai
+# sends each frame as JPEG (4:2:0, lossy) and llama-server decodes it with its
+# own JPEG decoder, so its vision encoder sees other pixels than
+# backend=local, and the random model's answers follow every pixel (even the
+# same JPEG file decoded by FFmpeg and by llama-server gives other answers).
+# The tiny model's width (128) adds a second difference: llama.cpp attends
+# the image rows bidirectionally as for 26B/31B, our engine causally as for
+# E2B (tests/data/vision/README.md). test_image_agreement.py compares the
+# decoders on the same pixels, on a model where both attend alike. The audio
+# jobs send lossless WAV and compute the same.
 IMAGE_ATTENTION = {"describe", "detect", "caption"}
 
 

@@ -24,6 +24,18 @@
 #define SHARED_KV 2
 #define V 262144
 
+/* What the dense family leaves out of the E2B-like model. */
+typedef struct {
+  int per_layer;                /* P, or 0: no per-layer embeddings */
+  int shared_kv;
+  bool full_v;                  /* attn_v on full layers (else V = K, attention_k_eq_v) */
+} family_shape;
+
+static const family_shape shapes[] = {
+  [TINY_E2B] = { P, SHARED_KV, true },
+  [TINY_DENSE] = { 0, 0, false },
+};
+
 static const bool is_swa[L] = { 1, 1, 0, 1, 0, 1, 0 };
 static const int32_t n_ff[L] = { 192, 192, 192, 192, 192, 384, 384 };
 
@@ -147,7 +159,7 @@ std_in (int64_t n_in)
 }
 
 static void
-add_keys (g4_gguf_writer * w)
+add_keys (g4_gguf_writer * w, const family_shape * f)
 {
 #define K(s) "gemma4." s
   g4_gguf_writer_add_str (w, "general.architecture", "gemma4");
@@ -168,14 +180,14 @@ add_keys (g4_gguf_writer * w)
   g4_gguf_writer_add_f32 (w, K ("attention.layer_norm_rms_epsilon"), 1e-6f);
   g4_gguf_writer_add_u32 (w, K ("attention.sliding_window"), WINDOW);
   g4_gguf_writer_add_array (w, K ("attention.sliding_window_pattern"), G4_GGUF_BOOL, is_swa, L);
-  g4_gguf_writer_add_u32 (w, K ("attention.shared_kv_layers"), SHARED_KV);
-  g4_gguf_writer_add_u32 (w, K ("embedding_length_per_layer_input"), P);
+  g4_gguf_writer_add_u32 (w, K ("attention.shared_kv_layers"), f->shared_kv);
+  g4_gguf_writer_add_u32 (w, K ("embedding_length_per_layer_input"), f->per_layer);
   g4_gguf_writer_add_f32 (w, K ("final_logit_softcapping"), 30.0f);
 #undef K
 }
 
 static void
-add_tensors (g4_gguf_writer * w, rng * r)
+add_tensors (g4_gguf_writer * w, rng * r, const family_shape * f)
 {
   add_typed (w, r, "token_embd.weight", D, V, 0.5f, table_type);
   add_norm (w, r, "output_norm.weight", D);
@@ -183,19 +195,22 @@ add_tensors (g4_gguf_writer * w, rng * r)
   for (int i = 0; i < HD / 2; i++)
     freqs[i] = i < HD / 8 ? 1.0f : 1e30f;      /* partial rotary factor 0.25 */
   add_f32 (w, "rope_freqs.weight", freqs, HD / 2);
-  add_typed (w, r, "per_layer_token_embd.weight", P * L, V, 0.5f, table_type);
-  add_matrix (w, r, "per_layer_model_proj.weight", D, P * L, std_in (D));
-  add_norm (w, r, "per_layer_proj_norm.weight", P);
+  if (f->per_layer) {
+    add_typed (w, r, "per_layer_token_embd.weight", P * L, V, 0.5f, table_type);
+    add_matrix (w, r, "per_layer_model_proj.weight", D, P * L, std_in (D));
+    add_norm (w, r, "per_layer_proj_norm.weight", P);
+  }
   char name[64];
   for (int l = 0; l < L; l++) {
     const int hd = is_swa[l] ? HD_SWA : HD;
-    const bool has_kv = l < L - SHARED_KV;
+    const bool has_kv = l < L - f->shared_kv;
 #define NM(s) (snprintf (name, sizeof name, "blk.%d." s, l), name)
     add_norm (w, r, NM ("attn_norm.weight"), D);
     add_matrix (w, r, NM ("attn_q.weight"), D, H * hd, std_in (D));
     if (has_kv) {
       add_matrix (w, r, NM ("attn_k.weight"), D, HKV * hd, std_in (D));
-      add_matrix (w, r, NM ("attn_v.weight"), D, HKV * hd, std_in (D));
+      if (is_swa[l] || f->full_v)
+        add_matrix (w, r, NM ("attn_v.weight"), D, HKV * hd, std_in (D));
       add_norm (w, r, NM ("attn_k_norm.weight"), hd);
     }
     add_norm (w, r, NM ("attn_q_norm.weight"), hd);
@@ -208,15 +223,24 @@ add_tensors (g4_gguf_writer * w, rng * r)
     add_norm (w, r, NM ("post_ffw_norm.weight"), D);
     const float scale = (float) (0.5 + 0.5 * uniform (r));
     add_f32 (w, NM ("layer_output_scale.weight"), &scale, 1);
-    add_matrix (w, r, NM ("inp_gate.weight"), D, P, std_in (D));
-    add_matrix (w, r, NM ("proj.weight"), P, D, std_in (P));
-    add_norm (w, r, NM ("post_norm.weight"), D);
+    if (f->per_layer) {
+      add_matrix (w, r, NM ("inp_gate.weight"), D, P, std_in (D));
+      add_matrix (w, r, NM ("proj.weight"), P, D, std_in (P));
+      add_norm (w, r, NM ("post_norm.weight"), D);
+    }
 #undef NM
   }
 }
 
 g4_status
 tiny_model_write (const char *path, const char *vocab_path, uint64_t seed, g4_error * err)
+{
+  return tiny_model_write_family (path, vocab_path, seed, TINY_E2B, err);
+}
+
+g4_status
+tiny_model_write_family (const char *path, const char *vocab_path, uint64_t seed,
+    tiny_family family, g4_error * err)
 {
   g4_gguf *vocab;
   g4_status st = g4_gguf_open (vocab_path, &vocab, err);
@@ -227,12 +251,12 @@ tiny_model_write (const char *path, const char *vocab_path, uint64_t seed, g4_er
     g4_gguf_close (vocab);
     return G4_STATUS_NO_MEMORY;
   }
-  add_keys (w);
+  add_keys (w, &shapes[family]);
   for (int64_t i = 0; i < g4_gguf_n_kv (vocab); i++)
     if (!strncmp (g4_gguf_key (vocab, i), "tokenizer.", 10))
       g4_gguf_writer_copy_kv (w, vocab, i);
   rng r = { seed };
-  add_tensors (w, &r);
+  add_tensors (w, &r, &shapes[family]);
   st = g4_gguf_writer_write (w, path, err);
   g4_gguf_writer_free (w);
   g4_gguf_close (vocab);

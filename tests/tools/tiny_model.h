@@ -5,7 +5,13 @@
  * P = 32, so that the per-layer table rows, L P = 224, are whole Q8_0 blocks).
  * Embedding tables are Q8_0, layer matrices F16, norms and scalars F32. Too
  * large to commit (about 110 MB): tests write it to a temporary file. Also the
- * Q8_0 quantizer the tests use. */
+ * Q8_0 quantizer the tests use.
+ *
+ * The dense variant is the same model as the 26B/31B family has it: no
+ * per-layer embeddings, no KV sharing, full layers without attn_v (V = K).
+ * That family attends image rows bidirectionally in every implementation,
+ * while the E2B-like model's width (128) makes llama.cpp and Hugging Face
+ * disagree (docs/departures.md, "Image attention"). */
 #ifndef G4_TEST_TINY_MODEL_H
 #define G4_TEST_TINY_MODEL_H
 
@@ -14,9 +20,17 @@
 
 #include "gemma4.h"
 
-/* Writes the model to path, copying every tokenizer.* key of vocab_path. */
+typedef enum {
+  TINY_E2B,
+  TINY_DENSE,
+} tiny_family;
+
+/* Writes the E2B-like model to path, copying every tokenizer.* key of vocab_path. */
 g4_status tiny_model_write (const char *path, const char *vocab_path, uint64_t seed,
     g4_error * err);
+/* The same for either family. */
+g4_status tiny_model_write_family (const char *path, const char *vocab_path, uint64_t seed,
+    tiny_family family, g4_error * err);
 
 /* splitmix64, and an approximately N(0, 1) deviate made of four 16-bit
  * uniforms (centred, scaled to unit variance): no libm call decides a value,
