@@ -221,7 +221,9 @@ typedef enum { G4_KV_F16, G4_KV_F32 } g4_kv_type;
 typedef struct {
   int n_ctx;                    /* max positions (0 = min(n_ctx_train, 4096)) */
   int n_threads;                /* 0 = number of cores */
-  int n_batch;                  /* max tokens per forward pass (0 = min(512, n_ctx)); more
+  int n_batch;                  /* max tokens per forward pass (0 = min(512, n_ctx); 1152 for
+                                 * models whose image rows attend to each other, which a
+                                 * pass never splits); more
                                  * than n_ctx serves g4_session_decode_many */
   g4_kv_type kv_type;
   const volatile int *cancel;   /* when non-NULL and *cancel != 0, decode stops with G4_STATUS_CANCELLED */

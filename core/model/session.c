@@ -9,6 +9,9 @@
 #include "decoder.h"
 #include "log.h"
 
+/* rows of the largest image (G4_IMAGE_MAX_TOKENS soft tokens), rounded up */
+#define BIDIRECTIONAL_BATCH 1152
+
 g4_session_params
 g4_session_default_params (void)
 {
@@ -78,8 +81,12 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
     p.n_threads = n_cores ();
   /* a batch larger than the context is only of use to passes that decode
    * several sessions' positions in this session's buffers */
-  if (p.n_batch == 0)
-    p.n_batch = 512 < p.n_ctx ? 512 : p.n_ctx;
+  if (p.n_batch == 0) {
+    /* models whose image rows attend to each other decode an image in one
+     * pass: the default holds the largest image (1120 soft tokens) */
+    const int dflt = in->media_bidirectional ? BIDIRECTIONAL_BATCH : 512;
+    p.n_batch = dflt < p.n_ctx ? dflt : p.n_ctx;
+  }
 
   g4_session *s = calloc (1, sizeof *s);
   if (!s)
@@ -275,6 +282,21 @@ lay_rows (g4_session * w, const g4_batch * b, int seq, int from, int k, int row0
   }
 }
 
+/* A pass never ends inside an image whose rows attend to each other (a cut
+ * would hide its later rows from its earlier ones): the rows of b from
+ * `from` that fit k, shortened to the start of such an image. */
+static int
+whole_images (const g4_batch * b, int from, int k)
+{
+  int end = from + k;
+  if (!b->bidirectional || end >= b->n || !b->bidirectional[end]
+      || !b->bidirectional[end - 1])
+    return k;
+  while (end > from && b->bidirectional[end - 1])
+    end--;
+  return end - from;
+}
+
 /* Passes over the batches until every row is decoded; done[i]: rows of
  * sequence i decoded, out_rows[i]: its logits rows written; seqs: room for n. */
 static g4_status
@@ -293,6 +315,14 @@ decode_passes (g4_session * const *s, const g4_batch * b, int n, float *const *l
       k = k < w->p.n_batch - T ? k : w->p.n_batch - T;
       if (k <= 0)
         continue;
+      k = whole_images (&b[i], done[i], k);
+      if (k == 0 && T == 0)
+        return g4_set_error (err, G4_STATUS_INVALID_ARG,
+            "an image's rows attend to each other and must be decoded in one "
+            "pass, but it has more rows than the batch size (n_batch %d)",
+            s[i]->p.n_batch < w->p.n_batch ? s[i]->p.n_batch : w->p.n_batch);
+      if (k == 0)
+        continue;               /* the image starts the next pass */
       lay_rows (w, &b[i], n_seq, done[i], k, T);
       for (int j = 0; j < k; j++) {
         w->row_pos[T + j] = s[i]->n_past + j;

@@ -54,9 +54,10 @@ check_property (const char *dir, const char *name, bool want)
 }
 
 /* Logits of every position of a batch whose rows IMG0.. are one injected
- * image, marked bidirectional or not. */
+ * image, marked bidirectional or not, in passes of n_batch rows (0: the
+ * default); NULL when the decode fails, its message in err. */
 static float *
-image_logits (const g4_model * m, bool both_ways)
+image_logits (const g4_model * m, bool both_ways, int n_batch, g4_error * err)
 {
   const g4_model_info *in = g4_model_get_info (m);
   const int d = in->n_embd, V = in->n_vocab;
@@ -76,12 +77,11 @@ image_logits (const g4_model * m, bool both_ways)
   g4_session_params sp = g4_session_default_params ();
   sp.n_ctx = 64;
   sp.kv_type = G4_KV_F32;
+  sp.n_batch = n_batch;
   g4_session *s = NULL;
-  g4_error err = { 0 };
   g4_batch b = {.n = N_POS,.tokens = tok,.embd = embd,.embd_mask = mask,.want_logits = want,
     .bidirectional = bidi };
-  if (g4_session_new (m, &sp, &s, &err) || g4_session_decode (s, &b, logits, &err)) {
-    CHECK (0, "decode: %s", err.message);
+  if (g4_session_new (m, &sp, &s, err) || g4_session_decode (s, &b, logits, err)) {
     free (logits);
     logits = NULL;
   }
@@ -99,7 +99,9 @@ check_decoder (const char *dir, const char *name)
   if (!m)
     return;
   const int V = g4_model_get_info (m)->n_vocab;
-  float *causal = image_logits (m, false), *both = image_logits (m, true);
+  g4_error err = { 0 };
+  float *causal = image_logits (m, false, 0, &err), *both = image_logits (m, true, 0, &err);
+  CHECK (causal && both, "%s: decode: %s", name, err.message);
   if (causal && both) {
     const double before = test_compare_f32 (both, causal, (size_t) IMG0 * V).max_abs;
     const double first = test_compare_f32 (both + (size_t) IMG0 * V,
@@ -111,6 +113,41 @@ check_decoder (const char *dir, const char *name)
   }
   free (causal);
   free (both);
+  g4_model_free (m);
+}
+
+/* A pass never ends inside a bidirectional image: with passes of IMG0 + 2
+ * rows the first would end in the image's middle, hiding its last rows from
+ * its first; the image goes whole into the next pass instead, and every
+ * position equals one pass's within 1e-3 (passes of fewer than 4 rows take
+ * other kernels than the float GEMM, summing in another order: ~6e-5 seen;
+ * a cut image differs by ~15). An image longer than a
+ * pass is refused with a message, not decoded wrong. */
+static void
+check_split (const char *dir, const char *name)
+{
+  g4_model *m = load (dir, name);
+  if (!m)
+    return;
+  const int V = g4_model_get_info (m)->n_vocab;
+  g4_error err = { 0 };
+  float *whole = image_logits (m, true, 0, &err);
+  float *passes = image_logits (m, true, IMG0 + 2, &err);
+  CHECK (whole && passes, "%s: decode: %s", name, err.message);
+  if (whole && passes) {
+    const double diff = test_compare_f32 (passes, whole, (size_t) N_POS * V).max_abs;
+    CHECK (diff <= 1e-3, "%s: passes of %d rows differ from one pass by %g", name,
+        IMG0 + 2, diff);
+    printf ("%s: passes of %d rows around a %d-row image: max |diff| %.3g\n", name,
+        IMG0 + 2, N_IMG, diff);
+  }
+  err = (g4_error) { 0 };
+  float *small = image_logits (m, true, N_IMG - 1, &err);
+  CHECK (small == NULL && strstr (err.message, "one pass") != NULL,
+      "%s: an image longer than the pass was not refused (%s)", name, err.message);
+  free (whole);
+  free (passes);
+  free (small);
   g4_model_free (m);
 }
 
@@ -156,6 +193,7 @@ main (int argc, char **argv)
   check_property (argv[1], "moe-f32.gguf", true);
   check_decoder (argv[1], "dense-f32.gguf");
   check_decoder (argv[1], "e2b-f32.gguf");
+  check_split (argv[1], "dense-f32.gguf");
   check_prompt (argv[2]);
   return test_exit_status ();
 }
