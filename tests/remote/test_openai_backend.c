@@ -795,6 +795,25 @@ GST_START_TEST (test_fault_never_answers_chat)
 
 GST_END_TEST;
 
+/* A file pipeline with the default request-timeout waits for a server
+ * slower than the latency budget, as for the local engine: every job
+ * answered. */
+GST_START_TEST (test_file_waits_for_slow_server)
+{
+  Server *s = server_start ("alpha", "slow", "3");
+  Run r;
+
+  run_asr (s, 2, "request-timeout=0 latency=2000", &r);
+  print_case ("file-slow-server", &r);
+  fail_unless (r.eos && !r.error);
+  fail_unless_equals_int (r.ok, 2);
+  fail_unless_equals_int (r.dropped, 0);
+  run_clear (&r);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
 /* 429 with Retry-After: 1 is retried after a second, nothing dropped. */
 GST_START_TEST (test_fault_429)
 {
@@ -1089,6 +1108,7 @@ openai_suite (void)
   tcase_add_test (tc, test_fault_wrong_type);
   tcase_add_test (tc, test_fault_slow_first_byte);
   tcase_add_test (tc, test_fault_never_answers_chat);
+  tcase_add_test (tc, test_file_waits_for_slow_server);
   tcase_add_test (tc, test_fault_429);
   tcase_add_test (tc, test_fault_loading);
   tcase_add_test (tc, test_fault_retries_bounded);
