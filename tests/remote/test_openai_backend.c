@@ -795,19 +795,31 @@ GST_START_TEST (test_fault_never_answers_chat)
 
 GST_END_TEST;
 
+/* Every chunk of an n_chunks file answered by a server in mode; the
+ * server goes back for more checks. */
+static Server *
+expect_all_answered (const gchar * name, const gchar * mode,
+    const gchar * arg, guint n_chunks, const gchar * extra, Run * r)
+{
+  Server *s = server_start ("alpha", mode, arg);
+
+  run_asr (s, n_chunks, extra, r);
+  print_case (name, r);
+  fail_unless (r->eos && !r->error);
+  fail_unless_equals_int (r->ok, n_chunks);
+  fail_unless_equals_int (r->dropped, 0);
+  return s;
+}
+
 /* A file pipeline with the default request-timeout waits for a server
  * slower than the latency budget, as for the local engine: every job
  * answered. */
 GST_START_TEST (test_file_waits_for_slow_server)
 {
-  Server *s = server_start ("alpha", "slow", "3");
   Run r;
+  Server *s = expect_all_answered ("file-slow-server", "slow", "3", 2,
+      "request-timeout=0 latency=2000", &r);
 
-  run_asr (s, 2, "request-timeout=0 latency=2000", &r);
-  print_case ("file-slow-server", &r);
-  fail_unless (r.eos && !r.error);
-  fail_unless_equals_int (r.ok, 2);
-  fail_unless_equals_int (r.dropped, 0);
   run_clear (&r);
   server_stop (s);
 }
@@ -817,14 +829,10 @@ GST_END_TEST;
 /* 429 with Retry-After: 1 is retried after a second, nothing dropped. */
 GST_START_TEST (test_fault_429)
 {
-  Server *s = server_start ("alpha", "e429", "1");
   Run r;
+  Server *s = expect_all_answered ("429-retry-after", "e429", "1", 2,
+      "request-timeout=5000", &r);
 
-  run_asr (s, 2, "request-timeout=5000", &r);
-  print_case ("429-retry-after", &r);
-  fail_unless (r.eos && !r.error);
-  fail_unless_equals_int (r.ok, 2);
-  fail_unless_equals_int (r.dropped, 0);
   fail_unless_equals_int (server_count (s, "chat"), 3);
   fail_unless (r.took >= G_USEC_PER_SEC, "Retry-After not honoured: %.2f s",
       r.took / 1e6);
@@ -837,13 +845,10 @@ GST_END_TEST;
 /* 503 while loading: the start waits with PROGRESS messages, then works. */
 GST_START_TEST (test_fault_loading)
 {
-  Server *s = server_start ("alpha", "loading", "1.5");
   Run r;
+  Server *s = expect_all_answered ("503-loading", "loading", "1.5", 2,
+      "request-timeout=5000", &r);
 
-  run_asr (s, 2, "request-timeout=5000", &r);
-  print_case ("503-loading", &r);
-  fail_unless (r.eos && !r.error);
-  fail_unless_equals_int (r.ok, 2);
   fail_unless (r.progress_waiting >= 1);
   fail_unless (server_count (s, "health") >= 2);
   run_clear (&r);
