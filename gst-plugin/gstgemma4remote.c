@@ -47,7 +47,7 @@ gst_gemma4_remote_ask (GstGemma4Worker * w, GstElement * element,
   chat.top_k = s->top_k;
   chat.seed = s->seed;
   deadline = g_get_monotonic_time () +
-      gst_gemma4_settings_request_timeout (s) * (gint64) 1000;
+      gst_gemma4_settings_job_timeout (s, ask->timing->live) * (gint64) 1000;
   GST_OBJECT_UNLOCK (element);
   chat.system = system;
   chat.user = user;

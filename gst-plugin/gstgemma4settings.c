@@ -28,6 +28,10 @@
 #define DEFAULT_API_DIALECT GST_GEMMA4_API_DIALECT_AUTO
 /* request-timeout 0 follows latency, but never below this (ms) */
 #define MIN_AUTO_TIMEOUT 1000
+/* request-timeout 0 when upstream is not live: a file job waits for its
+ * answer as it waits for the local engine, bounded only so that a server
+ * that never answers ends in a drop rather than a hang (ms) */
+#define FILE_REQUEST_TIMEOUT (10 * 60 * 1000)
 
 #define READY_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
     GST_PARAM_MUTABLE_READY)
@@ -186,7 +190,9 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
           "backend=openai: ms a job may wait for its answer, retries "
           "included (then it is dropped), and ms the element waits for "
           "a server when it starts (0 = the latency property, at least "
-          "1000)", 0, 3600000, DEFAULT_REQUEST_TIMEOUT, PLAYING_FLAGS));
+          "1000; a job of a non-live upstream then waits up to 10 "
+          "minutes, as for the local engine)", 0, 3600000,
+          DEFAULT_REQUEST_TIMEOUT, PLAYING_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_MAX_INFLIGHT,
       g_param_spec_uint ("max-inflight", "Maximum requests in flight",
           "backend=openai: jobs of this element pending at once, the one "
@@ -677,6 +683,13 @@ gst_gemma4_settings_request_timeout (const GstGemma4Settings * s)
 {
   return s->request_timeout_ms ? s->request_timeout_ms :
       MAX (s->latency_ms, MIN_AUTO_TIMEOUT);
+}
+
+guint
+gst_gemma4_settings_job_timeout (const GstGemma4Settings * s, gboolean live)
+{
+  return s->request_timeout_ms || live ?
+      gst_gemma4_settings_request_timeout (s) : FILE_REQUEST_TIMEOUT;
 }
 
 gchar *

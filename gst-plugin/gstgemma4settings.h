@@ -158,6 +158,11 @@ void gst_gemma4_settings_chat (const GstGemma4Settings * s,
 /* The request timeout in ms: request-timeout, or the latency budget when
  * 0. Call with the object lock. */
 guint gst_gemma4_settings_request_timeout (const GstGemma4Settings * s);
+/* The ms a job may wait for its answer: request-timeout; when 0, the
+ * latency budget for a live upstream, else 10 minutes (a file job waits as
+ * it would for the local engine). Call with the object lock. */
+guint gst_gemma4_settings_job_timeout (const GstGemma4Settings * s,
+    gboolean live);
 
 /* The whole prompt through model's chat template: system-prompt when set,
  * then the user turn instruction, which gets placeholder (the media,

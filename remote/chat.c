@@ -10,6 +10,12 @@
 #define MAX_ANSWER_BYTES (8 << 20)
 /* First retry after this, doubling, with +-50 % jitter. */
 #define RETRY_FIRST (100 * 1000)
+/* No attempt starts with less time left: it would time out and count
+ * against a server that did nothing wrong, re-arming its back-off, and
+ * when the back-off is as long as the jobs' deadline every following job
+ * would wait for it to its own deadline and do the same: the server would
+ * never be asked again. */
+#define MIN_ATTEMPT (G_USEC_PER_SEC / 4)
 
 /* What one attempt came to. */
 typedef enum
@@ -200,7 +206,7 @@ g4remote_client_chat (G4RemoteClient * c, const G4RemoteChat * chat,
     backoff = (RETRY_FIRST << MIN (attempt, 10));
     backoff = backoff / 2 + g_random_int_range (0, (gint32) MAX (backoff, 1));
     backoff = MAX (backoff, retry_after);
-    if (g_get_monotonic_time () + backoff >= deadline) {
+    if (g_get_monotonic_time () + backoff + MIN_ATTEMPT > deadline) {
       g_prefix_error (&last, "no time left for a retry before the deadline: ");
       break;
     }

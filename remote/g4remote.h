@@ -106,8 +106,9 @@ typedef struct
 
 /* POST /v1/chat/completions with stream: true. Retries connect errors, 429
  * (after Retry-After) and 502/503/504 up to max_retries times with
- * exponential back-off and jitter, never past deadline (monotonic us). A
- * stop asked by on_piece is success. usage may be NULL. */
+ * exponential back-off and jitter, never past deadline (monotonic us) and
+ * never with less than 0.25 s left before it. A stop asked by on_piece is
+ * success. usage may be NULL. */
 gboolean g4remote_client_chat (G4RemoteClient * c, const G4RemoteChat * chat,
     gint64 deadline, G4RemotePieceFunc on_piece, gpointer user,
     GCancellable * cancellable, G4RemoteUsage * usage, GError ** error);

@@ -4,6 +4,7 @@
 # waited for, killed and restarted; every server a test started dies with it,
 # whatever way the test ends.
 import atexit
+import concurrent.futures
 import ctypes
 import glob
 import json
@@ -59,6 +60,11 @@ def _die_with_parent():
 
 
 _running = []
+# The thread every server is started on: PR_SET_PDEATHSIG fires when the
+# thread that started the child ends, not the process, and tests restart
+# servers from helper threads that end right after (the restarted server
+# was killed as soon as it was ready). This one lives as long as the process.
+_spawner = concurrent.futures.ThreadPoolExecutor(max_workers=1)
 
 
 @atexit.register
@@ -106,10 +112,11 @@ class LlamaServer:
         """Starts the server (on port, or a free one) and waits until /health says ready."""
         for attempt in range(3):
             self.port = port or free_port()
-            self.proc = subprocess.Popen(
+            self.proc = _spawner.submit(
+                subprocess.Popen,
                 [self.binary, "--host", "127.0.0.1", "--port", str(self.port)] + self.args,
                 stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent)
+                preexec_fn=_die_with_parent).result()
             _running.append(self)
             started = time.monotonic()
             if self._wait_ready(timeout):

@@ -641,6 +641,70 @@ GST_START_TEST (test_server_returns)
 
 GST_END_TEST;
 
+typedef struct
+{
+  Server *s;
+  guint port;
+  gint64 gone_at, back_at, healthy_at, first_after;
+  guint ok_at_healthy;
+} Restart;
+
+/* The server is killed after the first result and restarted 1 s later; it
+ * then loads for 3 s (503 "loading" on /health and chat), as llama-server
+ * does. */
+static void
+restart_loading (const Run * r, gpointer data)
+{
+  Restart *o = data;
+  const gint64 now = g_get_monotonic_time ();
+
+  if (o->s && r->ok == 1 && !o->gone_at) {
+    server_stop (o->s);
+    o->s = NULL;
+    o->gone_at = now;
+  } else if (!o->s && o->gone_at && now - o->gone_at > G_USEC_PER_SEC) {
+    o->s = server_start_on ("alpha", "loading", "3", o->port);
+    o->back_at = now;
+    o->healthy_at = now + 3 * G_USEC_PER_SEC;
+  } else if (o->healthy_at && now >= o->healthy_at && !o->ok_at_healthy) {
+    o->ok_at_healthy = r->ok + 1;
+  } else if (o->ok_at_healthy && r->ok >= o->ok_at_healthy && !o->first_after) {
+    o->first_after = now;
+  }
+}
+
+/* The only server of a live pipeline is restarted and loads a while, with
+ * jobs coming all along (request-timeout following latency): results
+ * resume within about one back-off period after it answers /health. */
+GST_START_TEST (test_server_restarts_loading)
+{
+  Restart o = { 0 };
+  gchar *desc;
+  Run r;
+
+  o.s = server_start ("alpha", "ok", NULL);
+  o.port = o.s->port;
+  desc = asr_desc (o.s->url, 14, TRUE, "request-timeout=0 latency=2000");
+  run_pipeline (desc, &r, restart_loading, &o);
+  print_case ("only-server-restarts-loading", &r);
+  if (o.first_after)
+    g_print ("first result %.2f s after the server was ready\n",
+        (o.first_after - o.healthy_at) / 1e6);
+  fail_unless (r.eos && !r.error);
+  fail_unless (o.healthy_at != 0, "the server was not restarted");
+  fail_unless (o.first_after != 0, "no result after the server was ready "
+      "(%u ok, %u dropped): %s", r.ok, r.dropped, r.warning_text->str);
+  fail_unless (o.first_after - o.healthy_at < 3 * G_USEC_PER_SEC,
+      "the first result came %.1f s after the server was ready",
+      (o.first_after - o.healthy_at) / 1e6);
+  run_clear (&r);
+  g_free (desc);
+  if (o.s)
+    server_stop (o.s);
+}
+
+GST_END_TEST;
+
 /* ---- faults -------------------------------------------------------------- */
 
 /* Every chunk of a 3-chunk file dropped with a warning of reason, counted
@@ -731,17 +795,44 @@ GST_START_TEST (test_fault_never_answers_chat)
 
 GST_END_TEST;
 
+/* Every chunk of an n_chunks file answered by a server in mode; the
+ * server goes back for more checks. */
+static Server *
+expect_all_answered (const gchar * name, const gchar * mode,
+    const gchar * arg, guint n_chunks, const gchar * extra, Run * r)
+{
+  Server *s = server_start ("alpha", mode, arg);
+
+  run_asr (s, n_chunks, extra, r);
+  print_case (name, r);
+  fail_unless (r->eos && !r->error);
+  fail_unless_equals_int (r->ok, n_chunks);
+  fail_unless_equals_int (r->dropped, 0);
+  return s;
+}
+
+/* A file pipeline with the default request-timeout waits for a server
+ * slower than the latency budget, as for the local engine: every job
+ * answered. */
+GST_START_TEST (test_file_waits_for_slow_server)
+{
+  Run r;
+  Server *s = expect_all_answered ("file-slow-server", "slow", "3", 2,
+      "request-timeout=0 latency=2000", &r);
+
+  run_clear (&r);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
 /* 429 with Retry-After: 1 is retried after a second, nothing dropped. */
 GST_START_TEST (test_fault_429)
 {
-  Server *s = server_start ("alpha", "e429", "1");
   Run r;
+  Server *s = expect_all_answered ("429-retry-after", "e429", "1", 2,
+      "request-timeout=5000", &r);
 
-  run_asr (s, 2, "request-timeout=5000", &r);
-  print_case ("429-retry-after", &r);
-  fail_unless (r.eos && !r.error);
-  fail_unless_equals_int (r.ok, 2);
-  fail_unless_equals_int (r.dropped, 0);
   fail_unless_equals_int (server_count (s, "chat"), 3);
   fail_unless (r.took >= G_USEC_PER_SEC, "Retry-After not honoured: %.2f s",
       r.took / 1e6);
@@ -754,13 +845,10 @@ GST_END_TEST;
 /* 503 while loading: the start waits with PROGRESS messages, then works. */
 GST_START_TEST (test_fault_loading)
 {
-  Server *s = server_start ("alpha", "loading", "1.5");
   Run r;
+  Server *s = expect_all_answered ("503-loading", "loading", "1.5", 2,
+      "request-timeout=5000", &r);
 
-  run_asr (s, 2, "request-timeout=5000", &r);
-  print_case ("503-loading", &r);
-  fail_unless (r.eos && !r.error);
-  fail_unless_equals_int (r.ok, 2);
   fail_unless (r.progress_waiting >= 1);
   fail_unless (server_count (s, "health") >= 2);
   run_clear (&r);
@@ -1017,6 +1105,7 @@ openai_suite (void)
   tcase_add_test (tc, test_two_servers_share);
   tcase_add_test (tc, test_server_goes_away);
   tcase_add_test (tc, test_server_returns);
+  tcase_add_test (tc, test_server_restarts_loading);
   tcase_add_test (tc, test_fault_500);
   tcase_add_test (tc, test_fault_reset);
   tcase_add_test (tc, test_fault_malformed);
@@ -1024,6 +1113,7 @@ openai_suite (void)
   tcase_add_test (tc, test_fault_wrong_type);
   tcase_add_test (tc, test_fault_slow_first_byte);
   tcase_add_test (tc, test_fault_never_answers_chat);
+  tcase_add_test (tc, test_file_waits_for_slow_server);
   tcase_add_test (tc, test_fault_429);
   tcase_add_test (tc, test_fault_loading);
   tcase_add_test (tc, test_fault_retries_bounded);
