@@ -80,6 +80,7 @@ static const isa_kernels scalar_kernels = {
     [G4_TYPE_Q4_0] = gemm_packed_q4_0_scalar,
     [G4_TYPE_Q8_0] = gemm_packed_q8_0_scalar,
     [G4_TYPE_Q4_K] = gemm_packed_q4_K_scalar,
+    [G4_TYPE_Q5_K] = gemm_packed_q5_K_scalar,
     [G4_TYPE_IQ4_XS] = gemm_packed_iq4_xs_scalar,
     [G4_TYPE_Q6_K] = gemm_packed_q6_K_scalar,
   },
@@ -113,6 +114,7 @@ static const isa_kernels avx2_kernels = {
     [G4_TYPE_Q4_0] = gemm_packed_q4_0_avx2,
     [G4_TYPE_Q8_0] = gemm_packed_q8_0_avx2,
     [G4_TYPE_Q4_K] = gemm_packed_q4_K_avx2,
+    [G4_TYPE_Q5_K] = gemm_packed_q5_K_avx2,
     [G4_TYPE_IQ4_XS] = gemm_packed_iq4_xs_avx2,
     [G4_TYPE_Q6_K] = gemm_packed_q6_K_avx2,
   },
@@ -157,6 +159,7 @@ fill_avx512 (g4_kernel_entry *t)
   t[G4_TYPE_Q4_0].gemm_packed = gemm_packed_q4_0_avx512;
   t[G4_TYPE_Q8_0].gemm_packed = gemm_packed_q8_0_avx512;
   t[G4_TYPE_Q4_K].gemm_packed = gemm_packed_q4_K_avx512;
+  t[G4_TYPE_Q5_K].gemm_packed = gemm_packed_q5_K_avx512;
   t[G4_TYPE_IQ4_XS].gemm_packed = gemm_packed_iq4_xs_avx512;
   t[G4_TYPE_Q6_K].gemm_packed = gemm_packed_q6_K_avx512;
 }

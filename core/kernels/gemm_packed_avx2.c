@@ -2,7 +2,8 @@
 /* AVX2 kernels of the packed GEMM (packed.h): each 16-row group is two
  * halves of 8 rows, one 256-bit register per quant word; maddubs + madd do
  * what VNNI's dpbusd does, within int16 range: unsigned 4-bit quants sum
- * their pairs over 8 words (8 x 2 x 15 x 127 < 32768), Q6_K's over 2 words,
+ * their pairs over 8 words (8 x 2 x 15 x 128 < 32768), Q5_K's over 4
+ * (4 x 2 x 31 x 128 < 32768), Q6_K's over 2 words,
  * and the signed ones (Q8_0, IQ4_XS) multiply |w| by a with w's sign, so
  * their offset term vanishes. Bit-identical to gemm_packed_*_scalar. */
 #include <immintrin.h>
@@ -98,10 +99,22 @@ int_q8_0_family (g4_type t, int C, int h, const char *p, const char *a, size_t a
   }
 }
 
+/* Bit j of each byte of qh, moved to bit 4 (no bit crosses a byte). */
+ALWAYS_INLINE __m256i
+fifth_bit (__m256i qh, int j)
+{
+  const __m256i b = j <= 4 ? _mm256_slli_epi16 (qh, 4 - j) : _mm256_srli_epi16 (qh, j - 4);
+  return _mm256_and_si256 (b, _mm256_set1_epi8 (0x10));
+}
+
+/* Q4_K or Q5_K (nibbles with bit j of the qh bytes as bit 4): Q5_K's
+ * quants up to 31 sum their pairs in int16 over 4 words only. */
 ALWAYS_INLINE void
-int_q4_K (int C, int h, const char *p, const char *a, size_t as, int64_t i,
+int_k4 (g4_type t, int C, int h, const char *p, const char *a, size_t as, int64_t i,
     __m256i *isum, __m256i *imin)
 {
+  const bool q5 = t == G4_TYPE_Q5_K;
+  const size_t qs = q5 ? G4_PACK_Q5_K_QS : G4_PACK_Q4_K_QS;
   const __m256i m4 = _mm256_set1_epi8 (0x0F), m6 = _mm256_set1_epi8 (0x3F), top = _mm256_set1_epi8 (0x30);
   const char *sp = p + G4_PACK_Q4_K_SCALES + 32 * h;
   const __m256i s0 = load (sp), s1 = load (sp + 64), s2 = load (sp + 128);
@@ -118,13 +131,17 @@ int_q4_K (int C, int h, const char *p, const char *a, size_t as, int64_t i,
     __m256i u[8];
 #pragma GCC unroll 8
     for (int k = 0; k < 8; k++) {
-      const __m256i v = load (p + G4_PACK_Q4_K_QS + 64 * (8 * (j / 2) + k) + 32 * h);
+      const __m256i v = load (p + qs + 64 * (8 * (j / 2) + k) + 32 * h);
       u[k] = j % 2 ? _mm256_and_si256 (_mm256_srli_epi16 (v, 4), m4) : _mm256_and_si256 (v, m4);
+      if (q5)
+        u[k] = _mm256_or_si256 (u[k], fifth_bit (load (p + G4_PACK_Q5_K_QH + 64 * k + 32 * h), j));
     }
 #pragma GCC unroll 4
     for (int c = 0; c < C; c++) {
       const block_q8_K *ab = (const block_q8_K *) (a + c * as) + i;
-      isum[c] = _mm256_add_epi32 (isum[c], _mm256_mullo_epi32 (dot_unsigned (u, ab->qs + 32 * j, 8), sc));
+      const __m256i dot = q5 ? _mm256_add_epi32 (dot_unsigned (u, ab->qs + 32 * j, 4),
+          dot_unsigned (u + 4, ab->qs + 32 * j + 16, 4)) : dot_unsigned (u, ab->qs + 32 * j, 8);
+      isum[c] = _mm256_add_epi32 (isum[c], _mm256_mullo_epi32 (dot, sc));
       imin[c] = _mm256_add_epi32 (imin[c], _mm256_madd_epi16 (mn2, _mm256_set1_epi32 (word (ab->bsums + 2 * j))));
     }
   }
@@ -208,7 +225,8 @@ packed_half (g4_type t, int C, int h, int64_t n, const char *w, const char *a,
   const bool k_quant = t != G4_TYPE_Q4_0 && t != G4_TYPE_Q8_0;
   const int64_t nb = n / (k_quant ? QK_K : QK8_0);
   const size_t gbs = t == G4_TYPE_Q4_0 ? G4_PACK_BLOCK_Q4_0 : t == G4_TYPE_Q8_0 ? G4_PACK_BLOCK_Q8_0
-      : t == G4_TYPE_Q4_K ? G4_PACK_BLOCK_Q4_K : t == G4_TYPE_Q6_K ? G4_PACK_BLOCK_Q6_K
+      : t == G4_TYPE_Q4_K ? G4_PACK_BLOCK_Q4_K : t == G4_TYPE_Q5_K ? G4_PACK_BLOCK_Q5_K
+      : t == G4_TYPE_Q6_K ? G4_PACK_BLOCK_Q6_K
       : G4_PACK_BLOCK_IQ4_XS;
   __m256 acc[PACK_COLS];
 #pragma GCC unroll 4
@@ -222,8 +240,8 @@ packed_half (g4_type t, int C, int h, int64_t n, const char *w, const char *a,
       isum[c] = imin[c] = _mm256_setzero_si256 ();
     if (!k_quant)
       int_q8_0_family (t, C, h, p, a, as, b, sums, nb, isum);
-    else if (t == G4_TYPE_Q4_K)
-      int_q4_K (C, h, p, a, as, b, isum, imin);
+    else if (t == G4_TYPE_Q4_K || t == G4_TYPE_Q5_K)
+      int_k4 (t, C, h, p, a, as, b, isum, imin);
     else if (t == G4_TYPE_Q6_K)
       int_q6_K (C, h, p, a, as, b, isum);
     else
@@ -234,7 +252,7 @@ packed_half (g4_type t, int C, int h, int64_t n, const char *w, const char *a,
       const float da = k_quant ? ((const block_q8_K *) (a + c * as) + b)->d
           : _cvtsh_ss (((const block_q8_0 *) (a + c * as) + b)->d);
       acc[c] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (isum[c]), _mm256_mul_ps (dw, _mm256_set1_ps (da)), acc[c]);
-      if (t == G4_TYPE_Q4_K) {
+      if (t == G4_TYPE_Q4_K || t == G4_TYPE_Q5_K) {
         const __m256 dmw = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (p + G4_PACK_Q4_K_DMIN + 16 * h)));
         acc[c] = _mm256_fnmadd_ps (_mm256_cvtepi32_ps (imin[c]), _mm256_mul_ps (dmw, _mm256_set1_ps (da)), acc[c]);
       }
@@ -274,5 +292,6 @@ packed_half (g4_type t, int C, int h, int64_t n, const char *w, const char *a,
 DEFINE_PACKED (gemm_packed_q4_0_avx2, G4_TYPE_Q4_0)
 DEFINE_PACKED (gemm_packed_q8_0_avx2, G4_TYPE_Q8_0)
 DEFINE_PACKED (gemm_packed_q4_K_avx2, G4_TYPE_Q4_K)
+DEFINE_PACKED (gemm_packed_q5_K_avx2, G4_TYPE_Q5_K)
 DEFINE_PACKED (gemm_packed_q6_K_avx2, G4_TYPE_Q6_K)
 DEFINE_PACKED (gemm_packed_iq4_xs_avx2, G4_TYPE_IQ4_XS)

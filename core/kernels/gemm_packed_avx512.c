@@ -49,6 +49,15 @@ both_halves (__m512i v)
   return _mm512_or_si512 (_mm512_and_si512 (v, _mm512_set1_epi32 (0xFFFF)), _mm512_slli_epi32 (v, 16));
 }
 
+/* Bit j of each byte of qh, moved to bit 4 (no bit crosses a byte: the
+ * shifts are at most 4). */
+ALWAYS_INLINE __m512i
+fifth_bit (__m512i qh, int j)
+{
+  const __m512i b = j <= 4 ? _mm512_slli_epi16 (qh, 4 - j) : _mm512_srli_epi16 (qh, j - 4);
+  return _mm512_and_si512 (b, _mm512_set1_epi8 (0x10));
+}
+
 /* ---- the integer part of one block index, per weight type ------------- */
 
 /* Q4_0 / Q8_0 block b: the dot minus K times the activation block's sum. */
@@ -78,13 +87,16 @@ int_q8_0_family (g4_type t, int C, const char *p, const char *a, size_t as,
   }
 }
 
-/* Q4_K super-block i: scales and mins unpacked once (byte j of lane r:
- * sub-block j of row r), each sub-block's nibbles once; the mins against
- * the bsums pairs by dpwssd. */
+/* Q4_K or Q5_K super-block i: scales and mins unpacked once (byte j of
+ * lane r: sub-block j of row r), each sub-block's nibbles once (Q5_K: with
+ * bit j of the qh bytes as bit 4); the mins against the bsums pairs by
+ * dpwssd. */
 ALWAYS_INLINE void
-int_q4_K (int C, const char *p, const char *a, size_t as, int64_t i, __m512i *isum,
+int_k4 (g4_type t, int C, const char *p, const char *a, size_t as, int64_t i, __m512i *isum,
     __m512i *imin)
 {
+  const bool q5 = t == G4_TYPE_Q5_K;
+  const size_t qs = q5 ? G4_PACK_Q5_K_QS : G4_PACK_Q4_K_QS;
   const __m512i m4 = _mm512_set1_epi8 (0x0F), m6 = _mm512_set1_epi8 (0x3F), top = _mm512_set1_epi8 (0x30);
   const __m512i s0 = _mm512_loadu_si512 (p + G4_PACK_Q4_K_SCALES);
   const __m512i s1 = _mm512_loadu_si512 (p + G4_PACK_Q4_K_SCALES + 64);
@@ -102,8 +114,10 @@ int_q4_K (int C, const char *p, const char *a, size_t as, int64_t i, __m512i *is
     __m512i u[8];
 #pragma GCC unroll 8
     for (int k = 0; k < 8; k++) {
-      const __m512i v = _mm512_loadu_si512 (p + G4_PACK_Q4_K_QS + 64 * (8 * (j / 2) + k));
+      const __m512i v = _mm512_loadu_si512 (p + qs + 64 * (8 * (j / 2) + k));
       u[k] = j % 2 ? _mm512_and_si512 (_mm512_srli_epi16 (v, 4), m4) : _mm512_and_si512 (v, m4);
+      if (q5)
+        u[k] = _mm512_or_si512 (u[k], fifth_bit (_mm512_loadu_si512 (p + G4_PACK_Q5_K_QH + 64 * k), j));
     }
 #pragma GCC unroll 8
     for (int c = 0; c < C; c++) {
@@ -208,7 +222,8 @@ packed_tile (g4_type t, int C, int64_t n, const char *w, const char *a,
   const bool k_quant = t != G4_TYPE_Q4_0 && t != G4_TYPE_Q8_0;
   const int64_t nb = n / (k_quant ? QK_K : QK8_0);
   const size_t gbs = t == G4_TYPE_Q4_0 ? G4_PACK_BLOCK_Q4_0 : t == G4_TYPE_Q8_0 ? G4_PACK_BLOCK_Q8_0
-      : t == G4_TYPE_Q4_K ? G4_PACK_BLOCK_Q4_K : t == G4_TYPE_Q6_K ? G4_PACK_BLOCK_Q6_K
+      : t == G4_TYPE_Q4_K ? G4_PACK_BLOCK_Q4_K : t == G4_TYPE_Q5_K ? G4_PACK_BLOCK_Q5_K
+      : t == G4_TYPE_Q6_K ? G4_PACK_BLOCK_Q6_K
       : G4_PACK_BLOCK_IQ4_XS;
   __m512 acc[PACK_COLS];
 #pragma GCC unroll 8
@@ -222,8 +237,8 @@ packed_tile (g4_type t, int C, int64_t n, const char *w, const char *a,
       isum[c] = imin[c] = _mm512_setzero_si512 ();
     if (!k_quant)
       int_q8_0_family (t, C, p, a, as, b, sums, nb, isum);
-    else if (t == G4_TYPE_Q4_K)
-      int_q4_K (C, p, a, as, b, isum, imin);
+    else if (t == G4_TYPE_Q4_K || t == G4_TYPE_Q5_K)
+      int_k4 (t, C, p, a, as, b, isum, imin);
     else if (t == G4_TYPE_Q6_K)
       int_q6_K (C, p, a, as, b, isum);
     else
@@ -234,7 +249,7 @@ packed_tile (g4_type t, int C, int64_t n, const char *w, const char *a,
       const float da = k_quant ? ((const block_q8_K *) (a + c * as) + b)->d
           : _cvtsh_ss (((const block_q8_0 *) (a + c * as) + b)->d);
       acc[c] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (isum[c]), _mm512_mul_ps (dw, _mm512_set1_ps (da)), acc[c]);
-      if (t == G4_TYPE_Q4_K) {
+      if (t == G4_TYPE_Q4_K || t == G4_TYPE_Q5_K) {
         const __m512 dmw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (p + G4_PACK_Q4_K_DMIN)));
         acc[c] = _mm512_fnmadd_ps (_mm512_cvtepi32_ps (imin[c]), _mm512_mul_ps (dmw, _mm512_set1_ps (da)), acc[c]);
       }
@@ -277,5 +292,6 @@ packed_tile (g4_type t, int C, int64_t n, const char *w, const char *a,
 DEFINE_PACKED (gemm_packed_q4_0_avx512, G4_TYPE_Q4_0)
 DEFINE_PACKED (gemm_packed_q8_0_avx512, G4_TYPE_Q8_0)
 DEFINE_PACKED (gemm_packed_q4_K_avx512, G4_TYPE_Q4_K)
+DEFINE_PACKED (gemm_packed_q5_K_avx512, G4_TYPE_Q5_K)
 DEFINE_PACKED (gemm_packed_q6_K_avx512, G4_TYPE_Q6_K)
 DEFINE_PACKED (gemm_packed_iq4_xs_avx512, G4_TYPE_IQ4_XS)

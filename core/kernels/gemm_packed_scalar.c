@@ -80,7 +80,7 @@ gemm_packed (g4_type t, int64_t n, const uint8_t *w, const char *a, size_t as,
           da = g4_fp16_to_fp32 (((const block_q8_0 *) ab)->d);
         }
         acc = fmaf ((float) isum, dw * da, acc);
-        if (t == G4_TYPE_Q4_K)
+        if (superblock_has_min (t))
           acc = fmaf (-(float) imin, dmw * da, acc);
       }
       y[c * ldy + r] = acc;
@@ -100,5 +100,6 @@ gemm_packed (g4_type t, int64_t n, const uint8_t *w, const char *a, size_t as,
 DEFINE_SCALAR (gemm_packed_q4_0_scalar, G4_TYPE_Q4_0)
 DEFINE_SCALAR (gemm_packed_q8_0_scalar, G4_TYPE_Q8_0)
 DEFINE_SCALAR (gemm_packed_q4_K_scalar, G4_TYPE_Q4_K)
+DEFINE_SCALAR (gemm_packed_q5_K_scalar, G4_TYPE_Q5_K)
 DEFINE_SCALAR (gemm_packed_q6_K_scalar, G4_TYPE_Q6_K)
 DEFINE_SCALAR (gemm_packed_iq4_xs_scalar, G4_TYPE_IQ4_XS)

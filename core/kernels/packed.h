@@ -15,7 +15,8 @@
  * already are; Q8_0's bytes are stored with the sign bit flipped); the Q8_0
  * family's kernels take back K times each activation block's sum, which
  * matmul computes once per activation row. Q4_K's offset is its mins, taken
- * back through the Q8_K activations' bsums, and so is IQ4_XS's offset: its
+ * back through the Q8_K activations' bsums (Q5_K's too: its fifth bit makes
+ * u = q, 0..31), and so is IQ4_XS's offset: its
  * codebook values v are looked up as v + 128, and Q6_K's: its 6-bit quants
  * are q + 32. */
 #ifndef G4_PACKED_H
@@ -43,7 +44,7 @@ typedef struct {
   size_t block_bytes;           /* of one plain block */
   int block_values;
   int n_fields;
-  g4_pack_field field[4];
+  g4_pack_field field[5];
 } g4_pack_format;
 
 /* The layout of a weight type, or NULL when it has none. */
@@ -56,6 +57,8 @@ void g4_pack_gather (const g4_pack_format *f, const uint8_t *group_block, int r,
 #define G4_PACK_Q4_K_DMIN 32
 #define G4_PACK_Q4_K_SCALES 64
 #define G4_PACK_Q4_K_QS 256
+#define G4_PACK_Q5_K_QH 256
+#define G4_PACK_Q5_K_QS 768
 #define G4_PACK_IQ4_XS_SCALES_H 32
 #define G4_PACK_IQ4_XS_SCALES_L 64
 #define G4_PACK_IQ4_XS_QS 128
@@ -84,6 +87,7 @@ typedef g4_gemm_packed_kernel *g4_gemm_packed_fn;
 #define G4_PACK_BLOCK_Q4_0 (G4_PACK_ROWS * sizeof (block_q4_0))
 #define G4_PACK_BLOCK_Q8_0 (G4_PACK_ROWS * sizeof (block_q8_0))
 #define G4_PACK_BLOCK_Q4_K (G4_PACK_ROWS * sizeof (block_q4_K))
+#define G4_PACK_BLOCK_Q5_K (G4_PACK_ROWS * sizeof (block_q5_K))
 #define G4_PACK_BLOCK_IQ4_XS (G4_PACK_ROWS * sizeof (block_iq4_xs))
 #define G4_PACK_BLOCK_Q6_K (G4_PACK_ROWS * sizeof (block_q6_K))
 
@@ -92,6 +96,7 @@ g4_gemm_packed_kernel gemm_packed_q4_0_scalar, gemm_packed_q8_0_scalar,
     gemm_packed_q4_K_avx2, gemm_packed_q4_0_avx512, gemm_packed_q8_0_avx512,
     gemm_packed_q4_K_avx512, gemm_packed_iq4_xs_scalar, gemm_packed_iq4_xs_avx2,
     gemm_packed_iq4_xs_avx512, gemm_packed_q6_K_scalar, gemm_packed_q6_K_avx2,
-    gemm_packed_q6_K_avx512;
+    gemm_packed_q6_K_avx512, gemm_packed_q5_K_scalar, gemm_packed_q5_K_avx2,
+    gemm_packed_q5_K_avx512;
 
 #endif

@@ -27,6 +27,16 @@ static const g4_pack_format q4_K_format = {
     { offsetof (block_q4_K, qs), G4_PACK_Q4_K_QS, 4, QK_K / 8, 0 },
   },
 };
+/* Q5_K: Q4_K's fields (same offsets) and the fifth bits */
+static const g4_pack_format q5_K_format = {
+  sizeof (block_q5_K), QK_K, 5, {
+    { offsetof (block_q5_K, d), 0, 2, 1, 0 },
+    { offsetof (block_q5_K, dmin), G4_PACK_Q4_K_DMIN, 2, 1, 0 },
+    { offsetof (block_q5_K, scales), G4_PACK_Q4_K_SCALES, 4, K_SCALE_SIZE / 4, 0 },
+    { offsetof (block_q5_K, qh), G4_PACK_Q5_K_QH, 4, QK_K / 32, 0 },
+    { offsetof (block_q5_K, qs), G4_PACK_Q5_K_QS, 4, QK_K / 8, 0 },
+  },
+};
 static const g4_pack_format iq4_xs_format = {
   sizeof (block_iq4_xs), QK_K, 4, {
     { offsetof (block_iq4_xs, d), 0, 2, 1, 0 },
@@ -55,6 +65,8 @@ g4_pack_format_get (g4_type t)
       return &q8_0_format;
     case G4_TYPE_Q4_K:
       return &q4_K_format;
+    case G4_TYPE_Q5_K:
+      return &q5_K_format;
     case G4_TYPE_IQ4_XS:
       return &iq4_xs_format;
     case G4_TYPE_Q6_K:

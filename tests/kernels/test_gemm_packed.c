@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The packed GEMM path: g4_repack of Q4_0 / Q8_0 / Q4_K / Q6_K / IQ4_XS matrices, multiplied by
+/* The packed GEMM path: g4_repack of Q4_0 / Q8_0 / Q4_K / Q5_K / Q6_K / IQ4_XS matrices, multiplied by
  * g4_matmul under every ISA this CPU has. Each ISA's packed result is
  * bit-identical to the scalar reference of the packed layout, for 1, 2 and 3
  * threads, and agrees with the plain row-major product to float rounding
@@ -20,8 +20,8 @@
 #define N_OUT 48
 #define LDY (N_OUT + 5)
 
-static const g4_type types[] = { G4_TYPE_Q4_0, G4_TYPE_Q8_0, G4_TYPE_Q4_K, G4_TYPE_Q6_K,
-  G4_TYPE_IQ4_XS };
+static const g4_type types[] = { G4_TYPE_Q4_0, G4_TYPE_Q8_0, G4_TYPE_Q4_K, G4_TYPE_Q5_K,
+  G4_TYPE_Q6_K, G4_TYPE_IQ4_XS };
 
 /* y of T rows for 1, 2 and 3 threads, checked identical; returns the first. */
 static float *
@@ -139,8 +139,8 @@ main (void)
   /* what g4_repack refuses */
   const g4_matrix odd = { .type = G4_TYPE_Q4_0, .n_in = 64, .n_out = 37,
     .row_bytes = g4_row_size (G4_TYPE_Q4_0, 64) };
-  const g4_matrix kq = { .type = G4_TYPE_Q5_K, .n_in = 256, .n_out = 32,
-    .row_bytes = g4_row_size (G4_TYPE_Q5_K, 256) };
+  const g4_matrix kq = { .type = G4_TYPE_Q3_K, .n_in = 256, .n_out = 32,
+    .row_bytes = g4_row_size (G4_TYPE_Q3_K, 256) };
   const g4_matrix strided = { .type = G4_TYPE_Q8_0, .n_in = 64, .n_out = 32,
     .row_bytes = 2 * g4_row_size (G4_TYPE_Q8_0, 64) };
   CHECK (!g4_repack_supported (&odd) && !g4_repack_supported (&kq)
