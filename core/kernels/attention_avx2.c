@@ -4,6 +4,7 @@
  * AVX2. Must equal attention_rows_scalar up to float summation order and the
  * exponential's last bits. */
 #include <immintrin.h>
+#include <math.h>
 
 #include "attention.h"
 
@@ -47,6 +48,15 @@ vhadd (vf x)
   __m128 s = _mm_add_ps (_mm256_castps256_ps128 (x), _mm256_extractf128_ps (x, 1));
   s = _mm_add_ps (s, _mm_movehl_ps (s, s));
   return _mm_cvtss_f32 (_mm_add_ss (s, _mm_movehdup_ps (s)));
+}
+
+static inline vf
+vkeep (vf x, const int32_t *kp, int32_t lo, int32_t hi)
+{
+  const __m256i p = _mm256_loadu_si256 ((const __m256i *) kp);
+  const __m256i in = _mm256_andnot_si256 (_mm256_cmpgt_epi32 (_mm256_set1_epi32 (lo), p),
+      _mm256_cmpgt_epi32 (_mm256_set1_epi32 (hi), p));
+  return _mm256_blendv_ps (_mm256_set1_ps (-INFINITY), x, _mm256_castsi256_ps (in));
 }
 
 /* e^x = 2^n e^r, n = round (x / ln 2), |r| <= ln 2 / 2, e^r by its Taylor

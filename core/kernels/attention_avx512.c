@@ -4,6 +4,7 @@
  * AVX-512. Must equal attention_rows_scalar up to float summation order and
  * the exponential's last bits. */
 #include <immintrin.h>
+#include <math.h>
 
 #include "attention.h"
 
@@ -29,6 +30,15 @@ static inline vf vadd (vf a, vf b) { return _mm512_add_ps (a, b); }
 static inline vf vmax (vf a, vf b) { return _mm512_max_ps (a, b); }
 static inline float vhmax (vf x) { return _mm512_reduce_max_ps (x); }
 static inline float vhadd (vf x) { return _mm512_reduce_add_ps (x); }
+
+static inline vf
+vkeep (vf x, const int32_t *kp, int32_t lo, int32_t hi)
+{
+  const __m512i p = _mm512_loadu_si512 (kp);
+  const __mmask16 in = _mm512_cmpge_epi32_mask (p, _mm512_set1_epi32 (lo))
+      & _mm512_cmplt_epi32_mask (p, _mm512_set1_epi32 (hi));
+  return _mm512_mask_blend_ps (in, _mm512_set1_ps (-INFINITY), x);
+}
 
 /* e^x = 2^n e^r, n = round (x / ln 2), |r| <= ln 2 / 2, e^r by its Taylor
  * polynomial to r^7 (relative error below 1e-8); lanes under -87.3 (where

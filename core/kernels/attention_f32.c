@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* g4_attention_f32: full (unmasked) multi-head attention on F32 rows, for the
- * encoders' bidirectional attention. Each head's keys are packed transposed
- * and its values contiguous, then the team's members take (head, block of
- * queries) tasks to the row kernel of the ISA dispatch.c chose
- * (attention.h). Also the scalar row kernel, the executable spec the SIMD
- * ones must equal up to float summation order. */
+/* g4_attention_f32: multi-head attention on F32 queries, for the encoders'
+ * bidirectional attention and the decoder's masked attention over its KV
+ * cache (F32 or F16, V stored transposed). Each K/V head's keys are packed
+ * transposed (as floats) and its values contiguous, then the team's members
+ * take (head, block of queries) tasks to the row kernel of the ISA
+ * dispatch.c chose (attention.h). Also the scalar row kernel, the
+ * executable spec the SIMD ones must equal up to float summation order. */
 #include <assert.h>
 #include <math.h>
 #include <string.h>
@@ -12,76 +13,94 @@
 #include "attention.h"
 #include "kernels.h"
 
-/* Bytes of one call's scores that stay in L2 beside a key block. */
-#define SCORE_BYTES (384 * 1024)
-
 static int64_t
 pad_keys (int64_t n_kv)
 {
   return (n_kv + ATTN_KEY_PAD - 1) / ATTN_KEY_PAD * ATTN_KEY_PAD;
 }
 
-/* Query rows per kernel call: whole register tiles whose scores fit
- * SCORE_BYTES, at least one tile. */
-static int
-query_block (int64_t n_pad)
-{
-  int64_t rows = SCORE_BYTES / (int64_t) sizeof (float) / n_pad / ATTN_ROWS * ATTN_ROWS;
-  rows = rows < ATTN_ROWS ? ATTN_ROWS : rows;
-  return (int) (rows < ATTN_QUERY_BLOCK ? rows : ATTN_QUERY_BLOCK);
-}
-
+/* The online softmax of attention.h, one row at a time, key blocks of
+ * ATTN_KEY_BLOCK as the SIMD kernels go; libm's exponential. */
 void
-attention_rows_scalar (const float *q, int64_t ldq, const float *kt, const float *vp,
-    int64_t n_kv, int64_t n_pad, int head_dim, float scale, int rows, float *o, int64_t ldo,
-    float *s)
+attention_rows_scalar (const attn_head *h, const float *q, int64_t ldq, const int32_t *lo,
+    const int32_t *hi, int rows, float *o, int64_t ldo, float *s)
 {
+  const int dh = h->head_dim;
   for (int r = 0; r < rows; r++) {
     const float *qr = q + r * ldq;
-    float *sr = s + r * n_pad, *orow = o + r * ldo;
-    for (int64_t j = 0; j < n_kv; j++)
-      sr[j] = 0.0f;
-    for (int d = 0; d < head_dim; d++)
-      for (int64_t j = 0; j < n_kv; j++)
-        sr[j] += qr[d] * kt[d * n_pad + j];
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < n_kv; j++)
-      mx = sr[j] > mx ? sr[j] : mx;
-    float sum = 0.0f;
-    for (int64_t j = 0; j < n_kv; j++) {
-      sr[j] = expf ((sr[j] - mx) * scale);
-      sum += sr[j];
-    }
-    for (int d = 0; d < head_dim; d++)
+    float *orow = o + r * ldo, m = -INFINITY, l = 0.0f;
+    for (int d = 0; d < dh; d++)
       orow[d] = 0.0f;
-    for (int64_t j = 0; j < n_kv; j++)
-      for (int d = 0; d < head_dim; d++)
-        orow[d] += sr[j] * vp[j * head_dim + d];
-    for (int d = 0; d < head_dim; d++)
-      orow[d] /= sum;
+    for (int64_t j0 = 0; j0 < h->n_kv; j0 += ATTN_KEY_BLOCK) {
+      const int64_t nb = h->n_kv - j0 < ATTN_KEY_BLOCK ? h->n_kv - j0 : ATTN_KEY_BLOCK;
+      float bm = -INFINITY;
+      for (int64_t j = 0; j < nb; j++) {
+        const int32_t p = h->kpos[j0 + j];
+        float x = -INFINITY;
+        if (p >= lo[r] && p < hi[r]) {
+          x = 0.0f;
+          for (int d = 0; d < dh; d++)
+            x += qr[d] * h->kt[d * h->n_pad + j0 + j];
+        }
+        s[j] = x;
+        bm = x > bm ? x : bm;
+      }
+      const float mn = bm > m ? bm : m;
+      if (mn == -INFINITY)
+        continue;
+      const float alpha = expf ((m - mn) * h->scale);
+      float sum = 0.0f;
+      for (int64_t j = 0; j < nb; j++)
+        sum += s[j] = expf ((s[j] - mn) * h->scale);
+      l = l * alpha + sum;
+      m = mn;
+      for (int d = 0; d < dh; d++) {
+        float acc = orow[d] * alpha;
+        for (int64_t j = 0; j < nb; j++)
+          acc += s[j] * h->vp[(j0 + j) * dh + d];
+        orow[d] = acc;
+      }
+    }
+    const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+    for (int d = 0; d < dh; d++)
+      orow[d] *= inv;
   }
 }
 
-/* Head h's keys transposed into kt (zero past n_kv) and values into vp. The
- * transpose goes ATTN_KEY_PAD keys at a time, so that each of its writes
- * fills whole cache lines instead of one float per line. */
+/* Value (key j, dimension e) of K/V head g from x (the keys, or the values
+ * as stored), as a float. */
+static inline float
+kv_at (const g4_attention_args *a, const void *x, bool transposed, int g, int64_t j, int e)
+{
+  const int64_t i = transposed ? ((int64_t) g * a->head_dim + e) * a->ld_vt + j
+      : j * a->ld_kv + (int64_t) g * a->head_dim + e;
+  return a->kv_type == G4_TYPE_F16 ? g4_fp16_to_fp32 (((const uint16_t *) x)[i])
+      : ((const float *) x)[i];
+}
+
+/* Keys [j0, j0 + ATTN_KEY_PAD) of K/V head g: transposed into kt (zero past
+ * n_kv), their values into vp, and (for g 0) their positions into kpos
+ * (INT32_MAX past n_kv). A chunk of whole padding blocks, so that each write
+ * of the transpose fills whole cache lines. */
 static void
-pack_head (const g4_attention_args *a, int h, int64_t n_pad, float *kt, float *vp)
+pack_keys (const g4_attention_args *a, int g, int64_t j0, int64_t n_pad, float *kt, float *vp,
+    int32_t *kpos)
 {
   const int dh = a->head_dim;
-  for (int64_t j0 = 0; j0 < n_pad; j0 += ATTN_KEY_PAD) {
-    const int64_t n = a->n_kv - j0 < ATTN_KEY_PAD ? a->n_kv - j0 : ATTN_KEY_PAD;
-    const float *k = a->k + j0 * a->ld_kv + h * dh;
-    for (int d = 0; d < dh; d++) {
-      float *dst = kt + d * n_pad + j0;
-      for (int64_t j = 0; j < n; j++)
-        dst[j] = k[j * a->ld_kv + d];
-      for (int64_t j = n; j < ATTN_KEY_PAD; j++)
-        dst[j] = 0.0f;
-    }
+  const int64_t n = a->n_kv - j0 < ATTN_KEY_PAD ? a->n_kv - j0 : ATTN_KEY_PAD;
+  for (int d = 0; d < dh; d++) {
+    float *dst = kt + d * n_pad + j0;
+    for (int64_t j = 0; j < n; j++)
+      dst[j] = kv_at (a, a->k, false, g, j0 + j, d);
+    for (int64_t j = n; j < ATTN_KEY_PAD; j++)
+      dst[j] = 0.0f;
   }
-  for (int64_t j = 0; j < a->n_kv; j++)
-    memcpy (vp + j * dh, a->v + j * a->ld_kv + h * dh, sizeof (float) * (size_t) dh);
+  for (int64_t j = 0; j < n; j++)
+    for (int d = 0; d < dh; d++)
+      vp[(j0 + j) * dh + d] = kv_at (a, a->v, a->v_transposed, g, j0 + j, d);
+  if (g == 0)
+    for (int64_t j = 0; j < ATTN_KEY_PAD; j++)
+      kpos[j0 + j] = j >= n ? INT32_MAX : a->key_pos ? a->key_pos[j0 + j] : (int32_t) (j0 + j);
 }
 
 static g4_attention_rows_kernel *
@@ -101,36 +120,60 @@ rows_kernel (void)
   }
 }
 
+static size_t
+floats_64 (int64_t n)
+{
+  return ((size_t) n + 15) & ~(size_t) 15;
+}
+
 size_t
-g4_attention_scratch_size (int64_t n_kv, int n_head, int head_dim, int n_threads)
+g4_attention_scratch_size (int64_t n_kv, int n_head_kv, int head_dim, int n_threads)
 {
   const int64_t n_pad = pad_keys (n_kv);
-  const int64_t packed = (int64_t) n_head * head_dim * (n_pad + n_kv);
-  return sizeof (float) * (size_t) (packed + (int64_t) n_threads * query_block (n_pad) * n_pad);
+  const int64_t packed = (int64_t) n_head_kv * head_dim * (n_pad + n_kv);
+  return sizeof (float) * (floats_64 (packed) + floats_64 (n_pad)
+      + (size_t) n_threads * ATTN_QUERY_BLOCK * ATTN_KEY_BLOCK);
 }
 
 void
 g4_attention_f32_team (const g4_thread *th, const g4_attention_args *a, void *scratch)
 {
   assert (a->n_q >= 1 && a->n_kv >= 1 && a->head_dim >= 1 && a->scale > 0.0f);
-  const int H = a->n_head, dh = a->head_dim;
+  const int H = a->n_head, dh = a->head_dim, Hkv = a->n_head_kv > 0 ? a->n_head_kv : H;
+  assert (H % Hkv == 0);
+  assert (a->kv_type == G4_TYPE_F32 || a->kv_type == G4_TYPE_F16);
   const int64_t n_kv = a->n_kv, n_pad = pad_keys (n_kv), head_kt = (int64_t) dh * n_pad;
-  const int qb = query_block (n_pad);
-  const int64_t head_vp = n_kv * dh, n_blocks = (a->n_q + qb - 1) / qb;
-  float *kt = scratch, *vp = kt + H * head_kt, *scores = vp + H * head_vp;
+  const int64_t head_vp = n_kv * dh, n_blocks = (a->n_q + ATTN_QUERY_BLOCK - 1) / ATTN_QUERY_BLOCK;
+  const int64_t n_chunks = n_pad / ATTN_KEY_PAD;
+  float *kt = scratch, *vp = kt + Hkv * head_kt;
+  int32_t *kpos = (int32_t *) ((float *) scratch + floats_64 (Hkv * (head_kt + head_vp)));
+  float *scores = (float *) kpos + floats_64 (n_pad);
   g4_attention_rows_kernel *kernel = rows_kernel ();
   int64_t i0, i1;
 
-  while (g4_take (th, H, 1, &i0, &i1))
-    pack_head (a, (int) i0, n_pad, kt + i0 * head_kt, vp + i0 * head_vp);
+  while (g4_take (th, Hkv * n_chunks, 0, &i0, &i1))
+    for (int64_t i = i0; i < i1; i++) {
+      const int g = (int) (i / n_chunks);
+      pack_keys (a, g, i % n_chunks * ATTN_KEY_PAD, n_pad, kt + g * head_kt, vp + g * head_vp,
+          kpos);
+    }
   g4_barrier (th);
-  float *s = scores + (int64_t) th->id * qb * n_pad;
+  float *s = scores + (int64_t) th->id * ATTN_QUERY_BLOCK * ATTN_KEY_BLOCK;
+  int32_t all_lo[ATTN_QUERY_BLOCK], all_hi[ATTN_QUERY_BLOCK];
+  for (int r = 0; r < ATTN_QUERY_BLOCK; r++) {
+    all_lo[r] = INT32_MIN;
+    all_hi[r] = INT32_MAX;
+  }
   while (g4_take (th, H * n_blocks, 1, &i0, &i1)) {
-    const int h = (int) (i0 / n_blocks);
-    const int64_t q0 = i0 % n_blocks * qb;
-    const int rows = (int) (a->n_q - q0 < qb ? a->n_q - q0 : qb);
-    kernel (a->q + q0 * a->ld_q + h * dh, a->ld_q, kt + h * head_kt, vp + h * head_vp, n_kv,
-        n_pad, dh, a->scale, rows, a->o + q0 * a->ld_o + h * dh, a->ld_o, s);
+    const int h = (int) (i0 / n_blocks), g = h / (H / Hkv);
+    const int64_t q0 = i0 % n_blocks * ATTN_QUERY_BLOCK;
+    const int rows = (int) (a->n_q - q0 < ATTN_QUERY_BLOCK ? a->n_q - q0 : ATTN_QUERY_BLOCK);
+    const attn_head head = {
+      .kt = kt + g * head_kt, .vp = vp + g * head_vp, .kpos = kpos, .n_kv = n_kv,
+      .n_pad = n_pad, .head_dim = dh, .scale = a->scale,
+    };
+    kernel (&head, a->q + q0 * a->ld_q + h * dh, a->ld_q, a->q_lo ? a->q_lo + q0 : all_lo,
+        a->q_hi ? a->q_hi + q0 : all_hi, rows, a->o + q0 * a->ld_o + h * dh, a->ld_o, s);
   }
   g4_barrier (th);
 }

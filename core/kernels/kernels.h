@@ -64,21 +64,33 @@ void g4_matmul_team (const g4_thread * th, const char *what, const g4_matrix * w
 void g4_matmul_clamp_team (const g4_thread * th, const char *what, const g4_matrix * w,
     const float *x, int64_t T, float *y, int64_t ldy, void *scratch, float lo, float hi);
 
-/* Full (unmasked) multi-head attention on F32 rows: for each head h and query
- * row i, o[i][h] = sum_j softmax_j (scale q[i][h] . k[j][h]) v[j][h], where
- * x[i][h] is the head_dim floats at x + i * ld_x + h * head_dim (k and v share
- * ld_kv). scale > 0. */
+/* Multi-head attention on F32 queries: for each head h and query row i,
+ * o[i][h] = sum_j softmax_j (scale q[i][h] . k[j][g]) v[j][g] over the keys
+ * j that row i sees, g = h / (n_head / n_head_kv) the head's K/V head, where
+ * x[i][h] is the head_dim floats at x + i * ld_x + h * head_dim (k and v
+ * share ld_kv; a transposed v holds value dimension e of K/V head g at
+ * v + (g * head_dim + e) * ld_vt, its keys contiguous). scale > 0. Row i
+ * sees key j when q_lo[i] <= key_pos[j] < q_hi[i] (key_pos NULL: j; q_lo
+ * and q_hi NULL: every key); a row that sees no key gets 0. Memory does not
+ * grow with the score matrix: the keys stream through an online softmax. */
 typedef struct {
-  const float *q, *k, *v;
+  const float *q;
+  const void *k, *v;            /* kv_type values */
   float *o;
   int64_t n_q, n_kv;
   int n_head, head_dim;
   int64_t ld_q, ld_kv, ld_o;
   float scale;
+  int n_head_kv;                /* 0: n_head */
+  g4_type kv_type;              /* G4_TYPE_F32 (0) or G4_TYPE_F16 */
+  bool v_transposed;
+  int64_t ld_vt;
+  const int32_t *key_pos, *q_lo, *q_hi;
 } g4_attention_args;
 
-/* Scratch bytes g4_attention_f32 needs (packed keys and values, scores). */
-size_t g4_attention_scratch_size (int64_t n_kv, int n_head, int head_dim, int n_threads);
+/* Scratch bytes g4_attention_f32 needs for n_head_kv K/V heads (the keys and
+ * values packed, a block of scores per thread). */
+size_t g4_attention_scratch_size (int64_t n_kv, int n_head_kv, int head_dim, int n_threads);
 /* Heads x blocks of queries shared by a team of n_threads; every output row
  * is computed the same way whatever the thread count (bit-identical results). */
 void g4_attention_f32 (const g4_attention_args * a, void *scratch, int n_threads);

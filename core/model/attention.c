@@ -2,87 +2,60 @@
 /* The attention block of one layer (docs/text-decoder.md#attention, traps T2,
  * T3, T6, T7, T8): q/k norms, weightless v norm, V = raw K when attn_v is
  * absent, RoPE, scale 1, causal mask with the sliding window
- * 0 <= p_q - p_k < W, KV sharing. Both products run as g4_matmul over strided
- * cache views. The rows of a pass may belong to several sequences: the
+ * 0 <= p_q - p_k < W, KV sharing. The attention itself is g4_attention_f32
+ * over the cache as stored. The rows of a pass may belong to several sequences: the
  * projections run over all of them, attention over each one's own cache. */
 #include <math.h>
 #include <string.h>
 
 #include "decoder.h"
 
-/* Mask and softmax of one row of scores over slots 0..n_slots-1 for the query
- * at position p of a sequence whose pass rows start at position pos0, with
- * span[] the media spans of those rows. On sliding layers a media row also
- * sees the later rows of its own span (bidirectional image attention,
- * docs/text-decoder.md#image-attention); the window only limits the past,
- * as in the reference. */
-static void
-mask_softmax (float *row, const g4_kv_layer * kl, int n_slots, int last_pos, int pos0, int p,
-    const int *span, int window)
-{
-  const int own = window > 0 ? span[p - pos0] : -1;
-  for (int sl = 0; sl < n_slots; sl++) {
-    const int j = g4_kv_slot_pos (kl, sl, last_pos);
-    const bool future_in_span = j > p && own >= 0 && span[j - pos0] == own;
-    if (j < 0 || (j > p && !future_in_span) || (window > 0 && p - j >= window))
-      row[sl] = -INFINITY;
-  }
-  g4_softmax (row, n_slots);
-}
-
-/* Step 4 for one sequence's rows: per kv head g, scores = K_g q (scale 1),
- * softmax, o = V_g^T a. Rows are (token, head in group) pairs, processed in
- * chunks that fit. */
+/* Step 4 for one sequence's rows: query row i (position p = pos0 + i) sees
+ * the cached positions up to p, on sliding layers only the last `window` of
+ * them, and there a media row also the later rows of its own span
+ * (bidirectional image attention, docs/text-decoder.md#image-attention; the
+ * window only limits the past, as in the reference). Scale 1 (T8). Empty
+ * slots have position -1, below every row's first. */
 static void
 attend (const g4_thread * th, g4_session * s, const g4_pass_seq * sq, int l)
 {
   const g4_hparams *hp = &s->model->hp;
   const int H = hp->info.n_head, hd = g4_head_dim (hp, l);
   const int src = hp->kv_source[l];
-  const int Hkv = hp->n_head_kv[src], grp = H / Hkv;
   const int window = hp->is_swa[l] ? hp->info.sliding_window : 0;
   const g4_kv_cache *kv = &sq->s->kv;
   const int pos0 = sq->s->n_past, last_pos = pos0 + sq->n - 1;
   const int *span = s->span + sq->row0;
   const g4_kv_layer *kl = &kv->layers[src];
   const int n_slots = last_pos + 1 < kl->cap ? last_pos + 1 : kl->cap;
-  const int rows_total = sq->n * grp;
   int64_t i0, i1;
-  for (int g = 0; g < Hkv; g++) {
-    const g4_matrix K = g4_kv_cache_k_view (kv, src, g, hd, n_slots);
-    const g4_matrix Vt = g4_kv_cache_vt_view (kv, src, g, hd, n_slots);
-    int chunk = s->att_rows / n_slots;
-    chunk = chunk < 1 ? 1 : chunk;
-    for (int r0 = 0; r0 < rows_total; r0 += chunk) {
-      const int nr = rows_total - r0 < chunk ? rows_total - r0 : chunk;
-      double p0 = g4_prof_start (th);
-      while (g4_take (th, nr, 0, &i0, &i1))
-        for (int64_t r = i0; r < i1; r++) {
-          const int t = sq->row0 + (r0 + (int) r) / grp, h = g * grp + (r0 + (int) r) % grp;
-          memcpy (s->att_q + (size_t) r * hd, s->q + ((size_t) t * H + h) * hd, sizeof (float) * hd);
-        }
-      g4_barrier (th);
-      g4_prof_stop (th, p0, "attention gather/scatter");
-      g4_matmul_team (th, "attention scores", &K, s->att_q, nr, s->att_s, n_slots,
-          s->mm_scratch);
-      p0 = g4_prof_start (th);
-      while (g4_take (th, nr, 0, &i0, &i1))
-        for (int64_t r = i0; r < i1; r++)
-          mask_softmax (s->att_s + (size_t) r * n_slots, kl, n_slots, last_pos, pos0,
-              pos0 + (r0 + (int) r) / grp, span, window);
-      g4_barrier (th);
-      g4_prof_stop (th, p0, "attention mask and softmax");
-      g4_matmul_team (th, "attention values", &Vt, s->att_s, nr, s->att_o, hd, s->mm_scratch);
-      p0 = g4_prof_start (th);
-      while (g4_take (th, nr, 0, &i0, &i1))
-        for (int64_t r = i0; r < i1; r++) {
-          const int t = sq->row0 + (r0 + (int) r) / grp, h = g * grp + (r0 + (int) r) % grp;
-          memcpy (s->attn + ((size_t) t * H + h) * hd, s->att_o + (size_t) r * hd, sizeof (float) * hd);
-        }
-      g4_barrier (th);
-      g4_prof_stop (th, p0, "attention gather/scatter");
+  double p0 = g4_prof_start (th);
+  /* one loop (one shared counter): the slots' positions, then the rows' ranges */
+  while (g4_take (th, n_slots + sq->n, 0, &i0, &i1))
+    for (int64_t k = i0; k < i1; k++) {
+      if (k < n_slots) {
+        s->att_kpos[k] = g4_kv_slot_pos (kl, (int) k, last_pos);
+        continue;
+      }
+      const int64_t i = k - n_slots;
+      const int p = pos0 + (int) i;
+      int64_t end = i + 1;
+      while (window > 0 && span[i] >= 0 && end < sq->n && span[end] == span[i])
+        end++;
+      s->att_lo[i] = window > 0 && p - window + 1 > 0 ? p - window + 1 : 0;
+      s->att_hi[i] = pos0 + (int) end;
     }
-  }
+  g4_barrier (th);
+  const g4_attention_args a = {
+    .q = s->q + (size_t) sq->row0 * H * hd, .k = kl->k, .v = kl->vt,
+    .o = s->attn + (size_t) sq->row0 * H * hd, .n_q = sq->n, .n_kv = n_slots, .n_head = H,
+    .head_dim = hd, .ld_q = (int64_t) H * hd, .ld_kv = kl->width, .ld_o = (int64_t) H * hd,
+    .scale = 1.0f, .n_head_kv = hp->n_head_kv[src],
+    .kv_type = g4_kv_cache_type (kv), .v_transposed = true,
+    .ld_vt = kl->cap, .key_pos = s->att_kpos, .q_lo = s->att_lo, .q_hi = s->att_hi,
+  };
+  g4_attention_f32_team (th, &a, s->att_scratch);
+  g4_prof_stop (th, p0, "attention");
 }
 
 void

@@ -71,30 +71,8 @@ g4_kv_cache_store (g4_kv_cache * kv, int layer, int pos, const float *k, const f
   }
 }
 
-static g4_type
-kv_type (const g4_kv_cache * kv)
+g4_type
+g4_kv_cache_type (const g4_kv_cache * kv)
 {
   return kv->type == G4_KV_F16 ? G4_TYPE_F16 : G4_TYPE_F32;
-}
-
-g4_matrix
-g4_kv_cache_k_view (const g4_kv_cache * kv, int layer, int g, int hd, int n_slots)
-{
-  const g4_kv_layer *kl = &kv->layers[layer];
-  return (g4_matrix) {
-    .type = kv_type (kv), .n_in = hd, .n_out = n_slots,
-    .row_bytes = (size_t) kl->width * kv->esize,
-    .data = kl->k + (size_t) g * hd * kv->esize,
-  };
-}
-
-g4_matrix
-g4_kv_cache_vt_view (const g4_kv_cache * kv, int layer, int g, int hd, int n_slots)
-{
-  const g4_kv_layer *kl = &kv->layers[layer];
-  return (g4_matrix) {
-    .type = kv_type (kv), .n_in = n_slots, .n_out = hd,
-    .row_bytes = (size_t) kl->cap * kv->esize,
-    .data = kl->vt + (size_t) g * hd * kl->cap * kv->esize,
-  };
 }

@@ -4,7 +4,7 @@
  * W + n_batch - 1 slots, enough that writing a whole batch never evicts a key
  * an earlier query of the same batch still sees; KV-shared layers own nothing.
  * K is stored row-major per slot, V transposed (one row per value dimension),
- * so that both products of attention are g4_matmul calls on strided views. */
+ * layouts g4_attention_f32 reads as they are (it packs each head once a call). */
 #ifndef G4_KV_CACHE_H
 #define G4_KV_CACHE_H
 
@@ -42,8 +42,8 @@ g4_kv_slot_pos (const g4_kv_layer * kl, int s, int last_pos)
   return last_pos - ((last_pos - s) % kl->cap);
 }
 
-/* Views for kv head g: K as n_slots rows of hd values; V^T as hd rows of n_slots. */
-g4_matrix g4_kv_cache_k_view (const g4_kv_cache * kv, int layer, int g, int hd, int n_slots);
-g4_matrix g4_kv_cache_vt_view (const g4_kv_cache * kv, int layer, int g, int hd, int n_slots);
+/* The element type of K and V (kv head g's dimensions at g * hd of each K
+ * row and from row g * hd of V^T). */
+g4_type g4_kv_cache_type (const g4_kv_cache * kv);
 
 #endif

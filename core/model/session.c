@@ -28,7 +28,7 @@ n_cores (void)
 
 /* Largest g4_matmul activation scratch over every matrix product of a batch. */
 static size_t
-scratch_size (const g4_model * m, int T, int hd_max, int n_slots, int att_rows)
+scratch_size (const g4_model * m, int T)
 {
   const g4_weights *w = &m->w;
   const g4_hparams *hp = &m->hp;
@@ -44,13 +44,6 @@ scratch_size (const g4_model * m, int T, int hd_max, int n_slots, int att_rows)
     UPD (lw->inp_gate, T); UPD (lw->proj, T);
   }
 #undef UPD
-  for (int t = 0; t < 2; t++) {
-    const g4_type kt = t ? G4_TYPE_F16 : G4_TYPE_F32;
-    size_t z1 = g4_matmul_scratch_size (kt, hd_max, att_rows);
-    size_t z2 = g4_matmul_scratch_size (kt, n_slots, att_rows);
-    mx = z1 > mx ? z1 : mx;
-    mx = z2 > mx ? z2 : mx;
-  }
   return mx;
 }
 
@@ -104,22 +97,13 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
 
   const size_t T = (size_t) p.n_batch, d = (size_t) in->n_embd;
   size_t hd_max = (size_t) (in->head_dim > in->head_dim_swa ? in->head_dim : in->head_dim_swa);
-  size_t hkv_max = 0, ff_max = (size_t) in->n_ff_expert, grp_max = 1;
+  size_t hkv_max = 0, ff_max = (size_t) in->n_ff_expert;
   for (int l = 0; l < in->n_layer; l++) {
     hkv_max = (size_t) hp->n_head_kv[l] > hkv_max ? (size_t) hp->n_head_kv[l] : hkv_max;
     ff_max = (size_t) hp->n_ff[l] > ff_max ? (size_t) hp->n_ff[l] : ff_max;
-    size_t grp = (size_t) (in->n_head / hp->n_head_kv[l]);
-    grp_max = grp > grp_max ? grp : grp_max;
   }
   const size_t LP = (size_t) in->n_layer * (size_t) in->n_embd_per_layer;
   const size_t E = (size_t) in->n_expert, K = (size_t) in->n_expert_used;
-  /* attention scores of a chunk of (token, head) rows against every slot,
-   * bounded to 4 M floats so long contexts do not need huge buffers */
-  const size_t slots = (size_t) p.n_ctx, rows = T * grp_max;
-  size_t budget = (size_t) 4 << 20;
-  budget = budget > slots ? budget : slots;
-  const size_t att_q_rows = rows < budget ? rows : budget;
-  s->att_rows = (int) budget;
 
 #define ALLOC(ptr, n) do { if (!((ptr) = alloc_array ((n), sizeof *(ptr)))) goto oom; } while (0)
   ALLOC (s->h, T * d);
@@ -139,9 +123,9 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
     ALLOC (s->rope_cos[i], T * hd_max / 2);
     ALLOC (s->rope_sin[i], T * hd_max / 2);
   }
-  ALLOC (s->att_q, att_q_rows * hd_max);
-  ALLOC (s->att_s, budget);
-  ALLOC (s->att_o, att_q_rows * hd_max);
+  ALLOC (s->att_kpos, (size_t) p.n_ctx);
+  ALLOC (s->att_lo, T);
+  ALLOC (s->att_hi, T);
   ALLOC (s->router, T * E);
   ALLOC (s->sel, T * K);
   ALLOC (s->sel_w, T * K);
@@ -158,7 +142,12 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
   ALLOC (s->row_seq, T);
   ALLOC (s->held, (size_t) p.n_ctx);
 #undef ALLOC
-  s->mm_scratch_size = scratch_size (m, (int) T, (int) hd_max, (int) slots, (int) att_q_rows);
+  /* the slots a pass attends to are at most the context's positions */
+  s->att_scratch = malloc (g4_attention_scratch_size (p.n_ctx, (int) hkv_max, (int) hd_max,
+          p.n_threads));
+  if (!s->att_scratch)
+    goto oom;
+  s->mm_scratch_size = scratch_size (m, (int) T);
   s->mm_scratch = malloc (s->mm_scratch_size ? s->mm_scratch_size : 1);
   if (!s->mm_scratch)
     goto oom;
@@ -177,13 +166,17 @@ g4_session_free (g4_session * s)
   g4_kv_cache_free (&s->kv);
   float *bufs[] = { s->h, s->x, s->y, s->y2, s->q, s->attn, s->k, s->v, s->gate, s->up,
     s->pli, s->ple_ctx, s->ple_g, s->rope_cos[0], s->rope_sin[0], s->rope_cos[1],
-    s->rope_sin[1], s->att_q, s->att_s, s->att_o, s->router, s->sel_w, s->exp_w,
+    s->rope_sin[1], s->router, s->sel_w, s->exp_w,
     s->exp_x, s->exp_out, s->logit_rows };
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
     free (bufs[i]);
   free (s->sel);
   free (s->want);
   free (s->span);
+  free (s->att_kpos);
+  free (s->att_lo);
+  free (s->att_hi);
+  free (s->att_scratch);
   free (s->row_token);
   free (s->row_embd);
   free (s->row_pos);

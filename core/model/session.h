@@ -29,9 +29,11 @@ struct g4_session {
   float *ple_g;                 /* [T][P] */
   float *rope_cos[2], *rope_sin[2];  /* [T][n_rot/2] of full [0] and sliding [1] layers */
 
-  /* attention: gathered queries, scores and outputs of one chunk of rows */
-  float *att_q, *att_s, *att_o;
-  int att_rows;                 /* rows per chunk */
+  /* attention: g4_attention_f32's scratch, the key positions of a cache's
+   * slots and each row's visible positions [lo, hi) */
+  void *att_scratch;
+  int32_t *att_kpos;            /* [n_ctx] */
+  int32_t *att_lo, *att_hi;     /* [T] */
 
   /* MoE routing of one batch */
   float *router;                /* [T][n_expert] */
