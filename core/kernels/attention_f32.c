@@ -127,12 +127,11 @@ floats_64 (int64_t n)
 }
 
 size_t
-g4_attention_scratch_size (int64_t n_kv, int n_head_kv, int head_dim, int n_threads)
+g4_attention_scratch_size (int64_t n_kv, int n_head_kv, int head_dim)
 {
   const int64_t n_pad = pad_keys (n_kv);
   const int64_t packed = (int64_t) n_head_kv * head_dim * (n_pad + n_kv);
-  return sizeof (float) * (floats_64 (packed) + floats_64 (n_pad)
-      + (size_t) n_threads * ATTN_QUERY_BLOCK * ATTN_KEY_BLOCK);
+  return sizeof (float) * (floats_64 (packed) + floats_64 (n_pad));
 }
 
 void
@@ -147,7 +146,6 @@ g4_attention_f32_team (const g4_thread *th, const g4_attention_args *a, void *sc
   const int64_t n_chunks = n_pad / ATTN_KEY_PAD;
   float *kt = scratch, *vp = kt + Hkv * head_kt;
   int32_t *kpos = (int32_t *) ((float *) scratch + floats_64 (Hkv * (head_kt + head_vp)));
-  float *scores = (float *) kpos + floats_64 (n_pad);
   g4_attention_rows_kernel *kernel = rows_kernel ();
   int64_t i0, i1;
 
@@ -158,7 +156,8 @@ g4_attention_f32_team (const g4_thread *th, const g4_attention_args *a, void *sc
           kpos);
     }
   g4_barrier (th);
-  float *s = scores + (int64_t) th->id * ATTN_QUERY_BLOCK * ATTN_KEY_BLOCK;
+  /* a block of scores per member: 24 KiB of its stack */
+  float s[ATTN_QUERY_BLOCK * ATTN_KEY_BLOCK];
   int32_t all_lo[ATTN_QUERY_BLOCK], all_hi[ATTN_QUERY_BLOCK];
   for (int r = 0; r < ATTN_QUERY_BLOCK; r++) {
     all_lo[r] = INT32_MIN;

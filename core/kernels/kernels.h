@@ -64,6 +64,18 @@ void g4_matmul_team (const g4_thread * th, const char *what, const g4_matrix * w
 void g4_matmul_clamp_team (const g4_thread * th, const char *what, const g4_matrix * w,
     const float *x, int64_t T, float *y, int64_t ldy, void *scratch, float lo, float hi);
 
+/* Activations quantized once for several products (a norm or GeGLU that
+ * quantizes its output row while it is in cache, the q/k/v products sharing
+ * their input): g4_matmul_quantize_row puts row t (of T) of x, n values, into
+ * scratch as a product with weights of type wtype reads it (nothing for
+ * float weights); g4_matmul_quantized_team is g4_matmul_team on those rows,
+ * for weights whose activations g4_matmul_same_act says are the same. */
+bool g4_matmul_same_act (g4_type a, g4_type b);
+void g4_matmul_quantize_row (g4_type wtype, const float *x, int64_t n, int64_t t, int64_t T,
+    void *scratch);
+void g4_matmul_quantized_team (const g4_thread * th, const char *what, const g4_matrix * w,
+    const float *x, int64_t T, float *y, int64_t ldy, void *scratch);
+
 /* Multi-head attention on F32 queries: for each head h and query row i,
  * o[i][h] = sum_j softmax_j (scale q[i][h] . k[j][g]) v[j][g] over the keys
  * j that row i sees, g = h / (n_head / n_head_kv) the head's K/V head, where
@@ -89,13 +101,13 @@ typedef struct {
 } g4_attention_args;
 
 /* Scratch bytes g4_attention_f32 needs for n_head_kv K/V heads (the keys and
- * values packed, a block of scores per thread). */
-size_t g4_attention_scratch_size (int64_t n_kv, int n_head_kv, int head_dim, int n_threads);
+ * values packed, and their positions), whatever the thread count. */
+size_t g4_attention_scratch_size (int64_t n_kv, int n_head_kv, int head_dim);
 /* Heads x blocks of queries shared by a team of n_threads; every output row
  * is computed the same way whatever the thread count (bit-identical results). */
 void g4_attention_f32 (const g4_attention_args * a, void *scratch, int n_threads);
-/* The same, computed by the members of a running team of at most the
- * n_threads the scratch was sized for; o is complete for all on return. */
+/* The same, computed by the members of a running team; o is complete for
+ * all on return. */
 void g4_attention_f32_team (const g4_thread * th, const g4_attention_args * a, void *scratch);
 
 /* Which kernel family runs: set once from cpuid, or from the G4_CPU environment

@@ -174,9 +174,52 @@ g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
   g4_matmul_clamp_team (th, what, w, x, T, y, ldy, scratch, -INFINITY, INFINITY);
 }
 
+bool
+g4_matmul_same_act (g4_type a, g4_type b)
+{
+  const g4_kernel_entry *ea = g4_kernels_entry (a), *eb = g4_kernels_entry (b);
+  return ea != NULL && eb != NULL && ea->quantize_act != NULL && eb->quantize_act != NULL
+      && ea->vec_dot_type == eb->vec_dot_type && needs_sums (ea) == needs_sums (eb);
+}
+
+void
+g4_matmul_quantize_row (g4_type wtype, const float *x, int64_t n, int64_t t, int64_t T,
+    void *scratch)
+{
+  const g4_kernel_entry *e = g4_kernels_entry (wtype);
+  if (e == NULL || e->quantize_act == NULL)
+    return;
+  const size_t stride = g4_row_size (e->vec_dot_type, n);
+  char *row = (char *) scratch + t * stride;
+  e->quantize_act (x, row, n);
+  if (needs_sums (e))
+    block_sums ((const block_q8_0 *) row, n / QK8_0,
+        (int32_t *) ((char *) scratch + sums_offset (e, n, T)) + t * (n / QK8_0));
+}
+
+static void
+product (const g4_thread *th, const char *what, const g4_matrix *w, const float *x, int64_t T,
+    float *y, int64_t ldy, void *scratch, float lo, float hi, bool quantized);
+
 void
 g4_matmul_clamp_team (const g4_thread *th, const char *what, const g4_matrix *w,
     const float *x, int64_t T, float *y, int64_t ldy, void *scratch, float lo, float hi)
+{
+  product (th, what, w, x, T, y, ldy, scratch, lo, hi, false);
+}
+
+void
+g4_matmul_quantized_team (const g4_thread *th, const char *what, const g4_matrix *w,
+    const float *x, int64_t T, float *y, int64_t ldy, void *scratch)
+{
+  product (th, what, w, x, T, y, ldy, scratch, -INFINITY, INFINITY, true);
+}
+
+/* The product, its activations quantized here unless the caller did
+ * (quantized: g4_matmul_quantize_row on every row). */
+static void
+product (const g4_thread *th, const char *what, const g4_matrix *w, const float *x, int64_t T,
+    float *y, int64_t ldy, void *scratch, float lo, float hi, bool quantized)
 {
   double p0 = g4_prof_start (th);
   const g4_kernel_entry *e = g4_kernels_entry (w->type);
@@ -191,18 +234,14 @@ g4_matmul_clamp_team (const g4_thread *th, const char *what, const g4_matrix *w,
     assert (scratch != NULL);
     act = scratch;
     act_stride = g4_row_size (e->vec_dot_type, n);
-    int32_t *sums = w->packed && needs_sums (e)
-        ? (int32_t *) ((char *) scratch + sums_offset (e, n, T)) : NULL;
-    while (g4_take (th, T, 0, &i0, &i1))
-      for (int64_t t = i0; t < i1; t++) {
-        e->quantize_act (x + t * n, (char *) scratch + t * act_stride, n);
-        if (sums != NULL)
-          block_sums ((const block_q8_0 *) ((char *) scratch + t * act_stride),
-              n / QK8_0, sums + t * (n / QK8_0));
-      }
-    g4_barrier (th);
-    g4_prof_stop (th, p0, "activation quantization");
-    p0 = g4_prof_start (th);
+    if (!quantized) {
+      while (g4_take (th, T, 0, &i0, &i1))
+        for (int64_t t = i0; t < i1; t++)
+          g4_matmul_quantize_row (w->type, x + t * n, n, t, T, scratch);
+      g4_barrier (th);
+      g4_prof_stop (th, p0, "activation quantization");
+      p0 = g4_prof_start (th);
+    }
   }
   /* Chunks are whole row blocks counted from row 0 (ROW_BLOCK is a multiple
    * of every tile height), so every tile is the one a single thread would

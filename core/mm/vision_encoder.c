@@ -303,7 +303,7 @@ workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, g4_erro
   const int n_rope = w->nx > w->ny ? w->nx : w->ny;
 
   size_t scratch = g4_matmul_scratch_size (G4_TYPE_F32, 3 * p * p, N);
-  scratch = max_sz (scratch, g4_attention_scratch_size (N, vm->n_head, dh, w->n_threads));
+  scratch = max_sz (scratch, g4_attention_scratch_size (N, vm->n_head, dh));
   for (int l = 0; l < vm->n_layer; l++) {
     const g4_vision_layer *lw = &vm->layers[l];
     const g4_mm_linear *ls[] = { &lw->q, &lw->k, &lw->v, &lw->o };

@@ -143,8 +143,7 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
   ALLOC (s->held, (size_t) p.n_ctx);
 #undef ALLOC
   /* the slots a pass attends to are at most the context's positions */
-  s->att_scratch = malloc (g4_attention_scratch_size (p.n_ctx, (int) hkv_max, (int) hd_max,
-          p.n_threads));
+  s->att_scratch = malloc (g4_attention_scratch_size (p.n_ctx, (int) hkv_max, (int) hd_max));
   if (!s->att_scratch)
     goto oom;
   s->mm_scratch_size = scratch_size (m, (int) T);

@@ -146,7 +146,7 @@ run_shape (const shape *sh)
     .q_hi = masked ? hi : NULL,
   };
   reference (&a, want);
-  void *scratch = malloc (g4_attention_scratch_size (sh->n_kv, Hkv, sh->head_dim, 3));
+  void *scratch = malloc (g4_attention_scratch_size (sh->n_kv, Hkv, sh->head_dim));
   const g4_isa best = g4_kernels_isa ();
   for (int isa = G4_ISA_SCALAR; isa <= (int) best; isa++) {
     if (!g4_kernels_force ((g4_isa) isa))
