@@ -76,13 +76,16 @@ g4_attention_block (const g4_thread * th, g4_session * s, const g4_pass_seq * se
 
   double p0 = g4_prof_start (th);
   while (g4_take (th, T, 0, &i0, &i1))
-    for (int64_t t = i0; t < i1; t++)
-      g4_rmsnorm (s->x + (size_t) t * d, s->h + (size_t) t * d, lw->attn_norm, d, eps);
+    for (int64_t t = i0; t < i1; t++) {
+      float *x = s->x + (size_t) t * d;
+      g4_rmsnorm (x, s->h + (size_t) t * d, lw->attn_norm, d, eps);
+      mm_prepare_row (s, &lw->q, x, (int) t, T);
+    }
   g4_barrier (th);
   g4_prof_stop (th, p0, "norms and residuals");
 
   /* step 2: q = rope(q_norm(Wq x)), one (token, head) pair at a time */
-  mm (th, s, &lw->q, s->x, T, s->q);
+  g4_type prepared = mm_q (th, s, &lw->q, lw->q.type, s->x, T, s->q);
   p0 = g4_prof_start (th);
   while (g4_take (th, (int64_t) T * H, 0, &i0, &i1))
     for (int64_t i = i0; i < i1; i++) {
@@ -98,9 +101,9 @@ g4_attention_block (const g4_thread * th, g4_session * s, const g4_pass_seq * se
    * src's (T7, docs/text-decoder.md#kv-sharing) */
   if (src == l) {
     const int w = Hkv * hd;
-    mm (th, s, &lw->k, s->x, T, s->k);
+    prepared = mm_q (th, s, &lw->k, prepared, s->x, T, s->k);
     if (lw->v.data)
-      mm (th, s, &lw->v, s->x, T, s->v);
+      mm_q (th, s, &lw->v, prepared, s->x, T, s->v);
     else if (th->id == 0)
       memcpy (s->v, s->k, sizeof (float) * (size_t) T * w);
     g4_barrier (th);
@@ -123,7 +126,6 @@ g4_attention_block (const g4_thread * th, g4_session * s, const g4_pass_seq * se
   for (int i = 0; i < n_seq; i++)
     attend (th, s, &seqs[i], l);
 
-  /* steps 5-6 */
+  /* step 5 (the caller's g4_norm_add does step 6) */
   mm (th, s, &lw->o, s->attn, T, s->y);
-  g4_norm_add (th, s, s->y, lw->post_attn_norm, T);
 }

@@ -32,23 +32,20 @@ embed (const g4_thread * th, g4_session * s, int T)
 }
 
 /* h += post_ffw_norm(FFN(h)), with the MoE mixture when present
- * (docs/text-decoder.md#moe). */
+ * (docs/text-decoder.md#moe); x is already ffn_norm(h), quantized for the
+ * gate's products. The last norm quantizes h for next's products (the
+ * per-layer embedding's input gate) when next is given. */
 static void
-feed_forward_block (const g4_thread * th, g4_session * s, const g4_layer_weights * lw, int T)
+feed_forward_block (const g4_thread * th, g4_session * s, const g4_layer_weights * lw, int T,
+    const g4_matrix * next)
 {
   const g4_model_info *in = &s->model->hp.info;
   const int d = in->n_embd;
   const float eps = in->rms_eps;
-  double p0 = g4_prof_start (th);
-  for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
-    for (int64_t t = t0; t < t1; t++)
-      g4_rmsnorm (s->x + (size_t) t * d, s->h + (size_t) t * d, lw->ffn_norm, d, eps);
-  g4_barrier (th);
-  g4_prof_stop (th, p0, "norms and residuals");
-  g4_feed_forward (th, s, &lw->gate, &lw->up, &lw->down, s->x, T, s->y);
+  g4_feed_forward (th, s, &lw->gate, &lw->up, &lw->down, s->x, lw->gate.type, T, s->y);
   if (lw->moe) {
     g4_moe (th, s, lw, s->h, T, s->y2);
-    p0 = g4_prof_start (th);
+    const double p0 = g4_prof_start (th);
     for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
       for (int64_t t = t0; t < t1; t++) {
         float *y = s->y + (size_t) t * d, *y2 = s->y2 + (size_t) t * d;
@@ -59,20 +56,25 @@ feed_forward_block (const g4_thread * th, g4_session * s, const g4_layer_weights
     g4_barrier (th);
     g4_prof_stop (th, p0, "norms and residuals");
   }
-  g4_norm_add (th, s, s->y, lw->post_ffw_norm, T);
+  g4_norm_add (th, s, s->y, lw->post_ffw_norm, T, NULL, next);
 }
 
 void
-g4_norm_add (const g4_thread * th, g4_session * s, float *y, const float *w, int T)
+g4_norm_add (const g4_thread * th, g4_session * s, float *y, const float *w, int T,
+    const float *next_norm, const g4_matrix * next)
 {
   const g4_model_info *in = &s->model->hp.info;
   const int d = in->n_embd;
   const double p0 = g4_prof_start (th);
   for (int64_t t0, t1; g4_take (th, T, 0, &t0, &t1);)
     for (int64_t t = t0; t < t1; t++) {
-      float *yt = y + (size_t) t * d;
+      float *yt = y + (size_t) t * d, *h = s->h + (size_t) t * d, *x = s->x + (size_t) t * d;
       g4_rmsnorm (yt, yt, w, d, in->rms_eps);
-      g4_add (s->h + (size_t) t * d, yt, d);
+      g4_add (h, yt, d);
+      if (next_norm)
+        g4_rmsnorm (x, h, next_norm, d, in->rms_eps);
+      if (next)
+        mm_prepare_row (s, next, next_norm ? x : h, (int) t, T);
     }
   g4_barrier (th);
   g4_prof_stop (th, p0, "norms and residuals");
@@ -162,10 +164,12 @@ forward (const g4_thread * th, void *arg)
       return;
     }
     const g4_layer_weights *lw = &m->w.layers[l];
+    const bool ple = hp->info.n_embd_per_layer > 0;
     g4_attention_block (th, s, a->seqs, a->n_seq, l, T);
-    feed_forward_block (th, s, lw, T);
-    if (hp->info.n_embd_per_layer > 0)
-      g4_ple_apply (th, s, l, T);
+    g4_norm_add (th, s, s->y, lw->post_attn_norm, T, lw->ffn_norm, &lw->gate);
+    feed_forward_block (th, s, lw, T, ple ? &lw->inp_gate : NULL);
+    if (ple)
+      g4_ple_apply (th, s, l, lw->inp_gate.type, T);
     /* T10 (docs/text-decoder.md#layer-scalar): the scalar scales the whole
      * residual stream */
     if (lw->out_scale != 1.0f) {

@@ -102,7 +102,7 @@ g4_moe (const g4_thread * th, g4_session * s, const g4_layer_weights * lw, const
     const g4_matrix G = expert (&lw->exp_gate, lw->exp_gate_stride, e);
     const g4_matrix U = expert (&lw->exp_up, lw->exp_up_stride, e);
     const g4_matrix D = expert (&lw->exp_down, lw->exp_down_stride, e);
-    g4_feed_forward (th, s, &G, &U, &D, s->exp_x, n, s->exp_out);
+    g4_feed_forward (th, s, &G, &U, &D, s->exp_x, G4_TYPE_COUNT, n, s->exp_out);
     /* a token takes an expert at most once: rows are distinct */
     while (g4_take (th, n, 0, &i0, &i1))
       for (int64_t i = i0; i < i1; i++) {

@@ -45,7 +45,7 @@ g4_ple_inputs (const g4_thread * th, g4_session * s, int T)
 }
 
 void
-g4_ple_apply (const g4_thread * th, g4_session * s, int l, int T)
+g4_ple_apply (const g4_thread * th, g4_session * s, int l, g4_type prepared, int T)
 {
   const g4_model *m = s->model;
   const g4_model_info *in = &m->hp.info;
@@ -53,15 +53,16 @@ g4_ple_apply (const g4_thread * th, g4_session * s, int l, int T)
   const int P = in->n_embd_per_layer, LP = in->n_layer * P;
   int64_t i0, i1;
 
-  mm (th, s, &lw->inp_gate, s->h, T, s->ple_g);
+  mm_q (th, s, &lw->inp_gate, prepared, s->h, T, s->ple_g);
   double p0 = g4_prof_start (th);
   while (g4_take (th, T, 0, &i0, &i1))
     for (int64_t t = i0; t < i1; t++) {
       float *g = s->ple_g + (size_t) t * P;
       g4_geglu (g, g, s->pli + (size_t) t * LP + (size_t) l * P, P);
+      mm_prepare_row (s, &lw->proj, g, (int) t, T);
     }
   g4_barrier (th);
   g4_prof_stop (th, p0, "PLE GeGLU");
-  mm (th, s, &lw->proj, s->ple_g, T, s->y);
-  g4_norm_add (th, s, s->y, lw->post_norm, T);
+  mm_q (th, s, &lw->proj, lw->proj.type, s->ple_g, T, s->y);
+  g4_norm_add (th, s, s->y, lw->post_norm, T, NULL, NULL);
 }

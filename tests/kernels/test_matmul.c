@@ -4,7 +4,9 @@
  * dot loop, bit-identical to the ISA's single-row vec_dot on the quantized
  * activations (float weights under an ISA with a GEMM: to the scalar GEMM
  * from G4_GEMM_MIN_T rows on), and bit-identical for 1, 2 and 3 threads;
- * g4_matmul_clamp_team gives the same outputs limited to its bounds.
+ * g4_matmul_clamp_team gives the same outputs limited to its bounds, and
+ * g4_matmul_quantized_team on rows quantized by g4_matmul_quantize_row the
+ * same bits (g4_matmul_same_act says which weight types share them).
  * F16/F32 also run with a ragged n_in and a row stride larger than the row
  * (KV cache views). */
 #include <math.h>
@@ -68,6 +70,36 @@ check_clamp (const g4_matrix *m, const float *x, int T, const float *y, void *sc
 }
 
 static void
+quantized_member (const g4_thread *th, void *arg)
+{
+  const clamp_call *c = arg;
+  const int64_t n = c->m->n_in;
+  int64_t t0, t1;
+  while (g4_take (th, c->T, 1, &t0, &t1))
+    for (int64_t t = t0; t < t1; t++)
+      g4_matmul_quantize_row (c->m->type, c->x + t * n, n, t, c->T, c->scratch);
+  g4_barrier (th);
+  g4_matmul_quantized_team (th, "matmul", c->m, c->x, c->T, c->y, LDY, c->scratch);
+}
+
+/* the rows quantized first, by the members of a team of 2, then multiplied:
+ * y's bits */
+static void
+check_quantized (const g4_matrix *m, const float *x, int T, const float *y, void *scratch)
+{
+  float *yq = malloc ((size_t) T * LDY * sizeof (float));
+  for (int i = 0; i < T * LDY; i++)
+    yq[i] = SENTINEL;
+  memset (scratch, 0x5A, g4_matmul_scratch_size (m->type, m->n_in, T));
+  clamp_call c = {.m = m,.x = x,.T = T,.y = yq,.scratch = scratch };
+  g4_team_run (2, quantized_member, &c);
+  CHECK (memcmp (yq, y, (size_t) T * LDY * sizeof (float)) == 0,
+      "%s %s T=%d: pre-quantized product differs", g4_isa_name (g4_kernels_isa ()),
+      g4_type_name (m->type), T);
+  free (yq);
+}
+
+static void
 check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
 {
   const g4_kernel_entry *e = g4_kernels_entry (wt);
@@ -89,6 +121,7 @@ check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
     g4_matmul (&m, x, T, y[k], LDY, scratch, k + 1);
   }
   check_clamp (&m, x, T, y[0], scratch);
+  check_quantized (&m, x, T, y[0], scratch);
   CHECK (memcmp (y[0], y[1], (size_t) T * LDY * sizeof (float)) == 0
       && memcmp (y[0], y[2], (size_t) T * LDY * sizeof (float)) == 0,
       "%s %s T=%d: 1, 2 and 3 threads differ", isa, g4_type_name (wt), T);
@@ -170,5 +203,12 @@ main (void)
       }
     }
   }
+  CHECK (g4_matmul_same_act (G4_TYPE_Q4_0, G4_TYPE_Q8_0) && g4_matmul_same_act (G4_TYPE_Q4_K,
+          G4_TYPE_Q6_K) && g4_matmul_same_act (G4_TYPE_Q5_K, G4_TYPE_IQ4_XS),
+      "Q4_0/Q8_0 and the K-quants share their activations");
+  CHECK (!g4_matmul_same_act (G4_TYPE_Q4_0, G4_TYPE_Q4_K) && !g4_matmul_same_act (G4_TYPE_Q4_1,
+          G4_TYPE_Q4_0) && !g4_matmul_same_act (G4_TYPE_F16, G4_TYPE_F16)
+      && !g4_matmul_same_act (G4_TYPE_COUNT, G4_TYPE_Q4_0),
+      "different partner blocks, float weights and no type share nothing");
   return test_exit_status ();
 }
