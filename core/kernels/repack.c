@@ -19,20 +19,21 @@ static const g4_pack_format q8_0_format = {
     { offsetof (block_q8_0, qs), G4_PACK_SCALES, 4, QK8_0 / 4, 0x80 },
   },
 };
+/* the scales of Q4_K and Q5_K, at the same offsets */
+#define K4_SCALES(block) \
+    { offsetof (block, d), 0, 2, 1, 0 }, \
+    { offsetof (block, dmin), G4_PACK_Q4_K_DMIN, 2, 1, 0 }, \
+    { offsetof (block, scales), G4_PACK_Q4_K_SCALES, 4, K_SCALE_SIZE / 4, 0 }
 static const g4_pack_format q4_K_format = {
   sizeof (block_q4_K), QK_K, 4, {
-    { offsetof (block_q4_K, d), 0, 2, 1, 0 },
-    { offsetof (block_q4_K, dmin), G4_PACK_Q4_K_DMIN, 2, 1, 0 },
-    { offsetof (block_q4_K, scales), G4_PACK_Q4_K_SCALES, 4, K_SCALE_SIZE / 4, 0 },
+    K4_SCALES (block_q4_K),
     { offsetof (block_q4_K, qs), G4_PACK_Q4_K_QS, 4, QK_K / 8, 0 },
   },
 };
-/* Q5_K: Q4_K's fields (same offsets) and the fifth bits */
+/* Q5_K: Q4_K's fields and the fifth bits */
 static const g4_pack_format q5_K_format = {
   sizeof (block_q5_K), QK_K, 5, {
-    { offsetof (block_q5_K, d), 0, 2, 1, 0 },
-    { offsetof (block_q5_K, dmin), G4_PACK_Q4_K_DMIN, 2, 1, 0 },
-    { offsetof (block_q5_K, scales), G4_PACK_Q4_K_SCALES, 4, K_SCALE_SIZE / 4, 0 },
+    K4_SCALES (block_q5_K),
     { offsetof (block_q5_K, qh), G4_PACK_Q5_K_QH, 4, QK_K / 32, 0 },
     { offsetof (block_q5_K, qs), G4_PACK_Q5_K_QS, 4, QK_K / 8, 0 },
   },
