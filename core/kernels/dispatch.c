@@ -122,6 +122,17 @@ static const isa_kernels avx2_kernels = {
 #endif
 /* clang-format on */
 
+/* The float GEMM of an ISA for the three float weight types. */
+static void __attribute__ ((unused))
+set_gemm_rows (g4_kernel_entry *table, g4_gemm_rows_fn gemm, int panel)
+{
+  static const g4_type float_types[] = { G4_TYPE_F32, G4_TYPE_F16, G4_TYPE_BF16 };
+  for (size_t i = 0; i < sizeof float_types / sizeof float_types[0]; i++) {
+    table[float_types[i]].gemm_rows = gemm;
+    table[float_types[i]].gemm_panel = panel;
+  }
+}
+
 #ifdef G4_HAVE_AVX512
 static void
 set_dot_tile (g4_kernel_entry *table, g4_type wtype, g4_vec_dot_fn vec_dot,
@@ -144,11 +155,7 @@ fill_avx512 (g4_kernel_entry *t)
   AVX512 (t, G4_TYPE_F32, f32_f32);
   AVX512 (t, G4_TYPE_F16, f16_f32);
   AVX512 (t, G4_TYPE_BF16, bf16_f32);
-  static const g4_type float_types[] = { G4_TYPE_F32, G4_TYPE_F16, G4_TYPE_BF16 };
-  for (size_t i = 0; i < sizeof float_types / sizeof float_types[0]; i++) {
-    t[float_types[i]].gemm_rows = gemm_float_rows_avx512;
-    t[float_types[i]].gemm_panel = GEMM_PANEL_AVX512;
-  }
+  set_gemm_rows (t, gemm_float_rows_avx512, GEMM_PANEL_AVX512);
   AVX512 (t, G4_TYPE_Q4_0, q4_0_q8_0);
   AVX512 (t, G4_TYPE_Q5_0, q5_0_q8_0);
   AVX512 (t, G4_TYPE_Q8_0, q8_0_q8_0);
@@ -226,6 +233,7 @@ init (void)
   memcpy (tables[G4_ISA_AVX2], tables[G4_ISA_SCALAR], sizeof tables[0]);
 #ifdef G4_HAVE_AVX2
   fill (tables[G4_ISA_AVX2], &avx2_kernels);
+  set_gemm_rows (tables[G4_ISA_AVX2], gemm_float_rows_avx2, GEMM_PANEL_AVX2);
 #endif
   memcpy (tables[G4_ISA_AVX512], tables[G4_ISA_AVX2], sizeof tables[0]);
 #ifdef G4_HAVE_AVX512

@@ -85,6 +85,10 @@ g4_vec_dot_kernel vec_dot_f32_f32_avx2, vec_dot_f16_f32_avx2, vec_dot_bf16_f32_a
     vec_dot_q3_K_q8_K_avx2, vec_dot_q4_K_q8_K_avx2, vec_dot_q5_K_q8_K_avx2,
     vec_dot_q6_K_q8_K_avx2, vec_dot_iq4_nl_q8_0_avx2, vec_dot_iq4_xs_q8_K_avx2;
 
+/* gemm_float_avx2.c: packed panels of GEMM_PANEL_AVX2 weight rows */
+g4_gemm_rows_kernel gemm_float_rows_avx2;
+#define GEMM_PANEL_AVX2 16
+
 /* ---- AVX-512 F/BW/VL/DQ + VNNI (vec_avx512.c): dot and tile kernels ---- */
 
 g4_vec_dot_kernel vec_dot_f32_f32_avx512, vec_dot_f16_f32_avx512, vec_dot_bf16_f32_avx512,
