@@ -81,95 +81,22 @@ pack_panel (int kind, const g4_matrix *w, int64_t r0, int nr, int64_t k0, int kc
     }
 }
 
-/* The NT-row register tile (nt <= NT rows, a constant once inlined) over kc
- * packed columns; acc: y holds the chains of the columns before. */
-ALWAYS_INLINE void
-tile (int nt, int kc, const float *restrict pw, const float *restrict x, int64_t ldx,
-    float *restrict y, int64_t ldy, __mmask16 m0, __mmask16 m1, bool acc)
+/* the lanes of rows first .. first + 15 that are below nr */
+static inline __mmask16
+rows_mask (int first, int nr)
 {
-  __m512 c0[NT], c1[NT];
-  const float *xr[NT];
-#pragma GCC unroll 12
-  for (int t = 0; t < nt; t++) {
-    xr[t] = x + t * ldx;
-    c0[t] = acc ? _mm512_maskz_loadu_ps (m0, y + t * ldy) : _mm512_setzero_ps ();
-    c1[t] = acc ? _mm512_maskz_loadu_ps (m1, y + t * ldy + 16) : _mm512_setzero_ps ();
-  }
-  /* the next tile's outputs, which would otherwise stall its first loads
-   * (y is T x n_out, often out of cache: a third of the time on 3072 rows) */
-#pragma GCC unroll 12
-  for (int t = 0; t < nt; t++) {
-    _mm_prefetch ((const char *) (y + (t + nt) * ldy), _MM_HINT_T0);
-    _mm_prefetch ((const char *) (y + (t + nt) * ldy + 16), _MM_HINT_T0);
-  }
-  for (int k = 0; k < kc; k++) {
-    const __m512 w0 = _mm512_load_ps (pw + k * PANEL);
-    const __m512 w1 = _mm512_load_ps (pw + k * PANEL + 16);
-#pragma GCC unroll 12
-    for (int t = 0; t < nt; t++) {
-      const __m512 b = _mm512_set1_ps (xr[t][k]);
-      c0[t] = _mm512_fmadd_ps (w0, b, c0[t]);
-      c1[t] = _mm512_fmadd_ps (w1, b, c1[t]);
-    }
-  }
-#pragma GCC unroll 12
-  for (int t = 0; t < nt; t++) {
-    _mm512_mask_storeu_ps (y + t * ldy, m0, c0[t]);
-    _mm512_mask_storeu_ps (y + t * ldy + 16, m1, c1[t]);
-  }
+  const int n = nr - first;
+  return n >= 16 ? 0xFFFF : n <= 0 ? 0 : (__mmask16) ((1u << n) - 1);
 }
 
-/* Tiles of the last T % NT rows, one instance per count. */
-static void
-tile_tail (int nt, int kc, const float *pw, const float *x, int64_t ldx, float *y, int64_t ldy,
-    __mmask16 m0, __mmask16 m1, bool acc)
-{
-  switch (nt) {
-#define TAIL(n) case n: tile (n, kc, pw, x, ldx, y, ldy, m0, m1, acc); break;
-      TAIL (1) TAIL (2) TAIL (3) TAIL (4) TAIL (5) TAIL (6)
-      TAIL (7) TAIL (8) TAIL (9) TAIL (10) TAIL (11)
-#undef TAIL
-  }
-}
-
-ALWAYS_INLINE void
-gemm_rows (int kind, const g4_matrix *w, int64_t r0, int64_t r1, const float *x, int64_t T,
-    float *y, int64_t ldy)
-{
-  float buf[KC * PANEL] __attribute__ ((aligned (64)));
-  const int64_t n = w->n_in;
-  for (int64_t k0 = 0; k0 < n; k0 += KC) {
-    const int kc = n - k0 < KC ? (int) (n - k0) : KC;
-    const bool acc = k0 > 0;
-    for (int64_t p = r0; p < r1; p += PANEL) {
-      const int nr = r1 - p < PANEL ? (int) (r1 - p) : PANEL;
-      pack_panel (kind, w, p, nr, k0, kc, buf);
-      const __mmask16 m0 = nr >= 16 ? 0xFFFF : (__mmask16) ((1u << nr) - 1);
-      const __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : (__mmask16) ((1u << (nr - 16)) - 1);
-      int64_t t = 0;
-      for (; t + NT <= T; t += NT)
-        tile (NT, kc, buf, x + t * n + k0, n, y + t * ldy + p, ldy, m0, m1, acc);
-      if (t < T)
-        tile_tail ((int) (T - t), kc, buf, x + t * n + k0, n, y + t * ldy + p, ldy, m0, m1, acc);
-    }
-  }
-}
-
-void
-gemm_float_rows_avx512 (const g4_matrix *w, int64_t r0, int64_t r1, const float *restrict x,
-    int64_t T, float *restrict y, int64_t ldy)
-{
-  switch (w->type) {
-    case G4_TYPE_F32:
-      gemm_rows (W_F32, w, r0, r1, x, T, y, ldy);
-      break;
-    case G4_TYPE_F16:
-      gemm_rows (W_F16, w, r0, r1, x, T, y, ldy);
-      break;
-    case G4_TYPE_BF16:
-      gemm_rows (W_BF16, w, r0, r1, x, T, y, ldy);
-      break;
-    default:
-      break;
-  }
-}
+typedef __m512 vf;
+typedef __mmask16 rmask;
+#define W 16
+static inline vf vzero (void) { return _mm512_setzero_ps (); }
+static inline vf vload_a (const float *p) { return _mm512_load_ps (p); }
+static inline vf vbroadcast (const float *p) { return _mm512_set1_ps (*p); }
+static inline vf vfma (vf a, vf b, vf c) { return _mm512_fmadd_ps (a, b, c); }
+static inline vf vload_m (const float *p, rmask m) { return _mm512_maskz_loadu_ps (m, p); }
+static inline void vstore_m (float *p, rmask m, vf x) { _mm512_mask_storeu_ps (p, m, x); }
+#define GEMM_FLOAT_FN gemm_float_rows_avx512
+#include "gemm_float_simd.h"
