@@ -294,7 +294,7 @@ static void
 test_client_config (void)
 {
   G4RemoteConfig c = { "http://127.0.0.1:9", NULL, "G4_TEST_NO_SUCH_KEY",
-    G4REMOTE_DIALECT_AUTO, 2
+    G4REMOTE_DIALECT_AUTO, 2, NULL
   };
   GError *error = NULL;
 
