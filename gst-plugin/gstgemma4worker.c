@@ -79,6 +79,10 @@ struct _GstGemma4Worker
   guint n_flight_jobs;
   guint max_inflight;
   Item *current;                /* worker thread: being prepared or run */           /* the connection attempt: only stopping ends it */
+  /* backend=openai: whether the server answered at start (-1: not yet),
+   * and a READY->PAUSED returned ASYNC for it */
+  gint connected;
+  gboolean async_pending;
   guint64 remote_failures;
   guint64 failures_unwarned;
   gint64 last_failure_warning;
@@ -130,6 +134,51 @@ mark_failed (GstGemma4Worker * w)
   g_mutex_unlock (&w->lock);
 }
 
+/* The start's outcome: a READY->PAUSED waiting for it completes (or
+ * fails, the ERROR posted first). */
+static void
+set_connected (GstGemma4Worker * w, gboolean ok)
+{
+  gboolean pending;
+
+  g_mutex_lock (&w->lock);
+  w->connected = ok;
+  pending = w->async_pending;
+  w->async_pending = FALSE;
+  g_mutex_unlock (&w->lock);
+  if (!pending)
+    return;
+  if (ok) {
+    gst_element_post_message (w->owner,
+        gst_message_new_async_done (GST_OBJECT (w->owner),
+            GST_CLOCK_TIME_NONE));
+    gst_element_continue_state (w->owner, GST_STATE_CHANGE_SUCCESS);
+  } else {
+    gst_element_abort_state (w->owner);
+  }
+}
+
+GstStateChangeReturn
+gst_gemma4_worker_wait_server (GstGemma4Worker * w)
+{
+  GstStateChangeReturn ret = GST_STATE_CHANGE_SUCCESS;
+
+  if (!w || w->model)
+    return ret;
+  g_mutex_lock (&w->lock);
+  if (w->connected < 0) {
+    w->async_pending = TRUE;
+    ret = GST_STATE_CHANGE_ASYNC;
+  } else if (!w->connected) {
+    ret = GST_STATE_CHANGE_FAILURE;
+  }
+  g_mutex_unlock (&w->lock);
+  if (ret == GST_STATE_CHANGE_ASYNC)
+    gst_element_post_message (w->owner,
+        gst_message_new_async_start (GST_OBJECT (w->owner)));
+  return ret;
+}
+
 static void
 remote_progress (const gchar * text, gpointer w)
 {
@@ -165,6 +214,7 @@ worker_connect (GstGemma4Worker * w)
               "request-timeout)", error->message, w->server_url,
               w->connect_timeout_ms), (NULL));
     g_clear_error (&error);
+    set_connected (w, FALSE);
     return FALSE;
   }
   text = g_strdup_printf ("Using %s at %s",
@@ -173,6 +223,7 @@ worker_connect (GstGemma4Worker * w)
   GST_INFO_OBJECT (w->owner, "%s", text);
   post_progress (w, GST_PROGRESS_TYPE_COMPLETE, text);
   g_free (text);
+  set_connected (w, TRUE);
   return TRUE;
 }
 
@@ -450,6 +501,7 @@ gst_gemma4_worker_new (GstElement * owner, const GstGemma4Settings * s,
   w->cancellable = g_cancellable_new ();
   w->stop = g_cancellable_new ();
   w->max_inflight = MAX (s->max_inflight, 1);
+  w->connected = -1;
   w->context = g_main_context_new ();
   g_queue_init (&w->flight);
   w->flushing = TRUE;
@@ -994,6 +1046,14 @@ gst_gemma4_worker_change_state (GstGemma4Worker * w,
    * before the pads are deactivated (which waits for both). */
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     gst_gemma4_worker_set_flushing (w, TRUE);
+  /* a READY->PAUSED still waiting for the server is given up */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY
+      || transition == GST_STATE_CHANGE_READY_TO_READY
+      || transition == GST_STATE_CHANGE_READY_TO_NULL) {
+    g_mutex_lock (&w->lock);
+    w->async_pending = FALSE;
+    g_mutex_unlock (&w->lock);
+  }
 }
 
 void

@@ -165,6 +165,12 @@ gboolean gst_gemma4_worker_open (GstGemma4Worker ** worker,
  * reset), PAUSED->READY flushes; w may be NULL (nothing to do). */
 void gst_gemma4_worker_change_state (GstGemma4Worker * w,
     GstStateChange transition);
+/* READY->PAUSED, after the parent class: with backend=openai, SUCCESS
+ * once a server answered at start, FAILURE when none did (the ERROR names
+ * the URL), else ASYNC (async-start posted): the change completes (or is
+ * aborted) once the worker knows; a change back to READY or NULL meanwhile
+ * gives that up. SUCCESS with the local engine or w NULL. */
+GstStateChangeReturn gst_gemma4_worker_wait_server (GstGemma4Worker * w);
 /* READY->NULL: takes *worker out under the object lock, keeping its
  * statistics in *last_stats (read by stats, or the worker's when NULL),
  * and frees it. */

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Throughput of gemma4vision (results/s) with 1, 2 and 4 elements sharing one
-# llama-server, next to the same elements on the local engine (sharing one
-# loaded model), interleaved (local, server, local, server) to share the
-# machine's noise. Rate: results after the first / time from the first to
+# llama-server (4 slots), each element with one request in flight at a time
+# (max-inflight=1) and with four (max-inflight=4), next to the same elements
+# on the local engine (sharing one loaded model), interleaved (local, server,
+# server, local, ...) to share the machine's noise. Rate: results after the first / time from the first to
 # the last, so that model loading and server start do not count.
 # usage: bench_vision_throughput.py [FRAMES_PER_ELEMENT] [THREADS]
 # (meson test -C build --benchmark --suite llama-server)
@@ -38,18 +39,21 @@ def main():
     local = f"model-path={MODEL} mmproj-path={MMPROJ} n-threads={threads}"
     print(f"gemma4vision, tiny model, 160x120 frames, max-tokens=4, greedy; {frames} frames per "
           f"element; local n-threads={threads}; llama-server -t {threads} -np 4")
-    print("elements  local results/s  llama-server results/s  ratio")
+    print("elements  local results/s  llama-server results/s (max-inflight 1 / 4)  "
+          "ratio (4 / local)")
     with LlamaServer(MODEL, MMPROJ, parallel=4, ctx=8192, threads=threads) as srv:
         # file jobs: wait for every answer, as the local engine does
         remote = f"backend=openai server-url={srv.url} request-timeout=120000"
         for n in (1, 2, 4):
             a = run(pipeline(n, frames, local), timeout=900)
-            b = run(pipeline(n, frames, remote), timeout=900)
-            if a.errors or b.errors:
-                print(f"error: {(a.errors + b.errors)[0]}")
+            b1 = run(pipeline(n, frames, remote + " max-inflight=1"), timeout=900)
+            b4 = run(pipeline(n, frames, remote + " max-inflight=4"), timeout=900)
+            errors = a.errors + b1.errors + b4.errors
+            if errors:
+                print(f"error: {errors[0]}")
                 return 1
-            ra, rb = rate(a), rate(b)
-            print(f"{n:8d}  {ra:15.2f}  {rb:22.2f}  {rb / ra if ra else 0:5.2f}")
+            ra, r1, r4 = rate(a), rate(b1), rate(b4)
+            print(f"{n:8d}  {ra:15.2f}  {r1:18.2f} / {r4:5.2f}  {r4 / ra if ra else 0:5.2f}")
     return 0
 
 

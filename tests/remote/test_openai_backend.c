@@ -1112,6 +1112,96 @@ GST_START_TEST (test_inflight_flush_cancels_all)
 
 GST_END_TEST;
 
+/* ---- READY->PAUSED waits for the server ------------------------------- */
+
+/* No server answers within request-timeout: the state change to PAUSED
+ * itself fails, with an ERROR naming the URL; before that it is ASYNC with
+ * PROGRESS messages. */
+GST_START_TEST (test_start_state_change_fails)
+{
+  Server *s = server_start ("alpha", "hang", NULL);
+  gchar *desc = asr_desc (s->url, 1, FALSE, "request-timeout=1500");
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (p);
+  GstStateChangeReturn ret;
+  GstState state;
+  Run r;
+
+  run_init (&r);
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_ASYNC);
+  ret = gst_element_get_state (p, &state, NULL, 10 * GST_SECOND);
+  for (GstMessage * m; (m = gst_bus_pop (bus)); gst_message_unref (m))
+    take_message (&r, m);
+  g_print ("start-state-change-fails: %s, state %s, error: %s\n",
+      gst_element_state_change_return_get_name (ret),
+      gst_element_state_get_name (state), r.error);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
+  fail_unless (r.error && strstr (r.error, s->url), "%s", r.error);
+  fail_unless (r.progress_waiting >= 1);
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  run_clear (&r);
+  gst_object_unref (bus);
+  gst_object_unref (p);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+/* The server answers late (1.5 s loading): PAUSED is reached once it
+ * does, not before. */
+GST_START_TEST (test_start_waits_for_server)
+{
+  Server *s = server_start ("alpha", "loading", "1.5");
+  gchar *desc = asr_desc (s->url, 1, FALSE, "request-timeout=8000");
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstState state;
+  gint64 t0 = g_get_monotonic_time ();
+
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_ASYNC);
+  fail_unless_equals_int (gst_element_get_state (p, &state, NULL,
+          10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (state, GST_STATE_PAUSED);
+  g_print ("start-waits-for-server: PAUSED after %.2f s\n",
+      (g_get_monotonic_time () - t0) / 1e6);
+  fail_unless (g_get_monotonic_time () - t0 > G_USEC_PER_SEC);
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (p);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+/* A change to NULL while READY->PAUSED waits for a server that never
+ * answers returns at once. */
+GST_START_TEST (test_stop_while_waiting_for_server)
+{
+  Server *s = server_start ("alpha", "hang", NULL);
+  gchar *desc = asr_desc (s->url, 1, FALSE, "request-timeout=30000");
+  GstElement *p = gst_parse_launch (desc, NULL);
+  gint64 t0;
+
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_ASYNC);
+  g_usleep (300000);
+  t0 = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  g_print ("stop-while-waiting: NULL in %.0f ms\n",
+      (g_get_monotonic_time () - t0) / 1e3);
+  fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC);
+  gst_object_unref (p);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
 /* ---- properties ------------------------------------------------------------- */
 
 GST_START_TEST (test_properties)
@@ -1217,6 +1307,9 @@ openai_suite (void)
   tcase_add_test (tc, test_inflight_throughput);
   tcase_add_test (tc, test_inflight_order);
   tcase_add_test (tc, test_inflight_flush_cancels_all);
+  tcase_add_test (tc, test_start_state_change_fails);
+  tcase_add_test (tc, test_start_waits_for_server);
+  tcase_add_test (tc, test_stop_while_waiting_for_server);
   return s;
 }
 
