@@ -351,11 +351,14 @@ send_region (GstGemma4Vision * self, GstGemma4Worker * w,
     g_error_free (error);
     return FALSE;
   }
-  if (c->task == GST_GEMMA4_VISION_TASK_DETECT) {
+  /* the answers the local engine's constraints allow */
+  if (c->task == GST_GEMMA4_VISION_TASK_DETECT)
     schema = g4remote_detection_schema ((const gchar * const *) c->labels,
         c->labels ? g_strv_length (c->labels) : 0, (guint) c->max_objects);
-    ask.json_schema = schema;
-  }
+  else if (c->task == GST_GEMMA4_VISION_TASK_CLASSIFY && c->labels)
+    schema = g4remote_choice_schema ((const gchar * const *) c->labels,
+        g_strv_length (c->labels));
+  ask.json_schema = schema;
   gst_gemma4_remote_send (w, GST_ELEMENT (self), &self->core.settings, &ask);
   g_free (schema);
   g_bytes_unref (image.data);
@@ -682,6 +685,11 @@ gst_gemma4_vision_process (GstElement * element, GstGemma4Worker * w,
           &seconds);
     g_strstrip (answer->str);
     answer->len = strlen (answer->str);
+    if (!model && c.task == GST_GEMMA4_VISION_TASK_CLASSIFY && c.labels) {
+      gchar *label = g4remote_choice_answer (answer->str);
+      g_string_assign (answer, label);
+      g_free (label);
+    }
     /* an answer cut by a failure or a flush gives no objects */
     if (ret == GST_FLOW_OK && st == G4_OK
         && c.task == GST_GEMMA4_VISION_TASK_DETECT)

@@ -272,6 +272,47 @@ g4remote_detection_schema (const gchar * const *labels, guint n_labels,
   return out;
 }
 
+gchar *
+g4remote_choice_schema (const gchar * const *labels, guint n_labels)
+{
+  JsonBuilder *b = json_builder_new ();
+  JsonNode *root;
+  gchar *out;
+
+  json_builder_begin_object (b);
+  set_string (b, "type", "string");
+  json_builder_set_member_name (b, "enum");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n_labels; i++)
+    json_builder_add_string_value (b, labels[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  out = json_to_string (root, FALSE);
+  json_node_unref (root);
+  g_object_unref (b);
+  return out;
+}
+
+gchar *
+g4remote_choice_answer (const gchar * text)
+{
+  gchar *trimmed = g_strstrip (g_strdup (text));
+  JsonNode *node = json_from_string (trimmed, NULL);
+  gchar *out;
+
+  if (node && JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_STRING) {
+    out = g_strstrip (g_strdup (json_node_get_string (node)));
+    g_free (trimmed);
+  } else {
+    out = trimmed;
+  }
+  if (node)
+    json_node_unref (node);
+  return out;
+}
+
 void
 g4remote_image_size (gint width, gint height, guint max_soft_tokens,
     gint * out_width, gint * out_height)

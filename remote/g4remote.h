@@ -150,6 +150,13 @@ gchar *g4remote_chat_body (const G4RemoteChat * chat, const gchar * model,
  * string when n_labels is 0}. */
 gchar *g4remote_detection_schema (const gchar * const *labels, guint n_labels,
     guint max_objects);
+/* The JSON schema of a classification answer: one of the labels, as a
+ * JSON string (what servers constrain an answer to; the local engine's
+ * choice constraint writes the bare label). */
+gchar *g4remote_choice_schema (const gchar * const *labels, guint n_labels);
+/* The label of such an answer: a JSON string decoded, else the text as it
+ * came (trimmed): a server that ignored the schema is still understood. */
+gchar *g4remote_choice_answer (const gchar * text);
 /* The size a width x height image goes to a server at: scaled down (never
  * up) to about max_soft_tokens patches of 48 pixels (the vision encoder's
  * 16-pixel patches pooled 3 x 3), as image-size=budget sizes it. */

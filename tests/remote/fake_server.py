@@ -14,8 +14,9 @@ switches the mode, GET /control/stats returns what was asked so far
 their answer, "most_open": the most chats open at once}).
 
 Modes (ARG in parentheses):
-  ok          canned SSE completions: "hello from NAME", or a box list when
-              the request has a response_format; reasoning_content first
+  ok          canned SSE completions: "hello from NAME", or when the request
+              has a response_format the last label of a string enum as JSON
+              (classification), else a box list; reasoning_content first
               when thinking is on
   e500        chat answers 500
   e429        the first ARG (1) chats answer 429 with Retry-After: 1
@@ -216,7 +217,10 @@ class Handler(BaseHTTPRequestHandler):
         kwargs = body.get('chat_template_kwargs', {})
         if kwargs.get('enable_thinking'):
             self.sse(chunk({'reasoning_content': 'let me think'}))
-        if 'response_format' in body:
+        schema = body.get('response_format', {}).get('json_schema', {}).get('schema', {})
+        if schema.get('type') == 'string' and schema.get('enum'):
+            answer = json.dumps(schema['enum'][-1])
+        elif 'response_format' in body:
             answer = '[{"box_2d": [100, 200, 500, 600], "label": "cat"}]'
         elif mode == 'numbered':
             stamp = re.search(r'\b\d\d:\d\d\b', json.dumps(body['messages']))

@@ -486,6 +486,34 @@ GST_START_TEST (test_vision_detect)
 
 GST_END_TEST;
 
+/* gemma4vision classify: the labels as the answer's schema (a JSON string
+ * out of them), the answer read back as the bare label. */
+GST_START_TEST (test_vision_classify)
+{
+  Server *s = server_start ("alpha", "ok", NULL);
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=2 ! "
+      "video/x-raw,width=320,height=240 ! gemma4vision name=e "
+      "backend=openai server-url=%s task=classify labels=cat,dog "
+      "request-timeout=10000 ! fakesink sync=false", s->url);
+  gchar *body;
+  Run r;
+
+  run_pipeline (desc, &r, NULL, NULL);
+  fail_unless (r.eos && !r.error);
+  fail_unless_equals_int (r.ok, 2);
+  for (guint i = 0; i < r.texts->len; i++)
+    fail_unless_equals_string (g_ptr_array_index (r.texts, i), "dog");
+  body = server_last_body (s);
+  fail_unless (strstr (body, "\"schema\":{\"type\":\"string\","
+          "\"enum\":[\"cat\",\"dog\"]}"), "%.300s", body);
+  g_free (body);
+  run_clear (&r);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
 /* gemma4caption: a window's frames as JPEGs in the places the user turn
  * gives them (each after its time stamp), one caption per window. */
 GST_START_TEST (test_caption_window)
@@ -1308,6 +1336,7 @@ openai_suite (void)
   tcase_add_test (tc, test_inflight_order);
   tcase_add_test (tc, test_inflight_flush_cancels_all);
   tcase_add_test (tc, test_start_state_change_fails);
+  tcase_add_test (tc, test_vision_classify);
   tcase_add_test (tc, test_start_waits_for_server);
   tcase_add_test (tc, test_stop_while_waiting_for_server);
   return s;
