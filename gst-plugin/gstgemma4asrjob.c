@@ -201,18 +201,6 @@ gst_gemma4_asr_prepare (GstElement * element, GstGemma4Worker * w,
   return GST_FLOW_OK;
 }
 
-/* The server's answer to the chunk. */
-static GstFlowReturn
-infer_remote (GstGemma4Worker * w, const AsrJob * job,
-    g4_generate_params * gp, guint * tokens, gdouble * seconds)
-{
-  const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
-      job->pts, job->duration, job->live);
-
-  return gst_gemma4_remote_receive (w, gp->on_piece, gp->user, &timing,
-      tokens, seconds);
-}
-
 GstFlowReturn
 gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
     gpointer data)
@@ -220,6 +208,8 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   GstGemma4Asr *self = GST_GEMMA4_ASR (element);
   AsrJob *job = data;
   const gint64 t0 = g_get_monotonic_time ();
+  const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
+      job->pts, job->duration, job->live);
   g4_generate_params gp = { 0 };
   GenerateContext ctx = { 0 };
   GstStructure *result;
@@ -246,7 +236,8 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   gp.user = &ctx;
 
   ret = gst_gemma4_worker_is_remote (w) ?
-      infer_remote (w, job, &gp, &tokens, &seconds) :
+      gst_gemma4_remote_receive (w, gp.on_piece, gp.user, &timing, &tokens,
+      &seconds) :
       infer_local (self, w, job, &gp, &tokens, &seconds);
   if (ret == GST_FLOW_ERROR) {
     gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_ERROR);

@@ -310,18 +310,6 @@ gst_gemma4_caption_prepare (GstElement * element, GstGemma4Worker * w,
   return ret;
 }
 
-/* The server's caption of the window. */
-static GstFlowReturn
-infer_remote (GstGemma4Worker * w, const CaptionJob * job,
-    g4_generate_params * gp, guint * tokens, gdouble * seconds)
-{
-  const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
-      job->start, job->duration, job->live);
-
-  return gst_gemma4_remote_receive (w, gp->on_piece, gp->user, &timing,
-      tokens, seconds);
-}
-
 GstFlowReturn
 gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
     gpointer data)
@@ -329,6 +317,8 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
   CaptionJob *job = data;
   const gint64 t0 = g_get_monotonic_time ();
+  const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
+      job->start, job->duration, job->live);
   g4_generate_params gp = { 0 };
   GString *answer;
   GstGemma4Answer ctx;
@@ -354,7 +344,8 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
   gp.on_piece = gst_gemma4_answer_piece;
   gp.user = &ctx;
   ret = gst_gemma4_worker_is_remote (w) ?
-      infer_remote (w, job, &gp, &tokens, &seconds) :
+      gst_gemma4_remote_receive (w, gp.on_piece, gp.user, &timing, &tokens,
+      &seconds) :
       infer_local (self, w, job, user_turn, &gp, &tokens, &seconds);
   g_free (user_turn);
   if (ret != GST_FLOW_OK) {
