@@ -195,8 +195,9 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
           DEFAULT_REQUEST_TIMEOUT, PLAYING_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_MAX_INFLIGHT,
       g_param_spec_uint ("max-inflight", "Maximum requests in flight",
-          "backend=openai: jobs of this element pending at once, the one "
-          "at the server included; more apply the leaky policy. "
+          "backend=openai: requests of this element at its servers at "
+          "once (results still go out in stream order); as many more jobs "
+          "wait to be sent, then the leaky policy applies. "
           LOAD_DOC, 1, 64, DEFAULT_MAX_INFLIGHT, READY_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_MAX_RETRIES,
       g_param_spec_uint ("max-retries", "Maximum retries",
