@@ -192,9 +192,12 @@ gst_gemma4_asr_prepare (GstElement * element, GstGemma4Worker * w,
   };
   gchar *instruction = instruction_of (self);
   GstGemma4RemoteAsk ask = { instruction, "<|audio|>", &audio, 1, NULL,
-    &timing
+    &timing, FALSE
   };
 
+  GST_OBJECT_LOCK (self);
+  ask.streamed = self->partial_results;
+  GST_OBJECT_UNLOCK (self);
   gst_gemma4_remote_send (w, element, &self->core.settings, &ask);
   g_bytes_unref (audio.data);
   g_free (instruction);

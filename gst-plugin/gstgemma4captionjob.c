@@ -274,7 +274,7 @@ gst_gemma4_caption_prepare (GstElement * element, GstGemma4Worker * w,
       job->start, job->duration, job->live);
   G4RemoteMedia media[MAX_FRAMES];
   GstGemma4RemoteAsk ask = { NULL, NULL, media, job->n_frames, NULL,
-    &timing
+    &timing, FALSE
   };
   GstFlowReturn ret = GST_FLOW_OK;
   guint made = 0;

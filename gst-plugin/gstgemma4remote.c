@@ -19,6 +19,7 @@ struct _GstGemma4RemoteRequest
   /* the answer's pieces until the job takes them: "t" (thought) or "a"
    * (answer) and the text */
   GPtrArray *pieces;
+  gboolean streamed;
 };
 
 static gboolean
@@ -63,6 +64,7 @@ gst_gemma4_remote_send (GstGemma4Worker * w, GstElement * element,
   chat.json_schema = ask->json_schema;
 
   r->worker = w;
+  r->streamed = ask->streamed;
   r->pieces = g_ptr_array_new_with_free_func (g_free);
   r->call = g4remote_client_chat_start (gst_gemma4_worker_get_remote (w),
       &chat, deadline, keep_piece, r, gst_gemma4_worker_get_cancellable (w),
@@ -78,6 +80,12 @@ gst_gemma4_remote_request_finished (GstGemma4RemoteRequest * r)
   return !r->call || g4remote_call_is_finished (r->call);
 }
 
+gboolean
+gst_gemma4_remote_request_ready (GstGemma4RemoteRequest * r)
+{
+  return r->streamed || gst_gemma4_remote_request_finished (r);
+}
+
 void
 gst_gemma4_remote_request_free (GstGemma4RemoteRequest * r)
 {
@@ -85,6 +93,20 @@ gst_gemma4_remote_request_free (GstGemma4RemoteRequest * r)
   g_clear_error (&r->error);
   g_ptr_array_unref (r->pieces);
   g_free (r);
+}
+
+/* The pieces from *given on through on_piece; FALSE once it says stop. */
+static gboolean
+give_pieces (GstGemma4RemoteRequest * r, guint * given, g4_piece_fn on_piece,
+    void *user)
+{
+  for (; *given < r->pieces->len; (*given)++) {
+    const gchar *piece = g_ptr_array_index (r->pieces, *given);
+    if (!on_piece (piece + 1, (int) strlen (piece + 1), piece[0] == 't',
+            user))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 GstFlowReturn
@@ -96,21 +118,25 @@ gst_gemma4_remote_receive (GstGemma4Worker * w, g4_piece_fn on_piece,
   G4RemoteUsage usage = { 0 };
   GError *error = NULL;
   gboolean ok = FALSE;
+  guint given = 0;
+  gboolean more = TRUE;
 
   g_return_val_if_fail (r != NULL, GST_FLOW_ERROR);
   if (r->call) {
+    /* streamed: each piece as it comes, the worker's context turning the
+     * other requests meanwhile; else what came before a failure is cut
+     * (it goes out only with an answer) */
+    while (r->streamed && !g4remote_call_is_finished (r->call)) {
+      more = more && give_pieces (r, &given, on_piece, user);
+      g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+    }
     g4remote_call_wait (r->call);
     ok = g4remote_call_result (r->call, &usage, &error);
   } else {
     error = g_steal_pointer (&r->error);
   }
-  /* what came before a failure is cut: it goes out only with an answer */
-  for (guint i = 0; ok && i < r->pieces->len; i++) {
-    const gchar *piece = g_ptr_array_index (r->pieces, i);
-    if (!on_piece (piece + 1, (int) strlen (piece + 1), piece[0] == 't',
-            user))
-      break;
-  }
+  if (ok && more)
+    give_pieces (r, &given, on_piece, user);
   gst_gemma4_remote_request_free (r);
   *tokens = usage.tokens;
   *seconds = usage.seconds;

@@ -31,6 +31,9 @@ typedef struct
   guint n_media;
   const gchar *json_schema;     /* NULL or the answer's schema */
   const GstGemma4JobTiming *timing;     /* of the job: live or not */
+  /* TRUE: the answer's pieces are handed on as they come (partial results)
+   * once the job is the oldest, not only when the answer is complete */
+  gboolean streamed;
 } GstGemma4RemoteAsk;
 
 /* In a job's prepare function: sends ask to w's server with element's
@@ -40,7 +43,8 @@ typedef struct
 void gst_gemma4_remote_send (GstGemma4Worker * w, GstElement * element,
     const GstGemma4Settings * s, const GstGemma4RemoteAsk * ask);
 /* In the job's work function: the answer of its next request (in the order
- * they were sent) through on_piece. OK with *tokens and *seconds; FLUSHING
+ * they were sent) through on_piece (as it comes when streamed; the other
+ * requests in flight go on meanwhile). OK with *tokens and *seconds; FLUSHING
  * when cancelled; GST_GEMMA4_FLOW_DROPPED (timing: of the job, for the QOS
  * message). */
 GstFlowReturn gst_gemma4_remote_receive (GstGemma4Worker * w,
@@ -49,6 +53,9 @@ GstFlowReturn gst_gemma4_remote_receive (GstGemma4Worker * w,
 
 /* A request of a job (the worker keeps them with the job). */
 gboolean gst_gemma4_remote_request_finished (GstGemma4RemoteRequest * r);
+/* Whether its job may run: the request finished, or its pieces are handed
+ * on as they come (GstGemma4RemoteAsk.streamed). */
+gboolean gst_gemma4_remote_request_ready (GstGemma4RemoteRequest * r);
 /* Once finished. */
 void gst_gemma4_remote_request_free (GstGemma4RemoteRequest * r);
 

@@ -335,7 +335,7 @@ send_region (GstGemma4Vision * self, GstGemma4Worker * w,
       GST_BUFFER_PTS (job->buf), job->span, job->live);
   G4RemoteMedia image = { FALSE, NULL };
   GstGemma4RemoteAsk ask = { c->instruction, "<|image|>", &image, 1, NULL,
-    &timing
+    &timing, FALSE
   };
   gchar *schema = NULL;
   GError *error = NULL;

@@ -340,16 +340,17 @@ requests_pending (GstGemma4Worker * w)
   return FALSE;
 }
 
-/* Call with the lock: whether the first item in flight may run. */
+/* Call with the lock: whether the first item in flight may run (its
+ * requests answered, or streamed). */
 static gboolean
-head_answered (GstGemma4Worker * w)
+head_ready (GstGemma4Worker * w)
 {
   Item *head = g_queue_peek_head (&w->flight);
 
   if (!head)
     return FALSE;
   for (GList * r = head->requests.head; r; r = r->next)
-    if (!gst_gemma4_remote_request_finished (r->data))
+    if (!gst_gemma4_remote_request_ready (r->data))
       return FALSE;
   return TRUE;
 }
@@ -394,10 +395,11 @@ run_head (GstGemma4Worker * w, gboolean ok)
 }
 
 /* backend=openai: up to max-inflight jobs are sent (prepared) while the
- * first one in flight waits for its answer; items run in queue order,
- * each once its requests are answered; meanwhile the thread iterates the
- * requests' context. A flush cancels every request, and the items in
- * flight go once all have ended. */
+ * first one in flight waits for its answer; items run in queue order, each
+ * once its requests are answered (a streamed one as soon as it is the
+ * first: it hands its pieces on as they come); meanwhile the thread
+ * iterates the requests' context. A flush cancels every request, and the
+ * items in flight go once all have ended. */
 static void
 run_remote (GstGemma4Worker * w, gboolean ok)
 {
@@ -423,7 +425,7 @@ run_remote (GstGemma4Worker * w, gboolean ok)
     } else if (head && head->prepared == GST_GEMMA4_FLOW_LATER) {
       prepare_item (w, head);
       continue;
-    } else if (head_answered (w)) {
+    } else if (head_ready (w)) {
       run_head (w, ok);
       continue;
     } else if (next && (!next->is_job || w->n_flight_jobs < w->max_inflight)) {

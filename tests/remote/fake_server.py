@@ -26,6 +26,7 @@ Modes (ARG in parentheses):
               (4 - (n - 1) % 4) / 4 (of each 4 requests at once, the last
               is answered first), T the first mm:ss time stamp of the
               request's messages (gemma4caption's frame times), else n
+  trickle     as ok, ARG (0.3) seconds between the answer's chunks
   reset       chat sends one SSE chunk, then resets the connection
   malformed   chat sends an SSE chunk that is not JSON
   huge        chat streams 100 MB of valid chunks
@@ -228,6 +229,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             answer = 'hello from %s' % NAME
         for i in range(0, len(answer), 6):
+            if mode == 'trickle' and i and STOP.wait(arg(0.3)):
+                return
             self.sse(chunk({'content': answer[i:i + 6]}))
         self.sse(chunk(finish='stop'))
         self.sse(chunk(usage={'prompt_tokens': 10, 'completion_tokens': 7,

@@ -429,6 +429,68 @@ GST_START_TEST (test_asr_partial_results)
 
 GST_END_TEST;
 
+typedef struct
+{
+  gint64 first_partial, first_final;
+} PartialTimes;
+
+static void
+time_records (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
+{
+  PartialTimes *t = data;
+  GstMapInfo map;
+  gint64 *when;
+
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  when = g_strstr_len ((const gchar *) map.data, map.size,
+      "\"is_final\":false") ? &t->first_partial : &t->first_final;
+  if (!*when)
+    *when = g_get_monotonic_time ();
+  gst_buffer_unmap (buf, &map);
+}
+
+/* partial-results with requests pipelined: the oldest job's pieces go out
+ * as the server streams them (0.3 s apart here), not all at once with its
+ * answer. */
+GST_START_TEST (test_asr_partial_results_stream)
+{
+  Server *s = server_start ("alpha", "trickle", "0.3");
+  /* live: the sinks need no preroll, which would hold the first partial
+   * in the JSON sink until the text sink got its first buffer */
+  gchar *desc = g_strdup_printf ("audiotestsrc is-live=true num-buffers=10 "
+      "samplesperbuffer=1600 ! audio/x-raw,format=S16LE,rate=16000,channels=1 "
+      "! gemma4asr name=e backend=openai server-url=%s vad=none "
+      "chunk-duration=1000 partial-results=true max-inflight=4 "
+      "request-timeout=10000 ! fakesink sync=false "
+      "e.json_src ! fakesink name=j sync=false signal-handoffs=true", s->url);
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstElement *j = gst_bin_get_by_name (GST_BIN (p), "j");
+  GstBus *bus = gst_element_get_bus (p);
+  GstMessage *m;
+  PartialTimes t = { 0 };
+
+  g_signal_connect (j, "handoff", G_CALLBACK (time_records), &t);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  m = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS);
+  gst_message_unref (m);
+  gst_element_set_state (p, GST_STATE_NULL);
+  g_print ("first partial %.2f s before the first final record\n",
+      (t.first_final - t.first_partial) / 1e6);
+  fail_unless (t.first_partial && t.first_final);
+  /* three chunks 0.3 s apart: the first piece about 0.6 s before the end */
+  fail_unless (t.first_final - t.first_partial > 400 * 1000,
+      "the partial results came with the answer");
+  gst_object_unref (j);
+  gst_object_unref (bus);
+  gst_object_unref (p);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
 static GstPadProbeReturn
 count_rois (GstPad * pad, GstPadProbeInfo * info, gpointer n)
 {
@@ -1311,6 +1373,7 @@ openai_suite (void)
   tcase_add_test (tc, test_asr_happy);
   tcase_add_test (tc, test_asr_thinking_sglang);
   tcase_add_test (tc, test_asr_partial_results);
+  tcase_add_test (tc, test_asr_partial_results_stream);
   tcase_add_test (tc, test_vision_detect);
   tcase_add_test (tc, test_caption_window);
   tcase_add_test (tc, test_two_servers_share);
