@@ -471,6 +471,25 @@ bool g4_image_view_crop (const g4_image_view * img, int x, int y, int w, int h,
 g4_status g4_image_encode_view (const g4_mmproj * mm, const g4_image_view * img,
     g4_image_sizing sizing, int max_soft_tokens, int n_threads,
     const volatile int *cancel, float *out, int *n_tokens, g4_error * err);
+/* One image of g4_image_encode_many. */
+typedef struct {
+  const g4_image_view *img;
+  g4_image_sizing sizing;
+  int max_soft_tokens;
+  float *out;                   /* room for g4_image_n_tokens rows of g4_mmproj_n_embd floats */
+  const volatile int *cancel;   /* as in g4_session_params, may be NULL */
+  int n_tokens;                 /* out: the rows written */
+} g4_image_item;
+
+/* Encodes n images in one call, each as g4_image_encode_view would (the
+ * same rows, bit for bit), but with the patches of all of them going
+ * through the encoder's products together, so that its weights are read
+ * once for all (frames of several camera streams that are ready at the
+ * same time). Attention, positions and pooling stay within each image;
+ * sizes and sizing may differ. The call stops with G4_STATUS_CANCELLED
+ * only when every item's cancel flag is raised. */
+g4_status g4_image_encode_many (const g4_mmproj * mm, g4_image_item * items, int n,
+    int n_threads, g4_error * err);
 /* The size of the encoder's canvas for a width x height image: the image
  * resampled, plus its black letterbox in native mode (g4_image_n_tokens
  * patches of p k). false as g4_image_n_tokens -1. */
