@@ -157,7 +157,11 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
           "of the model this element uses: equal for elements sharing it), "
           "model-users (elements sharing it now), batch-max (the most "
           "generations of elements sharing the model decoded together with "
-          "one of this element's), server-failures "
+          "one of this element's), image-batch-max (the most images of "
+          "elements sharing the model encoded in one call with one of this "
+          "element's), prompt-reused (prompt positions taken from the "
+          "session or from the model's prefix cache instead of computed), "
+          "server-failures "
           "(backend=openai: jobs whose request failed or timed out, "
           "dropped and counted in drops too)", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));

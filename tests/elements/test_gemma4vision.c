@@ -667,12 +667,14 @@ find_answer (GstBuffer * buf, gint parent)
 }
 
 /* Four gemma4vision elements sharing one model in one pipeline: with
- * max-batch=4 their jobs are decoded together (batch-max > 1) and every
- * element's answers are those of max-batch=1 (one job at a time): batched
- * decoding is bit-identical, greedy. Runs the pipeline to EOS; returns each
+ * max-batch=4 their jobs are decoded together (batch-max > 1), their frames
+ * encoded together (image-batch-max > 1), and every element's answers are
+ * those of max-batch=1 (one job at a time): batched decoding and encoding
+ * are bit-identical, greedy. Runs the pipeline to EOS; returns each
  * element's answers in order, joined by newlines. */
 static void
-run_shared (guint max_batch, gchar ** texts, guint * batch_max)
+run_shared (guint max_batch, gchar ** texts, guint * batch_max,
+    guint * image_batch_max)
 {
   GString *desc = g_string_new (NULL);
   const gint patterns[4] = { 0, 4, 7, 18 };
@@ -718,6 +720,7 @@ run_shared (guint max_batch, gchar ** texts, guint * batch_max)
     gchar *name = g_strdup_printf ("v%u", i);
     GstElement *v = gst_bin_get_by_name (GST_BIN (pipe), name);
     batch_max[i] = (guint) stat_u64 (v, "batch-max");
+    image_batch_max[i] = (guint) stat_u64 (v, "image-batch-max");
     fail_unless_equals_uint64 (stat_u64 (v, "jobs"), 3);
     fail_unless_equals_uint64 (stat_u64 (v, "model-users"), 4);
     gst_object_unref (v);
@@ -732,20 +735,25 @@ GST_START_TEST (test_shared_batch)
 {
   gchar *alone[4], *together[4];
   guint max_alone[4], max_together[4], most = 0;
+  guint images_alone[4], images_together[4], most_images = 0;
 
-  run_shared (1, alone, max_alone);
-  run_shared (4, together, max_together);
+  run_shared (1, alone, max_alone, images_alone);
+  run_shared (4, together, max_together, images_together);
   for (guint i = 0; i < 4; i++) {
     fail_unless_equals_int (max_alone[i], 1);
+    fail_unless_equals_int (images_alone[i], 1);
     most = MAX (most, max_together[i]);
+    most_images = MAX (most_images, images_together[i]);
     fail_unless_equals_int (strlen (together[i]) > 3, TRUE);
     fail_unless_equals_string (together[i], alone[i]);
     g_free (alone[i]);
     g_free (together[i]);
   }
   fail_unless (most >= 2, "the four elements never decoded together");
+  fail_unless (most_images >= 2, "the four elements never encoded together");
   g_print ("shared batch: 4 elements x 3 frames, max-batch=4 decoded up to "
-      "%u together, every answer equal to max-batch=1's\n", most);
+      "%u together, encoded up to %u frames in one call, every answer equal "
+      "to max-batch=1's\n", most, most_images);
 }
 
 GST_END_TEST;
