@@ -8,6 +8,9 @@
  * batch: a 280-token image prompt costs the others' next token a few
  * passes' time instead of one long one (images are never split). */
 #define LATENCY_PREFILL_CHUNK 64
+/* Prompt heads kept per model: one per distinct task and instruction of the
+ * elements sharing it is plenty (a head is a few hundred KB of KV). */
+#define PREFIX_CACHE_HEADS 16
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -38,6 +41,7 @@ struct _GstGemma4Model
   gchar *error;                 /* why the load failed */
   g4_model *model;
   g4_mmproj *mmproj;
+  g4_prefix_cache *prefixes;    /* prompt heads of the elements sharing it */
   guint serial;
 
   GCond turn_cond;
@@ -105,6 +109,7 @@ model_free (GstGemma4Model * m)
   g_assert (m->images.length == 0);
   g_ptr_array_free (m->active, TRUE);
   g_cond_clear (&m->batch_cond);
+  g4_prefix_cache_free (m->prefixes);
   if (m->mmproj)
     g4_mmproj_free (m->mmproj);
   if (m->model)
@@ -253,6 +258,10 @@ gst_gemma4_model_wait_ready (GstGemma4Model * m, gboolean * loaded_here,
     g_mutex_unlock (&m->lock);
     ok = load_files (m, &model, &mmproj, &message);
     g_mutex_lock (&m->lock);
+    /* without memory for it every prompt head is computed */
+    if (ok && g4_prefix_cache_new (model, PREFIX_CACHE_HEADS, &m->prefixes,
+            NULL) != G4_OK)
+      m->prefixes = NULL;
     if (ok) {
       m->model = model;
       m->mmproj = mmproj;
@@ -286,6 +295,12 @@ const g4_mmproj *
 gst_gemma4_model_get_mmproj (GstGemma4Model * m)
 {
   return m->mmproj;
+}
+
+g4_prefix_cache *
+gst_gemma4_model_get_prefix_cache (GstGemma4Model * m)
+{
+  return m->prefixes;
 }
 
 const gchar *
@@ -465,6 +480,30 @@ gst_gemma4_model_generate (GstGemma4Model * m, g4_generation * g,
   return joined;
 }
 
+/* The encoders' turn for an image call: the jobs already waiting for the
+ * turn go first, at most rounds of them (each either brings its image to
+ * the call, which waits, or runs its own encoder and hands the turn on). */
+static gboolean
+acquire_after_waiters (GstGemma4Model * m, const volatile gint * cancel,
+    guint rounds)
+{
+  if (!gst_gemma4_model_acquire (m, cancel))
+    return FALSE;
+  while (rounds-- > 0) {
+    gboolean others;
+
+    g_mutex_lock (&m->lock);
+    others = !g_queue_is_empty (&m->waiters);
+    g_mutex_unlock (&m->lock);
+    if (!others)
+      break;
+    gst_gemma4_model_release (m);
+    if (!gst_gemma4_model_acquire (m, cancel))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* Encodes jobs[0..n) in one call (each alone when the call refuses one of
  * them, so that a bad image fails only itself), without m->lock. */
 static void
@@ -519,7 +558,7 @@ gst_gemma4_model_encode_image (GstGemma4Model * m, g4_image_item * item,
      * that arrive until it has the turn join it */
     m->encoding = TRUE;
     g_mutex_unlock (&m->lock);
-    if (!gst_gemma4_model_acquire (m, cancel)) {
+    if (!acquire_after_waiters (m, cancel, MAX (max_batch, 1) - 1)) {
       g_mutex_lock (&m->lock);
       m->encoding = FALSE;
       g_cond_broadcast (&m->batch_cond);

@@ -37,6 +37,10 @@ void gst_gemma4_model_unref (GstGemma4Model * m);
 /* Valid after gst_gemma4_model_wait_ready() returned TRUE. */
 const g4_model *gst_gemma4_model_get_model (GstGemma4Model * m);
 const g4_mmproj *gst_gemma4_model_get_mmproj (GstGemma4Model * m);
+/* The prompt heads of the elements sharing the model (system prompt, turn
+ * header, instructions before the media), computed once for all; NULL when
+ * there was no memory for it. */
+g4_prefix_cache *gst_gemma4_model_get_prefix_cache (GstGemma4Model * m);
 /* Base name of the language model file. */
 const gchar *gst_gemma4_model_get_name (GstGemma4Model * m);
 const gchar *gst_gemma4_model_get_path (GstGemma4Model * m);

@@ -860,8 +860,10 @@ gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
   g4_status st;
 
   *res = (g4_generate_result) { 0 };
-  /* the head of the prompt before the media is usually the previous job's */
+  /* the head of the prompt before the media is usually the previous job's,
+   * or that of another element sharing the model */
   p.reuse_prefix = true;
+  p.prefix_cache = gst_gemma4_model_get_prefix_cache (w->model);
   st = g4_generation_new (w->session,
       &(g4_batch) {.n = prompt->n,.tokens = prompt->tokens,
       .embd = prompt->embd,.embd_mask = prompt->embd_mask,
