@@ -54,12 +54,13 @@ typedef struct {
   void *scratch;                /* g4_matmul and g4_attention_f32 scratch */
 } workspace;
 
-/* The image patch row n belongs to (a call holds a few images). */
+/* The image that patch row n (tokens: soft-token row n) belongs to (a call
+ * holds a few images). */
 static const image_part *
-image_of (const workspace * w, int64_t n)
+image_of (const workspace * w, int64_t n, bool tokens)
 {
   int i = 0;
-  while (i + 1 < w->n_img && w->img[i + 1].row0 <= n)
+  while (i + 1 < w->n_img && (tokens ? w->img[i + 1].tok0 : w->img[i + 1].row0) <= n)
     i++;
   return &w->img[i];
 }
@@ -148,7 +149,7 @@ qkv_heads (const g4_thread * th, workspace * w, const g4_vision_layer * lw)
   const int H = vm->n_head, dh = vm->head_dim, m = dh / 2, r = m / 2;
   for (int64_t n0, n1; g4_take (th, w->N, 0, &n0, &n1);)
     for (int64_t n = n0; n < n1; n++) {
-      const image_part *im = image_of (w, n);
+      const image_part *im = image_of (w, n, false);
       const int px = (int) ((n - im->row0) % im->nx), py = (int) ((n - im->row0) / im->nx);
       for (int hh = 0; hh < H; hh++) {
         const int64_t off = (n * H + hh) * dh;
@@ -265,7 +266,7 @@ embed_patches (const g4_thread * th, workspace * w)
   double p0 = g4_prof_start (th);
   while (g4_take (th, w->N, 0, &n0, &n1))
     for (int64_t n = n0; n < n1; n++) {
-      const image_part *im = image_of (w, n);
+      const image_part *im = image_of (w, n, false);
       const int px = (int) ((n - im->row0) % im->nx), py = (int) ((n - im->row0) / im->nx);
       const uint8_t *img = im->canvas;
       const int W = im->nx * p;
@@ -285,23 +286,13 @@ embed_patches (const g4_thread * th, workspace * w)
   p0 = g4_prof_start (th);
   while (g4_take (th, w->N, 0, &n0, &n1))
     for (int64_t n = n0; n < n1; n++) {
-      const image_part *im = image_of (w, n);
+      const image_part *im = image_of (w, n, false);
       float *hn = w->h + n * D;
       g4_add (hn, tx + ((n - im->row0) % im->nx) * D, D);
       g4_add (hn, ty + ((n - im->row0) / im->nx) * D, D);
     }
   g4_barrier (th);
   g4_prof_stop (th, p0, "position embedding");
-}
-
-/* The image soft-token row j belongs to. */
-static const image_part *
-image_of_token (const workspace * w, int64_t j)
-{
-  int i = 0;
-  while (i + 1 < w->n_img && w->img[i + 1].tok0 <= j)
-    i++;
-  return &w->img[i];
 }
 
 /* k x k average pooling, times sqrt(D), standardisation, norm and projector
@@ -316,7 +307,7 @@ pool_project (const g4_thread * th, workspace * w)
   const float scale = sqrtf ((float) D);
   for (int64_t i0, i1; g4_take (th, w->M, 0, &i0, &i1);)
     for (int64_t j = i0; j < i1; j++) {
-      const image_part *im = image_of_token (w, j);
+      const image_part *im = image_of (w, j, true);
       const int ox = im->nx / k;
       const int64_t i = j - im->tok0;
       const int Y = (int) (i / ox), X = (int) (i % ox);
