@@ -19,8 +19,11 @@
 #define DEFAULT_LATENESS 0
 #define DEFAULT_LEAKY GST_GEMMA4_LEAKY_AUTO
 #define DEFAULT_SCHEDULING_POLICY GST_GEMMA4_SCHEDULING_AUTO
-/* what bench --parallel showed best on 2 cores (docs in the report) */
-#define DEFAULT_MAX_BATCH 4
+/* bench --parallel on E2B Q4_0, 2 cores (-n 32, interleaved rounds on a
+ * loaded machine, medians): 4 sequences give 2.8x the tokens/s of one, 8
+ * give 1.6x those of 4 for a pass only ~1.3x longer; a job beyond the
+ * batch waits for a whole generation instead, so up to 8 streams share. */
+#define DEFAULT_MAX_BATCH 8
 #define DEFAULT_BACKEND GST_GEMMA4_BACKEND_LOCAL
 #define DEFAULT_REQUEST_TIMEOUT 0
 #define DEFAULT_MAX_INFLIGHT 2
