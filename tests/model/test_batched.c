@@ -35,17 +35,24 @@ static g4_model *model;
 static int V, d;
 
 static g4_session *
-new_session (int n_batch, volatile int *cancel)
+new_session_kv (int n_batch, volatile int *cancel, g4_kv_type kv)
 {
   g4_session_params sp = g4_session_default_params ();
   sp.n_ctx = 256;
   sp.n_batch = n_batch;
   sp.cancel = cancel;
+  sp.kv_type = kv;
   g4_session *s = NULL;
   g4_error err = { 0 };
   if (g4_session_new (model, &sp, &s, &err))
     printf ("session: %s\n", err.message);
   return s;
+}
+
+static g4_session *
+new_session (int n_batch, volatile int *cancel)
+{
+  return new_session_kv (n_batch, cancel, g4_session_default_params ().kv_type);
 }
 
 /* A prompt of n positions: tokens, with optional media rows at [m0, m0+nm). */
@@ -354,13 +361,11 @@ static void
 run_cached (g4_prefix_cache * c, int n_batch, g4_kv_type kv, const prompt * p, outcome * o)
 {
   memset (o, 0, sizeof *o);
-  g4_session_params sp = g4_session_default_params ();
-  sp.n_ctx = 256;
-  sp.n_batch = n_batch;
-  sp.kv_type = kv;
-  g4_session *s = NULL;
+  g4_session *s = new_session_kv (n_batch, NULL, kv);
   g4_error err = { 0 };
-  CHECK (g4_session_new (model, &sp, &s, &err) == G4_OK, "session: %s", err.message);
+  CHECK (s != NULL);
+  if (!s)
+    return;
   g4_generate_params gp = params_of (0, &o->out);
   gp.max_tokens = 12;
   gp.reuse_prefix = true;
