@@ -19,10 +19,10 @@
 #define DEFAULT_LATENESS 0
 #define DEFAULT_LEAKY GST_GEMMA4_LEAKY_AUTO
 #define DEFAULT_SCHEDULING_POLICY GST_GEMMA4_SCHEDULING_AUTO
-/* bench --parallel on E2B Q4_0, 2 cores (-n 32, interleaved rounds on a
- * loaded machine, medians): 4 sequences give 2.8x the tokens/s of one, 8
- * give 1.6x those of 4 for a pass only ~1.3x longer; a job beyond the
- * batch waits for a whole generation instead, so up to 8 streams share. */
+/* bench --parallel on E2B Q4_0, 2 cores (-n 32, 9 interleaved rounds,
+ * loads 3-8, medians): 8 sequences give 1.45x the tokens/s of 4 for a pass
+ * ~1.4x longer, while a job beyond the batch waits for a whole generation:
+ * up to 8 streams share the passes. */
 #define DEFAULT_MAX_BATCH 8
 #define DEFAULT_BACKEND GST_GEMMA4_BACKEND_LOCAL
 #define DEFAULT_REQUEST_TIMEOUT 0
