@@ -172,8 +172,12 @@ encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
 {
   const gint n_embd = g4_mmproj_n_embd (mm);
   gint counts[MAX_FRAMES];
+  g4_image_view views[MAX_FRAMES];
+  g4_image_item items[MAX_FRAMES];
   gsize total = 0, at = 0;
   gfloat *embd;
+  g4_error err = { 0 };
+  g4_status st;
 
   for (guint i = 0; i < job->n_frames; i++) {
     const Sample *s = job->frames[i];
@@ -196,30 +200,31 @@ encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
     *ret = GST_FLOW_ERROR;
     return NULL;
   }
+  /* the window's frames in one encoder call: its weights are read once */
   for (guint i = 0; i < job->n_frames; i++) {
     Sample *s = job->frames[i];
-    g4_image_view view = g4_image_view_rgb (s->rgb, s->width, s->height,
-        s->width * 3);
-    g4_error err = { 0 };
-    gint n = 0;
+    views[i] = g4_image_view_rgb (s->rgb, s->width, s->height, s->width * 3);
     /* the copy is the encoder's canvas: both rules keep it as is */
-    g4_status st = g4_image_encode_view (mm, &view, s->sizing,
-        s->max_soft_tokens, gst_gemma4_worker_get_n_threads (w),
-        gst_gemma4_worker_get_cancel (w), embd + at * n_embd, &n, &err);
-    if (st != G4_OK) {
-      if (st == G4_STATUS_CANCELLED) {
-        *ret = GST_FLOW_FLUSHING;
-      } else {
-        GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
-            ("The vision encoder failed: %s", err.message), (NULL));
-        *ret = GST_FLOW_ERROR;
-      }
-      return NULL;
-    }
-    media[i] = (g4_media) {
-    .embd = embd + at * n_embd,.n_tokens = n,.is_audio = false};
-    at += (gsize) n;
+    items[i] = (g4_image_item) {.img = &views[i],.sizing = s->sizing,
+      .max_soft_tokens = s->max_soft_tokens,.out = embd + at * n_embd,
+      .cancel = gst_gemma4_worker_get_cancel (w)};
+    at += (gsize) counts[i];
   }
+  st = g4_image_encode_many (mm, items, (gint) job->n_frames,
+      gst_gemma4_worker_get_n_threads (w), &err);
+  if (st != G4_OK) {
+    if (st == G4_STATUS_CANCELLED) {
+      *ret = GST_FLOW_FLUSHING;
+    } else {
+      GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
+          ("The vision encoder failed: %s", err.message), (NULL));
+      *ret = GST_FLOW_ERROR;
+    }
+    return NULL;
+  }
+  for (guint i = 0; i < job->n_frames; i++)
+    media[i] = (g4_media) {
+    .embd = items[i].out,.n_tokens = items[i].n_tokens,.is_audio = false};
   return embd;
 }
 

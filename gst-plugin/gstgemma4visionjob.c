@@ -431,9 +431,8 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
         "image embeddings", n_tokens);
     return err->code;
   }
-  st = g4_image_encode_view (mm, &view, c->sizing, c->max_soft_tokens,
-      gst_gemma4_worker_get_n_threads (w), gst_gemma4_worker_get_cancel (w),
-      embd, &n_tokens, err);
+  st = gst_gemma4_worker_encode_image (w, &view, c->sizing,
+      c->max_soft_tokens, embd, &n_tokens, err);
   if (st == G4_OK)
     st = g4_prompt_build (lm, c->chat, &(g4_media) {
         .embd = embd,.n_tokens = n_tokens,.is_audio = false}, 1, prompt,

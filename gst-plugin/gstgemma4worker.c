@@ -91,6 +91,8 @@ struct _GstGemma4Worker
 
   guint64 jobs, drops, late, tokens;
   guint batch_max;              /* the most generations decoded together */
+  guint image_batch_max;        /* the most images encoded in one call */
+  guint64 prompt_reused;        /* prompt positions not computed again */
   guint64 started;              /* jobs the thread took (QOS "processed") */
   gint64 last_qos;              /* monotonic time of the last QOS message */
   GstClockTime inference_sum, inference_max;
@@ -977,7 +979,8 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
   guint64 server_failures = 0;
   GstClockTime sum = 0, max = 0;
   gdouble gen = 0.0;
-  guint serial = 0, users = 0, batch_max = 0;
+  guint serial = 0, users = 0, batch_max = 0, image_batch_max = 0;
+  guint64 prompt_reused = 0;
 
   if (w) {
     g_mutex_lock (&w->lock);
@@ -991,6 +994,8 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
     max = w->inference_max;
     gen = w->generate_seconds;
     batch_max = w->batch_max;
+    image_batch_max = w->image_batch_max;
+    prompt_reused = w->prompt_reused;
     g_mutex_unlock (&w->lock);
     if (w->model) {
       serial = gst_gemma4_model_get_serial (w->model);
@@ -1008,6 +1013,8 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
       "model-serial", G_TYPE_UINT, serial,
       "model-users", G_TYPE_UINT, users,
       "batch-max", G_TYPE_UINT, batch_max,
+      "image-batch-max", G_TYPE_UINT, image_batch_max,
+      "prompt-reused", G_TYPE_UINT64, prompt_reused,
       "server-failures", G_TYPE_UINT64, server_failures, NULL);
 }
 
@@ -1094,8 +1101,10 @@ gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
   g4_status st;
 
   *res = (g4_generate_result) { 0 };
-  /* the head of the prompt before the media is usually the previous job's */
+  /* the head of the prompt before the media is usually the previous job's,
+   * or that of another element sharing the model */
   p.reuse_prefix = true;
+  p.prefix_cache = gst_gemma4_model_get_prefix_cache (w->model);
   st = g4_generation_new (w->session,
       &(g4_batch) {.n = prompt->n,.tokens = prompt->tokens,
       .embd = prompt->embd,.embd_mask = prompt->embd_mask,
@@ -1106,10 +1115,11 @@ gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
   gst_gemma4_worker_end_compute (w);
   w->batch.batch_seen = 0;
   if (gst_gemma4_model_generate (w->model, g, &w->batch)) {
+    st = g4_generation_result (g, res, err);
     g_mutex_lock (&w->lock);
     w->batch_max = MAX (w->batch_max, w->batch.batch_seen);
+    w->prompt_reused += (guint64) res->n_prompt_reused;
     g_mutex_unlock (&w->lock);
-    st = g4_generation_result (g, res, err);
   } else {
     st = err->code = G4_STATUS_CANCELLED;
     g_strlcpy (err->message, "cancelled before its turn", sizeof err->message);
@@ -1128,6 +1138,28 @@ gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
         ("The context is full (%s): the %s is cut; raise context-size or %s",
             err->message, what, advice), (NULL));
   return G4_OK;
+}
+
+g4_status
+gst_gemma4_worker_encode_image (GstGemma4Worker * w, const g4_image_view * view,
+    g4_image_sizing sizing, gint max_soft_tokens, gfloat * out,
+    gint * n_tokens, g4_error * err)
+{
+  g4_image_item item = {.img = view,.sizing = sizing,
+    .max_soft_tokens = max_soft_tokens,.out = out,.cancel = &w->cancel
+  };
+  guint batch = 0;
+  g4_status st;
+
+  /* the images of other elements join this one's call while it waits */
+  gst_gemma4_worker_end_compute (w);
+  st = gst_gemma4_model_encode_image (w->model, &item, w->max_batch,
+      w->n_threads, &batch, err);
+  g_mutex_lock (&w->lock);
+  w->image_batch_max = MAX (w->image_batch_max, batch);
+  g_mutex_unlock (&w->lock);
+  *n_tokens = item.n_tokens;
+  return st;
 }
 
 GstFlowReturn

@@ -125,6 +125,14 @@ void gst_gemma4_worker_end_compute (GstGemma4Worker * w);
 const volatile gint *gst_gemma4_worker_get_cancel (GstGemma4Worker * w);
 gboolean gst_gemma4_worker_is_cancelled (GstGemma4Worker * w);
 
+/* Encodes an image of the shared model's mmproj for the running job, in a
+ * call shared with the images of elements sharing the model that are ready
+ * at the same time (gst_gemma4_model_encode_image, at most max-batch); the
+ * job's turn ends first. */
+g4_status gst_gemma4_worker_encode_image (GstGemma4Worker * w,
+    const g4_image_view * view, g4_image_sizing sizing, gint max_soft_tokens,
+    gfloat * out, gint * n_tokens, g4_error * err);
+
 /* The answer of a generation, thoughts left out: set on_piece to
  * gst_gemma4_answer_piece and user to the answer; generation stops once
  * the worker is cancelled. */
