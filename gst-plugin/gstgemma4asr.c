@@ -225,7 +225,8 @@ queue_segments (GstGemma4Asr * self, GQueue * segs)
     job->ready_at = g_get_monotonic_time ();
     job->live = live;
     ret = gst_gemma4_worker_queue_job (self->core.worker,
-        gst_gemma4_asr_process, gst_gemma4_asr_drop, job,
+        gst_gemma4_asr_prepare, gst_gemma4_asr_process, gst_gemma4_asr_drop,
+        job,
         gst_gemma4_asr_job_free, leaky, &timing);
   }
   return ret;

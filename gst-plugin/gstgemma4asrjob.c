@@ -177,12 +177,14 @@ infer_local (GstGemma4Asr * self, GstGemma4Worker * w, const AsrJob * job,
   return ret;
 }
 
-/* The chunk on the server (backend=openai): the same chat, the audio as
+/* The chunk to the server (backend=openai): the same chat, the audio as
  * WAV. */
-static GstFlowReturn
-infer_remote (GstGemma4Asr * self, GstGemma4Worker * w, const AsrJob * job,
-    g4_generate_params * gp, guint * tokens, gdouble * seconds)
+GstFlowReturn
+gst_gemma4_asr_prepare (GstElement * element, GstGemma4Worker * w,
+    gpointer data)
 {
+  GstGemma4Asr *self = GST_GEMMA4_ASR (element);
+  AsrJob *job = data;
   const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
       job->pts, job->duration, job->live);
   G4RemoteMedia audio = { TRUE, g4remote_wav_new (job->seg->pcm,
@@ -190,14 +192,16 @@ infer_remote (GstGemma4Asr * self, GstGemma4Worker * w, const AsrJob * job,
   };
   gchar *instruction = instruction_of (self);
   GstGemma4RemoteAsk ask = { instruction, "<|audio|>", &audio, 1, NULL,
-    gp->on_piece, gp->user, &timing
+    &timing, FALSE
   };
-  GstFlowReturn ret = gst_gemma4_remote_ask (w, GST_ELEMENT (self),
-      &self->core.settings, &ask, tokens, seconds);
 
+  GST_OBJECT_LOCK (self);
+  ask.streamed = self->partial_results;
+  GST_OBJECT_UNLOCK (self);
+  gst_gemma4_remote_send (w, element, &self->core.settings, &ask);
   g_bytes_unref (audio.data);
   g_free (instruction);
-  return ret;
+  return GST_FLOW_OK;
 }
 
 GstFlowReturn
@@ -207,6 +211,8 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   GstGemma4Asr *self = GST_GEMMA4_ASR (element);
   AsrJob *job = data;
   const gint64 t0 = g_get_monotonic_time ();
+  const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
+      job->pts, job->duration, job->live);
   g4_generate_params gp = { 0 };
   GenerateContext ctx = { 0 };
   GstStructure *result;
@@ -233,7 +239,8 @@ gst_gemma4_asr_process (GstElement * element, GstGemma4Worker * w,
   gp.user = &ctx;
 
   ret = gst_gemma4_worker_is_remote (w) ?
-      infer_remote (self, w, job, &gp, &tokens, &seconds) :
+      gst_gemma4_remote_receive (w, gp.on_piece, gp.user, &timing, &tokens,
+      &seconds) :
       infer_local (self, w, job, &gp, &tokens, &seconds);
   if (ret == GST_FLOW_ERROR) {
     gst_gemma4_result_set_status (result, GST_GEMMA4_STATUS_ERROR);

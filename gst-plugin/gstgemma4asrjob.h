@@ -59,6 +59,8 @@ typedef struct
 } AsrJob;
 
 /* The worker's functions of a chunk (see gst_gemma4_worker_queue_job). */
+GstFlowReturn gst_gemma4_asr_prepare (GstElement * element,
+    GstGemma4Worker * w, gpointer data);
 GstFlowReturn gst_gemma4_asr_process (GstElement * element,
     GstGemma4Worker * w, gpointer data);
 GstFlowReturn gst_gemma4_asr_drop (GstElement * element, GstGemma4Worker * w,

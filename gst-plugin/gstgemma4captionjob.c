@@ -78,6 +78,37 @@ build_user_turn (GstGemma4Caption * self, const CaptionJob * job,
   return out;
 }
 
+/* The user turn of job with the instruction set now. */
+static gchar *
+user_turn_of (GstGemma4Caption * self, const CaptionJob * job)
+{
+  gchar *instruction, *user_turn;
+
+  GST_OBJECT_LOCK (self);
+  instruction =
+      g_strdup (gst_gemma4_settings_instruction (&self->core.settings));
+  GST_OBJECT_UNLOCK (self);
+  user_turn = build_user_turn (self, job, instruction);
+  g_free (instruction);
+  return user_turn;
+}
+
+/* Whether the user turn holds the previous captions (the engine's default
+ * instruction does). */
+static gboolean
+uses_history (GstGemma4Caption * self)
+{
+  const gchar *instruction;
+  gboolean uses;
+
+  GST_OBJECT_LOCK (self);
+  instruction = gst_gemma4_settings_instruction (&self->core.settings);
+  uses = self->history_size > 0 && (!instruction
+      || strstr (instruction, "{previous}"));
+  GST_OBJECT_UNLOCK (self);
+  return uses;
+}
+
 /* The caption record of job: the common fields, the sampled frames' PTS
  * and, once built, the user turn. */
 static GstStructure *
@@ -141,8 +172,12 @@ encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
 {
   const gint n_embd = g4_mmproj_n_embd (mm);
   gint counts[MAX_FRAMES];
+  g4_image_view views[MAX_FRAMES];
+  g4_image_item items[MAX_FRAMES];
   gsize total = 0, at = 0;
   gfloat *embd;
+  g4_error err = { 0 };
+  g4_status st;
 
   for (guint i = 0; i < job->n_frames; i++) {
     const Sample *s = job->frames[i];
@@ -165,30 +200,31 @@ encode_frames (GstGemma4Caption * self, GstGemma4Worker * w,
     *ret = GST_FLOW_ERROR;
     return NULL;
   }
+  /* the window's frames in one encoder call: its weights are read once */
   for (guint i = 0; i < job->n_frames; i++) {
     Sample *s = job->frames[i];
-    g4_image_view view = g4_image_view_rgb (s->rgb, s->width, s->height,
-        s->width * 3);
-    g4_error err = { 0 };
-    gint n = 0;
+    views[i] = g4_image_view_rgb (s->rgb, s->width, s->height, s->width * 3);
     /* the copy is the encoder's canvas: both rules keep it as is */
-    g4_status st = g4_image_encode_view (mm, &view, s->sizing,
-        s->max_soft_tokens, gst_gemma4_worker_get_n_threads (w),
-        gst_gemma4_worker_get_cancel (w), embd + at * n_embd, &n, &err);
-    if (st != G4_OK) {
-      if (st == G4_STATUS_CANCELLED) {
-        *ret = GST_FLOW_FLUSHING;
-      } else {
-        GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
-            ("The vision encoder failed: %s", err.message), (NULL));
-        *ret = GST_FLOW_ERROR;
-      }
-      return NULL;
-    }
-    media[i] = (g4_media) {
-    .embd = embd + at * n_embd,.n_tokens = n,.is_audio = false};
-    at += (gsize) n;
+    items[i] = (g4_image_item) {.img = &views[i],.sizing = s->sizing,
+      .max_soft_tokens = s->max_soft_tokens,.out = embd + at * n_embd,
+      .cancel = gst_gemma4_worker_get_cancel (w)};
+    at += (gsize) counts[i];
   }
+  st = g4_image_encode_many (mm, items, (gint) job->n_frames,
+      gst_gemma4_worker_get_n_threads (w), &err);
+  if (st != G4_OK) {
+    if (st == G4_STATUS_CANCELLED) {
+      *ret = GST_FLOW_FLUSHING;
+    } else {
+      GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
+          ("The vision encoder failed: %s", err.message), (NULL));
+      *ret = GST_FLOW_ERROR;
+    }
+    return NULL;
+  }
+  for (guint i = 0; i < job->n_frames; i++)
+    media[i] = (g4_media) {
+    .embd = items[i].out,.n_tokens = items[i].n_tokens,.is_audio = false};
   return embd;
 }
 
@@ -230,21 +266,29 @@ infer_local (GstGemma4Caption * self, GstGemma4Worker * w,
   return ret;
 }
 
-/* The window on the server (backend=openai): the same user turn, each
- * frame's copy as a JPEG in its place. */
-static GstFlowReturn
-infer_remote (GstGemma4Caption * self, GstGemma4Worker * w,
-    const CaptionJob * job, const gchar * user_turn,
-    g4_generate_params * gp, guint * tokens, gdouble * seconds)
+/* The window to the server (backend=openai): the same user turn, each
+ * frame's copy as a JPEG in its place. A prompt holding the previous
+ * captions waits for them. */
+GstFlowReturn
+gst_gemma4_caption_prepare (GstElement * element, GstGemma4Worker * w,
+    gpointer data)
 {
+  GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
+  CaptionJob *job = data;
   const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
       job->start, job->duration, job->live);
   G4RemoteMedia media[MAX_FRAMES];
-  GstGemma4RemoteAsk ask = { user_turn, NULL, media, job->n_frames, NULL,
-    gp->on_piece, gp->user, &timing
+  GstGemma4RemoteAsk ask = { NULL, NULL, media, job->n_frames, NULL,
+    &timing, FALSE
   };
   GstFlowReturn ret = GST_FLOW_OK;
   guint made = 0;
+  gchar *user_turn;
+
+  if (uses_history (self) && !gst_gemma4_worker_is_next (w))
+    return GST_GEMMA4_FLOW_LATER;
+  user_turn = user_turn_of (self, job);
+  ask.instruction = user_turn;
 
   for (; made < job->n_frames; made++) {
     Sample *s = job->frames[made];
@@ -264,10 +308,10 @@ infer_remote (GstGemma4Caption * self, GstGemma4Worker * w,
     }
   }
   if (ret == GST_FLOW_OK)
-    ret = gst_gemma4_remote_ask (w, GST_ELEMENT (self), &self->core.settings,
-        &ask, tokens, seconds);
+    gst_gemma4_remote_send (w, element, &self->core.settings, &ask);
   for (guint i = 0; i < made; i++)
     g_bytes_unref (media[i].data);
+  g_free (user_turn);
   return ret;
 }
 
@@ -278,11 +322,13 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
   GstGemma4Caption *self = GST_GEMMA4_CAPTION (element);
   CaptionJob *job = data;
   const gint64 t0 = g_get_monotonic_time ();
+  const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
+      job->start, job->duration, job->live);
   g4_generate_params gp = { 0 };
   GString *answer;
   GstGemma4Answer ctx;
   GstStructure *result;
-  gchar *instruction, *user_turn, *text;
+  gchar *user_turn, *text;
   GstClockTime inference, budget;
   guint tokens = 0;
   gdouble seconds = 0.0;
@@ -290,14 +336,11 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
 
   answer = g_string_new (NULL);
   GST_OBJECT_LOCK (self);
-  instruction =
-      g_strdup (gst_gemma4_settings_instruction (&self->core.settings));
   gp.max_tokens = (int) self->core.settings.max_tokens;
   gp.sampling = gst_gemma4_settings_sampling (&self->core.settings);
   budget = self->core.settings.latency_ms * GST_MSECOND;
   GST_OBJECT_UNLOCK (self);
-  user_turn = build_user_turn (self, job, instruction);
-  g_free (instruction);
+  user_turn = user_turn_of (self, job);
   result = new_result (self, w, job);
   gst_structure_set (result, "prompt", G_TYPE_STRING, user_turn, NULL);
 
@@ -306,7 +349,8 @@ gst_gemma4_caption_process (GstElement * element, GstGemma4Worker * w,
   gp.on_piece = gst_gemma4_answer_piece;
   gp.user = &ctx;
   ret = gst_gemma4_worker_is_remote (w) ?
-      infer_remote (self, w, job, user_turn, &gp, &tokens, &seconds) :
+      gst_gemma4_remote_receive (w, gp.on_piece, gp.user, &timing, &tokens,
+      &seconds) :
       infer_local (self, w, job, user_turn, &gp, &tokens, &seconds);
   g_free (user_turn);
   if (ret != GST_FLOW_OK) {

@@ -121,6 +121,8 @@ typedef struct
 void gst_gemma4_caption_sample_unref (Sample * s);
 
 /* The worker's functions of a window (see gst_gemma4_worker_queue_job). */
+GstFlowReturn gst_gemma4_caption_prepare (GstElement * element,
+    GstGemma4Worker * w, gpointer data);
 GstFlowReturn gst_gemma4_caption_process (GstElement * element,
     GstGemma4Worker * w, gpointer data);
 GstFlowReturn gst_gemma4_caption_drop (GstElement * element,

@@ -305,7 +305,8 @@ queue_window (GstGemma4Caption * self, Window * w, GstClockTime duration,
       " with %u frames", GST_TIME_ARGS (w->start), GST_TIME_ARGS (duration),
       job->n_frames);
   return gst_gemma4_worker_queue_job (self->core.worker,
-      gst_gemma4_caption_process, gst_gemma4_caption_drop, job,
+      gst_gemma4_caption_prepare, gst_gemma4_caption_process,
+      gst_gemma4_caption_drop, job,
       gst_gemma4_caption_job_free, leaky, &timing);
 }
 

@@ -321,6 +321,9 @@ change_state (GstElement * element, GstStateChange transition)
       transition);
   if (ret == GST_STATE_CHANGE_FAILURE)
     return ret;
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && ret ==
+      GST_STATE_CHANGE_SUCCESS)
+    ret = gst_gemma4_worker_wait_server (core->worker);
 
   if (transition == GST_STATE_CHANGE_READY_TO_NULL)
     gst_gemma4_worker_close (&core->worker, element, &core->last_stats,

@@ -8,6 +8,9 @@
  * batch: a 280-token image prompt costs the others' next token a few
  * passes' time instead of one long one (images are never split). */
 #define LATENCY_PREFILL_CHUNK 64
+/* Prompt heads kept per model: one per distinct task and instruction of the
+ * elements sharing it is plenty (a head is a few hundred KB of KV). */
+#define PREFIX_CACHE_HEADS 16
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -38,6 +41,7 @@ struct _GstGemma4Model
   gchar *error;                 /* why the load failed */
   g4_model *model;
   g4_mmproj *mmproj;
+  g4_prefix_cache *prefixes;    /* prompt heads of the elements sharing it */
   guint serial;
 
   GCond turn_cond;
@@ -50,7 +54,20 @@ struct _GstGemma4Model
   GPtrArray *active;            /* BatchJob in the batch, in order of joining */
   gboolean stepping;            /* a caller's thread runs a step */
   guint64 arrivals;
+
+  /* images waiting for the next encoder call (under lock; batch_cond) */
+  GQueue images;                /* ImageJob */
+  gboolean encoding;            /* a caller's thread runs (or prepares) a call */
 };
+
+typedef struct
+{
+  g4_image_item *item;
+  gboolean done;
+  guint batch;                  /* images in its call */
+  g4_status status;
+  g4_error err;
+} ImageJob;
 
 typedef struct
 {
@@ -89,8 +106,10 @@ model_free (GstGemma4Model * m)
 {
   g_assert (m->waiters.length == 0);
   g_assert (m->pending.length == 0 && m->active->len == 0);
+  g_assert (m->images.length == 0);
   g_ptr_array_free (m->active, TRUE);
   g_cond_clear (&m->batch_cond);
+  g4_prefix_cache_free (m->prefixes);
   if (m->mmproj)
     g4_mmproj_free (m->mmproj);
   if (m->model)
@@ -160,6 +179,7 @@ gst_gemma4_model_get (const gchar * model_path, const gchar * mmproj_path,
     g_queue_init (&m->waiters);
     g_cond_init (&m->batch_cond);
     g_queue_init (&m->pending);
+    g_queue_init (&m->images);
     m->active = g_ptr_array_new ();
     g_hash_table_insert (registry, key, m);
   }
@@ -238,6 +258,10 @@ gst_gemma4_model_wait_ready (GstGemma4Model * m, gboolean * loaded_here,
     g_mutex_unlock (&m->lock);
     ok = load_files (m, &model, &mmproj, &message);
     g_mutex_lock (&m->lock);
+    /* without memory for it every prompt head is computed */
+    if (ok && g4_prefix_cache_new (model, PREFIX_CACHE_HEADS, &m->prefixes,
+            NULL) != G4_OK)
+      m->prefixes = NULL;
     if (ok) {
       m->model = model;
       m->mmproj = mmproj;
@@ -271,6 +295,12 @@ const g4_mmproj *
 gst_gemma4_model_get_mmproj (GstGemma4Model * m)
 {
   return m->mmproj;
+}
+
+g4_prefix_cache *
+gst_gemma4_model_get_prefix_cache (GstGemma4Model * m)
+{
+  return m->prefixes;
 }
 
 const gchar *
@@ -448,4 +478,113 @@ gst_gemma4_model_generate (GstGemma4Model * m, g4_generation * g,
   }
   g_mutex_unlock (&m->lock);
   return joined;
+}
+
+/* The encoders' turn for an image call: the jobs already waiting for the
+ * turn go first, at most rounds of them (each either brings its image to
+ * the call, which waits, or runs its own encoder and hands the turn on). */
+static gboolean
+acquire_after_waiters (GstGemma4Model * m, const volatile gint * cancel,
+    guint rounds)
+{
+  if (!gst_gemma4_model_acquire (m, cancel))
+    return FALSE;
+  while (rounds-- > 0) {
+    gboolean others;
+
+    g_mutex_lock (&m->lock);
+    others = !g_queue_is_empty (&m->waiters);
+    g_mutex_unlock (&m->lock);
+    if (!others)
+      break;
+    gst_gemma4_model_release (m);
+    if (!gst_gemma4_model_acquire (m, cancel))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Encodes jobs[0..n) in one call (each alone when the call refuses one of
+ * them, so that a bad image fails only itself), without m->lock. */
+static void
+encode_images (GstGemma4Model * m, ImageJob ** jobs, guint n, gint n_threads)
+{
+  g4_image_item *items = g_newa (g4_image_item, n);
+  g4_error err = { 0 };
+  g4_status st;
+  guint i;
+
+  for (i = 0; i < n; i++)
+    items[i] = *jobs[i]->item;
+  st = g4_image_encode_many (m->mmproj, items, (int) n, n_threads, &err);
+  for (i = 0; i < n; i++) {
+    ImageJob *j = jobs[i];
+    if (st == G4_STATUS_INVALID_ARG && n > 1) {
+      j->status = g4_image_encode_many (m->mmproj, j->item, 1, n_threads,
+          &j->err);
+      continue;
+    }
+    *j->item = items[i];
+    j->status = st;
+    j->err = err;
+  }
+}
+
+g4_status
+gst_gemma4_model_encode_image (GstGemma4Model * m, g4_image_item * item,
+    guint max_batch, gint n_threads, guint * batch_seen, g4_error * err)
+{
+  ImageJob job = { item, FALSE, 0, G4_OK, {0} };
+  const volatile gint *cancel = item->cancel;
+
+  g_mutex_lock (&m->lock);
+  g_queue_push_tail (&m->images, &job);
+  while (!job.done) {
+    ImageJob **jobs;
+    guint n = 0;
+
+    if (cancel && g_atomic_int_get (cancel)
+        && g_queue_remove (&m->images, &job)) {
+      job.status = job.err.code = G4_STATUS_CANCELLED;
+      g_strlcpy (job.err.message, "cancelled before its image was encoded",
+          sizeof job.err.message);
+      break;
+    }
+    if (m->encoding) {
+      g_cond_wait (&m->batch_cond, &m->lock);
+      continue;
+    }
+    /* this caller runs the next call, in the encoders' turn: the images
+     * that arrive until it has the turn join it */
+    m->encoding = TRUE;
+    g_mutex_unlock (&m->lock);
+    if (!acquire_after_waiters (m, cancel, MAX (max_batch, 1) - 1)) {
+      g_mutex_lock (&m->lock);
+      m->encoding = FALSE;
+      g_cond_broadcast (&m->batch_cond);
+      continue;
+    }
+    g_mutex_lock (&m->lock);
+    jobs = g_newa (ImageJob *, MAX (max_batch, 1));
+    g_queue_remove (&m->images, &job);
+    jobs[n++] = &job;
+    while (n < MAX (max_batch, 1) && !g_queue_is_empty (&m->images))
+      jobs[n++] = g_queue_pop_head (&m->images);
+    g_mutex_unlock (&m->lock);
+    encode_images (m, jobs, n, n_threads);
+    gst_gemma4_model_release (m);
+    g_mutex_lock (&m->lock);
+    for (guint i = 0; i < n; i++) {
+      jobs[i]->batch = n;
+      jobs[i]->done = TRUE;
+    }
+    m->encoding = FALSE;
+    g_cond_broadcast (&m->batch_cond);
+  }
+  g_mutex_unlock (&m->lock);
+  if (batch_seen)
+    *batch_seen = job.batch;
+  if (job.status != G4_OK && err)
+    *err = job.err;
+  return job.status;
 }

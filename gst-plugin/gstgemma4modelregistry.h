@@ -7,7 +7,8 @@
  * CPU cores, and a continuous batcher for text generation: the generations
  * of all elements sharing the model join one running batch as they arrive,
  * every forward pass decoding all of them (the weights are read once for
- * all), and leave it as they finish. */
+ * all), and leave it as they finish; images ready at the same time share
+ * one call of the vision encoder the same way. */
 #ifndef __GST_GEMMA4_MODEL_REGISTRY_H__
 #define __GST_GEMMA4_MODEL_REGISTRY_H__
 
@@ -36,6 +37,10 @@ void gst_gemma4_model_unref (GstGemma4Model * m);
 /* Valid after gst_gemma4_model_wait_ready() returned TRUE. */
 const g4_model *gst_gemma4_model_get_model (GstGemma4Model * m);
 const g4_mmproj *gst_gemma4_model_get_mmproj (GstGemma4Model * m);
+/* The prompt heads of the elements sharing the model (system prompt, turn
+ * header, instructions before the media), computed once for all; NULL when
+ * there was no memory for it. */
+g4_prefix_cache *gst_gemma4_model_get_prefix_cache (GstGemma4Model * m);
 /* Base name of the language model file. */
 const gchar *gst_gemma4_model_get_name (GstGemma4Model * m);
 const gchar *gst_gemma4_model_get_path (GstGemma4Model * m);
@@ -74,6 +79,18 @@ typedef struct
  * G4_STATUS_CANCELLED), the others going on. */
 gboolean gst_gemma4_model_generate (GstGemma4Model * m, g4_generation * g,
     GstGemma4BatchOptions * o);
+
+/* Encodes item's image with the model's mmproj in a call shared with the
+ * images that other elements sharing the model submit meanwhile: while one
+ * call runs (or waits for the encoders' turn, which it takes), the images
+ * that arrive wait and the next call encodes them all together, at most
+ * max_batch of them (the rows of each are those of a call of its own);
+ * *batch_seen (may be NULL) receives how many the call encoded. Call
+ * without the turn. G4_STATUS_CANCELLED when *item->cancel was raised
+ * before the image was encoded. */
+g4_status gst_gemma4_model_encode_image (GstGemma4Model * m,
+    g4_image_item * item, guint max_batch, gint n_threads, guint * batch_seen,
+    g4_error * err);
 
 #define GST_GEMMA4_MODEL_ERROR (gst_gemma4_model_error_quark ())
 GQuark gst_gemma4_model_error_quark (void);

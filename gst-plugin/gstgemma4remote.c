@@ -4,38 +4,46 @@
 #include "config.h"
 #endif
 
+#include <string.h>
+
 #include <gst/video/video.h>
 
 #include "gstgemma4remote.h"
 
 
-typedef struct
+struct _GstGemma4RemoteRequest
 {
-  g4_piece_fn on_piece;
-  void *user;
-} Pieces;
+  GstGemma4Worker *worker;
+  G4RemoteCall *call;           /* NULL: not sent (error says why) */
+  GError *error;
+  /* the answer's pieces until the job takes them: "t" (thought) or "a"
+   * (answer) and the text */
+  GPtrArray *pieces;
+  gboolean streamed;
+};
 
 static gboolean
-relay_piece (const gchar * text, gsize len, gboolean in_thought,
+keep_piece (const gchar * text, gsize len, gboolean in_thought,
     gpointer data)
 {
-  Pieces *p = data;
+  GstGemma4RemoteRequest *r = data;
+  gchar *piece = g_malloc (len + 2);
 
-  return p->on_piece (text, (int) len, in_thought, p->user);
+  piece[0] = in_thought ? 't' : 'a';
+  memcpy (piece + 1, text, len);
+  piece[len + 1] = '\0';
+  g_ptr_array_add (r->pieces, piece);
+  return !gst_gemma4_worker_is_cancelled (r->worker);
 }
 
-GstFlowReturn
-gst_gemma4_remote_ask (GstGemma4Worker * w, GstElement * element,
-    const GstGemma4Settings * s, const GstGemma4RemoteAsk * ask,
-    guint * tokens, gdouble * seconds)
+void
+gst_gemma4_remote_send (GstGemma4Worker * w, GstElement * element,
+    const GstGemma4Settings * s, const GstGemma4RemoteAsk * ask)
 {
+  GstGemma4RemoteRequest *r = g_new0 (GstGemma4RemoteRequest, 1);
   G4RemoteChat chat = { 0 };
-  G4RemoteUsage usage = { 0 };
-  Pieces pieces = { ask->on_piece, ask->user };
   gchar *system, *user;
-  GError *error = NULL;
   gint64 deadline;
-  gboolean ok;
 
   gst_gemma4_settings_chat (s, element, ask->instruction, ask->placeholder,
       &system, &user, &chat.thinking);
@@ -55,11 +63,81 @@ gst_gemma4_remote_ask (GstGemma4Worker * w, GstElement * element,
   chat.n_media = ask->n_media;
   chat.json_schema = ask->json_schema;
 
-  ok = g4remote_client_chat (gst_gemma4_worker_get_remote (w), &chat,
-      deadline, relay_piece, &pieces, gst_gemma4_worker_get_cancellable (w),
-      &usage, &error);
+  r->worker = w;
+  r->streamed = ask->streamed;
+  r->pieces = g_ptr_array_new_with_free_func (g_free);
+  r->call = g4remote_client_chat_start (gst_gemma4_worker_get_remote (w),
+      &chat, deadline, keep_piece, r, gst_gemma4_worker_get_cancellable (w),
+      NULL, NULL, &r->error);
+  gst_gemma4_worker_add_request (w, r);
   g_free (system);
   g_free (user);
+}
+
+gboolean
+gst_gemma4_remote_request_finished (GstGemma4RemoteRequest * r)
+{
+  return !r->call || g4remote_call_is_finished (r->call);
+}
+
+gboolean
+gst_gemma4_remote_request_ready (GstGemma4RemoteRequest * r)
+{
+  return r->streamed || gst_gemma4_remote_request_finished (r);
+}
+
+void
+gst_gemma4_remote_request_free (GstGemma4RemoteRequest * r)
+{
+  g4remote_call_free (r->call);
+  g_clear_error (&r->error);
+  g_ptr_array_unref (r->pieces);
+  g_free (r);
+}
+
+/* The pieces from *given on through on_piece; FALSE once it says stop. */
+static gboolean
+give_pieces (GstGemma4RemoteRequest * r, guint * given, g4_piece_fn on_piece,
+    void *user)
+{
+  for (; *given < r->pieces->len; (*given)++) {
+    const gchar *piece = g_ptr_array_index (r->pieces, *given);
+    if (!on_piece (piece + 1, (int) strlen (piece + 1), piece[0] == 't',
+            user))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+GstFlowReturn
+gst_gemma4_remote_receive (GstGemma4Worker * w, g4_piece_fn on_piece,
+    void *user, const GstGemma4JobTiming * timing, guint * tokens,
+    gdouble * seconds)
+{
+  GstGemma4RemoteRequest *r = gst_gemma4_worker_take_request (w);
+  G4RemoteUsage usage = { 0 };
+  GError *error = NULL;
+  gboolean ok = FALSE;
+  guint given = 0;
+  gboolean more = TRUE;
+
+  g_return_val_if_fail (r != NULL, GST_FLOW_ERROR);
+  if (r->call) {
+    /* streamed: each piece as it comes, the worker's context turning the
+     * other requests meanwhile; else what came before a failure is cut
+     * (it goes out only with an answer) */
+    while (r->streamed && !g4remote_call_is_finished (r->call)) {
+      more = more && give_pieces (r, &given, on_piece, user);
+      g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+    }
+    g4remote_call_wait (r->call);
+    ok = g4remote_call_result (r->call, &usage, &error);
+  } else {
+    error = g_steal_pointer (&r->error);
+  }
+  if (ok && more)
+    give_pieces (r, &given, on_piece, user);
+  gst_gemma4_remote_request_free (r);
   *tokens = usage.tokens;
   *seconds = usage.seconds;
   if (ok)
@@ -71,7 +149,7 @@ gst_gemma4_remote_ask (GstGemma4Worker * w, GstElement * element,
     return GST_FLOW_FLUSHING;
   }
   gst_gemma4_worker_remote_failed (w, error);
-  gst_gemma4_worker_drop_running (w, ask->timing);
+  gst_gemma4_worker_drop_running (w, timing);
   g_error_free (error);
   return GST_GEMMA4_FLOW_DROPPED;
 }

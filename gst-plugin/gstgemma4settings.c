@@ -19,8 +19,11 @@
 #define DEFAULT_LATENESS 0
 #define DEFAULT_LEAKY GST_GEMMA4_LEAKY_AUTO
 #define DEFAULT_SCHEDULING_POLICY GST_GEMMA4_SCHEDULING_AUTO
-/* what bench --parallel showed best on 2 cores (docs in the report) */
-#define DEFAULT_MAX_BATCH 4
+/* bench --parallel on E2B Q4_0, 2 cores (-n 32, 9 interleaved rounds,
+ * loads 3-8, medians): 8 sequences give 1.45x the tokens/s of 4 for a pass
+ * ~1.4x longer, while a job beyond the batch waits for a whole generation:
+ * up to 8 streams share the passes. */
+#define DEFAULT_MAX_BATCH 8
 #define DEFAULT_BACKEND GST_GEMMA4_BACKEND_LOCAL
 #define DEFAULT_REQUEST_TIMEOUT 0
 #define DEFAULT_MAX_INFLIGHT 2
@@ -157,7 +160,11 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
           "of the model this element uses: equal for elements sharing it), "
           "model-users (elements sharing it now), batch-max (the most "
           "generations of elements sharing the model decoded together with "
-          "one of this element's), server-failures "
+          "one of this element's), image-batch-max (the most images of "
+          "elements sharing the model encoded in one call with one of this "
+          "element's), prompt-reused (prompt positions taken from the "
+          "session or from the model's prefix cache instead of computed), "
+          "server-failures "
           "(backend=openai: jobs whose request failed or timed out, "
           "dropped and counted in drops too)", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
@@ -195,8 +202,9 @@ gst_gemma4_settings_install_properties (GObjectClass * klass,
           DEFAULT_REQUEST_TIMEOUT, PLAYING_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_MAX_INFLIGHT,
       g_param_spec_uint ("max-inflight", "Maximum requests in flight",
-          "backend=openai: jobs of this element pending at once, the one "
-          "at the server included; more apply the leaky policy. "
+          "backend=openai: requests of this element at its servers at "
+          "once (results still go out in stream order); as many more jobs "
+          "wait to be sent, then the leaky policy applies. "
           LOAD_DOC, 1, 64, DEFAULT_MAX_INFLIGHT, READY_FLAGS));
   g_object_class_install_property (klass, GST_GEMMA4_PROP_MAX_RETRIES,
       g_param_spec_uint ("max-retries", "Maximum retries",

@@ -515,7 +515,8 @@ gst_gemma4_vision_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     job->queued_at = g_get_monotonic_time ();
     exact_seq = job->seq;
     ret = gst_gemma4_worker_queue_job (self->core.worker,
-        gst_gemma4_vision_process, gst_gemma4_vision_drop, job,
+        gst_gemma4_vision_prepare, gst_gemma4_vision_process,
+        gst_gemma4_vision_drop, job,
         gst_gemma4_vision_job_free, leaky, &timing);
     if (ret == GST_FLOW_ERROR)
       return ret;

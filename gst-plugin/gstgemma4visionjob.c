@@ -141,8 +141,9 @@ task_constraint (GstGemma4Vision * self, const g4_model * lm,
   return self->constraint;
 }
 
-/* What one job asks, read under the object lock when it starts. */
-typedef struct
+/* What one job asks, read under the object lock when it starts (is
+ * sent, with backend=openai). */
+typedef struct _VisionJobConfig
 {
   GstGemma4VisionTask task;
   gchar **labels;
@@ -322,52 +323,71 @@ add_detections (GstGemma4Vision * self, const JobConfig * c,
   g_free (dets);
 }
 
-/* The region on the server (backend=openai): its crop as JPEG, the same
- * chat, the box list's schema for detection. The flow of
- * gst_gemma4_remote_ask. */
-static GstFlowReturn
-ask_region (GstGemma4Vision * self, GstGemma4Worker * w,
+/* The region to the server (backend=openai): its crop as JPEG, the same
+ * chat, the box list's schema for detection. FALSE when the JPEG could not
+ * be made (posted). */
+static gboolean
+send_region (GstGemma4Vision * self, GstGemma4Worker * w,
     const VisionJob * job, const JobConfig * c, const g4_image_view * frame,
-    const Region * reg, GString * text, gboolean * skipped, guint * tokens,
-    gdouble * seconds)
+    const Region * reg)
 {
   const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
       GST_BUFFER_PTS (job->buf), job->span, job->live);
-  GstGemma4Answer ctx = { w, text };
   G4RemoteMedia image = { FALSE, NULL };
   GstGemma4RemoteAsk ask = { c->instruction, "<|image|>", &image, 1, NULL,
-    gst_gemma4_answer_piece, &ctx, &timing
+    &timing, FALSE
   };
   gchar *schema = NULL;
   GError *error = NULL;
   g4_image_view view;
-  guint n = 0;
-  gdouble t = 0.0;
-  GstFlowReturn ret;
 
-  *skipped = TRUE;
   if (!g4_image_view_crop (frame, reg->x, reg->y, reg->w, reg->h, &view))
-    return GST_FLOW_OK;
-  *skipped = FALSE;
+    return TRUE;
   image.data = gst_gemma4_remote_jpeg (&view, (guint) c->max_soft_tokens,
       &error);
   if (!image.data) {
     GST_ELEMENT_ERROR (self, STREAM, ENCODE, ("Could not make a JPEG of the "
             "frame for the server: %s", error->message), (NULL));
     g_error_free (error);
-    return GST_FLOW_ERROR;
+    return FALSE;
   }
-  if (c->task == GST_GEMMA4_VISION_TASK_DETECT) {
+  /* the answers the local engine's constraints allow */
+  if (c->task == GST_GEMMA4_VISION_TASK_DETECT)
     schema = g4remote_detection_schema ((const gchar * const *) c->labels,
         c->labels ? g_strv_length (c->labels) : 0, (guint) c->max_objects);
-    ask.json_schema = schema;
-  }
-  ret = gst_gemma4_remote_ask (w, GST_ELEMENT (self), &self->core.settings,
-      &ask, &n, &t);
-  *tokens += n;
-  *seconds += t;
+  else if (c->task == GST_GEMMA4_VISION_TASK_CLASSIFY && c->labels)
+    schema = g4remote_choice_schema ((const gchar * const *) c->labels,
+        g_strv_length (c->labels));
+  ask.json_schema = schema;
+  gst_gemma4_remote_send (w, GST_ELEMENT (self), &self->core.settings, &ask);
   g_free (schema);
   g_bytes_unref (image.data);
+  return TRUE;
+}
+
+/* The server's answer for the region (sent by send_region unless it has
+ * no pixels: skipped). The flow of gst_gemma4_remote_receive. */
+static GstFlowReturn
+receive_region (GstGemma4Worker * w, const VisionJob * job,
+    const g4_image_view * frame, const Region * reg, GString * text,
+    gboolean * skipped, guint * tokens, gdouble * seconds)
+{
+  const GstGemma4JobTiming timing = gst_gemma4_job_timing (&job->segment,
+      GST_BUFFER_PTS (job->buf), job->span, job->live);
+  GstGemma4Answer ctx = { w, text };
+  g4_image_view view;
+  guint n = 0;
+  gdouble t = 0.0;
+  GstFlowReturn ret;
+
+  *skipped = !g4_image_view_crop (frame, reg->x, reg->y, reg->w, reg->h,
+      &view);
+  if (*skipped)
+    return GST_FLOW_OK;
+  ret = gst_gemma4_remote_receive (w, gst_gemma4_answer_piece, &ctx, &timing,
+      &n, &t);
+  *tokens += n;
+  *seconds += t;
   return ret;
 }
 
@@ -411,9 +431,8 @@ infer_region (GstGemma4Vision * self, GstGemma4Worker * w,
         "image embeddings", n_tokens);
     return err->code;
   }
-  st = g4_image_encode_view (mm, &view, c->sizing, c->max_soft_tokens,
-      gst_gemma4_worker_get_n_threads (w), gst_gemma4_worker_get_cancel (w),
-      embd, &n_tokens, err);
+  st = gst_gemma4_worker_encode_image (w, &view, c->sizing,
+      c->max_soft_tokens, embd, &n_tokens, err);
   if (st == G4_OK)
     st = g4_prompt_build (lm, c->chat, &(g4_media) {
         .embd = embd,.n_tokens = n_tokens,.is_audio = false}, 1, prompt,
@@ -549,6 +568,34 @@ skip_unencodable (GstGemma4Vision * self, GstGemma4Worker * w,
 }
 
 GstFlowReturn
+gst_gemma4_vision_prepare (GstElement * element, GstGemma4Worker * w,
+    gpointer data)
+{
+  GstGemma4Vision *self = GST_GEMMA4_VISION (element);
+  VisionJob *job = data;
+  GstVideoFrame frame;
+  g4_image_view view;
+  GArray *regions;
+  gboolean ok = TRUE;
+
+  if (!gst_video_frame_map (&frame, &job->info, job->buf, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Could not map a frame"),
+        (NULL));
+    return GST_FLOW_ERROR;
+  }
+  gst_gemma4_frame_view (&frame, &view);
+  job->sent = g_new0 (JobConfig, 1);
+  job_config_read (self, NULL, job->sent);
+  regions = job_regions (job, job->sent);
+  for (guint i = 0; i < regions->len && ok; i++)
+    ok = send_region (self, w, job, job->sent, &view,
+        &g_array_index (regions, Region, i));
+  g_array_free (regions, TRUE);
+  gst_video_frame_unmap (&frame);
+  return ok ? GST_FLOW_OK : GST_FLOW_ERROR;
+}
+
+GstFlowReturn
 gst_gemma4_vision_process (GstElement * element, GstGemma4Worker * w,
     gpointer data)
 {
@@ -587,8 +634,13 @@ gst_gemma4_vision_process (GstElement * element, GstGemma4Worker * w,
     return GST_FLOW_ERROR;
   }
   gst_gemma4_frame_view (&frame, &view);
-  job_config_read (self, model ? gst_gemma4_model_get_model (model) : NULL,
-      &c);
+  if (job->sent) {
+    c = *job->sent;
+    g_clear_pointer (&job->sent, g_free);
+  } else {
+    job_config_read (self, model ? gst_gemma4_model_get_model (model) : NULL,
+        &c);
+  }
   task = task_nick (c.task);
   if (skip_unencodable (self, w, job, &c, task)) {
     gst_video_frame_unmap (&frame);
@@ -628,10 +680,15 @@ gst_gemma4_vision_process (GstElement * element, GstGemma4Worker * w,
       st = infer_region (self, w, &c, &view, reg, answer, &skipped, &tokens,
           &seconds, &err);
     else
-      ret = ask_region (self, w, job, &c, &view, reg, answer, &skipped,
-          &tokens, &seconds);
+      ret = receive_region (w, job, &view, reg, answer, &skipped, &tokens,
+          &seconds);
     g_strstrip (answer->str);
     answer->len = strlen (answer->str);
+    if (!model && c.task == GST_GEMMA4_VISION_TASK_CLASSIFY && c.labels) {
+      gchar *label = g4remote_choice_answer (answer->str);
+      g_string_assign (answer, label);
+      g_free (label);
+    }
     /* an answer cut by a failure or a flush gives no objects */
     if (ret == GST_FLOW_OK && st == G4_OK
         && c.task == GST_GEMMA4_VISION_TASK_DETECT)
@@ -714,6 +771,10 @@ gst_gemma4_vision_job_free (gpointer data)
   VisionJob *job = data;
 
   mark_done (job->self, job->seq, NULL);
+  if (job->sent) {
+    job_config_clear (job->sent);
+    g_free (job->sent);
+  }
   gst_buffer_unref (job->buf);
   g_free (job);
 }

@@ -83,6 +83,8 @@ struct _GstGemma4Vision
   gint64 last_parse_warning;
 };
 
+typedef struct _VisionJobConfig VisionJobConfig;
+
 typedef struct
 {
   GstGemma4Vision *self;
@@ -93,6 +95,7 @@ typedef struct
   guint64 seq;
   gboolean live;
   gint64 queued_at;
+  VisionJobConfig *sent;        /* backend=openai: what it was sent with */
 } VisionJob;
 
 VisionResult *vision_result_ref (VisionResult * r);
@@ -105,6 +108,8 @@ gchar **gst_gemma4_vision_split_list (const gchar * list);
 /* The worker's functions of a job (see gst_gemma4_worker_queue_job); the
  * free function runs however the job ended, so an attach=exact frame
  * waiting for it is released. */
+GstFlowReturn gst_gemma4_vision_prepare (GstElement * element,
+    GstGemma4Worker * w, gpointer data);
 GstFlowReturn gst_gemma4_vision_process (GstElement * element,
     GstGemma4Worker * w, gpointer data);
 GstFlowReturn gst_gemma4_vision_drop (GstElement * element,

@@ -6,6 +6,7 @@
 #include "config.h"
 #endif
 
+#include "gstgemma4remote.h"
 #include "gstgemma4worker.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_gemma4_worker_debug);
@@ -22,6 +23,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemma4_worker_debug);
 
 typedef struct
 {
+  GstGemma4WorkFunc prepare;    /* backend=openai */
   GstGemma4WorkFunc func;
   GstGemma4WorkFunc drop_func;
   gpointer data;
@@ -30,6 +32,10 @@ typedef struct
   gboolean is_drop;             /* a job dropped under load, its drop_func to run */
   GstGemma4JobTiming timing;
   gint64 queued_at;             /* monotonic us */
+  /* backend=openai, worker thread: the job's requests, and what its
+   * prepare function returned */
+  GQueue requests;
+  GstFlowReturn prepared;
 } Item;
 
 struct _GstGemma4Worker
@@ -65,7 +71,18 @@ struct _GstGemma4Worker
   guint max_retries;
   guint connect_timeout_ms;
   GCancellable *cancellable;
-  GCancellable *stop;           /* the connection attempt: only stopping ends it */
+  GCancellable *stop;
+  /* the requests' context: the worker thread iterates it, others wake it
+   * when they queue, flush or stop */
+  GMainContext *context;
+  GQueue flight;                /* items out of the queue, not yet run */
+  guint n_flight_jobs;
+  guint max_inflight;
+  Item *current;                /* worker thread: being prepared or run */           /* the connection attempt: only stopping ends it */
+  /* backend=openai: whether the server answered at start (-1: not yet),
+   * and a READY->PAUSED returned ASYNC for it */
+  gint connected;
+  gboolean async_pending;
   guint64 remote_failures;
   guint64 failures_unwarned;
   gint64 last_failure_warning;
@@ -74,6 +91,8 @@ struct _GstGemma4Worker
 
   guint64 jobs, drops, late, tokens;
   guint batch_max;              /* the most generations decoded together */
+  guint image_batch_max;        /* the most images encoded in one call */
+  guint64 prompt_reused;        /* prompt positions not computed again */
   guint64 started;              /* jobs the thread took (QOS "processed") */
   gint64 last_qos;              /* monotonic time of the last QOS message */
   GstClockTime inference_sum, inference_max;
@@ -92,6 +111,8 @@ struct _GstGemma4Worker
 static void
 item_free (Item * item)
 {
+  g_queue_clear_full (&item->requests,
+      (GDestroyNotify) gst_gemma4_remote_request_free);
   if (item->destroy)
     item->destroy (item->data);
   g_free (item);
@@ -115,6 +136,51 @@ mark_failed (GstGemma4Worker * w)
   g_mutex_unlock (&w->lock);
 }
 
+/* The start's outcome: a READY->PAUSED waiting for it completes (or
+ * fails, the ERROR posted first). */
+static void
+set_connected (GstGemma4Worker * w, gboolean ok)
+{
+  gboolean pending;
+
+  g_mutex_lock (&w->lock);
+  w->connected = ok;
+  pending = w->async_pending;
+  w->async_pending = FALSE;
+  g_mutex_unlock (&w->lock);
+  if (!pending)
+    return;
+  if (ok) {
+    gst_element_post_message (w->owner,
+        gst_message_new_async_done (GST_OBJECT (w->owner),
+            GST_CLOCK_TIME_NONE));
+    gst_element_continue_state (w->owner, GST_STATE_CHANGE_SUCCESS);
+  } else {
+    gst_element_abort_state (w->owner);
+  }
+}
+
+GstStateChangeReturn
+gst_gemma4_worker_wait_server (GstGemma4Worker * w)
+{
+  GstStateChangeReturn ret = GST_STATE_CHANGE_SUCCESS;
+
+  if (!w || w->model)
+    return ret;
+  g_mutex_lock (&w->lock);
+  if (w->connected < 0) {
+    w->async_pending = TRUE;
+    ret = GST_STATE_CHANGE_ASYNC;
+  } else if (!w->connected) {
+    ret = GST_STATE_CHANGE_FAILURE;
+  }
+  g_mutex_unlock (&w->lock);
+  if (ret == GST_STATE_CHANGE_ASYNC)
+    gst_element_post_message (w->owner,
+        gst_message_new_async_start (GST_OBJECT (w->owner)));
+  return ret;
+}
+
 static void
 remote_progress (const gchar * text, gpointer w)
 {
@@ -128,7 +194,7 @@ static gboolean
 worker_connect (GstGemma4Worker * w)
 {
   G4RemoteConfig config = { w->server_url, w->server_model, w->api_key_env,
-    w->dialect, w->max_retries
+    w->dialect, w->max_retries, w->context
   };
   GError *error = NULL;
   gchar *text;
@@ -150,6 +216,7 @@ worker_connect (GstGemma4Worker * w)
               "request-timeout)", error->message, w->server_url,
               w->connect_timeout_ms), (NULL));
     g_clear_error (&error);
+    set_connected (w, FALSE);
     return FALSE;
   }
   text = g_strdup_printf ("Using %s at %s",
@@ -158,6 +225,7 @@ worker_connect (GstGemma4Worker * w)
   GST_INFO_OBJECT (w->owner, "%s", text);
   post_progress (w, GST_PROGRESS_TYPE_COMPLETE, text);
   g_free (text);
+  set_connected (w, TRUE);
   return TRUE;
 }
 
@@ -209,12 +277,10 @@ worker_load (GstGemma4Worker * w)
   return TRUE;
 }
 
-static gpointer
-worker_thread (gpointer data)
+/* The local engine: one item after the other. */
+static void
+run_local (GstGemma4Worker * w, gboolean ok)
 {
-  GstGemma4Worker *w = data;
-  gboolean ok = w->model ? worker_load (w) : worker_connect (w);
-
   g_mutex_lock (&w->lock);
   for (;;) {
     Item *item;
@@ -239,8 +305,6 @@ worker_thread (gpointer data)
       ret = GST_FLOW_ERROR;
     } else if (!item->is_job) {
       ret = item->func (w->owner, w, item->data);
-    } else if (!w->model) {
-      ret = item->func (w->owner, w, item->data);
     } else if (gst_gemma4_model_acquire (w->model, &w->cancel)) {
       w->has_turn = TRUE;
       w->batch.latency = w->policy == GST_GEMMA4_SCHEDULING_LATENCY
@@ -263,7 +327,144 @@ worker_thread (gpointer data)
     g_cond_broadcast (&w->cond);
   }
   g_mutex_unlock (&w->lock);
+}
+
+/* Call with the lock: whether a request in flight has not ended yet. */
+static gboolean
+requests_pending (GstGemma4Worker * w)
+{
+  for (GList * l = w->flight.head; l; l = l->next) {
+    Item *item = l->data;
+    for (GList * r = item->requests.head; r; r = r->next)
+      if (!gst_gemma4_remote_request_finished (r->data))
+        return TRUE;
+  }
+  return FALSE;
+}
+
+/* Call with the lock: whether the first item in flight may run (its
+ * requests answered, or streamed). */
+static gboolean
+head_ready (GstGemma4Worker * w)
+{
+  Item *head = g_queue_peek_head (&w->flight);
+
+  if (!head)
+    return FALSE;
+  for (GList * r = head->requests.head; r; r = r->next)
+    if (!gst_gemma4_remote_request_ready (r->data))
+      return FALSE;
+  return TRUE;
+}
+
+/* Call with the lock: item (queued or in flight) prepared by its job's
+ * function (unlocked meanwhile). */
+static void
+prepare_item (GstGemma4Worker * w, Item * item)
+{
+  w->current = item;
+  g_mutex_unlock (&w->lock);
+  item->prepared = item->prepare (w->owner, w, item->data);
+  g_mutex_lock (&w->lock);
+  w->current = NULL;
+}
+
+/* Call with the lock: runs the first item in flight (unlocked meanwhile). */
+static void
+run_head (GstGemma4Worker * w, gboolean ok)
+{
+  Item *item = g_queue_pop_head (&w->flight);
+  const gboolean was_job = item->is_job;
+  GstFlowReturn ret;
+
+  if (was_job)
+    w->n_flight_jobs--;
+  w->current = item;
+  g_mutex_unlock (&w->lock);
+  if (!ok)
+    ret = GST_FLOW_ERROR;
+  else if (item->prepared != GST_FLOW_OK)
+    ret = item->prepared;
+  else
+    ret = item->func (w->owner, w, item->data);
+  item_free (item);
+  g_mutex_lock (&w->lock);
+  w->current = NULL;
+  w->running = !g_queue_is_empty (&w->flight);
+  if (!w->flushing && (was_job || ret != GST_FLOW_OK))
+    w->last_flow = ret;
+  g_cond_broadcast (&w->cond);
+}
+
+/* backend=openai: up to max-inflight jobs are sent (prepared) while the
+ * first one in flight waits for its answer; items run in queue order, each
+ * once its requests are answered (a streamed one as soon as it is the
+ * first: it hands its pieces on as they come); meanwhile the thread
+ * iterates the requests' context. A flush cancels every request, and the
+ * items in flight go once all have ended. */
+static void
+run_remote (GstGemma4Worker * w, gboolean ok)
+{
+  g_mutex_lock (&w->lock);
+  for (;;) {
+    Item *next = g_queue_peek_head (&w->items);
+    Item *head = g_queue_peek_head (&w->flight);
+
+    if (w->flushing || w->quit) {
+      if (!requests_pending (w) && head) {
+        GList *gone = w->flight.head;
+        g_queue_init (&w->flight);
+        w->n_flight_jobs = 0;
+        w->running = FALSE;
+        g_cond_broadcast (&w->cond);
+        g_mutex_unlock (&w->lock);
+        g_list_free_full (gone, (GDestroyNotify) item_free);
+        g_mutex_lock (&w->lock);
+        continue;
+      }
+      if (w->quit && !head)
+        break;
+    } else if (head && head->prepared == GST_GEMMA4_FLOW_LATER) {
+      prepare_item (w, head);
+      continue;
+    } else if (head_ready (w)) {
+      run_head (w, ok);
+      continue;
+    } else if (next && (!next->is_job || w->n_flight_jobs < w->max_inflight)) {
+      g_queue_pop_head (&w->items);
+      if (next->is_job) {
+        w->n_jobs--;
+        w->started++;
+        w->n_flight_jobs++;
+      }
+      g_queue_push_tail (&w->flight, next);
+      w->running = TRUE;
+      g_cond_broadcast (&w->cond);
+      if (ok && next->is_job && next->prepare)
+        prepare_item (w, next);
+      continue;
+    }
+    g_mutex_unlock (&w->lock);
+    g_main_context_iteration (w->context, TRUE);
+    g_mutex_lock (&w->lock);
+  }
+  g_mutex_unlock (&w->lock);
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  GstGemma4Worker *w = data;
+
+  if (w->model) {
+    run_local (w, worker_load (w));
+    return NULL;
+  }
+  /* the requests' callbacks and libsoup's sources live on it */
+  g_main_context_push_thread_default (w->context);
+  run_remote (w, worker_connect (w));
   g4remote_client_free (w->remote);
+  g_main_context_pop_thread_default (w->context);
   return NULL;
 }
 
@@ -279,6 +480,7 @@ gst_gemma4_worker_new (GstElement * owner, const GstGemma4Settings * s,
       "gemma4 inference worker");
   if (s->backend == GST_GEMMA4_BACKEND_OPENAI) {
     model = NULL;
+    /* as many wait to be sent as are in flight */
     max_jobs = s->max_inflight;
   } else if (!(model = gst_gemma4_model_get (s->model_path, s->mmproj_path,
               s->model_instance_id, error))) {
@@ -302,6 +504,10 @@ gst_gemma4_worker_new (GstElement * owner, const GstGemma4Settings * s,
   w->connect_timeout_ms = gst_gemma4_settings_request_timeout (s);
   w->cancellable = g_cancellable_new ();
   w->stop = g_cancellable_new ();
+  w->max_inflight = MAX (s->max_inflight, 1);
+  w->connected = -1;
+  w->context = g_main_context_new ();
+  g_queue_init (&w->flight);
   w->flushing = TRUE;
   w->last_flow = GST_FLOW_OK;
   g_mutex_init (&w->lock);
@@ -346,6 +552,7 @@ raise_cancel (GstGemma4Worker * w, gboolean quit)
     g_cancellable_cancel (w->stop);
   if (w->model)
     gst_gemma4_model_wake (w->model);
+  g_main_context_wakeup (w->context);
   g_list_free_full (items, (GDestroyNotify) item_free);
 }
 
@@ -364,6 +571,7 @@ gst_gemma4_worker_free (GstGemma4Worker * w)
     gst_gemma4_model_unref (w->model);
   g_object_unref (w->cancellable);
   g_object_unref (w->stop);
+  g_main_context_unref (w->context);
   g_free (w->server_url);
   g_free (w->server_model);
   g_free (w->api_key_env);
@@ -441,6 +649,7 @@ gst_gemma4_worker_queue (GstGemma4Worker * w, GstGemma4WorkFunc func,
     g_queue_push_tail (&w->items, item);
     item = NULL;
     g_cond_broadcast (&w->cond);
+    g_main_context_wakeup (w->context);
   }
   g_mutex_unlock (&w->lock);
   if (item)
@@ -489,9 +698,9 @@ gst_gemma4_worker_drop_running (GstGemma4Worker * w,
 }
 
 GstFlowReturn
-gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
-    GstGemma4WorkFunc drop_func, gpointer data, GDestroyNotify destroy,
-    gboolean leaky, const GstGemma4JobTiming * timing)
+gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc prepare,
+    GstGemma4WorkFunc func, GstGemma4WorkFunc drop_func, gpointer data,
+    GDestroyNotify destroy, gboolean leaky, const GstGemma4JobTiming * timing)
 {
   Item *item = g_new0 (Item, 1);
   GstGemma4JobTiming dropped_timing = { 0 };
@@ -499,6 +708,7 @@ gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
   guint64 processed = 0, drops = 0;
   GstFlowReturn ret;
 
+  item->prepare = prepare;
   item->func = func;
   item->drop_func = drop_func;
   item->data = data;
@@ -532,6 +742,7 @@ gst_gemma4_worker_queue_job (GstGemma4Worker * w, GstGemma4WorkFunc func,
     w->n_jobs++;
     item = NULL;
     g_cond_broadcast (&w->cond);
+    g_main_context_wakeup (w->context);
   }
   g_mutex_unlock (&w->lock);
 
@@ -598,6 +809,30 @@ G4RemoteClient *
 gst_gemma4_worker_get_remote (GstGemma4Worker * w)
 {
   return w->remote;
+}
+
+void
+gst_gemma4_worker_add_request (GstGemma4Worker * w,
+    GstGemma4RemoteRequest * r)
+{
+  g_queue_push_tail (&w->current->requests, r);
+}
+
+GstGemma4RemoteRequest *
+gst_gemma4_worker_take_request (GstGemma4Worker * w)
+{
+  return g_queue_pop_head (&w->current->requests);
+}
+
+gboolean
+gst_gemma4_worker_is_next (GstGemma4Worker * w)
+{
+  gboolean next;
+
+  g_mutex_lock (&w->lock);
+  next = g_queue_peek_head (&w->flight) == w->current;
+  g_mutex_unlock (&w->lock);
+  return next;
 }
 
 GCancellable *
@@ -744,7 +979,8 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
   guint64 server_failures = 0;
   GstClockTime sum = 0, max = 0;
   gdouble gen = 0.0;
-  guint serial = 0, users = 0, batch_max = 0;
+  guint serial = 0, users = 0, batch_max = 0, image_batch_max = 0;
+  guint64 prompt_reused = 0;
 
   if (w) {
     g_mutex_lock (&w->lock);
@@ -758,6 +994,8 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
     max = w->inference_max;
     gen = w->generate_seconds;
     batch_max = w->batch_max;
+    image_batch_max = w->image_batch_max;
+    prompt_reused = w->prompt_reused;
     g_mutex_unlock (&w->lock);
     if (w->model) {
       serial = gst_gemma4_model_get_serial (w->model);
@@ -775,6 +1013,8 @@ gst_gemma4_worker_get_stats (GstGemma4Worker * w)
       "model-serial", G_TYPE_UINT, serial,
       "model-users", G_TYPE_UINT, users,
       "batch-max", G_TYPE_UINT, batch_max,
+      "image-batch-max", G_TYPE_UINT, image_batch_max,
+      "prompt-reused", G_TYPE_UINT64, prompt_reused,
       "server-failures", G_TYPE_UINT64, server_failures, NULL);
 }
 
@@ -815,6 +1055,14 @@ gst_gemma4_worker_change_state (GstGemma4Worker * w,
    * before the pads are deactivated (which waits for both). */
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     gst_gemma4_worker_set_flushing (w, TRUE);
+  /* a READY->PAUSED still waiting for the server is given up */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY
+      || transition == GST_STATE_CHANGE_READY_TO_READY
+      || transition == GST_STATE_CHANGE_READY_TO_NULL) {
+    g_mutex_lock (&w->lock);
+    w->async_pending = FALSE;
+    g_mutex_unlock (&w->lock);
+  }
 }
 
 void
@@ -853,8 +1101,10 @@ gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
   g4_status st;
 
   *res = (g4_generate_result) { 0 };
-  /* the head of the prompt before the media is usually the previous job's */
+  /* the head of the prompt before the media is usually the previous job's,
+   * or that of another element sharing the model */
   p.reuse_prefix = true;
+  p.prefix_cache = gst_gemma4_model_get_prefix_cache (w->model);
   st = g4_generation_new (w->session,
       &(g4_batch) {.n = prompt->n,.tokens = prompt->tokens,
       .embd = prompt->embd,.embd_mask = prompt->embd_mask,
@@ -865,10 +1115,11 @@ gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
   gst_gemma4_worker_end_compute (w);
   w->batch.batch_seen = 0;
   if (gst_gemma4_model_generate (w->model, g, &w->batch)) {
+    st = g4_generation_result (g, res, err);
     g_mutex_lock (&w->lock);
     w->batch_max = MAX (w->batch_max, w->batch.batch_seen);
+    w->prompt_reused += (guint64) res->n_prompt_reused;
     g_mutex_unlock (&w->lock);
-    st = g4_generation_result (g, res, err);
   } else {
     st = err->code = G4_STATUS_CANCELLED;
     g_strlcpy (err->message, "cancelled before its turn", sizeof err->message);
@@ -887,6 +1138,28 @@ gst_gemma4_worker_generate (GstGemma4Worker * w, g4_prompt * prompt,
         ("The context is full (%s): the %s is cut; raise context-size or %s",
             err->message, what, advice), (NULL));
   return G4_OK;
+}
+
+g4_status
+gst_gemma4_worker_encode_image (GstGemma4Worker * w, const g4_image_view * view,
+    g4_image_sizing sizing, gint max_soft_tokens, gfloat * out,
+    gint * n_tokens, g4_error * err)
+{
+  g4_image_item item = {.img = view,.sizing = sizing,
+    .max_soft_tokens = max_soft_tokens,.out = out,.cancel = &w->cancel
+  };
+  guint batch = 0;
+  g4_status st;
+
+  /* the images of other elements join this one's call while it waits */
+  gst_gemma4_worker_end_compute (w);
+  st = gst_gemma4_model_encode_image (w->model, &item, w->max_batch,
+      w->n_threads, &batch, err);
+  g_mutex_lock (&w->lock);
+  w->image_batch_max = MAX (w->image_batch_max, batch);
+  g_mutex_unlock (&w->lock);
+  *n_tokens = item.n_tokens;
+  return st;
 }
 
 GstFlowReturn

@@ -16,6 +16,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _GstGemma4RemoteRequest GstGemma4RemoteRequest;
+
 /* Runs on the worker thread; w is the worker running it (the owner may
  * already have let go of its pointer while stopping). */
 typedef GstFlowReturn (*GstGemma4WorkFunc) (GstElement * owner,
@@ -50,10 +52,21 @@ GstFlowReturn gst_gemma4_worker_queue (GstGemma4Worker * w,
  * job (its drop_func then runs in its place, counted, with a QOS message
  * at most once a second carrying the jobs started and dropped so far),
  * otherwise the call waits for room (or flushing). Returns the flow of the
- * last item run, FLUSHING when flushing, ERROR when the model failed. */
+ * last item run, FLUSHING when flushing, ERROR when the model failed.
+ *
+ * backend=openai: prepare (may be NULL) sends the job's requests
+ * (gst_gemma4_remote_send) once fewer than max-inflight jobs are in
+ * flight, then func runs once they are all answered and everything queued
+ * before the job ran: up to max-inflight requests wait for their servers
+ * at once, their results go out in stream order. A prepare returning
+ * GST_GEMMA4_FLOW_LATER runs again when the job is the next to publish;
+ * one returning another flow than OK is that job's flow (func does not
+ * run). With the local engine, prepare is not called. */
 GstFlowReturn gst_gemma4_worker_queue_job (GstGemma4Worker * w,
-    GstGemma4WorkFunc func, GstGemma4WorkFunc drop_func, gpointer data,
-    GDestroyNotify destroy, gboolean leaky, const GstGemma4JobTiming * timing);
+    GstGemma4WorkFunc prepare, GstGemma4WorkFunc func,
+    GstGemma4WorkFunc drop_func, gpointer data, GDestroyNotify destroy,
+    gboolean leaky, const GstGemma4JobTiming * timing);
+#define GST_GEMMA4_FLOW_LATER GST_FLOW_CUSTOM_SUCCESS_1
 
 /* What the streaming thread should return: the flow of the last job,
  * FLUSHING when flushing, ERROR when the model failed. */
@@ -84,6 +97,15 @@ const gchar *gst_gemma4_worker_get_model_name (GstGemma4Worker * w);
 gboolean gst_gemma4_worker_is_remote (GstGemma4Worker * w);
 /* backend=openai: the client (worker thread), else NULL. */
 G4RemoteClient *gst_gemma4_worker_get_remote (GstGemma4Worker * w);
+/* backend=openai, for gstgemma4remote.c: a request of the job being
+ * prepared (kept with it, freed with it once finished); the next one of the
+ * job running, in the order they were added (NULL when none is left). */
+void gst_gemma4_worker_add_request (GstGemma4Worker * w,
+    GstGemma4RemoteRequest * r);
+GstGemma4RemoteRequest *gst_gemma4_worker_take_request (GstGemma4Worker * w);
+/* In a prepare function: whether every job before this one was published
+ * (its prompt may then depend on their results). */
+gboolean gst_gemma4_worker_is_next (GstGemma4Worker * w);
 /* Cancelled once flushing or stopping, as the engine's cancel flag. */
 GCancellable *gst_gemma4_worker_get_cancellable (GstGemma4Worker * w);
 /* backend=openai: the running job's request failed (error): counted
@@ -102,6 +124,14 @@ void gst_gemma4_worker_end_compute (GstGemma4Worker * w);
 /* The engine's cancel flag: non-zero once flushing or stopping. */
 const volatile gint *gst_gemma4_worker_get_cancel (GstGemma4Worker * w);
 gboolean gst_gemma4_worker_is_cancelled (GstGemma4Worker * w);
+
+/* Encodes an image of the shared model's mmproj for the running job, in a
+ * call shared with the images of elements sharing the model that are ready
+ * at the same time (gst_gemma4_model_encode_image, at most max-batch); the
+ * job's turn ends first. */
+g4_status gst_gemma4_worker_encode_image (GstGemma4Worker * w,
+    const g4_image_view * view, g4_image_sizing sizing, gint max_soft_tokens,
+    gfloat * out, gint * n_tokens, g4_error * err);
 
 /* The answer of a generation, thoughts left out: set on_piece to
  * gst_gemma4_answer_piece and user to the answer; generation stops once
@@ -143,6 +173,12 @@ gboolean gst_gemma4_worker_open (GstGemma4Worker ** worker,
  * reset), PAUSED->READY flushes; w may be NULL (nothing to do). */
 void gst_gemma4_worker_change_state (GstGemma4Worker * w,
     GstStateChange transition);
+/* READY->PAUSED, after the parent class: with backend=openai, SUCCESS
+ * once a server answered at start, FAILURE when none did (the ERROR names
+ * the URL), else ASYNC (async-start posted): the change completes (or is
+ * aborted) once the worker knows; a change back to READY or NULL meanwhile
+ * gives that up. SUCCESS with the local engine or w NULL. */
+GstStateChangeReturn gst_gemma4_worker_wait_server (GstGemma4Worker * w);
 /* READY->NULL: takes *worker out under the object lock, keeping its
  * statistics in *last_stats (read by stats, or the worker's when NULL),
  * and frees it. */

@@ -21,9 +21,35 @@
 typedef enum
 {
   DONE,
-  RETRY,                        /* after *retry_after us at least */
+  RETRY,                        /* after retry_after us at least */
   FAIL,
 } Outcome;
+
+struct _G4RemoteCall
+{
+  G4RemoteClient *c;
+  gchar *body;
+  gint64 t0, deadline;
+  GCancellable *cancellable;
+  G4RemotePieceFunc on_piece;
+  gpointer user;
+  gboolean any;                 /* a piece went out: no retry after that */
+  G4RemoteCallback done;
+  gpointer done_user;
+
+  guint attempt;
+  gint server;                  /* of the attempt, -1: none */
+  gchar *url;                   /* of the attempt */
+  HttpExchange *x;
+  Outcome out;
+  gboolean server_failed;
+  gint64 retry_after;
+  GSource *pause, *pause_cancel;        /* the back-off before a retry */
+
+  gboolean finished;
+  GError *error;
+  G4RemoteUsage usage;
+};
 
 static gboolean
 is_connect_error (const GError * e)
@@ -49,110 +75,323 @@ status_outcome (SoupMessage * msg, guint status, gint64 * retry_after)
   return status == 502 || status == 503 || status == 504 ? RETRY : FAIL;
 }
 
-typedef struct
-{
-  G4RemotePieceFunc on_piece;
-  gpointer user;
-  gboolean any;                 /* a piece went out: no retry after that */
-} Relay;
-
 static gboolean
 relay_piece (const gchar * text, gsize len, gboolean in_thought, gpointer data)
 {
-  Relay *r = data;
+  G4RemoteCall *call = data;
 
-  r->any = TRUE;
-  return r->on_piece (text, len, in_thought, r->user);
+  call->any = TRUE;
+  return call->on_piece (text, len, in_thought, call->user);
 }
 
-/* One POST of body to server i. */
-static Outcome
-chat_attempt (G4RemoteClient * c, guint i, const gchar * body,
-    gint64 deadline, Relay * relay, GCancellable * cancellable,
-    G4RemoteUsage * usage, gboolean * server_failed, gint64 * retry_after,
-    GError ** error)
-{
-  gchar *url = g_strconcat (g4remote_pool_base (c->pool, i),
-      "/chat/completions", NULL);
-  SoupMessage *msg = http_message_new (c, "POST", url);
-  GBytes *bytes = g_bytes_new_static (body, strlen (body));
-  G4RemoteSse *sse = g4remote_sse_new (relay_piece, relay);
-  GByteArray *whole = g_byte_array_new ();
-  GInputStream *in;
-  Outcome out = FAIL;
-  Attempt a;
-  guint status;
-  const gchar *type;
+static void call_try (G4RemoteCall * call);
 
-  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-  soup_message_headers_replace (soup_message_get_request_headers (msg),
-      "Accept", "text/event-stream");
-  http_attempt_begin (c, &a, cancellable, deadline);
-  in = http_send (c, msg, &a, error);
-  if (!in) {
-    if (g_cancellable_is_cancelled (a.op)) {
-      http_cancel_error (&a, url, error);
-      *server_failed = a.timed_out;
-    } else {
-      *server_failed = is_connect_error (*error);
-      out = *server_failed ? RETRY : FAIL;
-    }
-    goto done;
+static void
+call_finish (G4RemoteCall * call)
+{
+  call->usage.seconds = (g_get_monotonic_time () - call->t0) / 1e6;
+  if (call->out == DONE) {
+    g_clear_error (&call->error);
+  } else if (g_cancellable_is_cancelled (call->cancellable)
+      && !g_error_matches (call->error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_clear_error (&call->error);
+    g_set_error (&call->error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+        "cancelled");
   }
-  status = soup_message_get_status (msg);
-  type = soup_message_headers_get_content_type
-      (soup_message_get_response_headers (msg), NULL);
-  if (status != 200) {
-    GError *ignored = NULL;
-    http_read_body (c, in, &a, MAX_ERROR_BYTES * 16, NULL, whole, &ignored);
-    g_clear_error (&ignored);
-    g_byte_array_append (whole, (const guint8 *) "", 1);
-    out = status_outcome (msg, status, retry_after);
-    *server_failed = status >= 502;
-    g_set_error (error, G4REMOTE_ERROR, out == RETRY ?
-        G4REMOTE_ERROR_UNAVAILABLE : G4REMOTE_ERROR_REFUSED,
-        "%s answered %u %s: %.200s", url, status,
-        soup_message_get_reason_phrase (msg), (const gchar *) whole->data);
+  call->finished = TRUE;
+  if (call->done)
+    call->done (call, call->done_user);
+}
+
+static void
+pause_end (G4RemoteCall * call)
+{
+  g_source_destroy (call->pause);
+  g_clear_pointer (&call->pause, g_source_unref);
+  g_source_destroy (call->pause_cancel);
+  g_clear_pointer (&call->pause_cancel, g_source_unref);
+}
+
+static gboolean
+pause_over (gpointer data)
+{
+  G4RemoteCall *call = data;
+
+  pause_end (call);
+  call->attempt++;
+  call_try (call);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+pause_cancelled (GCancellable * cancellable, gpointer data)
+{
+  G4RemoteCall *call = data;
+
+  pause_end (call);
+  call_finish (call);
+  return G_SOURCE_REMOVE;
+}
+
+/* After an attempt: the answer, or a retry after the back-off (exponential
+ * with jitter, at least what the server asked), never past the deadline. */
+static void
+call_attempted (G4RemoteCall * call)
+{
+  gint64 backoff;
+
+  if (call->server >= 0)
+    g4remote_pool_release (call->c->pool, (guint) call->server,
+        call->server_failed);
+  /* no retry once part of the answer went out, or when the caller
+   * cancelled */
+  if (call->out != RETRY || call->any || call->attempt == call->c->max_retries
+      || g_cancellable_is_cancelled (call->cancellable)) {
+    call_finish (call);
+    return;
+  }
+  backoff = (RETRY_FIRST << MIN (call->attempt, 10));
+  backoff = backoff / 2 + g_random_int_range (0, (gint32) MAX (backoff, 1));
+  backoff = MAX (backoff, call->retry_after);
+  if (g_get_monotonic_time () + backoff + MIN_ATTEMPT > call->deadline) {
+    g_prefix_error (&call->error,
+        "no time left for a retry before the deadline: ");
+    call_finish (call);
+    return;
+  }
+  call->pause = g_timeout_source_new ((guint) (backoff / 1000 + 1));
+  g_source_set_callback (call->pause, pause_over, call, NULL);
+  g_source_attach (call->pause, call->c->context);
+  call->pause_cancel = g_cancellable_source_new (call->cancellable);
+  g_source_set_callback (call->pause_cancel,
+      (GSourceFunc) (void (*)(void)) pause_cancelled, call, NULL);
+  g_source_attach (call->pause_cancel, call->c->context);
+}
+
+/* Where the answer goes: the SSE parser, the whole body (JSON or an
+ * error's text), or nowhere (a content type we do not read). */
+static void
+chat_headers (HttpExchange * x, gpointer data)
+{
+  G4RemoteCall *call = data;
+  const gchar *type = soup_message_headers_get_content_type
+      (soup_message_get_response_headers (x->msg), NULL);
+
+  x->max = MAX_ANSWER_BYTES;
+  if (x->status != 200) {
+    x->body = g_byte_array_new ();
+    x->max = MAX_ERROR_BYTES * 16;
   } else if (!g_strcmp0 (type, "text/event-stream")) {
-    if (http_read_body (c, in, &a, MAX_ANSWER_BYTES, sse, NULL, error)) {
-      if (g4remote_sse_finished (sse) || relay->any) {
-        out = DONE;
-      } else {
-        g_set_error (error, G4REMOTE_ERROR, G4REMOTE_ERROR_PROTOCOL,
-            "%s ended the stream without an answer", url);
-      }
-    } else if (!*error) {
-      /* on_piece asked to stop */
-      out = DONE;
-    }
-    usage->tokens = g4remote_sse_tokens (sse);
+    x->sse = g4remote_sse_new (relay_piece, call);
   } else if (!g_strcmp0 (type, "application/json")) {
-    if (http_read_body (c, in, &a, MAX_ANSWER_BYTES, NULL, whole, error)
-        && g4remote_deliver_completion ((const gchar *) whole->data,
-            whole->len, relay_piece, relay, &usage->tokens, error))
-      out = DONE;
+    x->body = g_byte_array_new ();
   } else {
-    g_set_error (error, G4REMOTE_ERROR, G4REMOTE_ERROR_PROTOCOL,
-        "%s answered with content type %s, not text/event-stream", url,
+    g_set_error (&call->error, G4REMOTE_ERROR, G4REMOTE_ERROR_PROTOCOL,
+        "%s answered with content type %s, not text/event-stream", call->url,
         type ? type : "(none)");
   }
-  if (out != DONE && g_cancellable_is_cancelled (a.op)) {
-    http_cancel_error (&a, url, error);
-    *server_failed = a.timed_out;
-    out = FAIL;
-  } else if (out == FAIL && *error && (*error)->domain == G_IO_ERROR) {
-    /* the connection broke in the middle of the answer */
-    *server_failed = TRUE;
+}
+
+static void
+chat_done (HttpExchange * x, gpointer data)
+{
+  G4RemoteCall *call = data;
+  GError **error = &call->error;
+
+  call->out = FAIL;
+  if (!x->in) {
+    /* nothing came */
+    if (g_cancellable_is_cancelled (x->a.op)) {
+      http_cancel_error (&x->a, call->url, error);
+      call->server_failed = x->a.timed_out;
+    } else {
+      g_propagate_error (error, g_steal_pointer (&x->error));
+      call->server_failed = is_connect_error (*error);
+      call->out = call->server_failed ? RETRY : FAIL;
+    }
+  } else if (x->status != 200) {
+    g_byte_array_append (x->body, (const guint8 *) "", 1);
+    call->out = status_outcome (x->msg, x->status, &call->retry_after);
+    call->server_failed = x->status >= 502;
+    g_set_error (error, G4REMOTE_ERROR, call->out == RETRY ?
+        G4REMOTE_ERROR_UNAVAILABLE : G4REMOTE_ERROR_REFUSED,
+        "%s answered %u %s: %.200s", call->url, x->status,
+        soup_message_get_reason_phrase (x->msg), (const gchar *) x->body->data);
+  } else if (x->sse) {
+    if (x->error) {
+      g_propagate_error (error, g_steal_pointer (&x->error));
+    } else if (x->stopped || g4remote_sse_finished (x->sse) || call->any) {
+      /* a stop asked by on_piece is success */
+      call->out = DONE;
+    } else {
+      g_set_error (error, G4REMOTE_ERROR, G4REMOTE_ERROR_PROTOCOL,
+          "%s ended the stream without an answer", call->url);
+    }
+    call->usage.tokens = g4remote_sse_tokens (x->sse);
+  } else if (x->body) {
+    if (x->error)
+      g_propagate_error (error, g_steal_pointer (&x->error));
+    else if (g4remote_deliver_completion ((const gchar *) x->body->data,
+            x->body->len, relay_piece, call, &call->usage.tokens, error))
+      call->out = DONE;
   }
-  http_close (c, in);
-done:
-  http_attempt_end (&a);
-  g_byte_array_unref (whole);
-  g4remote_sse_free (sse);
+  if (x->in && call->out != DONE && g_cancellable_is_cancelled (x->a.op)) {
+    http_cancel_error (&x->a, call->url, error);
+    call->server_failed = x->a.timed_out;
+    call->out = FAIL;
+  } else if (x->in && call->out == FAIL && *error
+      && (*error)->domain == G_IO_ERROR) {
+    /* the connection broke in the middle of the answer */
+    call->server_failed = TRUE;
+  }
+  if (x->sse)
+    g4remote_sse_free (x->sse);
+  call->x = NULL;
+  http_exchange_free (x);
+  call_attempted (call);
+}
+
+/* The POST of the body to the attempt's server. */
+static void
+chat_send (G4RemoteCall * call)
+{
+  SoupMessage *msg;
+  GBytes *bytes = g_bytes_new_static (call->body, strlen (call->body));
+
+  g_free (call->url);
+  call->url = g_strconcat (g4remote_pool_base (call->c->pool,
+          (guint) call->server), "/chat/completions", NULL);
+  msg = http_message_new (call->c, "POST", call->url);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
   g_bytes_unref (bytes);
-  g_object_unref (msg);
-  g_free (url);
-  return out;
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+      "Accept", "text/event-stream");
+  call->x = http_exchange_start (call->c, msg, call->cancellable,
+      call->deadline, chat_headers, chat_done, call);
+}
+
+/* A server out of back-off answers /health before it gets the chat. */
+static void
+probe_done (HttpExchange * x, gpointer data)
+{
+  G4RemoteCall *call = data;
+  const gchar *root = g4remote_pool_root (call->c->pool, (guint) call->server);
+
+  call->x = NULL;
+  if (x->in && (x->status == 200 || x->status == 404)) {
+    http_exchange_free (x);
+    chat_send (call);
+    return;
+  }
+  if (x->in)
+    g_set_error (&call->error, G4REMOTE_ERROR, G4REMOTE_ERROR_UNAVAILABLE,
+        "%s/health answered %u%s", root, x->status,
+        x->status == 503 ? " (loading)" : "");
+  else if (g_cancellable_is_cancelled (x->a.op))
+    http_cancel_error (&x->a, root, &call->error);
+  else
+    g_propagate_error (&call->error, g_steal_pointer (&x->error));
+  http_exchange_free (x);
+  call->server_failed = TRUE;
+  call->out = RETRY;
+  call_attempted (call);
+}
+
+/* One attempt on the server the pool gives. */
+static void
+call_try (G4RemoteCall * call)
+{
+  gboolean probe = FALSE;
+  gint64 retry_at = 0;
+
+  g_clear_error (&call->error);
+  call->server_failed = FALSE;
+  call->retry_after = 0;
+  call->server = g4remote_pool_take (call->c->pool, &probe, &retry_at);
+  if (call->server < 0) {
+    g_set_error (&call->error, G4REMOTE_ERROR, G4REMOTE_ERROR_UNAVAILABLE,
+        "every server at %s failed recently",
+        g4remote_client_get_urls (call->c));
+    call->out = RETRY;
+    call->retry_after = retry_at - g_get_monotonic_time ();
+    call_attempted (call);
+    return;
+  }
+  call->usage.attempts++;
+  if (probe) {
+    gchar *url = g_strconcat (g4remote_pool_root (call->c->pool,
+            (guint) call->server), "/health", NULL);
+    call->x = http_exchange_start (call->c, http_message_new (call->c, "GET",
+            url), call->cancellable, call->deadline, NULL, probe_done, call);
+    g_free (url);
+  } else {
+    chat_send (call);
+  }
+}
+
+G4RemoteCall *
+g4remote_client_chat_start (G4RemoteClient * c, const G4RemoteChat * chat,
+    gint64 deadline, G4RemotePieceFunc on_piece, gpointer user,
+    GCancellable * cancellable, G4RemoteCallback done, gpointer done_user,
+    GError ** error)
+{
+  G4RemoteCall *call;
+  gchar *body = g4remote_chat_body (chat, c->model, c->dialect ==
+      G4REMOTE_DIALECT_SGLANG ? G4REMOTE_DIALECT_SGLANG :
+      G4REMOTE_DIALECT_OPENAI, error);
+
+  if (!body)
+    return NULL;
+  call = g_new0 (G4RemoteCall, 1);
+  call->c = c;
+  call->body = body;
+  call->t0 = g_get_monotonic_time ();
+  call->deadline = deadline;
+  call->cancellable = cancellable ? g_object_ref (cancellable) :
+      g_cancellable_new ();
+  call->on_piece = on_piece;
+  call->user = user;
+  call->done = done;
+  call->done_user = done_user;
+  call_try (call);
+  return call;
+}
+
+gboolean
+g4remote_call_is_finished (G4RemoteCall * call)
+{
+  return call->finished;
+}
+
+void
+g4remote_call_wait (G4RemoteCall * call)
+{
+  http_run_until (call->c, &call->finished);
+}
+
+gboolean
+g4remote_call_result (G4RemoteCall * call, G4RemoteUsage * usage,
+    GError ** error)
+{
+  if (usage)
+    *usage = call->usage;
+  if (call->error) {
+    g_propagate_error (error, g_error_copy (call->error));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+g4remote_call_free (G4RemoteCall * call)
+{
+  if (!call)
+    return;
+  g_object_unref (call->cancellable);
+  g_clear_error (&call->error);
+  g_free (call->url);
+  g_free (call->body);
+  g_free (call);
 }
 
 gboolean
@@ -160,71 +399,20 @@ g4remote_client_chat (G4RemoteClient * c, const G4RemoteChat * chat,
     gint64 deadline, G4RemotePieceFunc on_piece, gpointer user,
     GCancellable * cancellable, G4RemoteUsage * usage, GError ** error)
 {
-  const gint64 t0 = g_get_monotonic_time ();
-  G4RemoteUsage ignored_usage;
-  Relay relay = { on_piece, user, FALSE };
-  gchar *body;
-  Outcome out = FAIL;
-  GError *last = NULL;
+  G4RemoteCall *call;
+  gboolean ok;
 
-  if (!usage)
-    usage = &ignored_usage;
-  memset (usage, 0, sizeof *usage);
-  body = g4remote_chat_body (chat, c->model, c->dialect ==
-      G4REMOTE_DIALECT_SGLANG ? G4REMOTE_DIALECT_SGLANG :
-      G4REMOTE_DIALECT_OPENAI, error);
-  if (!body)
-    return FALSE;
+  if (usage)
+    memset (usage, 0, sizeof *usage);
   g_main_context_push_thread_default (c->context);
-  for (guint attempt = 0; attempt <= c->max_retries; attempt++) {
-    gint64 retry_after = 0, retry_at = 0, backoff;
-    gboolean probe = FALSE, server_failed = FALSE;
-    gint i = g4remote_pool_take (c->pool, &probe, &retry_at);
-
-    g_clear_error (&last);
-    if (i < 0) {
-      g_set_error (&last, G4REMOTE_ERROR, G4REMOTE_ERROR_UNAVAILABLE,
-          "every server at %s failed recently", g4remote_client_get_urls (c));
-      out = RETRY;
-      retry_after = retry_at - g_get_monotonic_time ();
-    } else {
-      usage->attempts++;
-      if (probe && !remote_probe_health (c, (guint) i, deadline, cancellable, &last)) {
-        server_failed = TRUE;
-        out = RETRY;
-      } else {
-        out = chat_attempt (c, (guint) i, body, deadline, &relay, cancellable,
-            usage, &server_failed, &retry_after, &last);
-      }
-      g4remote_pool_release (c->pool, (guint) i, server_failed);
-    }
-    /* no retry once part of the answer went out, or when the caller
-     * cancelled */
-    if (out != RETRY || relay.any || attempt == c->max_retries
-        || g_cancellable_is_cancelled (cancellable))
-      break;
-    backoff = (RETRY_FIRST << MIN (attempt, 10));
-    backoff = backoff / 2 + g_random_int_range (0, (gint32) MAX (backoff, 1));
-    backoff = MAX (backoff, retry_after);
-    if (g_get_monotonic_time () + backoff + MIN_ATTEMPT > deadline) {
-      g_prefix_error (&last, "no time left for a retry before the deadline: ");
-      break;
-    }
-    http_sleep_until (c, g_get_monotonic_time () + backoff, cancellable);
-  }
+  call = g4remote_client_chat_start (c, chat, deadline, on_piece, user,
+      cancellable, NULL, NULL, error);
+  if (call)
+    g4remote_call_wait (call);
   g_main_context_pop_thread_default (c->context);
-  g_free (body);
-  usage->seconds = (g_get_monotonic_time () - t0) / 1e6;
-  if (out == DONE) {
-    g_clear_error (&last);
-    return TRUE;
-  }
-  if (g_cancellable_is_cancelled (cancellable)
-      && !(last && last->domain == G_IO_ERROR
-          && last->code == G_IO_ERROR_CANCELLED)) {
-    g_clear_error (&last);
-    g_set_error (&last, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
-  }
-  g_propagate_error (error, last);
-  return FALSE;
+  if (!call)
+    return FALSE;
+  ok = g4remote_call_result (call, usage, error);
+  g4remote_call_free (call);
+  return ok;
 }

@@ -36,6 +36,18 @@ set_string (JsonBuilder * b, const gchar * name, const gchar * v)
   json_builder_add_string_value (b, v);
 }
 
+/* What b built, as JSON text; b is freed. */
+static gchar *
+builder_text (JsonBuilder * b)
+{
+  JsonNode *root = json_builder_get_root (b);
+  gchar *out = json_to_string (root, FALSE);
+
+  json_node_unref (root);
+  g_object_unref (b);
+  return out;
+}
+
 static gchar *
 data_uri (const gchar * mime, GBytes * data)
 {
@@ -152,7 +164,6 @@ g4remote_chat_body (const G4RemoteChat * chat, const gchar * model,
     G4RemoteDialect dialect, GError ** error)
 {
   JsonBuilder *b = json_builder_new ();
-  JsonNode *root;
   gchar *out = NULL;
   gboolean ok;
 
@@ -208,12 +219,27 @@ g4remote_chat_body (const G4RemoteChat * chat, const gchar * model,
   }
   json_builder_end_object (b);
 
-  root = json_builder_get_root (b);
-  if (ok)
-    out = json_to_string (root, FALSE);
-  json_node_unref (root);
-  g_object_unref (b);
+  out = builder_text (b);
+  if (!ok)
+    g_clear_pointer (&out, g_free);
   return out;
+}
+
+/* A string, one of labels when there are any. */
+static void
+add_label_schema (JsonBuilder * b, const gchar * const *labels,
+    guint n_labels)
+{
+  json_builder_begin_object (b);
+  set_string (b, "type", "string");
+  if (n_labels > 0) {
+    json_builder_set_member_name (b, "enum");
+    json_builder_begin_array (b);
+    for (guint i = 0; i < n_labels; i++)
+      json_builder_add_string_value (b, labels[i]);
+    json_builder_end_array (b);
+  }
+  json_builder_end_object (b);
 }
 
 gchar *
@@ -221,8 +247,6 @@ g4remote_detection_schema (const gchar * const *labels, guint n_labels,
     guint max_objects)
 {
   JsonBuilder *b = json_builder_new ();
-  JsonNode *root;
-  gchar *out;
 
   json_builder_begin_object (b);
   set_string (b, "type", "array");
@@ -251,24 +275,39 @@ g4remote_detection_schema (const gchar * const *labels, guint n_labels,
   json_builder_end_object (b);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "label");
-  json_builder_begin_object (b);
-  set_string (b, "type", "string");
-  if (n_labels > 0) {
-    json_builder_set_member_name (b, "enum");
-    json_builder_begin_array (b);
-    for (guint i = 0; i < n_labels; i++)
-      json_builder_add_string_value (b, labels[i]);
-    json_builder_end_array (b);
-  }
-  json_builder_end_object (b);
+  add_label_schema (b, labels, n_labels);
   json_builder_end_object (b);
   json_builder_end_object (b);
   json_builder_end_object (b);
 
-  root = json_builder_get_root (b);
-  out = json_to_string (root, FALSE);
-  json_node_unref (root);
-  g_object_unref (b);
+  return builder_text (b);
+}
+
+gchar *
+g4remote_choice_schema (const gchar * const *labels, guint n_labels)
+{
+  JsonBuilder *b = json_builder_new ();
+
+  add_label_schema (b, labels, n_labels);
+  return builder_text (b);
+}
+
+gchar *
+g4remote_choice_answer (const gchar * text)
+{
+  gchar *trimmed = g_strstrip (g_strdup (text));
+  JsonNode *node = json_from_string (trimmed, NULL);
+  gchar *out;
+
+  if (node && JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_STRING) {
+    out = g_strstrip (g_strdup (json_node_get_string (node)));
+    g_free (trimmed);
+  } else {
+    out = trimmed;
+  }
+  if (node)
+    json_node_unref (node);
   return out;
 }
 

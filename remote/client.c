@@ -10,6 +10,9 @@
 
 /* /health and /v1/models while connecting: this often. */
 #define CONNECT_POLL (250 * 1000)
+/* Requests one client keeps in flight at most (the elements' max-inflight
+ * is below it). */
+#define MAX_CONNECTIONS 64
 
 /* "http://a:8080, http://b:8080" */
 static gchar *
@@ -44,11 +47,16 @@ g4remote_client_new (const G4RemoteConfig * config, GError ** error)
     return NULL;
   c = g_new0 (G4RemoteClient, 1);
   c->pool = pool;
-  c->context = g_main_context_new ();
+  c->context = config->context ? g_main_context_ref (config->context) :
+      g_main_context_new ();
   g_main_context_push_thread_default (c->context);
-  /* timeouts are ours (the deadline of each request) */
+  /* timeouts are ours (the deadline of each request); libsoup's default of
+   * two connections per host would queue the requests a caller keeps in
+   * flight (max-inflight) behind each other */
   c->session = soup_session_new_with_options ("timeout", 0,
-      "idle-timeout", 30, "user-agent", "gst-gemma4", NULL);
+      "idle-timeout", 30, "user-agent", "gst-gemma4",
+      "max-conns", MAX_CONNECTIONS, "max-conns-per-host", MAX_CONNECTIONS,
+      NULL);
   g_main_context_pop_thread_default (c->context);
   c->model = config->model && *config->model ? g_strdup (config->model) :
       NULL;

@@ -4,10 +4,12 @@
  * sees the public gemma4.h only (HACKING.md, "Layers"); used by the plugin
  * (backend=openai) and by gemma4-cli (--server).
  *
- * A client belongs to the thread that made it: its requests run
- * asynchronously on its own GMainContext, which the calls iterate until the
- * answer is complete, the deadline passes or the cancellable fires (from
- * any thread). Servers are shared process-wide by URL list (g4remote_pool):
+ * A client belongs to one thread at a time: its requests run
+ * asynchronously on its GMainContext (its own, or the caller's), which
+ * the blocking calls iterate until the answer is complete, the deadline
+ * passes or the cancellable fires (from any thread); several requests may
+ * be in flight at once (g4remote_client_chat_start), progressing whenever
+ * the context is iterated. Servers are shared process-wide by URL list (g4remote_pool):
  * a request goes to the one with the fewest requests in flight; one that
  * fails is left alone for a back-off period, then probed (/health) before
  * it gets requests again. */
@@ -45,6 +47,7 @@ typedef struct
   const gchar *api_key_env;     /* NULL or "": no Authorization header */
   G4RemoteDialect dialect;
   guint max_retries;
+  GMainContext *context;        /* NULL: a new one */
 } G4RemoteConfig;
 
 typedef struct _G4RemoteClient G4RemoteClient;
@@ -113,6 +116,29 @@ gboolean g4remote_client_chat (G4RemoteClient * c, const G4RemoteChat * chat,
     gint64 deadline, G4RemotePieceFunc on_piece, gpointer user,
     GCancellable * cancellable, G4RemoteUsage * usage, GError ** error);
 
+/* A request in flight (g4remote_client_chat_start). */
+typedef struct _G4RemoteCall G4RemoteCall;
+typedef void (*G4RemoteCallback) (G4RemoteCall * call, gpointer user);
+
+/* Starts what g4remote_client_chat does without waiting: the request runs
+ * as the client's context is iterated, on_piece is called from there and
+ * done (may be NULL) once it ended (possibly before this returns). The
+ * context (config.context) must be the calling thread's thread-default
+ * one (g_main_context_push_thread_default) from now until the call ended.
+ * NULL with error when the chat cannot be sent (see g4remote_chat_body). */
+G4RemoteCall *g4remote_client_chat_start (G4RemoteClient * c,
+    const G4RemoteChat * chat, gint64 deadline, G4RemotePieceFunc on_piece,
+    gpointer user, GCancellable * cancellable, G4RemoteCallback done,
+    gpointer done_user, GError ** error);
+gboolean g4remote_call_is_finished (G4RemoteCall * call);
+/* Iterates the client's context until call ended. */
+void g4remote_call_wait (G4RemoteCall * call);
+/* Once ended: what g4remote_client_chat returns. */
+gboolean g4remote_call_result (G4RemoteCall * call, G4RemoteUsage * usage,
+    GError ** error);
+/* Once ended. */
+void g4remote_call_free (G4RemoteCall * call);
+
 /* ---- request parts (chat_body.c) -------------------------------------- */
 
 /* The request body of chat for model in dialect (JSON text). FALSE with
@@ -124,6 +150,13 @@ gchar *g4remote_chat_body (const G4RemoteChat * chat, const gchar * model,
  * string when n_labels is 0}. */
 gchar *g4remote_detection_schema (const gchar * const *labels, guint n_labels,
     guint max_objects);
+/* The JSON schema of a classification answer: one of the labels, as a
+ * JSON string (what servers constrain an answer to; the local engine's
+ * choice constraint writes the bare label). */
+gchar *g4remote_choice_schema (const gchar * const *labels, guint n_labels);
+/* The label of such an answer: a JSON string decoded, else the text as it
+ * came (trimmed): a server that ignored the schema is still understood. */
+gchar *g4remote_choice_answer (const gchar * text);
 /* The size a width x height image goes to a server at: scaled down (never
  * up) to about max_soft_tokens patches of 48 pixels (the vision encoder's
  * 16-pixel patches pooled 3 x 3), as image-size=budget sizes it. */

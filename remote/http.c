@@ -6,26 +6,6 @@
 
 #define READ_SIZE 16384
 
-/* One asynchronous operation waited for on the client's context. */
-typedef struct
-{
-  GMainContext *context;
-  GAsyncResult *result;
-} Wait;
-
-static void
-http_wait_done (GObject * source, GAsyncResult * result, gpointer data)
-{
-  ((Wait *) data)->result = g_object_ref (result);
-}
-
-static void
-http_wait_for (Wait * w)
-{
-  while (!w->result)
-    g_main_context_iteration (w->context, TRUE);
-}
-
 static gboolean
 attempt_timeout (gpointer data)
 {
@@ -124,74 +104,124 @@ http_message_new (G4RemoteClient * c, const gchar * method, const gchar * url)
   return msg;
 }
 
-gboolean
-http_read_body (G4RemoteClient * c, GInputStream * in, Attempt * a, gsize max,
-    G4RemoteSse * sse, GByteArray * out, GError ** error)
+void
+http_run_until (G4RemoteClient * c, const gboolean * flag)
 {
-  gsize total = 0;
+  while (!*flag)
+    g_main_context_iteration (c->context, TRUE);
+}
 
-  for (;;) {
-    Wait w = { c->context, NULL };
-    GBytes *bytes;
-    gsize len;
-    const gchar *data;
+static void
+exchange_closed (GObject * source, GAsyncResult * result, gpointer data)
+{
+  HttpExchange *x = data;
 
-    g_input_stream_read_bytes_async (in, READ_SIZE, G_PRIORITY_DEFAULT, a->op,
-        http_wait_done, &w);
-    http_wait_for (&w);
-    bytes = g_input_stream_read_bytes_finish (in, w.result, error);
-    g_object_unref (w.result);
-    if (!bytes)
-      return FALSE;
-    data = g_bytes_get_data (bytes, &len);
-    if (len == 0) {
-      g_bytes_unref (bytes);
-      return TRUE;
-    }
-    total += len;
-    if (total > max) {
-      g_bytes_unref (bytes);
-      g_set_error (error, G4REMOTE_ERROR, G4REMOTE_ERROR_PROTOCOL,
-          "the answer is larger than %" G_GSIZE_FORMAT " bytes", max);
-      return FALSE;
-    }
-    if (sse) {
-      gboolean more = g4remote_sse_feed (sse, data, len, error);
-      g_bytes_unref (bytes);
-      if (!more)
-        return error == NULL || *error == NULL;
-    } else {
-      g_byte_array_append (out, (const guint8 *) data, (guint) len);
-      g_bytes_unref (bytes);
-    }
+  g_input_stream_close_finish (x->in, result, NULL);
+  x->on_done (x, x->user);
+}
+
+static void
+exchange_close (HttpExchange * x)
+{
+  if (!x->in) {
+    x->on_done (x, x->user);
+    return;
   }
+  g_input_stream_close_async (x->in, G_PRIORITY_DEFAULT, NULL,
+      exchange_closed, x);
+}
+
+static void exchange_read_next (HttpExchange * x);
+
+static void
+exchange_read (GObject * source, GAsyncResult * result, gpointer data)
+{
+  HttpExchange *x = data;
+  GBytes *bytes = g_input_stream_read_bytes_finish (x->in, result, &x->error);
+  gsize len = 0;
+  const gchar *chunk = bytes ? g_bytes_get_data (bytes, &len) : NULL;
+  gboolean more = bytes && len > 0;
+
+  x->total += len;
+  if (more && x->total > x->max) {
+    g_set_error (&x->error, G4REMOTE_ERROR, G4REMOTE_ERROR_PROTOCOL,
+        "the answer is larger than %" G_GSIZE_FORMAT " bytes", x->max);
+    more = FALSE;
+  } else if (more && x->sse) {
+    more = g4remote_sse_feed (x->sse, chunk, len, &x->error);
+    x->stopped = !more && !x->error;
+  } else if (more) {
+    g_byte_array_append (x->body, (const guint8 *) chunk, (guint) len);
+  }
+  if (bytes)
+    g_bytes_unref (bytes);
+  if (more)
+    exchange_read_next (x);
+  else
+    exchange_close (x);
+}
+
+static void
+exchange_read_next (HttpExchange * x)
+{
+  g_input_stream_read_bytes_async (x->in, READ_SIZE, G_PRIORITY_DEFAULT,
+      x->a.op, exchange_read, x);
+}
+
+static void
+body_to_bytes (HttpExchange * x, gpointer user)
+{
+  x->body = g_byte_array_new ();
+  x->max = MAX_ERROR_BYTES * 16;
+}
+
+static void
+exchange_sent (GObject * source, GAsyncResult * result, gpointer data)
+{
+  HttpExchange *x = data;
+
+  x->in = soup_session_send_finish (x->c->session, result, &x->error);
+  if (!x->in) {
+    x->on_done (x, x->user);
+    return;
+  }
+  x->status = soup_message_get_status (x->msg);
+  x->on_headers (x, x->user);
+  if (x->sse || x->body)
+    exchange_read_next (x);
+  else
+    exchange_close (x);
+}
+
+HttpExchange *
+http_exchange_start (G4RemoteClient * c, SoupMessage * msg,
+    GCancellable * cancellable, gint64 deadline, HttpExchangeFunc on_headers,
+    HttpExchangeFunc on_done, gpointer user)
+{
+  HttpExchange *x = g_new0 (HttpExchange, 1);
+
+  x->c = c;
+  x->msg = msg;
+  x->on_headers = on_headers ? on_headers : body_to_bytes;
+  x->on_done = on_done;
+  x->user = user;
+  http_attempt_begin (c, &x->a, cancellable, deadline);
+  soup_session_send_async (c->session, msg, G_PRIORITY_DEFAULT, x->a.op,
+      exchange_sent, x);
+  return x;
 }
 
 void
-http_close (G4RemoteClient * c, GInputStream * in)
+http_exchange_free (HttpExchange * x)
 {
-  Wait w = { c->context, NULL };
-
-  g_input_stream_close_async (in, G_PRIORITY_DEFAULT, NULL, http_wait_done, &w);
-  http_wait_for (&w);
-  g_input_stream_close_finish (in, w.result, NULL);
-  g_object_unref (w.result);
-  g_object_unref (in);
-}
-
-GInputStream *
-http_send (G4RemoteClient * c, SoupMessage * msg, Attempt * a,
-    GError ** error)
-{
-  Wait w = { c->context, NULL };
-  GInputStream *in;
-
-  soup_session_send_async (c->session, msg, G_PRIORITY_DEFAULT, a->op,
-      http_wait_done, &w);
-  http_wait_for (&w);
-  in = soup_session_send_finish (c->session, w.result, error);
-  g_object_unref (w.result);
-  return in;
+  http_attempt_end (&x->a);
+  if (x->in)
+    g_object_unref (x->in);
+  if (x->body)
+    g_byte_array_unref (x->body);
+  g_clear_error (&x->error);
+  g_object_unref (x->msg);
+  g_free (x);
 }
 
 void
@@ -205,29 +235,33 @@ http_cancel_error (Attempt * a, const gchar * url, GError ** error)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
 }
 
+static void
+set_flag (HttpExchange * x, gpointer flag)
+{
+  *(gboolean *) flag = TRUE;
+}
+
 GByteArray *
 http_get (G4RemoteClient * c, const gchar * url, gint64 deadline,
     GCancellable * cancellable, guint * status, GError ** error)
 {
-  SoupMessage *msg = http_message_new (c, "GET", url);
-  GByteArray *body = g_byte_array_new ();
-  GInputStream *in;
-  Attempt a;
+  gboolean done = FALSE;
+  HttpExchange *x;
+  GByteArray *body = NULL;
 
-  http_attempt_begin (c, &a, cancellable, deadline);
-  in = http_send (c, msg, &a, error);
-  if (in) {
-    *status = soup_message_get_status (msg);
-    if (!http_read_body (c, in, &a, MAX_ERROR_BYTES * 16, NULL, body, error))
-      g_clear_pointer (&body, g_byte_array_unref);
-    http_close (c, in);
+  g_main_context_push_thread_default (c->context);
+  x = http_exchange_start (c, http_message_new (c, "GET", url), cancellable,
+      deadline, NULL, set_flag, &done);
+  http_run_until (c, &done);
+  g_main_context_pop_thread_default (c->context);
+  if (!x->error) {
+    *status = x->status;
+    body = g_steal_pointer (&x->body);
+  } else if (g_cancellable_is_cancelled (x->a.op)) {
+    http_cancel_error (&x->a, url, error);
   } else {
-    g_clear_pointer (&body, g_byte_array_unref);
+    g_propagate_error (error, g_steal_pointer (&x->error));
   }
-  if (!body && g_cancellable_is_cancelled (a.op))
-    http_cancel_error (&a, url, error);
-  http_attempt_end (&a);
-  g_object_unref (msg);
+  http_exchange_free (x);
   return body;
 }
-

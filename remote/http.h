@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Inside the remote layer: the client's state and the HTTP plumbing its
- * calls share (http.c): libsoup 3 operations started asynchronously on the
- * client's own GMainContext and waited for by iterating it, each attempt
- * with a GCancellable that the caller's cancellable or the deadline
- * cancels, which closes the connection so that the server stops
- * generating. */
+ * calls share (http.c): libsoup 3 exchanges running asynchronously on the
+ * client's GMainContext (the blocking calls iterate it until theirs is
+ * done, so other exchanges progress meanwhile), each attempt with a
+ * GCancellable that the caller's cancellable or the deadline cancels,
+ * which closes the connection so that the server stops generating. */
 #ifndef G4REMOTE_HTTP_H
 #define G4REMOTE_HTTP_H
 
@@ -45,18 +45,47 @@ void http_attempt_end (Attempt * a);
 /* Sleeps on the client's context until until (monotonic us) or a cancel. */
 void http_sleep_until (G4RemoteClient * c, gint64 until,
     GCancellable * cancellable);
+/* Iterates the client's context until *flag is set. */
+void http_run_until (G4RemoteClient * c, const gboolean * flag);
 /* A request to url with the client's Authorization header. */
 SoupMessage *http_message_new (G4RemoteClient * c, const gchar * method,
     const gchar * url);
-/* Sends msg; the response stream, or NULL with error. */
-GInputStream *http_send (G4RemoteClient * c, SoupMessage * msg, Attempt * a,
-    GError ** error);
-/* Reads the body of in (at most max bytes, else a PROTOCOL error) into out,
- * or hands it to sse when not NULL (FALSE without error: sse stopped). */
-gboolean http_read_body (G4RemoteClient * c, GInputStream * in, Attempt * a,
-    gsize max, G4RemoteSse * sse, GByteArray * out, GError ** error);
-/* Closes and releases in. */
-void http_close (G4RemoteClient * c, GInputStream * in);
+
+typedef struct _HttpExchange HttpExchange;
+typedef void (*HttpExchangeFunc) (HttpExchange * x, gpointer user);
+
+/* One request and its answer, asynchronous on the client's context: sent,
+ * then on_headers chooses where the body goes (sse, body or nowhere, at
+ * most max bytes, else a PROTOCOL error), then it is read and the stream
+ * closed, then on_done. */
+struct _HttpExchange
+{
+  G4RemoteClient *c;
+  SoupMessage *msg;
+  Attempt a;
+  GInputStream *in;             /* NULL: nothing came (see error) */
+  guint status;
+  /* set by on_headers */
+  G4RemoteSse *sse;
+  GByteArray *body;             /* when sse is NULL; NULL: not read */
+  gsize max;
+  /* the outcome */
+  gsize total;
+  gboolean stopped;             /* sse asked to stop, without an error */
+  GError *error;
+  HttpExchangeFunc on_headers, on_done;
+  gpointer user;
+};
+
+/* Sends msg (taken) within deadline or until cancellable; on_headers may
+ * be NULL (the body read into x->body, at most 64 KiB). The client's
+ * context must be the thread-default one (libsoup attaches its sources
+ * there) whenever this runs or the context is iterated. */
+HttpExchange *http_exchange_start (G4RemoteClient * c, SoupMessage * msg,
+    GCancellable * cancellable, gint64 deadline, HttpExchangeFunc on_headers,
+    HttpExchangeFunc on_done, gpointer user);
+/* After on_done. */
+void http_exchange_free (HttpExchange * x);
 /* The error of a cancelled attempt: the caller's, or the deadline's. */
 void http_cancel_error (Attempt * a, const gchar * url, GError ** error);
 /* GET url: the body (at most 64 KiB) and status; NULL with error when

@@ -8,10 +8,10 @@
 #include "g4remote.h"
 
 /* Back-off after a failure: doubling from the first to the last, so a
- * server that went away is probed every 2 s and, once back, gets requests
- * again within that. */
+ * server that went away is probed every second (a /health request costs it
+ * nothing) and, once back, gets requests again within that. */
 #define BACKOFF_FIRST (G_USEC_PER_SEC / 4)
-#define BACKOFF_LAST (2 * G_USEC_PER_SEC)
+#define BACKOFF_LAST G_USEC_PER_SEC
 
 typedef struct
 {

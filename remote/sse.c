@@ -9,6 +9,11 @@
 
 /* A line longer than this is no chunk of a chat completion. */
 #define MAX_LINE (1 << 20)
+/* Gemma 4's thought channel markers, which a server may pass on in
+ * "content" (llama-server does for some answers) where the local engine
+ * takes them as what they mean: between them is thought. */
+#define CHANNEL_OPEN "<|channel>"
+#define CHANNEL_CLOSE "<channel|>"
 
 struct _G4RemoteSse
 {
@@ -19,6 +24,9 @@ struct _G4RemoteSse
   gboolean stopped;
   guint pieces;
   guint usage_tokens;
+  /* content held back: a marker may be cut between two chunks */
+  GString *held;
+  gboolean in_channel;
 };
 
 G4RemoteSse *
@@ -29,6 +37,7 @@ g4remote_sse_new (G4RemotePieceFunc on_piece, gpointer user)
   s->on_piece = on_piece;
   s->user = user;
   s->line = g_string_new (NULL);
+  s->held = g_string_new (NULL);
   return s;
 }
 
@@ -38,6 +47,7 @@ g4remote_sse_free (G4RemoteSse * s)
   if (!s)
     return;
   g_string_free (s->line, TRUE);
+  g_string_free (s->held, TRUE);
   g_free (s);
 }
 
@@ -47,6 +57,60 @@ protocol_error (GError ** error, const gchar * what, const gchar * text)
   g_set_error (error, G4REMOTE_ERROR, G4REMOTE_ERROR_PROTOCOL,
       "the server's answer is no chat completion (%s): %.80s", what, text);
   return FALSE;
+}
+
+static gboolean
+emit (G4RemoteSse * s, const gchar * text, gsize len, gboolean in_thought)
+{
+  if (len > 0 && !s->stopped && !s->on_piece (text, len, in_thought, s->user))
+    s->stopped = TRUE;
+  return !s->stopped;
+}
+
+/* The length of the longest end of text that begins a marker. */
+static gsize
+marker_start (const GString * text)
+{
+  /* both markers are as long */
+  const gsize most = MIN (text->len, strlen (CHANNEL_OPEN) - 1);
+
+  for (gsize n = most; n > 0; n--) {
+    const gchar *end = text->str + text->len - n;
+    if (!strncmp (end, CHANNEL_OPEN, n) || !strncmp (end, CHANNEL_CLOSE, n))
+      return n;
+  }
+  return 0;
+}
+
+/* Content as the local engine reads its tokens: the markers go, what lies
+ * between an opening and a closing one is thought; the end that may begin
+ * a marker waits for the next chunk (all of it when final). */
+static gboolean
+deliver_content (G4RemoteSse * s, const gchar * text, gboolean final)
+{
+  gsize keep;
+
+  g_string_append (s->held, text);
+  for (;;) {
+    const gchar *open = strstr (s->held->str, CHANNEL_OPEN);
+    const gchar *close = strstr (s->held->str, CHANNEL_CLOSE);
+    const gchar *mark = !open ? close : !close ? open : MIN (open, close);
+    gsize at;
+
+    if (!mark)
+      break;
+    at = (gsize) (mark - s->held->str);
+    if (!emit (s, s->held->str, at, s->in_channel))
+      return FALSE;
+    s->in_channel = mark == open;
+    g_string_erase (s->held, 0, (gssize) (at + strlen (s->in_channel ?
+                CHANNEL_OPEN : CHANNEL_CLOSE)));
+  }
+  keep = final ? 0 : marker_start (s->held);
+  if (!emit (s, s->held->str, s->held->len - keep, s->in_channel))
+    return FALSE;
+  g_string_erase (s->held, 0, (gssize) (s->held->len - keep));
+  return TRUE;
 }
 
 /* Hands a string member of delta (content or reasoning) on. */
@@ -64,9 +128,9 @@ deliver (G4RemoteSse * s, JsonObject * delta, const gchar * member,
   if (!*text)
     return TRUE;
   s->pieces++;
-  if (!s->on_piece (text, strlen (text), in_thought, s->user))
-    s->stopped = TRUE;
-  return !s->stopped;
+  if (in_thought)
+    return emit (s, text, strlen (text), TRUE);
+  return deliver_content (s, text, FALSE);
 }
 
 /* One chat completion object: its first choice's delta (or message) goes
@@ -111,8 +175,10 @@ take_chunk (G4RemoteSse * s, JsonNode * root, const gchar * part,
       return TRUE;
   }
   n = json_object_get_member (choice, "finish_reason");
-  if (n && !JSON_NODE_HOLDS_NULL (n))
+  if (n && !JSON_NODE_HOLDS_NULL (n)) {
     s->finished = TRUE;
+    deliver_content (s, "", TRUE);
+  }
   return TRUE;
 }
 
@@ -130,6 +196,7 @@ take_line (G4RemoteSse * s, const gchar * line, GError ** error)
     line++;
   if (!strcmp (line, "[DONE]")) {
     s->finished = TRUE;
+    deliver_content (s, "", TRUE);
     s->stopped = TRUE;
     return TRUE;
   }
@@ -183,6 +250,9 @@ g4remote_deliver_completion (const gchar * json, gsize len,
   gboolean ok = json_parser_load_from_data (parser, json, (gssize) len, NULL)
       ? take_chunk (s, json_parser_get_root (parser), "message", error)
       : protocol_error (error, "malformed JSON", json);
+
+  if (ok)
+    deliver_content (s, "", TRUE);
 
   *tokens = g4remote_sse_tokens (s);
   g_object_unref (parser);

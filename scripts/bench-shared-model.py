@@ -10,8 +10,10 @@ usage: GST_PLUGIN_PATH=build/gst-plugin scripts/bench-shared-model.py \\
 Runs STREAMS branches videotestsrc is-live=true (each its own pattern, FPS
 frames/s) ! gemma4vision task=describe ! fakesink for SECONDS after WARMUP
 seconds, and prints one JSON object: results_per_s (all elements), each
-element's results_per_s, drops and batch_max (the most jobs decoded
-together), and the settings."""
+element's results_per_s, its share of the results, drops, batch_max (the
+most jobs decoded together), image_batch_max (the most frames encoded in
+one call) and prompt_reused (prompt positions not computed again), and
+the settings."""
 import argparse
 import json
 import sys
@@ -26,7 +28,8 @@ from gi.repository import Gst  # noqa: E402
 def jobs_of(element):
     stats = element.get_property("stats")
     return (stats.get_value("jobs"), stats.get_value("drops"),
-            stats.get_value("batch-max"))
+            stats.get_value("batch-max"), stats.get_value("image-batch-max"),
+            stats.get_value("prompt-reused"))
 
 
 def main():
@@ -72,9 +75,13 @@ def main():
     wall = time.monotonic() - t0
     pipe.set_state(Gst.State.NULL)
     per = [{"results_per_s": (b[0] - f[0]) / wall, "drops": b[1] - f[1],
-            "batch_max": b[2]} for f, b in zip(before, after)]
+            "batch_max": b[2], "image_batch_max": b[3],
+            "prompt_reused": b[4] - f[4]} for f, b in zip(before, after)]
+    total = sum(p["results_per_s"] for p in per)
+    for p in per:
+        p["share"] = p["results_per_s"] / total if total > 0 else 0.0
     print(json.dumps({
-        "results_per_s": sum(p["results_per_s"] for p in per),
+        "results_per_s": total,
         "elements": per, "streams": a.streams, "fps": a.fps,
         "max_batch": a.max_batch, "max_tokens": a.max_tokens,
         "seconds": wall, "threads": a.threads}))

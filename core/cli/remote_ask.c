@@ -34,7 +34,9 @@ say_waiting (const gchar * text, gpointer user)
 cli_remote *
 cli_remote_connect (const cli_server_opts * o)
 {
-  const G4RemoteConfig config = { o->url, o->model, o->key_env, G4REMOTE_DIALECT_AUTO, 2 };
+  const G4RemoteConfig config = { o->url, o->model, o->key_env, G4REMOTE_DIALECT_AUTO, 2,
+    NULL
+  };
   GError *error = NULL;
   cli_remote *r = g_new0 (cli_remote, 1);
 

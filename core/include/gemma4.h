@@ -301,6 +301,27 @@ typedef bool (*g4_piece_fn) (const char *text, int len, bool in_thought, void *u
 /* A constraint on what generation may produce (see g4_constraint_detection_new). */
 typedef struct g4_constraint g4_constraint;
 
+/* Prompt heads shared across sessions: the KV of the positions of a prompt
+ * before its first media (system prompt, turn header, instructions), kept
+ * for the sessions of one model whose prompts begin the same way (several
+ * camera streams asking the same question), as the reference server's
+ * prompt cache does across its slots. A head copied from the cache is bit
+ * for bit the one the session would compute. Holds at most max_heads heads
+ * (the least recently used goes first); any thread may use it. */
+typedef struct g4_prefix_cache g4_prefix_cache;
+g4_status g4_prefix_cache_new (const g4_model * m, int max_heads, g4_prefix_cache ** out,
+    g4_error * err);
+void g4_prefix_cache_free (g4_prefix_cache * c);
+/* Copies into s the longest cached head that begins b and is longer than
+ * what s holds (its n_past, a head kept by reuse_prefix), of s's KV type,
+ * which then holds it (n_past); returns its length, 0 when none. */
+int g4_prefix_cache_load (g4_prefix_cache * c, g4_session * s, const g4_batch * b);
+/* Stores the head of b (positions before its first media, at most b->n -
+ * 1) that s holds in its first positions, unless the cache has it; false
+ * when s does not hold it whole (a sliding layer's ring has wrapped over
+ * it) or out of memory. */
+bool g4_prefix_cache_store (g4_prefix_cache * c, const g4_session * s, const g4_batch * b);
+
 typedef struct {
   int max_tokens;               /* <= 0: until end of generation or context */
   const char *const *stop;      /* stop strings (matched on the answer text) */
@@ -318,6 +339,11 @@ typedef struct {
    * the previous job) are kept instead of computed again: same results,
    * less prefill. */
   bool reuse_prefix;
+  /* NULL, or with reuse_prefix a cache of prompt heads shared with other
+   * sessions of the model: a longer head than the session keeps is copied
+   * from it, and the head computed is stored into it (n_prompt_reused
+   * counts both). */
+  g4_prefix_cache *prefix_cache;
 } g4_generate_params;
 
 typedef enum {
@@ -329,7 +355,8 @@ typedef enum {
 
 typedef struct {
   int n_prompt, n_generated;
-  int n_prompt_reused;          /* prompt positions kept from the session (reuse_prefix) */
+  int n_prompt_reused;          /* prompt positions kept from the session or copied from
+                                 * the prefix cache (reuse_prefix) */
   double prompt_seconds, generate_seconds;
   g4_stop_reason stop;
 } g4_generate_result;
@@ -471,6 +498,25 @@ bool g4_image_view_crop (const g4_image_view * img, int x, int y, int w, int h,
 g4_status g4_image_encode_view (const g4_mmproj * mm, const g4_image_view * img,
     g4_image_sizing sizing, int max_soft_tokens, int n_threads,
     const volatile int *cancel, float *out, int *n_tokens, g4_error * err);
+/* One image of g4_image_encode_many. */
+typedef struct {
+  const g4_image_view *img;
+  g4_image_sizing sizing;
+  int max_soft_tokens;
+  float *out;                   /* room for g4_image_n_tokens rows of g4_mmproj_n_embd floats */
+  const volatile int *cancel;   /* as in g4_session_params, may be NULL */
+  int n_tokens;                 /* out: the rows written */
+} g4_image_item;
+
+/* Encodes n images in one call, each as g4_image_encode_view would (the
+ * same rows, bit for bit), but with the patches of all of them going
+ * through the encoder's products together, so that its weights are read
+ * once for all (frames of several camera streams that are ready at the
+ * same time). Attention, positions and pooling stay within each image;
+ * sizes and sizing may differ. The call stops with G4_STATUS_CANCELLED
+ * only when every item's cancel flag is raised. */
+g4_status g4_image_encode_many (const g4_mmproj * mm, g4_image_item * items, int n,
+    int n_threads, g4_error * err);
 /* The size of the encoder's canvas for a width x height image: the image
  * resampled, plus its black letterbox in native mode (g4_image_n_tokens
  * patches of p k). false as g4_image_n_tokens -1. */

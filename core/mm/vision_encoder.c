@@ -7,7 +7,10 @@
  * Activations are token-major ([patch][feature]); the linears go through
  * g4_matmul, the attention through g4_attention_f32; all buffers come from
  * one arena allocated per call. The whole call runs on one thread team
- * (kernels/team.h): every function below is called by all its members. */
+ * (kernels/team.h): every function below is called by all its members.
+ * One call may encode several images: their patch rows follow each other
+ * through the products (the weights are read once for all), while the
+ * position tables, attention and pooling stay within each image. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +24,22 @@
 
 #define FFN_ROWS 512            /* FFN hidden rows per block */
 
+/* One image of a call: its patch rows [row0, row0 + nx ny) and soft-token
+ * rows [tok0, tok0 + nx ny / k^2) of the call's buffers. */
+typedef struct {
+  int nx, ny;                   /* patches per row / column */
+  int64_t row0, tok0;
+  const uint8_t *canvas;        /* nx p x ny p RGB8 */
+  float *out;
+} image_part;
+
 typedef struct {
   const g4_vision_model *vm;
   int n_threads;
-  int nx, ny;                   /* patches per row / column */
-  int64_t N;                    /* patches */
+  image_part *img;
+  int n_img;
+  int64_t N;                    /* patches of all images */
+  int64_t M;                    /* soft tokens of all images */
   float *col;                   /* [N][3 p p] patches */
   float *h;                     /* [N][D] residual stream */
   float *a;                     /* [N][D] normed input of a sub-block */
@@ -34,9 +48,34 @@ typedef struct {
   float *g, *u;                 /* [FFN_ROWS][F] */
   float *xin;                   /* clamped input of a linear */
   float *rope_cos, *rope_sin;   /* [max (nx, ny)][dh / 4] */
-  float *pooled;                /* [N / k^2][D] */
+  float *pooled;                /* [M][D] */
+  float *proj;                  /* [M][n_embd] projected rows of several images, else NULL */
+  uint8_t *canvases;            /* the images' canvases, one after the other */
   void *scratch;                /* g4_matmul and g4_attention_f32 scratch */
 } workspace;
+
+/* The image that patch row n (tokens: soft-token row n) belongs to (a call
+ * holds a few images). */
+static const image_part *
+image_of (const workspace * w, int64_t n, bool tokens)
+{
+  int i = 0;
+  while (i + 1 < w->n_img && (tokens ? w->img[i + 1].tok0 : w->img[i + 1].row0) <= n)
+    i++;
+  return &w->img[i];
+}
+
+/* The longest side in patches of the call's images. */
+static int
+max_side (const workspace * w)
+{
+  int n = 0;
+  for (int i = 0; i < w->n_img; i++) {
+    n = w->img[i].nx > n ? w->img[i].nx : n;
+    n = w->img[i].ny > n ? w->img[i].ny : n;
+  }
+  return n;
+}
 
 /* y[T][n_out] = CL(W, x) (docs/mmproj.md#clippable-linear). */
 static void
@@ -51,7 +90,7 @@ linear (const g4_thread * th, workspace * w, const g4_mm_linear * L, const float
 static void
 rope_tables (workspace * w)
 {
-  const int m = w->vm->head_dim / 2, r = m / 2, n = w->nx > w->ny ? w->nx : w->ny;
+  const int m = w->vm->head_dim / 2, r = m / 2, n = max_side (w);
   const float step = powf (G4_VISION_ROPE_THETA, -2.0f / (float) m);
   for (int pos = 0; pos < n; pos++) {
     float th = (float) pos;
@@ -110,7 +149,8 @@ qkv_heads (const g4_thread * th, workspace * w, const g4_vision_layer * lw)
   const int H = vm->n_head, dh = vm->head_dim, m = dh / 2, r = m / 2;
   for (int64_t n0, n1; g4_take (th, w->N, 0, &n0, &n1);)
     for (int64_t n = n0; n < n1; n++) {
-      const int px = (int) (n % w->nx), py = (int) (n / w->nx);
+      const image_part *im = image_of (w, n, false);
+      const int px = (int) ((n - im->row0) % im->nx), py = (int) ((n - im->row0) / im->nx);
       for (int hh = 0; hh < H; hh++) {
         const int64_t off = (n * H + hh) * dh;
         float *q = w->q + off, *k = w->k + off, *v = w->v + off;
@@ -129,19 +169,24 @@ qkv_heads (const g4_thread * th, workspace * w, const g4_vision_layer * lw)
   g4_prof_stop (th, p0, "q/k/v norms, RoPE");
 }
 
-/* Full bidirectional attention, scale 1 (the q/k norms set the magnitude). */
+/* Full bidirectional attention within each image, scale 1 (the q/k norms
+ * set the magnitude). */
 static void
 attention (const g4_thread * th, workspace * w)
 {
   const g4_vision_model *vm = w->vm;
   const int64_t HD = (int64_t) vm->n_head * vm->head_dim;
-  const g4_attention_args a = {
-    .q = w->q, .k = w->k, .v = w->v, .o = w->o, .n_q = w->N, .n_kv = w->N,
-    .n_head = vm->n_head, .head_dim = vm->head_dim, .ld_q = HD, .ld_kv = HD, .ld_o = HD,
-    .scale = 1.0f,
-  };
   const double p0 = g4_prof_start (th);
-  g4_attention_f32_team (th, &a, w->scratch);
+  for (int i = 0; i < w->n_img; i++) {
+    const image_part *im = &w->img[i];
+    const int64_t off = im->row0 * HD, n = (int64_t) im->nx * im->ny;
+    const g4_attention_args a = {
+      .q = w->q + off, .k = w->k + off, .v = w->v + off, .o = w->o + off, .n_q = n,
+      .n_kv = n, .n_head = vm->n_head, .head_dim = vm->head_dim, .ld_q = HD, .ld_kv = HD,
+      .ld_o = HD, .scale = 1.0f,
+    };
+    g4_attention_f32_team (th, &a, w->scratch);
+  }
   g4_prof_stop (th, p0, "attention");
 }
 
@@ -212,7 +257,7 @@ round_f16 (float x)
 /* Patches of x = 2 v - 1, v = (u / 255 - mean) / std, rounded to F16 as the
  * reference's im2col does, times the patch kernel, plus both position rows. */
 static void
-embed_patches (const g4_thread * th, workspace * w, const uint8_t * img, int W)
+embed_patches (const g4_thread * th, workspace * w)
 {
   const g4_vision_model *vm = w->vm;
   const int p = vm->patch;
@@ -221,7 +266,10 @@ embed_patches (const g4_thread * th, workspace * w, const uint8_t * img, int W)
   double p0 = g4_prof_start (th);
   while (g4_take (th, w->N, 0, &n0, &n1))
     for (int64_t n = n0; n < n1; n++) {
-      const int px = (int) (n % w->nx), py = (int) (n / w->nx);
+      const image_part *im = image_of (w, n, false);
+      const int px = (int) ((n - im->row0) % im->nx), py = (int) ((n - im->row0) / im->nx);
+      const uint8_t *img = im->canvas;
+      const int W = im->nx * p;
       float *c = w->col + n * row;
       for (int ch = 0; ch < 3; ch++)
         for (int ky = 0; ky < p; ky++)
@@ -238,32 +286,38 @@ embed_patches (const g4_thread * th, workspace * w, const uint8_t * img, int W)
   p0 = g4_prof_start (th);
   while (g4_take (th, w->N, 0, &n0, &n1))
     for (int64_t n = n0; n < n1; n++) {
+      const image_part *im = image_of (w, n, false);
       float *hn = w->h + n * D;
-      g4_add (hn, tx + (n % w->nx) * D, D);
-      g4_add (hn, ty + (n / w->nx) * D, D);
+      g4_add (hn, tx + ((n - im->row0) % im->nx) * D, D);
+      g4_add (hn, ty + ((n - im->row0) / im->nx) * D, D);
     }
   g4_barrier (th);
   g4_prof_stop (th, p0, "position embedding");
 }
 
-/* k x k average pooling, times sqrt(D), standardisation, norm and projector. */
+/* k x k average pooling, times sqrt(D), standardisation, norm and projector
+ * (into each image's out). */
 static void
-pool_project (const g4_thread * th, workspace * w, float *out)
+pool_project (const g4_thread * th, workspace * w)
 {
-  const double p0 = g4_prof_start (th);
+  double p0 = g4_prof_start (th);
   const g4_vision_model *vm = w->vm;
-  const int k = vm->merge, ox = w->nx / k, oy = w->ny / k;
-  const int64_t D = vm->n_embd, M = (int64_t) ox * oy;
+  const int k = vm->merge;
+  const int64_t D = vm->n_embd;
   const float scale = sqrtf ((float) D);
-  for (int64_t i0, i1; g4_take (th, M, 0, &i0, &i1);)
-    for (int64_t i = i0; i < i1; i++) {
+  for (int64_t i0, i1; g4_take (th, w->M, 0, &i0, &i1);)
+    for (int64_t j = i0; j < i1; j++) {
+      const image_part *im = image_of (w, j, true);
+      const int ox = im->nx / k;
+      const int64_t i = j - im->tok0;
       const int Y = (int) (i / ox), X = (int) (i % ox);
-      float *s = w->pooled + i * D;
+      const float *h = w->h + im->row0 * D;
+      float *s = w->pooled + j * D;
       for (int64_t d = 0; d < D; d++) {
         float acc = 0.0f;
         for (int dy = 0; dy < k; dy++)
           for (int dx = 0; dx < k; dx++)
-            acc += w->h[((int64_t) (Y * k + dy) * w->nx + X * k + dx) * D + d];
+            acc += h[((int64_t) (Y * k + dy) * im->nx + X * k + dx) * D + d];
         s[d] = acc / (float) (k * k) * scale;
         if (vm->std_bias)
           s[d] = (s[d] - vm->std_bias[d]) * vm->std_scale[d];
@@ -272,7 +326,21 @@ pool_project (const g4_thread * th, workspace * w, float *out)
     }
   g4_barrier (th);
   g4_prof_stop (th, p0, "pooling");
-  linear (th, w, &vm->mm_proj, w->pooled, M, out);
+  if (!w->proj) {
+    linear (th, w, &vm->mm_proj, w->pooled, w->M, w->img[0].out);
+    return;
+  }
+  linear (th, w, &vm->mm_proj, w->pooled, w->M, w->proj);
+  p0 = g4_prof_start (th);
+  const int64_t E = vm->mm_proj.w.n_out;
+  for (int64_t i0, i1; g4_take (th, w->n_img, 1, &i0, &i1);)
+    for (int64_t i = i0; i < i1; i++) {
+      const image_part *im = &w->img[i];
+      memcpy (im->out, w->proj + im->tok0 * E,
+          sizeof (float) * (size_t) (im->nx / k) * (im->ny / k) * E);
+    }
+  g4_barrier (th);
+  g4_prof_stop (th, p0, "pooling");
 }
 
 static size_t
@@ -287,23 +355,35 @@ linear_scratch (const g4_mm_linear * L, int64_t T)
   return L->w.data ? g4_matmul_scratch_size (L->w.type, L->w.n_in, T) : 0;
 }
 
+/* Sizes the images (their canvases' sizes in w->img[i].nx, ny) and lays
+ * out the call's buffers. */
 static g4_status
-workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, g4_error * err)
+workspace_init (workspace * w, const g4_vision_model * vm, g4_error * err)
 {
-  const int p = vm->patch, dh = vm->head_dim;
+  const int p = vm->patch, dh = vm->head_dim, k2 = vm->merge * vm->merge;
   w->vm = vm;
-  w->nx = W / p;
-  w->ny = H / p;
-  const int64_t N = (int64_t) w->nx * w->ny, D = vm->n_embd, HD = (int64_t) vm->n_head * dh;
-  const int64_t F = vm->n_ff;
+  int64_t N = 0, M = 0, n_max = 0;
+  size_t canvas_bytes = 0;
+  for (int i = 0; i < w->n_img; i++) {
+    image_part *im = &w->img[i];
+    const int64_t n = (int64_t) im->nx * im->ny;
+    im->row0 = N;
+    im->tok0 = M;
+    N += n;
+    M += n / k2;
+    n_max = n > n_max ? n : n_max;
+    canvas_bytes += (size_t) n * p * p * 3;
+  }
   w->N = N;
+  w->M = M;
+  const int64_t D = vm->n_embd, HD = (int64_t) vm->n_head * dh, F = vm->n_ff;
   const int64_t ffn_rows = N < FFN_ROWS ? N : FFN_ROWS;
   int64_t xin = N * (D > HD ? D : HD);
   xin = xin > ffn_rows * F ? xin : ffn_rows * F;
-  const int n_rope = w->nx > w->ny ? w->nx : w->ny;
+  const int n_rope = max_side (w);
 
   size_t scratch = g4_matmul_scratch_size (G4_TYPE_F32, 3 * p * p, N);
-  scratch = max_sz (scratch, g4_attention_scratch_size (N, vm->n_head, dh));
+  scratch = max_sz (scratch, g4_attention_scratch_size (n_max, vm->n_head, dh));
   for (int l = 0; l < vm->n_layer; l++) {
     const g4_vision_layer *lw = &vm->layers[l];
     const g4_mm_linear *ls[] = { &lw->q, &lw->k, &lw->v, &lw->o };
@@ -313,7 +393,8 @@ workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, g4_erro
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
       scratch = max_sz (scratch, linear_scratch (fs[i], ffn_rows));
   }
-  scratch = max_sz (scratch, linear_scratch (&vm->mm_proj, N / (vm->merge * vm->merge)));
+  scratch = max_sz (scratch, linear_scratch (&vm->mm_proj, M));
+  const size_t proj = w->n_img > 1 ? (size_t) M * vm->mm_proj.w.n_out : 0;
 
   const g4_arena_part parts[] = {
     { (void **) &w->col, sizeof (float) * (size_t) (N * 3 * p * p) },
@@ -329,37 +410,50 @@ workspace_init (workspace * w, const g4_vision_model * vm, int W, int H, g4_erro
     { (void **) &w->xin, sizeof (float) * (size_t) xin },
     { (void **) &w->rope_cos, sizeof (float) * (size_t) (n_rope * dh / 4) },
     { (void **) &w->rope_sin, sizeof (float) * (size_t) (n_rope * dh / 4) },
-    { (void **) &w->pooled, sizeof (float) * (size_t) (N * D) },
+    { (void **) &w->pooled, sizeof (float) * (size_t) (M * D) },
+    { (void **) &w->proj, sizeof (float) * proj },
+    { (void **) &w->canvases, canvas_bytes },
     { &w->scratch, scratch },
   };
   g4_status st = g4_arena_take (parts, sizeof parts / sizeof parts[0], "image encoding", err);
   if (st)
     return st;
+  if (!proj)
+    w->proj = NULL;
   rope_tables (w);
   return G4_OK;
 }
 
 typedef struct {
   workspace *w;
-  const uint8_t *canvas;
-  int W;
-  const volatile int *cancel;
+  const g4_image_item *items;
+  int all_cancelled;            /* member 0's reading of the items' cancel flags */
   bool cancelled;               /* g4_team_cancelled's shared copy */
-  float *out;
 } encode_call;
+
+static int
+all_cancelled (const g4_image_item * items, int n)
+{
+  for (int i = 0; i < n; i++)
+    if (!items[i].cancel || !*items[i].cancel)
+      return 0;
+  return 1;
+}
 
 static void
 encode (const g4_thread * th, void *arg)
 {
   encode_call *c = arg;
   const g4_vision_model *vm = c->w->vm;
-  embed_patches (th, c->w, c->canvas, c->W);
+  embed_patches (th, c->w);
   for (int l = 0; l < vm->n_layer; l++) {
-    if (g4_team_cancelled (th, c->cancel, &c->cancelled))
+    if (th->id == 0)
+      c->all_cancelled = all_cancelled (c->items, c->w->n_img);
+    if (g4_team_cancelled (th, &c->all_cancelled, &c->cancelled))
       return;
     layer (th, c->w, &vm->layers[l]);
   }
-  pool_project (th, c->w, c->out);
+  pool_project (th, c->w);
 }
 
 int
@@ -375,14 +469,16 @@ g4_image_n_tokens (const g4_mmproj * mm, int width, int height, g4_image_sizing 
 }
 
 g4_status
-g4_image_encode_view (const g4_mmproj * mm, const g4_image_view * img, g4_image_sizing sizing,
-    int max_soft_tokens, int n_threads, const volatile int *cancel, float *out, int *n_tokens,
+g4_image_encode_many (const g4_mmproj * mm, g4_image_item * items, int n, int n_threads,
     g4_error * err)
 {
-  if (n_tokens)
-    *n_tokens = 0;
-  if (!mm || !img || !out)
-    return g4_set_error (err, G4_STATUS_INVALID_ARG, "g4_image_encode: NULL argument");
+  for (int i = 0; items && i < n; i++)
+    items[i].n_tokens = 0;
+  if (!mm || !items || n < 1)
+    return g4_set_error (err, G4_STATUS_INVALID_ARG, "g4_image_encode: no image");
+  for (int i = 0; i < n; i++)
+    if (!items[i].img || !items[i].out)
+      return g4_set_error (err, G4_STATUS_INVALID_ARG, "g4_image_encode: NULL argument");
   if (!mm->vision)
     return g4_set_error (err, G4_STATUS_INVALID_ARG, "the mmproj file has no vision encoder");
   if (n_threads < 0)
@@ -392,21 +488,66 @@ g4_image_encode_view (const g4_mmproj * mm, const g4_image_view * img, g4_image_
     n_threads = nc > 0 ? (int) nc : 1;
   }
   const g4_vision_model *vm = mm->vision;
-  uint8_t *canvas;
-  int W, H;
-  g4_status st = g4_image_prepare (vm, img, sizing, max_soft_tokens, &canvas, &W, &H, err);
-  if (st)
-    return st;
-  workspace w = { 0 };
-  w.n_threads = n_threads;
-  if ((st = workspace_init (&w, vm, W, H, err)))
-    return st;
-  encode_call c = {.w = &w,.canvas = canvas,.W = W,.cancel = cancel,.out = out };
-  g4_team_run (n_threads, encode, &c);
-  if (c.cancelled)
-    st = g4_set_error (err, G4_STATUS_CANCELLED, "image encoding cancelled");
-  else if (n_tokens)
-    *n_tokens = (w.nx / vm->merge) * (w.ny / vm->merge);
+  image_part stack[8];
+  image_part *img = n <= 8 ? stack : calloc ((size_t) n, sizeof *img);
+  if (!img)
+    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
+  g4_status st = G4_OK;
+  for (int i = 0; i < n && !st; i++) {
+    int W, H;
+    if (!g4_image_target_size (vm, items[i].img->width, items[i].img->height, items[i].sizing,
+            items[i].max_soft_tokens, &W, &H)) {
+      /* g4_image_prepare words the error */
+      uint8_t *canvas;
+      st = g4_image_prepare (vm, items[i].img, items[i].sizing, items[i].max_soft_tokens,
+          &canvas, &W, &H, err);
+      st = st ? st : g4_set_error (err, G4_STATUS_INVALID_ARG, "image %d has no size", i);
+    } else {
+      img[i] = (image_part) {.nx = W / vm->patch,.ny = H / vm->patch,.out = items[i].out };
+    }
+  }
+  workspace w = {.n_threads = n_threads,.img = img,.n_img = n };
+  if (!st)
+    st = workspace_init (&w, vm, err);
+  /* each canvas is written in the thread's one canvas slot, then kept in
+   * the arena beside the others */
+  for (int i = 0, off = 0; i < n && !st; i++) {
+    uint8_t *canvas;
+    int W, H;
+    st = g4_image_prepare (vm, items[i].img, items[i].sizing, items[i].max_soft_tokens, &canvas,
+        &W, &H, err);
+    if (st)
+      break;
+    memcpy (w.canvases + off, canvas, (size_t) W * H * 3);
+    img[i].canvas = w.canvases + off;
+    off += W * H * 3;
+  }
+  if (!st) {
+    encode_call c = {.w = &w,.items = items };
+    g4_team_run (n_threads, encode, &c);
+    if (c.cancelled)
+      st = g4_set_error (err, G4_STATUS_CANCELLED, "image encoding cancelled");
+    for (int i = 0; i < n && !st; i++)
+      items[i].n_tokens = (img[i].nx / vm->merge) * (img[i].ny / vm->merge);
+  }
+  if (img != stack)
+    free (img);
+  return st;
+}
+
+g4_status
+g4_image_encode_view (const g4_mmproj * mm, const g4_image_view * img, g4_image_sizing sizing,
+    int max_soft_tokens, int n_threads, const volatile int *cancel, float *out, int *n_tokens,
+    g4_error * err)
+{
+  g4_image_item item = {.img = img,.sizing = sizing,.max_soft_tokens = max_soft_tokens,
+    .out = out,.cancel = cancel
+  };
+  if (n_tokens)
+    *n_tokens = 0;
+  g4_status st = g4_image_encode_many (mm, &item, 1, n_threads, err);
+  if (!st && n_tokens)
+    *n_tokens = item.n_tokens;
   return st;
 }
 

@@ -134,6 +134,8 @@ struct g4_generation {
   bool in_thought;
   int label;                    /* tokens of the "thought\n" label still to skip */
   double t0;                    /* start of the current phase (prompt, then generation) */
+  int head;                     /* prompt positions before its first media */
+  bool head_cached;             /* the prefix cache holds the head, or will not take it */
   g4_generate_result r;
   bool done;
   g4_error err;                 /* how it ended: code G4_OK or the failure */
@@ -182,8 +184,14 @@ g4_generation_new (g4_session * s, const g4_batch * prompt, const g4_generate_pa
   g->suppress = g4_vocab_suppress_tokens (vocab, &g->n_suppress);
   if (p->constraint)
     g4_constraint_reset (p->constraint);
-  if (p->reuse_prefix)
-    g->fed = g->r.n_prompt_reused = g4_session_keep_prefix (s, prompt);
+  if (p->reuse_prefix) {
+    g->fed = g4_session_keep_prefix (s, prompt);
+    const int cached = g4_prefix_cache_load (p->prefix_cache, s, prompt);
+    g->fed = cached > g->fed ? cached : g->fed;
+    g->r.n_prompt_reused = g->fed;
+  }
+  g->head = g4_batch_head (prompt);
+  g->head_cached = !p->reuse_prefix || !p->prefix_cache || g->fed >= g->head;
   g->r.n_prompt = prompt->n;
   g->r.stop = G4_STOP_MAX_TOKENS;
   g->t0 = now_seconds ();
@@ -381,6 +389,10 @@ g4_generation_step (g4_generation * const *gens, int n, int max_prefill, g4_erro
     const bool sample = g->fed == g->prompt.n || g->fed + b[i].n == g->prompt.n;
     if (g->fed < g->prompt.n) {
       g->fed += b[i].n;
+      if (!g->head_cached && g->fed >= g->head) {
+        g4_prefix_cache_store (g->p.prefix_cache, g->s, &g->prompt);
+        g->head_cached = true;
+      }
       if (g->fed == g->prompt.n) {
         const double t = now_seconds ();
         g->r.prompt_seconds = t - g->t0;

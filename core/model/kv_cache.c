@@ -71,6 +71,25 @@ g4_kv_cache_store (g4_kv_cache * kv, int layer, int pos, const float *k, const f
   }
 }
 
+void
+g4_kv_cache_copy_head (g4_kv_cache * kv, int layer, int n, uint8_t * k, uint8_t * vt,
+    bool into_cache)
+{
+  g4_kv_layer *kl = &kv->layers[layer];
+  const size_t e = kv->esize, row = (size_t) n * e;
+  if (into_cache)
+    memcpy (kl->k, k, row * kl->width);
+  else
+    memcpy (k, kl->k, row * kl->width);
+  for (int i = 0; i < kl->width; i++) {
+    uint8_t *slots = kl->vt + (size_t) i * kl->cap * e;
+    if (into_cache)
+      memcpy (slots, vt + i * row, row);
+    else
+      memcpy (vt + i * row, slots, row);
+  }
+}
+
 g4_type
 g4_kv_cache_type (const g4_kv_cache * kv)
 {

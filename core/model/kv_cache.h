@@ -33,6 +33,11 @@ void g4_kv_cache_free (g4_kv_cache * kv);
 /* Stores rows k[width], v[width] of position pos. */
 void g4_kv_cache_store (g4_kv_cache * kv, int layer, int pos, const float *k, const float *v);
 
+/* Positions [0, n) of layer l (n <= its cap, in slots 0..n-1) to or from
+ * a compact copy: K as [n][width], V^T as [width][n]. */
+void g4_kv_cache_copy_head (g4_kv_cache * kv, int layer, int n, uint8_t * k, uint8_t * vt,
+    bool into_cache);
+
 /* Position held by slot s once positions 0..last_pos have been stored (-1: empty). */
 static inline int
 g4_kv_slot_pos (const g4_kv_layer * kl, int s, int last_pos)

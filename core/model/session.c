@@ -195,12 +195,21 @@ g4_session_reset (g4_session * s)
 }
 
 int
+g4_batch_head (const g4_batch * b)
+{
+  int k = 0;
+  while (b->tokens && k < b->n - 1 && !(b->embd && b->embd_mask && b->embd_mask[k]))
+    k++;
+  return k;
+}
+
+int
 g4_session_keep_prefix (g4_session * s, const g4_batch * b)
 {
   const g4_hparams *hp = &s->model->hp;
+  const int head = g4_batch_head (b);
   int k = 0;
-  while (k < s->n_past && k < b->n - 1 && b->tokens && !(b->embd_mask && b->embd_mask[k])
-      && s->held[k] == b->tokens[k])
+  while (k < s->n_past && k < head && s->held[k] == b->tokens[k])
     k++;
   /* ring slots of positions a later query still sees (the window before k)
    * must not have been overwritten by positions written after them */

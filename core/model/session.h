@@ -68,6 +68,11 @@ typedef struct {
  * (what g4_session_decode_many checks of each batch). */
 g4_status g4_session_check (const g4_session * s, const g4_batch * b, g4_error * err);
 
+/* The head of b: its positions before the first media row, at most
+ * b->n - 1 (the last position is always fed, for its logits); 0 without
+ * tokens. */
+int g4_batch_head (const g4_batch * b);
+
 /* Keeps the longest head of the positions s holds that equals the head of
  * b (tokens, up to the first media row, at most b->n - 1 positions) when
  * the sliding layers' rings still hold what later positions see of it, and

@@ -158,15 +158,30 @@ repetition_penalty (g4_sampler * s, float *logits)
   }
 }
 
-/* First index of the largest logit (NaN never wins). */
+#define LANES 16
+
+/* First index of the largest logit (NaN never wins; 0 when all are NaN).
+ * The maximum first, in independent lanes that vectorize, then its first
+ * index: greedy decoding of several sequences pays this per sequence. */
 static g4_token
 argmax (const float *logits, int n)
 {
-  g4_token best = 0;
-  for (int i = 1; i < n; i++)
-    if (logits[i] > logits[best] || (isnan (logits[best]) && !isnan (logits[i])))
-      best = i;
-  return best;
+  float part[LANES];
+  for (int j = 0; j < LANES; j++)
+    part[j] = -INFINITY;
+  int i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int j = 0; j < LANES; j++)
+      part[j] = logits[i + j] > part[j] ? logits[i + j] : part[j];
+  float max = -INFINITY;
+  for (int j = 0; j < LANES; j++)
+    max = part[j] > max ? part[j] : max;
+  for (; i < n; i++)
+    max = logits[i] > max ? logits[i] : max;
+  for (i = 0; i < n; i++)
+    if (logits[i] == max)
+      return i;
+  return 0;
 }
 
 /* Candidate order: higher logit first, lower id on ties. */

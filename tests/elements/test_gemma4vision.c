@@ -667,12 +667,14 @@ find_answer (GstBuffer * buf, gint parent)
 }
 
 /* Four gemma4vision elements sharing one model in one pipeline: with
- * max-batch=4 their jobs are decoded together (batch-max > 1) and every
- * element's answers are those of max-batch=1 (one job at a time): batched
- * decoding is bit-identical, greedy. Runs the pipeline to EOS; returns each
+ * max-batch=4 their jobs are decoded together (batch-max > 1), their frames
+ * encoded together (image-batch-max > 1), and every element's answers are
+ * those of max-batch=1 (one job at a time): batched decoding and encoding
+ * are bit-identical, greedy. Runs the pipeline to EOS; returns each
  * element's answers in order, joined by newlines. */
 static void
-run_shared (guint max_batch, gchar ** texts, guint * batch_max)
+run_shared (guint max_batch, gchar ** texts, guint * batch_max,
+    guint * image_batch_max)
 {
   GString *desc = g_string_new (NULL);
   const gint patterns[4] = { 0, 4, 7, 18 };
@@ -718,6 +720,7 @@ run_shared (guint max_batch, gchar ** texts, guint * batch_max)
     gchar *name = g_strdup_printf ("v%u", i);
     GstElement *v = gst_bin_get_by_name (GST_BIN (pipe), name);
     batch_max[i] = (guint) stat_u64 (v, "batch-max");
+    image_batch_max[i] = (guint) stat_u64 (v, "image-batch-max");
     fail_unless_equals_uint64 (stat_u64 (v, "jobs"), 3);
     fail_unless_equals_uint64 (stat_u64 (v, "model-users"), 4);
     gst_object_unref (v);
@@ -732,12 +735,15 @@ GST_START_TEST (test_shared_batch)
 {
   gchar *alone[4], *together[4];
   guint max_alone[4], max_together[4], most = 0;
+  guint images_alone[4], images_together[4], most_images = 0;
 
-  run_shared (1, alone, max_alone);
-  run_shared (4, together, max_together);
+  run_shared (1, alone, max_alone, images_alone);
+  run_shared (4, together, max_together, images_together);
   for (guint i = 0; i < 4; i++) {
     fail_unless_equals_int (max_alone[i], 1);
+    fail_unless_equals_int (images_alone[i], 1);
     most = MAX (most, max_together[i]);
+    most_images = MAX (most_images, images_together[i]);
     fail_unless_equals_int (strlen (together[i]) > 3, TRUE);
     fail_unless_equals_string (together[i], alone[i]);
     g_free (alone[i]);
@@ -745,7 +751,8 @@ GST_START_TEST (test_shared_batch)
   }
   fail_unless (most >= 2, "the four elements never decoded together");
   g_print ("shared batch: 4 elements x 3 frames, max-batch=4 decoded up to "
-      "%u together, every answer equal to max-batch=1's\n", most);
+      "%u together, encoded up to %u frames in one call, every answer equal "
+      "to max-batch=1's\n", most, most_images);
 }
 
 GST_END_TEST;
@@ -790,6 +797,88 @@ answer_beside (guint n, gboolean with_other)
   }
   return text;
 }
+
+/* Two gemma4vision elements sharing one model, one after the other: the
+ * second one's first prompt takes its head (the turn header before the
+ * image) from the model's prefix cache, which the first one filled, and its
+ * answer on the same frame is the one the first computed. */
+GST_START_TEST (test_shared_prefix)
+{
+  GstElement *e[2];
+  GstBus *bus[2];
+  GstHarness *h[2];
+  gchar *text[2];
+
+  for (guint i = 0; i < 2; i++) {
+    GstStructure *r;
+
+    e[i] = new_vision ("max-tokens", 8, NULL);
+    bus[i] = attach_bus (e[i]);
+    h[i] = video_harness (e[i], "RGB", W, H, FALSE);
+    wait_loaded (bus[i]);
+    gst_buffer_unref (push_pull (h[i], "RGB", W, H, 5));
+    r = wait_result (bus[i]);
+    fail_unless (r != NULL, "no answer");
+    text[i] = g_strdup (gst_structure_get_string (r, "text"));
+    gst_structure_free (r);
+  }
+  fail_unless_equals_uint64 (stat_u64 (e[0], "prompt-reused"), 0);
+  fail_unless (stat_u64 (e[1], "prompt-reused") > 0, "the second element "
+      "computed the head the first one had");
+  fail_unless_equals_string (text[1], text[0]);
+  g_print ("shared prefix: %" G_GUINT64_FORMAT " prompt positions taken from "
+      "the other element's, same answer\n", stat_u64 (e[1], "prompt-reused"));
+  for (guint i = 0; i < 2; i++) {
+    gst_harness_teardown (h[i]);
+    detach_bus (e[i], bus[i]);
+    gst_object_unref (e[i]);
+    g_free (text[i]);
+  }
+}
+
+GST_END_TEST;
+
+/* Four gemma4vision elements sharing one model get a frame each at the
+ * same moment: the frames are encoded in one call (image-batch-max > 1;
+ * which frames join a call depends on timing, so a few rounds are allowed),
+ * and every element answers each of its frames. */
+GST_START_TEST (test_shared_encode)
+{
+  GstElement *e[4];
+  GstBus *bus[4];
+  GstHarness *h[4];
+  guint64 most = 0;
+  guint round;
+
+  for (guint i = 0; i < 4; i++) {
+    e[i] = new_vision ("max-tokens", 4, NULL);
+    bus[i] = attach_bus (e[i]);
+    h[i] = video_harness (e[i], "RGB", W, H, FALSE);
+  }
+  for (guint i = 0; i < 4; i++)
+    wait_loaded (bus[i]);
+  for (round = 0; round < 5 && most < 2; round++) {
+    for (guint i = 0; i < 4; i++)
+      gst_buffer_unref (push_pull (h[i], "RGB", W, H, 4 * round + i));
+    for (guint i = 0; i < 4; i++) {
+      GstStructure *r = wait_result (bus[i]);
+      fail_unless (r != NULL, "element %u did not answer", i);
+      gst_structure_free (r);
+      most = MAX (most, stat_u64 (e[i], "image-batch-max"));
+    }
+  }
+  fail_unless (most >= 2, "four frames ready together were never encoded "
+      "together");
+  g_print ("shared encode: up to %" G_GUINT64_FORMAT " frames in one encoder "
+      "call after %u rounds\n", most, round);
+  for (guint i = 0; i < 4; i++) {
+    gst_harness_teardown (h[i]);
+    detach_bus (e[i], bus[i]);
+    gst_object_unref (e[i]);
+  }
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_shared_flush)
 {
@@ -1518,6 +1607,8 @@ gemma4vision_suite (void)
   tcase_add_test (tc, test_unencodable_frame);
   tcase_add_test (tc, test_shared_batch);
   tcase_add_test (tc, test_shared_flush);
+  tcase_add_test (tc, test_shared_prefix);
+  tcase_add_test (tc, test_shared_encode);
   tcase_add_test (tc, test_caps);
   tcase_add_test (tc, test_attach_modes);
   tcase_add_test (tc, test_sampling);

@@ -11,6 +11,8 @@
 #                the jobs in flight, the other takes over
 #   live-restart a live 30 s audio and a 10 s 30 fps video keep real time
 #                while the server is killed and restarted
+#   classify     task=classify: the server constrains the answer to the
+#                labels (response_format), every answer is one of them
 # (GEMMA4_TEST_MODEL, GEMMA4_TEST_MMPROJ, GEMMA4_TEST_DATA, GST_PLUGIN_PATH
 # set by meson; llama-server from llama_server.find_binary)
 import math
@@ -269,11 +271,30 @@ def case_live_restart():
     return 1 if failures else 0
 
 
+def case_classify():
+    labels = ["cat", "dog", "traffic light"]
+    with server() as srv:
+        result = run(f"videotestsrc pattern=ball num-buffers=8 ! "
+                     "video/x-raw,width=160,height=120,framerate=10/1 ! "
+                     f"gemma4vision {remote(srv)} {GREEDY} task=classify "
+                     f"labels=\"{','.join(labels)}\" max-tokens=48 ! fakesink sync=false",
+                     timeout=300)
+    if not check_run("classify", result):
+        return 1
+    answers = [r["text"] for r in result.records]
+    print(f"classify, 8 frames: {answers}")
+    if len(answers) != 8 or any(a not in labels for a in answers):
+        print(f"FAIL: every answer should be one of {labels}")
+        return 1
+    return 0
+
+
 CASES = {
     "agreement": case_agreement,
     "two-servers": case_two_servers,
     "failover": case_failover,
     "live-restart": case_live_restart,
+    "classify": case_classify,
 }
 
 if __name__ == "__main__":

@@ -16,7 +16,12 @@
  * - prefix reuse (g4_generate_params.reuse_prefix): a prompt whose head
  *   (before its media) is the previous job's keeps those positions and gives
  *   what a fresh session gives; when the sliding layers' ring no longer holds
- *   the window before the head, nothing is kept (same result).
+ *   the window before the head, nothing is kept (same result);
+ * - the prefix cache (g4_generate_params.prefix_cache): a head computed by
+ *   one session is copied into another session's (other batch size) and
+ *   gives what computing it gives; a head a ring wrapped over is not
+ *   stored; heads of another model or KV type, and a head longer than the
+ *   prompt's, are not loaded; the least recently used head goes first.
  * usage: test_batched MODEL.gguf (the real-vocabulary model) */
 #include <math.h>
 #include <stdio.h>
@@ -30,17 +35,24 @@ static g4_model *model;
 static int V, d;
 
 static g4_session *
-new_session (int n_batch, volatile int *cancel)
+new_session_kv (int n_batch, volatile int *cancel, g4_kv_type kv)
 {
   g4_session_params sp = g4_session_default_params ();
   sp.n_ctx = 256;
   sp.n_batch = n_batch;
   sp.cancel = cancel;
+  sp.kv_type = kv;
   g4_session *s = NULL;
   g4_error err = { 0 };
   if (g4_session_new (model, &sp, &s, &err))
     printf ("session: %s\n", err.message);
   return s;
+}
+
+static g4_session *
+new_session (int n_batch, volatile int *cancel)
+{
+  return new_session_kv (n_batch, cancel, g4_session_default_params ().kv_type);
 }
 
 /* A prompt of n positions: tokens, with optional media rows at [m0, m0+nm). */
@@ -342,6 +354,85 @@ check_prefix_reuse (void)
   free (second.embd);
 }
 
+/* ---- prefix cache ---------------------------------------------------------- */
+
+/* Runs p on a new session (n_batch, kv type) with reuse_prefix and cache c. */
+static void
+run_cached (g4_prefix_cache * c, int n_batch, g4_kv_type kv, const prompt * p, outcome * o)
+{
+  memset (o, 0, sizeof *o);
+  g4_session *s = new_session_kv (n_batch, NULL, kv);
+  g4_error err = { 0 };
+  CHECK (s != NULL);
+  if (!s)
+    return;
+  g4_generate_params gp = params_of (0, &o->out);
+  gp.max_tokens = 12;
+  gp.reuse_prefix = true;
+  gp.prefix_cache = c;
+  g4_batch pb = batch_of (p);
+  o->st = g4_generate (s, &pb, &gp, &o->r, &err);
+  CHECK (o->st == G4_OK, "generate: %s", err.message);
+  g4_session_free (s);
+}
+
+static void
+check_prefix_cache (void)
+{
+  enum { HEAD = 9 };
+  prompt first, second, other;
+  make_prompt (&first, 30, 41, HEAD, 8, true);
+  make_prompt (&second, 27, 42, HEAD, 5, true);
+  make_prompt (&other, 20, 43, HEAD, 5, true);
+  memcpy (second.tok, first.tok, sizeof (g4_token) * HEAD);
+  g4_prefix_cache *c = NULL;
+  g4_error err = { 0 };
+  CHECK (g4_prefix_cache_new (model, 0, &c, &err) == G4_STATUS_INVALID_ARG);
+  CHECK (g4_prefix_cache_new (model, 1, &c, &err) == G4_OK, "%s", err.message);
+  outcome a, b, ref, f16, wrapped;
+  run_cached (NULL, 0, G4_KV_F32, &second, &ref);
+  run_cached (c, 0, G4_KV_F32, &first, &a);
+  run_cached (c, 5, G4_KV_F32, &second, &b);
+  CHECK (a.r.n_prompt_reused == 0, "an empty cache gave %d positions", a.r.n_prompt_reused);
+  CHECK (b.r.n_prompt_reused == HEAD, "%d positions from the cache, expected %d",
+      b.r.n_prompt_reused, HEAD);
+  CHECK (b.r.n_generated == ref.r.n_generated && !strcmp (b.out.text, ref.out.text),
+      "the cached head changed the answer: '%s' vs '%s'", b.out.text, ref.out.text);
+  /* a session of another KV type computes its own */
+  run_cached (c, 0, G4_KV_F16, &second, &f16);
+  CHECK (f16.r.n_prompt_reused == 0, "an F32 head was copied into an F16 cache");
+  /* a prompt whose head is shorter than the cached one */
+  prompt shorter = second;
+  shorter.embd = second.embd;
+  for (int i = HEAD - 3; i < HEAD; i++)
+    shorter.mask[i] = true;
+  outcome sh;
+  run_cached (c, 0, G4_KV_F32, &shorter, &sh);
+  CHECK (sh.r.n_prompt_reused == 0, "a head longer than the prompt's was loaded");
+  /* max_heads 1: the other head replaces the first (the F16 one came last) */
+  g4_prefix_cache_free (c);
+  CHECK (g4_prefix_cache_new (model, 1, &c, &err) == G4_OK, "%s", err.message);
+  run_cached (c, 0, G4_KV_F32, &first, &a);
+  run_cached (c, 0, G4_KV_F32, &other, &a);
+  run_cached (c, 0, G4_KV_F32, &second, &b);
+  CHECK (b.r.n_prompt_reused == 0, "the evicted head was still there");
+  run_cached (c, 0, G4_KV_F32, &second, &b);
+  CHECK (b.r.n_prompt_reused == HEAD, "the head stored last was not there");
+  /* a ring of 6 + 8 - 1 slots has wrapped over the head once it is fed */
+  g4_prefix_cache_free (c);
+  CHECK (g4_prefix_cache_new (model, 4, &c, &err) == G4_OK, "%s", err.message);
+  run_cached (c, 8, G4_KV_F32, &first, &a);
+  run_cached (c, 0, G4_KV_F32, &second, &wrapped);
+  CHECK (wrapped.r.n_prompt_reused == 0, "a head from a wrapped ring was stored");
+  CHECK (!strcmp (wrapped.out.text, ref.out.text));
+  printf ("prefix cache: a %d-position head copied across sessions, answer as computed\n",
+      HEAD);
+  g4_prefix_cache_free (c);
+  free (first.embd);
+  free (second.embd);
+  free (other.embd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -355,6 +446,7 @@ main (int argc, char **argv)
     free (pre[i].embd);
   check_generation_steps ();
   check_prefix_reuse ();
+  check_prefix_cache ();
   g4_model_free (model);
   printf ("%s\n", test_failures ? "FAILED" : "batched decoding checks passed");
   return test_exit_status ();

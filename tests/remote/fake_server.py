@@ -9,16 +9,24 @@ Prints "PORT <n>" once it listens (on PORT, default any free one) and
 stops when its standard input closes. GET /health, GET /v1/models and
 POST /v1/chat/completions behave as MODE says; GET /control?mode=M&arg=A
 switches the mode, GET /control/stats returns what was asked so far
-({"chat": n, "health": n, "models": n, "last": the last chat body}).
+({"chat": n, "health": n, "models": n, "last": the last chat body,
+"open": chats not answered yet, "closed": chats the client left before
+their answer, "most_open": the most chats open at once}).
 
 Modes (ARG in parentheses):
-  ok          canned SSE completions: "hello from NAME", or a box list when
-              the request has a response_format; reasoning_content first
+  ok          canned SSE completions: "hello from NAME", or when the request
+              has a response_format the last label of a string enum as JSON
+              (classification), else a box list; reasoning_content first
               when thinking is on
   e500        chat answers 500
   e429        the first ARG (1) chats answer 429 with Retry-After: 1
   loading     /health and chat answer 503 for ARG (1.5) seconds from start
   slow        chat waits ARG (3) seconds before its first byte
+  numbered    chat n (from 1) answers "answer T" after ARG (1) seconds times
+              (4 - (n - 1) % 4) / 4 (of each 4 requests at once, the last
+              is answered first), T the first mm:ss time stamp of the
+              request's messages (gemma4caption's frame times), else n
+  trickle     as ok, ARG (0.3) seconds between the answer's chunks
   reset       chat sends one SSE chunk, then resets the connection
   malformed   chat sends an SSE chunk that is not JSON
   huge        chat streams 100 MB of valid chunks
@@ -28,6 +36,7 @@ Modes (ARG in parentheses):
   auth        chat wants "Authorization: Bearer ARG", else 401
 """
 import json
+import re
 import socket
 import struct
 import sys
@@ -40,7 +49,7 @@ NAME = sys.argv[1] if len(sys.argv) > 1 else 'fake'
 STATE = {'mode': sys.argv[2] if len(sys.argv) > 2 else 'ok',
          'arg': sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None,
          'start': time.monotonic(), 'chat': 0, 'health': 0, 'models': 0,
-         'last': None}
+         'last': None, 'open': 0, 'closed': 0, 'most_open': 0}
 LOCK = threading.Lock()
 STOP = threading.Event()
 
@@ -76,7 +85,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def hang(self):
+    def hang(self, chat=False):
         # keep the connection open, answer nothing, until the client leaves
         self.connection.settimeout(0.2)
         while not STOP.is_set():
@@ -87,6 +96,9 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             except OSError:
                 break
+        if chat and not STOP.is_set():
+            with LOCK:
+                STATE['closed'] += 1
         self.close_connection = True
 
     def loading(self):
@@ -104,7 +116,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_plain(200, '{}')
         if url.path == '/control/stats':
             with LOCK:
-                s = {k: STATE[k] for k in ('chat', 'health', 'models', 'last')}
+                s = {k: STATE[k] for k in ('chat', 'health', 'models', 'last',
+                                           'open', 'closed', 'most_open')}
             return self.send_plain(200, json.dumps(s))
         if STATE['mode'] == 'hang':
             return self.hang()
@@ -151,9 +164,18 @@ class Handler(BaseHTTPRequestHandler):
             STATE['chat'] += 1
             STATE['last'] = body
             count = STATE['chat']
+            STATE['open'] += 1
+            STATE['most_open'] = max(STATE['most_open'], STATE['open'])
+        try:
+            self.chat(body, count)
+        finally:
+            with LOCK:
+                STATE['open'] -= 1
+
+    def chat(self, body, count):
         mode = STATE['mode']
         if mode in ('hang', 'hangchat'):
-            return self.hang()
+            return self.hang(chat=True)
         if mode == 'e500':
             return self.send_plain(500, '{"error":{"message":"internal"}}')
         if mode == 'e429' and count <= arg(1):
@@ -165,6 +187,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_plain(401, '{"error":"unauthorized"}')
         if mode == 'slow':
             if STOP.wait(arg(3.0)):
+                return
+        if mode == 'numbered':
+            if STOP.wait(arg(1.0) * (4 - (count - 1) % 4) / 4):
                 return
         if mode == 'wrongtype':
             return self.send_plain(200, '<html>hello</html>', 'text/html')
@@ -193,11 +218,19 @@ class Handler(BaseHTTPRequestHandler):
         kwargs = body.get('chat_template_kwargs', {})
         if kwargs.get('enable_thinking'):
             self.sse(chunk({'reasoning_content': 'let me think'}))
-        if 'response_format' in body:
+        schema = body.get('response_format', {}).get('json_schema', {}).get('schema', {})
+        if schema.get('type') == 'string' and schema.get('enum'):
+            answer = json.dumps(schema['enum'][-1])
+        elif 'response_format' in body:
             answer = '[{"box_2d": [100, 200, 500, 600], "label": "cat"}]'
+        elif mode == 'numbered':
+            stamp = re.search(r'\b\d\d:\d\d\b', json.dumps(body['messages']))
+            answer = 'answer %s' % (stamp.group(0) if stamp else count)
         else:
             answer = 'hello from %s' % NAME
         for i in range(0, len(answer), 6):
+            if mode == 'trickle' and i and STOP.wait(arg(0.3)):
+                return
             self.sse(chunk({'content': answer[i:i + 6]}))
         self.sse(chunk(finish='stop'))
         self.sse(chunk(usage={'prompt_tokens': 10, 'completion_tokens': 7,

@@ -60,6 +60,71 @@ test_sse_any_cut (void)
   }
 }
 
+/* Gemma 4's channel markers in "content" (llama-server passes them on for
+ * some answers): the markers go, what lies between them is thought, also
+ * when a marker is cut between chunks; "<" that begins no marker stays. */
+static const gchar channel_stream[] =
+    "data: {\"choices\":[{\"delta\":{\"content\":\"<|chan\"}}]}\n\n"
+    "data: {\"choices\":[{\"delta\":{\"content\":\"nel>thought\\nhmm<cha\"}}]}\n\n"
+    "data: {\"choices\":[{\"delta\":{\"content\":\"nnel|>a <b> \"}}]}\n\n"
+    "data: {\"choices\":[{\"delta\":{\"content\":\"cat<channel|><\"}}]}\n\n"
+    "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+    "data: [DONE]\n\n";
+
+static void
+test_sse_channel_markers (void)
+{
+  const gsize len = strlen (channel_stream);
+  const gchar *whole = "{\"choices\":[{\"message\":{\"content\":"
+      "\"<channel|>x<|channel>y\"},\"finish_reason\":\"stop\"}]}";
+  Sink w = { g_string_new (NULL), g_string_new (NULL), 0, 0 };
+  guint tokens;
+
+  for (gsize cut = 0; cut <= len; cut++) {
+    Sink s = { g_string_new (NULL), g_string_new (NULL), 0, 0 };
+    G4RemoteSse *sse = g4remote_sse_new (on_piece, &s);
+    GError *error = NULL;
+    if (g4remote_sse_feed (sse, channel_stream, cut, &error))
+      g4remote_sse_feed (sse, channel_stream + cut, len - cut, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (s.answer->str, ==, "a <b> cat<");
+    g_assert_cmpstr (s.thought->str, ==, "thought\nhmm");
+    g4remote_sse_free (sse);
+    g_string_free (s.answer, TRUE);
+    g_string_free (s.thought, TRUE);
+  }
+  /* a stray closing marker first, as llama-server sent it */
+  g_assert_true (g4remote_deliver_completion (whole, strlen (whole),
+          on_piece, &w, &tokens, NULL));
+  g_assert_cmpstr (w.answer->str, ==, "x");
+  g_assert_cmpstr (w.thought->str, ==, "y");
+  g_string_free (w.answer, TRUE);
+  g_string_free (w.thought, TRUE);
+}
+
+/* A classification's schema is one of the labels; its answer is read as
+ * a JSON string, or as plain text from a server that ignored it. */
+static void
+test_choice (void)
+{
+  const gchar *labels[] = { "cat", "dog \"big\"" };
+  gchar *schema = g4remote_choice_schema (labels, 2);
+  gchar *a;
+
+  g_assert_cmpstr (schema, ==,
+      "{\"type\":\"string\",\"enum\":[\"cat\",\"dog \\\"big\\\"\"]}");
+  g_free (schema);
+  a = g4remote_choice_answer (" \"dog \\\"big\\\"\"\n");
+  g_assert_cmpstr (a, ==, "dog \"big\"");
+  g_free (a);
+  a = g4remote_choice_answer (" cat \n");
+  g_assert_cmpstr (a, ==, "cat");
+  g_free (a);
+  a = g4remote_choice_answer ("[1]");
+  g_assert_cmpstr (a, ==, "[1]");
+  g_free (a);
+}
+
 static void
 expect_protocol_error (const gchar * text)
 {
@@ -294,7 +359,7 @@ static void
 test_client_config (void)
 {
   G4RemoteConfig c = { "http://127.0.0.1:9", NULL, "G4_TEST_NO_SUCH_KEY",
-    G4REMOTE_DIALECT_AUTO, 2
+    G4REMOTE_DIALECT_AUTO, 2, NULL
   };
   GError *error = NULL;
 
@@ -312,6 +377,8 @@ main (int argc, char **argv)
   g_test_add_func ("/remote/sse/any-cut", test_sse_any_cut);
   g_test_add_func ("/remote/sse/malformed", test_sse_malformed);
   g_test_add_func ("/remote/sse/stop", test_sse_stop);
+  g_test_add_func ("/remote/sse/channel-markers", test_sse_channel_markers);
+  g_test_add_func ("/remote/choice", test_choice);
   g_test_add_func ("/remote/sse/whole-completion", test_whole_completion);
   g_test_add_func ("/remote/body", test_body);
   g_test_add_func ("/remote/wav-and-sizes", test_wav_and_sizes);

@@ -429,6 +429,68 @@ GST_START_TEST (test_asr_partial_results)
 
 GST_END_TEST;
 
+typedef struct
+{
+  gint64 first_partial, first_final;
+} PartialTimes;
+
+static void
+time_records (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
+{
+  PartialTimes *t = data;
+  GstMapInfo map;
+  gint64 *when;
+
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  when = g_strstr_len ((const gchar *) map.data, map.size,
+      "\"is_final\":false") ? &t->first_partial : &t->first_final;
+  if (!*when)
+    *when = g_get_monotonic_time ();
+  gst_buffer_unmap (buf, &map);
+}
+
+/* partial-results with requests pipelined: the oldest job's pieces go out
+ * as the server streams them (0.3 s apart here), not all at once with its
+ * answer. */
+GST_START_TEST (test_asr_partial_results_stream)
+{
+  Server *s = server_start ("alpha", "trickle", "0.3");
+  /* live: the sinks need no preroll, which would hold the first partial
+   * in the JSON sink until the text sink got its first buffer */
+  gchar *desc = g_strdup_printf ("audiotestsrc is-live=true num-buffers=10 "
+      "samplesperbuffer=1600 ! audio/x-raw,format=S16LE,rate=16000,channels=1 "
+      "! gemma4asr name=e backend=openai server-url=%s vad=none "
+      "chunk-duration=1000 partial-results=true max-inflight=4 "
+      "request-timeout=10000 ! fakesink sync=false "
+      "e.json_src ! fakesink name=j sync=false signal-handoffs=true", s->url);
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstElement *j = gst_bin_get_by_name (GST_BIN (p), "j");
+  GstBus *bus = gst_element_get_bus (p);
+  GstMessage *m;
+  PartialTimes t = { 0 };
+
+  g_signal_connect (j, "handoff", G_CALLBACK (time_records), &t);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  m = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS);
+  gst_message_unref (m);
+  gst_element_set_state (p, GST_STATE_NULL);
+  g_print ("first partial %.2f s before the first final record\n",
+      (t.first_final - t.first_partial) / 1e6);
+  fail_unless (t.first_partial && t.first_final);
+  /* three chunks 0.3 s apart: the first piece about 0.6 s before the end */
+  fail_unless (t.first_final - t.first_partial > 400 * 1000,
+      "the partial results came with the answer");
+  gst_object_unref (j);
+  gst_object_unref (bus);
+  gst_object_unref (p);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
 static GstPadProbeReturn
 count_rois (GstPad * pad, GstPadProbeInfo * info, gpointer n)
 {
@@ -480,6 +542,34 @@ GST_START_TEST (test_vision_detect)
   gst_object_unref (sink);
   gst_object_unref (bus);
   gst_object_unref (p);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+/* gemma4vision classify: the labels as the answer's schema (a JSON string
+ * out of them), the answer read back as the bare label. */
+GST_START_TEST (test_vision_classify)
+{
+  Server *s = server_start ("alpha", "ok", NULL);
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=2 ! "
+      "video/x-raw,width=320,height=240 ! gemma4vision name=e "
+      "backend=openai server-url=%s task=classify labels=cat,dog "
+      "request-timeout=10000 ! fakesink sync=false", s->url);
+  gchar *body;
+  Run r;
+
+  run_pipeline (desc, &r, NULL, NULL);
+  fail_unless (r.eos && !r.error);
+  fail_unless_equals_int (r.ok, 2);
+  for (guint i = 0; i < r.texts->len; i++)
+    fail_unless_equals_string (g_ptr_array_index (r.texts, i), "dog");
+  body = server_last_body (s);
+  fail_unless (strstr (body, "\"schema\":{\"type\":\"string\","
+          "\"enum\":[\"cat\",\"dog\"]}"), "%.300s", body);
+  g_free (body);
+  run_clear (&r);
   g_free (desc);
   server_stop (s);
 }
@@ -1021,6 +1111,189 @@ GST_START_TEST (test_live_overload_drops)
 
 GST_END_TEST;
 
+/* ---- several requests in flight ---------------------------------------- */
+
+/* 8 chunks, each answered in 1 s, 4 in flight: about 2 s, not 8; every job
+ * in the stats; the server had 4 requests open at once. */
+GST_START_TEST (test_inflight_throughput)
+{
+  Server *s = server_start ("alpha", "slow", "1");
+  Run r;
+
+  run_asr (s, 8, "max-inflight=4", &r);
+  print_case ("inflight-throughput", &r);
+  fail_unless (r.eos && !r.error);
+  fail_unless_equals_int (r.ok, 8);
+  fail_unless_equals_uint64 (stat (&r, "jobs") + stat (&r, "drops"), 8);
+  fail_unless_equals_int (server_count (s, "most_open"), 4);
+  fail_unless (r.took < 4 * G_USEC_PER_SEC, "8 jobs of 1 s with 4 in flight "
+      "took %.1f s", r.took / 1e6);
+  run_clear (&r);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+/* Of each 4 requests in flight the last is answered first: the results
+ * still go out in stream order (gemma4caption windows of 1 s, answered
+ * with their first frame's time stamp). */
+GST_START_TEST (test_inflight_order)
+{
+  Server *s = server_start ("alpha", "numbered", "0.8");
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=40 ! "
+      "video/x-raw,width=160,height=120,framerate=5/1 ! gemma4caption "
+      "name=e backend=openai server-url=%s window=1000 window-overlap=0 "
+      "frames-per-window=1 prompt=Describe. max-inflight=4 "
+      "request-timeout=10000 ! fakesink sync=false", s->url);
+  Run r;
+
+  run_pipeline (desc, &r, NULL, NULL);
+  print_case ("inflight-order", &r);
+  fail_unless (r.eos && !r.error);
+  fail_unless_equals_int (r.ok, 8);
+  for (guint i = 0; i < r.texts->len; i++) {
+    gchar *want = g_strdup_printf ("answer 00:%02u", i);
+    fail_unless_equals_string (g_ptr_array_index (r.texts, i), want);
+    g_free (want);
+  }
+  fail_unless (server_count (s, "most_open") >= 3);
+  run_clear (&r);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+/* A flush while 4 requests wait for a server that never answers: all 4
+ * connections close at once, and the element takes data again. */
+GST_START_TEST (test_inflight_flush_cancels_all)
+{
+  Server *s = server_start ("alpha", "hangchat", NULL);
+  gchar *desc = asr_desc (s->url, 8, FALSE,
+      "max-inflight=4 request-timeout=60000");
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstElement *e = gst_bin_get_by_name (GST_BIN (p), "e");
+  GstPad *sink = gst_element_get_static_pad (e, "sink");
+  gint64 t0, until;
+
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (server_count (s, "open") < 4 && g_get_monotonic_time () < until)
+    g_usleep (20000);
+  fail_unless_equals_int (server_count (s, "open"), 4);
+  t0 = g_get_monotonic_time ();
+  fail_unless (gst_pad_send_event (sink, gst_event_new_flush_start ()));
+  fail_unless (gst_pad_send_event (sink, gst_event_new_flush_stop (TRUE)));
+  until = t0 + 2 * G_USEC_PER_SEC;
+  while (server_count (s, "closed") < 4 && g_get_monotonic_time () < until)
+    g_usleep (20000);
+  g_print ("inflight-flush: %" G_GINT64_FORMAT " of 4 connections closed in "
+      "%.0f ms\n", server_count (s, "closed"),
+      (g_get_monotonic_time () - t0) / 1e3);
+  fail_unless_equals_int (server_count (s, "closed"), 4);
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (sink);
+  gst_object_unref (e);
+  gst_object_unref (p);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+/* ---- READY->PAUSED waits for the server ------------------------------- */
+
+/* No server answers within request-timeout: the state change to PAUSED
+ * itself fails, with an ERROR naming the URL; before that it is ASYNC with
+ * PROGRESS messages. */
+GST_START_TEST (test_start_state_change_fails)
+{
+  Server *s = server_start ("alpha", "hang", NULL);
+  gchar *desc = asr_desc (s->url, 1, FALSE, "request-timeout=1500");
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (p);
+  GstStateChangeReturn ret;
+  GstState state;
+  Run r;
+
+  run_init (&r);
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_ASYNC);
+  ret = gst_element_get_state (p, &state, NULL, 10 * GST_SECOND);
+  /* the ERROR may reach the pipeline's bus after the state change ended */
+  for (GstMessage * m; !r.error && (m = gst_bus_timed_pop (bus,
+              5 * GST_SECOND)); gst_message_unref (m))
+    take_message (&r, m);
+  g_print ("start-state-change-fails: %s, state %s, error: %s\n",
+      gst_element_state_change_return_get_name (ret),
+      gst_element_state_get_name (state), r.error);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
+  fail_unless (r.error && strstr (r.error, s->url), "%s", r.error);
+  fail_unless (r.progress_waiting >= 1);
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  run_clear (&r);
+  gst_object_unref (bus);
+  gst_object_unref (p);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+/* The server answers late (1.5 s loading): PAUSED is reached once it
+ * does, not before. */
+GST_START_TEST (test_start_waits_for_server)
+{
+  Server *s = server_start ("alpha", "loading", "1.5");
+  gchar *desc = asr_desc (s->url, 1, FALSE, "request-timeout=8000");
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstState state;
+  gint64 t0 = g_get_monotonic_time ();
+
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_ASYNC);
+  fail_unless_equals_int (gst_element_get_state (p, &state, NULL,
+          10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (state, GST_STATE_PAUSED);
+  g_print ("start-waits-for-server: PAUSED after %.2f s\n",
+      (g_get_monotonic_time () - t0) / 1e6);
+  fail_unless (g_get_monotonic_time () - t0 > G_USEC_PER_SEC);
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (p);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+/* A change to NULL while READY->PAUSED waits for a server that never
+ * answers returns at once. */
+GST_START_TEST (test_stop_while_waiting_for_server)
+{
+  Server *s = server_start ("alpha", "hang", NULL);
+  gchar *desc = asr_desc (s->url, 1, FALSE, "request-timeout=30000");
+  GstElement *p = gst_parse_launch (desc, NULL);
+  gint64 t0;
+
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_ASYNC);
+  g_usleep (300000);
+  t0 = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  g_print ("stop-while-waiting: NULL in %.0f ms\n",
+      (g_get_monotonic_time () - t0) / 1e3);
+  fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC);
+  gst_object_unref (p);
+  g_free (desc);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
 /* ---- properties ------------------------------------------------------------- */
 
 GST_START_TEST (test_properties)
@@ -1100,6 +1373,7 @@ openai_suite (void)
   tcase_add_test (tc, test_asr_happy);
   tcase_add_test (tc, test_asr_thinking_sglang);
   tcase_add_test (tc, test_asr_partial_results);
+  tcase_add_test (tc, test_asr_partial_results_stream);
   tcase_add_test (tc, test_vision_detect);
   tcase_add_test (tc, test_caption_window);
   tcase_add_test (tc, test_two_servers_share);
@@ -1123,6 +1397,13 @@ openai_suite (void)
   tcase_add_test (tc, test_stop_cancels_request);
   tcase_add_test (tc, test_state_cycle_while_connecting);
   tcase_add_test (tc, test_live_overload_drops);
+  tcase_add_test (tc, test_inflight_throughput);
+  tcase_add_test (tc, test_inflight_order);
+  tcase_add_test (tc, test_inflight_flush_cancels_all);
+  tcase_add_test (tc, test_start_state_change_fails);
+  tcase_add_test (tc, test_vision_classify);
+  tcase_add_test (tc, test_start_waits_for_server);
+  tcase_add_test (tc, test_stop_while_waiting_for_server);
   return s;
 }
 

@@ -120,6 +120,25 @@ check_greedy (void)
   CHECK (agree == 200);
   g4_sampler_free (sg);
   g4_sampler_free (sk);
+
+  /* NaN never wins, in the vector lanes or in the tail (37 = 2 x 16 + 5);
+   * all NaN gives 0 */
+  enum { M = 37 };
+  g4_sampler *sm = g4_sampler_new (&greedy, M);
+  float v[M];
+  for (int best = 0; best < M; best++) {
+    for (int i = 0; i < M; i++)
+      v[i] = i % 3 ? NAN : -1.0f - (float) i;
+    v[best] = 2.0f;
+    CHECK (g4_sampler_sample (sm, v) == best, "maximum at %d", best);
+  }
+  for (int i = 0; i < M; i++)
+    v[i] = NAN;
+  CHECK (g4_sampler_sample (sm, v) == 0);
+  for (int i = 0; i < M; i++)
+    v[i] = i == 0 ? NAN : -INFINITY;
+  CHECK (g4_sampler_sample (sm, v) == 1, "the first non-NaN of all -inf");
+  g4_sampler_free (sm);
 }
 
 static void
