@@ -343,18 +343,19 @@ gst_gemma4_model_acquire (GstGemma4Model * m, const volatile gint * cancel)
   gint me;                      /* its address identifies this waiter */
 
   g_mutex_lock (&m->lock);
-  if (!m->busy && g_queue_is_empty (&m->waiters)) {
+  if (!m->busy && !m->stepping && g_queue_is_empty (&m->waiters)) {
     m->busy = TRUE;
     g_mutex_unlock (&m->lock);
     return TRUE;
   }
   g_queue_push_tail (&m->waiters, &me);
   while (!g_atomic_int_get (cancel)
-      && (m->busy || g_queue_peek_head (&m->waiters) != &me))
+      && (m->busy || m->stepping || g_queue_peek_head (&m->waiters) != &me))
     g_cond_wait (&m->turn_cond, &m->lock);
   g_queue_remove (&m->waiters, &me);
   if (g_atomic_int_get (cancel)) {
     g_cond_broadcast (&m->turn_cond);
+    g_cond_broadcast (&m->batch_cond);
     g_mutex_unlock (&m->lock);
     return FALSE;
   }
@@ -369,6 +370,7 @@ gst_gemma4_model_release (GstGemma4Model * m)
   g_mutex_lock (&m->lock);
   m->busy = FALSE;
   g_cond_broadcast (&m->turn_cond);
+  g_cond_broadcast (&m->batch_cond);
   g_mutex_unlock (&m->lock);
 }
 
@@ -446,6 +448,7 @@ step_batch (GstGemma4Model * m)
   g4_generation_step (gens, (int) n, chunk, &err);
   g_mutex_lock (&m->lock);
   m->stepping = FALSE;
+  g_cond_broadcast (&m->turn_cond);
   for (i = m->active->len; i-- > 0;) {
     BatchJob *j = g_ptr_array_index (m->active, i);
     if (g4_generation_done (j->g)) {
@@ -471,7 +474,7 @@ gst_gemma4_model_generate (GstGemma4Model * m, g4_generation * g,
       joined = FALSE;
       break;
     }
-    if (!m->stepping)
+    if (!m->stepping && !m->busy && g_queue_is_empty (&m->waiters))
       step_batch (m);
     else
       g_cond_wait (&m->batch_cond, &m->lock);

@@ -8,7 +8,12 @@
  * of all elements sharing the model join one running batch as they arrive,
  * every forward pass decoding all of them (the weights are read once for
  * all), and leave it as they finish; images ready at the same time share
- * one call of the vision encoder the same way. */
+ * one call of the vision encoder the same way. The turn and the batch's
+ * passes never run at once: both would draw from the same cores (each
+ * half of them, or more threads than cores), and one after the other they
+ * finish sooner (measured: 4 elements sharing E2B, 0.48 -> 0.53-0.60
+ * results/s on 2 cores). A caller waiting for the turn goes before the next
+ * pass. */
 #ifndef __GST_GEMMA4_MODEL_REGISTRY_H__
 #define __GST_GEMMA4_MODEL_REGISTRY_H__
 
@@ -49,7 +54,8 @@ const gchar *gst_gemma4_model_get_path (GstGemma4Model * m);
 guint gst_gemma4_model_get_serial (GstGemma4Model * m);
 guint gst_gemma4_model_get_users (GstGemma4Model * m);
 
-/* The encoders' turn: waits for this caller's, in arrival order. Returns
+/* The encoders' turn: waits for this caller's, in arrival order, and for
+ * the running batch pass to end (no pass starts while it is held). Returns
  * FALSE without the turn when *cancel becomes non-zero (callers raise it and
  * then call gst_gemma4_model_wake()). */
 gboolean gst_gemma4_model_acquire (GstGemma4Model * m,

@@ -6,6 +6,7 @@ each on its own live source (many cameras on one machine).
 usage: GST_PLUGIN_PATH=build/gst-plugin scripts/bench-shared-model.py \\
            MODEL.gguf MMPROJ.gguf [--streams 4] [--fps 10] [--seconds 60] \\
            [--max-batch N] [--max-tokens 32] [--threads T] [--warmup S]
+           [--policy auto|latency|throughput]
 
 Runs STREAMS branches videotestsrc is-live=true (each its own pattern, FPS
 frames/s) ! gemma4vision task=describe ! fakesink for SECONDS after WARMUP
@@ -43,6 +44,8 @@ def main():
     ap.add_argument("--max-batch", type=int, default=4)
     ap.add_argument("--max-tokens", type=int, default=32)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--policy", default="auto",
+                    choices=["auto", "latency", "throughput"])
     a = ap.parse_args()
     Gst.init(None)
     patterns = [0, 1, 13, 18, 24, 11, 12, 14]
@@ -53,7 +56,8 @@ def main():
             f"video/x-raw,format=RGB,width=320,height=240,framerate={a.fps}/1 ! "
             f"gemma4vision name=v{i} model-path=\"{a.model}\" "
             f"mmproj-path=\"{a.mmproj}\" task=describe max-tokens={a.max_tokens} "
-            f"max-batch={a.max_batch} n-threads={a.threads} ! fakesink sync=false")
+            f"max-batch={a.max_batch} scheduling-policy={a.policy} "
+            f"n-threads={a.threads} ! fakesink sync=false")
     pipe = Gst.parse_launch(" ".join(branches))
     elements = [pipe.get_by_name(f"v{i}") for i in range(a.streams)]
     bus = pipe.get_bus()
@@ -83,7 +87,8 @@ def main():
     print(json.dumps({
         "results_per_s": total,
         "elements": per, "streams": a.streams, "fps": a.fps,
-        "max_batch": a.max_batch, "max_tokens": a.max_tokens,
+        "max_batch": a.max_batch, "policy": a.policy,
+        "max_tokens": a.max_tokens,
         "seconds": wall, "threads": a.threads}))
 
 

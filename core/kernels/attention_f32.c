@@ -134,26 +134,74 @@ g4_attention_scratch_size (int64_t n_kv, int n_head_kv, int head_dim)
   return sizeof (float) * (floats_64 (packed) + floats_64 (n_pad));
 }
 
-void
-g4_attention_f32_team (const g4_thread *th, const g4_attention_args *a, void *scratch)
+/* Where call a's packed keys, values and positions are in its scratch, and
+ * how many tasks each of its two steps has. */
+typedef struct {
+  int64_t n_pad, head_kt, head_vp, n_chunks, n_blocks;
+  int hkv;
+  float *kt, *vp;
+  int32_t *kpos;
+} packed_kv;
+
+static packed_kv
+packed_kv_of (const g4_attention_args *a, void *scratch)
 {
   assert (a->n_q >= 1 && a->n_kv >= 1 && a->head_dim >= 1 && a->scale > 0.0f);
-  const int H = a->n_head, dh = a->head_dim, Hkv = a->n_head_kv > 0 ? a->n_head_kv : H;
-  assert (H % Hkv == 0);
   assert (a->kv_type == G4_TYPE_F32 || a->kv_type == G4_TYPE_F16);
-  const int64_t n_kv = a->n_kv, n_pad = pad_keys (n_kv), head_kt = (int64_t) dh * n_pad;
-  const int64_t head_vp = n_kv * dh, n_blocks = (a->n_q + ATTN_QUERY_BLOCK - 1) / ATTN_QUERY_BLOCK;
-  const int64_t n_chunks = n_pad / ATTN_KEY_PAD;
-  float *kt = scratch, *vp = kt + Hkv * head_kt;
-  int32_t *kpos = (int32_t *) ((float *) scratch + floats_64 (Hkv * (head_kt + head_vp)));
+  packed_kv p = {.hkv = a->n_head_kv > 0 ? a->n_head_kv : a->n_head };
+  assert (a->n_head % p.hkv == 0);
+  p.n_pad = pad_keys (a->n_kv);
+  p.head_kt = (int64_t) a->head_dim * p.n_pad;
+  p.head_vp = a->n_kv * a->head_dim;
+  p.n_chunks = p.n_pad / ATTN_KEY_PAD;
+  p.n_blocks = (a->n_q + ATTN_QUERY_BLOCK - 1) / ATTN_QUERY_BLOCK;
+  p.kt = scratch;
+  p.vp = p.kt + p.hkv * p.head_kt;
+  p.kpos = (int32_t *) ((float *) scratch + floats_64 (p.hkv * (p.head_kt + p.head_vp)));
+  return p;
+}
+
+/* A member's place in the tasks of n calls, which it takes in increasing
+ * order: call c holds tasks [base, base + count). */
+typedef struct {
+  int c;
+  int64_t base, count;
+  packed_kv p;
+} task_cursor;
+
+static void
+cursor_seek (task_cursor *k, const g4_attention_args *a, void *const *scratch, bool rows,
+    int64_t task)
+{
+  while (task >= k->base + k->count) {
+    k->base += k->count;
+    k->c++;
+    k->p = packed_kv_of (&a[k->c], scratch[k->c]);
+    k->count = rows ? a[k->c].n_head * k->p.n_blocks : k->p.hkv * k->p.n_chunks;
+  }
+}
+
+void
+g4_attention_f32_team_many (const g4_thread *th, const g4_attention_args *a,
+    void *const *scratch, int n)
+{
+  assert (n >= 1);
+  int64_t n_pack = 0, n_rows = 0;
+  for (int c = 0; c < n; c++) {
+    const packed_kv p = packed_kv_of (&a[c], scratch[c]);
+    n_pack += p.hkv * p.n_chunks;
+    n_rows += a[c].n_head * p.n_blocks;
+  }
   g4_attention_rows_kernel *kernel = rows_kernel ();
   int64_t i0, i1;
 
-  while (g4_take (th, Hkv * n_chunks, 0, &i0, &i1))
+  task_cursor k = {.c = -1 };
+  while (g4_take (th, n_pack, 0, &i0, &i1))
     for (int64_t i = i0; i < i1; i++) {
-      const int g = (int) (i / n_chunks);
-      pack_keys (a, g, i % n_chunks * ATTN_KEY_PAD, n_pad, kt + g * head_kt, vp + g * head_vp,
-          kpos);
+      cursor_seek (&k, a, scratch, false, i);
+      const int g = (int) ((i - k.base) / k.p.n_chunks);
+      pack_keys (&a[k.c], g, (i - k.base) % k.p.n_chunks * ATTN_KEY_PAD, k.p.n_pad,
+          k.p.kt + g * k.p.head_kt, k.p.vp + g * k.p.head_vp, k.p.kpos);
     }
   g4_barrier (th);
   /* a block of scores per member: 24 KiB of its stack */
@@ -163,18 +211,28 @@ g4_attention_f32_team (const g4_thread *th, const g4_attention_args *a, void *sc
     all_lo[r] = INT32_MIN;
     all_hi[r] = INT32_MAX;
   }
-  while (g4_take (th, H * n_blocks, 1, &i0, &i1)) {
-    const int h = (int) (i0 / n_blocks), g = h / (H / Hkv);
-    const int64_t q0 = i0 % n_blocks * ATTN_QUERY_BLOCK;
-    const int rows = (int) (a->n_q - q0 < ATTN_QUERY_BLOCK ? a->n_q - q0 : ATTN_QUERY_BLOCK);
+  k = (task_cursor) {.c = -1 };
+  while (g4_take (th, n_rows, 1, &i0, &i1)) {
+    cursor_seek (&k, a, scratch, true, i0);
+    const g4_attention_args *ac = &a[k.c];
+    const int H = ac->n_head, dh = ac->head_dim;
+    const int h = (int) ((i0 - k.base) / k.p.n_blocks), g = h / (H / k.p.hkv);
+    const int64_t q0 = (i0 - k.base) % k.p.n_blocks * ATTN_QUERY_BLOCK;
+    const int rows = (int) (ac->n_q - q0 < ATTN_QUERY_BLOCK ? ac->n_q - q0 : ATTN_QUERY_BLOCK);
     const attn_head head = {
-      .kt = kt + g * head_kt, .vp = vp + g * head_vp, .kpos = kpos, .n_kv = n_kv,
-      .n_pad = n_pad, .head_dim = dh, .scale = a->scale,
+      .kt = k.p.kt + g * k.p.head_kt, .vp = k.p.vp + g * k.p.head_vp, .kpos = k.p.kpos,
+      .n_kv = ac->n_kv, .n_pad = k.p.n_pad, .head_dim = dh, .scale = ac->scale,
     };
-    kernel (&head, a->q + q0 * a->ld_q + h * dh, a->ld_q, a->q_lo ? a->q_lo + q0 : all_lo,
-        a->q_hi ? a->q_hi + q0 : all_hi, rows, a->o + q0 * a->ld_o + h * dh, a->ld_o, s);
+    kernel (&head, ac->q + q0 * ac->ld_q + h * dh, ac->ld_q, ac->q_lo ? ac->q_lo + q0 : all_lo,
+        ac->q_hi ? ac->q_hi + q0 : all_hi, rows, ac->o + q0 * ac->ld_o + h * dh, ac->ld_o, s);
   }
   g4_barrier (th);
+}
+
+void
+g4_attention_f32_team (const g4_thread *th, const g4_attention_args *a, void *scratch)
+{
+  g4_attention_f32_team_many (th, a, &scratch, 1);
 }
 
 typedef struct {

@@ -109,6 +109,12 @@ void g4_attention_f32 (const g4_attention_args * a, void *scratch, int n_threads
 /* The same, computed by the members of a running team; o is complete for
  * all on return. */
 void g4_attention_f32_team (const g4_thread * th, const g4_attention_args * a, void *scratch);
+/* n independent attentions (a[i] with its own scratch[i]) computed by the
+ * members of a running team in one go: one barrier per step for all of them
+ * (the sequences of a batched decode pass), each output as g4_attention_f32
+ * computes it. */
+void g4_attention_f32_team_many (const g4_thread * th, const g4_attention_args * a,
+    void *const *scratch, int n);
 
 /* Which kernel family runs: set once from cpuid, or from the G4_CPU environment
  * variable (scalar|avx2|avx512), or forced by g4_kernels_force(). */

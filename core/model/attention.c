@@ -10,51 +10,77 @@
 
 #include "decoder.h"
 
-/* Step 4 for one sequence's rows: query row i (position p = pos0 + i) sees
- * the cached positions up to p, on sliding layers only the last `window` of
- * them, and there a media row also the later rows of its own span
- * (bidirectional image attention, docs/text-decoder.md#image-attention; the
- * window only limits the past, as in the reference). Scale 1 (T8). Empty
- * slots have position -1, below every row's first. */
+/* Step 4 for every sequence of the pass at once (one barrier per step of
+ * it, not per sequence): query row i of a sequence (position p = pos0 + i)
+ * sees its own cached positions up to p, on sliding layers only the last
+ * `window` of them, and there a media row also the later rows of its own
+ * span (bidirectional image attention, docs/text-decoder.md#image-attention;
+ * the window only limits the past, as in the reference). Scale 1 (T8).
+ * Empty slots have position -1, below every row's first. Each sequence's
+ * slot positions and packed keys go to its own session's buffers, its rows'
+ * ranges to the pass's. */
 static void
-attend (const g4_thread * th, g4_session * s, const g4_pass_seq * sq, int l)
+attend (const g4_thread * th, g4_session * s, const g4_pass_seq * seqs, int n_seq, int l)
 {
   const g4_hparams *hp = &s->model->hp;
   const int H = hp->info.n_head, hd = g4_head_dim (hp, l);
   const int src = hp->kv_source[l];
   const int window = hp->is_swa[l] ? hp->info.sliding_window : 0;
-  const g4_kv_cache *kv = &sq->s->kv;
-  const int pos0 = sq->s->n_past, last_pos = pos0 + sq->n - 1;
-  const int *span = s->span + sq->row0;
-  const g4_kv_layer *kl = &kv->layers[src];
-  const int n_slots = last_pos + 1 < kl->cap ? last_pos + 1 : kl->cap;
-  int64_t i0, i1;
+  int64_t n_tasks = 0, i0, i1;
   double p0 = g4_prof_start (th);
-  /* one loop (one shared counter): the slots' positions, then the rows' ranges */
-  while (g4_take (th, n_slots + sq->n, 0, &i0, &i1))
+  for (int q = 0; q < n_seq; q++) {
+    const g4_pass_seq *sq = &seqs[q];
+    const g4_kv_layer *kl = &sq->s->kv.layers[src];
+    const int last_pos = sq->s->n_past + sq->n - 1;
+    const int n_slots = last_pos + 1 < kl->cap ? last_pos + 1 : kl->cap;
+    if (th->id == 0) {
+      s->att_args[q] = (g4_attention_args) {
+        .q = s->q + (size_t) sq->row0 * H * hd, .k = kl->k, .v = kl->vt,
+        .o = s->attn + (size_t) sq->row0 * H * hd, .n_q = sq->n, .n_kv = n_slots, .n_head = H,
+        .head_dim = hd, .ld_q = (int64_t) H * hd, .ld_kv = kl->width, .ld_o = (int64_t) H * hd,
+        .scale = 1.0f, .n_head_kv = hp->n_head_kv[src],
+        .kv_type = g4_kv_cache_type (&sq->s->kv), .v_transposed = true,
+        .ld_vt = kl->cap, .key_pos = sq->s->att_kpos, .q_lo = s->att_lo + sq->row0,
+        .q_hi = s->att_hi + sq->row0,
+      };
+      s->att_scratches[q] = sq->s->att_scratch;
+    }
+    n_tasks += n_slots + sq->n;
+  }
+  /* one loop (one shared counter): each sequence's slot positions, then its rows' ranges */
+  int q = 0;
+  int64_t base = 0;
+  while (g4_take (th, n_tasks, 0, &i0, &i1))
     for (int64_t k = i0; k < i1; k++) {
-      if (k < n_slots) {
-        s->att_kpos[k] = g4_kv_slot_pos (kl, (int) k, last_pos);
+      const g4_pass_seq *sq;
+      const g4_kv_layer *kl;
+      int pos0, last_pos, n_slots;
+      for (;;) {
+        sq = &seqs[q];
+        kl = &sq->s->kv.layers[src];
+        pos0 = sq->s->n_past;
+        last_pos = pos0 + sq->n - 1;
+        n_slots = last_pos + 1 < kl->cap ? last_pos + 1 : kl->cap;
+        if (k < base + n_slots + sq->n)
+          break;
+        base += n_slots + sq->n;
+        q++;
+      }
+      if (k - base < n_slots) {
+        sq->s->att_kpos[k - base] = g4_kv_slot_pos (kl, (int) (k - base), last_pos);
         continue;
       }
-      const int64_t i = k - n_slots;
+      const int64_t i = k - base - n_slots;
+      const int *span = s->span + sq->row0;
       const int p = pos0 + (int) i;
       int64_t end = i + 1;
       while (window > 0 && span[i] >= 0 && end < sq->n && span[end] == span[i])
         end++;
-      s->att_lo[i] = window > 0 && p - window + 1 > 0 ? p - window + 1 : 0;
-      s->att_hi[i] = pos0 + (int) end;
+      s->att_lo[sq->row0 + i] = window > 0 && p - window + 1 > 0 ? p - window + 1 : 0;
+      s->att_hi[sq->row0 + i] = pos0 + (int) end;
     }
   g4_barrier (th);
-  const g4_attention_args a = {
-    .q = s->q + (size_t) sq->row0 * H * hd, .k = kl->k, .v = kl->vt,
-    .o = s->attn + (size_t) sq->row0 * H * hd, .n_q = sq->n, .n_kv = n_slots, .n_head = H,
-    .head_dim = hd, .ld_q = (int64_t) H * hd, .ld_kv = kl->width, .ld_o = (int64_t) H * hd,
-    .scale = 1.0f, .n_head_kv = hp->n_head_kv[src],
-    .kv_type = g4_kv_cache_type (kv), .v_transposed = true,
-    .ld_vt = kl->cap, .key_pos = s->att_kpos, .q_lo = s->att_lo, .q_hi = s->att_hi,
-  };
-  g4_attention_f32_team (th, &a, s->att_scratch);
+  g4_attention_f32_team_many (th, s->att_args, s->att_scratches, n_seq);
   g4_prof_stop (th, p0, "attention");
 }
 
@@ -123,8 +149,7 @@ g4_attention_block (const g4_thread * th, g4_session * s, const g4_pass_seq * se
     g4_prof_stop (th, p0, "q/k/v norms, RoPE, KV store");
   }
 
-  for (int i = 0; i < n_seq; i++)
-    attend (th, s, &seqs[i], l);
+  attend (th, s, seqs, n_seq, l);
 
   /* step 5 (the caller's g4_norm_add does step 6) */
   mm (th, s, &lw->o, s->attn, T, s->y);

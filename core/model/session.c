@@ -126,6 +126,8 @@ g4_session_new (const g4_model * m, const g4_session_params * params, g4_session
   ALLOC (s->att_kpos, (size_t) p.n_ctx);
   ALLOC (s->att_lo, T);
   ALLOC (s->att_hi, T);
+  ALLOC (s->att_args, T);
+  ALLOC (s->att_scratches, T);
   ALLOC (s->router, T * E);
   ALLOC (s->sel, T * K);
   ALLOC (s->sel_w, T * K);
@@ -175,6 +177,8 @@ g4_session_free (g4_session * s)
   free (s->att_kpos);
   free (s->att_lo);
   free (s->att_hi);
+  free (s->att_args);
+  free (s->att_scratches);
   free (s->att_scratch);
   free (s->row_token);
   free (s->row_embd);

@@ -34,6 +34,8 @@ struct g4_session {
   void *att_scratch;
   int32_t *att_kpos;            /* [n_ctx] */
   int32_t *att_lo, *att_hi;     /* [T] */
+  g4_attention_args *att_args;  /* [T] a pass's sequences' attentions */
+  void **att_scratches;         /* [T] their scratch (each sequence's att_scratch) */
 
   /* MoE routing of one batch */
   float *router;                /* [T][n_expert] */
