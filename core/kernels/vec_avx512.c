@@ -24,9 +24,11 @@
  * Q4_0 matrix here). */
 #define PREFETCH_TILES 2
 
-/* the tile shape dispatch.c announces */
+/* the tile shape dispatch.c announces (DEFINE_KERNELS has an instance
+ * for each column count of it) */
 #define TILE_R 4
 #define TILE_C 4
+_Static_assert (TILE_R == 4 && TILE_C == 4, "DEFINE_KERNELS' instances");
 
 /* Prefetches the bytes [p, p + len) of the row PREFETCH_TILES tiles ahead. */
 static inline __attribute__ ((always_inline)) void
@@ -42,51 +44,53 @@ prefetch_ahead (const char *p, size_t ws, size_t len)
 typedef void (*tile_instance) (int64_t n, const char *w, size_t ws,
     const char *a, size_t as, float *y, int64_t ldy);
 
-/* Covers any nr <= TILE_R, nc <= TILE_C with the four instances (full
- * tile, one activation row, one weight row, single dot). */
+/* Covers any nr <= TILE_R, nc <= TILE_C with one instance per column
+ * count (k4[c - 1]: TILE_R weight rows, k1[c - 1]: one): a weight row's
+ * blocks are unpacked once for all the activation rows (2 or 3 sequences
+ * of a batched decode would otherwise unpack the LM head's rows 2 or 3
+ * times). */
 static void
 tile_cover (int64_t n, const void *w, size_t ws, int nr, const void *a,
-    size_t as, int nc, float *y, int64_t ldy, tile_instance k44,
-    tile_instance k41, tile_instance k14, tile_instance k11)
+    size_t as, int nc, float *y, int64_t ldy, const tile_instance *k4,
+    const tile_instance *k1)
 {
-  const char *wc = w, *ac = a;
+  const char *wc = w;
   if (nr == TILE_R) {
-    if (nc == TILE_C)
-      k44 (n, wc, ws, ac, as, y, ldy);
-    else
-      for (int c = 0; c < nc; c++)
-        k41 (n, wc, ws, ac + c * as, as, y + c * ldy, ldy);
+    k4[nc - 1] (n, wc, ws, a, as, y, ldy);
     return;
   }
-  for (int r = 0; r < nr; r++) {
-    if (nc == TILE_C)
-      k14 (n, wc + r * ws, ws, ac, as, y + r, ldy);
-    else
-      for (int c = 0; c < nc; c++)
-        k11 (n, wc + r * ws, ws, ac + c * as, as, y + c * ldy + r, ldy);
-  }
+  for (int r = 0; r < nr; r++)
+    k1[nc - 1] (n, wc + r * ws, ws, a, as, y + r, ldy);
 }
 
-/* Defines the four instances of family FAM for weight kind KIND, the tile
+/* One instance of family FAM for weight kind KIND: R weight rows x C
+ * activation rows. */
+#define DEFINE_INSTANCE(NAME, FAM, KIND, R, C)                                 \
+  static void NAME##_##R##x##C (int64_t n, const char *w, size_t ws,          \
+      const char *a, size_t as, float *y, int64_t ldy)                         \
+  { FAM (KIND, R, C, n, w, ws, a, as, y, ldy); }
+
+/* Defines the instances of family FAM for weight kind KIND, the tile
  * function NAME_tile_avx512 and the single dot NAME_avx512. */
 #define DEFINE_KERNELS(NAME, FAM, KIND)                                        \
-  static void NAME##_4x4 (int64_t n, const char *w, size_t ws, const char *a,  \
-      size_t as, float *y, int64_t ldy)                                        \
-  { FAM (KIND, 4, 4, n, w, ws, a, as, y, ldy); }                               \
-  static void NAME##_4x1 (int64_t n, const char *w, size_t ws, const char *a,  \
-      size_t as, float *y, int64_t ldy)                                        \
-  { FAM (KIND, 4, 1, n, w, ws, a, as, y, ldy); }                               \
-  static void NAME##_1x4 (int64_t n, const char *w, size_t ws, const char *a,  \
-      size_t as, float *y, int64_t ldy)                                        \
-  { FAM (KIND, 1, 4, n, w, ws, a, as, y, ldy); }                               \
-  static void NAME##_1x1 (int64_t n, const char *w, size_t ws, const char *a,  \
-      size_t as, float *y, int64_t ldy)                                        \
-  { FAM (KIND, 1, 1, n, w, ws, a, as, y, ldy); }                               \
+  DEFINE_INSTANCE (NAME, FAM, KIND, 4, 1)                                      \
+  DEFINE_INSTANCE (NAME, FAM, KIND, 4, 2)                                      \
+  DEFINE_INSTANCE (NAME, FAM, KIND, 4, 3)                                      \
+  DEFINE_INSTANCE (NAME, FAM, KIND, 4, 4)                                      \
+  DEFINE_INSTANCE (NAME, FAM, KIND, 1, 1)                                      \
+  DEFINE_INSTANCE (NAME, FAM, KIND, 1, 2)                                      \
+  DEFINE_INSTANCE (NAME, FAM, KIND, 1, 3)                                      \
+  DEFINE_INSTANCE (NAME, FAM, KIND, 1, 4)                                      \
   void NAME##_tile_avx512 (int64_t n, const void *restrict w, size_t ws,       \
       int nr, const void *restrict a, size_t as, int nc, float *restrict y,    \
       int64_t ldy)                                                             \
-  { tile_cover (n, w, ws, nr, a, as, nc, y, ldy, NAME##_4x4, NAME##_4x1,       \
-        NAME##_1x4, NAME##_1x1); }                                             \
+  {                                                                            \
+    static const tile_instance k4[] = { NAME##_4x1, NAME##_4x2, NAME##_4x3,    \
+      NAME##_4x4 };                                                            \
+    static const tile_instance k1[] = { NAME##_1x1, NAME##_1x2, NAME##_1x3,    \
+      NAME##_1x4 };                                                            \
+    tile_cover (n, w, ws, nr, a, as, nc, y, ldy, k4, k1);                      \
+  }                                                                            \
   float NAME##_avx512 (int64_t n, const void *restrict w,                      \
       const void *restrict a)                                                  \
   { float y; NAME##_1x1 (n, w, 0, a, 0, &y, 1); return y; }

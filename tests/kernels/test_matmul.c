@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* g4_matmul for every weight type under every ISA this CPU has, T in {1, 2,
- * 7, 33}, an odd n_out and a padded ldy: close to a naive dequantize + double
+ * 3, 7, 33}, an odd n_out and a padded ldy: close to a naive dequantize + double
  * dot loop, bit-identical to the ISA's single-row vec_dot on the quantized
  * activations (float weights under an ISA with a GEMM: to the scalar GEMM
  * from G4_GEMM_MIN_T rows on), and bit-identical for 1, 2 and 3 threads;
@@ -166,7 +166,7 @@ check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
   CHECK (mismatches == 0, "%s %s T=%d: %d outputs differ from a single-row "
       "vec_dot (or the scalar GEMM's)", isa, g4_type_name (wt), T, mismatches);
   if (T == 33)
-    printf ("%-6s %-6s n_in=%-4lld T=1,2,7,33: worst rel err vs naive %.2e\n",
+    printf ("%-6s %-6s n_in=%-4lld T=1,2,3,7,33: worst rel err vs naive %.2e\n",
         isa, g4_type_name (wt), (long long) n_in, worst);
   for (int k = 0; k < 3; k++)
     free (y[k]);
@@ -179,7 +179,8 @@ check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
 int
 main (void)
 {
-  static const int Ts[] = { 1, 2, 7, 33 };
+  static const int Ts[] = { 1, 2, 3, 7, 33 };
+  const int n_ts = (int) (sizeof Ts / sizeof Ts[0]);
   test_rng_seed (0x2545F4914F6CDD1Dull);
   for (int isa = G4_ISA_SCALAR; isa <= G4_ISA_AVX512; isa++) {
     if (!g4_kernels_force ((g4_isa) isa)) {
@@ -188,17 +189,17 @@ main (void)
     }
     for (size_t k = 0; k < sizeof weight_types / sizeof weight_types[0]; k++) {
       g4_type wt = weight_types[k];
-      for (int i = 0; i < 4; i++)
+      for (int i = 0; i < n_ts; i++)
         check_type (wt, 512, g4_row_size (wt, 512), Ts[i]);
       /* an odd number of 32-value blocks: the two-block kernels' tail */
       if (g4_type_traits_get (wt)->block_size == 32)
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < n_ts; i++)
           check_type (wt, 544, g4_row_size (wt, 544), Ts[i]);
       if (wt == G4_TYPE_F32 || wt == G4_TYPE_F16) {
         size_t esize = g4_row_size (wt, 1);
         CHECK (g4_matmul_scratch_size (wt, 100, 7) == 0,
             "%s: float weights need no scratch", g4_type_name (wt));
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < n_ts; i++)
           check_type (wt, 100, 4 * 100 * esize, Ts[i]);
       }
     }
