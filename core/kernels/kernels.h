@@ -59,8 +59,12 @@ void g4_matmul (const g4_matrix * w, const float *x, int64_t T, float *y,
  * what names it in profiles ("matmul", "LM head", ...). */
 void g4_matmul_team (const g4_thread * th, const char *what, const g4_matrix * w,
     const float *x, int64_t T, float *y, int64_t ldy, void *scratch);
-/* The same with every output limited to [lo, hi] (the encoders' clippable
- * linears), done as each member's rows are computed. */
+/* The encoders' product: the same with every output limited to [lo, hi]
+ * (their clippable linears; -INFINITY, INFINITY for the others), done as
+ * each member's rows are computed. Each output has the same bits whatever
+ * T (from 4 rows on), so rows computed in chunks of any size (images
+ * encoded together or alone) agree; g4_matmul_team keeps the few-row tiles
+ * up to 64 rows instead, which round differently. */
 void g4_matmul_clamp_team (const g4_thread * th, const char *what, const g4_matrix * w,
     const float *x, int64_t T, float *y, int64_t ldy, void *scratch, float lo, float hi);
 

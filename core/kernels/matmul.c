@@ -167,11 +167,15 @@ clamp_rows (float *y, int64_t ldy, int64_t T, int64_t r0, int64_t r1, float lo, 
     g4_clamp (y + t * ldy + r0, y + t * ldy + r0, r1 - r0, lo, hi);
 }
 
+static void
+product (const g4_thread *th, const char *what, const g4_matrix *w, const float *x, int64_t T,
+    float *y, int64_t ldy, void *scratch, float lo, float hi, bool quantized, bool tiles_first);
+
 void
 g4_matmul_team (const g4_thread *th, const char *what, const g4_matrix *w,
     const float *x, int64_t T, float *y, int64_t ldy, void *scratch)
 {
-  g4_matmul_clamp_team (th, what, w, x, T, y, ldy, scratch, -INFINITY, INFINITY);
+  product (th, what, w, x, T, y, ldy, scratch, -INFINITY, INFINITY, false, true);
 }
 
 bool
@@ -197,29 +201,26 @@ g4_matmul_quantize_row (g4_type wtype, const float *x, int64_t n, int64_t t, int
         (int32_t *) ((char *) scratch + sums_offset (e, n, T)) + t * (n / QK8_0));
 }
 
-static void
-product (const g4_thread *th, const char *what, const g4_matrix *w, const float *x, int64_t T,
-    float *y, int64_t ldy, void *scratch, float lo, float hi, bool quantized);
-
 void
 g4_matmul_clamp_team (const g4_thread *th, const char *what, const g4_matrix *w,
     const float *x, int64_t T, float *y, int64_t ldy, void *scratch, float lo, float hi)
 {
-  product (th, what, w, x, T, y, ldy, scratch, lo, hi, false);
+  product (th, what, w, x, T, y, ldy, scratch, lo, hi, false, false);
 }
 
 void
 g4_matmul_quantized_team (const g4_thread *th, const char *what, const g4_matrix *w,
     const float *x, int64_t T, float *y, int64_t ldy, void *scratch)
 {
-  product (th, what, w, x, T, y, ldy, scratch, -INFINITY, INFINITY, true);
+  product (th, what, w, x, T, y, ldy, scratch, -INFINITY, INFINITY, true, true);
 }
 
 /* The product, its activations quantized here unless the caller did
- * (quantized: g4_matmul_quantize_row on every row). */
+ * (quantized: g4_matmul_quantize_row on every row); tiles_first: see
+ * g4_uses_gemm. */
 static void
 product (const g4_thread *th, const char *what, const g4_matrix *w, const float *x, int64_t T,
-    float *y, int64_t ldy, void *scratch, float lo, float hi, bool quantized)
+    float *y, int64_t ldy, void *scratch, float lo, float hi, bool quantized, bool tiles_first)
 {
   double p0 = g4_prof_start (th);
   const g4_kernel_entry *e = g4_kernels_entry (w->type);
@@ -248,7 +249,7 @@ product (const g4_thread *th, const char *what, const g4_matrix *w, const float 
    * compute. About 16 chunks per thread: a member that loses its core holds
    * back the others by one small chunk at most. The GEMM's results do not
    * depend on its blocks; its chunks are whole panels. */
-  const bool gemm = e->gemm_rows != NULL && T >= G4_GEMM_MIN_T;
+  const bool gemm = g4_uses_gemm (e, T, tiles_first);
   const int64_t block = gemm ? e->gemm_panel : ROW_BLOCK;
   const int64_t n_blocks = (w->n_out + block - 1) / block;
   int64_t chunk = n_blocks / (16 * (int64_t) th->n);

@@ -52,9 +52,24 @@ typedef struct {
   int gemm_panel;               /* the row count gemm_rows packs at a time */
 } g4_kernel_entry;
 
-/* From this many activation rows on, matmul uses the entry's gemm_rows: below
- * it packing the weights costs more than the register tile saves. */
+/* Whether matmul multiplies T activation rows with the entry's gemm_rows:
+ * below G4_GEMM_MIN_T rows packing the weights costs more than the register
+ * tile saves; with a dot tile kernel (AVX-512: 4 weight rows x up to 4
+ * activation rows) the tiles stay faster up to G4_GEMM_MIN_T_TILED rows
+ * (F16 1536x8960, 2 threads: T=8 0.66 vs 2.33 ms, T=48 4.15 vs 4.47 ms,
+ * T=96 7.37 vs 7.33 ms; without tiles, AVX2: T=8 4.9 vs 6.3 ms), which the
+ * decoder's few-row passes take (tiles_first). The two paths round
+ * differently, so the encoders, whose rows go through products in chunks
+ * of sizes that depend on the images encoded together, keep one path. */
 #define G4_GEMM_MIN_T 4
+#define G4_GEMM_MIN_T_TILED 64
+
+static inline bool
+g4_uses_gemm (const g4_kernel_entry *e, int64_t T, bool tiles_first)
+{
+  return e->gemm_rows != NULL
+      && T >= (tiles_first && e->vec_dot_tile != NULL ? G4_GEMM_MIN_T_TILED : G4_GEMM_MIN_T);
+}
 
 /* The entry for a weight type under the current ISA, or NULL when the type
  * cannot be multiplied. */

@@ -6,6 +6,7 @@
 #include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "audio.h"
@@ -313,10 +314,8 @@ g4_mm_linear_team (const g4_thread * th, const g4_mm_linear * L, const float *x,
     g4_prof_stop (th, p0, "clamp");
     x = x_clamped;
   }
-  if (L->clamp_out)
-    g4_matmul_clamp_team (th, "matmul", &L->w, x, T, y, n_out, scratch, L->out_min, L->out_max);
-  else
-    g4_matmul_team (th, "matmul", &L->w, x, T, y, n_out, scratch);
+  g4_matmul_clamp_team (th, "matmul", &L->w, x, T, y, n_out, scratch,
+      L->clamp_out ? L->out_min : -INFINITY, L->clamp_out ? L->out_max : INFINITY);
 }
 
 typedef struct {

@@ -281,7 +281,8 @@ embed_patches (const g4_thread * th, workspace * w)
     }
   g4_barrier (th);
   g4_prof_stop (th, p0, "patching");
-  g4_matmul_team (th, "patch embedding", &vm->patch_embd, w->col, w->N, w->h, D, w->scratch);
+  g4_matmul_clamp_team (th, "patch embedding", &vm->patch_embd, w->col, w->N, w->h, D,
+      w->scratch, -INFINITY, INFINITY);
   const float *tx = vm->pos_embd, *ty = vm->pos_embd + (int64_t) vm->n_pos * D;
   p0 = g4_prof_start (th);
   while (g4_take (th, w->N, 0, &n0, &n1))

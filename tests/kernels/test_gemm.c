@@ -14,6 +14,8 @@
 #include "vec.h"
 
 #define MAX_T 37
+/* the most rows g4_matmul is given */
+#define MATMUL_T (G4_GEMM_MIN_T_TILED + 3)
 #define SENTINEL -12345.0f
 
 typedef struct {
@@ -53,7 +55,7 @@ check_rows (const g4_kernel_entry *e, const g4_matrix *m, const float *x, int64_
 }
 
 /* g4_matmul gives the same bits for 1, 2 and 3 threads, and the scalar GEMM's
- * from G4_GEMM_MIN_T rows on */
+ * where g4_uses_gemm */
 static void
 check_matmul (const g4_matrix *m, const float *x, int64_t T)
 {
@@ -71,7 +73,8 @@ check_matmul (const g4_matrix *m, const float *x, int64_t T)
   CHECK (!memcmp (y[0], y[1], ny * sizeof (float)) && !memcmp (y[0], y[2], ny * sizeof (float)),
       "%s %s T %lld: 1, 2 and 3 threads differ", g4_isa_name (g4_kernels_isa ()),
       g4_type_name (m->type), (long long) T);
-  CHECK (T < G4_GEMM_MIN_T || !memcmp (y[0], y[3], ny * sizeof (float)),
+  CHECK (!g4_uses_gemm (g4_kernels_entry (m->type), T, true)
+      || !memcmp (y[0], y[3], ny * sizeof (float)),
       "%s %s T %lld: g4_matmul is not the GEMM", g4_isa_name (g4_kernels_isa ()),
       g4_type_name (m->type), (long long) T);
   for (int k = 0; k < 4; k++)
@@ -86,8 +89,8 @@ check_type (const g4_kernel_entry *e, g4_type type, const shape *s)
   unsigned char *w = malloc ((size_t) s->n_out * row_bytes);
   for (int64_t o = 0; o < s->n_out; o++)
     test_random_row (type, w + o * row_bytes, s->n_in + s->pad);
-  float *x = malloc ((size_t) MAX_T * s->n_in * sizeof (float));
-  for (int64_t i = 0; i < MAX_T * s->n_in; i++)
+  float *x = malloc ((size_t) MATMUL_T * s->n_in * sizeof (float));
+  for (int64_t i = 0; i < MATMUL_T * s->n_in; i++)
     x[i] = test_rng_float (-1.0f, 1.0f);
   const g4_matrix m = {.type = type,.n_in = s->n_in,.n_out = s->n_out,.row_bytes = row_bytes,
     .data = w
@@ -99,6 +102,9 @@ check_type (const g4_kernel_entry *e, g4_type type, const shape *s)
   check_rows (e, &m, x, 5, 1, 2);
   for (int64_t T = 1; T <= 25; T += 6)
     check_matmul (&m, x, T);
+  /* where the tiled ISAs switch to the GEMM */
+  check_matmul (&m, x, G4_GEMM_MIN_T_TILED - 1);
+  check_matmul (&m, x, MATMUL_T);
   free (w);
   free (x);
 }

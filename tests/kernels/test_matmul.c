@@ -3,7 +3,7 @@
  * 3, 7, 33}, an odd n_out and a padded ldy: close to a naive dequantize + double
  * dot loop, bit-identical to the ISA's single-row vec_dot on the quantized
  * activations (float weights under an ISA with a GEMM: to the scalar GEMM
- * from G4_GEMM_MIN_T rows on), and bit-identical for 1, 2 and 3 threads;
+ * where g4_uses_gemm), and bit-identical for 1, 2 and 3 threads;
  * g4_matmul_clamp_team gives the same outputs limited to its bounds, and
  * g4_matmul_quantized_team on rows quantized by g4_matmul_quantize_row the
  * same bits (g4_matmul_same_act says which weight types share them).
@@ -48,13 +48,22 @@ clamp_member (const g4_thread *th, void *arg)
 }
 
 /* g4_matmul_clamp_team on 2 threads gives y (from g4_matmul) limited to
- * [-0.25, 0.5], and nothing past n_out */
+ * [-0.25, 0.5], and nothing past n_out; where g4_matmul takes the few-row
+ * tiles and the encoders' product the GEMM, the scalar GEMM's y */
 static void
 check_clamp (const g4_matrix *m, const float *x, int T, const float *y, void *scratch)
 {
-  float *yc = malloc ((size_t) T * LDY * sizeof (float));
+  const g4_kernel_entry *e = g4_kernels_entry (m->type);
+  float *yc = malloc ((size_t) T * LDY * sizeof (float)), *yg = NULL;
   for (int i = 0; i < T * LDY; i++)
     yc[i] = SENTINEL;
+  if (g4_uses_gemm (e, T, false) != g4_uses_gemm (e, T, true)) {
+    yg = malloc ((size_t) T * LDY * sizeof (float));
+    for (int i = 0; i < T * LDY; i++)
+      yg[i] = SENTINEL;
+    gemm_float_rows_scalar (m, 0, m->n_out, x, T, yg, LDY);
+    y = yg;
+  }
   clamp_call c = {.m = m,.x = x,.T = T,.y = yc,.scratch = scratch };
   g4_team_run (2, clamp_member, &c);
   int bad = 0;
@@ -67,6 +76,7 @@ check_clamp (const g4_matrix *m, const float *x, int T, const float *y, void *sc
   CHECK (bad == 0, "%s %s T=%d: %d clamped outputs wrong", g4_isa_name (g4_kernels_isa ()),
       g4_type_name (m->type), T, bad);
   free (yc);
+  free (yg);
 }
 
 static void
@@ -141,7 +151,7 @@ check_type (g4_type wt, int64_t n_in, size_t row_bytes, int T)
         continue;
       }
       float single;
-      if (e->gemm_rows != NULL && T >= G4_GEMM_MIN_T) {
+      if (g4_uses_gemm (e, T, true)) {
         const g4_matrix row = {.type = wt,.n_in = n_in,.n_out = 1,.row_bytes = row_bytes,
           .data = w + o * row_bytes };
         gemm_float_rows_scalar (&row, 0, 1, x + t * n_in, 1, &single, 1);
