@@ -234,6 +234,8 @@ packed_half (g4_type t, int C, int h, int64_t n, const char *w, const char *a,
     acc[c] = _mm256_setzero_ps ();
   for (int64_t b = 0; b < nb; b++) {
     const char *p = w + b * gbs;
+    for (size_t off = 0; off < gbs; off += 64)
+      _mm_prefetch (p + G4_PACK_PREFETCH + off, _MM_HINT_T0);
     __m256i isum[PACK_COLS], imin[PACK_COLS];
 #pragma GCC unroll 4
     for (int c = 0; c < C; c++)
