@@ -19,10 +19,11 @@
 #define DEFAULT_LATENESS 0
 #define DEFAULT_LEAKY GST_GEMMA4_LEAKY_AUTO
 #define DEFAULT_SCHEDULING_POLICY GST_GEMMA4_SCHEDULING_AUTO
-/* bench --parallel on E2B Q4_0, 2 cores (-n 32, 9 interleaved rounds,
- * loads 3-8, medians): 8 sequences give 1.45x the tokens/s of 4 for a pass
- * ~1.4x longer, while a job beyond the batch waits for a whole generation:
- * up to 8 streams share the passes. */
+/* bench --parallel on E2B Q4_0, 2 cores (-n 32): 4, 8 and 16 sequences
+ * decode 78, 111-119 and 133 tokens/s: 8 give 1.5x the tokens/s of 4 for a
+ * pass 1.35x longer, 16 only 1.12x more than 8 for a pass 1.8x longer,
+ * while a job beyond the batch waits for a whole generation: up to 8
+ * streams share the passes. */
 #define DEFAULT_MAX_BATCH 8
 #define DEFAULT_BACKEND GST_GEMMA4_BACKEND_LOCAL
 #define DEFAULT_REQUEST_TIMEOUT 0
