@@ -14,7 +14,7 @@
 #include "image_input.h"
 
 static const char usage_text[] =
-    "usage: gemma4-cli bench -m MODEL.gguf [-p 512] [-n 128] [-t THREADS] [-r REPS]\n"
+    "usage: gemma4-cli bench -m MODEL.gguf [-p 512] [-n 128] [-d 0] [-t THREADS] [-r REPS]\n"
     "                        [--parallel N] [--json]\n"
     "       gemma4-cli bench --mmproj MMPROJ.gguf --image IMAGE [--image-size native|budget]\n"
     "                        [--max-soft-tokens N] [--parallel N] [-t THREADS] [-r REPS] [--json]\n"
@@ -24,7 +24,9 @@ static const char usage_text[] =
     "generation (-n tokens one at a time) in tokens/s, or the time the vision or\n"
     "audio encoder takes for one file (-m may be given too: both are measured),\n"
     "the median of -r repetitions (default 3) after one warm-up, and the process's\n"
-    "peak RSS. --parallel N (default 1) runs N sequences together, each pass\n"
+    "peak RSS. -d N: both start after N tokens already in the context (each\n"
+    "sequence's, decoded untimed before each repetition), as llama-bench's -d.\n"
+    "--parallel N (default 1) runs N sequences together, each pass\n"
     "holding all of them (N prompts, then one token of each): the speeds are\n"
     "aggregate tokens/s of all N; with --image, N copies of the image go through\n"
     "one encoder call (g4_image_encode_many) and the time is per image. With\n"
@@ -61,7 +63,7 @@ median (double *v, int n)
 }
 
 typedef struct {
-  int n_pp, n_tg, reps, parallel;
+  int n_pp, n_tg, n_depth, reps, parallel;
   bool json, profile;
   const char *mmproj, *image, *audio;
   cli_image_opts img;
@@ -84,7 +86,8 @@ opt (const char *a, const char *v, void *user)
     *path = v;
     return v ? CLI_VALUE : CLI_BAD;
   }
-  int *dst = !strcmp (a, "-p") ? &b->n_pp : !strcmp (a, "-n") ? &b->n_tg : !strcmp (a, "-r") ? &b->reps
+  int *dst = !strcmp (a, "-p") ? &b->n_pp : !strcmp (a, "-n") ? &b->n_tg
+      : !strcmp (a, "-d") ? &b->n_depth : !strcmp (a, "-r") ? &b->reps
       : !strcmp (a, "--parallel") ? &b->parallel : NULL;
   if (!dst)
     return CLI_UNKNOWN;
@@ -115,35 +118,49 @@ typedef struct {
 } bench_result;
 
 /* The measured steps of bench_text on its n sessions: every prompt of n_pp
- * tokens decoded together from empty contexts, or n_tg tokens of each
- * sequence one at a time, all sequences in each pass. */
+ * tokens decoded together, or n_tg tokens of each sequence one at a time,
+ * all sequences in each pass; each after start_at_depth. */
 typedef struct {
   g4_session **s;
-  int n, n_pp, n_tg;
-  const g4_token *ids;          /* per sequence: n_pp + n_tg tokens */
+  int n, n_depth, n_pp, n_tg;
+  const g4_token *ids;          /* per sequence: n_depth + n_pp + n_tg tokens */
   float **logits;
   g4_batch *b;
 } text_run;
 
+/* Sequence i's tokens from k on. */
+static const g4_token *
+tokens_of (const text_run * t, int i, int k)
+{
+  return t->ids + (size_t) i * (t->n_depth + t->n_pp + t->n_tg) + k;
+}
+
+/* Empty contexts, then each sequence's n_depth first tokens (untimed). */
 static g4_status
-run_prompts (text_run * t, g4_error * err)
+start_at_depth (text_run * t, g4_error * err)
 {
   for (int i = 0; i < t->n; i++) {
     g4_session_reset (t->s[i]);
-    t->b[i] = (g4_batch) {.n = t->n_pp,.tokens = t->ids + (size_t) i * (t->n_pp + t->n_tg) };
+    t->b[i] = (g4_batch) {.n = t->n_depth,.tokens = tokens_of (t, i, 0) };
   }
+  return t->n_depth > 0 ? g4_session_decode_many (t->s, t->b, t->n, t->logits, err) : G4_OK;
+}
+
+static g4_status
+run_prompts (text_run * t, g4_error * err)
+{
+  for (int i = 0; i < t->n; i++)
+    t->b[i] = (g4_batch) {.n = t->n_pp,.tokens = tokens_of (t, i, t->n_depth) };
   return g4_session_decode_many (t->s, t->b, t->n, t->logits, err);
 }
 
 static g4_status
 run_tokens (text_run * t, g4_error * err)
 {
-  for (int i = 0; i < t->n; i++)
-    g4_session_reset (t->s[i]);
   g4_status st = G4_OK;
   for (int k = 0; k < t->n_tg && st == G4_OK; k++) {
     for (int i = 0; i < t->n; i++)
-      t->b[i] = (g4_batch) {.n = 1,.tokens = t->ids + (size_t) i * (t->n_pp + t->n_tg) + t->n_pp + k };
+      t->b[i] = (g4_batch) {.n = 1,.tokens = tokens_of (t, i, t->n_depth + t->n_pp + k) };
     st = g4_session_decode_many (t->s, t->b, t->n, t->logits, err);
   }
   return st;
@@ -155,43 +172,48 @@ static int
 bench_text (const cli_model_opts * o0, const bench_opts * bo, bench_result * res)
 {
   cli_model_opts o = *o0;
-  const int n_pp = bo->n_pp, n_tg = bo->n_tg, reps = bo->reps, N = bo->parallel;
+  const int n_pp = bo->n_pp, n_tg = bo->n_tg, n_depth = bo->n_depth, reps = bo->reps;
+  const int N = bo->parallel;
   g4_model *m = cli_load_model (o.model, false);
   if (!m)
     return 1;
   const g4_model_info *in = g4_model_get_info (m);
   if (o.n_ctx == 0)
-    o.n_ctx = (n_pp > n_tg ? n_pp : n_tg) + 1;
-  text_run t = {.n = N,.n_pp = n_pp,.n_tg = n_tg };
+    o.n_ctx = n_depth + (n_pp > n_tg ? n_pp : n_tg) + 1;
+  text_run t = {.n = N,.n_depth = n_depth,.n_pp = n_pp,.n_tg = n_tg };
   t.s = calloc ((size_t) N, sizeof *t.s);
   t.logits = calloc ((size_t) N, sizeof *t.logits);
   t.b = calloc ((size_t) N, sizeof *t.b);
-  g4_token *ids = malloc (sizeof *ids * (size_t) N * (n_pp + n_tg));
+  g4_token *ids = malloc (sizeof *ids * (size_t) N * (n_depth + n_pp + n_tg));
   double *pp = calloc ((size_t) reps, sizeof *pp), *tg = calloc ((size_t) reps, sizeof *tg);
   int rc = 1;
   if (!t.s || !t.logits || !t.b || !ids || !pp || !tg)
     goto out;
   for (int i = 0; i < N; i++) {
     /* the first session's buffers serve the passes: room for every prompt */
-    const int n_batch = (n_pp > 0 ? n_pp : 1) * (i == 0 ? N : 1);
+    const int longest = n_pp > n_depth ? n_pp : n_depth;
+    const int n_batch = (longest > 0 ? longest : 1) * (i == 0 ? N : 1);
     if (!(t.s[i] = cli_new_session (m, &o, n_batch))
         || !(t.logits[i] = malloc (sizeof (float) * (size_t) in->n_vocab)))
       goto out;
   }
   srand (42);
-  for (int i = 0; i < N * (n_pp + n_tg); i++)
+  for (int i = 0; i < N * (n_depth + n_pp + n_tg); i++)
     ids[i] = rand () % in->n_vocab;
   t.ids = ids;
   g4_error err = { 0 };
   rc = 0;
   /* one untimed warm-up pass pages the weights in, as llama-bench does */
   for (int r = -1; r < reps && rc == 0; r++) {
-    double t0 = now ();
+    double t0;
     if (n_pp > 0) {
-      rc = run_prompts (&t, &err) != G4_OK;
+      rc = start_at_depth (&t, &err) != G4_OK;
+      t0 = now ();
+      rc = rc || run_prompts (&t, &err) != G4_OK;
       if (r >= 0)
         pp[r] = (double) N * n_pp / (now () - t0);
     }
+    rc = rc || start_at_depth (&t, &err) != G4_OK;
     t0 = now ();
     rc = rc || run_tokens (&t, &err) != G4_OK;
     if (r >= 0 && n_tg > 0)
@@ -201,12 +223,14 @@ bench_text (const cli_model_opts * o0, const bench_opts * bo, bench_result * res
     FILE *f = bo->json ? stderr : stdout;
     char what[64];
     if (n_pp > 0) {
+      rc = start_at_depth (&t, &err) != G4_OK;
       g4_profile_enable (true);
       double t0 = now ();
-      rc = run_prompts (&t, &err) != G4_OK;
+      rc = rc || run_prompts (&t, &err) != G4_OK;
       snprintf (what, sizeof what, "pp%d", n_pp);
       print_profile (f, what, now () - t0);
     }
+    rc = rc || start_at_depth (&t, &err) != G4_OK;
     g4_profile_enable (true);
     double t0 = now ();
     rc = rc || run_tokens (&t, &err) != G4_OK;
@@ -340,7 +364,8 @@ run (int argc, char **argv)
     printf ("{");
     if (o.model)
       printf ("\"pp_tokens_per_s\":%.3f,\"tg_tokens_per_s\":%.3f,\"n_prompt\":%d,\"n_gen\":%d,"
-          "\"parallel\":%d,", res.pp, res.tg, bo.n_pp, bo.n_tg, bo.parallel);
+          "\"n_depth\":%d,\"parallel\":%d,", res.pp, res.tg, bo.n_pp, bo.n_tg, bo.n_depth,
+          bo.parallel);
     if (res.image_ms >= 0)
       printf ("\"image_encode_ms\":%.3f,\"image_tokens\":%d,\"images_per_call\":%d,",
           res.image_ms, res.image_tokens, bo.parallel);
@@ -351,8 +376,8 @@ run (int argc, char **argv)
   } else {
     printf ("threads: %d, reps: %d\n", threads, bo.reps);
     if (o.model)
-      printf ("model: %s\nparallel: %d\npp%d: %.2f tokens/s\ntg%d: %.2f tokens/s\n", o.model,
-          bo.parallel, bo.n_pp, res.pp, bo.n_tg, res.tg);
+      printf ("model: %s\nparallel: %d\npp%d @ d%d: %.2f tokens/s\ntg%d @ d%d: %.2f tokens/s\n",
+          o.model, bo.parallel, bo.n_pp, bo.n_depth, res.pp, bo.n_tg, bo.n_depth, res.tg);
     if (res.image_ms >= 0)
       printf ("image: %s\nimage encode: %.1f ms, %d tokens (%d images per call)\n", bo.image,
           res.image_ms, res.image_tokens, bo.parallel);

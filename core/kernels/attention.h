@@ -50,6 +50,12 @@ typedef void g4_attention_rows_kernel (const attn_head *h, const float *q, int64
 
 g4_attention_rows_kernel attention_rows_scalar, attention_rows_avx2, attention_rows_avx512;
 
+/* y[0, n) = the binary16 values x[0, n) as floats (exact): the F16 cache's
+ * runs of keys and values as the kernel reads them. */
+typedef void g4_attention_f16_run (const uint16_t *x, float *y, int64_t n);
+
+g4_attention_f16_run attention_f16_run_avx2, attention_f16_run_avx512;
+
 #pragma GCC visibility pop
 
 #endif

@@ -64,3 +64,13 @@ vexp (vf x)
 }
 
 #include "attention_simd.h"
+
+void
+attention_f16_run_avx512 (const uint16_t *x, float *y, int64_t n)
+{
+  int64_t i = 0;
+  for (; i + W <= n; i += W)
+    _mm512_storeu_ps (y + i, _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (x + i))));
+  for (; i < n; i++)
+    y[i] = _mm_cvtss_f32 (_mm_cvtph_ps (_mm_cvtsi32_si128 (x[i])));
+}

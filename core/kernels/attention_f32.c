@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* g4_attention_f32: multi-head attention on F32 queries, for the encoders'
  * bidirectional attention and the decoder's masked attention over its KV
- * cache (F32 or F16, V stored transposed). Each K/V head's keys are packed
+ * cache (F32 or F16, K stored transposed). Each K/V head's keys are packed
  * transposed (as floats) and its values contiguous, then the team's members
  * take (head, block of queries) tasks to the row kernel of the ISA
  * dispatch.c chose (attention.h). Also the scalar row kernel, the
@@ -67,21 +67,45 @@ attention_rows_scalar (const attn_head *h, const float *q, int64_t ldq, const in
   }
 }
 
-/* Value (key j, dimension e) of K/V head g from x (the keys, or the values
- * as stored), as a float. */
-static inline float
-kv_at (const g4_attention_args *a, const void *x, bool transposed, int g, int64_t j, int e)
+static void
+f16_run_scalar (const uint16_t *x, float *y, int64_t n)
 {
-  const int64_t i = transposed ? ((int64_t) g * a->head_dim + e) * a->ld_vt + j
-      : j * a->ld_kv + (int64_t) g * a->head_dim + e;
-  return a->kv_type == G4_TYPE_F16 ? g4_fp16_to_fp32 (((const uint16_t *) x)[i])
-      : ((const float *) x)[i];
+  for (int64_t i = 0; i < n; i++)
+    y[i] = g4_fp16_to_fp32 (x[i]);
+}
+
+static g4_attention_f16_run *
+f16_run (void)
+{
+  switch (g4_kernels_isa ()) {
+#ifdef G4_HAVE_AVX512
+    case G4_ISA_AVX512:
+      return attention_f16_run_avx512;
+#endif
+#ifdef G4_HAVE_AVX2
+    case G4_ISA_AVX2:
+      return attention_f16_run_avx2;
+#endif
+    default:
+      return f16_run_scalar;
+  }
+}
+
+/* dst[0, n) = the n values of x (a->kv_type) from element i on, as floats. */
+static void
+kv_run (const g4_attention_args *a, const void *x, int64_t i, float *dst, int64_t n)
+{
+  if (a->kv_type == G4_TYPE_F16)
+    f16_run () ((const uint16_t *) x + i, dst, n);
+  else
+    memcpy (dst, (const float *) x + i, sizeof (float) * (size_t) n);
 }
 
 /* Keys [j0, j0 + ATTN_KEY_PAD) of K/V head g: transposed into kt (zero past
  * n_kv), their values into vp, and (for g 0) their positions into kpos
  * (INT32_MAX past n_kv). A chunk of whole padding blocks, so that each write
- * of the transpose fills whole cache lines. */
+ * of the transpose fills whole cache lines. Keys stored transposed (the
+ * decoder's cache) and values are copied by runs. */
 static void
 pack_keys (const g4_attention_args *a, int g, int64_t j0, int64_t n_pad, float *kt, float *vp,
     int32_t *kpos)
@@ -90,14 +114,19 @@ pack_keys (const g4_attention_args *a, int g, int64_t j0, int64_t n_pad, float *
   const int64_t n = a->n_kv - j0 < ATTN_KEY_PAD ? a->n_kv - j0 : ATTN_KEY_PAD;
   for (int d = 0; d < dh; d++) {
     float *dst = kt + d * n_pad + j0;
-    for (int64_t j = 0; j < n; j++)
-      dst[j] = kv_at (a, a->k, false, g, j0 + j, d);
+    if (a->k_transposed)
+      kv_run (a, a->k, ((int64_t) g * dh + d) * a->ld_kt + j0, dst, n);
+    else
+      for (int64_t j = 0; j < n; j++) {
+        const int64_t i = (j0 + j) * a->ld_kv + (int64_t) g * dh + d;
+        dst[j] = a->kv_type == G4_TYPE_F16 ? g4_fp16_to_fp32 (((const uint16_t *) a->k)[i])
+            : ((const float *) a->k)[i];
+      }
     for (int64_t j = n; j < ATTN_KEY_PAD; j++)
       dst[j] = 0.0f;
   }
   for (int64_t j = 0; j < n; j++)
-    for (int d = 0; d < dh; d++)
-      vp[(j0 + j) * dh + d] = kv_at (a, a->v, a->v_transposed, g, j0 + j, d);
+    kv_run (a, a->v, (j0 + j) * a->ld_kv + (int64_t) g * dh, vp + (j0 + j) * dh, dh);
   if (g == 0)
     for (int64_t j = 0; j < ATTN_KEY_PAD; j++)
       kpos[j0 + j] = j >= n ? INT32_MAX : a->key_pos ? a->key_pos[j0 + j] : (int32_t) (j0 + j);

@@ -84,8 +84,9 @@ void g4_matmul_quantized_team (const g4_thread * th, const char *what, const g4_
  * o[i][h] = sum_j softmax_j (scale q[i][h] . k[j][g]) v[j][g] over the keys
  * j that row i sees, g = h / (n_head / n_head_kv) the head's K/V head, where
  * x[i][h] is the head_dim floats at x + i * ld_x + h * head_dim (k and v
- * share ld_kv; a transposed v holds value dimension e of K/V head g at
- * v + (g * head_dim + e) * ld_vt, its keys contiguous). scale > 0. Row i
+ * share ld_kv; a transposed k holds dimension e of K/V head g at
+ * k + (g * head_dim + e) * ld_kt, its keys contiguous: the layout the
+ * kernel reads, so packing it is a plain copy). scale > 0. Row i
  * sees key j when q_lo[i] <= key_pos[j] < q_hi[i] (key_pos NULL: j; q_lo
  * and q_hi NULL: every key); a row that sees no key gets 0. Memory does not
  * grow with the score matrix: the keys stream through an online softmax. */
@@ -99,8 +100,8 @@ typedef struct {
   float scale;
   int n_head_kv;                /* 0: n_head */
   g4_type kv_type;              /* G4_TYPE_F32 (0) or G4_TYPE_F16 */
-  bool v_transposed;
-  int64_t ld_vt;
+  bool k_transposed;
+  int64_t ld_kt;
   const int32_t *key_pos, *q_lo, *q_hi;
 } g4_attention_args;
 

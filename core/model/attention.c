@@ -3,7 +3,7 @@
  * T3, T6, T7, T8): q/k norms, weightless v norm, V = raw K when attn_v is
  * absent, RoPE, scale 1, causal mask with the sliding window
  * 0 <= p_q - p_k < W, KV sharing. The attention itself is g4_attention_f32
- * over the cache as stored. The rows of a pass may belong to several sequences: the
+ * over the cache as stored (K transposed). The rows of a pass may belong to several sequences: the
  * projections run over all of them, attention over each one's own cache. */
 #include <math.h>
 #include <string.h>
@@ -35,12 +35,12 @@ attend (const g4_thread * th, g4_session * s, const g4_pass_seq * seqs, int n_se
     const int n_slots = last_pos + 1 < kl->cap ? last_pos + 1 : kl->cap;
     if (th->id == 0) {
       s->att_args[q] = (g4_attention_args) {
-        .q = s->q + (size_t) sq->row0 * H * hd, .k = kl->k, .v = kl->vt,
+        .q = s->q + (size_t) sq->row0 * H * hd, .k = kl->kt, .v = kl->v,
         .o = s->attn + (size_t) sq->row0 * H * hd, .n_q = sq->n, .n_kv = n_slots, .n_head = H,
         .head_dim = hd, .ld_q = (int64_t) H * hd, .ld_kv = kl->width, .ld_o = (int64_t) H * hd,
         .scale = 1.0f, .n_head_kv = hp->n_head_kv[src],
-        .kv_type = g4_kv_cache_type (&sq->s->kv), .v_transposed = true,
-        .ld_vt = kl->cap, .key_pos = sq->s->att_kpos, .q_lo = s->att_lo + sq->row0,
+        .kv_type = g4_kv_cache_type (&sq->s->kv), .k_transposed = true,
+        .ld_kt = kl->cap, .key_pos = sq->s->att_kpos, .q_lo = s->att_lo + sq->row0,
         .q_hi = s->att_hi + sq->row0,
       };
       s->att_scratches[q] = sq->s->att_scratch;

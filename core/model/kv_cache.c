@@ -28,9 +28,9 @@ g4_kv_cache_init (g4_kv_cache * kv, const g4_hparams * hp, int n_ctx, int n_batc
     kl->width = hp->n_head_kv[l] * g4_head_dim (hp, l);
     size_t n = (size_t) cap * (size_t) kl->width * kv->esize;
     /* zeroed: masked slots are multiplied by weight 0 and must not hold NaN */
-    kl->k = calloc (1, n);
-    kl->vt = calloc (1, n);
-    if (!kl->k || !kl->vt) {
+    kl->kt = calloc (1, n);
+    kl->v = calloc (1, n);
+    if (!kl->kt || !kl->v) {
       g4_kv_cache_free (kv);
       return g4_set_error (err, G4_STATUS_NO_MEMORY,
           "out of memory for the KV cache (%zu bytes per tensor of layer %d)", n, l);
@@ -44,8 +44,8 @@ void
 g4_kv_cache_free (g4_kv_cache * kv)
 {
   for (int l = 0; kv->layers && l < kv->n_layer; l++) {
-    free (kv->layers[l].k);
-    free (kv->layers[l].vt);
+    free (kv->layers[l].kt);
+    free (kv->layers[l].v);
   }
   free (kv->layers);
   memset (kv, 0, sizeof *kv);
@@ -57,36 +57,36 @@ g4_kv_cache_store (g4_kv_cache * kv, int layer, int pos, const float *k, const f
   g4_kv_layer *kl = &kv->layers[layer];
   const int s = pos % kl->cap, w = kl->width;
   if (kv->type == G4_KV_F32) {
-    memcpy (kl->k + (size_t) s * w * 4, k, (size_t) w * 4);
-    float *vt = (float *) kl->vt;
+    memcpy (kl->v + (size_t) s * w * 4, v, (size_t) w * 4);
+    float *kt = (float *) kl->kt;
     for (int i = 0; i < w; i++)
-      vt[(size_t) i * kl->cap + s] = v[i];
+      kt[(size_t) i * kl->cap + s] = k[i];
   } else {
-    uint16_t *kr = (uint16_t *) kl->k + (size_t) s * w;
-    uint16_t *vt = (uint16_t *) kl->vt;
+    uint16_t *vr = (uint16_t *) kl->v + (size_t) s * w;
+    uint16_t *kt = (uint16_t *) kl->kt;
     for (int i = 0; i < w; i++) {
-      kr[i] = g4_fp32_to_fp16 (k[i]);
-      vt[(size_t) i * kl->cap + s] = g4_fp32_to_fp16 (v[i]);
+      vr[i] = g4_fp32_to_fp16 (v[i]);
+      kt[(size_t) i * kl->cap + s] = g4_fp32_to_fp16 (k[i]);
     }
   }
 }
 
 void
-g4_kv_cache_copy_head (g4_kv_cache * kv, int layer, int n, uint8_t * k, uint8_t * vt,
+g4_kv_cache_copy_head (g4_kv_cache * kv, int layer, int n, uint8_t * kt, uint8_t * v,
     bool into_cache)
 {
   g4_kv_layer *kl = &kv->layers[layer];
   const size_t e = kv->esize, row = (size_t) n * e;
   if (into_cache)
-    memcpy (kl->k, k, row * kl->width);
+    memcpy (kl->v, v, row * kl->width);
   else
-    memcpy (k, kl->k, row * kl->width);
+    memcpy (v, kl->v, row * kl->width);
   for (int i = 0; i < kl->width; i++) {
-    uint8_t *slots = kl->vt + (size_t) i * kl->cap * e;
+    uint8_t *slots = kl->kt + (size_t) i * kl->cap * e;
     if (into_cache)
-      memcpy (slots, vt + i * row, row);
+      memcpy (slots, kt + i * row, row);
     else
-      memcpy (vt + i * row, slots, row);
+      memcpy (kt + i * row, slots, row);
   }
 }
 

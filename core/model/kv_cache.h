@@ -3,8 +3,9 @@
  * every position (slot = position); sliding layers are ring buffers of
  * W + n_batch - 1 slots, enough that writing a whole batch never evicts a key
  * an earlier query of the same batch still sees; KV-shared layers own nothing.
- * K is stored row-major per slot, V transposed (one row per value dimension),
- * layouts g4_attention_f32 reads as they are (it packs each head once a call). */
+ * K is stored transposed (one row of slots per key dimension), V row-major
+ * per slot: the layouts g4_attention_f32's kernel reads, so that packing a
+ * head for a call copies runs instead of transposing the whole cache. */
 #ifndef G4_KV_CACHE_H
 #define G4_KV_CACHE_H
 
@@ -14,8 +15,8 @@
 typedef struct {
   int cap;                      /* slots; 0 for layers without their own cache */
   int width;                    /* Hkv * hd */
-  uint8_t *k;                   /* [cap][width] */
-  uint8_t *vt;                  /* [width][cap] */
+  uint8_t *kt;                  /* [width][cap] */
+  uint8_t *v;                   /* [cap][width] */
 } g4_kv_layer;
 
 typedef struct {
@@ -34,8 +35,8 @@ void g4_kv_cache_free (g4_kv_cache * kv);
 void g4_kv_cache_store (g4_kv_cache * kv, int layer, int pos, const float *k, const float *v);
 
 /* Positions [0, n) of layer l (n <= its cap, in slots 0..n-1) to or from
- * a compact copy: K as [n][width], V^T as [width][n]. */
-void g4_kv_cache_copy_head (g4_kv_cache * kv, int layer, int n, uint8_t * k, uint8_t * vt,
+ * a compact copy: K^T as [width][n], V as [n][width]. */
+void g4_kv_cache_copy_head (g4_kv_cache * kv, int layer, int n, uint8_t * kt, uint8_t * v,
     bool into_cache);
 
 /* Position held by slot s once positions 0..last_pos have been stored (-1: empty). */
@@ -47,8 +48,8 @@ g4_kv_slot_pos (const g4_kv_layer * kl, int s, int last_pos)
   return last_pos - ((last_pos - s) % kl->cap);
 }
 
-/* The element type of K and V (kv head g's dimensions at g * hd of each K
- * row and from row g * hd of V^T). */
+/* The element type of K and V (kv head g's dimensions from row g * hd of
+ * K^T and at g * hd of each V row). */
 g4_type g4_kv_cache_type (const g4_kv_cache * kv);
 
 #endif

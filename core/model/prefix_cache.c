@@ -18,7 +18,7 @@ typedef struct {
   g4_token *tokens;
   int n;
   g4_kv_type type;
-  uint8_t **k, **vt;            /* [n_layer]: compact copies (g4_kv_cache_copy_head), NULL without a cache */
+  uint8_t **kt, **v;            /* [n_layer]: compact copies (g4_kv_cache_copy_head), NULL without a cache */
   uint64_t used;                /* the cache's clock at its last use */
 } entry;
 
@@ -33,12 +33,12 @@ struct g4_prefix_cache {
 static void
 entry_free (entry * e, int n_layer)
 {
-  for (int l = 0; e->k && l < n_layer; l++) {
-    free (e->k[l]);
-    free (e->vt[l]);
+  for (int l = 0; e->kt && l < n_layer; l++) {
+    free (e->kt[l]);
+    free (e->v[l]);
   }
-  free (e->k);
-  free (e->vt);
+  free (e->kt);
+  free (e->v);
   free (e->tokens);
   memset (e, 0, sizeof *e);
 }
@@ -104,8 +104,8 @@ g4_prefix_cache_load (g4_prefix_cache * c, g4_session * s, const g4_batch * b)
   }
   if (best) {
     for (int l = 0; l < s->kv.n_layer; l++)
-      if (best->k[l])
-        g4_kv_cache_copy_head (&s->kv, l, best->n, best->k[l], best->vt[l], true);
+      if (best->kt[l])
+        g4_kv_cache_copy_head (&s->kv, l, best->n, best->kt[l], best->v[l], true);
     memcpy (s->held, best->tokens, sizeof (g4_token) * (size_t) best->n);
     s->n_past = best->n;
     s->kv_top = s->kv_top > best->n ? s->kv_top : best->n;
@@ -135,9 +135,9 @@ copy_out (const g4_session * s, int n, const g4_token * tokens, entry * e)
   e->n = n;
   e->type = s->kv.type;
   e->tokens = malloc (sizeof (g4_token) * (size_t) n);
-  e->k = calloc ((size_t) L, sizeof *e->k);
-  e->vt = calloc ((size_t) L, sizeof *e->vt);
-  if (!e->tokens || !e->k || !e->vt)
+  e->kt = calloc ((size_t) L, sizeof *e->kt);
+  e->v = calloc ((size_t) L, sizeof *e->v);
+  if (!e->tokens || !e->kt || !e->v)
     return false;
   memcpy (e->tokens, tokens, sizeof (g4_token) * (size_t) n);
   for (int l = 0; l < L; l++) {
@@ -145,12 +145,12 @@ copy_out (const g4_session * s, int n, const g4_token * tokens, entry * e)
     if (kl->cap == 0)
       continue;
     const size_t bytes = (size_t) n * kl->width * s->kv.esize;
-    e->k[l] = malloc (bytes);
-    e->vt[l] = malloc (bytes);
-    if (!e->k[l] || !e->vt[l])
+    e->kt[l] = malloc (bytes);
+    e->v[l] = malloc (bytes);
+    if (!e->kt[l] || !e->v[l])
       return false;
     /* only read: the cast keeps one copy function for both ways */
-    g4_kv_cache_copy_head ((g4_kv_cache *) & s->kv, l, n, e->k[l], e->vt[l], false);
+    g4_kv_cache_copy_head ((g4_kv_cache *) & s->kv, l, n, e->kt[l], e->v[l], false);
   }
   return true;
 }

@@ -34,6 +34,10 @@ json=$("$CLI" bench -m "$D/text/e2b-f32.gguf" -p 8 -n 4 -r 1 --parallel 3 --json
 check "bench --parallel 3 reports both speeds and parallel 3" "3" \
   "$(echo "$json" | grep -o '"pp_tokens_per_s":[0-9.]*\|"tg_tokens_per_s":[0-9.]*\|"parallel":3,' | wc -l | tr -d ' ')"
 
+json=$("$CLI" bench -m "$D/text/e2b-f32.gguf" -p 8 -n 4 -d 16 -r 1 --parallel 2 --json)
+check "bench -d 16 --parallel 2 reports both speeds after 16 tokens" "3" \
+  "$(echo "$json" | grep -o '"pp_tokens_per_s":[0-9]*[1-9][0-9.]*\|"tg_tokens_per_s":[0-9]*[1-9][0-9.]*\|"n_depth":16,' | wc -l | tr -d ' ')"
+
 json=$("$CLI" bench --mmproj "$D/mm/mmproj-f32.gguf" --image "$D/vision/img_160x120.ppm" -r 1 --json)
 check "bench --image gives the encoder time and 130 tokens" "2" \
   "$(echo "$json" | grep -o '"image_encode_ms":[0-9.]*\|"image_tokens":130' | wc -l | tr -d ' ')"
@@ -59,7 +63,7 @@ for args in "info" "info -m /nonexistent.gguf" "logits -m $D/text/e2b-f32.gguf -
     "bench --mmproj $D/mm/mmproj-f32.gguf" "bench --image $D/vision/img_160x120.ppm" \
     "bench --mmproj $D/mm/mmproj-f32.gguf --audio $D/mm/speech.wav --image $D/vision/img_160x120.ppm" \
     "bench --mmproj $D/text/e2b-f32.gguf --image $D/vision/img_160x120.ppm" \
-    "generate -m $D/text-extra/rv-q4_0.gguf -p hi --top-p 2" "bench -m $D/text/e2b-f32.gguf --parallel 0" \
+    "generate -m $D/text-extra/rv-q4_0.gguf -p hi --top-p 2" "bench -m $D/text/e2b-f32.gguf --parallel 0" "bench -m $D/text/e2b-f32.gguf -d -1" \
     "nosuchcommand"; do
   # shellcheck disable=SC2086
   "$CLI" $args > "$tmp/out" 2> "$tmp/err"

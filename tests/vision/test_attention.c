@@ -31,14 +31,14 @@ typedef struct {
   int n_head_kv;                /* 0: n_head */
   mask_kind mask;
   int window;                   /* MASK_WINDOW and MASK_RING */
-  bool f16, v_transposed;
+  bool f16, k_transposed;
 } shape;
 
 /* K/V value (key j, dimension e of K/V head g), as the layout of a holds it */
 static double
 kv_value (const g4_attention_args *a, const void *x, bool transposed, int g, int64_t j, int e)
 {
-  const int64_t i = transposed ? ((int64_t) g * a->head_dim + e) * a->ld_vt + j
+  const int64_t i = transposed ? ((int64_t) g * a->head_dim + e) * a->ld_kt + j
       : j * a->ld_kv + (int64_t) g * a->head_dim + e;
   return a->kv_type == G4_TYPE_F16 ? g4_fp16_to_fp32 (((const uint16_t *) x)[i])
       : ((const float *) x)[i];
@@ -61,7 +61,7 @@ reference (const g4_attention_args *a, float *o)
           continue;
         double dot = 0.0;
         for (int d = 0; d < dh; d++)
-          dot += (double) q[d] * kv_value (a, a->k, false, g, j, d);
+          dot += (double) q[d] * kv_value (a, a->k, a->k_transposed, g, j, d);
         p[j] = dot * a->scale;
         mx = p[j] > mx ? p[j] : mx;
       }
@@ -70,7 +70,7 @@ reference (const g4_attention_args *a, float *o)
       for (int d = 0; d < dh; d++) {
         double acc = 0.0;
         for (int64_t j = 0; j < a->n_kv; j++)
-          acc += p[j] * kv_value (a, a->v, a->v_transposed, g, j, d);
+          acc += p[j] * kv_value (a, a->v, false, g, j, d);
         o[i * a->ld_o + h * dh + d] = sum > 0.0 ? (float) (acc / sum) : 0.0f;
       }
     }
@@ -124,12 +124,12 @@ run_shape (const shape *sh)
 {
   const int Hkv = sh->n_head_kv ? sh->n_head_kv : sh->n_head;
   const int64_t ld = (int64_t) sh->n_head * sh->head_dim + sh->pad;
-  const int64_t ld_vt = sh->n_kv + sh->pad, ld_kv = (int64_t) Hkv * sh->head_dim + sh->pad;
-  const int64_t kv_rows = sh->v_transposed ? (int64_t) Hkv * sh->head_dim : sh->n_kv;
+  const int64_t ld_kt = sh->n_kv + sh->pad, ld_kv = (int64_t) Hkv * sh->head_dim + sh->pad;
+  const int64_t k_rows = sh->k_transposed ? (int64_t) Hkv * sh->head_dim : sh->n_kv;
   float *q = random_rows (sh->n_q, ld, sh->range);
-  const int64_t ld_v = sh->v_transposed ? ld_vt : ld_kv;
-  void *k = as_kv (random_rows (sh->n_kv, ld_kv, sh->range), (size_t) (sh->n_kv * ld_kv), sh->f16);
-  void *v = as_kv (random_rows (kv_rows, ld_v, 1.0f), (size_t) (kv_rows * ld_v), sh->f16);
+  const int64_t ld_k = sh->k_transposed ? ld_kt : ld_kv;
+  void *k = as_kv (random_rows (k_rows, ld_k, sh->range), (size_t) (k_rows * ld_k), sh->f16);
+  void *v = as_kv (random_rows (sh->n_kv, ld_kv, 1.0f), (size_t) (sh->n_kv * ld_kv), sh->f16);
   const size_t n_o = (size_t) (sh->n_q * ld);
   float *want = calloc (n_o, sizeof (float)), *got1 = calloc (n_o, sizeof (float));
   float *got3 = calloc (n_o, sizeof (float));
@@ -141,7 +141,7 @@ run_shape (const shape *sh)
     .q = q, .k = k, .v = v, .o = want, .n_q = sh->n_q, .n_kv = sh->n_kv,
     .n_head = sh->n_head, .head_dim = sh->head_dim, .ld_q = ld, .ld_kv = ld_kv, .ld_o = ld,
     .scale = sh->scale, .n_head_kv = sh->n_head_kv,
-    .kv_type = sh->f16 ? G4_TYPE_F16 : G4_TYPE_F32, .v_transposed = sh->v_transposed, .ld_vt = ld_vt,
+    .kv_type = sh->f16 ? G4_TYPE_F16 : G4_TYPE_F32, .k_transposed = sh->k_transposed, .ld_kt = ld_kt,
     .key_pos = sh->mask == MASK_RING ? key_pos : NULL, .q_lo = masked ? lo : NULL,
     .q_hi = masked ? hi : NULL,
   };
@@ -163,7 +163,7 @@ run_shape (const shape *sh)
     printf ("%s q %lld kv %lld heads %d/%d x %d scale %g range %g mask %d window %d%s%s: "
         "max |diff| %.3g\n", g4_isa_name ((g4_isa) isa), (long long) sh->n_q,
         (long long) sh->n_kv, sh->n_head, Hkv, sh->head_dim, sh->scale, sh->range, sh->mask,
-        sh->window, sh->f16 ? " f16" : "", sh->v_transposed ? " v^T" : "", df.max_abs);
+        sh->window, sh->f16 ? " f16" : "", sh->k_transposed ? " k^T" : "", df.max_abs);
   }
   g4_kernels_force (best);
   free (scratch);
@@ -196,6 +196,8 @@ main (void)
     { 300, 1000, 2, 24, 0, 1.0f, 1.0f, 2, MASK_WINDOW, 130, false, false },
     { 9, 257, 8, 16, 0, 0.5f, 1.0f, 1, MASK_CAUSAL, 0, false, true },
     { 40, 40, 8, 256, 0, 1.0f, 1.0f, 1, MASK_CAUSAL, 0, false, true },
+    { 3, 37, 8, 256, 1, 1.0f, 1.0f, 1, MASK_CAUSAL, 0, true, true },       /* runs with tails */
+    { 1, 150, 8, 512, 0, 1.0f, 1.0f, 1, MASK_RING, 128, true, true },      /* a decode step */
   };
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
     run_shape (&shapes[i]);
