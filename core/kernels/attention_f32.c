@@ -164,10 +164,13 @@ g4_attention_scratch_size (int64_t n_kv, int n_head_kv, int head_dim)
 }
 
 /* Where call a's packed keys, values and positions are in its scratch, and
- * how many tasks each of its two steps has. */
+ * how many tasks each of its two steps has. A row task is a block of one
+ * head's query rows, or, grouped (a decode step: fewer query rows than a
+ * register tile), one query row of every head sharing a K/V head, so that
+ * each key the kernel loads serves all of them. */
 typedef struct {
-  int64_t n_pad, head_kt, head_vp, n_chunks, n_blocks;
-  int hkv;
+  int64_t n_pad, head_kt, head_vp, n_chunks, n_blocks, n_row_tasks;
+  int hkv, group;               /* group: heads per K/V head when grouped, else 0 */
   float *kt, *vp;
   int32_t *kpos;
 } packed_kv;
@@ -184,6 +187,9 @@ packed_kv_of (const g4_attention_args *a, void *scratch)
   p.head_vp = a->n_kv * a->head_dim;
   p.n_chunks = p.n_pad / ATTN_KEY_PAD;
   p.n_blocks = (a->n_q + ATTN_QUERY_BLOCK - 1) / ATTN_QUERY_BLOCK;
+  const int G = a->n_head / p.hkv;
+  p.group = G > 1 && G <= ATTN_QUERY_BLOCK && a->n_q < ATTN_ROWS ? G : 0;
+  p.n_row_tasks = p.group ? p.hkv * a->n_q : a->n_head * p.n_blocks;
   p.kt = scratch;
   p.vp = p.kt + p.hkv * p.head_kt;
   p.kpos = (int32_t *) ((float *) scratch + floats_64 (p.hkv * (p.head_kt + p.head_vp)));
@@ -206,7 +212,7 @@ cursor_seek (task_cursor *k, const g4_attention_args *a, void *const *scratch, b
     k->base += k->count;
     k->c++;
     k->p = packed_kv_of (&a[k->c], scratch[k->c]);
-    k->count = rows ? a[k->c].n_head * k->p.n_blocks : k->p.hkv * k->p.n_chunks;
+    k->count = rows ? k->p.n_row_tasks : k->p.hkv * k->p.n_chunks;
   }
 }
 
@@ -219,7 +225,7 @@ g4_attention_f32_team_many (const g4_thread *th, const g4_attention_args *a,
   for (int c = 0; c < n; c++) {
     const packed_kv p = packed_kv_of (&a[c], scratch[c]);
     n_pack += p.hkv * p.n_chunks;
-    n_rows += a[c].n_head * p.n_blocks;
+    n_rows += p.n_row_tasks;
   }
   g4_attention_rows_kernel *kernel = rows_kernel ();
   int64_t i0, i1;
@@ -236,24 +242,30 @@ g4_attention_f32_team_many (const g4_thread *th, const g4_attention_args *a,
   /* a block of scores per member: 24 KiB of its stack */
   float s[ATTN_QUERY_BLOCK * ATTN_KEY_BLOCK];
   int32_t all_lo[ATTN_QUERY_BLOCK], all_hi[ATTN_QUERY_BLOCK];
-  for (int r = 0; r < ATTN_QUERY_BLOCK; r++) {
-    all_lo[r] = INT32_MIN;
-    all_hi[r] = INT32_MAX;
-  }
   k = (task_cursor) {.c = -1 };
   while (g4_take (th, n_rows, 1, &i0, &i1)) {
     cursor_seek (&k, a, scratch, true, i0);
     const g4_attention_args *ac = &a[k.c];
-    const int H = ac->n_head, dh = ac->head_dim;
-    const int h = (int) ((i0 - k.base) / k.p.n_blocks), g = h / (H / k.p.hkv);
-    const int64_t q0 = (i0 - k.base) % k.p.n_blocks * ATTN_QUERY_BLOCK;
-    const int rows = (int) (ac->n_q - q0 < ATTN_QUERY_BLOCK ? ac->n_q - q0 : ATTN_QUERY_BLOCK);
+    const int H = ac->n_head, dh = ac->head_dim, G = H / k.p.hkv;
+    const int64_t t = i0 - k.base;
+    /* grouped: query row q0 of heads g G .. g G + G - 1 (dh floats apart) */
+    const int h = k.p.group ? (int) (t / ac->n_q) * G : (int) (t / k.p.n_blocks);
+    const int64_t q0 = k.p.group ? t % ac->n_q : t % k.p.n_blocks * ATTN_QUERY_BLOCK;
+    const int rows = k.p.group ? G
+        : (int) (ac->n_q - q0 < ATTN_QUERY_BLOCK ? ac->n_q - q0 : ATTN_QUERY_BLOCK);
+    const int64_t ld_q = k.p.group ? dh : ac->ld_q, ld_o = k.p.group ? dh : ac->ld_o;
+    for (int r = 0; r < rows; r++) {
+      const int64_t i = k.p.group ? q0 : q0 + r;
+      all_lo[r] = ac->q_lo ? ac->q_lo[i] : INT32_MIN;
+      all_hi[r] = ac->q_hi ? ac->q_hi[i] : INT32_MAX;
+    }
+    const int g = h / G;
     const attn_head head = {
       .kt = k.p.kt + g * k.p.head_kt, .vp = k.p.vp + g * k.p.head_vp, .kpos = k.p.kpos,
       .n_kv = ac->n_kv, .n_pad = k.p.n_pad, .head_dim = dh, .scale = ac->scale,
     };
-    kernel (&head, ac->q + q0 * ac->ld_q + h * dh, ac->ld_q, ac->q_lo ? ac->q_lo + q0 : all_lo,
-        ac->q_hi ? ac->q_hi + q0 : all_hi, rows, ac->o + q0 * ac->ld_o + h * dh, ac->ld_o, s);
+    kernel (&head, ac->q + q0 * ac->ld_q + h * dh, ld_q, all_lo, all_hi, rows,
+        ac->o + q0 * ac->ld_o + h * dh, ld_o, s);
   }
   g4_barrier (th);
 }

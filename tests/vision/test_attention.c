@@ -197,7 +197,8 @@ main (void)
     { 9, 257, 8, 16, 0, 0.5f, 1.0f, 1, MASK_CAUSAL, 0, false, true },
     { 40, 40, 8, 256, 0, 1.0f, 1.0f, 1, MASK_CAUSAL, 0, false, true },
     { 3, 37, 8, 256, 1, 1.0f, 1.0f, 1, MASK_CAUSAL, 0, true, true },       /* runs with tails */
-    { 1, 150, 8, 512, 0, 1.0f, 1.0f, 1, MASK_RING, 128, true, true },      /* a decode step */
+    { 1, 150, 8, 512, 0, 1.0f, 1.0f, 1, MASK_RING, 128, true, true },      /* a decode step: heads grouped */
+    { 2, 70, 4, 64, 3, 1.0f, 1.0f, 2, MASK_NONE, 0, false, false },        /* grouped, no mask */
   };
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
     run_shape (&shapes[i]);
