@@ -15,6 +15,7 @@ typedef __m256i vmask;
 #define SCORE_VECS 2
 #define OUT_VECS 2
 #define ATTN_ROWS_FN attention_rows_avx2
+#define ATTN_F16_RUN_FN attention_f16_run_avx2
 
 static inline vmask
 vmask_first (int n)
@@ -25,6 +26,7 @@ vmask_first (int n)
 static inline vf vzero (void) { return _mm256_setzero_ps (); }
 static inline vf vset1 (float x) { return _mm256_set1_ps (x); }
 static inline vf vload (const float *p) { return _mm256_loadu_ps (p); }
+static inline vf vload_h (const uint16_t *p) { return _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) p)); }
 static inline void vstore (float *p, vf x) { _mm256_storeu_ps (p, x); }
 static inline vf vload_m (const float *p, vmask m) { return _mm256_maskload_ps (p, m); }
 static inline void vstore_m (float *p, vf x, vmask m) { _mm256_maskstore_ps (p, m, x); }
@@ -86,13 +88,3 @@ vexp (vf x)
 }
 
 #include "attention_simd.h"
-
-void
-attention_f16_run_avx2 (const uint16_t *x, float *y, int64_t n)
-{
-  int64_t i = 0;
-  for (; i + W <= n; i += W)
-    _mm256_storeu_ps (y + i, _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (x + i))));
-  for (; i < n; i++)
-    y[i] = _mm_cvtss_f32 (_mm_cvtph_ps (_mm_cvtsi32_si128 (x[i])));
-}

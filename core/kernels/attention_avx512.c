@@ -15,11 +15,13 @@ typedef __mmask16 vmask;
 #define SCORE_VECS 4
 #define OUT_VECS 4
 #define ATTN_ROWS_FN attention_rows_avx512
+#define ATTN_F16_RUN_FN attention_f16_run_avx512
 
 static inline vmask vmask_first (int n) { return (vmask) ((1u << n) - 1); }
 static inline vf vzero (void) { return _mm512_setzero_ps (); }
 static inline vf vset1 (float x) { return _mm512_set1_ps (x); }
 static inline vf vload (const float *p) { return _mm512_loadu_ps (p); }
+static inline vf vload_h (const uint16_t *p) { return _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) p)); }
 static inline void vstore (float *p, vf x) { _mm512_storeu_ps (p, x); }
 static inline vf vload_m (const float *p, vmask m) { return _mm512_maskz_loadu_ps (m, p); }
 static inline void vstore_m (float *p, vf x, vmask m) { _mm512_mask_storeu_ps (p, m, x); }
@@ -64,13 +66,3 @@ vexp (vf x)
 }
 
 #include "attention_simd.h"
-
-void
-attention_f16_run_avx512 (const uint16_t *x, float *y, int64_t n)
-{
-  int64_t i = 0;
-  for (; i + W <= n; i += W)
-    _mm512_storeu_ps (y + i, _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (x + i))));
-  for (; i < n; i++)
-    y[i] = _mm_cvtss_f32 (_mm_cvtph_ps (_mm_cvtsi32_si128 (x[i])));
-}

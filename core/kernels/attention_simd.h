@@ -2,11 +2,12 @@
 /* The body of the SIMD attention row kernel (attention.h), written once over a
  * small vector vocabulary that attention_avx2.c and attention_avx512.c define
  * before including it: the type vf of W floats, vmask for the first n lanes,
- * and vzero, vset1, vload, vstore, vload_m, vstore_m, vfma, vmul, vsub, vadd,
- * vmax, vhmax, vhadd, vexp (e^x, exactly 0 for -inf), vkeep (the lanes whose
- * key position is in [lo, hi), -inf elsewhere), plus SCORE_VECS and
- * OUT_VECS, the vectors per row of the score and output register tiles, and
- * ATTN_ROWS_FN, the name to define.
+ * and vzero, vset1, vload, vload_h (W binary16 values as floats), vstore,
+ * vload_m, vstore_m, vfma, vmul, vsub, vadd, vmax, vhmax, vhadd, vexp (e^x,
+ * exactly 0 for -inf), vkeep (the lanes whose key position is in [lo, hi),
+ * -inf elsewhere), plus SCORE_VECS and OUT_VECS, the vectors per row of the
+ * score and output register tiles, and ATTN_ROWS_FN and ATTN_F16_RUN_FN,
+ * the names to define.
  *
  * Scores: a tile of rows x SCORE_VECS W keys accumulates q[r][d] (broadcast)
  * times the packed keys' row d, so no horizontal sums are needed. The output
@@ -16,6 +17,8 @@
  * FMAs in dimension order, every output one in key order. */
 #include <math.h>
 #include <stdbool.h>
+
+#include "kernels.h"
 
 _Static_assert (ATTN_ROWS == 6, "FOR_EACH_ROW_COUNT has a case for each row count up to 6");
 _Static_assert (ATTN_KEY_BLOCK % (SCORE_VECS * W) == 0, "a key block is whole score tiles");
@@ -226,4 +229,14 @@ ATTN_ROWS_FN (const attn_head *h, const float *q, int64_t ldq, const int32_t *lo
     for (int d = 0; d < dh; d++)
       o[r * ldo + d] *= inv;
   }
+}
+
+void
+ATTN_F16_RUN_FN (const uint16_t *x, float *y, int64_t n)
+{
+  int64_t i = 0;
+  for (; i + W <= n; i += W)
+    vstore (y + i, vload_h (x + i));
+  for (; i < n; i++)
+    y[i] = g4_fp16_to_fp32 (x[i]);
 }
