@@ -11,7 +11,10 @@ POST /v1/chat/completions behave as MODE says; GET /control?mode=M&arg=A
 switches the mode, GET /control/stats returns what was asked so far
 ({"chat": n, "health": n, "models": n, "last": the last chat body,
 "open": chats not answered yet, "closed": chats the client left before
-their answer, "most_open": the most chats open at once}).
+their answer, "most_open": the most chats open at once}). GET /control/gone
+makes the server go away at once (it stops listening, and requests on
+connections already open are closed unanswered) and returns the stats of
+that moment, which are then final.
 
 Modes (ARG in parentheses):
   ok          canned SSE completions: "hello from NAME", or when the request
@@ -52,6 +55,7 @@ STATE = {'mode': sys.argv[2] if len(sys.argv) > 2 else 'ok',
          'last': None, 'open': 0, 'closed': 0, 'most_open': 0}
 LOCK = threading.Lock()
 STOP = threading.Event()
+GONE = threading.Event()
 
 
 def arg(default):
@@ -105,8 +109,26 @@ class Handler(BaseHTTPRequestHandler):
         return (STATE['mode'] == 'loading'
                 and time.monotonic() - STATE['start'] < arg(1.5))
 
+    def gone(self):
+        """True (the connection closed, nothing answered) once gone."""
+        if GONE.is_set():
+            self.close_connection = True
+            return True
+        return False
+
     def do_GET(self):
         url = urlparse(self.path)
+        if self.gone():
+            return
+        if url.path == '/control/gone':
+            with LOCK:
+                GONE.set()
+                s = {k: STATE[k] for k in ('chat', 'health', 'models',
+                                           'open', 'closed', 'most_open')}
+            self.server.shutdown()
+            self.server.server_close()
+            self.close_connection = True
+            return self.send_plain(200, json.dumps(s))
         if url.path == '/control':
             q = parse_qs(url.query)
             with LOCK:
@@ -161,6 +183,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self.send_plain(400, '{"error":"bad json"}')
         with LOCK:
+            if self.gone():
+                return
             STATE['chat'] += 1
             STATE['last'] = body
             count = STATE['chat']
