@@ -43,6 +43,13 @@ bool g4_repack_supported (const g4_matrix * m);
  * interleaved layout of the many-token GEMM, and returns the matrix viewing
  * them. Views of rows [16i, 16j) of it are taken as of a plain matrix. */
 g4_matrix g4_repack (const g4_matrix * m, void *dst);
+/* Moves each of m[0, n) that g4_repack takes (the others stay as they are)
+ * into one 64-byte aligned buffer, *buf (NULL when none was taken; the
+ * caller frees it after the matrices), and gives the mapped file's pages of
+ * their plain rows back (g4_mapped_release), so the weights stay resident
+ * once. G4_REPACK=0 in the environment keeps every matrix plain (to compare
+ * the paths). */
+g4_status g4_repack_matrices (g4_matrix * const *m, int n, void **buf, g4_error * err);
 
 /* Scratch bytes g4_matmul needs for T activation rows of n_in values. */
 size_t g4_matmul_scratch_size (g4_type wtype, int64_t n_in, int64_t T);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The load-time interleave of weight rows into the layout of packed.h: one
  * field table per type, read by the repacking and by the scalar kernels. */
+#include <stdlib.h>
 #include <string.h>
 
+#include "mapped_file.h"
 #include "packed.h"
 #include "vec.h"
 
@@ -128,4 +130,53 @@ g4_repack (const g4_matrix *m, void *dst)
   p.data = dst;
   p.packed = true;
   return p;
+}
+
+static size_t
+aligned_64 (size_t n)
+{
+  return (n + 63) & ~(size_t) 63;
+}
+
+static bool
+repack_enabled (void)
+{
+  const char *env = getenv ("G4_REPACK");
+  return env == NULL || strcmp (env, "0") != 0;
+}
+
+static bool
+takes (const g4_matrix *m)
+{
+  return m->data != NULL && g4_repack_supported (m);
+}
+
+g4_status
+g4_repack_matrices (g4_matrix *const *m, int n, void **buf, g4_error *err)
+{
+  *buf = NULL;
+  if (!repack_enabled ())
+    return G4_OK;
+  size_t total = 0;
+  for (int i = 0; i < n; i++)
+    if (takes (m[i]))
+      total += aligned_64 ((size_t) m[i]->n_out * m[i]->row_bytes);
+  if (total == 0)
+    return G4_OK;
+  uint8_t *out = aligned_alloc (64, total);
+  if (out == NULL)
+    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory repacking %zu bytes of weights",
+        total);
+  size_t off = 0;
+  for (int i = 0; i < n; i++) {
+    if (!takes (m[i]))
+      continue;
+    const size_t bytes = (size_t) m[i]->n_out * m[i]->row_bytes;
+    const void *src = m[i]->data;
+    *m[i] = g4_repack (m[i], out + off);
+    g4_mapped_release (src, bytes);
+    off += aligned_64 (bytes);
+  }
+  *buf = out;
+  return G4_OK;
 }

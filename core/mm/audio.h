@@ -97,6 +97,7 @@ struct g4_audio_model {
   const float *out_proj_bias;   /* {Dout} */
   const float *soft_emb_norm;   /* mm.a.soft_emb_norm.weight {Dout} */
   g4_mm_linear mm_proj;         /* mm.a.input_projection {Dout, T} */
+  void *packed;                 /* the repacked matrices (g4_repack_matrices), or NULL */
 
   g4_mel_bank mel;
 };

@@ -121,6 +121,33 @@ bind_layer (g4_mm_binder * b, g4_audio_model * am, int l, g4_audio_layer * lw)
   return G4_OK;
 }
 
+/* The quantized matrices into the packed GEMM's layout: the conformer runs
+ * every frame of a piece through each of them. */
+#define LAYER_MATRICES 11
+
+static g4_status
+repack (g4_audio_model * am, g4_error * err)
+{
+  g4_matrix **m = malloc (((size_t) am->n_layer * LAYER_MATRICES + 3) * sizeof *m);
+  if (!m)
+    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
+  int n = 0;
+  for (int l = 0; l < am->n_layer; l++) {
+    g4_audio_layer *lw = &am->layers[l];
+    g4_mm_linear *all[LAYER_MATRICES - 1] = { &lw->ffn_up, &lw->ffn_down, &lw->q, &lw->k, &lw->v,
+      &lw->o, &lw->conv_pw1, &lw->conv_pw2, &lw->ffn_up_1, &lw->ffn_down_1 };
+    for (int i = 0; i < LAYER_MATRICES - 1; i++)
+      m[n++] = &all[i]->w;
+    m[n++] = &lw->k_rel;
+  }
+  m[n++] = &am->input_proj.w;
+  m[n++] = &am->out_proj.w;
+  m[n++] = &am->mm_proj.w;
+  const g4_status st = g4_repack_matrices (m, n, &am->packed, err);
+  free (m);
+  return st;
+}
+
 static g4_status
 load (const g4_gguf * g, g4_audio_model * am, g4_error * err)
 {
@@ -194,6 +221,7 @@ load (const g4_gguf * g, g4_audio_model * am, g4_error * err)
   TRY (g4_mm_bind_linear (&b, "mm.a.input_projection.weight", am->n_out, am->n_embd_text, true,
           &am->mm_proj));
   TRY (g4_mel_init (&am->mel, am->n_mel, err));
+  TRY (repack (am, err));
 #undef TRY
   g4_log (G4_LOG_INFO, "%s: gemma4a audio encoder: D %d, heads %d, layers %d, FF %d, mel %d, "
       "SSCP %d/%d channels, output %d -> %d (projection_dim %d)", path, am->n_embd, am->n_head,
@@ -225,5 +253,6 @@ g4_audio_model_free (g4_audio_model * am)
   g4_mel_clear (&am->mel);
   free (am->layers);
   free (am->conv_f16_values);
+  free (am->packed);
   free (am);
 }

@@ -51,6 +51,7 @@ struct g4_vision_model {
   g4_vision_layer *layers;      /* [n_layer] */
   const float *std_bias, *std_scale;  /* {D}, both or neither (large models) */
   g4_mm_linear mm_proj;         /* mm.input_projection {D, T} */
+  void *packed;                 /* the repacked matrices (g4_repack_matrices), or NULL */
 };
 
 /* Reads the clip.vision.* keys and binds every tensor of the gemma4v encoder. */

@@ -121,6 +121,30 @@ bind_layer (g4_mm_binder * b, const g4_vision_model * vm, int l, g4_vision_layer
   return G4_OK;
 }
 
+/* The quantized matrices into the packed GEMM's layout: the ViT runs
+ * hundreds of patches through each of them. */
+#define LAYER_MATRICES 7
+
+static g4_status
+repack (g4_vision_model * vm, g4_error * err)
+{
+  g4_matrix **m = malloc (((size_t) vm->n_layer * LAYER_MATRICES + 1) * sizeof *m);
+  if (!m)
+    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
+  int n = 0;
+  for (int l = 0; l < vm->n_layer; l++) {
+    g4_vision_layer *lw = &vm->layers[l];
+    g4_mm_linear *all[LAYER_MATRICES] = { &lw->q, &lw->k, &lw->v, &lw->o, &lw->gate, &lw->up,
+      &lw->down };
+    for (int i = 0; i < LAYER_MATRICES; i++)
+      m[n++] = &all[i]->w;
+  }
+  m[n++] = &vm->mm_proj.w;
+  const g4_status st = g4_repack_matrices (m, n, &vm->packed, err);
+  free (m);
+  return st;
+}
+
 static g4_status
 load (const g4_gguf * g, g4_vision_model * vm, g4_error * err)
 {
@@ -220,6 +244,8 @@ load (const g4_gguf * g, g4_vision_model * vm, g4_error * err)
   if (!vm->std_bias != !vm->std_scale)
     return g4_set_error (err, G4_STATUS_FORMAT,
         "%s: v.std_bias and v.std_scale must both be present or both absent", g4_gguf_path (g));
+  if ((st = repack (vm, err)))
+    return st;
   g4_log (G4_LOG_INFO, "%s: gemma4v D=%d H=%d dh=%d L=%d F=%d p=%d k=%d S=%d T=%d %s%s",
       g4_gguf_path (g), vm->n_embd, vm->n_head, vm->head_dim, vm->n_layer, vm->n_ff, vm->patch,
       vm->merge, vm->n_pos, vm->n_embd_text, vm->act == G4_VISION_ACT_SILU ? "silu" : "gelu-tanh",
@@ -250,5 +276,6 @@ g4_vision_model_free (g4_vision_model * vm)
     return;
   free (vm->layers);
   free (vm->patch_f16_values);
+  free (vm->packed);
   free (vm);
 }
