@@ -165,6 +165,8 @@ fill_avx512 (g4_kernel_entry *t)
   AVX512 (t, G4_TYPE_Q6_K, q6_K_q8_K);
   t[G4_TYPE_Q4_0].gemm_packed = gemm_packed_q4_0_avx512;
   t[G4_TYPE_Q8_0].gemm_packed = gemm_packed_q8_0_avx512;
+  t[G4_TYPE_Q4_0].gemm_packed_pair = gemm_packed_pair_q4_0_avx512;
+  t[G4_TYPE_Q8_0].gemm_packed_pair = gemm_packed_pair_q8_0_avx512;
   t[G4_TYPE_Q4_K].gemm_packed = gemm_packed_q4_K_avx512;
   t[G4_TYPE_Q5_K].gemm_packed = gemm_packed_q5_K_avx512;
   t[G4_TYPE_IQ4_XS].gemm_packed = gemm_packed_iq4_xs_avx512;

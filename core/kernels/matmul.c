@@ -83,7 +83,12 @@ packed_range (const g4_kernel_entry *e, const g4_matrix *w, int64_t g_begin,
   const size_t group_bytes = G4_PACK_ROWS * w->row_bytes;
   for (int64_t t0 = 0; t0 < T; t0 += COL_BLOCK) {
     const int nc = (int) min_i64 (COL_BLOCK, T - t0);
-    for (int64_t g = g_begin; g < g_end; g++)
+    int64_t g = g_begin;
+    for (; e->gemm_packed_pair && g + 2 <= g_end; g += 2)
+      e->gemm_packed_pair (w->n_in, (const char *) w->data + g * group_bytes, group_bytes,
+          act + t0 * act_stride, act_stride, sums + t0 * nb, nc,
+          y + t0 * ldy + g * G4_PACK_ROWS, ldy);
+    for (; g < g_end; g++)
       e->gemm_packed (w->n_in, (const char *) w->data + g * group_bytes,
           act + t0 * act_stride, act_stride, sums ? sums + t0 * nb : NULL, nc,
           y + t0 * ldy + g * G4_PACK_ROWS, ldy);
@@ -254,6 +259,9 @@ product (const g4_thread *th, const char *what, const g4_matrix *w, const float 
   const int64_t n_blocks = (w->n_out + block - 1) / block;
   int64_t chunk = n_blocks / (16 * (int64_t) th->n);
   chunk = chunk < 1 ? 1 : chunk;
+  /* whole pairs of groups where the kernel takes two at once */
+  if (w->packed && e->gemm_packed_pair)
+    chunk = (chunk + 1) & ~(int64_t) 1;
   const int32_t *sums = w->packed && needs_sums (e)
       ? (const int32_t *) ((const char *) scratch + sums_offset (e, n, T)) : NULL;
   assert (!w->packed || e->gemm_packed != NULL);

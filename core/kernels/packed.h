@@ -86,6 +86,17 @@ typedef void g4_gemm_packed_kernel (int64_t n, const void *restrict w,
     float *restrict y, int64_t ldy);
 typedef g4_gemm_packed_kernel *g4_gemm_packed_fn;
 
+/* The same for two adjacent groups, w and w + group_bytes, of the Q8_0
+ * family (sums required): y[c * ldy + r] for the first group's rows r,
+ * y[c * ldy + 16 + r] for the second's, each output exactly as the one-group
+ * kernel gives it. */
+typedef void g4_gemm_packed_pair_kernel (int64_t n, const void *restrict w, size_t group_bytes,
+    const void *restrict a, size_t a_stride, const int32_t *restrict sums, int nc,
+    float *restrict y, int64_t ldy);
+typedef g4_gemm_packed_pair_kernel *g4_gemm_packed_pair_fn;
+
+g4_gemm_packed_pair_kernel gemm_packed_pair_q4_0_avx512, gemm_packed_pair_q8_0_avx512;
+
 /* the offset K of each packed type's unsigned quant bytes */
 #define G4_PACK_K_Q4_0 8
 #define G4_PACK_K_Q8_0 128

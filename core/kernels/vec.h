@@ -48,6 +48,7 @@ typedef struct {
   g4_vec_dot_tile_fn vec_dot_tile;      /* NULL: matmul loops over vec_dot */
   int tile_rows, tile_cols;     /* the largest nr and nc vec_dot_tile takes */
   g4_gemm_packed_fn gemm_packed;        /* NULL: the type has no packed layout */
+  g4_gemm_packed_pair_fn gemm_packed_pair;      /* NULL: one group at a time */
   g4_gemm_rows_fn gemm_rows;    /* NULL: every product goes through vec_dot(_tile) */
   int gemm_panel;               /* the row count gemm_rows packs at a time */
 } g4_kernel_entry;
