@@ -50,6 +50,12 @@ g4_matrix g4_repack (const g4_matrix * m, void *dst);
  * once. G4_REPACK=0 in the environment keeps every matrix plain (to compare
  * the paths). */
 g4_status g4_repack_matrices (g4_matrix * const *m, int n, void **buf, g4_error * err);
+/* The same over a model's layers: the matrices at byte offsets[0, n_offsets)
+ * of each of the n_layer structs (layer_bytes apart) at layers, then
+ * extra[0, n_extra). */
+g4_status g4_repack_layers (void *layers, size_t layer_bytes, int n_layer,
+    const size_t * offsets, int n_offsets, g4_matrix * const *extra, int n_extra, void **buf,
+    g4_error * err);
 
 /* Scratch bytes g4_matmul needs for T activation rows of n_in values. */
 size_t g4_matmul_scratch_size (g4_type wtype, int64_t n_in, int64_t T);

@@ -23,6 +23,11 @@
 /* Activation rows per cache block: 64 quantized rows of 6144 values are
  * 410-450 KiB, about half of a 1-2 MiB L2. */
 #define COL_BLOCK 64
+/* Activation rows from which two packed groups go through the kernel
+ * together: with fewer, streaming one group's weights at a time is as fast
+ * or faster (Q4_0 1536x98304, 85 MB, one thread: T=1 50-52 vs 45-50 G MAC/s
+ * one group vs two, T=8 138-198 vs 144-209, T=16 203 vs 243-257). */
+#define PAIR_MIN_T 8
 /* a row block of a packed matrix is one interleaved group */
 static_assert (ROW_BLOCK == G4_PACK_ROWS, "row blocks are packed groups");
 
@@ -83,8 +88,9 @@ packed_range (const g4_kernel_entry *e, const g4_matrix *w, int64_t g_begin,
   const size_t group_bytes = G4_PACK_ROWS * w->row_bytes;
   for (int64_t t0 = 0; t0 < T; t0 += COL_BLOCK) {
     const int nc = (int) min_i64 (COL_BLOCK, T - t0);
+    const bool pairs = e->gemm_packed_pair != NULL && nc >= PAIR_MIN_T;
     int64_t g = g_begin;
-    for (; e->gemm_packed_pair && g + 2 <= g_end; g += 2)
+    for (; pairs && g + 2 <= g_end; g += 2)
       e->gemm_packed_pair (w->n_in, (const char *) w->data + g * group_bytes, group_bytes,
           act + t0 * act_stride, act_stride, sums + t0 * nb, nc,
           y + t0 * ldy + g * G4_PACK_ROWS, ldy);

@@ -180,3 +180,22 @@ g4_repack_matrices (g4_matrix *const *m, int n, void **buf, g4_error *err)
   *buf = out;
   return G4_OK;
 }
+
+g4_status
+g4_repack_layers (void *layers, size_t layer_bytes, int n_layer, const size_t *offsets,
+    int n_offsets, g4_matrix *const *extra, int n_extra, void **buf, g4_error *err)
+{
+  const size_t n = (size_t) n_layer * (size_t) n_offsets + (size_t) n_extra;
+  g4_matrix **m = malloc ((n ? n : 1) * sizeof *m);
+  if (m == NULL)
+    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
+  size_t i = 0;
+  for (int l = 0; l < n_layer; l++)
+    for (int k = 0; k < n_offsets; k++)
+      m[i++] = (g4_matrix *) ((char *) layers + (size_t) l * layer_bytes + offsets[k]);
+  for (int k = 0; k < n_extra; k++)
+    m[i++] = extra[k];
+  const g4_status st = g4_repack_matrices (m, (int) n, buf, err);
+  free (m);
+  return st;
+}

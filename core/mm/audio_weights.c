@@ -5,6 +5,7 @@
  * optional (norms, biases, relative-position projection, per-dimension scales,
  * pre_encode.out, clamp scalars) are optional here and skipped when absent, as
  * there; the rest must be present. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,29 +124,20 @@ bind_layer (g4_mm_binder * b, g4_audio_model * am, int l, g4_audio_layer * lw)
 
 /* The quantized matrices into the packed GEMM's layout: the conformer runs
  * every frame of a piece through each of them. */
-#define LAYER_MATRICES 11
-
 static g4_status
 repack (g4_audio_model * am, g4_error * err)
 {
-  g4_matrix **m = malloc (((size_t) am->n_layer * LAYER_MATRICES + 3) * sizeof *m);
-  if (!m)
-    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
-  int n = 0;
-  for (int l = 0; l < am->n_layer; l++) {
-    g4_audio_layer *lw = &am->layers[l];
-    g4_mm_linear *all[LAYER_MATRICES - 1] = { &lw->ffn_up, &lw->ffn_down, &lw->q, &lw->k, &lw->v,
-      &lw->o, &lw->conv_pw1, &lw->conv_pw2, &lw->ffn_up_1, &lw->ffn_down_1 };
-    for (int i = 0; i < LAYER_MATRICES - 1; i++)
-      m[n++] = &all[i]->w;
-    m[n++] = &lw->k_rel;
-  }
-  m[n++] = &am->input_proj.w;
-  m[n++] = &am->out_proj.w;
-  m[n++] = &am->mm_proj.w;
-  const g4_status st = g4_repack_matrices (m, n, &am->packed, err);
-  free (m);
-  return st;
+  static const size_t layer_matrices[] = {
+    offsetof (g4_audio_layer, ffn_up.w), offsetof (g4_audio_layer, ffn_down.w),
+    offsetof (g4_audio_layer, q.w), offsetof (g4_audio_layer, k.w),
+    offsetof (g4_audio_layer, v.w), offsetof (g4_audio_layer, o.w),
+    offsetof (g4_audio_layer, k_rel), offsetof (g4_audio_layer, conv_pw1.w),
+    offsetof (g4_audio_layer, conv_pw2.w), offsetof (g4_audio_layer, ffn_up_1.w),
+    offsetof (g4_audio_layer, ffn_down_1.w),
+  };
+  g4_matrix *const extra[] = { &am->input_proj.w, &am->out_proj.w, &am->mm_proj.w };
+  return g4_repack_layers (am->layers, sizeof *am->layers, am->n_layer, layer_matrices,
+      sizeof layer_matrices / sizeof layer_matrices[0], extra, 3, &am->packed, err);
 }
 
 static g4_status

@@ -6,6 +6,7 @@
  * v.std_bias / v.std_scale; norms, out_scale and the clamp scalars are
  * optional, as in the reference. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,26 +124,18 @@ bind_layer (g4_mm_binder * b, const g4_vision_model * vm, int l, g4_vision_layer
 
 /* The quantized matrices into the packed GEMM's layout: the ViT runs
  * hundreds of patches through each of them. */
-#define LAYER_MATRICES 7
-
 static g4_status
 repack (g4_vision_model * vm, g4_error * err)
 {
-  g4_matrix **m = malloc (((size_t) vm->n_layer * LAYER_MATRICES + 1) * sizeof *m);
-  if (!m)
-    return g4_set_error (err, G4_STATUS_NO_MEMORY, "out of memory");
-  int n = 0;
-  for (int l = 0; l < vm->n_layer; l++) {
-    g4_vision_layer *lw = &vm->layers[l];
-    g4_mm_linear *all[LAYER_MATRICES] = { &lw->q, &lw->k, &lw->v, &lw->o, &lw->gate, &lw->up,
-      &lw->down };
-    for (int i = 0; i < LAYER_MATRICES; i++)
-      m[n++] = &all[i]->w;
-  }
-  m[n++] = &vm->mm_proj.w;
-  const g4_status st = g4_repack_matrices (m, n, &vm->packed, err);
-  free (m);
-  return st;
+  static const size_t layer_matrices[] = {
+    offsetof (g4_vision_layer, q.w), offsetof (g4_vision_layer, k.w),
+    offsetof (g4_vision_layer, v.w), offsetof (g4_vision_layer, o.w),
+    offsetof (g4_vision_layer, gate.w), offsetof (g4_vision_layer, up.w),
+    offsetof (g4_vision_layer, down.w),
+  };
+  g4_matrix *const extra[] = { &vm->mm_proj.w };
+  return g4_repack_layers (vm->layers, sizeof *vm->layers, vm->n_layer, layer_matrices,
+      sizeof layer_matrices / sizeof layer_matrices[0], extra, 1, &vm->packed, err);
 }
 
 static g4_status
